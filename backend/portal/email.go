@@ -1,0 +1,68 @@
+package portal
+
+import (
+	"net/mail"
+	"strings"
+
+	"golang.org/x/net/idna"
+)
+
+// ParseEmail checks that s is one plain e-mail address with a real-looking domain and
+// returns it trimmed, with the domain in lower case. net/mail alone accepts display names,
+// "a@localhost" and address literals, none of which can be invited.
+func ParseEmail(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "", FieldErrorf("email", "An e-mail address is required.")
+	}
+	if strings.ContainsAny(s, ",;") {
+		return "", FieldErrorf("email", "%q holds more than one address; give one address only.", s)
+	}
+	addr, err := mail.ParseAddress(s)
+	if err != nil || addr.Name != "" || addr.Address != s {
+		return "", FieldErrorf("email", "%q is not a plain e-mail address like name@example.org.", s)
+	}
+	at := strings.LastIndexByte(s, '@')
+	local, domain := s[:at], s[at+1:]
+	if err := checkDomain(domain); err != nil {
+		return "", FieldErrorf("email", "The domain of %q is not valid: %s", s, err.Error())
+	}
+	return local + "@" + strings.ToLower(domain), nil
+}
+
+var domainProfile = idna.New(idna.ValidateForRegistration(), idna.MapForLookup(), idna.StrictDomainName(true), idna.BidiRule())
+
+func checkDomain(domain string) error {
+	if strings.HasPrefix(domain, "[") {
+		return Errorf(EINVALID, "address literals cannot receive invitations.")
+	}
+	ascii, err := domainProfile.ToASCII(domain)
+	if err != nil {
+		return Errorf(EINVALID, "it is not a valid internet domain name.")
+	}
+	labels := strings.Split(ascii, ".")
+	if len(labels) < 2 {
+		return Errorf(EINVALID, "it has no top-level domain such as .org.")
+	}
+	for _, l := range labels {
+		if l == "" || strings.HasPrefix(l, "-") || strings.HasSuffix(l, "-") {
+			return Errorf(EINVALID, "a part of it is empty or starts or ends with a hyphen.")
+		}
+	}
+	if tld := labels[len(labels)-1]; len(tld) < 2 || strings.Trim(tld, "0123456789") == "" {
+		return Errorf(EINVALID, "its top-level domain %q is not real.", tld)
+	}
+	return nil
+}
+
+// NormalizeEmail is the comparison form of an address: trimmed and lower-cased.
+func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// NameFromEmail makes a display name from an address the way portals name contacts created
+// from an e-mail alone: the part before the @.
+func NameFromEmail(email string) string {
+	if at := strings.LastIndexByte(email, '@'); at >= 0 {
+		return email[:at]
+	}
+	return email
+}

@@ -1,0 +1,65 @@
+// Package portal holds Gatehouse's domain: organisations, contacts, accounts, roles,
+// invitations and access requests, the account lifecycle and the rules that guard it.
+// It does no I/O: the server, the desktop cache and the tests all call the same functions.
+package portal
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Error codes. Transports map them to HTTP statuses, the UI to sentences.
+const (
+	EINVALID      = "invalid"
+	ENOTFOUND     = "not_found"
+	ECONFLICT     = "conflict"
+	EUNAUTHORIZED = "unauthorized"
+	EFORBIDDEN    = "forbidden"
+	EINTERNAL     = "internal"
+)
+
+// Error is an error an administrator can act on: Message says what happened and what to do.
+// Field names the input at fault, when there is one.
+type Error struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Field   string `json:"field,omitempty"`
+}
+
+func (e *Error) Error() string {
+	return fmt.Sprintf("%s: %s", e.Code, e.Message)
+}
+
+// Errorf returns an *Error with the given code and a formatted message.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// FieldErrorf returns an invalid-input error that names the field at fault.
+func FieldErrorf(field, format string, args ...any) *Error {
+	return &Error{Code: EINVALID, Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrorCode returns the code of the first *Error in err's chain, EINTERNAL for any other
+// error and "" for nil.
+func ErrorCode(err error) string {
+	var e *Error
+	if err == nil {
+		return ""
+	} else if errors.As(err, &e) {
+		return e.Code
+	}
+	return EINTERNAL
+}
+
+// ErrorMessage returns the administrator-facing message of err. Errors without a code are
+// not shown as they are: they may carry internals.
+func ErrorMessage(err error) string {
+	var e *Error
+	if err == nil {
+		return ""
+	} else if errors.As(err, &e) {
+		return e.Message
+	}
+	return "Something went wrong inside Gatehouse. Try again; if it keeps happening, send the log file to your support contact."
+}

@@ -1,0 +1,104 @@
+package portal
+
+import "slices"
+
+// Permission is something a role lets its holders do.
+type Permission string
+
+const (
+	// PermSystemAdmin grants everything: a system administrator.
+	PermSystemAdmin Permission = "system_admin"
+	// PermUserSetup lets a staff user decide pending sign-ins (approve, deny).
+	PermUserSetup Permission = "user_setup"
+)
+
+// RoleScope says whether a role is the system's or subordinate to one organisation.
+type RoleScope string
+
+const (
+	ScopeSystem       RoleScope = "system"
+	ScopeOrganization RoleScope = "organization"
+)
+
+// Role is a named set of permissions. Core roles define a staff user's job (an account has
+// at most one); the others are additional. Organisation roles belong to one organisation
+// and can only be held by that organisation's people.
+type Role struct {
+	ID             string       `json:"id"`
+	Name           string       `json:"name"`
+	Scope          RoleScope    `json:"scope"`
+	OrganizationID string       `json:"organizationId"`
+	Core           bool         `json:"core"`
+	Permissions    []Permission `json:"permissions"`
+	Version        int64        `json:"version"`
+}
+
+// Has reports whether the role grants p.
+func (r Role) Has(p Permission) bool { return slices.Contains(r.Permissions, p) }
+
+// Built-in role IDs, present in every portal.
+const (
+	RoleAdministrator = "administrator"
+	RoleStaff         = "staff"
+	RoleVolunteer     = "volunteer"
+	RoleUserSetup     = "user-setup"
+	RoleReports       = "reports"
+)
+
+// DefaultRoles returns the roles every new portal starts with.
+func DefaultRoles() []Role {
+	return []Role{
+		{ID: RoleAdministrator, Name: "System administrator", Scope: ScopeSystem, Core: true, Permissions: []Permission{PermSystemAdmin, PermUserSetup}},
+		{ID: RoleStaff, Name: "Staff", Scope: ScopeSystem, Core: true},
+		{ID: RoleVolunteer, Name: "Volunteer", Scope: ScopeSystem, Core: true},
+		{ID: RoleUserSetup, Name: "User setup", Scope: ScopeSystem, Permissions: []Permission{PermUserSetup}},
+		{ID: RoleReports, Name: "Reports", Scope: ScopeSystem},
+	}
+}
+
+// Roles is the portal's role catalogue, by ID.
+type Roles map[string]Role
+
+// NewRoles indexes rs by ID.
+func NewRoles(rs ...Role) Roles {
+	m := make(Roles, len(rs))
+	for _, r := range rs {
+		m[r.ID] = r
+	}
+	return m
+}
+
+// Grants reports whether any of a's roles grants p.
+func (rs Roles) Grants(a Account, p Permission) bool {
+	for _, id := range a.RoleIDs() {
+		if r, ok := rs[id]; ok && r.Has(p) {
+			return true
+		}
+	}
+	return false
+}
+
+// IsActiveSystemAdmin reports whether a is an active account with the system-admin
+// permission: one of the people the last-admin guard protects.
+func (rs Roles) IsActiveSystemAdmin(a Account) bool {
+	return a.Status == StatusActive && rs.Grants(a, PermSystemAdmin)
+}
+
+// ValidateRole checks a role definition before it is stored.
+func ValidateRole(r Role) error {
+	switch {
+	case r.ID == "":
+		return FieldErrorf("id", "The role needs an ID.")
+	case r.Name == "":
+		return FieldErrorf("name", "Give the role a name.")
+	case r.Scope != ScopeSystem && r.Scope != ScopeOrganization:
+		return FieldErrorf("scope", "A role is either a system role or an organisation role.")
+	case r.Scope == ScopeOrganization && r.OrganizationID == "":
+		return FieldErrorf("organizationId", "Choose the organisation this role belongs to.")
+	case r.Scope == ScopeOrganization && r.Core:
+		return FieldErrorf("core", "Organisation roles are additional roles; only system roles can be core roles.")
+	case r.Scope == ScopeOrganization && (r.Has(PermSystemAdmin) || r.Has(PermUserSetup)):
+		return FieldErrorf("permissions", "An organisation role cannot grant system administration or user setup.")
+	}
+	return nil
+}
