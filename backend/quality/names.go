@@ -1,0 +1,416 @@
+package quality
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/adrg/strutil/metrics"
+	"golang.org/x/text/unicode/norm"
+)
+
+// unaccented maps letters that do not decompose into a base letter and an accent.
+var unaccented = map[rune]string{'ß': "ss", 'ø': "o", 'Ø': "o", 'æ': "ae", 'Æ': "ae", 'œ': "oe", 'Œ': "oe", 'ł': "l", 'Ł': "l", 'đ': "d", 'Đ': "d", 'ı': "i"}
+
+// foldName is the comparison form of a name: no accents, lower case, letters and digits
+// separated by single spaces; apostrophes and full stops vanish. "Renée  O'Brien" →
+// "renee obrien". It decomposes with a norm.Iter, which costs no allocation per call
+// (a transform chain costs kilobytes, and this runs for every name of every row).
+func foldName(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	space := false
+	emit := func(r rune) {
+		switch {
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			if space && b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			if rep, ok := unaccented[r]; ok {
+				b.WriteString(rep)
+			} else {
+				b.WriteRune(unicode.ToLower(r))
+			}
+			space = false
+		case unicode.Is(unicode.Mn, r), r == '\'', r == '’', r == '.':
+		default:
+			space = true
+		}
+	}
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		for i := 0; i < len(s); i++ {
+			emit(rune(s[i]))
+		}
+		return b.String()
+	}
+	var it norm.Iter
+	it.InitString(norm.NFKD, s)
+	for !it.Done() {
+		seg := it.Next()
+		for len(seg) > 0 {
+			r, n := utf8.DecodeRune(seg)
+			emit(r)
+			seg = seg[n:]
+		}
+	}
+	return b.String()
+}
+
+var orgTypes = map[string]bool{
+	"organisation": true, "organization": true, "org": true, "council": true, "company": true, "account": true,
+	"business": true, "parish council": true, "town council": true, "city council": true, "district council": true,
+	"county council": true, "group": true, "charity": true, "agency": true, "pantry": true, "household": true,
+	"organisation record": true, "organization record": true, "employer": true, "club": true, "school": true,
+}
+
+var orgWords = []string{"council", "ltd", "limited", "plc", "llp", "llc", "inc", "trust", "association", "committee",
+	"pantry", "foodbank", "food bank", "society", "club", "charity", "church", "parish", "school", "department", "office", "team"}
+
+// isOrganisationRow tells an organisation's own record from a person's: by the Type
+// column when there is one, otherwise by a name that is the organisation's name or reads
+// like one.
+func isOrganisationRow(r *Record) bool {
+	if t := foldName(r.Type); t != "" {
+		if orgTypes[t] {
+			return true
+		}
+		if t == "individual" || t == "person" || t == "contact" || t == "people" || t == "clerk" || t == "staff" {
+			return false
+		}
+	}
+	org := foldName(r.Organization)
+	full := foldName(r.FullName)
+	if full == "" {
+		full = strings.TrimSpace(foldName(r.FirstName) + " " + foldName(r.LastName))
+	}
+	if org != "" && full == org {
+		return true
+	}
+	if full != "" && foldName(r.FirstName) == "" {
+		for _, w := range orgWords {
+			if containsWord(full, w) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func containsWord(s, w string) bool {
+	for i := strings.Index(s, w); i >= 0; {
+		end := i + len(w)
+		if (i == 0 || s[i-1] == ' ') && (end == len(s) || s[end] == ' ') {
+			return true
+		}
+		j := strings.Index(s[i+1:], w)
+		if j < 0 {
+			break
+		}
+		i += 1 + j
+	}
+	return false
+}
+
+func (c *checker) orgRowField(r *Record) string {
+	if strings.TrimSpace(r.Type) != "" {
+		return FieldType
+	}
+	if strings.TrimSpace(r.FullName) != "" {
+		return FieldFullName
+	}
+	return FieldLastName
+}
+
+func organisationRowMessage(r *Record) string {
+	if t := strings.TrimSpace(r.Type); t != "" && orgTypes[foldName(t)] {
+		return fmt.Sprintf("This row is an organisation (type %q), not a person: organisations are not invited. Exclude it.", t)
+	}
+	return "This row names an organisation, not a person: organisations are not invited. Exclude it."
+}
+
+// personName is a name split into the parts compared for duplicates.
+type personName struct {
+	first, last string
+	full        string // folded full name, for rows where it cannot be split
+}
+
+var titles = map[string]bool{"mr": true, "mrs": true, "ms": true, "miss": true, "mx": true, "dr": true, "cllr": true,
+	"councillor": true, "rev": true, "revd": true, "reverend": true, "prof": true, "professor": true, "sir": true,
+	"dame": true, "lady": true, "lord": true, "fr": true, "father": true, "sister": true, "canon": true}
+
+var suffixes = map[string]bool{"jr": true, "sr": true, "ii": true, "iii": true, "mbe": true, "obe": true, "cbe": true, "phd": true, "esq": true}
+
+func parsePersonName(r *Record) personName {
+	first, last := foldName(r.FirstName), foldName(r.LastName)
+	if first == "" && last == "" && strings.TrimSpace(r.FullName) != "" {
+		full := r.FullName
+		if before, after, ok := strings.Cut(full, ","); ok && strings.TrimSpace(after) != "" {
+			// "Smith, John"
+			full = after + " " + before
+			if tokens := nameTokens(foldName(full)); len(tokens) > 0 {
+				return personName{first: tokens[0], last: strings.Join(nameTokens(foldName(before)), " "), full: strings.Join(tokens, " ")}
+			}
+		}
+		tokens := nameTokens(foldName(full))
+		switch len(tokens) {
+		case 0:
+			return personName{}
+		case 1:
+			return personName{last: tokens[0], full: tokens[0]}
+		}
+		return personName{first: tokens[0], last: tokens[len(tokens)-1], full: strings.Join(tokens, " ")}
+	}
+	if t := nameTokens(first); len(t) > 0 {
+		first = t[0]
+	}
+	if t := nameTokens(last); len(t) > 0 {
+		last = strings.Join(t, " ")
+	}
+	return personName{first: first, last: last, full: strings.TrimSpace(first + " " + last)}
+}
+
+func nameTokens(folded string) []string {
+	tokens := strings.Fields(folded)
+	out := tokens[:0]
+	for _, t := range tokens {
+		if !titles[t] && !suffixes[t] {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// nicknames maps common English short forms to the names they stand for. A short form
+// may stand for several names (Chris: Christopher, Christine).
+var nicknames = map[string][]string{}
+
+func init() {
+	for name, nicks := range map[string][]string{
+		"william": {"bill", "billy", "will", "willy", "willie", "liam"}, "robert": {"bob", "bobby", "rob", "robbie", "bert", "robin"},
+		"richard": {"dick", "rick", "rich", "richie", "ricky"}, "james": {"jim", "jimmy", "jamie", "jas"},
+		"john": {"jack", "johnny", "jon"}, "jonathan": {"jon", "jonny", "jonty", "nathan"},
+		"elizabeth": {"liz", "lizzie", "beth", "betty", "bess", "eliza", "libby", "liza", "elsie", "lisa"},
+		"margaret":  {"maggie", "meg", "peggy", "marge", "margie", "greta", "madge", "maisie"},
+		"catherine": {"kate", "katie", "cathy", "kath", "kitty", "kay", "cath"}, "katherine": {"kate", "katie", "kathy", "kath", "kitty", "kay", "kat"},
+		"kathryn": {"kate", "katie", "kathy", "kath"}, "susan": {"sue", "susie", "suzy"}, "deborah": {"deb", "debbie", "debs"},
+		"patricia": {"pat", "patty", "trish", "tricia"}, "patrick": {"pat", "paddy"}, "michael": {"mike", "mick", "mickey", "micky", "mikey"},
+		"christopher": {"chris", "kit", "topher"}, "christine": {"chris", "chrissie", "tina"}, "christina": {"chris", "tina", "chrissie"},
+		"alexander": {"alex", "al", "alec", "sandy", "lex", "xander"}, "alexandra": {"alex", "sandra", "sandy", "lexie"},
+		"andrew": {"andy", "drew"}, "anthony": {"tony", "ant"}, "edward": {"ed", "eddie", "ted", "teddy", "ned"},
+		"thomas": {"tom", "tommy"}, "timothy": {"tim", "timmy"}, "nicholas": {"nick", "nicky", "nico"}, "nicola": {"nicky", "nikki"},
+		"benjamin": {"ben", "benny", "benji"}, "samuel": {"sam", "sammy"}, "samantha": {"sam", "sammy"},
+		"daniel": {"dan", "danny"}, "david": {"dave", "davy", "davey"}, "joseph": {"joe", "joey"},
+		"charles": {"charlie", "chas", "chuck"}, "frederick": {"fred", "freddie", "freddy"}, "henry": {"harry", "hal", "hank"},
+		"harold": {"harry", "hal"}, "peter": {"pete"}, "stephen": {"steve", "stevie"}, "steven": {"steve", "stevie"},
+		"matthew": {"matt", "matty"}, "philip": {"phil", "pip"}, "phillip": {"phil"}, "gerald": {"gerry", "jerry"},
+		"jennifer": {"jen", "jenny", "jenn"}, "rebecca": {"becky", "becca", "bex"}, "victoria": {"vicky", "vicki", "tori"},
+		"jacqueline": {"jackie", "jacqui"}, "josephine": {"jo", "josie"}, "joanne": {"jo"}, "joanna": {"jo"},
+		"judith": {"judy", "jude"}, "dorothy": {"dot", "dottie", "dolly"}, "barbara": {"barb", "babs"},
+		"abigail": {"abby", "abbie", "gail"}, "kenneth": {"ken", "kenny"}, "ronald": {"ron", "ronnie"},
+		"donald": {"don", "donny"}, "leonard": {"len", "lenny", "leo"}, "lawrence": {"larry", "laurie", "lol"},
+		"laurence": {"larry", "laurie"}, "raymond": {"ray"}, "gregory": {"greg"}, "geoffrey": {"geoff"}, "jeffrey": {"jeff"},
+		"nathaniel": {"nate", "nat", "nathan"}, "zachary": {"zach", "zak"}, "douglas": {"doug", "dougie"},
+		"terence": {"terry", "tel"}, "theresa": {"terry", "tess", "tessa"}, "teresa": {"terry", "tess", "tessa"},
+		"francis": {"frank", "fran"}, "frances": {"fran", "frankie", "fanny"}, "albert": {"al", "bert", "bertie"},
+		"alfred": {"alf", "alfie", "fred"}, "eleanor": {"ellie", "nell", "nora", "elle"}, "helen": {"nell", "nellie"},
+		"mary": {"molly", "polly", "mae", "mamie"}, "sarah": {"sally", "sadie"}, "ann": {"annie", "nan"}, "anne": {"annie", "nan"},
+		"anna": {"annie"}, "caroline": {"carrie", "caz", "carol"}, "penelope": {"penny", "pen"}, "gillian": {"gill", "jill", "gilly"},
+		"pamela": {"pam"}, "valerie": {"val"}, "angela": {"angie"}, "vincent": {"vince", "vinny"}, "stuart": {"stu"},
+		"stewart": {"stu"}, "malcolm": {"mal"}, "susannah": {"sue", "susie", "susanna"}, "cynthia": {"cindy"},
+		"lucinda": {"lucy", "cindy"}, "edmund": {"ed", "ted", "ned"}, "edwin": {"ed"},
+		"oliver": {"ollie", "olly"}, "olivia": {"liv", "livvy", "ollie"}, "isabel": {"izzy", "bel", "belle"},
+		"isabella": {"izzy", "bella"}, "jessica": {"jess", "jessie"}, "amanda": {"mandy"}, "miranda": {"mandy"},
+		"melanie": {"mel"}, "melissa": {"mel", "missy"}, "gwendolyn": {"gwen"}, "ronan": {"ro"}, "rosemary": {"rose", "rosie"},
+		"rosalind": {"ros", "roz"}, "hannah": {"annie"}, "louise": {"lou", "lulu"}, "louis": {"lou"}, "lewis": {"lou"},
+		"ian": {"iain"}, "iain": {"ian"}, "graham": {"graeme"}, "graeme": {"graham"}, "sean": {"shaun", "shawn"},
+		"jeremy": {"jerry", "jez"}, "martin": {"marty"}, "gordon": {"gordy"}, "simon": {"si"}, "hugh": {"hughie"},
+	} {
+		for _, n := range nicks {
+			if !slices.Contains(nicknames[n], name) {
+				nicknames[n] = append(nicknames[n], name)
+			}
+		}
+	}
+}
+
+// sameFirstName tells whether two folded first names may name the same person: equal,
+// an initial and a name, a nickname and its name, or a small typo.
+func sameFirstName(a, b string) bool {
+	if a == b {
+		return true
+	}
+	if a == "" || b == "" {
+		return false
+	}
+	if len(a) == 1 || len(b) == 1 {
+		return a[0] == b[0]
+	}
+	for _, x := range append(nicknames[a], a) {
+		for _, y := range append(nicknames[b], b) {
+			if x == y {
+				return true
+			}
+		}
+	}
+	if len(a) >= 4 && len(b) >= 4 {
+		return similar(a, b, 0.9)
+	}
+	return false
+}
+
+// sameLastName tells whether two folded surnames may be one: equal, or a typo apart.
+func sameLastName(a, b string) bool {
+	if a == b {
+		return a != ""
+	}
+	if a == "" || b == "" || a[0] != b[0] {
+		return false
+	}
+	// Double-barrelled names: "Smith-Jones" is folded to "smith jones".
+	if strings.HasPrefix(a, b+" ") || strings.HasPrefix(b, a+" ") {
+		return true
+	}
+	if len(a) < 4 || len(b) < 4 {
+		return false
+	}
+	return similar(a, b, 0.92)
+}
+
+// similar is a typo test: Jaro-Winkler above threshold, or one edit apart for longer
+// words (Jaro-Winkler is lenient with short ones and strict with late typos).
+func similar(a, b string, threshold float64) bool {
+	if d := len(a) - len(b); d > 2 || d < -2 {
+		return false
+	}
+	jw := metrics.JaroWinkler{CaseSensitive: true}
+	if jw.Compare(a, b) >= threshold {
+		return true
+	}
+	lev := metrics.Levenshtein{CaseSensitive: true, InsertCost: 1, DeleteCost: 1, ReplaceCost: 1}
+	return len(a) >= 6 && lev.Distance(a, b) <= 1
+}
+
+func samePerson(a, b personName) bool {
+	if a.last == "" || b.last == "" {
+		return false
+	}
+	if a.first == "" || b.first == "" {
+		// Only one name each: compare them whole, typos allowed, as a last resort.
+		return a.first == "" && b.first == "" && a.full != "" && sameLastName(a.full, b.full) && strings.Contains(a.full, " ")
+	}
+	return sameLastName(a.last, b.last) && sameFirstName(a.first, b.first)
+}
+
+// checkNames finds rows of one organisation that likely name the same person under
+// different or missing addresses. Rows are compared only within their organisation and
+// initial of surname (blocking), and, in organisations with thousands of rows, initial of
+// first name too, so 100,000 rows take a fraction of a second.
+func (c *checker) checkNames(records []Record) {
+	blocks := map[string][]int{}
+	orgSize := map[string]int{}
+	for i := range records {
+		if c.rows[i].person && c.rows[i].name.last != "" {
+			orgSize[c.rows[i].orgKey]++
+		}
+	}
+	for i := range records {
+		ri := &c.rows[i]
+		if !ri.person || ri.name.last == "" {
+			continue
+		}
+		key := ri.orgKey + "\x00" + ri.name.last[:1]
+		if orgSize[ri.orgKey] > 2000 {
+			key += "\x00" + firstInitial(ri.name.first)
+		}
+		blocks[key] = append(blocks[key], i)
+	}
+	parent := map[int]int{} // union-find over the rows that matched someone
+	find := func(x int) int {
+		if _, ok := parent[x]; !ok {
+			parent[x] = x
+		}
+		for parent[x] != x {
+			parent[x] = parent[parent[x]]
+			x = parent[x]
+		}
+		return x
+	}
+	for _, idx := range blocks {
+		for ai := 0; ai < len(idx); ai++ {
+			for bi := ai + 1; bi < len(idx); bi++ {
+				a, b := &c.rows[idx[ai]], &c.rows[idx[bi]]
+				if a.emailKey != "" && a.emailKey == b.emailKey {
+					continue // the same address: a duplicate_email already
+				}
+				if samePerson(a.name, b.name) {
+					ra, rb := find(idx[ai]), find(idx[bi])
+					if ra != rb {
+						parent[ra] = rb
+					}
+				}
+			}
+		}
+	}
+	groups := map[int][]int{}
+	for i := range parent {
+		r := find(i)
+		groups[r] = append(groups[r], i)
+	}
+	for _, g := range groups {
+		if len(g) < 2 {
+			continue
+		}
+		slices.Sort(g)
+		for _, i := range g {
+			var related []int
+			var names []string
+			for _, j := range g {
+				if j != i {
+					related = append(related, records[j].Row)
+					names = append(names, fmt.Sprintf("row %d, %s", records[j].Row, displayName(&records[j])))
+				}
+			}
+			if len(names) > 5 {
+				names = append(names[:5], fmt.Sprintf("and %d more", len(names)-5))
+			}
+			c.add(Finding{Row: records[i].Row, Code: PossibleDuplicate, Field: nameField(&records[i]), Action: ActionMerge, Related: related,
+				Message: fmt.Sprintf("%s may be the same person as %s in the same organisation. If so, merge them: keep one row and exclude the others.", displayName(&records[i]), strings.Join(names, "; "))})
+		}
+	}
+}
+
+func firstInitial(s string) string {
+	if s == "" {
+		return "_"
+	}
+	if canon := nicknames[s]; len(canon) > 0 {
+		return canon[0][:1]
+	}
+	return s[:1]
+}
+
+func displayName(r *Record) string {
+	if n := strings.TrimSpace(r.FullName); n != "" {
+		return n
+	}
+	if n := strings.TrimSpace(strings.TrimSpace(r.FirstName) + " " + strings.TrimSpace(r.LastName)); n != "" {
+		return n
+	}
+	return fmt.Sprintf("row %d", r.Row)
+}
+
+func nameField(r *Record) string {
+	if strings.TrimSpace(r.FullName) != "" {
+		return FieldFullName
+	}
+	return FieldLastName
+}

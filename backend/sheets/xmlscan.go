@@ -1,0 +1,296 @@
+package sheets
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"io"
+	"strconv"
+	"unicode/utf8"
+)
+
+// xmlScanner is a small pull tokenizer for the two large parts of an .xlsx, the worksheet
+// and the shared strings. encoding/xml allocates per token and reads a 100,000-row sheet
+// five times slower; these parts are machine-written, so tags, attributes, character
+// references, CDATA and comments are all that needs understanding. It never expands a
+// DTD, so entity bombs are inert.
+type xmlScanner struct {
+	r        *bufio.Reader
+	kind     tokKind
+	name     []byte // local name of the current tag
+	attrs    []byte // raw attributes of the current start tag
+	self     bool   // the current start tag is self-closing
+	text     []byte // raw text (tokText) or CDATA contents (tokCDATA); valid until next
+	tag      []byte // scratch: the bytes of the current tag
+	textBuf  []byte // scratch: text longer than the reader's buffer
+	consumed int64  // bytes read so far, for error positions
+}
+
+type tokKind int
+
+const (
+	tokEOF tokKind = iota
+	tokStart
+	tokEnd
+	tokText
+	tokCDATA
+	tokSkip // a comment, processing instruction or declaration
+)
+
+var errXMLSyntax = errors.New("malformed XML")
+
+func newXMLScanner(r io.Reader) *xmlScanner {
+	return &xmlScanner{r: bufio.NewReaderSize(r, 256<<10)}
+}
+
+// next advances to the next token. It returns tokEOF with a nil error at the end of input.
+func (s *xmlScanner) next() (tokKind, error) {
+	for {
+		k, err := s.next1()
+		if k == tokSkip {
+			continue
+		}
+		return k, err
+	}
+}
+
+func (s *xmlScanner) next1() (tokKind, error) {
+	c, err := s.r.ReadByte()
+	if err != nil {
+		if err == io.EOF {
+			s.kind = tokEOF
+			return tokEOF, nil
+		}
+		return tokEOF, err
+	}
+	s.consumed++
+	if c != '<' {
+		_ = s.r.UnreadByte()
+		s.consumed--
+		return s.readText()
+	}
+	return s.readTag()
+}
+
+func (s *xmlScanner) readText() (tokKind, error) {
+	line, err := s.r.ReadSlice('<')
+	s.consumed += int64(len(line))
+	if err == bufio.ErrBufferFull {
+		s.textBuf = append(s.textBuf[:0], line...)
+		for err == bufio.ErrBufferFull {
+			line, err = s.r.ReadSlice('<')
+			s.consumed += int64(len(line))
+			s.textBuf = append(s.textBuf, line...)
+		}
+		line = s.textBuf
+	}
+	switch {
+	case err == nil:
+		_ = s.r.UnreadByte()
+		s.consumed--
+		line = line[:len(line)-1]
+	case err == io.EOF:
+	default:
+		return tokEOF, err
+	}
+	s.kind, s.text = tokText, line
+	return tokText, nil
+}
+
+func (s *xmlScanner) readTag() (tokKind, error) {
+	s.tag = s.tag[:0]
+	quote := byte(0)
+	for {
+		chunk, err := s.r.ReadSlice('>')
+		s.consumed += int64(len(chunk))
+		if err != nil && err != bufio.ErrBufferFull {
+			if err == io.EOF {
+				return tokEOF, errXMLSyntax
+			}
+			return tokEOF, err
+		}
+		start := len(s.tag)
+		s.tag = append(s.tag, chunk...)
+		if err == bufio.ErrBufferFull {
+			if len(s.tag) > 64<<20 {
+				return tokEOF, errXMLSyntax
+			}
+			continue
+		}
+		// Comments, CDATA and processing instructions end with their own markers, and a
+		// '>' inside a quoted attribute value does not end a tag.
+		t := s.tag
+		switch {
+		case bytes.HasPrefix(t, []byte("!--")):
+			if len(t) >= 6 && bytes.HasSuffix(t, []byte("-->")) {
+				return tokSkip, nil
+			}
+			continue
+		case bytes.HasPrefix(t, []byte("![CDATA[")):
+			if len(t) >= 11 && bytes.HasSuffix(t, []byte("]]>")) {
+				s.kind, s.text = tokCDATA, t[8:len(t)-3]
+				return tokCDATA, nil
+			}
+			continue
+		case len(t) > 0 && (t[0] == '?' || t[0] == '!'):
+			return tokSkip, nil
+		}
+		for _, b := range t[start:] {
+			if quote != 0 {
+				if b == quote {
+					quote = 0
+				}
+			} else if b == '"' || b == '\'' {
+				quote = b
+			}
+		}
+		if quote != 0 {
+			continue
+		}
+		break
+	}
+	t := s.tag[:len(s.tag)-1] // without '>'
+	if len(t) == 0 {
+		return tokEOF, errXMLSyntax
+	}
+	if t[0] == '/' {
+		s.kind, s.name = tokEnd, localName(bytes.TrimSpace(t[1:]))
+		return tokEnd, nil
+	}
+	s.self = false
+	if t[len(t)-1] == '/' {
+		s.self = true
+		t = t[:len(t)-1]
+	}
+	i := 0
+	for i < len(t) && !isXMLSpace(t[i]) {
+		i++
+	}
+	s.kind, s.name, s.attrs = tokStart, localName(t[:i]), t[i:]
+	return tokStart, nil
+}
+
+func isXMLSpace(b byte) bool { return b == ' ' || b == '\t' || b == '\n' || b == '\r' }
+
+func localName(n []byte) []byte {
+	if i := bytes.IndexByte(n, ':'); i >= 0 {
+		return n[i+1:]
+	}
+	return n
+}
+
+// attr returns the raw value of the attribute with the given local name.
+func (s *xmlScanner) attr(name string) ([]byte, bool) {
+	a := s.attrs
+	for len(a) > 0 {
+		for len(a) > 0 && isXMLSpace(a[0]) {
+			a = a[1:]
+		}
+		eq := bytes.IndexByte(a, '=')
+		if eq < 0 {
+			return nil, false
+		}
+		key := localName(bytes.TrimSpace(a[:eq]))
+		a = a[eq+1:]
+		for len(a) > 0 && isXMLSpace(a[0]) {
+			a = a[1:]
+		}
+		if len(a) == 0 || (a[0] != '"' && a[0] != '\'') {
+			return nil, false
+		}
+		end := bytes.IndexByte(a[1:], a[0])
+		if end < 0 {
+			return nil, false
+		}
+		val := a[1 : 1+end]
+		a = a[end+2:]
+		if string(key) == name {
+			return val, true
+		}
+	}
+	return nil, false
+}
+
+// appendText appends XML character data to dst, resolving character and entity
+// references and normalising line ends as an XML parser must.
+func appendText(dst, raw []byte) ([]byte, error) {
+	for len(raw) > 0 {
+		i := bytes.IndexAny(raw, "&\r")
+		if i < 0 {
+			return append(dst, raw...), nil
+		}
+		dst = append(dst, raw[:i]...)
+		if raw[i] == '\r' {
+			dst = append(dst, '\n')
+			raw = raw[i+1:]
+			if len(raw) > 0 && raw[0] == '\n' {
+				raw = raw[1:]
+			}
+			continue
+		}
+		raw = raw[i:]
+		semi := bytes.IndexByte(raw, ';')
+		if semi < 0 || semi > 12 {
+			return dst, errXMLSyntax
+		}
+		ent := raw[1:semi]
+		raw = raw[semi+1:]
+		switch string(ent) {
+		case "lt":
+			dst = append(dst, '<')
+		case "gt":
+			dst = append(dst, '>')
+		case "amp":
+			dst = append(dst, '&')
+		case "quot":
+			dst = append(dst, '"')
+		case "apos":
+			dst = append(dst, '\'')
+		default:
+			if len(ent) < 2 || ent[0] != '#' {
+				return dst, errXMLSyntax
+			}
+			var n uint64
+			var err error
+			if ent[1] == 'x' || ent[1] == 'X' {
+				n, err = strconv.ParseUint(string(ent[2:]), 16, 32)
+			} else {
+				n, err = strconv.ParseUint(string(ent[1:]), 10, 32)
+			}
+			if err != nil || n > utf8.MaxRune {
+				return dst, errXMLSyntax
+			}
+			dst = utf8.AppendRune(dst, rune(n))
+		}
+	}
+	return dst, nil
+}
+
+// unescapeOOXML decodes the _xHHHH_ escapes Office uses in strings for characters XML
+// cannot carry (ST_Xstring), such as _x000D_ for a carriage return.
+func unescapeOOXML(b []byte) []byte {
+	if bytes.IndexByte(b, '_') < 0 {
+		return b
+	}
+	out := b[:0:0]
+	for i := 0; i < len(b); {
+		if b[i] == '_' && i+6 < len(b) && b[i+1] == 'x' && b[i+6] == '_' && isHex4(b[i+2:i+6]) {
+			n, _ := strconv.ParseUint(string(b[i+2:i+6]), 16, 32)
+			out = utf8.AppendRune(out, rune(n))
+			i += 7
+			continue
+		}
+		out = append(out, b[i])
+		i++
+	}
+	return out
+}
+
+func isHex4(b []byte) bool {
+	for _, c := range b {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}
