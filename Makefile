@@ -1,0 +1,172 @@
+# Gatehouse. `make run` and `make test` install whatever is missing first (Debian packages,
+# the Wails CLI, npm packages), so they are the only two commands a fresh Debian or Ubuntu
+# machine needs. See README.md.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := build
+MAKEFLAGS += --no-print-directory
+
+GO            ?= go
+GOBIN         := $(shell $(GO) env GOPATH)/bin
+WAILS_VERSION := v2.16.0
+WAILS         := $(GOBIN)/wails
+STATICCHECK   := $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
+NODE_MIN      := 20.19.0
+VERSION       ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS       := -X main.version=$(VERSION)
+SUDO          := $(if $(filter 0,$(shell id -u)),,sudo)
+
+# Everything the builds and tests need from Debian: GTK and WebKitGTK 4.1 for the window,
+# Chromium for the browser tests, Xvfb + xdotool + ImageMagick + libX11 for the desktop smoke test,
+# NSIS for the Windows installer, gnome-keyring + D-Bus for the keychain tests.
+APT_PACKAGES := gcc libx11-dev libgtk-3-dev libwebkit2gtk-4.1-dev pkg-config chromium xvfb xauth xdotool \
+	imagemagick nsis gnome-keyring dbus dbus-x11 libsecret-tools
+
+BIN      := build/bin
+APP      := $(BIN)/gatehouse
+HARNESS  := $(BIN)/harness
+DIST     := frontend/dist/index.html
+NODE_OK  := frontend/node_modules/.package-lock.json
+BINDINGS := frontend/wailsjs/go/models.ts
+# Bound methods may return backend types, so any of them can change the generated models.
+BOUND_SRC := $(shell find app backend -name '*.go' -not -name '*_test.go')
+FRONTEND_SRC := $(shell find frontend/src frontend/public frontend/wailsjs -type f 2>/dev/null) \
+	frontend/index.html frontend/vite.config.ts frontend/tsconfig.json frontend/package-lock.json
+
+# Go binaries are always handed to the Go build cache, which knows better than make what
+# changed (and other packages' files come and go while they are written).
+.PHONY: FORCE
+FORCE:
+
+.PHONY: deps deps-apt deps-wails deps-node print-apt-packages run build build-windows \
+	bindings frontend test test-go test-unit test-e2e test-desktop screenshot bench lint icon clean
+
+## deps: install what is missing (idempotent)
+deps: deps-apt deps-wails deps-node
+
+print-apt-packages:
+	@echo $(APT_PACKAGES)
+
+deps-apt:
+	@missing=""; \
+	for p in $(APT_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' "$$p" 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing Debian packages:$$missing"; \
+		$(SUDO) apt-get update; \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing; \
+	fi
+
+deps-wails:
+	@have=$$("$(WAILS)" version 2>/dev/null || true); \
+	if ! grep -qx '$(WAILS_VERSION)' <<<"$$have"; then \
+		echo "Installing the Wails CLI $(WAILS_VERSION)"; \
+		$(GO) install github.com/wailsapp/wails/v2/cmd/wails@$(WAILS_VERSION); \
+	fi
+
+deps-node: $(NODE_OK)
+
+$(NODE_OK): frontend/package-lock.json frontend/package.json
+	@command -v node >/dev/null || { echo "Node.js $(NODE_MIN) or newer is needed (Debian's nodejs 18 is too old for Vite 7)"; exit 1; }
+	@node -e 'const v = (s) => s.split(".").reduce((n, p) => n * 1000 + Number(p), 0); if (v(process.versions.node) < v("$(NODE_MIN)")) { console.error("Node.js " + process.versions.node + " is too old: $(NODE_MIN) or newer is needed"); process.exit(1) }'
+	cd frontend && npm ci --no-audit --no-fund
+	@touch $@
+
+## bindings: regenerate frontend/wailsjs from the bound Go methods
+bindings: $(BINDINGS)
+
+$(BINDINGS): $(BOUND_SRC) | deps-wails
+	$(WAILS) generate module -tags webkit2_41
+	@touch $@
+
+## frontend: build frontend/dist
+frontend: $(DIST)
+
+$(DIST): $(FRONTEND_SRC) $(BINDINGS) $(NODE_OK)
+	cd frontend && npm run build
+
+# wails build: -m skips its `go mod tidy` (go.mod is edited by hand here), -s the frontend
+# build and -skipbindings the bindings, which the rules above have already made.
+
+## build: the Linux desktop binary, build/bin/gatehouse
+build: deps $(APP)
+
+$(APP): $(DIST) FORCE
+	$(WAILS) build -m -s -skipbindings -tags webkit2_41 -ldflags "$(LDFLAGS)"
+
+## run: install what is missing, build, and open the app
+run: build
+	./$(APP)
+
+## build-windows: build/bin/gatehouse.exe and the NSIS installer (cross-compiled, no cgo)
+build-windows: deps $(DIST)
+	$(WAILS) build -m -s -skipbindings -platform windows/amd64 -nsis -ldflags "$(LDFLAGS)"
+	@ls -l $(BIN)/gatehouse.exe $(BIN)/Gatehouse-amd64-installer.exe
+
+$(HARNESS): FORCE
+	$(GO) build -o $@ ./app/cmd/harness
+
+## test: Go vet and tests (race detector), Vitest, browser tests in Chromium, desktop smoke test
+# -k: one failing suite does not hide the others' results; make still fails.
+test: deps
+	@start=$$(date +%s); \
+	$(MAKE) -k test-go test-unit test-e2e test-desktop; \
+	echo "make test: everything passed in $$(( $$(date +%s) - start )) s"
+
+# The keychain tests need a Secret Service: run the Go tests inside their own D-Bus session
+# with an unlocked gnome-keyring.
+test-go:
+	$(GO) vet ./...
+	@if command -v dbus-run-session >/dev/null && command -v gnome-keyring-daemon >/dev/null; then \
+		dbus-run-session -- sh -c 'printf pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null; exec $(GO) test -race ./...'; \
+	elif [ "$${CI:-}" = true ]; then \
+		echo "dbus-run-session or gnome-keyring-daemon is missing (apt-get install dbus gnome-keyring); CI=true, so this fails"; exit 1; \
+	else \
+		echo "warning: no dbus-run-session/gnome-keyring-daemon: keychain tests will skip"; \
+		$(GO) test -race ./...; \
+	fi
+
+test-unit: $(NODE_OK)
+	cd frontend && npx vitest run
+
+test-e2e: $(DIST) $(HARNESS)
+	cd frontend && HARNESS_BIN=$(abspath $(HARNESS)) node e2e/run.mjs
+
+test-desktop: $(APP)
+	build/smoke.sh $(APP) $(BIN)/smoke.png
+
+## screenshot: refresh build/screenshot.png (shown in the README) from the smoke test
+screenshot: test-desktop
+	cp $(BIN)/smoke.png build/screenshot.png
+
+## bench: Go benchmarks of every package
+bench:
+	@mkdir -p $(BIN)
+	$(GO) test -run '^$$' -bench . -benchmem ./... 2>&1 | tee $(BIN)/bench.txt
+
+## lint: gofmt, go vet, staticcheck, vue-tsc
+lint: $(NODE_OK)
+	@out=$$(gofmt -l $$(git ls-files -co --exclude-standard '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt -w needed on:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(STATICCHECK) ./...
+	cd frontend && npx vue-tsc --noEmit
+
+## icon: redraw build/appicon.png (Wails derives the Windows and macOS icons from it)
+icon:
+	convert -size 1024x1024 xc:none \
+		-fill '#2f6f5e' -draw 'roundrectangle 0,0 1023,1023 224,224' \
+		-fill none -stroke white -strokewidth 80 \
+		-draw 'stroke-linecap round stroke-linejoin round polyline 192,480 512,208 832,480' \
+		-draw 'stroke-linejoin round polyline 288,464 288,816 736,816 736,464' \
+		-strokewidth 56 -draw 'stroke-linecap round line 416,816 416,576' \
+		-draw 'stroke-linecap round line 512,816 512,544' -draw 'stroke-linecap round line 608,816 608,576' \
+		-depth 8 build/appicon.png
+	convert build/appicon.png -resize 64x64 frontend/public/favicon.png
+	rm -f build/windows/icon.ico
+
+clean:
+	rm -rf $(BIN) build/windows/installer/tmp frontend/e2e/.out
+	find frontend/dist -mindepth 1 -not -name .gitkeep -delete

@@ -1,0 +1,116 @@
+// Package app is the thin layer the frontend calls: one bound method per user action,
+// returning typed structs and Go errors, plus progress events and file dialogs through
+// Runtime. Business rules live in backend/portal; app only wires packages together.
+//
+// Every exported method of App is bound to the frontend (window.go.app.App.<Method>), so
+// anything that must not be callable from JS is unexported or a package-level function.
+// Startup and Shutdown are the exception: Wails exempts the functions given as OnStartup /
+// OnShutdown from binding, and the harness passes them to bridge.Options.Exempt.
+package app
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+
+	"gatehouse/backend/cache"
+	"gatehouse/backend/portal"
+)
+
+// Config is what main (or the harness) knows before the window exists.
+type Config struct {
+	// Version is the build's version, set with -ldflags "-X main.version=…"; "dev" otherwise.
+	Version string
+	// DatabasePath is where the local cache lives; "" means cache.DefaultPath().
+	DatabasePath string
+	// Logger receives what the user is not shown; nil discards it.
+	Logger *slog.Logger
+}
+
+// App holds the desktop's state between bound calls.
+type App struct {
+	cfg Config
+	rt  Runtime
+	log *slog.Logger
+
+	mu     sync.RWMutex
+	db     *cache.DB
+	dbPath string
+	dbErr  error // why the cache could not be opened, if it could not
+}
+
+// New returns an App that talks to its window through rt. Nothing is opened until Startup:
+// Wails runs main once at build time to generate the JS bindings, and that run must not
+// create files in the builder's config folder.
+func New(cfg Config, rt Runtime) *App {
+	if cfg.Version == "" {
+		cfg.Version = "dev"
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return &App{cfg: cfg, rt: rt, log: log}
+}
+
+// Bound returns the values whose exported methods the frontend may call: main passes it to
+// options.App.Bind and the harness to bridge.Options.Bind, so both always expose the same.
+func Bound(a *App) []any { return []any{a} }
+
+// Startup is options.App.OnStartup. ctx is the Wails context; with WailsRuntime it is what
+// makes runtime calls possible. A cache that cannot be opened does not stop the window from
+// opening: the About screen shows why, and bound methods that need the cache say so.
+func (a *App) Startup(ctx context.Context) {
+	if r, ok := a.rt.(interface{ attach(context.Context) }); ok {
+		r.attach(ctx)
+	}
+	path := a.cfg.DatabasePath
+	var err error
+	if path == "" {
+		path, err = cache.DefaultPath()
+	}
+	var db *cache.DB
+	if err == nil {
+		db, err = cache.Open(ctx, path)
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.dbPath = path
+	if err != nil {
+		a.dbErr = portal.Errorf(portal.EINTERNAL,
+			"Gatehouse could not open its local database at %q (%v). Check that the folder exists, is writable and the disk is not full, then restart Gatehouse.", path, err)
+		a.log.Error("open local database", "path", path, "err", err)
+		return
+	}
+	a.db = db
+	a.log.Info("local database open", "path", db.Path())
+}
+
+// Shutdown is options.App.OnShutdown: it closes the cache so the WAL is checkpointed.
+func (a *App) Shutdown(ctx context.Context) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.db != nil {
+		if err := a.db.Close(); err != nil {
+			a.log.Error("close local database", "err", err)
+		}
+		a.db = nil
+	}
+	a.log.Info("gatehouse shut down cleanly")
+}
+
+// cache returns the open cache, or an error that tells the user why there is none.
+func (a *App) cache() (*cache.DB, error) {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	switch {
+	case a.db != nil:
+		return a.db, nil
+	case a.dbErr != nil:
+		return nil, a.dbErr
+	default:
+		return nil, fmt.Errorf("local database used before the app started")
+	}
+}

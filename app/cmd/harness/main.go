@@ -1,0 +1,154 @@
+// Command harness runs the real App without a window, for browser tests: it serves the built
+// frontend with the bridge shim injected, so the generated Wails bindings call the App over
+// HTTP, and it forwards the App's events to the browser.
+//
+//	harness [-addr 127.0.0.1:0] [-dist frontend/dist] [-data DIR] [-version V]
+//
+// Once listening it prints, one per line on stdout:
+//
+//	HARNESS_URL=http://127.0.0.1:PORT/
+//	HARNESS_DATA=DIR            (the data folder; the database is DIR/gatehouse.db)
+//
+// Besides /bridge/ (see package bridge) it serves what a test needs to act as the user's
+// operating system:
+//
+//	POST /harness/drop         {"x":0,"y":0,"paths":["/abs/file.xlsx"]}  files dropped on the window
+//	POST /harness/dialog/open  {"path":"/abs/file.xlsx"}  the next open-file dialog's answer
+//	POST /harness/dialog/save  {"path":"/abs/out.xlsx"}   the next save-file dialog's answer
+//	GET  /harness/info         {"dataDir":…, "databasePath":…}
+//
+// It stops cleanly on SIGINT or SIGTERM, and removes -data only if it created it.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"gatehouse/app"
+	"gatehouse/app/bridge"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "harness:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	addr := flag.String("addr", "127.0.0.1:0", "address to listen on (loopback only)")
+	dist := flag.String("dist", "frontend/dist", "the built frontend")
+	data := flag.String("data", "", "data folder for the local database (default: a new temporary folder, removed at exit)")
+	version := flag.String("version", "harness", "version the App reports")
+	flag.Parse()
+
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	dataDir := *data
+	if dataDir == "" {
+		tmp, err := os.MkdirTemp("", "gatehouse-harness-")
+		if err != nil {
+			return fmt.Errorf("create a data folder: %w", err)
+		}
+		defer os.RemoveAll(tmp)
+		dataDir = tmp
+	}
+	dbPath := filepath.Join(dataDir, "gatehouse.db")
+
+	rt := app.NewHeadlessRuntime()
+	a := app.New(app.Config{Version: *version, DatabasePath: dbPath, Logger: log}, rt)
+	a.Startup(ctx)
+	defer a.Shutdown(context.Background())
+
+	br, err := bridge.New(bridge.Options{
+		Bind:           app.Bound(a),
+		Exempt:         []any{a.Startup, a.Shutdown},
+		ErrorFormatter: app.ErrorFormatter(log),
+		Logger:         log,
+	})
+	if err != nil {
+		return err
+	}
+	defer br.Close()
+	unsubscribe := rt.Subscribe(func(e app.Event) { br.Emit(e.Name, e.Data...) })
+	defer unsubscribe()
+
+	front, err := br.Frontend(os.DirFS(*dist))
+	if err != nil {
+		return fmt.Errorf("%s: %w", *dist, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/bridge/", br.Handler())
+	mux.Handle("/", front)
+	mux.HandleFunc("POST /harness/drop", func(w http.ResponseWriter, r *http.Request) {
+		var d struct {
+			X, Y  int
+			Paths []string
+		}
+		if !decode(w, r, &d) {
+			return
+		}
+		rt.DropFiles(d.X, d.Y, d.Paths)
+		w.WriteHeader(http.StatusNoContent)
+	})
+	answer := func(queue func(string)) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			var d struct{ Path string }
+			if !decode(w, r, &d) {
+				return
+			}
+			queue(d.Path)
+			w.WriteHeader(http.StatusNoContent)
+		}
+	}
+	mux.HandleFunc("POST /harness/dialog/open", answer(rt.AnswerOpenFile))
+	mux.HandleFunc("POST /harness/dialog/save", answer(rt.AnswerSaveFile))
+	mux.HandleFunc("GET /harness/info", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(map[string]string{"dataDir": dataDir, "databasePath": dbPath})
+	})
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", *addr, err)
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	fmt.Printf("HARNESS_URL=http://%s/\nHARNESS_DATA=%s\n", ln.Addr(), dataDir)
+	log.Info("harness listening", "url", "http://"+ln.Addr().String()+"/", "data", dataDir)
+
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	br.Close() // ends the event streams, or Shutdown would wait for them
+	shutCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shut down: %w", err)
+	}
+	return nil
+}
+
+func decode(w http.ResponseWriter, r *http.Request, v any) bool {
+	if err := json.NewDecoder(r.Body).Decode(v); err != nil {
+		http.Error(w, "harness: body is not the expected JSON: "+err.Error(), http.StatusBadRequest)
+		return false
+	}
+	return true
+}

@@ -1,0 +1,34 @@
+// Debian's Chromium through playwright-core, with a fresh profile and no network chatter.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { chromium } from 'playwright-core'
+import { chromiumPath } from './parts.mjs'
+
+export const chromiumArgs = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-quic',
+]
+
+// launch returns a browser context with its own empty --user-data-dir; close() removes it.
+export async function launch({ viewport = { width: 1280, height: 860 } } = {}) {
+  const profile = mkdtempSync(join(tmpdir(), 'gatehouse-chromium-'))
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: chromiumPath,
+    headless: true,
+    args: chromiumArgs,
+    viewport,
+  })
+  return {
+    context,
+    async close() {
+      await context.close()
+      rmSync(profile, { recursive: true, force: true })
+    },
+  }
+}

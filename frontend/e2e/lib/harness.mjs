@@ -1,0 +1,112 @@
+// Starts the Go test harness (app/cmd/harness): the real App, its bound methods over HTTP
+// and the built frontend with the bridge shim.
+import { spawn, execFileSync } from 'node:child_process'
+import { existsSync, mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+
+export const frontendDir = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
+export const repoDir = resolve(frontendDir, '..')
+export const distDir = join(frontendDir, 'dist')
+
+let built
+
+// harnessBinary returns $HARNESS_BIN (make test builds it once) or builds it into a
+// temporary folder, once per test process.
+export function harnessBinary() {
+  if (process.env.HARNESS_BIN) return resolve(process.env.HARNESS_BIN)
+  if (!built) {
+    built = join(mkdtempSync(join(tmpdir(), 'gatehouse-harness-bin-')), 'harness')
+    execFileSync('go', ['build', '-o', built, './app/cmd/harness'], { cwd: repoDir, stdio: 'inherit' })
+  }
+  return built
+}
+
+export function frontendBuilt() {
+  return existsSync(join(distDir, 'index.html'))
+}
+
+// startHarness starts a harness with a fresh data folder and returns once it listens.
+//   const h = await startHarness({ version: 'e2e' })
+//   h.url, h.dataDir, h.databasePath
+//   await h.call('app.App.About')           // a bound method, straight from Node
+//   await h.drop(['/abs/file.xlsx'])        // as if dropped onto the window
+//   await h.answerOpenFile('/abs/file')     // next open-file dialog answers this
+//   await h.answerSaveFile('/abs/out.xlsx') // next save-file dialog answers this
+//   const code = await h.stop()             // SIGTERM; resolves with the exit code
+export async function startHarness({ version = 'e2e', dataDir, extraArgs = [] } = {}) {
+  const args = ['-addr', '127.0.0.1:0', '-dist', distDir, '-version', version, ...extraArgs]
+  if (dataDir) args.push('-data', dataDir)
+  const child = spawn(harnessBinary(), args, { cwd: repoDir, stdio: ['ignore', 'pipe', 'pipe'] })
+  let stderr = ''
+  child.stderr.on('data', (b) => {
+    stderr += b
+    if (process.env.HARNESS_VERBOSE) process.stderr.write(b)
+  })
+  const exited = new Promise((res) => {
+    child.on('exit', (code, signal) => res(code ?? signal))
+    child.on('error', (err) => {
+      stderr += `${err.message}\n`
+      res(err.code ?? 'error')
+    })
+  })
+
+  const info = await new Promise((res, rej) => {
+    const found = {}
+    const timer = setTimeout(() => rej(new Error(`harness did not start within 30 s:\n${stderr}`)), 30_000)
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      const m = /^HARNESS_(URL|DATA)=(.*)$/.exec(line)
+      if (m) found[m[1]] = m[2]
+      if (found.URL && found.DATA) {
+        clearTimeout(timer)
+        res(found)
+      }
+    })
+    exited.then((code) => {
+      clearTimeout(timer)
+      rej(new Error(`harness exited (${code}) before listening:\n${stderr}`))
+    })
+  })
+
+  const url = info.URL
+  const post = async (path, body) => {
+    const res = await fetch(new URL(path, url), {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+    })
+    if (!res.ok) throw new Error(`POST ${path}: ${res.status} ${await res.text()}`)
+    return res.status === 204 ? null : res.json()
+  }
+  return {
+    url,
+    dataDir: info.DATA,
+    databasePath: join(info.DATA, 'gatehouse.db'),
+    stderr: () => stderr,
+    async call(method, ...args) {
+      const res = await fetch(new URL(`/bridge/call/${method}`, url), {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(args),
+      })
+      const body = await res.json()
+      if (!res.ok) throw Object.assign(new Error(String(body.error)), { status: res.status, payload: body.error })
+      return body.result
+    },
+    drop: (paths, x = 10, y = 10) => post('/harness/drop', { x, y, paths }),
+    answerOpenFile: (path) => post('/harness/dialog/open', { path }),
+    answerSaveFile: (path) => post('/harness/dialog/save', { path }),
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM')
+        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
+        const code = await exited
+        clearTimeout(timer)
+        return code
+      }
+      return exited
+    },
+  }
+}

@@ -1,0 +1,65 @@
+// The app shell: navigation to every screen, the status bar, and the remembered theme.
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { openApp } from './lib/app.mjs'
+
+const screens = ['Users', 'Approvals', 'Organisations', 'Imports', 'Invitations', 'Reports', 'Audit', 'Settings']
+
+test('shell: every screen is reachable from the navigation', async (t) => {
+  const app = await openApp(t)
+  if (!app) return
+  const { page } = app
+  assert.match(page.url(), /#\/users$/, 'the app opens on Users')
+  for (const label of screens) {
+    await app.nav(label)
+    assert.match(page.url(), new RegExp(`#/${label.toLowerCase()}(/|$)`))
+    assert.equal(await page.locator('.n-menu-item-content--selected').textContent(), label, 'the entry is highlighted')
+    if (label !== 'Settings') {
+      await page.getByTestId('placeholder').waitFor()
+    }
+  }
+  // Settings opens on its About tab.
+  assert.match(page.url(), /#\/settings\/about$/)
+  await page.locator('.n-tabs').getByText('About', { exact: true }).waitFor()
+  app.assertNoPageErrors()
+})
+
+test('shell: the status bar shows local mode, no sync and nothing pending', async (t) => {
+  const app = await openApp(t)
+  if (!app) return
+  const { page } = app
+  assert.equal(await page.getByTestId('status-mode').textContent(), 'Local')
+  assert.equal(await page.getByTestId('status-last-sync').textContent(), 'Last sync: never')
+  assert.equal(await page.getByTestId('status-pending').textContent(), 'Pending changes: 0')
+  app.assertNoPageErrors()
+})
+
+test('shell: the dark theme is applied and remembered across a reload', async (t) => {
+  const app = await openApp(t)
+  if (!app) return
+  const { page } = app
+  const theme = () => page.evaluate(() => document.documentElement.dataset.theme)
+  const bodyColour = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor)
+
+  await page.emulateMedia({ colorScheme: 'light' })
+  await page.reload()
+  await page.getByTestId('nav').waitFor()
+  assert.equal(await theme(), 'light')
+  const light = await bodyColour()
+
+  await page.getByTestId('theme-toggle').click()
+  assert.equal(await theme(), 'dark')
+  // The background fades over a few hundred milliseconds.
+  await page.waitForFunction((light) => getComputedStyle(document.body).backgroundColor !== light, light)
+  await page.waitForFunction(() => document.body.getAnimations().length === 0)
+  const dark = await bodyColour()
+
+  await page.reload()
+  await page.getByTestId('nav').waitFor()
+  assert.equal(await theme(), 'dark', 'the choice survives a reload')
+  assert.equal(await bodyColour(), dark)
+
+  await page.getByTestId('theme-toggle').click()
+  assert.equal(await theme(), 'light')
+  app.assertNoPageErrors()
+})

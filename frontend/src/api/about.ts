@@ -1,0 +1,10 @@
+import { About } from '../../wailsjs/go/app/App'
+import type { app } from '../../wailsjs/go/models'
+import { call } from './errors'
+
+export type AboutInfo = app.AboutInfo
+
+// getAbout reads the build's version and where its local database lives.
+export function getAbout(): Promise<AboutInfo> {
+  return call(() => About())
+}

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest'
+import { flushPromises, mount } from '@vue/test-utils'
+import { createMemoryHistory } from 'vue-router'
+import App from './App.vue'
+import { buildRoutes, homePath, navGroups, navItems, navKeyFor } from './nav'
+import { createAppRouter } from './router'
+
+const screens = ['Users', 'Approvals', 'Organisations', 'Imports', 'Invitations', 'Reports', 'Audit', 'Settings']
+
+describe('navigation', () => {
+  it('lists every screen once, grouped by area, Settings last', () => {
+    expect(navItems.map((i) => i.label)).toEqual(screens)
+    expect(navGroups.map((g) => g.label)).toEqual(['People', 'Onboarding', 'Oversight', 'System'])
+    expect(new Set(navItems.map((i) => i.path)).size).toBe(navItems.length)
+    expect(new Set(navItems.map((i) => i.key)).size).toBe(navItems.length)
+  })
+
+  it('has a route for every entry and sends unknown paths home', async () => {
+    const router = createAppRouter(createMemoryHistory())
+    for (const item of navItems) {
+      await router.push(item.path)
+      expect(router.currentRoute.value.meta.nav).toBe(item.key)
+    }
+    await router.push('/no/such/screen')
+    expect(router.currentRoute.value.path).toBe(homePath)
+    await router.push('/')
+    expect(router.currentRoute.value.path).toBe('/users')
+  })
+
+  it('opens Settings on its first tab, About', async () => {
+    const router = createAppRouter(createMemoryHistory())
+    await router.push('/settings')
+    expect(router.currentRoute.value.path).toBe('/settings/about')
+    expect(buildRoutes().find((r) => r.path === '/settings')?.children?.length).toBe(2)
+  })
+
+  it.each([
+    ['/users', 'users'],
+    ['/settings/about', 'settings'],
+    ['/usersx', undefined],
+    ['/', undefined],
+  ])('highlights %s as %s', (path, key) => {
+    expect(navKeyFor(path)).toBe(key)
+  })
+})
+
+describe('app shell', () => {
+  it('renders the navigation and follows a click to a screen', async () => {
+    const router = createAppRouter(createMemoryHistory())
+    await router.push('/users')
+    const w = mount(App, { global: { plugins: [router] }, attachTo: document.body })
+    await flushPromises()
+    const nav = w.get('[data-testid="nav"]')
+    for (const label of screens) expect(nav.text()).toContain(label)
+    expect(w.get('[data-testid="view-title"]').text()).toBe('Users')
+    expect(w.get('[data-testid="status-mode"]').text()).toBe('Local')
+
+    const approvals = nav.findAll('.n-menu-item-content').find((el) => el.text() === 'Approvals')
+    expect(approvals).toBeDefined()
+    await approvals!.trigger('click')
+    await flushPromises()
+    expect(router.currentRoute.value.path).toBe('/approvals')
+    expect(w.get('[data-testid="view-title"]').text()).toBe('Approvals')
+    w.unmount()
+  })
+
+  it('toggles the theme from the header', async () => {
+    const router = createAppRouter(createMemoryHistory())
+    await router.push('/users')
+    const w = mount(App, { global: { plugins: [router] }, attachTo: document.body })
+    await flushPromises()
+    const before = document.documentElement.dataset.theme
+    await w.get('[data-testid="theme-toggle"]').trigger('click')
+    await flushPromises()
+    expect(document.documentElement.dataset.theme).not.toBe(before)
+    expect(localStorage.getItem('gatehouse.theme')).toBe(document.documentElement.dataset.theme)
+    w.unmount()
+  })
+})
