@@ -1,0 +1,316 @@
+package client
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"gatehouse/backend/portal"
+	"gatehouse/backend/server/api"
+)
+
+// ---- organisations ----
+
+// Organizations lists the organisations the caller may see.
+func (c *Client) Organizations(ctx context.Context, o ListOptions) (api.Page[portal.Organization], error) {
+	var p api.Page[portal.Organization]
+	return p, c.do(ctx, http.MethodGet, "/api/v1/organizations", o.values(), nil, nil, &p)
+}
+
+// Organization returns one organisation.
+func (c *Client) Organization(ctx context.Context, id string) (portal.Organization, error) {
+	var o portal.Organization
+	return o, c.do(ctx, http.MethodGet, "/api/v1/organizations/"+esc(id), nil, nil, nil, &o)
+}
+
+// CreateOrganization adds an organisation (system administrators only).
+func (c *Client) CreateOrganization(ctx context.Context, o portal.Organization, cmd *Cmd) (portal.Organization, error) {
+	var out portal.Organization
+	return out, c.do(ctx, http.MethodPost, "/api/v1/organizations", nil, cmd, o, &out)
+}
+
+// UpdateOrganization replaces an organisation's profile.
+func (c *Client) UpdateOrganization(ctx context.Context, id string, o portal.Organization, cmd *Cmd) (portal.Organization, error) {
+	var out portal.Organization
+	return out, c.do(ctx, http.MethodPut, "/api/v1/organizations/"+esc(id), nil, cmd, o, &out)
+}
+
+// DeleteOrganization removes an organisation without contacts or accounts.
+func (c *Client) DeleteOrganization(ctx context.Context, id string, cmd *Cmd) error {
+	return c.do(ctx, http.MethodDelete, "/api/v1/organizations/"+esc(id), nil, cmd, nil, nil)
+}
+
+// ---- contacts ----
+
+// ContactQuery selects contacts.
+type ContactQuery struct {
+	OrganizationID string
+	Email          string
+	Query          string
+	ListOptions
+}
+
+// Contacts lists contacts.
+func (c *Client) Contacts(ctx context.Context, q ContactQuery) (api.Page[portal.Contact], error) {
+	v := q.values()
+	set(v, "organizationId", q.OrganizationID)
+	set(v, "email", q.Email)
+	set(v, "q", q.Query)
+	var p api.Page[portal.Contact]
+	return p, c.do(ctx, http.MethodGet, "/api/v1/contacts", v, nil, nil, &p)
+}
+
+// Contact returns one contact.
+func (c *Client) Contact(ctx context.Context, id string) (portal.Contact, error) {
+	var out portal.Contact
+	return out, c.do(ctx, http.MethodGet, "/api/v1/contacts/"+esc(id), nil, nil, nil, &out)
+}
+
+// CreateContact adds a contact.
+func (c *Client) CreateContact(ctx context.Context, ct portal.Contact, cmd *Cmd) (portal.Contact, error) {
+	var out portal.Contact
+	return out, c.do(ctx, http.MethodPost, "/api/v1/contacts", nil, cmd, ct, &out)
+}
+
+// UpdateContact replaces a contact.
+func (c *Client) UpdateContact(ctx context.Context, id string, ct portal.Contact, cmd *Cmd) (portal.Contact, error) {
+	var out portal.Contact
+	return out, c.do(ctx, http.MethodPut, "/api/v1/contacts/"+esc(id), nil, cmd, ct, &out)
+}
+
+// DeleteContact removes a contact without an account.
+func (c *Client) DeleteContact(ctx context.Context, id string, cmd *Cmd) error {
+	return c.do(ctx, http.MethodDelete, "/api/v1/contacts/"+esc(id), nil, cmd, nil, nil)
+}
+
+// AddUsers adds people to an organisation by e-mail, optionally inviting them.
+func (c *Client) AddUsers(ctx context.Context, req AddUsersRequest, cmd *Cmd) (AddUsersResult, error) {
+	var out AddUsersResult
+	return out, c.do(ctx, http.MethodPost, "/api/v1/users", nil, cmd, req, &out)
+}
+
+// ---- accounts ----
+
+// AccountQuery selects accounts.
+type AccountQuery struct {
+	OrganizationID string
+	Status         portal.Status
+	Kind           portal.Kind
+	Role           string
+	Query          string
+	ListOptions
+}
+
+// Accounts lists accounts.
+func (c *Client) Accounts(ctx context.Context, q AccountQuery) (api.Page[portal.Account], error) {
+	v := q.values()
+	set(v, "organizationId", q.OrganizationID)
+	set(v, "status", string(q.Status))
+	set(v, "kind", string(q.Kind))
+	set(v, "role", q.Role)
+	set(v, "q", q.Query)
+	var p api.Page[portal.Account]
+	return p, c.do(ctx, http.MethodGet, "/api/v1/accounts", v, nil, nil, &p)
+}
+
+// Account returns one account.
+func (c *Client) Account(ctx context.Context, id string) (portal.Account, error) {
+	var out portal.Account
+	return out, c.do(ctx, http.MethodGet, "/api/v1/accounts/"+esc(id), nil, nil, nil, &out)
+}
+
+func (c *Client) accountCommand(ctx context.Context, id, verb string, body any, cmd *Cmd) (portal.Account, error) {
+	var out portal.Account
+	return out, c.do(ctx, http.MethodPost, "/api/v1/accounts/"+esc(id)+"/"+verb, nil, cmd, body, &out)
+}
+
+// Approve activates a pending account.
+func (c *Client) Approve(ctx context.Context, id string, cmd *Cmd) (portal.Account, error) {
+	return c.accountCommand(ctx, id, "approve", nil, cmd)
+}
+
+// Deny refuses a pending account with a reason.
+func (c *Client) Deny(ctx context.Context, id, reason string, cmd *Cmd) (portal.Account, error) {
+	return c.accountCommand(ctx, id, "deny", api.DenyRequest{Reason: reason}, cmd)
+}
+
+// ApproveInstead activates a denied account.
+func (c *Client) ApproveInstead(ctx context.Context, id string, cmd *Cmd) (portal.Account, error) {
+	return c.accountCommand(ctx, id, "approve-instead", nil, cmd)
+}
+
+// Restore takes a denied account out of the recycle bin.
+func (c *Client) Restore(ctx context.Context, id string, cmd *Cmd) (portal.Account, error) {
+	return c.accountCommand(ctx, id, "restore", nil, cmd)
+}
+
+// Purge removes a denied account for good.
+func (c *Client) Purge(ctx context.Context, id string, cmd *Cmd) error {
+	return c.do(ctx, http.MethodPost, "/api/v1/accounts/"+esc(id)+"/purge", nil, cmd, nil, nil)
+}
+
+// Promote turns an active client into a staff user with roles.
+func (c *Client) Promote(ctx context.Context, id string, req PromoteRequest, cmd *Cmd) (portal.Account, error) {
+	return c.accountCommand(ctx, id, "promote", req, cmd)
+}
+
+// SetRoles replaces an account's roles.
+func (c *Client) SetRoles(ctx context.Context, id string, req SetRolesRequest, cmd *Cmd) (portal.Account, error) {
+	return c.accountCommand(ctx, id, "roles", req, cmd)
+}
+
+// SetOrgAdmin makes an account an administrator of its organisation, or takes it away.
+func (c *Client) SetOrgAdmin(ctx context.Context, id string, admin bool, cmd *Cmd) (portal.Account, error) {
+	return c.accountCommand(ctx, id, "org-admin", api.SetOrgAdminRequest{Admin: admin}, cmd)
+}
+
+// Deactivate suspends an active account.
+func (c *Client) Deactivate(ctx context.Context, id string, cmd *Cmd) (portal.Account, error) {
+	return c.accountCommand(ctx, id, "deactivate", nil, cmd)
+}
+
+// Reactivate lets a deactivated account sign in again.
+func (c *Client) Reactivate(ctx context.Context, id string, cmd *Cmd) (portal.Account, error) {
+	return c.accountCommand(ctx, id, "reactivate", nil, cmd)
+}
+
+// CompleteRegistration marks a ghost account's registration as finished.
+func (c *Client) CompleteRegistration(ctx context.Context, id string, cmd *Cmd) (portal.Account, error) {
+	return c.accountCommand(ctx, id, "complete-registration", nil, cmd)
+}
+
+// ---- invitations ----
+
+// InvitationQuery selects invitations.
+type InvitationQuery struct {
+	OrganizationID string
+	AccountID      string
+	Status         portal.InvitationStatus
+	ListOptions
+}
+
+// Invitations lists invitations.
+func (c *Client) Invitations(ctx context.Context, q InvitationQuery) (api.Page[portal.Invitation], error) {
+	v := q.values()
+	set(v, "organizationId", q.OrganizationID)
+	set(v, "accountId", q.AccountID)
+	set(v, "status", string(q.Status))
+	var p api.Page[portal.Invitation]
+	return p, c.do(ctx, http.MethodGet, "/api/v1/invitations", v, nil, nil, &p)
+}
+
+// Invitation returns one invitation.
+func (c *Client) Invitation(ctx context.Context, id string) (portal.Invitation, error) {
+	var out portal.Invitation
+	return out, c.do(ctx, http.MethodGet, "/api/v1/invitations/"+esc(id), nil, nil, nil, &out)
+}
+
+// Invite invites the person of a contact. Without req.Send the one-time link is in the
+// answer (once; a replay withholds it).
+func (c *Client) Invite(ctx context.Context, req CreateInvitation, cmd *Cmd) (InvitationResult, error) {
+	var out InvitationResult
+	return out, c.do(ctx, http.MethodPost, "/api/v1/invitations", nil, cmd, req, &out)
+}
+
+// ResendInvitation replaces an invitation's link with a new one.
+func (c *Client) ResendInvitation(ctx context.Context, id string, req ResendInvitation, cmd *Cmd) (InvitationResult, error) {
+	var out InvitationResult
+	return out, c.do(ctx, http.MethodPost, "/api/v1/invitations/"+esc(id)+"/resend", nil, cmd, req, &out)
+}
+
+// RevokeInvitation kills a pending invitation link.
+func (c *Client) RevokeInvitation(ctx context.Context, id string, cmd *Cmd) (portal.Invitation, error) {
+	var out portal.Invitation
+	return out, c.do(ctx, http.MethodPost, "/api/v1/invitations/"+esc(id)+"/revoke", nil, cmd, nil, &out)
+}
+
+// ---- roles ----
+
+// Roles lists the roles the caller may see.
+func (c *Client) Roles(ctx context.Context) ([]portal.Role, error) {
+	var out []portal.Role
+	return out, c.do(ctx, http.MethodGet, "/api/v1/roles", nil, nil, nil, &out)
+}
+
+// PutRole creates or replaces a role.
+func (c *Client) PutRole(ctx context.Context, r portal.Role, cmd *Cmd) (portal.Role, error) {
+	var out portal.Role
+	return out, c.do(ctx, http.MethodPut, "/api/v1/roles/"+esc(r.ID), nil, cmd, r, &out)
+}
+
+// DeleteRole removes a role nobody holds.
+func (c *Client) DeleteRole(ctx context.Context, id string, cmd *Cmd) error {
+	return c.do(ctx, http.MethodDelete, "/api/v1/roles/"+esc(id), nil, cmd, nil, nil)
+}
+
+// ---- audit ----
+
+// AuditQuery selects audit events, newest first. Before is the cursor (an event ID).
+type AuditQuery struct {
+	OrganizationID string
+	EntityType     string
+	EntityID       string
+	ActorID        string
+	Action         string
+	Since, Until   time.Time
+	Before         int64
+	Limit          int
+}
+
+// Audit lists audit events.
+func (c *Client) Audit(ctx context.Context, q AuditQuery) (api.Page[portal.AuditEvent], error) {
+	v := url.Values{}
+	set(v, "organizationId", q.OrganizationID)
+	set(v, "entityType", q.EntityType)
+	set(v, "entityId", q.EntityID)
+	set(v, "actorId", q.ActorID)
+	set(v, "action", q.Action)
+	if !q.Since.IsZero() {
+		v.Set("since", q.Since.UTC().Format(time.RFC3339))
+	}
+	if !q.Until.IsZero() {
+		v.Set("until", q.Until.UTC().Format(time.RFC3339))
+	}
+	if q.Before > 0 {
+		v.Set("before", strconv.FormatInt(q.Before, 10))
+	}
+	if q.Limit > 0 {
+		v.Set("limit", strconv.Itoa(q.Limit))
+	}
+	var p api.Page[portal.AuditEvent]
+	return p, c.do(ctx, http.MethodGet, "/api/v1/audit", v, nil, nil, &p)
+}
+
+// ---- templates and settings ----
+
+// Templates lists the message templates.
+func (c *Client) Templates(ctx context.Context) ([]Template, error) {
+	var out []Template
+	return out, c.do(ctx, http.MethodGet, "/api/v1/templates", nil, nil, nil, &out)
+}
+
+// Template returns one message template.
+func (c *Client) Template(ctx context.Context, key string) (Template, error) {
+	var out Template
+	return out, c.do(ctx, http.MethodGet, "/api/v1/templates/"+esc(key), nil, nil, nil, &out)
+}
+
+// UpdateTemplate changes a message template.
+func (c *Client) UpdateTemplate(ctx context.Context, key string, u TemplateUpdate, cmd *Cmd) (Template, error) {
+	var out Template
+	return out, c.do(ctx, http.MethodPut, "/api/v1/templates/"+esc(key), nil, cmd, u, &out)
+}
+
+// Settings returns the portal settings.
+func (c *Client) Settings(ctx context.Context) (Settings, error) {
+	var out Settings
+	return out, c.do(ctx, http.MethodGet, "/api/v1/settings", nil, nil, nil, &out)
+}
+
+// UpdateSettings replaces the portal settings.
+func (c *Client) UpdateSettings(ctx context.Context, s Settings, cmd *Cmd) (Settings, error) {
+	var out Settings
+	return out, c.do(ctx, http.MethodPut, "/api/v1/settings", nil, cmd, s, &out)
+}

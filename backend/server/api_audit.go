@@ -1,0 +1,26 @@
+package server
+
+import (
+	"net/http"
+
+	"gatehouse/backend/server/service"
+)
+
+// handleListAudit serves the audit log, newest first, filtered by the query.
+func (s *Server) handleListAudit(w http.ResponseWriter, r *http.Request, rc *reqCtx) error {
+	q := newQuery(r, "organizationId", "entityType", "entityId", "actorId", "action", "since", "until", "before", "limit")
+	aq := service.AuditQuery{
+		OrganizationID: q.str("organizationId"), EntityType: q.str("entityType"), EntityID: q.str("entityId"),
+		ActorID: q.str("actorId"), Action: q.str("action"), Since: q.time("since"), Until: q.time("until"),
+		Before: q.int64("before"), Limit: q.int("limit"),
+	}
+	if q.err != nil {
+		return q.err
+	}
+	page, err := s.svc.ListAudit(r.Context(), rc.actor, aq)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, page)
+	return nil
+}

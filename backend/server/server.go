@@ -1,0 +1,357 @@
+// Package server is the Gatehouse portal server: the admin JSON API that desktop clients
+// sync with (/api/v1/...), the end-user pages (sign-in, request access, approval links,
+// invitations), and the background work (e-mail delivery, invitation expiry). Use cases
+// live in package service, storage in package store, wire types in package api.
+//
+// A server runs in one of two modes. Normal mode listens where it is told, and admin
+// clients authenticate by trading an ID token from a trusted OpenID issuer for a session
+// (POST /api/v1/session). Embedded mode, which the desktop app uses for its local portal,
+// listens on 127.0.0.1 only and accepts only a random token made at each start and handed
+// to the process that started it (StartEmbedded); that token acts as the system.
+package server
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	netmail "net/mail"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"gatehouse/backend/mail"
+	"gatehouse/backend/portal"
+	"gatehouse/backend/server/service"
+	"gatehouse/backend/server/store"
+)
+
+// SSOConfig configures end-user sign-in through an OpenID Provider (authorization code
+// flow with PKCE). An empty ClientSecret makes Gatehouse a public client.
+type SSOConfig struct {
+	Issuer       string
+	ClientID     string
+	ClientSecret string
+	Scopes       []string // besides "openid"; empty means "email profile"
+}
+
+// Config configures a Server.
+type Config struct {
+	// Addr is the listen address, such as ":8080". Embedded mode defaults to 127.0.0.1:0
+	// and refuses any host but 127.0.0.1.
+	Addr string
+	// DBPath is the SQLite database file; ignored when Store is set.
+	DBPath string
+	Store  store.Store
+	// BaseURL is where people reach the server, for links in e-mails and the SSO
+	// redirect. Empty means http://<the address actually bound>.
+	BaseURL string
+	// Embedded selects embedded mode (see the package documentation).
+	Embedded bool
+	// TrustedIssuers are the OpenID Providers admin clients may sign in with.
+	TrustedIssuers []TrustedIssuer
+	// SSO enables SSO sign-in on the end-user pages; nil disables it.
+	SSO *SSOConfig
+	// SMTP is the mail server; nil (and no Sender) records e-mails as not sent.
+	SMTP *mail.SMTPConfig
+	// Sender overrides SMTP, for tests and embedding.
+	Sender mail.Sender
+	// MailFrom is the sender of e-mails, "Name <address>"; empty uses SMTP.From.
+	MailFrom string
+	Clock    portal.Clock
+	Logger   *slog.Logger
+	// HTTPClient reaches the OpenID Providers; nil means a client with a 10 s timeout.
+	HTTPClient *http.Client
+	// MaxBodyBytes bounds admin API request bodies; zero means 1 MiB.
+	MaxBodyBytes  int64
+	APISessionTTL time.Duration
+	WebSessionTTL time.Duration
+	// MailRetryInterval is how often queued e-mail is retried; zero means 30 s.
+	MailRetryInterval time.Duration
+	// ExpiryInterval is how often expired invitations are written down; zero means 1 min.
+	ExpiryInterval time.Duration
+}
+
+// Server is a portal server.
+type Server struct {
+	cfg       Config
+	store     store.Store
+	ownsStore bool
+	svc       *service.Service
+	clock     portal.Clock
+	log       *slog.Logger
+	maxBody   int64
+	verifiers *verifiers
+	sso       *ssoClient
+	pages     pageTemplates
+	handler   http.Handler
+	secure    bool
+	closeMail func() error
+
+	mu           sync.Mutex
+	embeddedHash string // hash of the embedded token
+	listener     net.Listener
+	httpServer   *http.Server
+	baseURL      string
+	cancel       context.CancelFunc
+	done         chan struct{}
+}
+
+// New opens the database (migrating it) and prepares a server; Start or StartEmbedded
+// makes it listen.
+func New(ctx context.Context, cfg Config) (*Server, error) {
+	if cfg.Clock == nil {
+		cfg.Clock = portal.SystemClock{}
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = &http.Client{Timeout: 10 * time.Second}
+	}
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if cfg.Embedded {
+		if cfg.Addr == "" {
+			cfg.Addr = "127.0.0.1:0"
+		}
+		host, _, err := net.SplitHostPort(cfg.Addr)
+		if err != nil || host != "127.0.0.1" {
+			return nil, fmt.Errorf("embedded mode listens on 127.0.0.1 only, not %q: use an address like 127.0.0.1:0", cfg.Addr)
+		}
+		if len(cfg.TrustedIssuers) > 0 {
+			return nil, errors.New("embedded mode accepts only its start token: leave TrustedIssuers empty")
+		}
+	}
+	if cfg.Addr == "" {
+		cfg.Addr = ":8080"
+	}
+	for _, t := range cfg.TrustedIssuers {
+		if u, err := url.Parse(t.Issuer); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return nil, fmt.Errorf("trusted issuer %q is not an http(s) URL", t.Issuer)
+		}
+		if len(t.Audiences) == 0 {
+			return nil, fmt.Errorf("trusted issuer %s has no audience: give the client ID(s) its tokens are issued to", t.Issuer)
+		}
+	}
+	s := &Server{cfg: cfg, clock: cfg.Clock, log: cfg.Logger, maxBody: cfg.MaxBodyBytes, baseURL: strings.TrimRight(cfg.BaseURL, "/")}
+	s.secure = strings.HasPrefix(s.baseURL, "https://")
+	s.verifiers = newVerifiers(cfg.HTTPClient, cfg.Clock)
+	if cfg.SSO != nil {
+		s.sso = &ssoClient{cfg: *cfg.SSO, verifiers: s.verifiers}
+	}
+
+	s.store = cfg.Store
+	if s.store == nil {
+		st, err := store.Open(ctx, cfg.DBPath, cfg.Clock)
+		if err != nil {
+			return nil, err
+		}
+		s.store, s.ownsStore = st, true
+	}
+
+	sender := cfg.Sender
+	from := cfg.MailFrom
+	if sender == nil && cfg.SMTP != nil {
+		if err := cfg.SMTP.Validate(); err != nil {
+			s.closeStore()
+			return nil, fmt.Errorf("SMTP settings: %w", err)
+		}
+		smtp := mail.NewSMTPSender(*cfg.SMTP)
+		sender, s.closeMail = smtp, smtp.Close
+		if from == "" {
+			from = cfg.SMTP.From
+		}
+	}
+	var fromAddr netmail.Address
+	if from != "" {
+		a, err := netmail.ParseAddress(from)
+		if err != nil {
+			s.closeStore()
+			return nil, fmt.Errorf("mail sender %q is not an address like \"Portal <portal@example.org>\": %w", from, err)
+		}
+		fromAddr = *a
+	}
+	svc, err := service.New(ctx, service.Config{
+		Store: s.store, Clock: cfg.Clock, BaseURL: s.baseURL, Sender: sender, From: fromAddr, Logger: cfg.Logger,
+		APISessionTTL: cfg.APISessionTTL, WebSessionTTL: cfg.WebSessionTTL,
+	})
+	if err != nil {
+		s.closeStore()
+		return nil, err
+	}
+	s.svc = svc
+	s.handler = s.routes()
+	return s, nil
+}
+
+func (s *Server) closeStore() {
+	if s.ownsStore {
+		s.store.Close()
+	}
+}
+
+// Service is the server's use-case layer.
+func (s *Server) Service() *service.Service { return s.svc }
+
+// Store is the server's storage.
+func (s *Server) Store() store.Store { return s.store }
+
+// Handler serves the API and the pages, for tests that bring their own listener.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// BaseURL is where the server can be reached once started.
+func (s *Server) BaseURL() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.baseURL
+}
+
+// Start listens on the configured address, serves in the background and starts e-mail
+// delivery and invitation expiry. It returns the base URL.
+func (s *Server) Start(ctx context.Context) (string, error) {
+	if s.cfg.Embedded {
+		return "", errors.New("this server is in embedded mode: start it with StartEmbedded")
+	}
+	return s.start(ctx)
+}
+
+// StartEmbedded starts an embedded server on 127.0.0.1 and returns its base URL and the
+// one token that authenticates API requests until the server stops. The token is kept
+// only as a hash; give it to nobody but the desktop's own client.
+func (s *Server) StartEmbedded(ctx context.Context) (baseURL, token string, err error) {
+	if !s.cfg.Embedded {
+		return "", "", errors.New("StartEmbedded needs Config.Embedded")
+	}
+	token, hash := portal.NewToken()
+	s.mu.Lock()
+	s.embeddedHash = hash
+	s.mu.Unlock()
+	baseURL, err = s.start(ctx)
+	if err != nil {
+		return "", "", err
+	}
+	return baseURL, token, nil
+}
+
+func (s *Server) start(ctx context.Context) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.listener != nil {
+		return "", errors.New("the server is already running")
+	}
+	ln, err := net.Listen("tcp", s.cfg.Addr)
+	if err != nil {
+		return "", fmt.Errorf("listen on %s: %w (is another server using the port?)", s.cfg.Addr, err)
+	}
+	s.listener = ln
+	if s.baseURL == "" {
+		s.baseURL = "http://" + ln.Addr().String()
+		if tcp, ok := ln.Addr().(*net.TCPAddr); ok && tcp.IP.IsUnspecified() {
+			s.baseURL = fmt.Sprintf("http://127.0.0.1:%d", tcp.Port)
+		}
+		s.svc.SetBaseURL(s.baseURL)
+	}
+	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	s.cancel = cancel
+	s.done = make(chan struct{})
+	s.httpServer = &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	var wg sync.WaitGroup
+	wg.Add(3)
+	go func() {
+		defer wg.Done()
+		if err := s.httpServer.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error("HTTP server stopped", "err", err)
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		s.svc.RunMailer(bg, orDuration(s.cfg.MailRetryInterval, 30*time.Second))
+	}()
+	go func() {
+		defer wg.Done()
+		s.housekeeping(bg, orDuration(s.cfg.ExpiryInterval, time.Minute))
+	}()
+	go func() {
+		wg.Wait()
+		close(s.done)
+	}()
+	s.log.Info("Gatehouse portal server listening", "url", s.baseURL, "embedded", s.cfg.Embedded)
+	return s.baseURL, nil
+}
+
+func orDuration(d, def time.Duration) time.Duration {
+	if d <= 0 {
+		return def
+	}
+	return d
+}
+
+// housekeeping writes down expired invitations and prunes old sessions and keys.
+func (s *Server) housekeeping(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	lastPrune := time.Time{}
+	for {
+		if _, err := s.svc.ExpireInvitations(ctx); err != nil && ctx.Err() == nil {
+			s.log.Error("expire invitations", "err", err)
+		}
+		if time.Since(lastPrune) > time.Hour {
+			if err := s.svc.Prune(ctx, 7*24*time.Hour); err != nil && ctx.Err() == nil {
+				s.log.Error("prune sessions", "err", err)
+			}
+			lastPrune = time.Now()
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Shutdown stops listening, waits for requests in flight (until ctx ends), stops the
+// background work and closes the database if the server opened it.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	hs, cancel, done := s.httpServer, s.cancel, s.done
+	s.listener, s.httpServer = nil, nil
+	s.embeddedHash = "" // the token dies with the server
+	s.mu.Unlock()
+	var err error
+	if hs != nil {
+		err = hs.Shutdown(ctx)
+		cancel()
+		select {
+		case <-done:
+		case <-ctx.Done():
+			err = errors.Join(err, ctx.Err())
+		}
+	}
+	if s.closeMail != nil {
+		err = errors.Join(err, s.closeMail())
+	}
+	if s.ownsStore {
+		err = errors.Join(err, s.store.Close())
+	}
+	return err
+}
+
+// embeddedActor checks the embedded token.
+func (s *Server) embeddedToken(token string) bool {
+	s.mu.Lock()
+	h := s.embeddedHash
+	s.mu.Unlock()
+	return h != "" && subtle.ConstantTimeCompare([]byte(portal.HashToken(token)), []byte(h)) == 1
+}

@@ -1,0 +1,259 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"gatehouse/backend/portal"
+	"gatehouse/backend/server/api"
+	"gatehouse/backend/server/store"
+)
+
+// ContactQuery selects contacts for ListContacts.
+type ContactQuery struct {
+	OrganizationID string
+	Email          string
+	Query          string
+	After          string
+	Limit          int
+}
+
+// ListContacts lists the contacts of the organisations the actor administers.
+func (s *Service) ListContacts(ctx context.Context, act portal.Actor, q ContactQuery) (api.Page[portal.Contact], error) {
+	scope, err := orgScope(act)
+	if err != nil {
+		return api.Page[portal.Contact]{}, err
+	}
+	f := store.ContactFilter{OrganizationIDs: scope, Email: q.Email, Query: q.Query, After: q.After, Limit: pageSize(q.Limit)}
+	if q.OrganizationID != "" {
+		if err := act.CanAdminister(q.OrganizationID); err != nil {
+			return api.Page[portal.Contact]{}, err
+		}
+		f.OrganizationIDs = []string{q.OrganizationID}
+	}
+	var page api.Page[portal.Contact]
+	err = s.store.View(ctx, func(r store.Reader) error {
+		items, err := r.Contacts(ctx, f)
+		page.Items = items
+		if len(items) == f.Limit {
+			page.Next = items[len(items)-1].ID
+		}
+		return err
+	})
+	return page, err
+}
+
+// GetContact returns one contact of an organisation the actor administers.
+func (s *Service) GetContact(ctx context.Context, act portal.Actor, id string) (portal.Contact, error) {
+	if !readable(act) {
+		return portal.Contact{}, errNoAdminRights()
+	}
+	var c portal.Contact
+	err := s.store.View(ctx, func(r store.Reader) error {
+		var err error
+		if c, err = r.Contact(ctx, id); err != nil {
+			return err
+		}
+		return act.CanAdminister(c.OrganizationID)
+	})
+	return c, err
+}
+
+// normaliseContact checks a contact before it is stored and fills the full name.
+func normaliseContact(c *portal.Contact) error {
+	c.FullName = strings.TrimSpace(c.FullName)
+	c.FirstName, c.LastName = strings.TrimSpace(c.FirstName), strings.TrimSpace(c.LastName)
+	if c.Email != "" {
+		email, err := portal.ParseEmail(c.Email)
+		if err != nil {
+			return err
+		}
+		c.Email = email
+	}
+	if c.FullName == "" {
+		c.FullName = strings.TrimSpace(c.FirstName + " " + c.LastName)
+	}
+	if c.FullName == "" && c.Email != "" {
+		c.FullName = portal.NameFromEmail(c.Email)
+	}
+	if c.FullName == "" {
+		return portal.FieldErrorf("fullName", "Give the contact a name or an e-mail address.")
+	}
+	return nil
+}
+
+func (s *Service) checkOrgExists(ctx context.Context, r store.Reader, id string) error {
+	if id == "" {
+		return nil
+	}
+	if _, err := r.Organization(ctx, id); err != nil {
+		if portal.ErrorCode(err) == portal.ENOTFOUND {
+			return portal.FieldErrorf("organizationId", "There is no organisation %q. Choose an existing organisation.", id)
+		}
+		return err
+	}
+	return nil
+}
+
+// CreateContact adds a contact to an organisation the actor administers.
+func (s *Service) CreateContact(ctx context.Context, cmd *Cmd, c portal.Contact) (portal.Contact, error) {
+	return command(ctx, s, cmd, func(tx store.Tx) (portal.Contact, error) {
+		if err := cmd.Actor.CanAdminister(c.OrganizationID); err != nil {
+			return portal.Contact{}, err
+		}
+		if err := normaliseContact(&c); err != nil {
+			return portal.Contact{}, err
+		}
+		if err := s.checkOrgExists(ctx, tx, c.OrganizationID); err != nil {
+			return portal.Contact{}, err
+		}
+		if c.ID == "" {
+			c.ID = NewID("con")
+		}
+		now := s.clock.Now()
+		c.CreatedAt, c.UpdatedAt, c.Version = now, now, 0
+		if err := tx.PutContact(ctx, &c); err != nil {
+			return portal.Contact{}, err
+		}
+		return c, audit(ctx, tx, portal.AuditEvent{At: now, ActorID: cmd.Actor.ID, ActorName: cmd.Actor.Name, Action: ActionCreateContact,
+			EntityType: api.EntityContact, EntityID: c.ID, OrganizationID: c.OrganizationID, After: jsonOf(c)})
+	})
+}
+
+// UpdateContact replaces a contact.
+func (s *Service) UpdateContact(ctx context.Context, cmd *Cmd, id string, c portal.Contact) (portal.Contact, error) {
+	return command(ctx, s, cmd, func(tx store.Tx) (portal.Contact, error) {
+		before, err := tx.Contact(ctx, id)
+		if err != nil {
+			return portal.Contact{}, err
+		}
+		if err := cmd.Actor.CanAdminister(before.OrganizationID); err != nil {
+			return portal.Contact{}, err
+		}
+		if err := checkVersion(cmd, "contact", id, before.Version, before); err != nil {
+			return portal.Contact{}, err
+		}
+		if err := cmd.Actor.CanAdminister(c.OrganizationID); err != nil {
+			return portal.Contact{}, err
+		}
+		if err := normaliseContact(&c); err != nil {
+			return portal.Contact{}, err
+		}
+		if err := s.checkOrgExists(ctx, tx, c.OrganizationID); err != nil {
+			return portal.Contact{}, err
+		}
+		c.ID, c.CreatedAt, c.UpdatedAt, c.Version = id, before.CreatedAt, s.clock.Now(), before.Version
+		if err := tx.PutContact(ctx, &c); err != nil {
+			return portal.Contact{}, err
+		}
+		return c, audit(ctx, tx, portal.AuditEvent{At: c.UpdatedAt, ActorID: cmd.Actor.ID, ActorName: cmd.Actor.Name, Action: ActionUpdateContact,
+			EntityType: api.EntityContact, EntityID: c.ID, OrganizationID: c.OrganizationID, Before: jsonOf(before), After: jsonOf(c)})
+	})
+}
+
+// DeleteContact removes a contact that has no account.
+func (s *Service) DeleteContact(ctx context.Context, cmd *Cmd, id string) (struct{}, error) {
+	return command(ctx, s, cmd, func(tx store.Tx) (struct{}, error) {
+		c, err := tx.Contact(ctx, id)
+		if err != nil {
+			return struct{}{}, err
+		}
+		if err := cmd.Actor.CanAdminister(c.OrganizationID); err != nil {
+			return struct{}{}, err
+		}
+		if err := checkVersion(cmd, "contact", id, c.Version, c); err != nil {
+			return struct{}{}, err
+		}
+		if a, err := tx.AccountByContact(ctx, id); err == nil {
+			return struct{}{}, portal.Errorf(portal.ECONFLICT, "%s has a portal account (%s). Deactivate or purge the account instead; the contact was kept.", c.FullName, a.Status)
+		} else if portal.ErrorCode(err) != portal.ENOTFOUND {
+			return struct{}{}, err
+		}
+		if err := tx.DeleteContact(ctx, id); err != nil {
+			return struct{}{}, err
+		}
+		return struct{}{}, audit(ctx, tx, portal.AuditEvent{At: s.clock.Now(), ActorID: cmd.Actor.ID, ActorName: cmd.Actor.Name, Action: ActionDeleteContact,
+			EntityType: api.EntityContact, EntityID: id, OrganizationID: c.OrganizationID, Before: jsonOf(c)})
+	})
+}
+
+// AddUsers adds people to an organisation by e-mail: each address is matched to a contact
+// of the organisation or becomes a new contact named after the address, and with
+// req.Invite each is invited. Every address is checked before anything is written.
+func (s *Service) AddUsers(ctx context.Context, cmd *Cmd, req api.AddUsersRequest) (api.AddUsersResult, error) {
+	if len(req.Emails) == 0 {
+		return api.AddUsersResult{}, portal.FieldErrorf("emails", "Give at least one e-mail address.")
+	}
+	if len(req.Emails) > 1000 {
+		return api.AddUsersResult{}, portal.FieldErrorf("emails", "Add at most 1,000 addresses at a time; split the list into batches.")
+	}
+	emails := make([]string, len(req.Emails))
+	seen := map[string]int{}
+	for i, e := range req.Emails {
+		addr, err := portal.ParseEmail(e)
+		if err != nil {
+			pe := err.(*portal.Error)
+			return api.AddUsersResult{}, &portal.Error{Code: portal.EINVALID, Field: fmt.Sprintf("emails[%d]", i), Message: pe.Message}
+		}
+		if j, dup := seen[portal.NormalizeEmail(addr)]; dup {
+			return api.AddUsersResult{}, portal.FieldErrorf(fmt.Sprintf("emails[%d]", i), "%s is in the list twice (also at position %d); give each address once.", addr, j+1)
+		}
+		seen[portal.NormalizeEmail(addr)] = i
+		emails[i] = addr
+	}
+	ttl, err := ttlDays(req.ExpiresInDays)
+	if err != nil {
+		return api.AddUsersResult{}, err
+	}
+	return command(ctx, s, cmd, func(tx store.Tx) (api.AddUsersResult, error) {
+		if err := cmd.Actor.CanAdminister(req.OrganizationID); err != nil {
+			return api.AddUsersResult{}, err
+		}
+		if req.OrganizationID == "" {
+			return api.AddUsersResult{}, portal.FieldErrorf("organizationId", "Choose the organisation to add the people to.")
+		}
+		if err := s.checkOrgExists(ctx, tx, req.OrganizationID); err != nil {
+			return api.AddUsersResult{}, err
+		}
+		op, err := s.op(ctx, tx, cmd.Actor)
+		if err != nil {
+			return api.AddUsersResult{}, err
+		}
+		res := api.AddUsersResult{Users: make([]api.AddedUser, 0, len(emails))}
+		for _, addr := range emails {
+			u := api.AddedUser{Email: addr}
+			cs, err := tx.Contacts(ctx, store.ContactFilter{OrganizationIDs: []string{req.OrganizationID}, Email: addr, Limit: 1})
+			if err != nil {
+				return api.AddUsersResult{}, err
+			}
+			if len(cs) > 0 {
+				u.Contact = cs[0]
+			} else {
+				now := s.clock.Now()
+				c := portal.Contact{ID: NewID("con"), OrganizationID: req.OrganizationID, Email: addr, FullName: portal.NameFromEmail(addr), CreatedAt: now, UpdatedAt: now}
+				if err := tx.PutContact(ctx, &c); err != nil {
+					return api.AddUsersResult{}, err
+				}
+				if err := audit(ctx, tx, portal.AuditEvent{At: now, ActorID: cmd.Actor.ID, ActorName: cmd.Actor.Name, Action: ActionCreateContact,
+					EntityType: api.EntityContact, EntityID: c.ID, OrganizationID: c.OrganizationID, After: jsonOf(c)}); err != nil {
+					return api.AddUsersResult{}, err
+				}
+				u.Contact, u.ContactCreated = c, true
+			}
+			if req.Invite {
+				inv, err := s.invite(ctx, tx, op, u.Contact, req.Roles, ttl, "", req.Send)
+				switch code := portal.ErrorCode(err); {
+				case err == nil:
+					u.Invitation = &inv
+				case code == portal.ECONFLICT:
+					u.Skipped = portal.ErrorMessage(err)
+				default:
+					return api.AddUsersResult{}, err
+				}
+			}
+			res.Users = append(res.Users, u)
+		}
+		return res, nil
+	})
+}

@@ -1,0 +1,193 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	netmail "net/mail"
+	"net/url"
+	"time"
+
+	"gatehouse/backend/mail"
+	"gatehouse/backend/portal"
+	"gatehouse/backend/server/api"
+	"gatehouse/backend/server/store"
+)
+
+// maxMailAttempts is how often a message is tried before it is marked failed.
+const maxMailAttempts = 8
+
+// queueMail renders template key for one recipient and puts it in the outbox, inside the
+// transaction of the change it reports: the change and its e-mail commit together.
+func (s *Service) queueMail(ctx context.Context, tx store.Tx, key string, to netmail.Address, vars map[string]string) error {
+	t, err := s.template(ctx, tx, key)
+	if err != nil {
+		return err
+	}
+	now := s.clock.Now()
+	m := store.Mail{
+		ID: NewID("mail"), CreatedAt: now, Template: key,
+		ToAddr: to.Address, ToName: to.Name,
+		Subject:   mail.Render(t.Subject, vars),
+		Body:      mail.RenderText(t.Body, vars),
+		MessageID: mail.NewMessageID(s.host()),
+		Status:    store.MailQueued, NextAttemptAt: now,
+	}
+	return tx.QueueMail(ctx, m)
+}
+
+func (s *Service) host() string {
+	u, err := url.Parse(s.baseURL)
+	if err != nil || u.Hostname() == "" {
+		return "gatehouse.invalid"
+	}
+	return u.Hostname()
+}
+
+// template returns the stored template, or the built-in one if it is missing.
+func (s *Service) template(ctx context.Context, r store.Reader, key string) (api.Template, error) {
+	t, err := r.Template(ctx, key)
+	if portal.ErrorCode(err) == portal.ENOTFOUND {
+		d, ok := mail.DefaultTemplate(key)
+		if !ok {
+			return api.Template{}, fmt.Errorf("no message template %q", key)
+		}
+		return api.Template{Key: d.Key, Name: d.Name, Subject: d.Subject, Body: d.Body, Placeholders: d.Placeholders}, nil
+	}
+	return t, err
+}
+
+// vars are the placeholder values about one account.
+func (s *Service) vars(ctx context.Context, r store.Reader, set api.Settings, a portal.Account) map[string]string {
+	v := map[string]string{
+		mail.VarProductName: set.ProductName,
+		mail.VarUserName:    displayName(a),
+		mail.VarEmail:       a.Email,
+		mail.VarDomain:      a.Source,
+		mail.VarSignInURL:   s.baseURL + "/",
+		mail.VarDenyReason:  a.DenyReason,
+	}
+	if a.OrganizationID != "" {
+		if o, err := r.Organization(ctx, a.OrganizationID); err == nil {
+			v[mail.VarOrganizationName] = o.Name
+		}
+	}
+	return v
+}
+
+func displayName(a portal.Account) string {
+	if a.Name != "" {
+		return a.Name
+	}
+	return a.Email
+}
+
+func (s *Service) wakeMailer() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// RunMailer delivers queued e-mail until ctx ends: at once after each change that queued
+// some, and every interval for retries.
+func (s *Service) RunMailer(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if _, err := s.DeliverMail(ctx); err != nil && ctx.Err() == nil {
+			s.log.Error("deliver e-mail", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.wake:
+		case <-t.C:
+		}
+	}
+}
+
+// DeliverMail sends every message that is due and returns how many were sent.
+func (s *Service) DeliverMail(ctx context.Context) (int, error) {
+	sent := 0
+	for {
+		var due []store.Mail
+		err := s.store.View(ctx, func(r store.Reader) error {
+			var err error
+			due, err = r.DueMail(ctx, s.clock.Now(), 50)
+			return err
+		})
+		if err != nil || len(due) == 0 {
+			return sent, err
+		}
+		if s.sender == nil {
+			// Nothing is sent: record the whole batch at once.
+			err := s.store.Update(ctx, func(tx store.Tx) error {
+				for _, m := range due {
+					if err := tx.UpdateMail(ctx, s.deliver(ctx, m)); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				return sent, err
+			}
+			continue
+		}
+		// One message at a time, its outcome stored at once: after a crash no message is
+		// sent twice because its "sent" was never written.
+		for _, m := range due {
+			m = s.deliver(ctx, m)
+			if m.Status == store.MailSent {
+				sent++
+			}
+			if err := s.store.Update(ctx, func(tx store.Tx) error { return tx.UpdateMail(ctx, m) }); err != nil {
+				return sent, err
+			}
+			if ctx.Err() != nil {
+				return sent, ctx.Err()
+			}
+		}
+	}
+}
+
+func (s *Service) deliver(ctx context.Context, m store.Mail) store.Mail {
+	now := s.clock.Now()
+	m.Attempts++
+	if s.sender == nil {
+		m.Status, m.LastError = store.MailSkipped, "no SMTP server is configured"
+		return m
+	}
+	err := s.sender.Send(ctx, mail.Message{
+		From: s.from, To: netmail.Address{Name: m.ToName, Address: m.ToAddr},
+		Subject: m.Subject, Text: m.Body, MessageID: m.MessageID,
+	})
+	if err == nil {
+		m.Status, m.SentAt, m.LastError = store.MailSent, now, ""
+		return m
+	}
+	m.LastError = err.Error()
+	var se *mail.SendError
+	retry := !errors.As(err, &se) || se.Temporary
+	if retry && m.Attempts < maxMailAttempts {
+		backoff := time.Minute << (m.Attempts - 1)
+		m.NextAttemptAt = now.Add(min(backoff, time.Hour))
+		s.log.Warn("e-mail not sent, will retry", "to", m.ToAddr, "template", m.Template, "attempt", m.Attempts, "err", err)
+		return m
+	}
+	m.Status = store.MailFailed
+	s.log.Error("e-mail not sent", "to", m.ToAddr, "template", m.Template, "err", err)
+	return m
+}
+
+// Outbox lists outgoing e-mail, for operators and tests.
+func (s *Service) Outbox(ctx context.Context, f store.MailFilter) ([]store.Mail, error) {
+	var out []store.Mail
+	err := s.store.View(ctx, func(r store.Reader) error {
+		var err error
+		out, err = r.Mail(ctx, f)
+		return err
+	})
+	return out, err
+}

@@ -1,0 +1,115 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"gatehouse/backend/portal"
+	"gatehouse/backend/server/api"
+	"gatehouse/backend/server/store"
+)
+
+func open(t *testing.T, path string) *store.SQLite {
+	t.Helper()
+	st, err := store.Open(context.Background(), path, portal.NewFixedClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+func TestMigrationsAreNumberedAndIdempotent(t *testing.T) {
+	ms, err := store.Migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, m := range ms {
+		if m.Version != i+1 {
+			t.Errorf("migration %s has number %d, want %d", m.Name, m.Version, i+1)
+		}
+	}
+	path := filepath.Join(t.TempDir(), "p.db")
+	st := open(t, path)
+	v, err := st.SchemaVersion(context.Background())
+	if err != nil || v != len(ms) {
+		t.Fatalf("schema version %d %v", v, err)
+	}
+	var feed string
+	st.View(context.Background(), func(r store.Reader) error { feed, err = r.FeedID(context.Background()); return err })
+	st.Close()
+	st = open(t, path) // again: nothing to do, same feed
+	defer st.Close()
+	var feed2 string
+	st.View(context.Background(), func(r store.Reader) error { feed2, err = r.FeedID(context.Background()); return err })
+	if feed == "" || feed != feed2 {
+		t.Errorf("feed ID %q then %q", feed, feed2)
+	}
+}
+
+func TestRolledBackWritesLeaveNoGapInTheFeed(t *testing.T) {
+	ctx := context.Background()
+	st := open(t, filepath.Join(t.TempDir(), "p.db"))
+	defer st.Close()
+	put := func(id string) error {
+		return st.Update(ctx, func(tx store.Tx) error {
+			o := portal.Organization{ID: id, Name: id}
+			return tx.PutOrganization(ctx, &o)
+		})
+	}
+	if err := put("a"); err != nil {
+		t.Fatal(err)
+	}
+	boom := errors.New("boom")
+	if err := st.Update(ctx, func(tx store.Tx) error {
+		o := portal.Organization{ID: "b", Name: "b"}
+		if err := tx.PutOrganization(ctx, &o); err != nil {
+			return err
+		}
+		return boom
+	}); !errors.Is(err, boom) {
+		t.Fatal(err)
+	}
+	if err := put("c"); err != nil {
+		t.Fatal(err)
+	}
+	// A stale version is refused inside the store too.
+	err := st.Update(ctx, func(tx store.Tx) error {
+		o := portal.Organization{ID: "a", Name: "a2", Version: 7}
+		return tx.PutOrganization(ctx, &o)
+	})
+	if portal.ErrorCode(err) != portal.ECONFLICT || !strings.Contains(err.Error(), "version 1, yours is 7") {
+		t.Errorf("stale put: %v", err)
+	}
+	var changes []api.Change
+	var head int64
+	st.View(ctx, func(r store.Reader) error {
+		changes, head, err = r.Changes(ctx, 0, 0)
+		return err
+	})
+	if len(changes) != 2 || changes[0].ID != "a" || changes[1].ID != "c" || changes[0].Seq != 1 || changes[1].Seq != 2 || head != 2 {
+		t.Errorf("feed after a rollback: head %d %+v", head, changes)
+	}
+}
+
+func TestRefusesDatabaseFromTheFuture(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "p.db")
+	st := open(t, path)
+	// Pretend a newer Gatehouse migrated it.
+	if err := st.Update(ctx, func(tx store.Tx) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	db := openRaw(t, path)
+	if _, err := db.Exec(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, '999_future.sql', '')`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if _, err := store.Open(ctx, path, nil); err == nil || !strings.Contains(err.Error(), "newer gatehouse-server") {
+		t.Errorf("opening a newer database: %v", err)
+	}
+}
