@@ -1,0 +1,469 @@
+package cache
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"gatehouse/backend/portal"
+)
+
+var accountCols = []string{"id", "contact_id", "organization_id", "email", "name", "status", "kind", "org_admin",
+	"core_role", "additional_roles", "source", "subject", "registration_complete", "client_record",
+	"access_requested_at", "deny_reason", "decided_by", "decided_at", "last_login_at", "created_at",
+	"updated_at", "version", "name_key", "email_key"}
+
+const accountFields = `a.id, a.contact_id, a.organization_id, a.email, a.name, a.status, a.kind, a.org_admin,
+	a.core_role, a.additional_roles, a.source, a.subject, a.registration_complete, a.client_record,
+	a.access_requested_at, a.deny_reason, a.decided_by, a.decided_at, a.last_login_at, a.created_at,
+	a.updated_at, a.version`
+
+var (
+	accountUpsertGuarded = upsertSQL("accounts", accountCols, true)
+	accountUpsert        = upsertSQL("accounts", accountCols, false)
+)
+
+func checkAccount(a portal.Account) error {
+	if err := requireID(EntityAccount, a.ID); err != nil {
+		return err
+	}
+	if !slices.Contains(portal.Statuses, a.Status) {
+		return fmt.Errorf("store account %q (%s): unknown status %q. The server may be newer than this Gatehouse: update Gatehouse", a.ID, a.Email, a.Status)
+	}
+	if a.Kind != portal.KindClient && a.Kind != portal.KindStaff {
+		return fmt.Errorf("store account %q (%s): unknown kind %q (expected client or staff). The server may be newer than this Gatehouse: update Gatehouse", a.ID, a.Email, a.Kind)
+	}
+	return nil
+}
+
+// UpsertAccount stores an account as the server sent it. While the administrator has a
+// change to this account waiting in the outbox, the server's copy is kept aside and the
+// pending change stays what the cache shows (see Enqueue).
+func (tx *Tx) UpsertAccount(a portal.Account) error {
+	if err := checkAccount(a); err != nil {
+		return err
+	}
+	return tx.writeRecord(EntityAccount, a.ID, a.Version, a, func() error { return tx.putAccount(a, true) })
+}
+
+func (tx *Tx) putAccount(a portal.Account, guarded bool) error {
+	if err := tx.maybeBulk("accounts"); err != nil {
+		return err
+	}
+	query := accountUpsert
+	if guarded {
+		query = accountUpsertGuarded
+	}
+	_, err := tx.exec(query,
+		a.ID, a.ContactID, a.OrganizationID, a.Email, a.Name, string(a.Status), string(a.Kind), boolInt(a.OrgAdmin),
+		a.CoreRole, jsonList(a.AdditionalRoles), a.Source, a.Subject, boolInt(a.RegistrationComplete),
+		boolInt(a.ClientRecord), fmtTimePtr(a.AccessRequestedAt), a.DenyReason, a.DecidedBy,
+		fmtTimePtr(a.DecidedAt), fmtTimePtr(a.LastLoginAt), fmtTime(a.CreatedAt), fmtTime(a.UpdatedAt),
+		a.Version, fold(a.Name), fold(a.Email))
+	if err != nil {
+		return fmt.Errorf("store account %q (%s): %w", a.ID, a.Email, err)
+	}
+	return nil
+}
+
+// DeleteAccount removes an account the server deleted (purged).
+func (tx *Tx) DeleteAccount(id string) error {
+	return tx.removeRecord(EntityAccount, id, func() error {
+		if _, err := tx.exec("DELETE FROM accounts WHERE id = ?", id); err != nil {
+			return fmt.Errorf("delete account %q: %w", id, err)
+		}
+		return nil
+	})
+}
+
+func scanAccount(row interface{ Scan(...any) error }, extra ...any) (portal.Account, error) {
+	var a portal.Account
+	var status, kind, roles, created, updated string
+	var orgAdmin, regComplete, clientRecord int
+	var requested, decided, lastLogin sql.NullString
+	dst := append([]any{&a.ID, &a.ContactID, &a.OrganizationID, &a.Email, &a.Name, &status, &kind, &orgAdmin,
+		&a.CoreRole, &roles, &a.Source, &a.Subject, &regComplete, &clientRecord, &requested, &a.DenyReason,
+		&a.DecidedBy, &decided, &lastLogin, &created, &updated, &a.Version}, extra...)
+	if err := row.Scan(dst...); err != nil {
+		return a, err
+	}
+	a.Status, a.Kind = portal.Status(status), portal.Kind(kind)
+	a.OrgAdmin, a.RegistrationComplete, a.ClientRecord = orgAdmin != 0, regComplete != 0, clientRecord != 0
+	var err error
+	if a.AdditionalRoles, err = parseList[string](roles, "role"); err != nil {
+		return a, err
+	}
+	for _, t := range []struct {
+		dst **time.Time
+		s   sql.NullString
+	}{{&a.AccessRequestedAt, requested}, {&a.DecidedAt, decided}, {&a.LastLoginAt, lastLogin}} {
+		if *t.dst, err = parseTimePtr(t.s); err != nil {
+			return a, err
+		}
+	}
+	if a.CreatedAt, err = parseTime(created); err != nil {
+		return a, err
+	}
+	a.UpdatedAt, err = parseTime(updated)
+	return a, err
+}
+
+func getAccount(ctx context.Context, q queryer, id string) (portal.Account, error) {
+	a, err := scanAccount(q.QueryRowContext(ctx, "SELECT "+accountFields+" FROM accounts a WHERE a.id = ?", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return a, notFound("account", id)
+	} else if err != nil {
+		return a, fmt.Errorf("read account %q from the local database: %w", id, err)
+	}
+	return a, nil
+}
+
+// GetAccount returns an account as the administrator sees it: the server's record, or the
+// administrator's pending change to it. GetAccountView tells which.
+func (db *DB) GetAccount(ctx context.Context, id string) (portal.Account, error) {
+	return getAccount(ctx, db.r, id)
+}
+
+// AccountsByEmail returns the accounts with this e-mail address, ignoring case.
+func (db *DB) AccountsByEmail(ctx context.Context, email string) ([]portal.Account, error) {
+	rows, err := db.r.QueryContext(ctx, "SELECT "+accountFields+" FROM accounts a WHERE a.email_key = ? ORDER BY a.rid", fold(email))
+	if err != nil {
+		return nil, fmt.Errorf("find accounts by e-mail in the local database: %w", err)
+	}
+	defer rows.Close()
+	out := []portal.Account{}
+	for rows.Next() {
+		a, err := scanAccount(rows)
+		if err != nil {
+			return nil, fmt.Errorf("find accounts by e-mail in the local database: %w", err)
+		}
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("find accounts by e-mail in the local database: %w", err)
+	}
+	return out, nil
+}
+
+// AccountSort names a column the Users table sorts by.
+type AccountSort string
+
+const (
+	SortName         AccountSort = "name"
+	SortEmail        AccountSort = "email"
+	SortStatus       AccountSort = "status"
+	SortOrganization AccountSort = "organization"
+	SortLastLogin    AccountSort = "lastLogin"
+)
+
+// AccountFilter selects accounts for the Users table. Zero fields do not filter.
+type AccountFilter struct {
+	// Query is search-as-you-type over name, e-mail and organisation name: every word must
+	// match; words of three or more characters match anywhere, shorter ones the start.
+	Query          string
+	Status         []portal.Status
+	Kind           portal.Kind
+	Role           string // core or additional
+	OrganizationID string
+	OrgAdmin       *bool
+	// LastLoginAfter is inclusive, LastLoginBefore exclusive; accounts that never logged in
+	// match neither.
+	LastLoginAfter  time.Time
+	LastLoginBefore time.Time
+	NeverLoggedIn   bool
+	Ghost           bool // unfinished client registrations (portal.Account.Ghost)
+	// PendingChanges keeps only accounts with changes not yet on the server.
+	PendingChanges bool
+	Limit          int
+	Offset         int
+	Sort           AccountSort
+	Desc           bool
+}
+
+// AccountRow is one row of the Users table: the account as the administrator sees it, its
+// organisation's name, and whether changes to it are waiting in the outbox.
+type AccountRow struct {
+	portal.Account
+	OrganizationName string `json:"organizationName"`
+	// PendingChanges counts the commands for this account not yet accepted by the server.
+	PendingChanges int `json:"pendingChanges"`
+	// Conflict is true when the server refused one of them because the account changed
+	// meanwhile; the administrator has to choose (see Outbox).
+	Conflict bool `json:"conflict"`
+}
+
+// accountQuery is a compiled AccountFilter.
+type accountQuery struct {
+	search search
+	where  []string // conditions on alias a: the filters and the short search words
+	args   []any
+	fts    string // FTS5 query for the long search words, "" if none
+}
+
+// compile turns the filter into SQL. indexed says whether the role table and the search
+// index may be used: not during a bulk load (bulk.go), when the rows are checked instead.
+func (f AccountFilter) compile(indexed bool) (accountQuery, error) {
+	var q accountQuery
+	add := func(cond string, args ...any) {
+		q.where, q.args = append(q.where, cond), append(q.args, args...)
+	}
+	if len(f.Status) > 0 {
+		ph := make([]string, len(f.Status))
+		var args []any
+		for i, s := range f.Status {
+			if !slices.Contains(portal.Statuses, s) {
+				return q, portal.FieldErrorf("status", "There is no account status %q. Choose pending, active, denied, invited or deactivated.", s)
+			}
+			ph[i] = "?"
+			args = append(args, string(s))
+		}
+		add("a.status IN ("+strings.Join(ph, ", ")+")", args...)
+	}
+	if f.Kind != "" {
+		if f.Kind != portal.KindClient && f.Kind != portal.KindStaff {
+			return q, portal.FieldErrorf("kind", "An account is either a client or a staff user, not %q.", f.Kind)
+		}
+		add("a.kind = ?", string(f.Kind))
+	}
+	if f.Role != "" && indexed {
+		add("a.rid IN (SELECT account_rid FROM account_roles WHERE role_id = ?)", f.Role)
+	} else if f.Role != "" {
+		add("(a.core_role = ? OR EXISTS (SELECT 1 FROM json_each(a.additional_roles) WHERE value = ?))", f.Role, f.Role)
+	}
+	if f.OrganizationID != "" {
+		add("a.organization_id = ?", f.OrganizationID)
+	}
+	if f.OrgAdmin != nil {
+		add("a.org_admin = ?", boolInt(*f.OrgAdmin))
+	}
+	if !f.LastLoginAfter.IsZero() {
+		add("a.last_login_at >= ?", fmtTime(f.LastLoginAfter))
+	}
+	if !f.LastLoginBefore.IsZero() {
+		add("a.last_login_at < ?", fmtTime(f.LastLoginBefore))
+	}
+	if f.NeverLoggedIn {
+		add("a.last_login_at IS NULL")
+	}
+	if f.Ghost {
+		// Spelled as in the accounts_ghost index so SQLite can use it.
+		add("a.kind = 'client' AND a.status = 'active' AND a.registration_complete = 0")
+	}
+	if f.PendingChanges {
+		add("a.id IN (SELECT entity_id FROM outbox WHERE entity_type = 'account' AND state IN (" + unsettledStates + "))")
+	}
+	q.search = parseSearch(f.Query)
+	conds, args := q.search.rowWhere("a", indexed)
+	q.where, q.args = append(q.where, conds...), append(q.args, args...)
+	if indexed {
+		q.fts = q.search.ftsQuery()
+	}
+	return q, nil
+}
+
+// orderBy returns the ORDER BY terms.
+func (f AccountFilter) orderBy() (string, error) {
+	dir := " ASC"
+	if f.Desc {
+		dir = " DESC"
+	}
+	var cols []string
+	switch f.Sort {
+	case "", SortName:
+		cols = []string{"a.name_key", "a.rid"}
+	case SortEmail:
+		cols = []string{"a.email_key", "a.rid"}
+	case SortStatus:
+		cols = []string{"a.status", "a.name_key", "a.rid"}
+	case SortOrganization:
+		cols = []string{"coalesce(o.name_key, '')", "a.name_key", "a.rid"}
+	case SortLastLogin:
+		cols = []string{"a.last_login_at", "a.rid"}
+	default:
+		return "", portal.FieldErrorf("sort", "The Users table cannot be sorted by %q.", f.Sort)
+	}
+	return strings.Join(cols, dir+", ") + dir, nil
+}
+
+// Outbox states that still owe the server something.
+const unsettledStates = "'queued', 'sending', 'failed', 'conflict'"
+
+// SearchCountCap bounds the work of a search: when a search matches more accounts than
+// this, ListAccounts stops counting, reports Total = SearchCountCap with Capped set, and
+// lists the matches in the order they were stored rather than sorted (sorting would mean
+// reading every match). Typing more narrows the search below the cap.
+const SearchCountCap = 5000
+
+// ListAccounts returns one page of the Users table and the number of accounts that match
+// in all, both from the same snapshot. Without a search the total is exact; with one, see
+// SearchCountCap.
+//
+// It stays fast on a large cache: a search is driven by the trigram index, and a search
+// alone is counted there without reading the table; the page is chosen by its sort keys
+// first and only its rows are read in full.
+func (db *DB) ListAccounts(ctx context.Context, f AccountFilter) (Page[AccountRow], error) {
+	if _, err := f.compile(true); err != nil {
+		return Page[AccountRow]{}, err
+	}
+	order, err := f.orderBy()
+	if err != nil {
+		return Page[AccountRow]{}, err
+	}
+	limit, offset := pageBounds(f.Limit, f.Offset)
+
+	page := Page[AccountRow]{Rows: []AccountRow{}}
+	err = db.readTx(ctx, func(rq queryer) error {
+		loading, err := bulkPending(ctx, rq, "accounts")
+		if err != nil {
+			return err
+		}
+		q, err := f.compile(!loading)
+		if err != nil {
+			return err
+		}
+		// from and cond select the matching accounts (alias a); with long search words the
+		// trigram index drives the join.
+		from, cond, args := "accounts a", q.where, q.args
+		if q.fts != "" {
+			from = "accounts_fts JOIN accounts a ON a.rid = accounts_fts.rowid"
+			cond, args = append([]string{"accounts_fts MATCH ?"}, cond...), append([]any{q.fts}, args...)
+		}
+		where := ""
+		if len(cond) > 0 {
+			where = " WHERE " + strings.Join(cond, " AND ")
+		}
+
+		switch {
+		case q.search.empty():
+			err = rq.QueryRowContext(ctx, "SELECT count(*) FROM "+from+where, args...).Scan(&page.Total)
+		case q.fts != "" && len(q.where) == 0:
+			// Every account has one entry in the index: count there, without the table.
+			err = rq.QueryRowContext(ctx, "SELECT count(*) FROM (SELECT 1 FROM accounts_fts WHERE accounts_fts MATCH ? LIMIT ?)",
+				q.fts, db.searchCap+1).Scan(&page.Total)
+		default:
+			err = rq.QueryRowContext(ctx, "SELECT count(*) FROM (SELECT 1 FROM "+from+where+" LIMIT ?)",
+				append(args, db.searchCap+1)...).Scan(&page.Total)
+		}
+		if err != nil {
+			return err
+		}
+		if !q.search.empty() && page.Total > db.searchCap {
+			page.Total, page.Capped = db.searchCap, true
+		}
+		if page.Total <= offset && !page.Capped {
+			return nil
+		}
+
+		pageOrder, pageFrom := order, from
+		switch {
+		case page.Capped && q.fts != "":
+			pageOrder = "accounts_fts.rowid"
+		case page.Capped && len(q.search.long) == 0:
+			pageOrder = "a.name_key, a.rid" // the short-word search walks the name index
+		case page.Capped:
+			pageOrder = "a.rid"
+		case f.Sort == SortOrganization:
+			pageFrom += " LEFT JOIN organizations o ON o.id = a.organization_id"
+		}
+		rows, err := rq.QueryContext(ctx, "SELECT a.rid FROM "+pageFrom+where+" ORDER BY "+pageOrder+" LIMIT ? OFFSET ?",
+			append(args, limit, offset)...)
+		if err != nil {
+			return err
+		}
+		var rids []any
+		for rows.Next() {
+			var rid int64
+			if err := rows.Scan(&rid); err != nil {
+				rows.Close()
+				return err
+			}
+			rids = append(rids, rid)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil || len(rids) == 0 {
+			return err
+		}
+
+		// The page's rows in full, with what only the screen needs.
+		rows, err = rq.QueryContext(ctx, `SELECT `+accountFields+`, coalesce(o.name, ''),
+			(SELECT count(*) FROM outbox x WHERE x.entity_type = 'account' AND x.entity_id = a.id AND x.state IN ('queued', 'sending', 'failed')),
+			EXISTS (SELECT 1 FROM outbox x WHERE x.entity_type = 'account' AND x.entity_id = a.id AND x.state = 'conflict'),
+			a.rid
+			FROM accounts a LEFT JOIN organizations o ON o.id = a.organization_id
+			WHERE a.rid IN (?`+strings.Repeat(", ?", len(rids)-1)+`)`, rids...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		byRID := make(map[int64]AccountRow, len(rids))
+		for rows.Next() {
+			var r AccountRow
+			var conflict int
+			var rid int64
+			if r.Account, err = scanAccount(rows, &r.OrganizationName, &r.PendingChanges, &conflict, &rid); err != nil {
+				return err
+			}
+			r.Conflict = conflict != 0
+			byRID[rid] = r
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, rid := range rids {
+			page.Rows = append(page.Rows, byRID[rid.(int64)])
+		}
+		return nil
+	})
+	if err != nil {
+		return Page[AccountRow]{}, fmt.Errorf("list accounts from the local database: %w", err)
+	}
+	return page, nil
+}
+
+// GhostAccounts lists unfinished client registrations, by name.
+func (db *DB) GhostAccounts(ctx context.Context, limit, offset int) (Page[AccountRow], error) {
+	return db.ListAccounts(ctx, AccountFilter{Ghost: true, Limit: limit, Offset: offset})
+}
+
+// AccountCounts summarises the accounts for the navigation badges and reports.
+type AccountCounts struct {
+	Total    int                   `json:"total"`
+	ByStatus map[portal.Status]int `json:"byStatus"`
+	Ghosts   int                   `json:"ghosts"`
+}
+
+// CountAccounts counts accounts by status, and the ghost accounts.
+func (db *DB) CountAccounts(ctx context.Context) (AccountCounts, error) {
+	c := AccountCounts{ByStatus: map[portal.Status]int{}}
+	for _, s := range portal.Statuses {
+		c.ByStatus[s] = 0
+	}
+	err := db.readTx(ctx, func(q queryer) error {
+		rows, err := q.QueryContext(ctx, "SELECT status, count(*) FROM accounts GROUP BY status")
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var s string
+			var n int
+			if err := rows.Scan(&s, &n); err != nil {
+				return err
+			}
+			c.ByStatus[portal.Status(s)] = n
+			c.Total += n
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return q.QueryRowContext(ctx, "SELECT count(*) FROM accounts a WHERE a.kind = 'client' AND a.status = 'active' AND a.registration_complete = 0").Scan(&c.Ghosts)
+	})
+	if err != nil {
+		return AccountCounts{}, fmt.Errorf("count accounts in the local database: %w", err)
+	}
+	return c, nil
+}

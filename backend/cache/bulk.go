@@ -1,0 +1,282 @@
+package cache
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Bulk loading. An initial sync writes tens of thousands of rows into an empty table. Kept
+// up row by row, that table's eight indexes, role table and search index would cost several
+// times the insert itself (measured: about four times a bare insert). So when a transaction
+// starts writing to an empty accounts or contacts table, it drops the table's secondary
+// indexes and triggers and notes in bulk_pending what must be rebuilt. Later transactions
+// keep loading at the speed of a bare insert. Once the writer has been idle for a moment
+// (WithBulkIdle), or when FinishBulkLoad is called, one transaction rebuilds the role table
+// and the search index in a single pass each and creates the indexes again: sorted builds
+// instead of random inserts.
+//
+// Meanwhile every query still answers correctly: reads that would use the role table or
+// the search index check the rows themselves instead (slower, on a table that was empty a
+// moment ago). A crash loses nothing: bulk_pending is committed with the rows, and Open
+// schedules the rebuild again.
+
+type bulkTable struct {
+	related []string // tables whose indexes and triggers are dropped too
+	rebuild []string // statements that rebuild what the dropped triggers maintain
+}
+
+var bulkTables = map[string]bulkTable{
+	"accounts": {
+		related: []string{"account_roles"},
+		rebuild: []string{
+			`DELETE FROM account_roles`,
+			`INSERT OR IGNORE INTO account_roles(account_rid, role_id, core)
+				SELECT rid, core_role, 1 FROM accounts WHERE core_role <> ''`,
+			`INSERT OR IGNORE INTO account_roles(account_rid, role_id, core)
+				SELECT a.rid, j.value, 0 FROM accounts a, json_each(a.additional_roles) j WHERE j.value <> ''`,
+			`DELETE FROM search_queue WHERE tbl = 'accounts'`,
+			`INSERT INTO accounts_fts(accounts_fts) VALUES ('delete-all')`,
+			`INSERT INTO accounts_fts(rowid, name, email, organization)
+				SELECT a.rid, ' ' || a.name, ' ' || a.email, ' ' || coalesce(o.name, '') FROM accounts a
+				LEFT JOIN organizations o ON o.id = a.organization_id`,
+		},
+	},
+	"contacts": {
+		rebuild: []string{
+			`DELETE FROM search_queue WHERE tbl = 'contacts'`,
+			`INSERT INTO contacts_fts(contacts_fts) VALUES ('delete-all')`,
+			`INSERT INTO contacts_fts(rowid, name, email, organization)
+				SELECT c.rid, ' ' || c.full_name, ' ' || c.email, ' ' || coalesce(o.name, '') FROM contacts c
+				LEFT JOIN organizations o ON o.id = c.organization_id`,
+		},
+	},
+}
+
+// bulkPending reports whether table is being bulk loaded (its indexes are not built).
+func bulkPending(ctx context.Context, q queryer, table string) (bool, error) {
+	var pending bool
+	if err := q.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM bulk_pending WHERE tbl = ?)", table).Scan(&pending); err != nil {
+		return false, fmt.Errorf("read the state of the %s index: %w", table, err)
+	}
+	return pending, nil
+}
+
+// maybeBulk is called before a row of table is written. It starts a bulk load if the table
+// is empty, and says whether one is under way, once per table and transaction.
+func (tx *Tx) maybeBulk(table string) error {
+	if _, ok := tx.bulk[table]; ok {
+		return nil
+	}
+	if tx.bulk == nil {
+		tx.bulk = map[string]bool{}
+	}
+	pending, err := bulkPending(tx.ctx, tx.tx, table)
+	if err != nil {
+		return err
+	}
+	if pending {
+		tx.bulk[table] = true
+		return nil
+	}
+	var empty bool
+	if err := tx.tx.QueryRowContext(tx.ctx, "SELECT NOT EXISTS (SELECT 1 FROM "+table+")").Scan(&empty); err != nil {
+		return fmt.Errorf("prepare to load %s: %w", table, err)
+	}
+	tx.bulk[table] = empty
+	if !empty {
+		return nil
+	}
+	spec := bulkTables[table]
+	tables := append([]string{table}, spec.related...)
+	rows, err := tx.tx.QueryContext(tx.ctx, `SELECT type, name, sql FROM sqlite_schema
+		WHERE type IN ('index', 'trigger') AND sql IS NOT NULL AND tbl_name IN ('`+strings.Join(tables, "', '")+`')
+		ORDER BY type, name`)
+	if err != nil {
+		return fmt.Errorf("prepare to load %s: %w", table, err)
+	}
+	var drops []string
+	redo := append([]string{}, spec.rebuild...)
+	for rows.Next() {
+		var typ, name, ddl string
+		if err := rows.Scan(&typ, &name, &ddl); err != nil {
+			rows.Close()
+			return fmt.Errorf("prepare to load %s: %w", table, err)
+		}
+		drops = append(drops, fmt.Sprintf("DROP %s %q", strings.ToUpper(typ), name))
+		redo = append(redo, ddl)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("prepare to load %s: %w", table, err)
+	}
+	for _, d := range drops {
+		if _, err := tx.tx.ExecContext(tx.ctx, d); err != nil {
+			return fmt.Errorf("prepare to load %s: %w", table, err)
+		}
+	}
+	for i, stmt := range redo {
+		if _, err := tx.tx.ExecContext(tx.ctx, "INSERT INTO bulk_pending(tbl, seq, sql) VALUES (?, ?, ?)", table, i, stmt); err != nil {
+			return fmt.Errorf("prepare to load %s: %w", table, err)
+		}
+	}
+	return nil
+}
+
+// bulkLoading reports whether this transaction wrote to a table under a bulk load.
+func (tx *Tx) bulkLoading() bool {
+	for _, on := range tx.bulk {
+		if on {
+			return true
+		}
+	}
+	return false
+}
+
+// builder runs the deferred index builds in the background once the writer is idle.
+type builder struct {
+	idle   time.Duration // 0: never on its own
+	mu     sync.Mutex
+	timer  *time.Timer
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	err    error // of the last background build
+}
+
+func newBuilder(idle time.Duration) *builder {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &builder{idle: idle, ctx: ctx, cancel: cancel}
+}
+
+// scheduleBuild (re)starts the idle timer: every bulk write pushes the build back.
+func (db *DB) scheduleBuild() {
+	b := db.builder
+	if b.idle <= 0 {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.ctx.Err() != nil {
+		return
+	}
+	// The wait group counts scheduled runs, so that stop can wait for one that has begun.
+	if b.timer != nil && b.timer.Stop() {
+		b.wg.Done()
+	}
+	b.wg.Add(1)
+	b.timer = time.AfterFunc(b.idle, func() {
+		defer b.wg.Done()
+		if b.ctx.Err() != nil {
+			return
+		}
+		err := db.FinishBulkLoad(b.ctx)
+		b.mu.Lock()
+		b.err = err
+		b.mu.Unlock()
+	})
+}
+
+// stop cancels a scheduled or running build and waits for it; bulk_pending keeps what is
+// left for the next Open.
+func (b *builder) stop() {
+	b.mu.Lock()
+	if b.timer != nil && b.timer.Stop() {
+		b.wg.Done()
+	}
+	b.cancel()
+	b.mu.Unlock()
+	b.wg.Wait()
+}
+
+// FinishBulkLoad builds now what a bulk load deferred (see bulk.go): the role table, the
+// search index and the indexes, in one transaction. It does nothing if no load is pending.
+// The sync may call it after an initial sync; otherwise it runs on its own once the writer
+// has been idle for a moment.
+func (db *DB) FinishBulkLoad(ctx context.Context) error {
+	return db.Apply(ctx, func(tx *Tx) error { return runBulkPending(ctx, tx.tx) })
+}
+
+func runBulkPending(ctx context.Context, tx *sql.Tx) error {
+	rows, err := tx.QueryContext(ctx, "SELECT sql FROM bulk_pending ORDER BY tbl, seq")
+	if err != nil {
+		return fmt.Errorf("build the indexes of the local database: %w", err)
+	}
+	var stmts []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			rows.Close()
+			return fmt.Errorf("build the indexes of the local database: %w", err)
+		}
+		stmts = append(stmts, s)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("build the indexes of the local database: %w", err)
+	}
+	for _, s := range stmts {
+		if _, err := tx.ExecContext(ctx, s); err != nil {
+			return fmt.Errorf("build the indexes of the local database: %w", err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, "DELETE FROM bulk_pending"); err != nil {
+		return fmt.Errorf("build the indexes of the local database: %w", err)
+	}
+	return nil
+}
+
+// finishBulkBeforeMigrating completes an unfinished bulk load before schema changes run:
+// they are written against the full schema, indexes included.
+func finishBulkBeforeMigrating(ctx context.Context, db *sql.DB) error {
+	var exists bool
+	if err := db.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE name = 'bulk_pending')").Scan(&exists); err != nil || !exists {
+		return err
+	}
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("build the indexes of the local database: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	if err := runBulkPending(ctx, tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// BulkLoadPending reports whether indexes are still to be built after a bulk load, and the
+// error of the last attempt to build them in the background, if it failed.
+func (db *DB) BulkLoadPending(ctx context.Context) (bool, error) {
+	var pending bool
+	if err := db.r.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM bulk_pending)").Scan(&pending); err != nil {
+		return false, fmt.Errorf("read the state of the local database's indexes: %w", err)
+	}
+	db.builder.mu.Lock()
+	err := db.builder.err
+	db.builder.mu.Unlock()
+	if errors.Is(err, context.Canceled) {
+		err = nil
+	}
+	return pending, err
+}
+
+// scheduleIfPending schedules the build at Open when a bulk load was left unfinished.
+func (db *DB) scheduleIfPending(ctx context.Context) error {
+	var exists, pending bool
+	// Tests run other migrations, without the table.
+	err := db.w.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE name = 'bulk_pending')").Scan(&exists)
+	if err == nil && exists {
+		err = db.w.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM bulk_pending)").Scan(&pending)
+	}
+	if err != nil {
+		return fmt.Errorf("read the state of the local database's indexes: %w", err)
+	}
+	if pending {
+		db.scheduleBuild()
+	}
+	return nil
+}

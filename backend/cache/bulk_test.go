@@ -1,0 +1,190 @@
+package cache
+
+import (
+	"context"
+	"io/fs"
+	"maps"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"gatehouse/backend/portal"
+)
+
+// An initial load into empty tables defers index building; queries stay right meanwhile;
+// FinishBulkLoad leaves exactly the schema and derived data of a row-by-row load.
+func TestBulkLoadDefersAndRebuildsIndexes(t *testing.T) {
+	ctx := context.Background()
+	fresh, _ := openTest(t)
+	want := schemaOf(t, fresh)
+
+	gen := newPeople(3)
+	orgs := gen.orgs(10)
+	var accounts []portal.Account
+	for i := range 600 {
+		accounts = append(accounts, gen.account(i, orgs))
+	}
+	// The same data loaded twice: in bulk, and row by row into a table that already had a row.
+	bulk, _ := openTest(t)
+	rowwise, _ := openTest(t)
+	mustApply(t, rowwise, func(tx *Tx) error { return tx.UpsertAccount(accounts[0]) })
+	mustFinishBulk(t, rowwise)
+	for _, db := range []*DB{bulk, rowwise} {
+		mustApply(t, db, func(tx *Tx) error {
+			for _, a := range accounts[:400] {
+				if err := tx.UpsertAccount(a); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		// A second page, organisations arriving after their people, a rename, a deletion.
+		mustApply(t, db, func(tx *Tx) error {
+			for _, a := range accounts[400:] {
+				if err := tx.UpsertAccount(a); err != nil {
+					return err
+				}
+			}
+			for _, o := range orgs {
+				if err := tx.UpsertOrganization(o); err != nil {
+					return err
+				}
+			}
+			renamed := accounts[7]
+			renamed.Name, renamed.Version = "Zebedee Quartermain", 99
+			if err := tx.UpsertAccount(renamed); err != nil {
+				return err
+			}
+			return tx.DeleteAccount(accounts[8].ID)
+		})
+	}
+	pending, err := bulk.BulkLoadPending(ctx)
+	if err != nil || !pending {
+		t.Fatalf("bulk load pending = %v, %v", pending, err)
+	}
+	if _, ok := schemaOf(t, bulk)["accounts_name"]; ok {
+		t.Error("the name index was kept up during the bulk load")
+	}
+	if p, _ := rowwise.BulkLoadPending(ctx); p {
+		t.Error("a load into a table that had rows was treated as a bulk load")
+	}
+
+	queries := []AccountFilter{
+		{}, {Query: "zebedee"}, {Query: "quartermain z"}, {Role: portal.RoleReports}, {Role: portal.RoleStaff, Query: "a"},
+		{Query: "example"}, {Query: orgs[3].Name[:4]}, {Status: []portal.Status{portal.StatusPending}, Sort: SortEmail},
+		{Sort: SortOrganization, Desc: true}, {Ghost: true}, {Kind: portal.KindStaff, Sort: SortLastLogin},
+	}
+	check := func(stage string) {
+		t.Helper()
+		for _, f := range queries {
+			f.Limit = 1000
+			a, err1 := bulk.ListAccounts(ctx, f)
+			b, err2 := rowwise.ListAccounts(ctx, f)
+			if err1 != nil || err2 != nil {
+				t.Fatalf("%s %+v: %v %v", stage, f, err1, err2)
+			}
+			if a.Total != b.Total || !slices.EqualFunc(a.Rows, b.Rows, func(x, y AccountRow) bool { return x.ID == y.ID }) {
+				t.Errorf("%s, filter %+v: bulk-loaded cache finds %d, row by row %d", stage, f, a.Total, b.Total)
+			}
+		}
+	}
+	check("while loading")
+
+	mustFinishBulk(t, bulk)
+	if pending, err := bulk.BulkLoadPending(ctx); pending || err != nil {
+		t.Errorf("after FinishBulkLoad: pending %v, %v", pending, err)
+	}
+	if got := schemaOf(t, bulk); !maps.Equal(got, want) {
+		t.Error("the schema after the bulk load differs from a new database's")
+	}
+	var roles [2]int
+	for i, db := range []*DB{bulk, rowwise} {
+		must(t, db.ReadSQL().QueryRow("SELECT count(*) FROM account_roles").Scan(&roles[i]))
+		assertSearchIndexIntact(t, db)
+	}
+	if roles[0] != roles[1] || roles[0] == 0 {
+		t.Errorf("role rows: bulk %d, row by row %d", roles[0], roles[1])
+	}
+	check("after the build")
+	mustFinishBulk(t, bulk) // nothing left to do
+}
+
+// Without FinishBulkLoad the build runs on its own once the writer is idle, and a load the
+// process did not finish is completed after the next Open.
+func TestBulkLoadBuildsInTheBackground(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "gatehouse.db")
+	load := func(db *DB, from int) {
+		mustApply(t, db, func(tx *Tx) error {
+			for i := from; i < from+50; i++ {
+				if err := tx.UpsertAccount(mkAccount(string(rune('a'+i%26))+"-"+itoa(i), "Person "+itoa(i), itoa(i)+"@example.org")); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	waitBuilt := func(db *DB) {
+		t.Helper()
+		for range 1000 {
+			pending, err := db.BulkLoadPending(ctx)
+			must(t, err)
+			if !pending {
+				return
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		t.Fatal("the deferred index build never ran")
+	}
+
+	db, err := Open(ctx, path, WithBulkIdle(0))
+	must(t, err)
+	load(db, 0)
+	must(t, db.Close()) // with the build still to do
+
+	db, err = Open(ctx, path, WithBulkIdle(5*time.Millisecond))
+	must(t, err)
+	defer db.Close()
+	waitBuilt(db)
+	assertSearchIndexIntact(t, db)
+	if got := accountIDs(t, db, AccountFilter{Query: "person 4"}); len(got) != 11 {
+		t.Errorf("search after the background build: %v", got)
+	}
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }
+
+// A schema change that arrives while a bulk load is unfinished finds the full schema.
+func TestMigrationAfterUnfinishedBulkLoad(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "gatehouse.db")
+	db, err := Open(ctx, path, WithBulkIdle(0))
+	must(t, err)
+	mustApply(t, db, func(tx *Tx) error { return tx.UpsertAccount(mkAccount("a1", "Anna", "anna@example.org")) })
+	must(t, db.Close())
+
+	next := fstest.MapFS{
+		"0002_drop_index.sql": {Data: []byte("DROP INDEX accounts_email; CREATE INDEX accounts_email ON accounts(email_key, name_key);")},
+	}
+	embedded, err := fs.ReadDir(embeddedMigrations(), ".")
+	must(t, err)
+	for _, e := range embedded {
+		b, err := fs.ReadFile(embeddedMigrations(), e.Name())
+		must(t, err)
+		next[e.Name()] = &fstest.MapFile{Data: b}
+	}
+	db, err = Open(ctx, path, WithBulkIdle(0), withMigrations(next))
+	if err != nil {
+		t.Fatalf("migrating over an unfinished bulk load: %v", err)
+	}
+	defer db.Close()
+	if pending, _ := db.BulkLoadPending(ctx); pending {
+		t.Error("the bulk load is still pending after the migration")
+	}
+	if got := accountIDs(t, db, AccountFilter{Query: "anna"}); !slices.Equal(got, []string{"a1"}) {
+		t.Errorf("search after migration: %v", got)
+	}
+}

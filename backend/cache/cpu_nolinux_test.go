@@ -1,0 +1,7 @@
+//go:build !linux
+
+package cache
+
+import "time"
+
+func threadCPU() time.Duration { return processCPU() }

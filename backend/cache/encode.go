@@ -1,0 +1,133 @@
+package cache
+
+import (
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/runes"
+	"golang.org/x/text/transform"
+	"golang.org/x/text/unicode/norm"
+)
+
+// timeLayout is fixed-width UTC so stored times sort and compare as text.
+const timeLayout = "2006-01-02T15:04:05.000000000Z"
+
+func fmtTime(t time.Time) string { return t.UTC().Format(timeLayout) }
+
+// fmtTimePtr returns nil (SQL NULL) for a nil or zero time.
+func fmtTimePtr(t *time.Time) any {
+	if t == nil || t.IsZero() {
+		return nil
+	}
+	return fmtTime(*t)
+}
+
+func parseTime(s string) (time.Time, error) {
+	t, err := time.Parse(timeLayout, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("the local database holds a malformed time %q: %w", s, err)
+	}
+	return t, nil
+}
+
+func parseTimePtr(s sql.NullString) (*time.Time, error) {
+	if !s.Valid {
+		return nil, nil
+	}
+	t, err := parseTime(s.String)
+	if err != nil {
+		return nil, err
+	}
+	return &t, nil
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// jsonList encodes a string list as a JSON array, never null.
+func jsonList[T ~string](xs []T) string {
+	if len(xs) == 0 {
+		return "[]"
+	}
+	b, err := json.Marshal(xs)
+	if err != nil {
+		panic(err) // a string slice always marshals
+	}
+	return string(b)
+}
+
+func parseList[T ~string](s, what string) ([]T, error) {
+	xs := []T{}
+	if s == "" {
+		return xs, nil
+	}
+	if err := json.Unmarshal([]byte(s), &xs); err != nil {
+		return nil, fmt.Errorf("the local database holds a malformed %s list %q: %w", what, s, err)
+	}
+	return xs, nil
+}
+
+func jsonValue(v any) (string, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "", err
+	}
+	return string(b), nil
+}
+
+// rawOrNull stores a JSON document, or SQL NULL for none.
+func rawOrNull(raw json.RawMessage) any {
+	if len(raw) == 0 {
+		return nil
+	}
+	return string(raw)
+}
+
+func nullRaw(s sql.NullString) json.RawMessage {
+	if !s.Valid {
+		return nil
+	}
+	return json.RawMessage(s.String)
+}
+
+var foldAccents = transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+
+// fold is the comparison form of a name or address for sorting and prefix search:
+// lower-case, accents removed, surrounding space trimmed. It matches what the trigram
+// index does with remove_diacritics, so "Émile" and "emile" find each other both ways.
+func fold(s string) string {
+	s = strings.TrimSpace(s)
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		return strings.ToLower(s)
+	}
+	out, _, err := transform.String(foldAccents, s)
+	if err != nil {
+		out = s
+	}
+	return strings.ToLower(out)
+}
+
+// prefixEnd returns the smallest string greater than every string that starts with p, so
+// "col >= p AND col < prefixEnd(p)" is an index range. The last byte of UTF-8 text is
+// never 0xFF, so incrementing it is always possible.
+func prefixEnd(p string) string {
+	b := []byte(p)
+	b[len(b)-1]++
+	return string(b)
+}

@@ -1,0 +1,776 @@
+package cache
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"gatehouse/backend/portal"
+)
+
+// Entity types, as the server's change feed and the audit log name them.
+const (
+	EntityOrganization  = "organization"
+	EntityContact       = "contact"
+	EntityAccount       = "account"
+	EntityRole          = "role"
+	EntityInvitation    = "invitation"
+	EntityAccessRequest = "access_request"
+	EntityAuditEvent    = "audit_event"
+)
+
+// Page is one page of a list and the number of rows matching the filter in all.
+type Page[T any] struct {
+	Rows  []T `json:"rows"`
+	Total int `json:"total"`
+	// Capped says Total is a lower bound: a search matched more rows than it counts (see
+	// SearchCountCap).
+	Capped bool `json:"capped,omitempty"`
+}
+
+// maxLimit caps a page: the UI pages through long lists.
+const (
+	defaultLimit = 100
+	maxLimit     = 1000
+)
+
+func pageBounds(limit, offset int) (int, int) {
+	if limit <= 0 {
+		limit = defaultLimit
+	}
+	return min(limit, maxLimit), max(offset, 0)
+}
+
+func notFound(what, id string) error {
+	return portal.Errorf(portal.ENOTFOUND, "The %s %q is not in the local copy. Sync with the server and try again.", what, id)
+}
+
+// upsertSQL builds "INSERT ... ON CONFLICT(id) DO UPDATE" for table. guarded upserts keep a
+// newer stored version: the sync may see a record's command response after the change
+// feed already brought a later version.
+func upsertSQL(table string, cols []string, guarded bool) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "INSERT INTO %s (%s) VALUES (?%s) ON CONFLICT(id) DO UPDATE SET ",
+		table, strings.Join(cols, ", "), strings.Repeat(", ?", len(cols)-1))
+	first := true
+	for _, c := range cols {
+		if c == "id" {
+			continue
+		}
+		if !first {
+			b.WriteString(", ")
+		}
+		first = false
+		fmt.Fprintf(&b, "%s = excluded.%s", c, c)
+	}
+	if guarded {
+		fmt.Fprintf(&b, " WHERE excluded.version >= %s.version", table)
+	}
+	return b.String()
+}
+
+type entityKey struct{ typ, id string }
+
+// writeRecord upserts rec into its live table, unless the entity has a pending overlay:
+// then the server's copy goes to overlay_base and the administrator's pending change stays
+// on screen.
+func (tx *Tx) writeRecord(typ, id string, version int64, rec any, live func() error) error {
+	shadowed, err := tx.shadowed(entityKey{typ, id})
+	if err != nil {
+		return err
+	}
+	if !shadowed {
+		return live()
+	}
+	b, err := json.Marshal(rec)
+	if err != nil {
+		return fmt.Errorf("store the server's %s %q: %w", typ, id, err)
+	}
+	_, err = tx.exec(`UPDATE overlay_base SET record = ?, version = ?
+		WHERE entity_type = ? AND entity_id = ? AND (record IS NULL OR version <= ?)`,
+		string(b), version, typ, id, version)
+	if err != nil {
+		return fmt.Errorf("store the server's %s %q beside a pending change: %w", typ, id, err)
+	}
+	return nil
+}
+
+// removeRecord deletes a record the server tombstoned, or notes the deletion in
+// overlay_base while a pending change is shown.
+func (tx *Tx) removeRecord(typ, id string, live func() error) error {
+	shadowed, err := tx.shadowed(entityKey{typ, id})
+	if err != nil {
+		return err
+	}
+	if !shadowed {
+		return live()
+	}
+	if _, err := tx.exec(`UPDATE overlay_base SET record = NULL WHERE entity_type = ? AND entity_id = ?`, typ, id); err != nil {
+		return fmt.Errorf("note the server's deletion of %s %q: %w", typ, id, err)
+	}
+	return nil
+}
+
+func requireID(typ, id string) error {
+	if strings.TrimSpace(id) == "" {
+		return fmt.Errorf("store a %s from the server: it has no ID. The server sent an incomplete record; report this to its administrator", typ)
+	}
+	return nil
+}
+
+// ---- organizations ----
+
+var orgCols = []string{"id", "name", "name_key", "phone", "type", "member", "actual_address",
+	"legal_address", "shipping_address", "created_at", "updated_at", "version"}
+
+const orgSelect = `SELECT id, name, phone, type, member, actual_address, legal_address, shipping_address,
+	created_at, updated_at, version FROM organizations`
+
+// UpsertOrganization stores an organisation as the server sent it.
+func (tx *Tx) UpsertOrganization(o portal.Organization) error {
+	if err := requireID(EntityOrganization, o.ID); err != nil {
+		return err
+	}
+	return tx.writeRecord(EntityOrganization, o.ID, o.Version, o, func() error { return tx.putOrganization(o, true) })
+}
+
+func (tx *Tx) putOrganization(o portal.Organization, guarded bool) error {
+	addr := make([]string, 3)
+	for i, a := range []portal.Address{o.ActualAddress, o.LegalAddress, o.ShippingAddress} {
+		s, err := jsonValue(a)
+		if err != nil {
+			return fmt.Errorf("store organisation %q: %w", o.ID, err)
+		}
+		addr[i] = s
+	}
+	_, err := tx.exec(upsertSQL("organizations", orgCols, guarded),
+		o.ID, o.Name, fold(o.Name), o.Phone, o.Type, boolInt(o.Member), addr[0], addr[1], addr[2],
+		fmtTime(o.CreatedAt), fmtTime(o.UpdatedAt), o.Version)
+	if err != nil {
+		return fmt.Errorf("store organisation %q (%s): %w", o.ID, o.Name, err)
+	}
+	return nil
+}
+
+// DeleteOrganization removes an organisation the server deleted.
+func (tx *Tx) DeleteOrganization(id string) error {
+	return tx.removeRecord(EntityOrganization, id, func() error {
+		_, err := tx.exec("DELETE FROM organizations WHERE id = ?", id)
+		if err != nil {
+			return fmt.Errorf("delete organisation %q: %w", id, err)
+		}
+		return nil
+	})
+}
+
+func scanOrganization(row interface{ Scan(...any) error }) (portal.Organization, error) {
+	var o portal.Organization
+	var member int
+	var addr [3]string
+	var created, updated string
+	if err := row.Scan(&o.ID, &o.Name, &o.Phone, &o.Type, &member, &addr[0], &addr[1], &addr[2], &created, &updated, &o.Version); err != nil {
+		return o, err
+	}
+	o.Member = member != 0
+	for i, dst := range []*portal.Address{&o.ActualAddress, &o.LegalAddress, &o.ShippingAddress} {
+		if err := json.Unmarshal([]byte(addr[i]), dst); err != nil {
+			return o, fmt.Errorf("organisation %q has a malformed address in the local database: %w", o.ID, err)
+		}
+	}
+	var err error
+	if o.CreatedAt, err = parseTime(created); err != nil {
+		return o, err
+	}
+	o.UpdatedAt, err = parseTime(updated)
+	return o, err
+}
+
+func getOrganization(ctx context.Context, q queryer, id string) (portal.Organization, error) {
+	o, err := scanOrganization(q.QueryRowContext(ctx, orgSelect+" WHERE id = ?", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return o, notFound("organisation", id)
+	} else if err != nil {
+		return o, fmt.Errorf("read organisation %q from the local database: %w", id, err)
+	}
+	return o, nil
+}
+
+// GetOrganization returns an organisation as the administrator sees it.
+func (db *DB) GetOrganization(ctx context.Context, id string) (portal.Organization, error) {
+	return getOrganization(ctx, db.r, id)
+}
+
+// OrganizationFilter selects organisations. Query matches any part of the name.
+type OrganizationFilter struct {
+	Query  string
+	Type   string
+	Limit  int
+	Offset int
+}
+
+// ListOrganizations returns organisations by name.
+func (db *DB) ListOrganizations(ctx context.Context, f OrganizationFilter) (Page[portal.Organization], error) {
+	var where []string
+	var args []any
+	if q := fold(f.Query); q != "" {
+		where = append(where, "name_key LIKE ? ESCAPE '\\'")
+		args = append(args, "%"+escapeLike(q)+"%")
+	}
+	if f.Type != "" {
+		where = append(where, "type = ?")
+		args = append(args, f.Type)
+	}
+	limit, offset := pageBounds(f.Limit, f.Offset)
+	return listPage(ctx, db, "organizations", where, args, orgSelect, "name_key, id", limit, offset, scanOrganization)
+}
+
+// listPage runs a count and a page query on one snapshot.
+func listPage[T any](ctx context.Context, db *DB, table string, where []string, args []any, sel, order string, limit, offset int, scan func(interface{ Scan(...any) error }) (T, error)) (Page[T], error) {
+	return listPageWith(ctx, db, table, func(queryer) ([]string, []any, error) { return where, args, nil }, sel, order, limit, offset, scan)
+}
+
+// listPageWith is listPage with conditions worked out inside the read transaction.
+func listPageWith[T any](ctx context.Context, db *DB, table string, build func(queryer) ([]string, []any, error), sel, order string, limit, offset int, scan func(interface{ Scan(...any) error }) (T, error)) (Page[T], error) {
+	page := Page[T]{Rows: []T{}}
+	err := db.readTx(ctx, func(q queryer) error {
+		where, args, err := build(q)
+		if err != nil {
+			return err
+		}
+		cond := ""
+		if len(where) > 0 {
+			cond = " WHERE " + strings.Join(where, " AND ")
+		}
+		if err := q.QueryRowContext(ctx, "SELECT count(*) FROM "+table+cond, args...).Scan(&page.Total); err != nil {
+			return err
+		}
+		rows, err := q.QueryContext(ctx, sel+cond+" ORDER BY "+order+" LIMIT ? OFFSET ?", append(args, limit, offset)...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			v, err := scan(rows)
+			if err != nil {
+				return err
+			}
+			page.Rows = append(page.Rows, v)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return Page[T]{}, fmt.Errorf("list %s from the local database: %w", strings.ReplaceAll(table, "_", " "), err)
+	}
+	return page, nil
+}
+
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// ---- contacts ----
+
+var contactCols = []string{"id", "organization_id", "full_name", "first_name", "last_name", "email", "phone",
+	"position", "member", "role_until", "created_at", "updated_at", "version", "name_key", "email_key"}
+
+const contactFields = `c.id, c.organization_id, c.full_name, c.first_name, c.last_name, c.email, c.phone, c.position,
+	c.member, c.role_until, c.created_at, c.updated_at, c.version`
+
+// UpsertContact stores a contact as the server sent it.
+func (tx *Tx) UpsertContact(c portal.Contact) error {
+	if err := requireID(EntityContact, c.ID); err != nil {
+		return err
+	}
+	return tx.writeRecord(EntityContact, c.ID, c.Version, c, func() error { return tx.putContact(c, true) })
+}
+
+func (tx *Tx) putContact(c portal.Contact, guarded bool) error {
+	if err := tx.maybeBulk("contacts"); err != nil {
+		return err
+	}
+	_, err := tx.exec(upsertSQL("contacts", contactCols, guarded),
+		c.ID, c.OrganizationID, c.FullName, c.FirstName, c.LastName, c.Email, c.Phone, c.Position,
+		boolInt(c.Member), fmtTimePtr(c.RoleUntil), fmtTime(c.CreatedAt), fmtTime(c.UpdatedAt), c.Version,
+		fold(c.FullName), fold(c.Email))
+	if err != nil {
+		return fmt.Errorf("store contact %q (%s): %w", c.ID, c.Email, err)
+	}
+	return nil
+}
+
+// DeleteContact removes a contact the server deleted.
+func (tx *Tx) DeleteContact(id string) error {
+	return tx.removeRecord(EntityContact, id, func() error {
+		if _, err := tx.exec("DELETE FROM contacts WHERE id = ?", id); err != nil {
+			return fmt.Errorf("delete contact %q: %w", id, err)
+		}
+		return nil
+	})
+}
+
+// ContactRow is a contact with its organisation's name.
+type ContactRow struct {
+	portal.Contact
+	OrganizationName string `json:"organizationName"`
+}
+
+func scanContact(row interface{ Scan(...any) error }, extra ...any) (portal.Contact, error) {
+	var c portal.Contact
+	var member int
+	var roleUntil sql.NullString
+	var created, updated string
+	dst := append([]any{&c.ID, &c.OrganizationID, &c.FullName, &c.FirstName, &c.LastName, &c.Email, &c.Phone,
+		&c.Position, &member, &roleUntil, &created, &updated, &c.Version}, extra...)
+	if err := row.Scan(dst...); err != nil {
+		return c, err
+	}
+	c.Member = member != 0
+	var err error
+	if c.RoleUntil, err = parseTimePtr(roleUntil); err != nil {
+		return c, err
+	}
+	if c.CreatedAt, err = parseTime(created); err != nil {
+		return c, err
+	}
+	c.UpdatedAt, err = parseTime(updated)
+	return c, err
+}
+
+func getContact(ctx context.Context, q queryer, id string) (portal.Contact, error) {
+	c, err := scanContact(q.QueryRowContext(ctx, "SELECT "+contactFields+" FROM contacts c WHERE c.id = ?", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, notFound("contact", id)
+	} else if err != nil {
+		return c, fmt.Errorf("read contact %q from the local database: %w", id, err)
+	}
+	return c, nil
+}
+
+// GetContact returns a contact as the administrator sees it.
+func (db *DB) GetContact(ctx context.Context, id string) (portal.Contact, error) {
+	return getContact(ctx, db.r, id)
+}
+
+// ContactFilter selects contacts. Query works as in AccountFilter; Email matches the whole
+// address, ignoring case.
+type ContactFilter struct {
+	Query          string
+	Email          string
+	OrganizationID string
+	Limit          int
+	Offset         int
+}
+
+// ListContacts returns contacts by name.
+func (db *DB) ListContacts(ctx context.Context, f ContactFilter) (Page[ContactRow], error) {
+	build := func(q queryer) ([]string, []any, error) {
+		var where []string
+		var args []any
+		if sq := parseSearch(f.Query); !sq.empty() {
+			loading, err := bulkPending(ctx, q, "contacts")
+			if err != nil {
+				return nil, nil, err
+			}
+			w, a := sq.where("c", "contacts_fts", !loading)
+			where, args = append(where, w), append(args, a...)
+		}
+		if f.Email != "" {
+			where = append(where, "c.email_key = ?")
+			args = append(args, fold(f.Email))
+		}
+		if f.OrganizationID != "" {
+			where = append(where, "c.organization_id = ?")
+			args = append(args, f.OrganizationID)
+		}
+		return where, args, nil
+	}
+	limit, offset := pageBounds(f.Limit, f.Offset)
+	return listPageWith(ctx, db, "contacts c", build,
+		"SELECT "+contactFields+", coalesce(o.name, '') FROM contacts c LEFT JOIN organizations o ON o.id = c.organization_id",
+		"c.name_key, c.rid", limit, offset,
+		func(row interface{ Scan(...any) error }) (ContactRow, error) {
+			var r ContactRow
+			var err error
+			r.Contact, err = scanContact(row, &r.OrganizationName)
+			return r, err
+		})
+}
+
+// ---- roles ----
+
+var roleCols = []string{"id", "name", "scope", "organization_id", "core", "permissions", "version"}
+
+const roleSelect = "SELECT id, name, scope, organization_id, core, permissions, version FROM roles"
+
+// UpsertRole stores a role as the server sent it.
+func (tx *Tx) UpsertRole(r portal.Role) error {
+	if err := requireID(EntityRole, r.ID); err != nil {
+		return err
+	}
+	return tx.writeRecord(EntityRole, r.ID, r.Version, r, func() error { return tx.putRole(r, true) })
+}
+
+func (tx *Tx) putRole(r portal.Role, guarded bool) error {
+	_, err := tx.exec(upsertSQL("roles", roleCols, guarded),
+		r.ID, r.Name, string(r.Scope), r.OrganizationID, boolInt(r.Core), jsonList(r.Permissions), r.Version)
+	if err != nil {
+		return fmt.Errorf("store role %q (%s): %w", r.ID, r.Name, err)
+	}
+	return nil
+}
+
+// DeleteRole removes a role the server deleted.
+func (tx *Tx) DeleteRole(id string) error {
+	return tx.removeRecord(EntityRole, id, func() error {
+		if _, err := tx.exec("DELETE FROM roles WHERE id = ?", id); err != nil {
+			return fmt.Errorf("delete role %q: %w", id, err)
+		}
+		return nil
+	})
+}
+
+func scanRole(row interface{ Scan(...any) error }) (portal.Role, error) {
+	var r portal.Role
+	var scope, perms string
+	var core int
+	if err := row.Scan(&r.ID, &r.Name, &scope, &r.OrganizationID, &core, &perms, &r.Version); err != nil {
+		return r, err
+	}
+	r.Scope, r.Core = portal.RoleScope(scope), core != 0
+	var err error
+	r.Permissions, err = parseList[portal.Permission](perms, "permission")
+	return r, err
+}
+
+func getRole(ctx context.Context, q queryer, id string) (portal.Role, error) {
+	r, err := scanRole(q.QueryRowContext(ctx, roleSelect+" WHERE id = ?", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, notFound("role", id)
+	} else if err != nil {
+		return r, fmt.Errorf("read role %q from the local database: %w", id, err)
+	}
+	return r, nil
+}
+
+// ListRoles returns the role catalogue: system roles first, core roles before additional
+// ones, then by name. With orgID set, only the system roles and that organisation's roles.
+func (db *DB) ListRoles(ctx context.Context, orgID string) ([]portal.Role, error) {
+	query := roleSelect
+	var args []any
+	if orgID != "" {
+		query += " WHERE scope = 'system' OR organization_id = ?"
+		args = append(args, orgID)
+	}
+	query += " ORDER BY scope <> 'system', core DESC, name, id"
+	rows, err := db.r.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list roles from the local database: %w", err)
+	}
+	defer rows.Close()
+	out := []portal.Role{}
+	for rows.Next() {
+		r, err := scanRole(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list roles from the local database: %w", err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list roles from the local database: %w", err)
+	}
+	return out, nil
+}
+
+// RoleCatalog returns every role indexed by ID, as the portal transitions need it.
+func (db *DB) RoleCatalog(ctx context.Context) (portal.Roles, error) {
+	rs, err := db.ListRoles(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	return portal.NewRoles(rs...), nil
+}
+
+// ---- invitations ----
+
+var invitationCols = []string{"id", "account_id", "contact_id", "organization_id", "email", "name", "roles",
+	"status", "batch_id", "created_by", "created_at", "expires_at", "accepted_at", "revoked_at", "version"}
+
+const invitationSelect = `SELECT id, account_id, contact_id, organization_id, email, name, roles, status, batch_id,
+	created_by, created_at, expires_at, accepted_at, revoked_at, version FROM invitations`
+
+// UpsertInvitation stores an invitation as the server sent it. The server never sends the
+// token or its hash, and the cache has nowhere to keep one.
+func (tx *Tx) UpsertInvitation(inv portal.Invitation) error {
+	if err := requireID(EntityInvitation, inv.ID); err != nil {
+		return err
+	}
+	return tx.writeRecord(EntityInvitation, inv.ID, inv.Version, inv, func() error { return tx.putInvitation(inv, true) })
+}
+
+func (tx *Tx) putInvitation(inv portal.Invitation, guarded bool) error {
+	_, err := tx.exec(upsertSQL("invitations", invitationCols, guarded),
+		inv.ID, inv.AccountID, inv.ContactID, inv.OrganizationID, inv.Email, inv.Name, jsonList(inv.Roles),
+		string(inv.Status), inv.BatchID, inv.CreatedBy, fmtTime(inv.CreatedAt), fmtTime(inv.ExpiresAt),
+		fmtTimePtr(inv.AcceptedAt), fmtTimePtr(inv.RevokedAt), inv.Version)
+	if err != nil {
+		return fmt.Errorf("store the invitation %q to %s: %w", inv.ID, inv.Email, err)
+	}
+	return nil
+}
+
+// DeleteInvitation removes an invitation the server deleted.
+func (tx *Tx) DeleteInvitation(id string) error {
+	return tx.removeRecord(EntityInvitation, id, func() error {
+		if _, err := tx.exec("DELETE FROM invitations WHERE id = ?", id); err != nil {
+			return fmt.Errorf("delete invitation %q: %w", id, err)
+		}
+		return nil
+	})
+}
+
+func scanInvitation(row interface{ Scan(...any) error }) (portal.Invitation, error) {
+	var inv portal.Invitation
+	var roles, status, created, expires string
+	var accepted, revoked sql.NullString
+	if err := row.Scan(&inv.ID, &inv.AccountID, &inv.ContactID, &inv.OrganizationID, &inv.Email, &inv.Name, &roles,
+		&status, &inv.BatchID, &inv.CreatedBy, &created, &expires, &accepted, &revoked, &inv.Version); err != nil {
+		return inv, err
+	}
+	inv.Status = portal.InvitationStatus(status)
+	var err error
+	if inv.Roles, err = parseList[string](roles, "role"); err != nil {
+		return inv, err
+	}
+	if inv.CreatedAt, err = parseTime(created); err != nil {
+		return inv, err
+	}
+	if inv.ExpiresAt, err = parseTime(expires); err != nil {
+		return inv, err
+	}
+	if inv.AcceptedAt, err = parseTimePtr(accepted); err != nil {
+		return inv, err
+	}
+	inv.RevokedAt, err = parseTimePtr(revoked)
+	return inv, err
+}
+
+func getInvitation(ctx context.Context, q queryer, id string) (portal.Invitation, error) {
+	inv, err := scanInvitation(q.QueryRowContext(ctx, invitationSelect+" WHERE id = ?", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return inv, notFound("invitation", id)
+	} else if err != nil {
+		return inv, fmt.Errorf("read invitation %q from the local database: %w", id, err)
+	}
+	return inv, nil
+}
+
+// GetInvitation returns an invitation as the administrator sees it.
+func (db *DB) GetInvitation(ctx context.Context, id string) (portal.Invitation, error) {
+	return getInvitation(ctx, db.r, id)
+}
+
+// InvitationFilter selects invitations. Status is judged by the cache's clock: a pending
+// invitation past its expiry counts as expired, as portal.Invitation.StatusAt says.
+type InvitationFilter struct {
+	AccountID      string
+	OrganizationID string
+	BatchID        string
+	Status         portal.InvitationStatus
+	Limit          int
+	Offset         int
+}
+
+// ListInvitations returns invitations, newest first.
+func (db *DB) ListInvitations(ctx context.Context, f InvitationFilter) (Page[portal.Invitation], error) {
+	var where []string
+	var args []any
+	for _, c := range []struct{ col, v string }{{"account_id", f.AccountID}, {"organization_id", f.OrganizationID}, {"batch_id", f.BatchID}} {
+		if c.v != "" {
+			where = append(where, c.col+" = ?")
+			args = append(args, c.v)
+		}
+	}
+	now := fmtTime(db.clock.Now())
+	switch f.Status {
+	case "":
+	case portal.InvitationPending:
+		where = append(where, "status = 'pending' AND expires_at > ?")
+		args = append(args, now)
+	case portal.InvitationExpired:
+		where = append(where, "(status = 'expired' OR (status = 'pending' AND expires_at <= ?))")
+		args = append(args, now)
+	default:
+		where = append(where, "status = ?")
+		args = append(args, string(f.Status))
+	}
+	limit, offset := pageBounds(f.Limit, f.Offset)
+	return listPage(ctx, db, "invitations", where, args, invitationSelect, "created_at DESC, id", limit, offset, scanInvitation)
+}
+
+// ---- access requests ----
+
+// UpsertAccessRequest stores an access request as the server sent it.
+func (tx *Tx) UpsertAccessRequest(r portal.AccessRequest) error {
+	if err := requireID(EntityAccessRequest, r.ID); err != nil {
+		return err
+	}
+	_, err := tx.exec(`INSERT INTO access_requests(id, account_id, requested_at, notified_to) VALUES (?, ?, ?, ?)
+		ON CONFLICT(id) DO UPDATE SET account_id = excluded.account_id, requested_at = excluded.requested_at,
+		notified_to = excluded.notified_to`,
+		r.ID, r.AccountID, fmtTime(r.RequestedAt), jsonList(r.NotifiedTo))
+	if err != nil {
+		return fmt.Errorf("store access request %q: %w", r.ID, err)
+	}
+	return nil
+}
+
+// DeleteAccessRequest removes an access request the server deleted.
+func (tx *Tx) DeleteAccessRequest(id string) error {
+	if _, err := tx.exec("DELETE FROM access_requests WHERE id = ?", id); err != nil {
+		return fmt.Errorf("delete access request %q: %w", id, err)
+	}
+	return nil
+}
+
+// ListAccessRequests returns an account's requests for access, newest first.
+func (db *DB) ListAccessRequests(ctx context.Context, accountID string) ([]portal.AccessRequest, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT id, account_id, requested_at, notified_to FROM access_requests
+		WHERE account_id = ? ORDER BY requested_at DESC, id`, accountID)
+	if err != nil {
+		return nil, fmt.Errorf("list access requests from the local database: %w", err)
+	}
+	defer rows.Close()
+	out := []portal.AccessRequest{}
+	for rows.Next() {
+		var r portal.AccessRequest
+		var at, to string
+		if err := rows.Scan(&r.ID, &r.AccountID, &at, &to); err != nil {
+			return nil, fmt.Errorf("list access requests from the local database: %w", err)
+		}
+		if r.RequestedAt, err = parseTime(at); err != nil {
+			return nil, err
+		}
+		if r.NotifiedTo, err = parseList[string](to, "recipient"); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list access requests from the local database: %w", err)
+	}
+	return out, nil
+}
+
+// ---- audit events ----
+
+// UpsertAuditEvent stores an audit event as the server sent it. Events are keyed by the
+// server's ID, so receiving one twice is harmless.
+func (tx *Tx) UpsertAuditEvent(ev portal.AuditEvent) error {
+	if ev.ID <= 0 {
+		return fmt.Errorf("store an audit event from the server: it has no ID (action %q). Report this to the server's administrator", ev.Action)
+	}
+	_, err := tx.exec(`INSERT INTO audit_events(id, at, actor_id, actor_name, action, entity_type, entity_id,
+		organization_id, reason, before, after) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT(id) DO UPDATE SET at = excluded.at, actor_id = excluded.actor_id, actor_name = excluded.actor_name,
+		action = excluded.action, entity_type = excluded.entity_type, entity_id = excluded.entity_id,
+		organization_id = excluded.organization_id, reason = excluded.reason, before = excluded.before,
+		after = excluded.after`,
+		ev.ID, fmtTime(ev.At), ev.ActorID, ev.ActorName, ev.Action, ev.EntityType, ev.EntityID, ev.OrganizationID,
+		ev.Reason, rawOrNull(ev.Before), rawOrNull(ev.After))
+	if err != nil {
+		return fmt.Errorf("store audit event %d (%s): %w", ev.ID, ev.Action, err)
+	}
+	return nil
+}
+
+const auditSelect = `SELECT id, at, actor_id, actor_name, action, entity_type, entity_id, organization_id, reason,
+	before, after FROM audit_events`
+
+func scanAuditEvent(row interface{ Scan(...any) error }) (portal.AuditEvent, error) {
+	var ev portal.AuditEvent
+	var at string
+	var before, after sql.NullString
+	if err := row.Scan(&ev.ID, &at, &ev.ActorID, &ev.ActorName, &ev.Action, &ev.EntityType, &ev.EntityID,
+		&ev.OrganizationID, &ev.Reason, &before, &after); err != nil {
+		return ev, err
+	}
+	ev.Before, ev.After = nullRaw(before), nullRaw(after)
+	var err error
+	ev.At, err = parseTime(at)
+	return ev, err
+}
+
+// AuditFilter selects audit events. From is inclusive, To exclusive; zero times are open.
+type AuditFilter struct {
+	EntityType     string
+	EntityID       string
+	ActorID        string
+	Action         string
+	OrganizationID string
+	From, To       time.Time
+	Limit          int
+	Offset         int
+}
+
+// ListAuditEvents returns audit events, newest first.
+func (db *DB) ListAuditEvents(ctx context.Context, f AuditFilter) (Page[portal.AuditEvent], error) {
+	var where []string
+	var args []any
+	for _, c := range []struct{ col, v string }{
+		{"entity_type", f.EntityType}, {"entity_id", f.EntityID}, {"actor_id", f.ActorID},
+		{"action", f.Action}, {"organization_id", f.OrganizationID},
+	} {
+		if c.v != "" {
+			where = append(where, c.col+" = ?")
+			args = append(args, c.v)
+		}
+	}
+	if !f.From.IsZero() {
+		where = append(where, "at >= ?")
+		args = append(args, fmtTime(f.From))
+	}
+	if !f.To.IsZero() {
+		where = append(where, "at < ?")
+		args = append(args, fmtTime(f.To))
+	}
+	limit, offset := pageBounds(f.Limit, f.Offset)
+	return listPage(ctx, db, "audit_events", where, args, auditSelect, "at DESC, id DESC", limit, offset, scanAuditEvent)
+}
+
+// flushSearch indexes, in one statement per table, the rows this transaction queued in
+// search_queue (see the migration), and empties the queue.
+func (tx *Tx) flushSearch() error {
+	var queued bool
+	if err := tx.tx.QueryRowContext(tx.ctx, "SELECT EXISTS (SELECT 1 FROM search_queue)").Scan(&queued); err != nil {
+		return fmt.Errorf("update the search index: %w", err)
+	}
+	if !queued {
+		return nil
+	}
+	// A table under a bulk load gets its whole index built afterwards (bulk.go).
+	if _, err := tx.tx.ExecContext(tx.ctx, "DELETE FROM search_queue WHERE tbl IN (SELECT tbl FROM bulk_pending)"); err != nil {
+		return fmt.Errorf("update the search index: %w", err)
+	}
+	for _, q := range []string{
+		`DELETE FROM accounts_fts WHERE rowid IN (SELECT rid FROM search_queue WHERE tbl = 'accounts' AND indexed = 1)`,
+		`INSERT INTO accounts_fts(rowid, name, email, organization)
+			SELECT a.rid, ' ' || a.name, ' ' || a.email, ' ' || coalesce(o.name, '') FROM search_queue q
+			JOIN accounts a ON a.rid = q.rid LEFT JOIN organizations o ON o.id = a.organization_id
+			WHERE q.tbl = 'accounts'`,
+		`DELETE FROM contacts_fts WHERE rowid IN (SELECT rid FROM search_queue WHERE tbl = 'contacts' AND indexed = 1)`,
+		`INSERT INTO contacts_fts(rowid, name, email, organization)
+			SELECT c.rid, ' ' || c.full_name, ' ' || c.email, ' ' || coalesce(o.name, '') FROM search_queue q
+			JOIN contacts c ON c.rid = q.rid LEFT JOIN organizations o ON o.id = c.organization_id
+			WHERE q.tbl = 'contacts'`,
+		`DELETE FROM search_queue`,
+	} {
+		if _, err := tx.tx.ExecContext(tx.ctx, q); err != nil {
+			return fmt.Errorf("update the search index: %w", err)
+		}
+	}
+	return nil
+}
