@@ -6,6 +6,12 @@
 // anything that must not be callable from JS is unexported or a package-level function.
 // Startup and Shutdown are the exception: Wails exempts the functions given as OnStartup /
 // OnShutdown from binding, and the harness passes them to bridge.Options.Exempt.
+//
+// At startup the App opens the local cache and connects it to a portal server: the one
+// saved in the settings, or, with none, the same portal server started in-process on
+// 127.0.0.1 (embedded mode) with its database beside the cache. A sync engine follows the
+// server's change feed into the cache and sends the administrator's changes from the
+// outbox; bound methods read from the cache and act through the engine's commands.
 package app
 
 import (
@@ -14,6 +20,7 @@ import (
 	"io"
 	"log/slog"
 	"sync"
+	"time"
 
 	"gatehouse/backend/cache"
 	"gatehouse/backend/portal"
@@ -25,6 +32,15 @@ type Config struct {
 	Version string
 	// DatabasePath is where the local cache lives; "" means cache.DefaultPath().
 	DatabasePath string
+	// PortalDatabasePath is the embedded portal server's database; "" means portal.db in
+	// the cache's folder.
+	PortalDatabasePath string
+	// Clock tells the cache, the embedded portal and the sync the time; nil is the system
+	// clock.
+	Clock portal.Clock
+	// SyncInterval is how often the sync pulls when nothing else wakes it; 0 is the sync
+	// package's default (30 s). Every change the administrator makes is sent at once.
+	SyncInterval time.Duration
 	// Logger receives what the user is not shown; nil discards it.
 	Logger *slog.Logger
 }
@@ -39,6 +55,16 @@ type App struct {
 	db     *cache.DB
 	dbPath string
 	dbErr  error // why the cache could not be opened, if it could not
+	// conn is the current portal connection; nil before Startup, after Shutdown, or when
+	// it could not be made (connErr says why).
+	conn    *connection
+	connErr error
+	// life is cancelled by Shutdown; bound methods run under it.
+	life   context.Context
+	cancel context.CancelFunc
+
+	// switchMu serialises connecting and disconnecting.
+	switchMu sync.Mutex
 }
 
 // New returns an App that talks to its window through rt. Nothing is opened until Startup:
@@ -47,6 +73,9 @@ type App struct {
 func New(cfg Config, rt Runtime) *App {
 	if cfg.Version == "" {
 		cfg.Version = "dev"
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = portal.SystemClock{}
 	}
 	log := cfg.Logger
 	if log == nil {
@@ -61,11 +90,14 @@ func Bound(a *App) []any { return []any{a} }
 
 // Startup is options.App.OnStartup. ctx is the Wails context; with WailsRuntime it is what
 // makes runtime calls possible. A cache that cannot be opened does not stop the window from
-// opening: the About screen shows why, and bound methods that need the cache say so.
+// opening: the About screen shows why, and bound methods that need the cache say so. A
+// portal that cannot be reached or started does not either: the status bar says why.
 func (a *App) Startup(ctx context.Context) {
 	if r, ok := a.rt.(interface{ attach(context.Context) }); ok {
 		r.attach(ctx)
 	}
+	// The Wails context lives as long as the window; the App's work stops at Shutdown.
+	life, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	path := a.cfg.DatabasePath
 	var err error
 	if path == "" {
@@ -73,25 +105,43 @@ func (a *App) Startup(ctx context.Context) {
 	}
 	var db *cache.DB
 	if err == nil {
-		db, err = cache.Open(ctx, path)
+		db, err = cache.Open(ctx, path, cache.WithClock(a.cfg.Clock))
 	}
 	a.mu.Lock()
-	defer a.mu.Unlock()
+	a.life, a.cancel = life, cancel
 	a.dbPath = path
 	if err != nil {
 		a.dbErr = portal.Errorf(portal.EINTERNAL,
 			"Gatehouse could not open its local database at %q (%v). Check that the folder exists, is writable and the disk is not full, then restart Gatehouse.", path, err)
 		a.log.Error("open local database", "path", path, "err", err)
+		a.mu.Unlock()
 		return
 	}
 	a.db = db
+	a.mu.Unlock()
 	a.log.Info("local database open", "path", db.Path())
+
+	a.switchMu.Lock()
+	defer a.switchMu.Unlock()
+	target, _, err := a.savedTarget(life, db)
+	if err != nil {
+		a.log.Error("read the connection setting", "err", err)
+		target = connTarget{Mode: ModeEmbedded}
+	}
+	a.connectLocked(life, db, target)
 }
 
-// Shutdown is options.App.OnShutdown: it closes the cache so the WAL is checkpointed.
+// Shutdown is options.App.OnShutdown: it stops the sync, the embedded portal and closes
+// the cache so the WAL is checkpointed.
 func (a *App) Shutdown(ctx context.Context) {
+	a.switchMu.Lock()
+	a.disconnectLocked(ctx)
+	a.switchMu.Unlock()
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if a.cancel != nil {
+		a.cancel()
+	}
 	if a.db != nil {
 		if err := a.db.Close(); err != nil {
 			a.log.Error("close local database", "err", err)
@@ -113,4 +163,14 @@ func (a *App) cache() (*cache.DB, error) {
 	default:
 		return nil, fmt.Errorf("local database used before the app started")
 	}
+}
+
+// ctx is the context bound methods run under: it ends when the App shuts down.
+func (a *App) ctx() context.Context {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	if a.life == nil {
+		return context.Background()
+	}
+	return a.life
 }

@@ -2,7 +2,16 @@
 // frontend with the bridge shim injected, so the generated Wails bindings call the App over
 // HTTP, and it forwards the App's events to the browser.
 //
-//	harness [-addr 127.0.0.1:0] [-dist frontend/dist] [-data DIR] [-version V]
+//	harness [-addr 127.0.0.1:0] [-dist frontend/dist] [-data DIR] [-version V] [-demo]
+//	        [-sync-interval 30s]
+//
+// The App runs as on the desktop with no server configured: its local database is
+// DIR/gatehouse.db and it starts the embedded portal server on 127.0.0.1 with
+// DIR/portal.db, so the browser tests drive the real backend. With -demo (or
+// GATEHOUSE_DEMO=1 in the environment) the demo data is loaded and synced into the local
+// database before the harness reports that it is listening. A long -sync-interval (the
+// tests use 1h) leaves pulling to the App's SyncNow, so that a test can change a record
+// behind the App's back and see the conflict.
 //
 // Once listening it prints, one per line on stdout:
 //
@@ -15,7 +24,11 @@
 //	POST /harness/drop         {"x":0,"y":0,"paths":["/abs/file.xlsx"]}  files dropped on the window
 //	POST /harness/dialog/open  {"path":"/abs/file.xlsx"}  the next open-file dialog's answer
 //	POST /harness/dialog/save  {"path":"/abs/out.xlsx"}   the next save-file dialog's answer
-//	GET  /harness/info         {"dataDir":…, "databasePath":…}
+//	GET  /harness/info         {"dataDir":…, "databasePath":…, "portalUrl":…, "portalToken":…}
+//
+// portalUrl and portalToken reach the embedded portal's admin API (/api/v1/...) as the
+// system: a test plays "another administrator" with them, for example to deny someone
+// the App is about to approve.
 //
 // It stops cleanly on SIGINT or SIGTERM, and removes -data only if it created it.
 package main
@@ -51,6 +64,8 @@ func run() error {
 	dist := flag.String("dist", "frontend/dist", "the built frontend")
 	data := flag.String("data", "", "data folder for the local database (default: a new temporary folder, removed at exit)")
 	version := flag.String("version", "harness", "version the App reports")
+	demo := flag.Bool("demo", os.Getenv("GATEHOUSE_DEMO") == "1", "load the demo data at start (also GATEHOUSE_DEMO=1)")
+	interval := flag.Duration("sync-interval", 0, "how often the App pulls from the portal when nothing wakes it (0: the default, 30s)")
 	flag.Parse()
 
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
@@ -69,9 +84,16 @@ func run() error {
 	dbPath := filepath.Join(dataDir, "gatehouse.db")
 
 	rt := app.NewHeadlessRuntime()
-	a := app.New(app.Config{Version: *version, DatabasePath: dbPath, Logger: log}, rt)
+	a := app.New(app.Config{Version: *version, DatabasePath: dbPath, Logger: log, SyncInterval: *interval}, rt)
 	a.Startup(ctx)
 	defer a.Shutdown(context.Background())
+	if *demo {
+		sum, err := a.LoadDemoData()
+		if err != nil {
+			return fmt.Errorf("load the demo data: %s", app.Payload(err).Message)
+		}
+		log.Info("demo data loaded", "accounts", sum.Accounts, "organizations", sum.Organizations)
+	}
 
 	br, err := bridge.New(bridge.Options{
 		Bind:           app.Bound(a),
@@ -118,7 +140,8 @@ func run() error {
 	mux.HandleFunc("POST /harness/dialog/save", answer(rt.AnswerSaveFile))
 	mux.HandleFunc("GET /harness/info", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(w).Encode(map[string]string{"dataDir": dataDir, "databasePath": dbPath})
+		portalURL, portalToken, _ := app.EmbeddedPortal(a)
+		json.NewEncoder(w).Encode(map[string]string{"dataDir": dataDir, "databasePath": dbPath, "portalUrl": portalURL, "portalToken": portalToken})
 	})
 
 	ln, err := net.Listen("tcp", *addr)

@@ -22,6 +22,1649 @@ export namespace app {
 	        this.databaseError = source["databaseError"];
 	    }
 	}
+	export class UserRow {
+	    id: string;
+	    name: string;
+	    email: string;
+	    status: string;
+	    kind: string;
+	    organizationId: string;
+	    organizationName: string;
+	    contactId: string;
+	    orgAdmin: boolean;
+	    coreRole: string;
+	    additionalRoles: string[];
+	    source: string;
+	    registrationComplete: boolean;
+	    ghost: boolean;
+	    clientRecord: boolean;
+	    accessRequested: boolean;
+	    // Go type: time
+	    accessRequestedAt?: any;
+	    denyReason: string;
+	    decidedBy: string;
+	    // Go type: time
+	    decidedAt?: any;
+	    // Go type: time
+	    lastLoginAt?: any;
+	    // Go type: time
+	    createdAt: any;
+	    // Go type: time
+	    updatedAt: any;
+	    version: number;
+	    pendingChanges: number;
+	    pending: boolean;
+	    conflict: boolean;
+	
+	    static createFrom(source: any = {}) {
+	        return new UserRow(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.name = source["name"];
+	        this.email = source["email"];
+	        this.status = source["status"];
+	        this.kind = source["kind"];
+	        this.organizationId = source["organizationId"];
+	        this.organizationName = source["organizationName"];
+	        this.contactId = source["contactId"];
+	        this.orgAdmin = source["orgAdmin"];
+	        this.coreRole = source["coreRole"];
+	        this.additionalRoles = source["additionalRoles"];
+	        this.source = source["source"];
+	        this.registrationComplete = source["registrationComplete"];
+	        this.ghost = source["ghost"];
+	        this.clientRecord = source["clientRecord"];
+	        this.accessRequested = source["accessRequested"];
+	        this.accessRequestedAt = this.convertValues(source["accessRequestedAt"], null);
+	        this.denyReason = source["denyReason"];
+	        this.decidedBy = source["decidedBy"];
+	        this.decidedAt = this.convertValues(source["decidedAt"], null);
+	        this.lastLoginAt = this.convertValues(source["lastLoginAt"], null);
+	        this.createdAt = this.convertValues(source["createdAt"], null);
+	        this.updatedAt = this.convertValues(source["updatedAt"], null);
+	        this.version = source["version"];
+	        this.pendingChanges = source["pendingChanges"];
+	        this.pending = source["pending"];
+	        this.conflict = source["conflict"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class QueuedChange {
+	    id: number;
+	    command: string;
+	    entityType: string;
+	    entityId: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new QueuedChange(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.command = source["command"];
+	        this.entityType = source["entityType"];
+	        this.entityId = source["entityId"];
+	    }
+	}
+	export class ActionResult {
+	    change: QueuedChange;
+	    user?: UserRow;
+	
+	    static createFrom(source: any = {}) {
+	        return new ActionResult(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.change = this.convertValues(source["change"], QueuedChange);
+	        this.user = this.convertValues(source["user"], UserRow);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class AuditEntry {
+	    id: number;
+	    // Go type: time
+	    at: any;
+	    actorId: string;
+	    actorName: string;
+	    action: string;
+	    entityType: string;
+	    entityId: string;
+	    organizationId: string;
+	    reason: string;
+	    before: Record<string, any>;
+	    after: Record<string, any>;
+	
+	    static createFrom(source: any = {}) {
+	        return new AuditEntry(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.at = this.convertValues(source["at"], null);
+	        this.actorId = source["actorId"];
+	        this.actorName = source["actorName"];
+	        this.action = source["action"];
+	        this.entityType = source["entityType"];
+	        this.entityId = source["entityId"];
+	        this.organizationId = source["organizationId"];
+	        this.reason = source["reason"];
+	        this.before = source["before"];
+	        this.after = source["after"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class AuditPage {
+	    rows: AuditEntry[];
+	    total: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new AuditPage(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.rows = this.convertValues(source["rows"], AuditEntry);
+	        this.total = source["total"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class AuditQuery {
+	    entityType: string;
+	    entityId: string;
+	    actorId: string;
+	    action: string;
+	    organizationId: string;
+	    // Go type: time
+	    from?: any;
+	    // Go type: time
+	    to?: any;
+	    offset: number;
+	    limit: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new AuditQuery(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.entityType = source["entityType"];
+	        this.entityId = source["entityId"];
+	        this.actorId = source["actorId"];
+	        this.action = source["action"];
+	        this.organizationId = source["organizationId"];
+	        this.from = this.convertValues(source["from"], null);
+	        this.to = this.convertValues(source["to"], null);
+	        this.offset = source["offset"];
+	        this.limit = source["limit"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class BulkItem {
+	    id: string;
+	    ok: boolean;
+	    changeId?: number;
+	    code?: string;
+	    message?: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new BulkItem(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.ok = source["ok"];
+	        this.changeId = source["changeId"];
+	        this.code = source["code"];
+	        this.message = source["message"];
+	    }
+	}
+	export class BulkResult {
+	    items: BulkItem[];
+	    queued: number;
+	    refused: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new BulkResult(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.items = this.convertValues(source["items"], BulkItem);
+	        this.queued = source["queued"];
+	        this.refused = source["refused"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class ClientCandidate {
+	    user: UserRow;
+	    contact?: portal.Contact;
+	    promotable: boolean;
+	    blocker: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new ClientCandidate(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.user = this.convertValues(source["user"], UserRow);
+	        this.contact = this.convertValues(source["contact"], portal.Contact);
+	        this.promotable = source["promotable"];
+	        this.blocker = source["blocker"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class Conflict {
+	    id: number;
+	    command: string;
+	    description: string;
+	    entityType: string;
+	    entityId: string;
+	    message: string;
+	    // Go type: time
+	    queuedAt: any;
+	    mine: sync.Version;
+	    theirs: sync.Version;
+	    payload: Record<string, any>;
+	
+	    static createFrom(source: any = {}) {
+	        return new Conflict(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.command = source["command"];
+	        this.description = source["description"];
+	        this.entityType = source["entityType"];
+	        this.entityId = source["entityId"];
+	        this.message = source["message"];
+	        this.queuedAt = this.convertValues(source["queuedAt"], null);
+	        this.mine = this.convertValues(source["mine"], sync.Version);
+	        this.theirs = this.convertValues(source["theirs"], sync.Version);
+	        this.payload = source["payload"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class DemoSummary {
+	    organizations: number;
+	    accounts: number;
+	    pending: number;
+	    invitations: number;
+	    alreadyLoaded: boolean;
+	
+	    static createFrom(source: any = {}) {
+	        return new DemoSummary(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.organizations = source["organizations"];
+	        this.accounts = source["accounts"];
+	        this.pending = source["pending"];
+	        this.invitations = source["invitations"];
+	        this.alreadyLoaded = source["alreadyLoaded"];
+	    }
+	}
+	export class FirstRunState {
+	    needsSetup: boolean;
+	    mode: string;
+	    serverUrl: string;
+	    demoLoaded: boolean;
+	
+	    static createFrom(source: any = {}) {
+	        return new FirstRunState(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.needsSetup = source["needsSetup"];
+	        this.mode = source["mode"];
+	        this.serverUrl = source["serverUrl"];
+	        this.demoLoaded = source["demoLoaded"];
+	    }
+	}
+	export class ImportColumn {
+	    column: number;
+	    letter: string;
+	    header: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new ImportColumn(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.column = source["column"];
+	        this.letter = source["letter"];
+	        this.header = source["header"];
+	    }
+	}
+	export class ImportCount {
+	    code: string;
+	    label: string;
+	    count: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new ImportCount(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.code = source["code"];
+	        this.label = source["label"];
+	        this.count = source["count"];
+	    }
+	}
+	export class ImportField {
+	    field: string;
+	    label: string;
+	    column: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new ImportField(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.field = source["field"];
+	        this.label = source["label"];
+	        this.column = source["column"];
+	    }
+	}
+	export class ImportMapping {
+	    headerRow: number;
+	    columns: Record<string, number>;
+	
+	    static createFrom(source: any = {}) {
+	        return new ImportMapping(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.headerRow = source["headerRow"];
+	        this.columns = source["columns"];
+	    }
+	}
+	export class ImportOptions {
+	    sheet: string;
+	    dayFirst: boolean;
+	    asOf: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new ImportOptions(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.sheet = source["sheet"];
+	        this.dayFirst = source["dayFirst"];
+	        this.asOf = source["asOf"];
+	    }
+	}
+	export class ImportPreviewRow {
+	    row: number;
+	    action: string;
+	    reason: string;
+	    name: string;
+	    email: string;
+	    organization: string;
+	    newOrganization: boolean;
+	    changes: string[];
+	    warnings: string[];
+	
+	    static createFrom(source: any = {}) {
+	        return new ImportPreviewRow(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.row = source["row"];
+	        this.action = source["action"];
+	        this.reason = source["reason"];
+	        this.name = source["name"];
+	        this.email = source["email"];
+	        this.organization = source["organization"];
+	        this.newOrganization = source["newOrganization"];
+	        this.changes = source["changes"];
+	        this.warnings = source["warnings"];
+	    }
+	}
+	export class ImportPreviewResult {
+	    create: number;
+	    update: number;
+	    skip: number;
+	    newOrganizations: string[];
+	    rows: ImportPreviewRow[];
+	
+	    static createFrom(source: any = {}) {
+	        return new ImportPreviewResult(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.create = source["create"];
+	        this.update = source["update"];
+	        this.skip = source["skip"];
+	        this.newOrganizations = source["newOrganizations"];
+	        this.rows = this.convertValues(source["rows"], ImportPreviewRow);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	
+	export class ImportRowQuery {
+	    offset: number;
+	    limit: number;
+	    filter: string;
+	    code: string;
+	    search: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new ImportRowQuery(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.offset = source["offset"];
+	        this.limit = source["limit"];
+	        this.filter = source["filter"];
+	        this.code = source["code"];
+	        this.search = source["search"];
+	    }
+	}
+	export class ImportSheetRow {
+	    row: number;
+	    cells: string[];
+	
+	    static createFrom(source: any = {}) {
+	        return new ImportSheetRow(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.row = source["row"];
+	        this.cells = source["cells"];
+	    }
+	}
+	export class ImportSessionInfo {
+	    id: string;
+	    fileName: string;
+	    filePath: string;
+	    format: string;
+	    sheet: string;
+	    sheets: string[];
+	    encoding: string;
+	    state: string;
+	    headerRow: number;
+	    columns: ImportColumn[];
+	    fields: ImportField[];
+	    mappingRemembered: boolean;
+	    topRows: ImportSheetRow[];
+	    dayFirst: boolean;
+	    asOf: string;
+	    rowsRead: number;
+	    dataRows: number;
+	    excluded: number;
+	    included: number;
+	    rowsWithFindings: number;
+	    counts: ImportCount[];
+	    stale: boolean;
+	    error: string;
+	    // Go type: time
+	    createdAt: any;
+	    // Go type: time
+	    updatedAt: any;
+	    // Go type: time
+	    checkedAt?: any;
+	
+	    static createFrom(source: any = {}) {
+	        return new ImportSessionInfo(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.fileName = source["fileName"];
+	        this.filePath = source["filePath"];
+	        this.format = source["format"];
+	        this.sheet = source["sheet"];
+	        this.sheets = source["sheets"];
+	        this.encoding = source["encoding"];
+	        this.state = source["state"];
+	        this.headerRow = source["headerRow"];
+	        this.columns = this.convertValues(source["columns"], ImportColumn);
+	        this.fields = this.convertValues(source["fields"], ImportField);
+	        this.mappingRemembered = source["mappingRemembered"];
+	        this.topRows = this.convertValues(source["topRows"], ImportSheetRow);
+	        this.dayFirst = source["dayFirst"];
+	        this.asOf = source["asOf"];
+	        this.rowsRead = source["rowsRead"];
+	        this.dataRows = source["dataRows"];
+	        this.excluded = source["excluded"];
+	        this.included = source["included"];
+	        this.rowsWithFindings = source["rowsWithFindings"];
+	        this.counts = this.convertValues(source["counts"], ImportCount);
+	        this.stale = source["stale"];
+	        this.error = source["error"];
+	        this.createdAt = this.convertValues(source["createdAt"], null);
+	        this.updatedAt = this.convertValues(source["updatedAt"], null);
+	        this.checkedAt = this.convertValues(source["checkedAt"], null);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	
+	export class InvitationRow {
+	    id: string;
+	    email: string;
+	    status: string;
+	    roles: string[];
+	    batchId: string;
+	    createdBy: string;
+	    // Go type: time
+	    createdAt: any;
+	    // Go type: time
+	    expiresAt: any;
+	    // Go type: time
+	    acceptedAt?: any;
+	    // Go type: time
+	    revokedAt?: any;
+	
+	    static createFrom(source: any = {}) {
+	        return new InvitationRow(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.email = source["email"];
+	        this.status = source["status"];
+	        this.roles = source["roles"];
+	        this.batchId = source["batchId"];
+	        this.createdBy = source["createdBy"];
+	        this.createdAt = this.convertValues(source["createdAt"], null);
+	        this.expiresAt = this.convertValues(source["expiresAt"], null);
+	        this.acceptedAt = this.convertValues(source["acceptedAt"], null);
+	        this.revokedAt = this.convertValues(source["revokedAt"], null);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class OrgRow {
+	    id: string;
+	    name: string;
+	    phone: string;
+	    type: string;
+	    member: boolean;
+	    users: number;
+	    admins: number;
+	    pending: boolean;
+	
+	    static createFrom(source: any = {}) {
+	        return new OrgRow(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.name = source["name"];
+	        this.phone = source["phone"];
+	        this.type = source["type"];
+	        this.member = source["member"];
+	        this.users = source["users"];
+	        this.admins = source["admins"];
+	        this.pending = source["pending"];
+	    }
+	}
+	export class OrgPage {
+	    rows: OrgRow[];
+	    total: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new OrgPage(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.rows = this.convertValues(source["rows"], OrgRow);
+	        this.total = source["total"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class RoleInfo {
+	    id: string;
+	    name: string;
+	    scope: string;
+	    organizationId: string;
+	    core: boolean;
+	    permissions: string[];
+	
+	    static createFrom(source: any = {}) {
+	        return new RoleInfo(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.name = source["name"];
+	        this.scope = source["scope"];
+	        this.organizationId = source["organizationId"];
+	        this.core = source["core"];
+	        this.permissions = source["permissions"];
+	    }
+	}
+	export class OrgProfile {
+	    organization: portal.Organization;
+	    pending: boolean;
+	    users: UserRow[];
+	    roles: RoleInfo[];
+	
+	    static createFrom(source: any = {}) {
+	        return new OrgProfile(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.organization = this.convertValues(source["organization"], portal.Organization);
+	        this.pending = source["pending"];
+	        this.users = this.convertValues(source["users"], UserRow);
+	        this.roles = this.convertValues(source["roles"], RoleInfo);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class OrgQuery {
+	    query: string;
+	    type: string;
+	    offset: number;
+	    limit: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new OrgQuery(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.query = source["query"];
+	        this.type = source["type"];
+	        this.offset = source["offset"];
+	        this.limit = source["limit"];
+	    }
+	}
+	export class OrgResult {
+	    change: QueuedChange;
+	    organization: portal.Organization;
+	
+	    static createFrom(source: any = {}) {
+	        return new OrgResult(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.change = this.convertValues(source["change"], QueuedChange);
+	        this.organization = this.convertValues(source["organization"], portal.Organization);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	
+	export class PendingChangeInfo {
+	    id: number;
+	    command: string;
+	    state: string;
+	    message: string;
+	    // Go type: time
+	    queuedAt: any;
+	
+	    static createFrom(source: any = {}) {
+	        return new PendingChangeInfo(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.command = source["command"];
+	        this.state = source["state"];
+	        this.message = source["message"];
+	        this.queuedAt = this.convertValues(source["queuedAt"], null);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	
+	export class RoleCatalog {
+	    core: RoleInfo[];
+	    additional: RoleInfo[];
+	    byOrganization: Record<string, Array<RoleInfo>>;
+	
+	    static createFrom(source: any = {}) {
+	        return new RoleCatalog(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.core = this.convertValues(source["core"], RoleInfo);
+	        this.additional = this.convertValues(source["additional"], RoleInfo);
+	        this.byOrganization = this.convertValues(source["byOrganization"], Array<RoleInfo>, true);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	
+	export class SyncStatus {
+	    mode: string;
+	    serverUrl: string;
+	    online: boolean;
+	    syncing: boolean;
+	    // Go type: time
+	    lastSyncAt?: any;
+	    pending: number;
+	    conflicts: number;
+	    failed: number;
+	    lastError: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new SyncStatus(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.mode = source["mode"];
+	        this.serverUrl = source["serverUrl"];
+	        this.online = source["online"];
+	        this.syncing = source["syncing"];
+	        this.lastSyncAt = this.convertValues(source["lastSyncAt"], null);
+	        this.pending = source["pending"];
+	        this.conflicts = source["conflicts"];
+	        this.failed = source["failed"];
+	        this.lastError = source["lastError"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class UserDetail {
+	    user: UserRow;
+	    server?: UserRow;
+	    pending: PendingChangeInfo[];
+	    contact?: portal.Contact;
+	    invitations: InvitationRow[];
+	    history: AuditEntry[];
+	
+	    static createFrom(source: any = {}) {
+	        return new UserDetail(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.user = this.convertValues(source["user"], UserRow);
+	        this.server = this.convertValues(source["server"], UserRow);
+	        this.pending = this.convertValues(source["pending"], PendingChangeInfo);
+	        this.contact = this.convertValues(source["contact"], portal.Contact);
+	        this.invitations = this.convertValues(source["invitations"], InvitationRow);
+	        this.history = this.convertValues(source["history"], AuditEntry);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class UserPage {
+	    rows: UserRow[];
+	    total: number;
+	    capped: boolean;
+	
+	    static createFrom(source: any = {}) {
+	        return new UserPage(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.rows = this.convertValues(source["rows"], UserRow);
+	        this.total = source["total"];
+	        this.capped = source["capped"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class UserQuery {
+	    query: string;
+	    status: string[];
+	    kind: string;
+	    role: string;
+	    organizationId: string;
+	    orgAdmin?: boolean;
+	    lastLogin: string;
+	    ghost: boolean;
+	    pendingOnly: boolean;
+	    offset: number;
+	    limit: number;
+	    sort: string;
+	    desc: boolean;
+	
+	    static createFrom(source: any = {}) {
+	        return new UserQuery(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.query = source["query"];
+	        this.status = source["status"];
+	        this.kind = source["kind"];
+	        this.role = source["role"];
+	        this.organizationId = source["organizationId"];
+	        this.orgAdmin = source["orgAdmin"];
+	        this.lastLogin = source["lastLogin"];
+	        this.ghost = source["ghost"];
+	        this.pendingOnly = source["pendingOnly"];
+	        this.offset = source["offset"];
+	        this.limit = source["limit"];
+	        this.sort = source["sort"];
+	        this.desc = source["desc"];
+	    }
+	}
+
+}
+
+export namespace imports {
+	
+	export class RowView {
+	    row: number;
+	    cells: string[];
+	    edited: number[];
+	    original: string[];
+	    excluded: boolean;
+	    excludeReason?: string;
+	    mergedInto?: number;
+	    findings: quality.Finding[];
+	
+	    static createFrom(source: any = {}) {
+	        return new RowView(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.row = source["row"];
+	        this.cells = source["cells"];
+	        this.edited = source["edited"];
+	        this.original = source["original"];
+	        this.excluded = source["excluded"];
+	        this.excludeReason = source["excludeReason"];
+	        this.mergedInto = source["mergedInto"];
+	        this.findings = this.convertValues(source["findings"], quality.Finding);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class RowPage {
+	    total: number;
+	    rows: RowView[];
+	
+	    static createFrom(source: any = {}) {
+	        return new RowPage(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.total = source["total"];
+	        this.rows = this.convertValues(source["rows"], RowView);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+
+}
+
+export namespace portal {
+	
+	export class Account {
+	    id: string;
+	    contactId: string;
+	    organizationId: string;
+	    email: string;
+	    name: string;
+	    status: string;
+	    kind: string;
+	    orgAdmin: boolean;
+	    coreRole: string;
+	    additionalRoles: string[];
+	    source: string;
+	    subject: string;
+	    registrationComplete: boolean;
+	    clientRecord: boolean;
+	    // Go type: time
+	    accessRequestedAt?: any;
+	    denyReason: string;
+	    decidedBy: string;
+	    // Go type: time
+	    decidedAt?: any;
+	    // Go type: time
+	    lastLoginAt?: any;
+	    // Go type: time
+	    createdAt: any;
+	    // Go type: time
+	    updatedAt: any;
+	    version: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new Account(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.contactId = source["contactId"];
+	        this.organizationId = source["organizationId"];
+	        this.email = source["email"];
+	        this.name = source["name"];
+	        this.status = source["status"];
+	        this.kind = source["kind"];
+	        this.orgAdmin = source["orgAdmin"];
+	        this.coreRole = source["coreRole"];
+	        this.additionalRoles = source["additionalRoles"];
+	        this.source = source["source"];
+	        this.subject = source["subject"];
+	        this.registrationComplete = source["registrationComplete"];
+	        this.clientRecord = source["clientRecord"];
+	        this.accessRequestedAt = this.convertValues(source["accessRequestedAt"], null);
+	        this.denyReason = source["denyReason"];
+	        this.decidedBy = source["decidedBy"];
+	        this.decidedAt = this.convertValues(source["decidedAt"], null);
+	        this.lastLoginAt = this.convertValues(source["lastLoginAt"], null);
+	        this.createdAt = this.convertValues(source["createdAt"], null);
+	        this.updatedAt = this.convertValues(source["updatedAt"], null);
+	        this.version = source["version"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class Address {
+	    line1: string;
+	    line2: string;
+	    city: string;
+	    region: string;
+	    postalCode: string;
+	    country: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new Address(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.line1 = source["line1"];
+	        this.line2 = source["line2"];
+	        this.city = source["city"];
+	        this.region = source["region"];
+	        this.postalCode = source["postalCode"];
+	        this.country = source["country"];
+	    }
+	}
+	export class Contact {
+	    id: string;
+	    organizationId: string;
+	    fullName: string;
+	    firstName: string;
+	    lastName: string;
+	    email: string;
+	    phone: string;
+	    position: string;
+	    member: boolean;
+	    // Go type: time
+	    roleUntil?: any;
+	    // Go type: time
+	    createdAt: any;
+	    // Go type: time
+	    updatedAt: any;
+	    version: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new Contact(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.organizationId = source["organizationId"];
+	        this.fullName = source["fullName"];
+	        this.firstName = source["firstName"];
+	        this.lastName = source["lastName"];
+	        this.email = source["email"];
+	        this.phone = source["phone"];
+	        this.position = source["position"];
+	        this.member = source["member"];
+	        this.roleUntil = this.convertValues(source["roleUntil"], null);
+	        this.createdAt = this.convertValues(source["createdAt"], null);
+	        this.updatedAt = this.convertValues(source["updatedAt"], null);
+	        this.version = source["version"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class Invitation {
+	    id: string;
+	    accountId: string;
+	    contactId: string;
+	    organizationId: string;
+	    email: string;
+	    name: string;
+	    roles: string[];
+	    status: string;
+	    batchId: string;
+	    createdBy: string;
+	    // Go type: time
+	    createdAt: any;
+	    // Go type: time
+	    expiresAt: any;
+	    // Go type: time
+	    acceptedAt?: any;
+	    // Go type: time
+	    revokedAt?: any;
+	    version: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new Invitation(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.accountId = source["accountId"];
+	        this.contactId = source["contactId"];
+	        this.organizationId = source["organizationId"];
+	        this.email = source["email"];
+	        this.name = source["name"];
+	        this.roles = source["roles"];
+	        this.status = source["status"];
+	        this.batchId = source["batchId"];
+	        this.createdBy = source["createdBy"];
+	        this.createdAt = this.convertValues(source["createdAt"], null);
+	        this.expiresAt = this.convertValues(source["expiresAt"], null);
+	        this.acceptedAt = this.convertValues(source["acceptedAt"], null);
+	        this.revokedAt = this.convertValues(source["revokedAt"], null);
+	        this.version = source["version"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class Organization {
+	    id: string;
+	    name: string;
+	    phone: string;
+	    type: string;
+	    member: boolean;
+	    actualAddress: Address;
+	    legalAddress: Address;
+	    shippingAddress: Address;
+	    // Go type: time
+	    createdAt: any;
+	    // Go type: time
+	    updatedAt: any;
+	    version: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new Organization(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.name = source["name"];
+	        this.phone = source["phone"];
+	        this.type = source["type"];
+	        this.member = source["member"];
+	        this.actualAddress = this.convertValues(source["actualAddress"], Address);
+	        this.legalAddress = this.convertValues(source["legalAddress"], Address);
+	        this.shippingAddress = this.convertValues(source["shippingAddress"], Address);
+	        this.createdAt = this.convertValues(source["createdAt"], null);
+	        this.updatedAt = this.convertValues(source["updatedAt"], null);
+	        this.version = source["version"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+
+}
+
+export namespace quality {
+	
+	export class Finding {
+	    row: number;
+	    code: string;
+	    field?: string;
+	    column: string;
+	    message: string;
+	    related: number[];
+	    action: string;
+	    suggestion?: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new Finding(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.row = source["row"];
+	        this.code = source["code"];
+	        this.field = source["field"];
+	        this.column = source["column"];
+	        this.message = source["message"];
+	        this.related = source["related"];
+	        this.action = source["action"];
+	        this.suggestion = source["suggestion"];
+	    }
+	}
+
+}
+
+export namespace sync {
+	
+	export class Change {
+	    id: number;
+	    command: string;
+	    description: string;
+	    entityType: string;
+	    entityId: string;
+	    state: string;
+	    givenUp: boolean;
+	    attempts: number;
+	    // Go type: time
+	    nextAttemptAt?: any;
+	    message: string;
+	    // Go type: time
+	    queuedAt: any;
+	
+	    static createFrom(source: any = {}) {
+	        return new Change(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.command = source["command"];
+	        this.description = source["description"];
+	        this.entityType = source["entityType"];
+	        this.entityId = source["entityId"];
+	        this.state = source["state"];
+	        this.givenUp = source["givenUp"];
+	        this.attempts = source["attempts"];
+	        this.nextAttemptAt = this.convertValues(source["nextAttemptAt"], null);
+	        this.message = source["message"];
+	        this.queuedAt = this.convertValues(source["queuedAt"], null);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class Version {
+	    account?: portal.Account;
+	    organization?: portal.Organization;
+	    contact?: portal.Contact;
+	    invitation?: portal.Invitation;
+	    removed: boolean;
+	    version: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new Version(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.account = this.convertValues(source["account"], portal.Account);
+	        this.organization = this.convertValues(source["organization"], portal.Organization);
+	        this.contact = this.convertValues(source["contact"], portal.Contact);
+	        this.invitation = this.convertValues(source["invitation"], portal.Invitation);
+	        this.removed = source["removed"];
+	        this.version = source["version"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
 
 }
 

@@ -1,0 +1,106 @@
+package app
+
+import (
+	"context"
+	"sort"
+
+	"gatehouse/backend/cache"
+	"gatehouse/backend/portal"
+	gsync "gatehouse/backend/sync"
+)
+
+// queueLimit bounds the approval queue and the recycle bin; neither grows that long in
+// practice, and the Users table pages through anything larger.
+const queueLimit = 1000
+
+func (a *App) byStatus(s portal.Status) ([]UserRow, error) {
+	db, err := a.cache()
+	if err != nil {
+		return nil, err
+	}
+	page, err := db.ListAccounts(a.ctx(), cache.AccountFilter{Status: []portal.Status{s}, Limit: queueLimit})
+	if err != nil {
+		return nil, err
+	}
+	return rows(page.Rows), nil
+}
+
+// PendingQueue lists the people waiting for approval: those who requested access first
+// (earliest request first), then the others by when they signed in. Source is the account
+// source (SSO domain); CreatedAt is when they signed in.
+func (a *App) PendingQueue() ([]UserRow, error) {
+	rs, err := a.byStatus(portal.StatusPending)
+	if err != nil {
+		return nil, err
+	}
+	sort.SliceStable(rs, func(i, j int) bool {
+		x, y := rs[i], rs[j]
+		if x.AccessRequested != y.AccessRequested {
+			return x.AccessRequested
+		}
+		if x.AccessRequested && !x.AccessRequestedAt.Equal(*y.AccessRequestedAt) {
+			return x.AccessRequestedAt.Before(*y.AccessRequestedAt)
+		}
+		return x.CreatedAt.Before(y.CreatedAt)
+	})
+	return rs, nil
+}
+
+// Approve lets a pending person in.
+func (a *App) Approve(id string) (ActionResult, error) {
+	return a.accountAction(id, func(ctx context.Context, c *gsync.Commands) (gsync.Queued, error) { return c.Approve(ctx, id) })
+}
+
+// Deny refuses a pending person; the reason is required and kept in the audit log. The
+// account goes to the recycle bin.
+func (a *App) Deny(id string, reason string) (ActionResult, error) {
+	return a.accountAction(id, func(ctx context.Context, c *gsync.Commands) (gsync.Queued, error) { return c.Deny(ctx, id, reason) })
+}
+
+// ApproveInstead lets in a person who was denied.
+func (a *App) ApproveInstead(id string) (ActionResult, error) {
+	return a.accountAction(id, func(ctx context.Context, c *gsync.Commands) (gsync.Queued, error) { return c.ApproveInstead(ctx, id) })
+}
+
+// ApproveMany approves each selected pending person.
+func (a *App) ApproveMany(ids []string) (BulkResult, error) {
+	return a.bulk(ids, nil, nil, func(ctx context.Context, c *gsync.Commands, keys []string) (gsync.BulkResult, error) {
+		return c.ApproveMany(ctx, keys)
+	})
+}
+
+// DenyMany denies each selected pending person with the same reason.
+func (a *App) DenyMany(ids []string, reason string) (BulkResult, error) {
+	return a.bulk(ids, nil, nil, func(ctx context.Context, c *gsync.Commands, keys []string) (gsync.BulkResult, error) {
+		return c.DenyMany(ctx, keys, reason)
+	})
+}
+
+// RecycleBin lists the denied accounts, most recently decided first.
+func (a *App) RecycleBin() ([]UserRow, error) {
+	rs, err := a.byStatus(portal.StatusDenied)
+	if err != nil {
+		return nil, err
+	}
+	sort.SliceStable(rs, func(i, j int) bool {
+		x, y := rs[i].DecidedAt, rs[j].DecidedAt
+		switch {
+		case x == nil || y == nil:
+			return x != nil
+		default:
+			return x.After(*y)
+		}
+	})
+	return rs, nil
+}
+
+// Restore takes a denied account out of the recycle bin as an active account.
+func (a *App) Restore(id string) (ActionResult, error) {
+	return a.accountAction(id, func(ctx context.Context, c *gsync.Commands) (gsync.Queued, error) { return c.Restore(ctx, id) })
+}
+
+// Purge removes a denied account for good (system administrators only); the audit trail
+// stays. The result has no user: the account is gone from every screen.
+func (a *App) Purge(id string) (ActionResult, error) {
+	return a.accountAction(id, func(ctx context.Context, c *gsync.Commands) (gsync.Queued, error) { return c.Purge(ctx, id) })
+}

@@ -1,0 +1,174 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"gatehouse/backend/cache"
+	"gatehouse/backend/portal"
+)
+
+// OrgQuery selects organisations. Query matches any part of the name.
+type OrgQuery struct {
+	Query  string `json:"query"`
+	Type   string `json:"type"` // "council", "pantry", ...
+	Offset int    `json:"offset"`
+	Limit  int    `json:"limit"`
+}
+
+// OrgRow is one organisation in the list.
+type OrgRow struct {
+	ID      string `json:"id"`
+	Name    string `json:"name"`
+	Phone   string `json:"phone"`
+	Type    string `json:"type"`
+	Member  bool   `json:"member"`
+	Users   int    `json:"users"`
+	Admins  int    `json:"admins"`
+	Pending bool   `json:"pending"` // a profile change waits for the server
+}
+
+// OrgPage is one page of organisations.
+type OrgPage struct {
+	Rows  []OrgRow `json:"rows"`
+	Total int      `json:"total"`
+}
+
+// OrgProfile is an organisation's page: the profile with its three addresses, its users
+// (administrators marked) and its organisation roles.
+type OrgProfile struct {
+	Organization portal.Organization `json:"organization"`
+	Pending      bool                `json:"pending"`
+	Users        []UserRow           `json:"users"`
+	Roles        []RoleInfo          `json:"roles"`
+}
+
+// OrgResult is the answer to UpdateOrganisation.
+type OrgResult struct {
+	Change       QueuedChange        `json:"change"`
+	Organization portal.Organization `json:"organization"`
+}
+
+// Organisations lists organisations by name, with how many accounts and organisation
+// administrators each has.
+func (a *App) Organisations(q OrgQuery) (OrgPage, error) {
+	db, err := a.cache()
+	if err != nil {
+		return OrgPage{}, err
+	}
+	ctx := a.ctx()
+	page, err := db.ListOrganizations(ctx, cache.OrganizationFilter{Query: q.Query, Type: q.Type, Limit: q.Limit, Offset: q.Offset})
+	if err != nil {
+		return OrgPage{}, err
+	}
+	out := OrgPage{Rows: make([]OrgRow, len(page.Rows)), Total: page.Total}
+	if len(page.Rows) == 0 {
+		return out, nil
+	}
+	ids := make([]any, len(page.Rows))
+	for i, o := range page.Rows {
+		ids[i] = o.ID
+	}
+	counts, err := accountsPerOrganization(ctx, db, ids)
+	if err != nil {
+		return OrgPage{}, err
+	}
+	for i, o := range page.Rows {
+		pending, err := db.PendingFor(ctx, cache.EntityOrganization, o.ID)
+		if err != nil {
+			return OrgPage{}, err
+		}
+		n := counts[o.ID]
+		out.Rows[i] = OrgRow{ID: o.ID, Name: o.Name, Phone: o.Phone, Type: o.Type, Member: o.Member,
+			Users: n[0], Admins: n[1], Pending: len(pending) > 0}
+	}
+	return out, nil
+}
+
+// accountsPerOrganization counts the accounts and organisation administrators of each
+// organisation. The cache has no such count, and asking ListAccounts twice per row would
+// cost a query per number, so it is one grouped query on the read pool.
+func accountsPerOrganization(ctx context.Context, db *cache.DB, ids []any) (map[string][2]int, error) {
+	rows, err := db.ReadSQL().QueryContext(ctx, `SELECT organization_id, count(*), coalesce(sum(org_admin), 0) FROM accounts
+		WHERE organization_id IN (?`+strings.Repeat(", ?", len(ids)-1)+`) GROUP BY organization_id`, ids...)
+	if err != nil {
+		return nil, fmt.Errorf("count the accounts of organisations: %w", err)
+	}
+	defer rows.Close()
+	out := map[string][2]int{}
+	for rows.Next() {
+		var id string
+		var n, admins int
+		if err := rows.Scan(&id, &n, &admins); err != nil {
+			return nil, fmt.Errorf("count the accounts of organisations: %w", err)
+		}
+		out[id] = [2]int{n, admins}
+	}
+	return out, rows.Err()
+}
+
+// Organisation returns one organisation's page: profile, users (administrators first,
+// then by name) and organisation roles.
+func (a *App) Organisation(id string) (OrgProfile, error) {
+	db, err := a.cache()
+	if err != nil {
+		return OrgProfile{}, err
+	}
+	ctx := a.ctx()
+	o, err := db.GetOrganization(ctx, id)
+	if err != nil {
+		return OrgProfile{}, err
+	}
+	pending, err := db.PendingFor(ctx, cache.EntityOrganization, id)
+	if err != nil {
+		return OrgProfile{}, err
+	}
+	users, err := db.ListAccounts(ctx, cache.AccountFilter{OrganizationID: id, Limit: 1000})
+	if err != nil {
+		return OrgProfile{}, err
+	}
+	p := OrgProfile{Organization: o, Pending: len(pending) > 0, Users: rows(users.Rows), Roles: []RoleInfo{}}
+	sort.SliceStable(p.Users, func(i, j int) bool { return p.Users[i].OrgAdmin && !p.Users[j].OrgAdmin })
+	roles, err := db.ListRoles(ctx, id)
+	if err != nil {
+		return OrgProfile{}, err
+	}
+	for _, r := range roles {
+		if r.Scope == portal.ScopeOrganization {
+			p.Roles = append(p.Roles, roleInfo(r))
+		}
+	}
+	return p, nil
+}
+
+// UpdateOrganisation saves an organisation's profile (name, phone, addresses; type and
+// membership for system administrators). Send the whole profile as loaded: if it changed
+// since (the Version differs), the save is refused so nothing newer is overwritten.
+func (a *App) UpdateOrganisation(org portal.Organization) (OrgResult, error) {
+	if org.ID == "" {
+		return OrgResult{}, portal.FieldErrorf("id", "Choose the organisation to save.")
+	}
+	eng, db, err := a.engine()
+	if err != nil {
+		return OrgResult{}, err
+	}
+	ctx := a.ctx()
+	cur, err := db.GetOrganization(ctx, org.ID)
+	if err != nil {
+		return OrgResult{}, err
+	}
+	if org.Version != 0 && org.Version != cur.Version {
+		return OrgResult{}, portal.Errorf(portal.ECONFLICT, "%s was changed by someone else after you opened it. Reload it, then make your change again.", cur.Name)
+	}
+	q, err := eng.Commands().UpdateOrganization(ctx, org)
+	if err != nil {
+		return OrgResult{}, err
+	}
+	now, err := db.GetOrganization(ctx, org.ID)
+	if err != nil {
+		return OrgResult{}, err
+	}
+	return OrgResult{Change: queuedChange(q), Organization: now}, nil
+}

@@ -1,0 +1,295 @@
+package app
+
+import (
+	"context"
+	"sort"
+	"time"
+
+	"gatehouse/backend/cache"
+	"gatehouse/backend/portal"
+	gsync "gatehouse/backend/sync"
+)
+
+// Last-login filter values of UserQuery.LastLogin, relative to now.
+const (
+	LastLoginAny      = ""
+	LastLoginWithin7  = "within7d"
+	LastLoginWithin30 = "within30d"
+	LastLoginWithin90 = "within90d"
+	LastLoginOlder90  = "older90d" // logged in, but not in the last 90 days
+	LastLoginNever    = "never"
+)
+
+// UserQuery selects accounts for the Users table. Zero fields do not filter.
+type UserQuery struct {
+	// Query is search-as-you-type over name, e-mail and organisation name.
+	Query          string   `json:"query"`
+	Status         []string `json:"status"` // any of pending|active|denied|invited|deactivated
+	Kind           string   `json:"kind"`   // client|staff
+	Role           string   `json:"role"`   // a role ID, core or additional
+	OrganizationID string   `json:"organizationId"`
+	OrgAdmin       *bool    `json:"orgAdmin"`
+	LastLogin      string   `json:"lastLogin"` // see the LastLogin* values
+	Ghost          bool     `json:"ghost"`     // unfinished registrations only
+	PendingOnly    bool     `json:"pendingOnly"`
+	Offset         int      `json:"offset"`
+	Limit          int      `json:"limit"` // default 100, at most 1000
+	Sort           string   `json:"sort"`  // name|email|status|organization|lastLogin
+	Desc           bool     `json:"desc"`
+}
+
+// UserPage is one page of the Users table and how many accounts match in all. Capped
+// means a search matched more than Total and the rows are not sorted; type more to narrow.
+type UserPage struct {
+	Rows   []UserRow `json:"rows"`
+	Total  int       `json:"total"`
+	Capped bool      `json:"capped"`
+}
+
+// UserDetail is the detail drawer: the account as shown, the server's copy while a change
+// waits, the waiting changes, the contact, invitations and the audit history.
+type UserDetail struct {
+	User        UserRow             `json:"user"`
+	Server      *UserRow            `json:"server"`
+	Pending     []PendingChangeInfo `json:"pending"`
+	Contact     *portal.Contact     `json:"contact"`
+	Invitations []InvitationRow     `json:"invitations"`
+	History     []AuditEntry        `json:"history"`
+}
+
+// PendingChangeInfo is one change to a record that the server does not have yet.
+type PendingChangeInfo struct {
+	ID       int64     `json:"id"`
+	Command  string    `json:"command"`
+	State    string    `json:"state"` // queued|sending|failed|conflict
+	Message  string    `json:"message"`
+	QueuedAt time.Time `json:"queuedAt"`
+}
+
+// InvitationRow is one invitation of an account.
+type InvitationRow struct {
+	ID         string     `json:"id"`
+	Email      string     `json:"email"`
+	Status     string     `json:"status"` // pending|accepted|expired|revoked, as of now
+	Roles      []string   `json:"roles"`
+	BatchID    string     `json:"batchId"`
+	CreatedBy  string     `json:"createdBy"`
+	CreatedAt  time.Time  `json:"createdAt"`
+	ExpiresAt  time.Time  `json:"expiresAt"`
+	AcceptedAt *time.Time `json:"acceptedAt"`
+	RevokedAt  *time.Time `json:"revokedAt"`
+}
+
+// SearchUsers returns one page of the Users table.
+func (a *App) SearchUsers(q UserQuery) (UserPage, error) {
+	db, err := a.cache()
+	if err != nil {
+		return UserPage{}, err
+	}
+	f := cache.AccountFilter{
+		Query: q.Query, Kind: portal.Kind(q.Kind), Role: q.Role, OrganizationID: q.OrganizationID,
+		OrgAdmin: q.OrgAdmin, Ghost: q.Ghost, PendingChanges: q.PendingOnly,
+		Limit: q.Limit, Offset: q.Offset, Sort: cache.AccountSort(q.Sort), Desc: q.Desc,
+	}
+	for _, s := range q.Status {
+		f.Status = append(f.Status, portal.Status(s))
+	}
+	now := a.cfg.Clock.Now()
+	switch q.LastLogin {
+	case LastLoginAny:
+	case LastLoginWithin7:
+		f.LastLoginAfter = now.Add(-7 * 24 * time.Hour)
+	case LastLoginWithin30:
+		f.LastLoginAfter = now.Add(-30 * 24 * time.Hour)
+	case LastLoginWithin90:
+		f.LastLoginAfter = now.Add(-90 * 24 * time.Hour)
+	case LastLoginOlder90:
+		f.LastLoginBefore = now.Add(-90 * 24 * time.Hour)
+	case LastLoginNever:
+		f.NeverLoggedIn = true
+	default:
+		return UserPage{}, portal.FieldErrorf("lastLogin", "Unknown last-login filter %q: choose within the last 7, 30 or 90 days, more than 90 days ago, or never.", q.LastLogin)
+	}
+	page, err := db.ListAccounts(a.ctx(), f)
+	if err != nil {
+		return UserPage{}, err
+	}
+	return UserPage{Rows: rows(page.Rows), Total: page.Total, Capped: page.Capped}, nil
+}
+
+func rows(rs []cache.AccountRow) []UserRow {
+	out := make([]UserRow, len(rs))
+	for i, r := range rs {
+		out[i] = userRow(r.Account, r.OrganizationName, r.PendingChanges, r.Conflict)
+	}
+	return out
+}
+
+// historyLimit bounds the audit history in the detail drawer.
+const historyLimit = 200
+
+// GetUser returns the detail drawer of one account.
+func (a *App) GetUser(id string) (UserDetail, error) {
+	db, err := a.cache()
+	if err != nil {
+		return UserDetail{}, err
+	}
+	ctx := a.ctx()
+	row, v, err := userByID(ctx, db, id)
+	if err != nil {
+		return UserDetail{}, err
+	}
+	d := UserDetail{User: row, Pending: []PendingChangeInfo{}, Invitations: []InvitationRow{}, History: []AuditEntry{}}
+	if v.Overlaid() && v.Server != nil {
+		s := userRow(*v.Server, orgName(ctx, db, v.Server.OrganizationID), 0, false)
+		d.Server = &s
+	}
+	for _, c := range v.Pending {
+		d.Pending = append(d.Pending, PendingChangeInfo{ID: c.ID, Command: c.Name, State: string(c.State), Message: c.LastError, QueuedAt: c.CreatedAt})
+	}
+	if v.Account.ContactID != "" {
+		if c, err := db.GetContact(ctx, v.Account.ContactID); err == nil {
+			d.Contact = &c
+		} else if portal.ErrorCode(err) != portal.ENOTFOUND {
+			return UserDetail{}, err
+		}
+	}
+	invs, err := db.ListInvitations(ctx, cache.InvitationFilter{AccountID: id, Limit: 100})
+	if err != nil {
+		return UserDetail{}, err
+	}
+	now := a.cfg.Clock.Now()
+	for _, inv := range invs.Rows {
+		d.Invitations = append(d.Invitations, invitationRow(inv, now))
+	}
+	// The account's own events and those of its invitations, newest first.
+	evs, err := db.ListAuditEvents(ctx, cache.AuditFilter{EntityType: cache.EntityAccount, EntityID: id, Limit: historyLimit})
+	if err != nil {
+		return UserDetail{}, err
+	}
+	all := evs.Rows
+	for _, inv := range invs.Rows {
+		ie, err := db.ListAuditEvents(ctx, cache.AuditFilter{EntityType: cache.EntityInvitation, EntityID: inv.ID, Limit: historyLimit})
+		if err != nil {
+			return UserDetail{}, err
+		}
+		all = append(all, ie.Rows...)
+	}
+	sort.SliceStable(all, func(i, j int) bool {
+		if !all[i].At.Equal(all[j].At) {
+			return all[i].At.After(all[j].At)
+		}
+		return all[i].ID > all[j].ID
+	})
+	for i, ev := range all {
+		if i == historyLimit {
+			break
+		}
+		d.History = append(d.History, auditEntry(ev))
+	}
+	return d, nil
+}
+
+func invitationRow(inv portal.Invitation, now time.Time) InvitationRow {
+	roles := inv.Roles
+	if roles == nil {
+		roles = []string{}
+	}
+	return InvitationRow{ID: inv.ID, Email: inv.Email, Status: string(inv.StatusAt(now)), Roles: roles, BatchID: inv.BatchID,
+		CreatedBy: inv.CreatedBy, CreatedAt: inv.CreatedAt, ExpiresAt: inv.ExpiresAt, AcceptedAt: inv.AcceptedAt, RevokedAt: inv.RevokedAt}
+}
+
+// Ghosts lists the unfinished client registrations, by name.
+func (a *App) Ghosts() ([]UserRow, error) {
+	db, err := a.cache()
+	if err != nil {
+		return nil, err
+	}
+	page, err := db.GhostAccounts(a.ctx(), 1000, 0)
+	if err != nil {
+		return nil, err
+	}
+	return rows(page.Rows), nil
+}
+
+// DeactivateUser suspends an active account.
+func (a *App) DeactivateUser(id string) (ActionResult, error) {
+	return a.accountAction(id, func(ctx context.Context, c *gsync.Commands) (gsync.Queued, error) { return c.Deactivate(ctx, id) })
+}
+
+// ReactivateUser lets a deactivated account sign in again.
+func (a *App) ReactivateUser(id string) (ActionResult, error) {
+	return a.accountAction(id, func(ctx context.Context, c *gsync.Commands) (gsync.Queued, error) { return c.Reactivate(ctx, id) })
+}
+
+// SetOrgAdmin makes an account an administrator of its organisation, or takes it away.
+func (a *App) SetOrgAdmin(id string, admin bool) (ActionResult, error) {
+	return a.accountAction(id, func(ctx context.Context, c *gsync.Commands) (gsync.Queued, error) {
+		return c.SetOrgAdmin(ctx, id, admin)
+	})
+}
+
+// SetUserRoles replaces an account's core role and additional roles.
+func (a *App) SetUserRoles(id string, coreRole string, additionalRoles []string) (ActionResult, error) {
+	return a.accountAction(id, func(ctx context.Context, c *gsync.Commands) (gsync.Queued, error) {
+		return c.SetRoles(ctx, id, coreRole, additionalRoles)
+	})
+}
+
+// CompleteRegistration marks a ghost account's registration as finished.
+func (a *App) CompleteRegistration(id string) (ActionResult, error) {
+	return a.accountAction(id, func(ctx context.Context, c *gsync.Commands) (gsync.Queued, error) {
+		return c.CompleteRegistration(ctx, id)
+	})
+}
+
+// DeactivateUsers deactivates each selected account.
+func (a *App) DeactivateUsers(ids []string) (BulkResult, error) {
+	return a.bulk(ids, nil, nil, func(ctx context.Context, c *gsync.Commands, keys []string) (gsync.BulkResult, error) {
+		return c.DeactivateMany(ctx, keys)
+	})
+}
+
+// ReactivateUsers reactivates each selected account.
+func (a *App) ReactivateUsers(ids []string) (BulkResult, error) {
+	return a.bulk(ids, nil, nil, func(ctx context.Context, c *gsync.Commands, keys []string) (gsync.BulkResult, error) {
+		return c.ReactivateMany(ctx, keys)
+	})
+}
+
+// SetUsersRoles gives each selected account the same roles.
+func (a *App) SetUsersRoles(ids []string, coreRole string, additionalRoles []string) (BulkResult, error) {
+	return a.bulk(ids, nil, nil, func(ctx context.Context, c *gsync.Commands, keys []string) (gsync.BulkResult, error) {
+		return c.SetRolesMany(ctx, keys, coreRole, additionalRoles)
+	})
+}
+
+// ResendInvitations sends each selected (invited) account a new invitation link; the old
+// link stops working. An account with no invitation is left out with the reason.
+func (a *App) ResendInvitations(ids []string) (BulkResult, error) {
+	db, err := a.cache()
+	if err != nil {
+		return BulkResult{}, err
+	}
+	ctx := a.ctx()
+	refused := map[string]gsync.Refusal{}
+	invitationOf := map[string]string{}
+	for _, id := range ids {
+		invs, err := db.ListInvitations(ctx, cache.InvitationFilter{AccountID: id, Limit: 1})
+		if err != nil {
+			return BulkResult{}, err
+		}
+		if len(invs.Rows) == 0 {
+			name := id
+			if acc, err := db.GetAccount(ctx, id); err == nil {
+				name = acc.Name
+			}
+			refused[id] = gsync.Refusal{EntityID: id, Code: portal.ECONFLICT, Message: name + " has never been invited, so there is no invitation to resend. Invite them instead."}
+			continue
+		}
+		invitationOf[id] = invs.Rows[0].ID // the newest
+	}
+	return a.bulk(ids, refused, invitationOf, func(ctx context.Context, c *gsync.Commands, keys []string) (gsync.BulkResult, error) {
+		return c.ResendMany(ctx, keys, 0)
+	})
+}
