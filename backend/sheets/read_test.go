@@ -355,3 +355,100 @@ func TestProgressAndListSheets(t *testing.T) {
 	_, err = Read(context.Background(), p, Options{Sheet: "Three"}, func(Row) error { return nil })
 	assertReadError(t, err, `"One", "Two"`)
 }
+
+// TestXLSXGuard covers what excelize's Rows would lose or misread without saying so:
+// each must be an error naming the row and column.
+func TestXLSXGuard(t *testing.T) {
+	const ns = `xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"`
+	rels := func(extra string) string {
+		return `<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>` + extra + `</Relationships>`
+	}
+	sheet := func(rows string) string {
+		return `<worksheet ` + ns + `><sheetData>` + rows + `</sheetData></worksheet>`
+	}
+	styles := `<styleSheet ` + ns + `><numFmts count="1"><numFmt numFmtId="164" formatCode="dd/mm/yyyy"/></numFmts><cellXfs count="2"><xf numFmtId="0"/><xf numFmtId="164"/></cellXfs></styleSheet>`
+	cases := []struct {
+		name   string
+		parts  map[string]string
+		want   string
+		row    int
+		column string
+	}{
+		{"shared strings where excelize does not look", map[string]string{
+			"xl/_rels/workbook.xml.rels": rels(`<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="text/strings.xml"/>`),
+			"xl/text/strings.xml":        `<sst ` + ns + `><si><t>ann@acton.gov.uk</t></si></sst>`,
+			"xl/worksheets/sheet1.xml":   sheet(`<row r="1"><c r="A1" t="s"><v>0</v></c></row>`),
+		}, "where the reader cannot find them (the shared strings are in xl/text/strings.xml", 1, "A"},
+		{"styles where excelize does not look", map[string]string{
+			"xl/_rels/workbook.xml.rels": rels(`<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="look/styles.xml"/>`),
+			"xl/look/styles.xml":         styles,
+			"xl/worksheets/sheet1.xml":   sheet(`<row r="1"><c r="A1" t="inlineStr"><is><t>Role until</t></is></c></row><row r="2"><c r="A2" s="1"><v>45382</v></c></row>`),
+		}, "dates cannot be told from numbers", 2, "A"},
+		{"XML excelize stops at", map[string]string{
+			"xl/_rels/workbook.xml.rels": rels(""),
+			"xl/worksheets/sheet1.xml": sheet(`<row r="1"><c r="A1"><v>1</v></c></row><row r="2"><c r="A2"><v>2</v></x></c></row>` +
+				`<row r="3"><c r="A3" t="inlineStr"><is><t>never read</t></is></c></row>`),
+		}, "malformed", 3, "A"},
+		{"inline text without its type", map[string]string{
+			"xl/_rels/workbook.xml.rels": rels(""),
+			"xl/worksheets/sheet1.xml":   sheet(`<row r="1"><c r="A1"><is><t>ann@acton.gov.uk</t></is></c></row>`),
+		}, "inline text", 1, "A"},
+		{"cells out of order", map[string]string{
+			"xl/_rels/workbook.xml.rels": rels(""),
+			"xl/worksheets/sheet1.xml":   sheet(`<row r="1"><c r="C1"><v>1</v></c><c r="A1"><v>2</v></c></row>`),
+		}, "out of order", 1, "A"},
+		{"sheet cut off before its rows", map[string]string{
+			"xl/_rels/workbook.xml.rels": rels(""),
+			"xl/worksheets/sheet1.xml":   `<worksheet ` + ns + `><sheetPr><outlinePr summaryBelow="1"/></sheetPr><dimension ref="A1:J8"/>`,
+		}, "truncated", 0, ""},
+		{"two values in one cell", map[string]string{
+			"xl/_rels/workbook.xml.rels": rels(""),
+			"xl/worksheets/sheet1.xml":   sheet(`<row r="1"><c r="B1" t="inlineStr"><is><t>Yes</t></is><is><t>31/03/2024</t></is></c></row>`),
+		}, "more than one value", 1, "B"},
+		{"styles part damaged", map[string]string{
+			"xl/_rels/workbook.xml.rels": rels(`<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>`),
+			"xl/styles.xml":              "",
+			"xl/worksheets/sheet1.xml":   sheet(`<row r="2"><c r="G2" s="1"><v>45382</v></c></row>`),
+		}, "do not define the style", 2, "G"},
+		{"rows out of order", map[string]string{
+			"xl/_rels/workbook.xml.rels": rels(""),
+			"xl/worksheets/sheet1.xml":   sheet(`<row r="3"><c r="A3"><v>1</v></c></row><row r="2"><c r="A2"><v>2</v></c></row>`),
+		}, "row 2 comes after row 3", 3, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.parts["_rels/.rels"], tc.parts["xl/workbook.xml"] = ctRels, wbXML
+			_, _, err := ReadAll(context.Background(), writeTemp(t, "guard.xlsx", zipOf(t, tc.parts)), Options{})
+			re := assertReadError(t, err, tc.want)
+			if re.Row != tc.row || re.Column != tc.column {
+				t.Errorf("row %d column %q, want row %d column %q", re.Row, re.Column, tc.row, tc.column)
+			}
+		})
+	}
+	t.Run("the same styles where excelize looks give a date", func(t *testing.T) {
+		parts := map[string]string{"_rels/.rels": ctRels, "xl/workbook.xml": wbXML,
+			"xl/_rels/workbook.xml.rels": rels(`<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>`),
+			"xl/styles.xml":              styles,
+			"xl/worksheets/sheet1.xml":   sheet(`<row r="2"><c r="A2" s="1"><v>45382</v></c><c r="B2"><v>45382</v></c></row>`)}
+		rows, _ := readCells(t, writeTemp(t, "dated.xlsx", zipOf(t, parts)), Options{})
+		if !slices.Equal(rows[2], []string{"2024-03-31", "45382"}) {
+			t.Errorf("row 2 = %q", rows[2])
+		}
+	})
+	t.Run("sheet name Excel does not accept", func(t *testing.T) {
+		long := strings.Repeat("Parish councils ", 3)
+		parts := map[string]string{"_rels/.rels": ctRels, "xl/_rels/workbook.xml.rels": rels(""),
+			"xl/workbook.xml":          strings.Replace(wbXML, `name="S"`, `name="`+long+`"`, 1),
+			"xl/worksheets/sheet1.xml": sheet(`<row r="1"><c r="A1"><v>1</v></c></row>`)}
+		_, _, err := ReadAll(context.Background(), writeTemp(t, "long.xlsx", zipOf(t, parts)), Options{})
+		assertReadError(t, err, "Rename the sheet")
+	})
+	t.Run("wtf_path.xlsx", func(t *testing.T) {
+		path := filepath.Join(sharedDir(t), "fixtures", "xlsx-foreign", "wtf_path.xlsx")
+		_, _, err := ReadAll(context.Background(), path, Options{})
+		re := assertReadError(t, err, "where the reader cannot find them")
+		if re.Row == 0 || re.Column == "" {
+			t.Errorf("error does not name the cell: %+v", re)
+		}
+	})
+}

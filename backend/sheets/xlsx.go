@@ -8,27 +8,29 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"path"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
 )
 
-// xlsxPackage is an opened .xlsx: its parts, checked against the limits, and what the
-// workbook says about its sheets, dates and styles. Parts are found through the package
-// relationships, never by their usual names, because writers put them elsewhere
-// (wtf_path.xlsx keeps everything under wtf/, where excelize finds no shared strings and
-// silently returns empty cells).
+// xlsxPackage is the guard's view of an .xlsx before excelize opens it: its parts,
+// checked against the limits (a zip bomb is refused on the sizes its directory
+// declares), its sheets, and where its parts really are. Parts are found through the
+// package relationships, never by their usual names, because writers put them
+// elsewhere (wtf_path.xlsx keeps everything under wtf/, where excelize finds no shared
+// strings and silently returns empty cells).
 type xlsxPackage struct {
-	file     string
-	lim      Limits
-	parts    map[string]*zip.File // by lower-case path without leading slash
-	sheets   []sheetRef
-	date1904 bool
-	sstPath  string
-	dateFmt  []dateKind // by cell style (xf) index
+	file       string
+	lim        Limits
+	parts      map[string]*zip.File // by lower-case path without leading slash
+	sheets     []sheetRef
+	sstPath    string
+	stylesPath string
 }
 
 type sheetRef struct {
@@ -112,24 +114,11 @@ type xmlRels struct {
 }
 
 type xmlWorkbook struct {
-	Pr struct {
-		Date1904 string `xml:"date1904,attr"`
-	} `xml:"workbookPr"`
 	Sheets []struct {
 		Name  string `xml:"name,attr"`
 		State string `xml:"state,attr"`
 		RID   string `xml:"id,attr"`
 	} `xml:"sheets>sheet"`
-}
-
-type xmlStyles struct {
-	NumFmts []struct {
-		ID   int    `xml:"numFmtId,attr"`
-		Code string `xml:"formatCode,attr"`
-	} `xml:"numFmts>numFmt"`
-	Xfs []struct {
-		NumFmtID int `xml:"numFmtId,attr"`
-	} `xml:"cellXfs>xf"`
 }
 
 func relType(t string) string {
@@ -196,7 +185,6 @@ func (p *xlsxPackage) readWorkbook() error {
 	if err := xml.Unmarshal(data, &wb); err != nil {
 		return fail("the workbook part is damaged ("+err.Error()+"). Open the file in Excel and save it again.", err)
 	}
-	p.date1904 = wb.Pr.Date1904 == "1" || strings.EqualFold(wb.Pr.Date1904, "true")
 	rels, err := p.relsOf(wbPath)
 	if err != nil {
 		rels = map[string][2]string{}
@@ -213,44 +201,37 @@ func (p *xlsxPackage) readWorkbook() error {
 	if len(p.sheets) == 0 {
 		return fail("the workbook has no sheets.", nil)
 	}
-	var stylesPath string
 	for _, r := range rels {
 		switch r[0] {
 		case "sharedStrings":
 			p.sstPath = r[1]
 		case "styles":
-			stylesPath = r[1]
+			p.stylesPath = r[1]
 		}
 	}
 	if p.sstPath == "" && p.part("xl/sharedStrings.xml") != nil {
 		p.sstPath = "xl/sharedStrings.xml"
 	}
-	if stylesPath == "" && p.part("xl/styles.xml") != nil {
-		stylesPath = "xl/styles.xml"
-	}
-	if stylesPath != "" {
-		data, err := p.readSmall(stylesPath)
-		if err != nil {
-			return fail("the styles part cannot be read ("+err.Error()+"), so dates cannot be told from numbers. Open the file in Excel and save it again.", err)
-		}
-		var st xmlStyles
-		if err := xml.Unmarshal(data, &st); err != nil {
-			return fail("the styles part is damaged ("+err.Error()+"), so dates cannot be told from numbers. Open the file in Excel and save it again.", err)
-		}
-		custom := make(map[int]string, len(st.NumFmts))
-		for _, nf := range st.NumFmts {
-			custom[nf.ID] = nf.Code
-		}
-		p.dateFmt = make([]dateKind, len(st.Xfs))
-		for i, xf := range st.Xfs {
-			if code, ok := custom[xf.NumFmtID]; ok {
-				p.dateFmt[i] = classifyNumFmt(code)
-			} else {
-				p.dateFmt[i] = builtinDateKind(xf.NumFmtID)
-			}
-		}
+	if zf := p.part(p.sstPath); zf != nil && zf.UncompressedSize64 > uint64(p.lim.MaxSharedStrings) {
+		return fail(fmt.Sprintf("the workbook holds more than %d MB of text; split it into smaller files.", p.lim.MaxSharedStrings>>20), ErrLimit)
 	}
 	return nil
+}
+
+// misplaced reports a part the workbook declares but keeps somewhere other than the
+// one place excelize reads it from (excelize opens shared strings and styles by their
+// usual names only; wtf_path.xlsx keeps them under wtf/). ignoreCase is for the shared
+// strings, whose name excelize matches in any case.
+func (p *xlsxPackage) misplaced(declared, usual string, ignoreCase bool) bool {
+	zf := p.part(declared)
+	if zf == nil {
+		return false
+	}
+	name := strings.ReplaceAll(zf.Name, "\\", "/")
+	if ignoreCase {
+		return !strings.EqualFold(name, usual)
+	}
+	return name != usual
 }
 
 // sheet picks the sheet to read: the named one, or the first worksheet.
@@ -274,107 +255,10 @@ func (p *xlsxPackage) sheet(name string) (sheetRef, error) {
 	return sheetRef{}, &ReadError{File: p.file, Sheet: name, Msg: "there is no sheet with this name. The workbook has " + strings.Join(names, ", ") + "."}
 }
 
-// sst is the shared-strings table, kept as one buffer and end offsets so that a million
-// strings cost two allocations.
-type sst struct {
-	buf  []byte
-	ends []int
-	// missing names a shared-strings part the workbook refers to but does not hold; it is
-	// an error only when a cell needs it.
-	missing string
-}
-
-func (t *sst) get(i int) (string, bool) {
-	if i < 0 || i >= len(t.ends) {
-		return "", false
-	}
-	start := 0
-	if i > 0 {
-		start = t.ends[i-1]
-	}
-	return string(t.buf[start:t.ends[i]]), true
-}
-
-func (p *xlsxPackage) loadSST(ctx context.Context) (*sst, error) {
-	t := &sst{}
-	if p.sstPath == "" {
-		return t, nil
-	}
-	zf := p.part(p.sstPath)
-	if zf == nil {
-		t.missing = p.sstPath
-		return t, nil
-	}
-	rc, err := zf.Open()
-	if err != nil {
-		return nil, &ReadError{File: p.file, Msg: "the shared strings cannot be read: " + err.Error(), Err: err}
-	}
-	defer rc.Close()
-	sc := newXMLScanner(rc)
-	var (
-		inSI, inT bool
-		rph       int
-		raw       []byte
-		n         int
-	)
-	for {
-		k, err := sc.next()
-		if err != nil {
-			return nil, &ReadError{File: p.file, Msg: fmt.Sprintf("the shared strings are damaged after string %d (%v). Open the file in Excel and save it again.", len(t.ends), err), Err: err}
-		}
-		switch k {
-		case tokEOF:
-			if inSI {
-				return nil, &ReadError{File: p.file, Msg: "the shared strings end in the middle of a string; the file is truncated. Open it in Excel and save it again."}
-			}
-			return t, nil
-		case tokStart:
-			switch string(sc.name) {
-			case "si":
-				inSI, raw = true, raw[:0]
-				if sc.self {
-					inSI = false
-					t.ends = append(t.ends, len(t.buf))
-				}
-			case "rPh":
-				if !sc.self {
-					rph++
-				}
-			case "t":
-				inT = inSI && rph == 0 && !sc.self
-			}
-		case tokText, tokCDATA:
-			if inT {
-				if k == tokCDATA {
-					raw = append(raw, sc.text...)
-				} else if raw, err = appendText(raw, sc.text); err != nil {
-					return nil, &ReadError{File: p.file, Msg: fmt.Sprintf("shared string %d holds a malformed character reference. Open the file in Excel and save it again.", len(t.ends)), Err: err}
-				}
-			}
-		case tokEnd:
-			switch string(sc.name) {
-			case "t":
-				inT = false
-			case "rPh":
-				rph--
-			case "si":
-				if inSI {
-					t.buf = append(t.buf, unescapeOOXML(raw)...)
-					t.ends = append(t.ends, len(t.buf))
-					inSI = false
-					if int64(len(t.buf)) > p.lim.MaxSharedStrings {
-						return nil, &ReadError{File: p.file, Err: ErrLimit, Msg: fmt.Sprintf("the workbook holds more than %d MB of text; split it into smaller files.", p.lim.MaxSharedStrings>>20)}
-					}
-					if n++; n%65536 == 0 && ctx.Err() != nil {
-						return nil, ctx.Err()
-					}
-				}
-			}
-		}
-	}
-}
-
-// readXLSX streams the chosen sheet's rows.
+// readXLSX streams the chosen sheet's rows. excelize reads every value (streaming Rows,
+// raw cell values); the guard walks the same sheet part alongside it to learn each
+// cell's type and style, which excelize's Rows does not give, and to turn any text
+// excelize hands back empty into an error naming the row and column.
 func readXLSX(ctx context.Context, r io.ReaderAt, size int64, file string, opt Options, fn func(Row) error) (Info, error) {
 	lim := opt.limits()
 	info := Info{File: file, Format: FormatXLSX}
@@ -385,340 +269,332 @@ func readXLSX(ctx context.Context, r io.ReaderAt, size int64, file string, opt O
 	for _, s := range p.sheets {
 		info.Sheets = append(info.Sheets, s.name)
 	}
-	info.Date1904 = p.date1904
 	ref, err := p.sheet(opt.Sheet)
 	if err != nil {
 		return info, err
 	}
 	info.Sheet = ref.name
+	fail := func(msg string, err error) error { return &ReadError{File: file, Sheet: ref.name, Msg: msg, Err: err} }
 	zf := p.part(ref.part)
 	if ref.part == "" || zf == nil {
-		return info, &ReadError{File: file, Sheet: ref.name, Msg: "the sheet's part (" + ref.part + ") is missing from the file, so its rows cannot be read. Open the file in Excel and save it again."}
+		return info, fail("the sheet's part ("+ref.part+") is missing from the file, so its rows cannot be read. Open the file in Excel and save it again.", nil)
 	}
-	strs, err := p.loadSST(ctx)
+
+	// excelize holds the parts it reads in memory and unpacks larger sheets to temporary
+	// files. The limits were checked on the zip directory above; excelize checks them
+	// again on what it unpacks. It leaves its temporary files behind when opening fails
+	// half-way, so they go in a folder of our own that is removed whatever happens.
+	tmp, err := os.MkdirTemp("", "gatehouse-xlsx-")
 	if err != nil {
-		return info, err
+		return info, &ReadError{File: file, Msg: "no temporary folder to unpack the workbook into (" + err.Error() + "). Free some disk space or check TMPDIR.", Err: err}
 	}
+	defer os.RemoveAll(tmp)
+	x, err := excelize.OpenReader(io.NewSectionReader(r, 0, size), excelize.Options{
+		RawCellValue:      true,
+		UnzipSizeLimit:    lim.MaxUnzippedBytes,
+		UnzipXMLSizeLimit: min(lim.MaxUnzippedBytes, lim.MaxPartBytes, excelize.StreamChunkSize),
+		TmpDir:            tmp,
+	})
+	if x != nil {
+		defer x.Close()
+	}
+	if err != nil {
+		return info, &ReadError{File: file, Msg: "the workbook cannot be read (" + err.Error() + "). Open it in Excel and save it again as .xlsx.", Err: err}
+	}
+	props, err := x.GetWorkbookProps()
+	if err != nil {
+		return info, &ReadError{File: file, Msg: "the workbook part is damaged (" + err.Error() + "). Open the file in Excel and save it again.", Err: err}
+	}
+	info.Date1904 = props.Date1904 != nil && *props.Date1904
+	rows, err := x.Rows(ref.name)
+	if err != nil {
+		switch {
+		case errors.Is(err, excelize.ErrSheetNameLength), errors.Is(err, excelize.ErrSheetNameInvalid),
+			errors.Is(err, excelize.ErrSheetNameSingleQuote), errors.Is(err, excelize.ErrSheetNameBlank):
+			// Other programs allow sheet names that Excel, and so the reader, does not.
+			return info, fail("the sheet's name is not one Excel accepts ("+err.Error()+"). Rename the sheet (at most 31 characters, none of : \\ / ? * [ ], not starting or ending with ') and import the file again.", err)
+		case errors.As(err, new(excelize.ErrSheetNotExist)):
+			return info, fail("this workbook keeps the sheet's part ("+ref.part+") where the reader cannot find it, so its rows cannot be read. Open the file in Excel and save it again as .xlsx.", err)
+		}
+		return info, fail("the sheet cannot be read ("+err.Error()+"). Open the file in Excel and save it again.", err)
+	}
+	defer rows.Close()
 	rc, err := zf.Open()
 	if err != nil {
-		return info, &ReadError{File: file, Sheet: ref.name, Msg: "the sheet cannot be read: " + err.Error(), Err: err}
+		return info, fail("the sheet cannot be read: "+err.Error(), err)
 	}
 	defer rc.Close()
-	sr := &sheetReader{p: p, sheet: ref.name, strs: strs, sc: newXMLScanner(rc), lim: lim, fn: fn, prog: newProgress(opt), ctx: ctx}
-	err = sr.run()
-	info.Rows = sr.prog.n
+
+	guard := newSheetGuard(rc, file, ref.name, lim).ahead()
+	defer guard.close()
+	xr := &xlsxReader{p: p, x: x, rows: rows, part: zf, sheet: ref.name, date1904: info.Date1904,
+		guard: guard, lim: lim, fn: fn, prog: newProgress(opt), ctx: ctx}
+	err = xr.run()
+	info.Rows = xr.prog.n
 	if err == nil {
-		sr.prog.done()
+		xr.prog.done()
 	}
 	return info, err
 }
 
-type sheetReader struct {
-	p     *xlsxPackage
-	sheet string
-	strs  *sst
-	sc    *xmlScanner
-	lim   Limits
-	fn    func(Row) error
-	prog  *progress
-	ctx   context.Context
+// xlsxReader pairs excelize's rows with the guard's.
+type xlsxReader struct {
+	p        *xlsxPackage
+	x        *excelize.File
+	rows     *excelize.Rows
+	xrow     int // the row excelize's Rows stands on
+	part     *zip.File
+	sheet    string
+	date1904 bool
+	guard    *guardAhead
+	lim      Limits
+	fn       func(Row) error
+	prog     *progress
+	ctx      context.Context
 
-	row, col  int
-	rowOpen   bool
-	cells     []string
-	nonEmpty  bool
-	cellType  string
-	cellStyle int
-	inCell    bool
-	capture   int // 0 none, 1 <v>, 2 inline <t>
-	inIS      bool
-	rph       int
-	raw, val  []byte
-	inl       []byte
-	hasInline bool
+	kinds    map[int]dateKind // date kind by cell style, from excelize's styles
+	sst      *sstIndex        // built only when a shared-string cell comes back empty
+	xmlErr   error            // why excelize stopped early, found only when it did
+	xmlCheck bool
 }
 
-func (s *sheetReader) fail(col int, msg string, err error) error {
-	return &ReadError{File: s.p.file, Sheet: s.sheet, Row: s.row, Column: ColumnName(col), Msg: msg, Err: err}
+func (xr *xlsxReader) fail(row int, col int, msg string, err error) error {
+	return &ReadError{File: xr.p.file, Sheet: xr.sheet, Row: row, Column: ColumnName(col), Msg: msg, Err: err}
 }
 
-func (s *sheetReader) run() error {
-	inData, ended := false, false
-	for !ended {
-		k, err := s.sc.next()
+func (xr *xlsxReader) run() error {
+	for {
+		m, ok, err := xr.guard.next()
+		if err != nil || !ok {
+			return err
+		}
+		vals, err := xr.values(m)
 		if err != nil {
-			return s.fail(0, fmt.Sprintf("the sheet's XML is damaged here (%v); rows from this one on cannot be read. Open the file in Excel and save it again.", err), err)
+			return err
 		}
-		switch k {
-		case tokEOF:
-			if !inData {
-				return nil // a sheet without sheetData has no rows
-			}
-			return s.fail(0, "the sheet ends in the middle of its data; the file is truncated. Rows from this one on are missing. Get a complete copy of the file.", io.ErrUnexpectedEOF)
-		case tokStart:
-			if !inData {
-				if string(s.sc.name) == "sheetData" {
-					inData = !s.sc.self
-				}
-				continue
-			}
-			if err := s.start(); err != nil {
-				return err
-			}
-		case tokText, tokCDATA:
-			if s.capture != 0 {
-				if k == tokCDATA {
-					s.raw = append(s.raw, s.sc.text...)
-				} else if s.raw, err = appendText(s.raw, s.sc.text); err != nil {
-					return s.fail(s.col, "the cell holds a malformed character reference. Open the file in Excel and save it again.", err)
-				}
-			}
-		case tokEnd:
-			if !inData {
-				continue
-			}
-			switch string(s.sc.name) {
-			case "sheetData":
-				if s.rowOpen || s.inCell {
-					return s.fail(s.col, "the sheet's XML is damaged: a row is not closed. Open the file in Excel and save it again.", errXMLSyntax)
-				}
-				ended = true
-			case "row":
-				s.rowOpen = false
-				if err := s.emit(); err != nil {
-					return err
-				}
-			case "c":
-				if err := s.endCell(); err != nil {
-					return err
-				}
-			case "v":
-				if s.capture == 1 {
-					s.val = append(s.val[:0], s.raw...)
-					s.capture = 0
-				}
-			case "t":
-				if s.capture == 2 {
-					s.inl = append(s.inl, s.raw...)
-					s.capture = 0
-				}
-			case "is":
-				s.inIS = false
-			case "rPh":
-				s.rph--
-			}
+		cells, err := xr.combine(m, vals)
+		if err != nil {
+			return err
+		}
+		if len(cells) == 0 {
+			continue // only empty shared strings
+		}
+		xr.prog.row()
+		if xr.prog.n%4096 == 0 && xr.ctx.Err() != nil {
+			return xr.ctx.Err()
+		}
+		if err := xr.fn(Row{Number: m.num, Cells: cells}); err != nil {
+			return err
 		}
 	}
-	return nil
 }
 
-func (s *sheetReader) start() error {
-	sc := s.sc
-	switch string(sc.name) {
-	case "row":
-		if s.rowOpen || s.inCell {
-			return s.fail(s.col, "the sheet's XML is damaged: a row starts inside another row. Open the file in Excel and save it again.", errXMLSyntax)
-		}
-		if r, ok := sc.attr("r"); ok {
-			n, err := strconv.Atoi(string(r))
-			if err != nil || n < 1 {
-				return s.fail(0, fmt.Sprintf("a row has the invalid number %q. Open the file in Excel and save it again.", r), err)
+// values moves excelize's Rows to the guard's row and returns excelize's raw values.
+// Rows skipped on the way hold nothing, so they are not parsed into columns.
+func (xr *xlsxReader) values(m rowMeta) ([]string, error) {
+	for xr.xrow < m.num {
+		if !xr.rows.Next() {
+			if err := xr.rows.Error(); err != nil {
+				return nil, xr.fail(m.num, 0, "the reader cannot go on at this row ("+err.Error()+"). Open the file in Excel and save it again.", err)
 			}
-			s.row = n
-		} else {
-			s.row++
-		}
-		if s.row > s.lim.MaxRows {
-			return s.fail(0, fmt.Sprintf("the sheet goes beyond row %d, the most that can be imported. Split the file.", s.lim.MaxRows), ErrLimit)
-		}
-		s.col, s.cells, s.nonEmpty, s.rowOpen = 0, s.cells[:0], false, !sc.self
-		if sc.self {
-			return s.emit()
-		}
-	case "c":
-		if s.inCell {
-			return s.fail(s.col, "the sheet's XML is damaged: a cell starts inside another cell. Open the file in Excel and save it again.", errXMLSyntax)
-		}
-		s.inCell, s.cellType, s.cellStyle, s.hasInline = true, "", 0, false
-		s.val, s.inl = s.val[:0], s.inl[:0]
-		if ref, ok := sc.attr("r"); ok {
-			col, row, err := parseCellRef(ref)
-			if err != nil {
-				return s.fail(s.col+1, fmt.Sprintf("a cell has the invalid reference %q. Open the file in Excel and save it again.", ref), err)
+			// excelize's Rows ends silently at XML it cannot parse.
+			msg := "the reader stops before this row although the sheet goes on, so rows from this one on would be lost. Open the file in Excel and save it again."
+			if e := xr.xmlProblem(); e != nil {
+				msg = fmt.Sprintf("the sheet's XML is malformed at or before this row (%v); rows from this one on cannot be read. Open the file in Excel and save it again.", e)
 			}
-			if row != 0 && row != s.row {
-				if s.row == 0 {
-					s.row = row
-				} else {
-					return s.fail(col, fmt.Sprintf("cell %s sits inside row %d; the file is inconsistent. Open it in Excel and save it again.", ref, s.row), nil)
-				}
-			}
-			s.col = col
-		} else {
-			s.col++
+			return nil, xr.fail(m.num, m.cells[0].col, msg, xr.xmlErr)
 		}
-		if s.col > s.lim.MaxColumns {
-			return s.fail(0, fmt.Sprintf("the row has a cell in column %d, beyond the %d columns that can be imported.", s.col, s.lim.MaxColumns), ErrLimit)
-		}
-		if t, ok := sc.attr("t"); ok {
-			s.cellType = string(t)
-		}
-		if st, ok := sc.attr("s"); ok {
-			s.cellStyle, _ = strconv.Atoi(string(st))
-		}
-		if sc.self {
-			return s.endCell()
-		}
-	case "v":
-		if s.inCell && !sc.self {
-			s.capture, s.raw = 1, s.raw[:0]
-		}
-	case "is":
-		s.inIS = s.inCell && !sc.self
-		s.hasInline = true
-	case "rPh":
-		if !sc.self {
-			s.rph++
-		}
-	case "t":
-		if s.inIS && s.rph == 0 && !sc.self {
-			s.capture, s.raw = 2, s.raw[:0]
-		}
+		xr.xrow++
 	}
-	return nil
-}
-
-func (s *sheetReader) endCell() error {
-	if !s.inCell {
-		return nil
-	}
-	s.inCell, s.capture, s.inIS = false, 0, false
-	if len(s.val) == 0 && len(s.inl) == 0 {
-		return nil
-	}
-	text, err := s.cellText()
+	vals, err := xr.rows.Columns()
 	if err != nil {
-		return err
+		return nil, xr.fail(m.num, 0, "the row cannot be read ("+err.Error()+"). Open the file in Excel and save it again.", err)
 	}
-	if text == "" {
-		return nil
-	}
-	if n := len(text); n > s.lim.MaxCellChars && countRunes(text) > s.lim.MaxCellChars {
-		return s.fail(s.col, fmt.Sprintf("the cell holds more than %d characters, more than a spreadsheet cell may hold; shorten it and import again.", s.lim.MaxCellChars), ErrLimit)
-	}
-	for len(s.cells) < s.col {
-		s.cells = append(s.cells, "")
-	}
-	s.cells[s.col-1] = text
-	s.nonEmpty = true
-	return nil
+	return vals, nil
 }
 
-func countRunes(s string) int { return len([]rune(s)) }
-
-// cellText turns a cell's stored value into the text the reader hands out.
-func (s *sheetReader) cellText() (string, error) {
-	v := s.val
-	if s.hasInline && (s.cellType == "inlineStr" || s.cellType == "") {
-		return string(unescapeOOXML(s.inl)), nil
-	}
-	switch s.cellType {
-	case "s":
-		i, err := strconv.Atoi(strings.TrimSpace(string(v)))
+// combine checks excelize's values against the cells the guard found and turns them
+// into the row's text. Every cell that holds something in the file must come back with
+// text, unless it is an empty shared string, and excelize must not find text where the
+// file holds none (that would mean the two read the XML differently).
+func (xr *xlsxReader) combine(m rowMeta, vals []string) ([]string, error) {
+	var out []string
+	found := 0
+	for _, c := range m.cells {
+		v := ""
+		if c.col <= len(vals) {
+			v = vals[c.col-1]
+		}
+		if v == "" {
+			if err := xr.explainEmpty(m.num, c); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		found++
+		if len(v) > xr.lim.MaxCellChars && utf8.RuneCountInString(v) > xr.lim.MaxCellChars {
+			return nil, xr.fail(m.num, c.col, fmt.Sprintf("the cell holds more than %d characters, more than a spreadsheet cell may hold; shorten it and import again.", xr.lim.MaxCellChars), ErrLimit)
+		}
+		text, err := xr.cellText(m.num, c, v)
 		if err != nil {
-			return "", s.fail(s.col, fmt.Sprintf("the cell refers to shared string %q, which is not a number; its text cannot be found.", v), err)
+			return nil, err
 		}
-		text, ok := s.strs.get(i)
-		if !ok && s.strs.missing != "" {
-			return "", s.fail(s.col, fmt.Sprintf("the cell's text is kept in the shared-strings part %s, which is missing from the file, so it cannot be read. Open the file in Excel and save it again.", s.strs.missing), nil)
+		if out == nil {
+			out = make([]string, 0, max(len(vals), c.col))
 		}
-		if !ok {
-			return "", s.fail(s.col, fmt.Sprintf("the cell refers to shared string %d but the workbook holds only %d; its text is missing. Open the file in Excel and save it again.", i, len(s.strs.ends)), nil)
+		for len(out) < c.col-1 {
+			out = append(out, "")
 		}
-		return text, nil
-	case "inlineStr":
-		return string(unescapeOOXML(v)), nil
-	case "str", "e":
-		return string(v), nil
-	case "b":
-		switch strings.TrimSpace(string(v)) {
+		out = append(out, text)
+	}
+	nonEmpty := 0
+	for _, v := range vals {
+		if v != "" {
+			nonEmpty++
+		}
+	}
+	if nonEmpty > found {
+		for i, v := range vals {
+			if v != "" && !hasCol(m.cells, i+1) {
+				// excelize has run into the next row; the guard says why.
+				if _, _, err := xr.guard.next(); err != nil {
+					return nil, err
+				}
+				return nil, xr.fail(m.num, i+1, "the reader finds a value here that the sheet's cells do not hold; the sheet's XML is inconsistent. Open the file in Excel and save it again.", nil)
+			}
+		}
+	}
+	return out, nil
+}
+
+func hasCol(cells []cellMeta, col int) bool {
+	for _, c := range cells {
+		if c.col == col {
+			return true
+		}
+	}
+	return false
+}
+
+// explainEmpty decides whether a cell that holds something in the file may come back
+// empty from excelize (an empty shared string), and otherwise says why its text would
+// be lost.
+func (xr *xlsxReader) explainEmpty(row int, c cellMeta) error {
+	fail := func(msg string) error { return xr.fail(row, c.col, msg, nil) }
+	if c.typ == typeShared && !c.inline {
+		p := xr.p
+		switch {
+		case p.sstPath == "":
+			return fail(fmt.Sprintf("the cell refers to shared string %d but the workbook has no shared strings; its text is missing. Open the file in Excel and save it again.", c.sst))
+		case p.part(p.sstPath) == nil:
+			return fail(fmt.Sprintf("the cell's text is kept in the shared-strings part %s, which is missing from the file, so it cannot be read. Open the file in Excel and save it again.", p.sstPath))
+		case p.misplaced(p.sstPath, "xl/sharedStrings.xml", true):
+			return fail(fmt.Sprintf("this workbook keeps its parts where the reader cannot find them (the shared strings are in %s, not xl/sharedStrings.xml), so the text of this cell and others would be lost. Open the file in Excel and save it again as .xlsx.", p.sstPath))
+		}
+		if xr.sst == nil {
+			rc, err := p.part(p.sstPath).Open()
+			if err == nil {
+				xr.sst, err = scanSST(rc)
+				rc.Close()
+			}
+			if err != nil {
+				return xr.fail(row, c.col, "the shared strings are damaged ("+err.Error()+"), so the cell's text cannot be read. Open the file in Excel and save it again.", err)
+			}
+		}
+		if c.sst >= xr.sst.n {
+			return fail(fmt.Sprintf("the cell refers to shared string %d but the workbook holds only %d; its text is missing. Open the file in Excel and save it again.", c.sst, xr.sst.n))
+		}
+		if !xr.sst.hasText(c.sst) {
+			return nil
+		}
+	}
+	if e := xr.xmlProblem(); e != nil {
+		return xr.fail(row, c.col, fmt.Sprintf("the cell's text cannot be read: the sheet's XML is malformed at or before it (%v). Open the file in Excel and save it again.", e), e)
+	}
+	if c.inline && c.typ != typeInline {
+		return fail("the cell holds inline text without marking it as such, which the reader skips, so its text would be lost. Open the file in Excel and save it again.")
+	}
+	return fail("the cell holds a value that the reader returns empty, so its text would be lost. Open the file in Excel and save it again.")
+}
+
+// xmlProblem finds, once, the XML error that made excelize stop or skip text.
+func (xr *xlsxReader) xmlProblem() error {
+	if !xr.xmlCheck {
+		xr.xmlCheck = true
+		if rc, err := xr.part.Open(); err == nil {
+			xr.xmlErr = firstXMLError(rc)
+			rc.Close()
+		}
+	}
+	return xr.xmlErr
+}
+
+// cellText turns excelize's raw value into the text the reader hands out, by the cell's
+// type and, for numbers, its number format.
+func (xr *xlsxReader) cellText(row int, c cellMeta, v string) (string, error) {
+	switch c.typ {
+	case typeBool:
+		switch strings.TrimSpace(v) {
 		case "1", "true", "TRUE":
 			return "TRUE", nil
 		case "0", "false", "FALSE":
 			return "FALSE", nil
 		}
-		return string(v), nil
-	case "d":
-		t, ok := parseISODateTime(strings.TrimSpace(string(v)))
+	case typeDate:
+		t, ok := parseISODateTime(strings.TrimSpace(v))
 		if !ok {
-			return string(v), nil
+			return v, nil
 		}
 		if t.Year() == 0 {
 			return t.Format("15:04:05"), nil
 		}
 		return formatDateTime(t, dateKindFor(t)), nil
-	}
-	num, err := strconv.ParseFloat(strings.TrimSpace(string(v)), 64)
-	if err != nil || math.IsInf(num, 0) || math.IsNaN(num) {
-		return string(v), nil // not a number after all: keep the text rather than lose it
-	}
-	if s.cellStyle >= 0 && s.cellStyle < len(s.p.dateFmt) {
-		if kind := s.p.dateFmt[s.cellStyle]; kind != notDate && num >= 0 && num < 2958466 {
-			t, err := excelize.ExcelDateToTime(num, s.p.date1904)
-			if err == nil {
+	case typeNumber:
+		num, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		if err != nil || math.IsInf(num, 0) || math.IsNaN(num) {
+			return v, nil // not a number after all: keep the text rather than lose it
+		}
+		kind, err := xr.dateKind(row, c)
+		if err != nil {
+			return "", err
+		}
+		if kind != notDate && num >= 0 && num < 2958466 {
+			if t, err := excelize.ExcelDateToTime(num, xr.date1904); err == nil {
 				return formatDateTime(t.Round(time.Second), kind), nil
 			}
 		}
+		return formatNumber(num), nil
 	}
-	return formatNumber(num), nil
+	return v, nil
 }
 
-// emit hands a finished row to the caller.
-func (s *sheetReader) emit() error {
-	if s.inCell {
-		if err := s.endCell(); err != nil {
-			return err
+// dateKind tells from the cell's style, through excelize, whether its number is a date.
+func (xr *xlsxReader) dateKind(row int, c cellMeta) (dateKind, error) {
+	if k, ok := xr.kinds[c.style]; ok {
+		return k, nil
+	}
+	if c.style != 0 && xr.p.misplaced(xr.p.stylesPath, "xl/styles.xml", false) {
+		return notDate, xr.fail(row, c.col, fmt.Sprintf("this workbook keeps its parts where the reader cannot find them (the styles are in %s, not xl/styles.xml), so dates cannot be told from numbers. Open the file in Excel and save it again as .xlsx.", xr.p.stylesPath), nil)
+	}
+	kind := notDate
+	st, err := xr.x.GetStyle(c.style)
+	switch {
+	case err == nil && st != nil:
+		if st.CustomNumFmt != nil {
+			kind = classifyNumFmt(*st.CustomNumFmt)
+		} else {
+			kind = builtinDateKind(st.NumFmt)
 		}
+	case c.style != 0 && xr.p.part(xr.p.stylesPath) != nil:
+		// excelize takes a styles part it cannot parse for none at all.
+		return notDate, xr.fail(row, c.col, fmt.Sprintf("the workbook's styles (%s) do not define the style this cell uses; the part may be damaged, so it cannot be told whether the number is a date. Open the file in Excel and save it again.", xr.p.stylesPath), err)
 	}
-	if !s.nonEmpty {
-		return nil
+	// Without a styles part a number has no format: it is shown as it is.
+	if xr.kinds == nil {
+		xr.kinds = map[int]dateKind{}
 	}
-	row := Row{Number: s.row, Cells: make([]string, len(s.cells))}
-	copy(row.Cells, s.cells)
-	s.cells, s.nonEmpty = s.cells[:0], false
-	s.prog.row()
-	if s.prog.n%4096 == 0 && s.ctx.Err() != nil {
-		return s.ctx.Err()
-	}
-	return s.fn(row)
-}
-
-// parseCellRef parses "B12" into column 2, row 12. A reference without a row number
-// ("B") is accepted, as some writers emit them.
-func parseCellRef(ref []byte) (col, row int, err error) {
-	i := 0
-	for i < len(ref) && (ref[i] >= 'A' && ref[i] <= 'Z' || ref[i] >= 'a' && ref[i] <= 'z') {
-		c := int(ref[i]&^0x20) - 'A' + 1
-		col = col*26 + c
-		if col > 1<<24 {
-			return 0, 0, errors.New("column out of range")
-		}
-		i++
-	}
-	if i == 0 || i > 3 {
-		return 0, 0, errors.New("bad column")
-	}
-	if i < len(ref) && ref[i] == '$' {
-		i++
-	}
-	if i == len(ref) {
-		return col, 0, nil
-	}
-	row, err = strconv.Atoi(string(ref[i:]))
-	if err != nil || row < 1 {
-		return 0, 0, errors.New("bad row")
-	}
-	return col, row, nil
+	xr.kinds[c.style] = kind
+	return kind, nil
 }
 
 // formatNumber writes a number as Excel shows it in General format, without exponent:

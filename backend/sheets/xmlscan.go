@@ -5,15 +5,14 @@ import (
 	"bytes"
 	"errors"
 	"io"
-	"strconv"
-	"unicode/utf8"
 )
 
-// xmlScanner is a small pull tokenizer for the two large parts of an .xlsx, the worksheet
-// and the shared strings. encoding/xml allocates per token and reads a 100,000-row sheet
-// five times slower; these parts are machine-written, so tags, attributes, character
-// references, CDATA and comments are all that needs understanding. It never expands a
-// DTD, so entity bombs are inert.
+// xmlScanner is a small pull tokenizer used only by the guard (guard.go), which walks the
+// worksheet beside excelize to learn each cell's type and style and to notice text that
+// excelize does not hand back. It needs tags, attributes, CDATA and whether text is
+// present, never the decoded text itself, so it is several times faster than
+// encoding/xml and runs alongside excelize at little cost. It never expands a DTD, so
+// entity bombs are inert.
 type xmlScanner struct {
 	r        *bufio.Reader
 	kind     tokKind
@@ -209,88 +208,4 @@ func (s *xmlScanner) attr(name string) ([]byte, bool) {
 		}
 	}
 	return nil, false
-}
-
-// appendText appends XML character data to dst, resolving character and entity
-// references and normalising line ends as an XML parser must.
-func appendText(dst, raw []byte) ([]byte, error) {
-	for len(raw) > 0 {
-		i := bytes.IndexAny(raw, "&\r")
-		if i < 0 {
-			return append(dst, raw...), nil
-		}
-		dst = append(dst, raw[:i]...)
-		if raw[i] == '\r' {
-			dst = append(dst, '\n')
-			raw = raw[i+1:]
-			if len(raw) > 0 && raw[0] == '\n' {
-				raw = raw[1:]
-			}
-			continue
-		}
-		raw = raw[i:]
-		semi := bytes.IndexByte(raw, ';')
-		if semi < 0 || semi > 12 {
-			return dst, errXMLSyntax
-		}
-		ent := raw[1:semi]
-		raw = raw[semi+1:]
-		switch string(ent) {
-		case "lt":
-			dst = append(dst, '<')
-		case "gt":
-			dst = append(dst, '>')
-		case "amp":
-			dst = append(dst, '&')
-		case "quot":
-			dst = append(dst, '"')
-		case "apos":
-			dst = append(dst, '\'')
-		default:
-			if len(ent) < 2 || ent[0] != '#' {
-				return dst, errXMLSyntax
-			}
-			var n uint64
-			var err error
-			if ent[1] == 'x' || ent[1] == 'X' {
-				n, err = strconv.ParseUint(string(ent[2:]), 16, 32)
-			} else {
-				n, err = strconv.ParseUint(string(ent[1:]), 10, 32)
-			}
-			if err != nil || n > utf8.MaxRune {
-				return dst, errXMLSyntax
-			}
-			dst = utf8.AppendRune(dst, rune(n))
-		}
-	}
-	return dst, nil
-}
-
-// unescapeOOXML decodes the _xHHHH_ escapes Office uses in strings for characters XML
-// cannot carry (ST_Xstring), such as _x000D_ for a carriage return.
-func unescapeOOXML(b []byte) []byte {
-	if bytes.IndexByte(b, '_') < 0 {
-		return b
-	}
-	out := b[:0:0]
-	for i := 0; i < len(b); {
-		if b[i] == '_' && i+6 < len(b) && b[i+1] == 'x' && b[i+6] == '_' && isHex4(b[i+2:i+6]) {
-			n, _ := strconv.ParseUint(string(b[i+2:i+6]), 16, 32)
-			out = utf8.AppendRune(out, rune(n))
-			i += 7
-			continue
-		}
-		out = append(out, b[i])
-		i++
-	}
-	return out
-}
-
-func isHex4(b []byte) bool {
-	for _, c := range b {
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
-			return false
-		}
-	}
-	return true
 }
