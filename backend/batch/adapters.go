@@ -1,0 +1,222 @@
+package batch
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"gatehouse/backend/cache"
+	"gatehouse/backend/imports"
+	"gatehouse/backend/portal"
+	"gatehouse/backend/quality"
+)
+
+// FromImport returns the rows of an import session the administrator kept (not excluded
+// or merged away) as candidates, with their quality findings. When known is given, rows
+// are matched to the cache's organisations (by name: ID, type, membership) and contacts
+// (by e-mail address: contact and account), so that they can be filtered by organisation
+// type and, once the contacts exist on the portal, invited.
+func FromImport(ctx context.Context, st *imports.Store, sessionID string, known *cache.DB) ([]Candidate, error) {
+	ss, err := st.Get(ctx, sessionID)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case ss.State != imports.StateReview && ss.State != imports.StateApplied:
+		return nil, portal.Errorf(portal.ECONFLICT, "The import %s is %s; finish mapping its columns and checking it before forming a batch.", ss.FileName, ss.State)
+	case ss.Stale:
+		return nil, portal.Errorf(portal.ECONFLICT, "The checks of import %s are out of date (rows changed since). Run the checks again before forming a batch.", ss.FileName)
+	}
+	var dir directory
+	if known != nil {
+		if dir, err = loadDirectory(ctx, known.ReadSQL()); err != nil {
+			return nil, err
+		}
+	}
+	var out []Candidate
+	for offset := 0; ; {
+		page, err := st.Rows(ctx, sessionID, imports.RowQuery{Offset: offset, Limit: 1000, Filter: imports.FilterIncluded})
+		if err != nil {
+			return nil, err
+		}
+		for _, v := range page.Rows {
+			rec := imports.RecordOf(v.Row, v.Cells, ss.Mapping)
+			c := Candidate{
+				RowRef: fmt.Sprintf("import:%s:%d", sessionID, v.Row), Name: strings.TrimSpace(rec.FullName),
+				FirstName: strings.TrimSpace(rec.FirstName), LastName: strings.TrimSpace(rec.LastName), Email: strings.TrimSpace(rec.Email),
+				OrganizationName: strings.TrimSpace(rec.Organization), Member: !quality.IsNonMember(rec.Member), Findings: []string{},
+			}
+			for _, f := range v.Findings {
+				c.Findings = append(c.Findings, string(f.Code))
+			}
+			if o, ok := dir.orgs[fold(c.OrganizationName)]; ok {
+				c.OrganizationID, c.OrganizationType = o.id, o.typ
+				if strings.TrimSpace(rec.Member) == "" {
+					c.Member = o.member
+				}
+			}
+			if k, ok := dir.contacts[portal.NormalizeEmail(c.Email)]; ok && (c.OrganizationID == "" || k.orgID == c.OrganizationID) {
+				c.ContactID, c.AccountID = k.id, k.accountID
+				if c.OrganizationID == "" {
+					c.OrganizationID = k.orgID
+				}
+			}
+			out = append(out, c)
+		}
+		offset += len(page.Rows)
+		if len(page.Rows) == 0 || offset >= page.Total {
+			return out, nil
+		}
+	}
+}
+
+type knownOrg struct {
+	id, typ string
+	member  bool
+}
+
+type knownContact struct {
+	id, orgID, accountID string
+}
+
+type directory struct {
+	orgs     map[string]knownOrg
+	contacts map[string]knownContact
+}
+
+func loadDirectory(ctx context.Context, db *sql.DB) (directory, error) {
+	d := directory{orgs: map[string]knownOrg{}, contacts: map[string]knownContact{}}
+	rows, err := db.QueryContext(ctx, "SELECT id, name, type, member FROM organizations")
+	if err != nil {
+		return d, fmt.Errorf("read the organisations from the local database: %w", err)
+	}
+	for rows.Next() {
+		var o knownOrg
+		var name string
+		if err := rows.Scan(&o.id, &name, &o.typ, &o.member); err != nil {
+			rows.Close()
+			return d, err
+		}
+		d.orgs[fold(name)] = o
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return d, err
+	}
+	rows, err = db.QueryContext(ctx, `SELECT c.id, c.organization_id, c.email, coalesce((SELECT a.id FROM accounts a WHERE a.contact_id = c.id
+		ORDER BY a.status = 'denied', a.rid LIMIT 1), '') FROM contacts c WHERE c.email <> ''`)
+	if err != nil {
+		return d, fmt.Errorf("read the contacts from the local database: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k knownContact
+		var email string
+		if err := rows.Scan(&k.id, &k.orgID, &email, &k.accountID); err != nil {
+			return d, err
+		}
+		d.contacts[portal.NormalizeEmail(email)] = k
+	}
+	return d, rows.Err()
+}
+
+// CacheQuery selects contacts of the cache as candidates.
+type CacheQuery struct {
+	// OrganizationIDs keeps contacts of these organisations; empty keeps all.
+	OrganizationIDs []string
+	// AsOf is the day roles are checked against ("clerk until"); zero means today by the
+	// cache's clock.
+	AsOf time.Time
+	// DayFirst reads dates like 03/04/2024 as 3 April.
+	DayFirst bool
+}
+
+// FromCache returns the cache's contacts as candidates (row reference "contact:<id>"),
+// with their organisation and account, checked by the quality package the way an import
+// is: missing or invalid addresses, shared and duplicate addresses, organisation rows,
+// lapsed members, people who already have an account, roles that have ended.
+func FromCache(ctx context.Context, db *cache.DB, q CacheQuery) ([]Candidate, error) {
+	where, args := "", []any{}
+	if len(q.OrganizationIDs) > 0 {
+		where = " WHERE c.organization_id IN (" + strings.TrimSuffix(strings.Repeat("?, ", len(q.OrganizationIDs)), ", ") + ")"
+		for _, id := range q.OrganizationIDs {
+			args = append(args, id)
+		}
+	}
+	r := db.ReadSQL()
+	rows, err := r.QueryContext(ctx, `SELECT c.id, c.organization_id, c.full_name, c.first_name, c.last_name, c.email, c.position, c.member,
+		c.role_until, coalesce(o.name, ''), coalesce(o.type, ''), o.member,
+		coalesce((SELECT a.id FROM accounts a WHERE a.contact_id = c.id ORDER BY a.status = 'denied', a.rid LIMIT 1), '')
+		FROM contacts c LEFT JOIN organizations o ON o.id = c.organization_id`+where+` ORDER BY c.rid`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read the contacts from the local database: %w", err)
+	}
+	var cands []Candidate
+	var recs []quality.Record
+	for rows.Next() {
+		var c Candidate
+		var position string
+		var contactMember bool
+		var roleUntil sql.NullString
+		var orgMember sql.NullBool
+		if err := rows.Scan(&c.ContactID, &c.OrganizationID, &c.Name, &c.FirstName, &c.LastName, &c.Email, &position, &contactMember,
+			&roleUntil, &c.OrganizationName, &c.OrganizationType, &orgMember, &c.AccountID); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		c.RowRef = "contact:" + c.ContactID
+		c.Member = contactMember
+		if orgMember.Valid {
+			c.Member = orgMember.Bool // membership belongs to the organisation
+		}
+		member := "yes"
+		if !c.Member {
+			member = "no"
+		}
+		until := ""
+		if roleUntil.Valid && len(roleUntil.String) >= 10 {
+			until = roleUntil.String[:10] // 2006-01-02
+		}
+		recs = append(recs, quality.Record{Row: len(recs) + 1, Email: c.Email, FirstName: c.FirstName, LastName: c.LastName, FullName: c.Name,
+			Organization: c.OrganizationName, Role: position, Member: member, RoleUntil: until})
+		c.Findings = []string{}
+		cands = append(cands, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	accounts, err := accountSet(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	asOf := q.AsOf
+	if asOf.IsZero() {
+		asOf = db.Clock().Now()
+	}
+	for _, f := range quality.Check(recs, quality.Config{AsOf: asOf, DayFirst: q.DayFirst, Accounts: accounts}) {
+		c := &cands[f.Row-1]
+		c.Findings = append(c.Findings, string(f.Code))
+	}
+	return cands, nil
+}
+
+func accountSet(ctx context.Context, db *sql.DB) (quality.AccountSet, error) {
+	rows, err := db.QueryContext(ctx, "SELECT email, status FROM accounts")
+	if err != nil {
+		return nil, fmt.Errorf("read the accounts from the local database: %w", err)
+	}
+	defer rows.Close()
+	m := map[string]portal.Status{}
+	for rows.Next() {
+		var email string
+		var st portal.Status
+		if err := rows.Scan(&email, &st); err != nil {
+			return nil, err
+		}
+		m[email] = st
+	}
+	return quality.NewAccountSet(m), rows.Err()
+}
