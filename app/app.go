@@ -65,6 +65,9 @@ type App struct {
 
 	// switchMu serialises connecting and disconnecting.
 	switchMu sync.Mutex
+
+	// imports keeps the Imports screen's store and reads in progress between calls.
+	imports *importer
 }
 
 // New returns an App that talks to its window through rt. Nothing is opened until Startup:
@@ -81,7 +84,7 @@ func New(cfg Config, rt Runtime) *App {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	return &App{cfg: cfg, rt: rt, log: log}
+	return &App{cfg: cfg, rt: rt, log: log, imports: &importer{reading: map[string]context.CancelFunc{}}}
 }
 
 // Bound returns the values whose exported methods the frontend may call: main passes it to

@@ -6,12 +6,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
 	"time"
-	"weak"
 
 	"gatehouse/backend/cache"
 	"gatehouse/backend/imports"
@@ -182,41 +180,30 @@ type importer struct {
 	reading  map[string]context.CancelFunc // by file path
 }
 
-// importers holds each App's importer. App belongs to the core wiring and has no field for
-// it, so it is kept here; the key is weak and a cleanup removes the entry, so an App that
-// is gone (tests start many) takes its importer with it. Nothing else is package state.
-var importers sync.Map // weak.Pointer[App] → *importer
-
-// importer returns the App's importer, creating it on first use: it builds the store on
-// the open cache, marks sessions left reading by an earlier run as abandoned, and
-// registers the file-drop handler that announces dropped files to the Imports screen.
+// importer returns the App's importer, building on first use the store on the open cache,
+// marking sessions left reading by an earlier run as abandoned, and registering the
+// file-drop handler that announces dropped files to the Imports screen.
 func (a *App) importer(ctx context.Context) (*importer, error) {
 	db, err := a.cache()
 	if err != nil {
 		return nil, err
 	}
-	key := weak.Make(a)
-	v, ok := importers.Load(key)
-	if !ok {
-		var loaded bool
-		v, loaded = importers.LoadOrStore(key, &importer{reading: map[string]context.CancelFunc{}})
-		if !loaded {
-			runtime.AddCleanup(a, func(k weak.Pointer[App]) { importers.Delete(k) }, key)
-		}
-	}
-	im := v.(*importer)
+	im := a.imports
 	im.mu.Lock()
 	defer im.mu.Unlock()
 	if im.db != db {
 		st := imports.NewStore(db.SQL(), db.Clock())
-		// No read of this App can be running yet: every read goes through here first.
-		if err := st.Recover(ctx); err != nil {
-			return nil, err
+		// Sessions still "reading" are left over from a run that stopped: every read of
+		// this App goes through here first, and none is running (Recover would take it).
+		if len(im.reading) == 0 {
+			if err := st.Recover(ctx); err != nil {
+				return nil, err
+			}
 		}
 		im.db, im.store = db, st
 	}
 	if !im.dropping {
-		rt := a.rt // the handler must not hold the App, or the App's entry is never freed
+		rt := a.rt
 		rt.OnFileDrop(func(_, _ int, paths []string) { rt.Emit(EventImportDropped, droppedFiles(paths)) })
 		im.dropping = true
 	}

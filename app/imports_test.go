@@ -23,15 +23,15 @@ import (
 var importHeader = []any{"E-mail address", "First name", "Last name", "Body", "Position", "Membership", "Clerk until"}
 
 var importRows = [][]any{
-	{"ann@acton.gov.uk", "Ann", "Lee", "Acton PC", "Clerk", "Yes", ""},                       // 3
-	{"clerk@shared.org", "Bob", "Ray", "Barton PC", "Clerk", "Yes", ""},                      // 4 shared_email
-	{"clerk@shared.org", "Bob", "Ray", "Carlton PC", "Clerk", "Yes", ""},                     // 5 shared_email
-	{"", "Cara", "Doe", "Dunton PC", "Clerk", "Yes", ""},                                     // 6 missing_email
-	{"dan@eaton.gov.uk", "Dan", "Fox", "Eaton PC", "Clerk", "Lapsed", ""},                    // 7 non_member
-	{"old@fenton.gov.uk", "Eve", "Gale", "Fenton PC", "Clerk", "Yes", "31/03/2024"},          // 8 role_expired
-	{"Jo Kent <jo@hinton.gov.uk>", "Jo", "Kent", "Hinton PC", "Clerk", "Yes", ""},            // 9 invalid_email
-	{"ann@acton.gov.uk", "Ann", "Lee", "Acton PC", "Clerk", "Yes", ""},                       // 10 duplicate of 3
-	{"gus@grange.gov.uk", "Gus", "Ives", "Grange PC", "Chair", "Yes", ""},                    // 11 clean
+	{"ann@acton.gov.uk", "Ann", "Lee", "Acton PC", "Clerk", "Yes", ""},              // 3
+	{"clerk@shared.org", "Bob", "Ray", "Barton PC", "Clerk", "Yes", ""},             // 4 shared_email
+	{"clerk@shared.org", "Bob", "Ray", "Carlton PC", "Clerk", "Yes", ""},            // 5 shared_email
+	{"", "Cara", "Doe", "Dunton PC", "Clerk", "Yes", ""},                            // 6 missing_email
+	{"dan@eaton.gov.uk", "Dan", "Fox", "Eaton PC", "Clerk", "Lapsed", ""},           // 7 non_member
+	{"old@fenton.gov.uk", "Eve", "Gale", "Fenton PC", "Clerk", "Yes", "31/03/2024"}, // 8 role_expired
+	{"Jo Kent <jo@hinton.gov.uk>", "Jo", "Kent", "Hinton PC", "Clerk", "Yes", ""},   // 9 invalid_email
+	{"ann@acton.gov.uk", "Ann", "Lee", "Acton PC", "Clerk", "Yes", ""},              // 10 duplicate of 3
+	{"gus@grange.gov.uk", "Gus", "Ives", "Grange PC", "Chair", "Yes", ""},           // 11 clean
 }
 
 const (

@@ -1,0 +1,164 @@
+// The Imports screen's calls to the Go side (app/imports.go): reading a spreadsheet into an
+// import session, mapping its columns, reviewing, fixing, excluding and merging rows,
+// previewing and exporting. Every call turns a rejection into an ApiError.
+import {
+  AbandonImport,
+  CancelImport,
+  ChooseImportFile,
+  ExcludeImportRows,
+  ExportImport,
+  FixImportCell,
+  ImportPreview,
+  ImportRows,
+  ImportRowsAt,
+  ImportSession,
+  ImportSessions,
+  ImportSheets,
+  MergeImportRows,
+  RecheckImport,
+  SetImportMapping,
+  SetImportOptions,
+  StartImport,
+} from '../../wailsjs/go/app/App'
+import type { app, imports, quality } from '../../wailsjs/go/models'
+import { EventsOn, OnFileDrop } from '../../wailsjs/runtime/runtime'
+import { call } from './errors'
+
+export type ImportSessionInfo = app.ImportSessionInfo
+export type ImportColumn = app.ImportColumn
+export type ImportField = app.ImportField
+export type ImportCount = app.ImportCount
+export type ImportSheetRow = app.ImportSheetRow
+export type ImportRowPage = imports.RowPage
+export type ImportRow = imports.RowView
+export type Finding = quality.Finding
+export type ImportPreviewResult = app.ImportPreviewResult
+export type ImportPreviewRow = app.ImportPreviewRow
+
+export type ImportState = 'reading' | 'mapping' | 'review' | 'applied' | 'abandoned'
+export type RowFilter = '' | 'included' | 'excluded' | 'withFindings' | 'clean'
+export type FindingAction = 'exclude' | 'fix' | 'merge'
+
+export interface ImportOptions {
+  sheet?: string
+  dayFirst: boolean
+  // YYYY-MM-DD; empty means today.
+  asOf?: string
+}
+
+export interface ImportMapping {
+  headerRow: number
+  // field → 1-based column; 0 (or absent) means not mapped.
+  columns: Record<string, number>
+}
+
+export interface RowQuery {
+  offset: number
+  limit: number
+  filter: RowFilter
+  code: string
+  search: string
+}
+
+export interface ImportProgress {
+  path: string
+  fileName: string
+  rowsRead: number
+}
+
+export interface ImportDropped {
+  path: string
+  ignored: string[]
+}
+
+export const importEvents = { progress: 'import:progress', dropped: 'import:dropped' } as const
+
+// chooseImportFile opens the native dialog; '' when the user cancelled.
+export function chooseImportFile(): Promise<string> {
+  return call(() => ChooseImportFile())
+}
+
+// importSheets lists an .xlsx file's worksheets (none for a .csv).
+export function importSheets(path: string): Promise<string[]> {
+  return call(() => ImportSheets(path))
+}
+
+// startImport reads the file into a new session; 'import:progress' events follow the read.
+export function startImport(path: string, opts: ImportOptions): Promise<ImportSessionInfo> {
+  return call(() => StartImport(path, { sheet: opts.sheet ?? '', dayFirst: opts.dayFirst, asOf: opts.asOf ?? '' }))
+}
+
+export function cancelImport(path: string): Promise<void> {
+  return call(() => CancelImport(path))
+}
+
+export function listImports(): Promise<ImportSessionInfo[]> {
+  return call(async () => (await ImportSessions()) ?? [])
+}
+
+export function getImport(id: string): Promise<ImportSessionInfo> {
+  return call(() => ImportSession(id))
+}
+
+export function setImportMapping(id: string, m: ImportMapping): Promise<ImportSessionInfo> {
+  return call(() => SetImportMapping(id, m))
+}
+
+export function setImportOptions(id: string, opts: ImportOptions): Promise<ImportSessionInfo> {
+  return call(() => SetImportOptions(id, { sheet: '', dayFirst: opts.dayFirst, asOf: opts.asOf ?? '' }))
+}
+
+export function importRows(id: string, q: RowQuery): Promise<ImportRowPage> {
+  return call(() => ImportRows(id, q))
+}
+
+// importRowsAt returns the given rows in the order asked (for choosing which to keep).
+export function importRowsAt(id: string, rows: number[]): Promise<ImportRow[]> {
+  return call(async () => (await ImportRowsAt(id, rows)) ?? [])
+}
+
+export function fixImportCell(id: string, row: number, column: number, value: string): Promise<ImportRow> {
+  return call(() => FixImportCell(id, row, column, value))
+}
+
+export function excludeImportRows(id: string, rows: number[], excluded: boolean, reason: string): Promise<ImportSessionInfo> {
+  return call(() => ExcludeImportRows(id, rows, excluded, reason))
+}
+
+export function mergeImportRows(id: string, keep: number, others: number[]): Promise<ImportSessionInfo> {
+  return call(() => MergeImportRows(id, keep, others))
+}
+
+export function recheckImport(id: string): Promise<ImportSessionInfo> {
+  return call(() => RecheckImport(id))
+}
+
+export function previewImport(id: string): Promise<ImportPreviewResult> {
+  return call(() => ImportPreview(id))
+}
+
+// exportImport asks where to save the report; '' when the user cancelled.
+export function exportImport(id: string): Promise<string> {
+  return call(() => ExportImport(id))
+}
+
+export function abandonImport(id: string): Promise<void> {
+  return call(() => AbandonImport(id))
+}
+
+// onImportProgress calls cb while a file is being read; the result unsubscribes.
+export function onImportProgress(cb: (p: ImportProgress) => void): () => void {
+  return EventsOn(importEvents.progress, cb)
+}
+
+// onImportDropped calls cb with the file dropped onto the window; the result unsubscribes.
+export function onImportDropped(cb: (d: ImportDropped) => void): () => void {
+  return EventsOn(importEvents.dropped, cb)
+}
+
+// acceptFileDrops turns on the window's file drops. The Go side hears every drop and sends
+// 'import:dropped'; on Windows the drop only reaches Go once JS listens. Never turn it off
+// with OnFileDropOff: that also removes the Go side's handler.
+export function acceptFileDrops(): void {
+  OnFileDrop(() => {}, true)
+}
