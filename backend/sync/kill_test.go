@@ -1,0 +1,454 @@
+package sync_test
+
+import (
+	"bufio"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	stdsync "sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"gatehouse/backend/cache"
+	"gatehouse/backend/client"
+	"gatehouse/backend/portal"
+	"gatehouse/backend/server/store"
+	"gatehouse/backend/sync"
+)
+
+// The kill test runs this test binary again as the desktop: a child process with the
+// cache and a running engine, which the test kills with SIGKILL at random points while
+// it applies feed pages and while it sends commands, then starts again on the same cache.
+
+const (
+	childEnv      = "GATEHOUSE_SYNC_KILL_CHILD"
+	childCacheEnv = "GATEHOUSE_SYNC_KILL_CACHE"
+	childURLEnv   = "GATEHOUSE_SYNC_KILL_URL"
+	childTokenEnv = "GATEHOUSE_SYNC_KILL_TOKEN"
+	iterationsEnv = "GATEHOUSE_SYNC_KILL_ITERATIONS"
+)
+
+func TestMain(m *testing.M) {
+	if mode := os.Getenv(childEnv); mode != "" {
+		if err := killChild(mode); err != nil {
+			fmt.Println("CHILD ERROR", err)
+			os.Exit(2)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// killStep is one administrator action of the plan the children work through.
+type killStep struct {
+	id, command string
+}
+
+func killPlan() []killStep {
+	var plan []killStep
+	for i := range 60 {
+		cmd := sync.CmdApprove
+		if i%2 == 1 {
+			cmd = sync.CmdDeny
+		}
+		plan = append(plan, killStep{fmt.Sprintf("acc_k%03d", i), cmd})
+		if i%3 == 0 {
+			plan = append(plan, killStep{fmt.Sprintf("acc_s%03d", i/3), sync.CmdSetRoles})
+		}
+	}
+	return plan
+}
+
+var auditAction = map[string]string{
+	sync.CmdApprove: portal.ActionApprove, sync.CmdDeny: portal.ActionDeny, sync.CmdSetRoles: portal.ActionSetRoles,
+}
+
+// killChild is the desktop: it syncs in the background and queues the next few steps of
+// the plan that are not in its outbox yet. In "finish" mode it queues the rest, waits
+// until everything is sent and the feed is caught up, and exits.
+func killChild(mode string) error {
+	ctx := context.Background()
+	db, err := cache.Open(ctx, os.Getenv(childCacheEnv))
+	if err != nil {
+		return err
+	}
+	out := os.Stdout // unbuffered: each line is out before the next step
+	log := slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	cl := client.New(os.Getenv(childURLEnv), os.Getenv(childTokenEnv), client.WithHTTPClient(&http.Client{Timeout: 10 * time.Second}))
+	eng, err := sync.New(ctx, sync.Config{Cache: db, Client: cl, PageSize: 10, Interval: 20 * time.Millisecond,
+		Backoff: sync.Backoff{Initial: 5 * time.Millisecond, Max: 50 * time.Millisecond}, Logger: log})
+	if err != nil {
+		return err
+	}
+	if err := eng.Start(ctx); err != nil {
+		return err
+	}
+	cmds := eng.Commands()
+	budget := 3
+	if mode == "finish" {
+		budget = 1 << 30
+	}
+	for _, st := range killPlan() {
+		if budget == 0 {
+			break
+		}
+		var n int
+		if err := db.ReadSQL().QueryRowContext(ctx, `SELECT count(*) FROM outbox WHERE entity_id = ? AND command = ?`, st.id, st.command).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			continue
+		}
+		// Wait until the feed has brought the account.
+		deadline := time.Now().Add(60 * time.Second)
+		for {
+			if _, err := db.GetAccount(ctx, st.id); err == nil {
+				break
+			}
+			if time.Now().After(deadline) {
+				return fmt.Errorf("account %s never arrived", st.id)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		var q sync.Queued
+		switch st.command {
+		case sync.CmdApprove:
+			q, err = cmds.Approve(ctx, st.id)
+		case sync.CmdDeny:
+			q, err = cmds.Deny(ctx, st.id, "not known here")
+		case sync.CmdSetRoles:
+			q, err = cmds.SetRoles(ctx, st.id, portal.RoleStaff, []string{portal.RoleReports})
+		}
+		if err != nil {
+			return fmt.Errorf("%s %s: %w", st.command, st.id, err)
+		}
+		fmt.Fprintf(out, "QUEUED %s %s %d\n", st.id, st.command, q.ID)
+		budget--
+		time.Sleep(3 * time.Millisecond)
+	}
+	if mode != "finish" {
+		select {} // until killed
+	}
+	for {
+		n, err := db.PendingCount(ctx)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			if res, err := eng.Pull(ctx); err == nil && res.Changes == 0 {
+				if n, _ := db.PendingCount(ctx); n == 0 {
+					break
+				}
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	eng.Stop()
+	fmt.Fprintln(out, "SETTLED")
+	return db.Close()
+}
+
+func TestKillDesktopDuringApplyAndPush(t *testing.T) {
+	iterations := 30
+	if s := os.Getenv(iterationsEnv); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			t.Fatalf("%s=%q is not a positive number", iterationsEnv, s)
+		}
+		iterations = n
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := newPortal(t)
+	ctx := context.Background()
+	// A portal large enough that the first downloads take many pages, the plan's people,
+	// and staff that another administrator keeps changing.
+	s := seed{orgs: []portal.Organization{{ID: "org_k", Name: "Kill Test Org", CreatedAt: t0, UpdatedAt: t0}}}
+	admin := person("acc_kadmin", "Kate Admin", portal.StatusActive, portal.KindStaff, "")
+	admin.CoreRole = portal.RoleAdministrator
+	s.accounts = append(s.accounts, admin)
+	for i := range 1500 {
+		s.accounts = append(s.accounts, person(fmt.Sprintf("acc_b%04d", i), fmt.Sprintf("Bulk Person %d", i), portal.StatusActive, portal.KindClient, "org_k"))
+	}
+	for i := range 60 {
+		s.accounts = append(s.accounts, person(fmt.Sprintf("acc_k%03d", i), fmt.Sprintf("Kill Pending %d", i), portal.StatusPending, portal.KindStaff, "org_k"))
+	}
+	for i := range 20 {
+		s.accounts = append(s.accounts, person(fmt.Sprintf("acc_s%03d", i), fmt.Sprintf("Kill Staff %d", i), portal.StatusActive, portal.KindStaff, "org_k"))
+	}
+	for i := range 30 {
+		s.accounts = append(s.accounts, person(fmt.Sprintf("acc_c%03d", i), fmt.Sprintf("Churn Staff %d", i), portal.StatusActive, portal.KindStaff, "org_k"))
+	}
+	p.seed(s)
+	other := p.client()
+	cachePath := t.TempDir() + "/desk.db"
+
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
+	queued := map[killStep]bool{}
+	kills := map[string]int{}
+	runChild := func(mode string, trigger func(line string) bool, delay time.Duration, fallback time.Duration) (lines []string, wasKilled bool) {
+		t.Helper()
+		cmd := exec.Command(exe, "-test.run=^$")
+		cmd.Env = append(os.Environ(), childEnv+"="+mode, childCacheEnv+"="+cachePath, childURLEnv+"="+p.url, childTokenEnv+"="+p.token)
+		cmd.Stderr = os.Stderr
+		stdout, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		var once stdsync.Once
+		var killed atomic.Bool
+		kill := func() {
+			once.Do(func() {
+				killed.Store(true)
+				_ = cmd.Process.Kill() // SIGKILL on Unix
+			})
+		}
+		var timer *time.Timer
+		if fallback > 0 {
+			timer = time.AfterFunc(fallback, kill)
+		}
+		sc := bufio.NewScanner(stdout)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		for sc.Scan() {
+			line := sc.Text()
+			lines = append(lines, line)
+			if trigger != nil && trigger(line) {
+				trigger = nil
+				if delay > 0 {
+					time.AfterFunc(delay, kill)
+				} else {
+					kill()
+				}
+			}
+		}
+		_, _ = io.Copy(io.Discard, stdout)
+		err = cmd.Wait()
+		if timer != nil {
+			timer.Stop()
+		}
+		if !killed.Load() && err != nil {
+			t.Fatalf("the desktop child failed: %v\n%s", err, strings.Join(lines, "\n"))
+		}
+		for _, l := range lines {
+			if f := strings.Fields(l); len(f) >= 3 && f[0] == "QUEUED" {
+				queued[killStep{f[1], f[2]}] = true
+			}
+		}
+		return lines, killed.Load()
+	}
+
+	for i := range iterations {
+		var trigger func(string) bool
+		var fallback time.Duration = 3 * time.Second
+		delay := time.Duration(rng.IntN(3000)) * time.Microsecond
+		mode := []string{"apply", "push", "anytime"}[i%3]
+		switch mode {
+		case "apply":
+			k := 1 + rng.IntN(4)
+			trigger = func(l string) bool {
+				if strings.Contains(l, "applied feed page") {
+					k--
+				}
+				return k == 0
+			}
+		case "push":
+			k := 1 + rng.IntN(2)
+			trigger = func(l string) bool {
+				if strings.Contains(l, "sending queued change") {
+					k--
+				}
+				return k == 0
+			}
+		default:
+			fallback = time.Duration(50+rng.IntN(500)) * time.Millisecond
+		}
+		_, killed := runChild("run", trigger, delay, fallback)
+		if !killed {
+			t.Fatalf("iteration %d: the child ended by itself", i)
+		}
+		kills[mode]++
+		checkPageBoundary(t, p, cachePath, i)
+
+		// Meanwhile another administrator changes other people.
+		for j := range 6 {
+			id := fmt.Sprintf("acc_c%03d", (i*6+j)%30)
+			a := p.account(id)
+			if _, err := other.SetOrgAdmin(ctx, id, !a.OrgAdmin, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	lines, killed := runChild("finish", nil, 0, 3*time.Minute)
+	if killed || len(lines) == 0 || lines[len(lines)-1] != "SETTLED" {
+		t.Fatalf("the last run did not settle:\n%s", strings.Join(lines, "\n"))
+	}
+	t.Logf("%d kills (%v); %d steps queued by killed children or the last run", iterations, kills, len(queued))
+
+	db, err := cache.Open(ctx, cachePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	all, err := db.ListOutbox(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan := killPlan()
+	if len(all) != len(plan) {
+		t.Fatalf("the outbox holds %d changes, the plan has %d steps", len(all), len(plan))
+	}
+	inOutbox := map[killStep]cache.QueuedCommand{}
+	for _, c := range all {
+		k := killStep{c.EntityID, c.Name}
+		if _, dup := inOutbox[k]; dup {
+			t.Errorf("%s %s queued twice", c.Name, c.EntityID)
+		}
+		inOutbox[k] = c
+		if c.State != cache.OutboxSent {
+			t.Errorf("%s %s ended %s: %s", c.Name, c.EntityID, c.State, c.LastError)
+		}
+	}
+	for k := range queued {
+		if _, ok := inOutbox[k]; !ok {
+			t.Errorf("queued edit lost: %s %s", k.command, k.id)
+		}
+	}
+	resent := 0
+	for _, st := range plan {
+		if n := p.auditCount(st.id, auditAction[st.command]); n != 1 {
+			t.Errorf("%s %s applied %d times on the server", st.command, st.id, n)
+		}
+		if c := inOutbox[st]; c.Attempts > 1 {
+			resent++
+		}
+	}
+	t.Logf("%d of %d changes were sent more than once (killed or refused mid-send), each applied once", resent, len(plan))
+	sameAsServer(t, p, db)
+	state, _ := db.GetSyncState(ctx, sync.Stream)
+	if !strings.HasSuffix(state.Cursor, ":"+itoa(p.head())) {
+		t.Fatalf("cursor %s, server head %d", state.Cursor, p.head())
+	}
+}
+
+// checkPageBoundary opens the cache a killed child left and checks it is at a page boundary.
+func checkPageBoundary(t *testing.T, p *portalEnv, path string, iteration int) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return // killed before the cache was created
+	}
+	db, err := cache.Open(ctx, path)
+	if err != nil {
+		t.Fatalf("iteration %d: reopen the cache after the kill: %v", iteration, err)
+	}
+	defer db.Close()
+	atPageBoundary(t, p, db, fmt.Sprintf("iteration %d", iteration))
+}
+
+// atPageBoundary checks that the cache's copy of the server's accounts is exactly the
+// server's state at the stored cursor, except for records that a command's answer (or a
+// conflict) brought ahead of the feed.
+func atPageBoundary(t *testing.T, p *portalEnv, db *cache.DB, label string) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := db.GetSyncState(ctx, sync.Stream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seq int64
+	if st.Cursor != "" {
+		_, s, _ := strings.Cut(st.Cursor, ":")
+		seq, _ = strconv.ParseInt(s, 10, 64)
+	}
+	atCursor := map[string]int64{}
+	p.view(func(r store.Reader) error {
+		cs, _, err := r.Changes(ctx, 0, 0)
+		for _, c := range cs {
+			if c.Seq > seq || c.Entity != "account" {
+				continue
+			}
+			if c.Op == "delete" {
+				delete(atCursor, c.ID)
+			} else {
+				atCursor[c.ID] = c.Version
+			}
+		}
+		return err
+	})
+	q := db.ReadSQL()
+	have := map[string]int64{}
+	rows, err := q.QueryContext(ctx, `SELECT id, version FROM accounts WHERE id NOT IN (SELECT entity_id FROM overlay_base WHERE entity_type = 'account')
+		UNION ALL SELECT entity_id, version FROM overlay_base WHERE entity_type = 'account' AND record IS NOT NULL`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var id string
+		var v int64
+		if err := rows.Scan(&id, &v); err != nil {
+			t.Fatal(err)
+		}
+		have[id] = v
+	}
+	rows.Close()
+	acked := map[string]map[int64]bool{}
+	rows, err = q.QueryContext(ctx, `SELECT entity_id, response FROM outbox WHERE state IN ('sent', 'conflict') AND entity_type = 'account'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var id string
+		var resp sql.NullString
+		if err := rows.Scan(&id, &resp); err != nil {
+			t.Fatal(err)
+		}
+		var a portal.Account
+		if resp.Valid && json.Unmarshal([]byte(resp.String), &a) == nil {
+			if acked[id] == nil {
+				acked[id] = map[int64]bool{}
+			}
+			acked[id][a.Version] = true
+		}
+	}
+	rows.Close()
+	bad := 0
+	for id, v := range have {
+		w, ok := atCursor[id]
+		switch {
+		case ok && v == w:
+		case ok && v > w && acked[id][v]:
+		default:
+			if bad < 5 {
+				t.Errorf("%s: account %s is at version %d in the cache, %d (present %v) on the server at cursor %d", label, id, v, w, ok, seq)
+			}
+			bad++
+		}
+	}
+	for id := range atCursor {
+		if _, ok := have[id]; !ok {
+			if bad < 5 {
+				t.Errorf("%s: account %s of the server at cursor %d is missing from the cache", label, id, seq)
+			}
+			bad++
+		}
+	}
+	if bad > 0 {
+		t.FailNow()
+	}
+}

@@ -1,0 +1,490 @@
+package sync
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"time"
+
+	"gatehouse/backend/cache"
+	"gatehouse/backend/client"
+	"gatehouse/backend/portal"
+)
+
+// Command names, as stored in the outbox.
+const (
+	CmdApprove              = "approve"
+	CmdDeny                 = "deny"
+	CmdApproveInstead       = "approve_instead"
+	CmdRestore              = "restore"
+	CmdPurge                = "purge"
+	CmdPromote              = "promote"
+	CmdSetRoles             = "set_roles"
+	CmdSetOrgAdmin          = "set_org_admin"
+	CmdDeactivate           = "deactivate"
+	CmdReactivate           = "reactivate"
+	CmdCompleteRegistration = "complete_registration"
+	CmdUpdateOrganization   = "update_organization"
+	CmdAddUsers             = "add_users"
+	CmdInvite               = "invite"
+	CmdResend               = "resend_invitation"
+	CmdRevoke               = "revoke_invitation"
+)
+
+// decided is a command's local outcome: what the record will look like, and the version it
+// was decided on.
+type decided struct {
+	preview json.RawMessage
+	deletes bool
+	base    int64
+}
+
+// sent is the server's acknowledgement of a command.
+type sent struct {
+	response json.RawMessage // kept in the outbox
+	version  int64           // the command's record's version afterwards; 0 if it did not change
+	records  []record        // to store in the cache with the acknowledgement
+}
+
+// kind is one named command: how to decide it locally and how to send it.
+type kind struct {
+	entity string
+	// decide runs the portal transition on cur, the record as the administrator sees it
+	// (nil: not in the cache). It may lower op.ActiveSystemAdmins, so a bulk action is
+	// checked as a whole.
+	decide func(ctx context.Context, e *Engine, op *portal.Op, cur, payload json.RawMessage) (decided, error)
+	send   func(ctx context.Context, cl *client.Client, id string, payload json.RawMessage, cmd *client.Cmd) (sent, error)
+	// rebase adapts the payload to be applied again on top of theirs; nil keeps it.
+	rebase func(payload, theirs json.RawMessage) (json.RawMessage, error)
+}
+
+var kinds = map[string]kind{
+	CmdApprove: accountKind(func(op portal.Op, a portal.Account, _ struct{}) (portal.Account, error) {
+		b, _, err := portal.Approve(op, a)
+		return b, err
+	}, func(ctx context.Context, cl *client.Client, id string, _ struct{}, cmd *client.Cmd) (portal.Account, error) {
+		return cl.Approve(ctx, id, cmd)
+	}),
+	CmdDeny: accountKind(func(op portal.Op, a portal.Account, p denyPayload) (portal.Account, error) {
+		b, _, err := portal.Deny(op, a, p.Reason)
+		return b, err
+	}, func(ctx context.Context, cl *client.Client, id string, p denyPayload, cmd *client.Cmd) (portal.Account, error) {
+		return cl.Deny(ctx, id, p.Reason, cmd)
+	}),
+	CmdApproveInstead: accountKind(func(op portal.Op, a portal.Account, _ struct{}) (portal.Account, error) {
+		b, _, err := portal.ApproveInstead(op, a)
+		return b, err
+	}, func(ctx context.Context, cl *client.Client, id string, _ struct{}, cmd *client.Cmd) (portal.Account, error) {
+		return cl.ApproveInstead(ctx, id, cmd)
+	}),
+	CmdRestore: accountKind(func(op portal.Op, a portal.Account, _ struct{}) (portal.Account, error) {
+		b, _, err := portal.Restore(op, a)
+		return b, err
+	}, func(ctx context.Context, cl *client.Client, id string, _ struct{}, cmd *client.Cmd) (portal.Account, error) {
+		return cl.Restore(ctx, id, cmd)
+	}),
+	CmdPromote: accountKind(func(op portal.Op, a portal.Account, p client.PromoteRequest) (portal.Account, error) {
+		b, _, err := portal.Promote(op, a, p.CoreRole, p.AdditionalRoles, p.DeleteClientRecord)
+		return b, err
+	}, func(ctx context.Context, cl *client.Client, id string, p client.PromoteRequest, cmd *client.Cmd) (portal.Account, error) {
+		return cl.Promote(ctx, id, p, cmd)
+	}),
+	CmdSetRoles: accountKind(func(op portal.Op, a portal.Account, p client.SetRolesRequest) (portal.Account, error) {
+		b, _, err := portal.SetRoles(op, a, p.CoreRole, p.AdditionalRoles)
+		return b, err
+	}, func(ctx context.Context, cl *client.Client, id string, p client.SetRolesRequest, cmd *client.Cmd) (portal.Account, error) {
+		return cl.SetRoles(ctx, id, p, cmd)
+	}),
+	CmdSetOrgAdmin: accountKind(func(op portal.Op, a portal.Account, p orgAdminPayload) (portal.Account, error) {
+		b, _, err := portal.SetOrgAdmin(op, a, p.Admin)
+		return b, err
+	}, func(ctx context.Context, cl *client.Client, id string, p orgAdminPayload, cmd *client.Cmd) (portal.Account, error) {
+		return cl.SetOrgAdmin(ctx, id, p.Admin, cmd)
+	}),
+	CmdDeactivate: accountKind(func(op portal.Op, a portal.Account, _ struct{}) (portal.Account, error) {
+		b, _, err := portal.Deactivate(op, a)
+		return b, err
+	}, func(ctx context.Context, cl *client.Client, id string, _ struct{}, cmd *client.Cmd) (portal.Account, error) {
+		return cl.Deactivate(ctx, id, cmd)
+	}),
+	CmdReactivate: accountKind(func(op portal.Op, a portal.Account, _ struct{}) (portal.Account, error) {
+		b, _, err := portal.Reactivate(op, a)
+		return b, err
+	}, func(ctx context.Context, cl *client.Client, id string, _ struct{}, cmd *client.Cmd) (portal.Account, error) {
+		return cl.Reactivate(ctx, id, cmd)
+	}),
+	CmdCompleteRegistration: accountKind(func(op portal.Op, a portal.Account, _ struct{}) (portal.Account, error) {
+		b, _, err := portal.CompleteRegistration(op, a)
+		return b, err
+	}, func(ctx context.Context, cl *client.Client, id string, _ struct{}, cmd *client.Cmd) (portal.Account, error) {
+		return cl.CompleteRegistration(ctx, id, cmd)
+	}),
+	CmdPurge: {
+		entity: cache.EntityAccount,
+		decide: func(_ context.Context, _ *Engine, op *portal.Op, cur, _ json.RawMessage) (decided, error) {
+			a, err := decode[portal.Account](cur)
+			if err != nil {
+				return decided{}, err
+			}
+			if _, err := portal.Purge(*op, a); err != nil {
+				return decided{}, err
+			}
+			return decided{deletes: true, base: a.Version}, nil
+		},
+		send: func(ctx context.Context, cl *client.Client, id string, _ json.RawMessage, cmd *client.Cmd) (sent, error) {
+			if err := cl.Purge(ctx, id, cmd); err != nil {
+				return sent{}, err
+			}
+			return sent{records: []record{{entity: cache.EntityAccount, id: id, deleted: true}}}, nil
+		},
+	},
+	CmdUpdateOrganization: {
+		entity: cache.EntityOrganization,
+		decide: func(_ context.Context, _ *Engine, op *portal.Op, cur, payload json.RawMessage) (decided, error) {
+			before, err := decode[portal.Organization](cur)
+			if err != nil {
+				return decided{}, err
+			}
+			p, err := decode[orgPayload](payload)
+			if err != nil {
+				return decided{}, err
+			}
+			after, _, err := portal.UpdateOrganization(*op, before, p.Profile)
+			if err != nil {
+				return decided{}, err
+			}
+			return previewOf(after, before.Version)
+		},
+		send: func(ctx context.Context, cl *client.Client, id string, payload json.RawMessage, cmd *client.Cmd) (sent, error) {
+			p, err := decode[orgPayload](payload)
+			if err != nil {
+				return sent{}, local(err)
+			}
+			o, err := cl.UpdateOrganization(ctx, id, p.Profile, cmd)
+			if err != nil {
+				return sent{}, err
+			}
+			return answer(o, o.Version, record{entity: cache.EntityOrganization, id: o.ID, version: o.Version, value: o})
+		},
+		rebase: rebaseOrganization,
+	},
+	CmdAddUsers: {
+		entity: cache.EntityOrganization,
+		decide: func(_ context.Context, _ *Engine, op *portal.Op, cur, payload json.RawMessage) (decided, error) {
+			o, err := decode[portal.Organization](cur)
+			if err != nil {
+				return decided{}, err
+			}
+			p, err := decode[client.AddUsersRequest](payload)
+			if err != nil {
+				return decided{}, err
+			}
+			if err := op.Actor.CanAdminister(o.ID); err != nil {
+				return decided{}, err
+			}
+			if err := checkEmails(p.Emails); err != nil {
+				return decided{}, err
+			}
+			if _, err := ttlDays(p.ExpiresInDays); err != nil {
+				return decided{}, err
+			}
+			// The server matches addresses to contacts and creates the missing ones, so there
+			// is no record to preview and no version to hold it to.
+			return decided{}, nil
+		},
+		send: func(ctx context.Context, cl *client.Client, _ string, payload json.RawMessage, cmd *client.Cmd) (sent, error) {
+			p, err := decode[client.AddUsersRequest](payload)
+			if err != nil {
+				return sent{}, local(err)
+			}
+			res, err := cl.AddUsers(ctx, p, cmd)
+			if err != nil {
+				return sent{}, err
+			}
+			var recs []record
+			for _, u := range res.Users {
+				recs = append(recs, record{entity: cache.EntityContact, id: u.Contact.ID, version: u.Contact.Version, value: u.Contact})
+				if u.Invitation != nil {
+					recs = append(recs, invitationRecords(*u.Invitation)...)
+				}
+			}
+			return answer(res.WithoutSecrets(), 0, recs...)
+		},
+	},
+	CmdInvite: {
+		entity: cache.EntityContact,
+		decide: decideInvite,
+		send: func(ctx context.Context, cl *client.Client, id string, payload json.RawMessage, cmd *client.Cmd) (sent, error) {
+			p, err := decode[client.CreateInvitation](payload)
+			if err != nil {
+				return sent{}, local(err)
+			}
+			p.ContactID, p.Send = id, true
+			res, err := cl.Invite(ctx, p, cmd)
+			if err != nil {
+				return sent{}, err
+			}
+			return answer(res.WithoutSecrets(), 0, invitationRecords(res)...)
+		},
+	},
+	CmdResend: {
+		entity: cache.EntityInvitation,
+		decide: func(ctx context.Context, e *Engine, op *portal.Op, cur, payload json.RawMessage) (decided, error) {
+			old, err := decode[portal.Invitation](cur)
+			if err != nil {
+				return decided{}, err
+			}
+			p, err := decode[client.ResendInvitation](payload)
+			if err != nil {
+				return decided{}, err
+			}
+			ttl, err := ttlDays(p.ExpiresInDays)
+			if err != nil {
+				return decided{}, err
+			}
+			a, err := e.db.GetAccount(ctx, old.AccountID)
+			if err != nil {
+				return decided{}, err
+			}
+			revoked, _, _, err := portal.Resend(*op, a, old, "", ttl)
+			if err != nil {
+				return decided{}, err
+			}
+			return previewOf(revoked, old.Version)
+		},
+		send: func(ctx context.Context, cl *client.Client, id string, payload json.RawMessage, cmd *client.Cmd) (sent, error) {
+			p, err := decode[client.ResendInvitation](payload)
+			if err != nil {
+				return sent{}, local(err)
+			}
+			p.Send = true
+			res, err := cl.ResendInvitation(ctx, id, p, cmd)
+			if err != nil {
+				return sent{}, err
+			}
+			var version int64
+			if res.Revoked != nil && res.Revoked.ID == id {
+				version = res.Revoked.Version
+			}
+			return answer(res.WithoutSecrets(), version, invitationRecords(res)...)
+		},
+	},
+	CmdRevoke: {
+		entity: cache.EntityInvitation,
+		decide: func(_ context.Context, _ *Engine, op *portal.Op, cur, _ json.RawMessage) (decided, error) {
+			inv, err := decode[portal.Invitation](cur)
+			if err != nil {
+				return decided{}, err
+			}
+			b, _, err := portal.Revoke(*op, inv)
+			if err != nil {
+				return decided{}, err
+			}
+			return previewOf(b, inv.Version)
+		},
+		send: func(ctx context.Context, cl *client.Client, id string, _ json.RawMessage, cmd *client.Cmd) (sent, error) {
+			inv, err := cl.RevokeInvitation(ctx, id, cmd)
+			if err != nil {
+				return sent{}, err
+			}
+			return answer(inv, inv.Version, record{entity: cache.EntityInvitation, id: inv.ID, version: inv.Version, value: inv})
+		},
+	},
+}
+
+type denyPayload struct {
+	Reason string `json:"reason"`
+}
+
+type orgAdminPayload struct {
+	Admin bool `json:"admin"`
+}
+
+// orgPayload is an organisation profile edit: the profile wanted and the one it was edited
+// from, so that "apply mine again" can carry over only the fields the administrator changed.
+type orgPayload struct {
+	Profile portal.Organization `json:"profile"`
+	Base    portal.Organization `json:"base"`
+}
+
+// accountKind builds a command on one account from its portal transition and its client call.
+func accountKind[P any](apply func(portal.Op, portal.Account, P) (portal.Account, error),
+	call func(context.Context, *client.Client, string, P, *client.Cmd) (portal.Account, error)) kind {
+	return kind{
+		entity: cache.EntityAccount,
+		decide: func(_ context.Context, _ *Engine, op *portal.Op, cur, payload json.RawMessage) (decided, error) {
+			a, err := decode[portal.Account](cur)
+			if err != nil {
+				return decided{}, err
+			}
+			p, err := decodePayload[P](payload)
+			if err != nil {
+				return decided{}, err
+			}
+			b, err := apply(*op, a, p)
+			if err != nil {
+				return decided{}, err
+			}
+			// Later commands of a bulk action see the administrators this one removes.
+			if op.Roles.IsActiveSystemAdmin(a) && !op.Roles.IsActiveSystemAdmin(b) {
+				op.ActiveSystemAdmins--
+			} else if !op.Roles.IsActiveSystemAdmin(a) && op.Roles.IsActiveSystemAdmin(b) {
+				op.ActiveSystemAdmins++
+			}
+			return previewOf(b, a.Version)
+		},
+		send: func(ctx context.Context, cl *client.Client, id string, payload json.RawMessage, cmd *client.Cmd) (sent, error) {
+			p, err := decodePayload[P](payload)
+			if err != nil {
+				return sent{}, local(err)
+			}
+			a, err := call(ctx, cl, id, p, cmd)
+			if err != nil {
+				return sent{}, err
+			}
+			return answer(a, a.Version, record{entity: cache.EntityAccount, id: a.ID, version: a.Version, value: a})
+		},
+	}
+}
+
+func decodePayload[P any](payload json.RawMessage) (P, error) {
+	var p P
+	if len(payload) == 0 {
+		return p, nil
+	}
+	if err := json.Unmarshal(payload, &p); err != nil {
+		return p, fmt.Errorf("the queued change carries data Gatehouse cannot read: %w", err)
+	}
+	return p, nil
+}
+
+func previewOf(v any, base int64) (decided, error) {
+	b, err := json.Marshal(v)
+	return decided{preview: b, base: base}, err
+}
+
+func answer(response any, version int64, recs ...record) (sent, error) {
+	b, err := json.Marshal(response)
+	return sent{response: b, version: version, records: recs}, err
+}
+
+func invitationRecords(res client.InvitationResult) []record {
+	recs := []record{
+		{entity: cache.EntityAccount, id: res.Account.ID, version: res.Account.Version, value: res.Account},
+		{entity: cache.EntityInvitation, id: res.Invitation.ID, version: res.Invitation.Version, value: res.Invitation},
+	}
+	if res.Revoked != nil {
+		recs = append(recs, record{entity: cache.EntityInvitation, id: res.Revoked.ID, version: res.Revoked.Version, value: *res.Revoked})
+	}
+	return recs
+}
+
+// decideInvite mirrors the server's checks for inviting the person of a contact.
+func decideInvite(ctx context.Context, e *Engine, op *portal.Op, cur, payload json.RawMessage) (decided, error) {
+	c, err := decode[portal.Contact](cur)
+	if err != nil {
+		return decided{}, err
+	}
+	p, err := decode[client.CreateInvitation](payload)
+	if err != nil {
+		return decided{}, err
+	}
+	if err := op.Actor.CanAdminister(c.OrganizationID); err != nil {
+		return decided{}, err
+	}
+	ttl, err := ttlDays(p.ExpiresInDays)
+	if err != nil {
+		return decided{}, err
+	}
+	if c.Email == "" {
+		return decided{}, portal.Errorf(portal.ECONFLICT, "%s has no e-mail address, so no invitation can be sent. Add the address to the contact first.", c.FullName)
+	}
+	a, found, err := e.accountOfContact(ctx, c.ID)
+	if err != nil {
+		return decided{}, err
+	}
+	if !found {
+		others, err := e.db.AccountsByEmail(ctx, c.Email)
+		if err != nil {
+			return decided{}, err
+		}
+		for _, o := range others {
+			if o.Status != portal.StatusDenied {
+				return decided{}, portal.Errorf(portal.ECONFLICT, "%s already has a portal account (%s), so it was not invited again.", c.Email, o.Status)
+			}
+		}
+		a = portal.Account{ContactID: c.ID, OrganizationID: c.OrganizationID, Email: c.Email, Name: c.FullName, Source: "invitation", ClientRecord: true}
+	}
+	if _, _, _, err := portal.Invite(*op, a, "", ttl, p.Roles); err != nil {
+		return decided{}, err
+	}
+	// The server picks the new account's and invitation's IDs: nothing to preview yet.
+	return decided{base: c.Version}, nil
+}
+
+func (e *Engine) accountOfContact(ctx context.Context, contactID string) (portal.Account, bool, error) {
+	var id string
+	err := e.db.ReadSQL().QueryRowContext(ctx, `SELECT id FROM accounts WHERE contact_id = ? ORDER BY rid LIMIT 1`, contactID).Scan(&id)
+	if err != nil {
+		return portal.Account{}, false, nil //nolint:nilerr // no account yet
+	}
+	a, err := e.db.GetAccount(ctx, id)
+	return a, err == nil, err
+}
+
+// ttlDays checks an invitation lifetime in days as the server does.
+func ttlDays(days int) (time.Duration, error) {
+	if days < 0 {
+		return 0, portal.FieldErrorf("expiresInDays", "The number of days an invitation stays valid cannot be negative.")
+	}
+	ttl, err := portal.InvitationTTL(time.Duration(days) * 24 * time.Hour)
+	if pe, ok := err.(*portal.Error); ok {
+		return 0, &portal.Error{Code: pe.Code, Field: "expiresInDays", Message: pe.Message}
+	}
+	return ttl, err
+}
+
+// checkEmails checks a list of addresses as the server will.
+func checkEmails(emails []string) error {
+	if len(emails) == 0 {
+		return portal.FieldErrorf("emails", "Give at least one e-mail address.")
+	}
+	if len(emails) > 1000 {
+		return portal.FieldErrorf("emails", "Add at most 1,000 addresses at a time; split the list into batches.")
+	}
+	seen := map[string]int{}
+	for i, s := range emails {
+		addr, err := portal.ParseEmail(s)
+		if err != nil {
+			return &portal.Error{Code: portal.EINVALID, Field: fmt.Sprintf("emails[%d]", i), Message: portal.ErrorMessage(err)}
+		}
+		if j, dup := seen[portal.NormalizeEmail(addr)]; dup {
+			return portal.FieldErrorf(fmt.Sprintf("emails[%d]", i), "%s is in the list twice (also at position %d); give each address once.", addr, j+1)
+		}
+		seen[portal.NormalizeEmail(addr)] = i
+	}
+	return nil
+}
+
+// rebaseOrganization carries the fields the administrator changed (Profile against Base)
+// over to theirs.
+func rebaseOrganization(payload, theirs json.RawMessage) (json.RawMessage, error) {
+	p, err := decode[orgPayload](payload)
+	if err != nil {
+		return nil, err
+	}
+	cur, err := decode[portal.Organization](theirs)
+	if err != nil {
+		return nil, err
+	}
+	merged := cur
+	mv, pv, bv := reflect.ValueOf(&merged).Elem(), reflect.ValueOf(p.Profile), reflect.ValueOf(p.Base)
+	for i := range mv.NumField() {
+		if !reflect.DeepEqual(pv.Field(i).Interface(), bv.Field(i).Interface()) {
+			mv.Field(i).Set(pv.Field(i))
+		}
+	}
+	merged.ID, merged.Version, merged.CreatedAt, merged.UpdatedAt = cur.ID, cur.Version, cur.CreatedAt, cur.UpdatedAt
+	return json.Marshal(orgPayload{Profile: merged, Base: cur})
+}

@@ -1,0 +1,212 @@
+package sync
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"gatehouse/backend/cache"
+	"gatehouse/backend/client"
+)
+
+// PullResult says what one pull did.
+type PullResult struct {
+	Pages   int   `json:"pages"`
+	Changes int   `json:"changes"` // feed entries applied (or skipped as older than an acknowledgement)
+	Cursor  int64 `json:"cursor"`  // the feed position the cache is now at
+	// Reset is true when the server's database had been replaced, so the local copy was
+	// emptied and downloaded again.
+	Reset bool `json:"reset"`
+}
+
+// cursor is the stored feed position: the feed's ID and the sequence number after which
+// to continue.
+type cursor struct {
+	feed string
+	seq  int64
+}
+
+func parseCursor(s string) (cursor, error) {
+	if s == "" {
+		return cursor{}, nil
+	}
+	feed, seq, ok := strings.Cut(s, ":")
+	n, err := strconv.ParseInt(seq, 10, 64)
+	if !ok || err != nil || n < 0 {
+		return cursor{}, fmt.Errorf("the local database holds a malformed sync position %q; Gatehouse will download everything again", s)
+	}
+	return cursor{feed: feed, seq: n}, nil
+}
+
+func (c cursor) String() string { return c.feed + ":" + strconv.FormatInt(c.seq, 10) }
+
+// fetched is one feed page, decoded off the applying goroutine.
+type fetched struct {
+	page    client.ChangesPage
+	records []record
+	err     error
+}
+
+// Pull follows the change feed from the stored cursor until it has caught up, one cache
+// transaction per page (records and cursor together). The next page is fetched and decoded
+// while the previous one is written.
+func (e *Engine) Pull(ctx context.Context) (PullResult, error) {
+	e.pullMu.Lock()
+	defer e.pullMu.Unlock()
+	var res PullResult
+	st, err := e.db.GetSyncState(ctx, Stream)
+	if err != nil {
+		return res, local(err)
+	}
+	cur, err := parseCursor(st.Cursor)
+	if err != nil {
+		e.log.Warn("sync position unreadable; downloading everything again", "err", err)
+		cur = cursor{}
+	}
+	replaced, err := e.pullFrom(ctx, cur, false, &res)
+	if replaced {
+		// The server's database was replaced: what the cache holds may not exist there and
+		// the positions mean nothing. Start over; the first page empties the mirror.
+		e.log.Warn("the portal server's database was replaced; downloading everything again", "old feed", cur.feed)
+		res.Reset = true
+		_, err = e.pullFrom(ctx, cursor{}, true, &res)
+	}
+	if err == nil && res.Changes > 0 {
+		// A first download goes into the cache without its indexes (the cache defers them
+		// while a table is loaded from empty); build them now that the feed is caught up
+		// rather than leave the screens on slower queries until the writer idles.
+		if pending, _ := e.db.BulkLoadPending(ctx); pending {
+			if err := e.db.FinishBulkLoad(ctx); err != nil {
+				return res, local(err)
+			}
+		}
+	}
+	return res, err
+}
+
+// pullFrom applies pages from cur until caught up. It stops and reports replaced when the
+// feed is not the one cur belongs to.
+func (e *Engine) pullFrom(ctx context.Context, cur cursor, reset bool, res *PullResult) (replaced bool, err error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	first := true
+	for f := range e.fetch(ctx, cur.seq) {
+		if f.err != nil {
+			return false, f.err
+		}
+		if cur.feed != "" && f.page.FeedID != cur.feed {
+			return true, nil
+		}
+		next := cursor{feed: f.page.FeedID, seq: f.page.Next}
+		if err := e.applyPage(ctx, f.records, next, reset && first); err != nil {
+			return false, err
+		}
+		first = false
+		res.Pages++
+		res.Changes += len(f.records)
+		res.Cursor = next.seq
+		cur = next
+		e.log.Debug("applied feed page", "changes", len(f.records), "cursor", next.seq, "more", f.page.More)
+	}
+	return false, ctx.Err()
+}
+
+// fetch pages the feed after seq into a channel. Two stages run ahead of the writer: one
+// asks the server for the next page as soon as it has the previous one, the other decodes
+// the records; so the server, the decoding and the cache's writes overlap.
+func (e *Engine) fetch(ctx context.Context, after int64) <-chan fetched {
+	raw := make(chan fetched, 1)
+	go func() {
+		defer close(raw)
+		for {
+			p, err := e.cl.Changes(ctx, after, e.page, Entities...)
+			select {
+			case raw <- fetched{page: p, err: err}:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil || !p.More {
+				return
+			}
+			after = p.Next
+		}
+	}()
+	out := make(chan fetched, 1)
+	go func() {
+		defer close(out)
+		for f := range raw {
+			if f.err == nil {
+				f.records = make([]record, 0, len(f.page.Changes))
+				for _, c := range f.page.Changes {
+					r, ok, err := decodeRecord(c.Entity, c.ID, c.Op, c.Version, c.Data)
+					if err != nil {
+						f.err = local(fmt.Errorf("change %d: %w", c.Seq, err))
+						break
+					}
+					if ok {
+						f.records = append(f.records, r)
+					}
+				}
+				f.page.Changes = nil // decoded; let the raw JSON go
+			}
+			select {
+			case out <- f:
+			case <-ctx.Done():
+				return
+			}
+			if f.err != nil {
+				return
+			}
+		}
+	}()
+	return out
+}
+
+// applyPage writes one page and the cursor after it in one transaction.
+func (e *Engine) applyPage(ctx context.Context, recs []record, next cursor, resetFirst bool) error {
+	e.writeMu.Lock()
+	defer e.writeMu.Unlock()
+	err := e.db.Apply(ctx, func(tx *cache.Tx) error {
+		if resetFirst {
+			if err := emptyMirror(ctx, tx); err != nil {
+				return err
+			}
+		}
+		a, err := loadAcks(ctx, tx)
+		if err != nil {
+			return err
+		}
+		for _, r := range recs {
+			if err := a.fromFeed(r); err != nil {
+				return err
+			}
+		}
+		return tx.SetCursor(Stream, next.String())
+	})
+	if err != nil {
+		return local(fmt.Errorf("save the downloaded changes up to %d: %w", next.seq, err))
+	}
+	return nil
+}
+
+// emptyMirror forgets every server record, keeping the administrator's pending changes
+// (their preview stays on screen; the server's copy behind it becomes "none").
+func emptyMirror(ctx context.Context, tx *cache.Tx) error {
+	for _, q := range []string{
+		`DELETE FROM sync_acked`,
+		`UPDATE overlay_base SET record = NULL, version = 0`,
+		`DELETE FROM organizations WHERE id NOT IN (SELECT entity_id FROM overlay_base WHERE entity_type = 'organization')`,
+		`DELETE FROM contacts WHERE id NOT IN (SELECT entity_id FROM overlay_base WHERE entity_type = 'contact')`,
+		`DELETE FROM accounts WHERE id NOT IN (SELECT entity_id FROM overlay_base WHERE entity_type = 'account')`,
+		`DELETE FROM roles WHERE id NOT IN (SELECT entity_id FROM overlay_base WHERE entity_type = 'role')`,
+		`DELETE FROM invitations WHERE id NOT IN (SELECT entity_id FROM overlay_base WHERE entity_type = 'invitation')`,
+		`DELETE FROM access_requests`,
+		`DELETE FROM audit_events`,
+	} {
+		if _, err := tx.SQL().ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("empty the local copy of the replaced server database: %w", err)
+		}
+	}
+	return nil
+}

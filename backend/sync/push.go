@@ -1,0 +1,237 @@
+package sync
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"gatehouse/backend/cache"
+	"gatehouse/backend/client"
+	"gatehouse/backend/portal"
+)
+
+// PushResult counts what one push pass did with the commands it sent.
+type PushResult struct {
+	Sent      int `json:"sent"`
+	Conflicts int `json:"conflicts"`
+	Failed    int `json:"failed"`   // refused by the server for good
+	Retrying  int `json:"retrying"` // to be sent again later
+}
+
+var zeroTime time.Time
+
+// outcome is what became of one send.
+type outcome int
+
+const (
+	outSent outcome = iota
+	outConflict
+	outFailed
+	outRetry
+)
+
+// Push sends every command that is due, oldest first, until none is left or the server
+// cannot be reached. Each command goes with its own Idempotency-Key and base version, so a
+// command whose answer was lost is sent again safely: the server replays its first answer.
+func (e *Engine) Push(ctx context.Context) (PushResult, error) {
+	e.pushMu.Lock()
+	defer e.pushMu.Unlock()
+	var res PushResult
+	defer func() { _ = e.refreshStatus(context.WithoutCancel(ctx)) }()
+	for {
+		if err := ctx.Err(); err != nil {
+			return res, err
+		}
+		c, ok, err := e.db.NextDue(ctx)
+		if err != nil {
+			return res, local(err)
+		}
+		if !ok {
+			return res, nil
+		}
+		out, err := e.sendOne(ctx, c)
+		switch out {
+		case outSent:
+			res.Sent++
+		case outConflict:
+			res.Conflicts++
+		case outFailed:
+			res.Failed++
+		case outRetry:
+			res.Retrying++
+		}
+		if err != nil {
+			return res, err
+		}
+	}
+}
+
+// sendOne sends one command and records the answer. The error is set when pushing should
+// stop: the server is out of reach, refuses the sign-in, or the local database failed.
+func (e *Engine) sendOne(ctx context.Context, c cache.QueuedCommand) (outcome, error) {
+	k, ok := kinds[c.Name]
+	if !ok {
+		err := portal.Errorf(portal.EINVALID, "This version of Gatehouse does not know the change %q. Update Gatehouse, or discard the change.", c.Name)
+		return outFailed, local(e.db.MarkFailed(ctx, c.ID, err, zeroTime))
+	}
+	if err := e.db.MarkSending(ctx, c.ID); err != nil {
+		return outRetry, local(err)
+	}
+	e.log.Debug("sending queued change", "id", c.ID, "command", c.Name, "entity", c.EntityType, "entityId", c.EntityID, "key", c.IdempotencyKey)
+	cmd := &client.Cmd{IdempotencyKey: c.IdempotencyKey, IfMatch: c.BaseVersion}
+	ans, err := k.send(ctx, e.cl, c.EntityID, c.Payload, cmd)
+	if err == nil {
+		e.log.Debug("queued change sent", "id", c.ID, "replayed", cmd.Replayed)
+		return outSent, e.acknowledge(ctx, c, ans)
+	}
+	if ctx.Err() != nil {
+		// Stopping: the command stays "sending" and goes again, with the same key, later.
+		return outRetry, ctx.Err()
+	}
+	var le *localError
+	if errors.As(err, &le) {
+		// The stored change itself is unreadable; sending it again cannot help.
+		return outFailed, local(e.db.MarkFailed(ctx, c.ID, le, zeroTime))
+	}
+	var ce *client.Error
+	if !errors.As(err, &ce) {
+		// The request or its answer got lost on the way: the server may or may not have
+		// applied it. Sending it again with the same key is safe either way.
+		return outRetry, e.retryLater(ctx, c, err, err)
+	}
+	switch {
+	case ce.Status >= 500 || ce.Status == http.StatusRequestTimeout || ce.Status == http.StatusTooManyRequests:
+		var stop error
+		if isUnreachable(ce) {
+			stop = ce
+		}
+		return outRetry, e.retryLater(ctx, c, ce, stop)
+	case ce.Status == http.StatusUnauthorized:
+		return outRetry, e.retryLater(ctx, c, ce, ce)
+	case ce.Status == http.StatusPreconditionFailed:
+		return outConflict, e.conflict(ctx, c, ce, ce.Current, true)
+	case ce.Status == http.StatusConflict && ce.Field == "Idempotency-Key":
+		// Never expected: the key was used for another request. Sending again cannot help.
+		return outFailed, local(e.db.MarkFailed(ctx, c.ID, errors.New(ce.Message), zeroTime))
+	case ce.Status == http.StatusConflict || ce.Status == http.StatusNotFound:
+		// Someone else decided first (or removed the record): show what the server has now.
+		theirs, gone, gerr := e.fetchCurrent(ctx, c.EntityType, c.EntityID)
+		if gerr != nil {
+			var stop error
+			if isUnreachable(gerr) || isAuth(gerr) {
+				stop = gerr
+			}
+			return outRetry, e.retryLater(ctx, c, ce, stop)
+		}
+		if gone {
+			theirs = nil
+		}
+		return outConflict, e.conflict(ctx, c, ce, theirs, !gone)
+	default:
+		// Invalid or forbidden: the administrator has to look at it.
+		return outFailed, local(e.db.MarkFailed(ctx, c.ID, errors.New(portal.ErrorMessage(ce)), zeroTime))
+	}
+}
+
+// acknowledge records the server's answer and stores the records it carries, in one
+// transaction, so the screen moves from the preview straight to the acknowledged state.
+func (e *Engine) acknowledge(ctx context.Context, c cache.QueuedCommand, ans sent) error {
+	e.writeMu.Lock()
+	defer e.writeMu.Unlock()
+	err := e.db.Apply(ctx, func(tx *cache.Tx) error {
+		if err := tx.MarkSent(c.ID, ans.response, ans.version); err != nil {
+			return err
+		}
+		a, err := loadAcks(ctx, tx)
+		if err != nil {
+			return err
+		}
+		for _, r := range ans.records {
+			if err := a.fromAnswer(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return local(fmt.Errorf("record that the server applied the %q change for %s %q: %w", c.Name, c.EntityType, c.EntityID, err))
+	}
+	return nil
+}
+
+// retryLater plans the next attempt with backoff; the preview stays on screen. stop, when
+// not nil, is returned to end the push pass.
+func (e *Engine) retryLater(ctx context.Context, c cache.QueuedCommand, cause, stop error) error {
+	at := e.clock.Now().Add(e.backoff.Delay(c.Attempts + 1))
+	if err := e.db.MarkFailed(ctx, c.ID, errors.New(e.sentence(cause)), at); err != nil {
+		return local(err)
+	}
+	return stop
+}
+
+// conflict keeps the command beside the server's current record until the administrator
+// chooses; the server's record goes into the cache too.
+func (e *Engine) conflict(ctx context.Context, c cache.QueuedCommand, ce *client.Error, theirs json.RawMessage, exists bool) error {
+	e.writeMu.Lock()
+	defer e.writeMu.Unlock()
+	err := e.db.Apply(ctx, func(tx *cache.Tx) error {
+		if err := tx.MarkConflict(c.ID, theirs); err != nil {
+			return err
+		}
+		if ce.Status != http.StatusPreconditionFailed {
+			// Keep the server's reason ("someone has already approved it"), not only that
+			// the record changed.
+			if _, err := tx.SQL().ExecContext(ctx, `UPDATE outbox SET last_error = ? WHERE id = ?`, ce.Message, c.ID); err != nil {
+				return fmt.Errorf("record why the server refused the %q change: %w", c.Name, err)
+			}
+		}
+		r := record{entity: c.EntityType, id: c.EntityID, deleted: true}
+		if exists {
+			if len(theirs) == 0 {
+				return nil
+			}
+			var ok bool
+			var err error
+			if r, ok, err = decodeRecord(c.EntityType, c.EntityID, "upsert", versionOf(theirs), theirs); err != nil || !ok {
+				return err
+			}
+		}
+		a, err := loadAcks(ctx, tx)
+		if err != nil {
+			return err
+		}
+		return a.fromFeed(r)
+	})
+	if err != nil {
+		return local(fmt.Errorf("record the conflict on the %q change for %s %q: %w", c.Name, c.EntityType, c.EntityID, err))
+	}
+	return nil
+}
+
+// fetchCurrent asks the server for a record as it is now. gone is true when it has none.
+func (e *Engine) fetchCurrent(ctx context.Context, entity, id string) (rec json.RawMessage, gone bool, err error) {
+	var v any
+	switch entity {
+	case cache.EntityAccount:
+		v, err = e.cl.Account(ctx, id)
+	case cache.EntityOrganization:
+		v, err = e.cl.Organization(ctx, id)
+	case cache.EntityContact:
+		v, err = e.cl.Contact(ctx, id)
+	case cache.EntityInvitation:
+		v, err = e.cl.Invitation(ctx, id)
+	default:
+		return nil, false, nil
+	}
+	if ce, ok := client.AsError(err); ok && ce.Status == http.StatusNotFound {
+		return nil, true, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	b, err := json.Marshal(v)
+	return b, false, err
+}

@@ -1,0 +1,249 @@
+package sync
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strconv"
+
+	"gatehouse/backend/cache"
+	"gatehouse/backend/portal"
+)
+
+// schema is the package's own table in the cache. sync_acked remembers, per record, the
+// version the server acknowledged for one of the administrator's commands (or that the
+// command removed the record) until the change feed has delivered that version: until
+// then older feed entries for the record are not applied, so the screen never falls back
+// to the state before the administrator's change.
+const schema = `CREATE TABLE IF NOT EXISTS sync_acked (
+    entity_type TEXT NOT NULL,
+    entity_id   TEXT NOT NULL,
+    version     INTEGER NOT NULL,
+    deleted     INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (entity_type, entity_id)
+) WITHOUT ROWID`
+
+func ensureSchema(ctx context.Context, db *cache.DB) error {
+	if _, err := db.SQL().ExecContext(ctx, schema); err != nil {
+		return fmt.Errorf("prepare the local database for syncing (%s): %w", db.Path(), err)
+	}
+	return nil
+}
+
+// record is one server record to store in the cache: from the feed or from the answer
+// to a command.
+type record struct {
+	entity  string
+	id      string
+	version int64
+	deleted bool
+	value   any // portal.Account, portal.Organization, ... ; nil when deleted
+}
+
+// decodeRecord turns a feed entry into a record. ok is false for entities the cache does
+// not mirror.
+func decodeRecord(entity, id, op string, version int64, data json.RawMessage) (record, bool, error) {
+	r := record{entity: entity, id: id, version: version}
+	switch op {
+	case "delete":
+		r.deleted = true
+		switch entity {
+		case cache.EntityOrganization, cache.EntityContact, cache.EntityAccount, cache.EntityRole, cache.EntityInvitation:
+			return r, true, nil
+		}
+		return r, false, nil // audit events are never deleted; others are not mirrored
+	case "upsert":
+	default:
+		return r, false, fmt.Errorf("the server sent a change to %s %q with an unknown operation %q; update Gatehouse", entity, id, op)
+	}
+	var err error
+	switch entity {
+	case cache.EntityOrganization:
+		r.value, err = decode[portal.Organization](data)
+	case cache.EntityContact:
+		r.value, err = decode[portal.Contact](data)
+	case cache.EntityAccount:
+		r.value, err = decode[portal.Account](data)
+	case cache.EntityRole:
+		r.value, err = decode[portal.Role](data)
+	case cache.EntityInvitation:
+		r.value, err = decode[portal.Invitation](data)
+	case "audit":
+		r.value, err = decode[portal.AuditEvent](data)
+	default:
+		return r, false, nil
+	}
+	if err != nil {
+		return r, false, fmt.Errorf("the server sent a %s %q that Gatehouse cannot read: %w", entity, id, err)
+	}
+	return r, true, nil
+}
+
+func decode[T any](data json.RawMessage) (T, error) {
+	var v T
+	if len(data) == 0 {
+		return v, fmt.Errorf("the record is empty")
+	}
+	err := json.Unmarshal(data, &v)
+	return v, err
+}
+
+// store writes the record into the cache within tx.
+func (r record) store(tx *cache.Tx) error {
+	if r.deleted {
+		switch r.entity {
+		case cache.EntityOrganization:
+			return tx.DeleteOrganization(r.id)
+		case cache.EntityContact:
+			return tx.DeleteContact(r.id)
+		case cache.EntityAccount:
+			return tx.DeleteAccount(r.id)
+		case cache.EntityRole:
+			return tx.DeleteRole(r.id)
+		case cache.EntityInvitation:
+			return tx.DeleteInvitation(r.id)
+		}
+		return nil
+	}
+	switch v := r.value.(type) {
+	case portal.Organization:
+		return tx.UpsertOrganization(v)
+	case portal.Contact:
+		return tx.UpsertContact(v)
+	case portal.Account:
+		return tx.UpsertAccount(v)
+	case portal.Role:
+		return tx.UpsertRole(v)
+	case portal.Invitation:
+		return tx.UpsertInvitation(v)
+	case portal.AuditEvent:
+		return tx.UpsertAuditEvent(v)
+	}
+	return fmt.Errorf("sync: cannot store a %T", r.value)
+}
+
+type ackKey struct{ entity, id string }
+
+type ack struct {
+	version int64
+	deleted bool
+}
+
+// acks is the sync_acked table of one transaction.
+type acks struct {
+	tx  *cache.Tx
+	ctx context.Context
+	m   map[ackKey]ack
+}
+
+func loadAcks(ctx context.Context, tx *cache.Tx) (*acks, error) {
+	rows, err := tx.SQL().QueryContext(ctx, `SELECT entity_type, entity_id, version, deleted FROM sync_acked`)
+	if err != nil {
+		return nil, fmt.Errorf("read the acknowledged changes: %w", err)
+	}
+	defer rows.Close()
+	a := &acks{tx: tx, ctx: ctx, m: map[ackKey]ack{}}
+	for rows.Next() {
+		var k ackKey
+		var v ack
+		if err := rows.Scan(&k.entity, &k.id, &v.version, &v.deleted); err != nil {
+			return nil, fmt.Errorf("read the acknowledged changes: %w", err)
+		}
+		a.m[k] = v
+	}
+	return a, rows.Err()
+}
+
+// fromFeed stores a feed record unless an acknowledged command already put a later state
+// in the cache, and forgets the acknowledgement once the feed has caught up with it.
+func (a *acks) fromFeed(r record) error {
+	k := ackKey{r.entity, r.id}
+	if v, ok := a.m[k]; ok {
+		caughtUp := r.deleted || (!v.deleted && r.version >= v.version)
+		if !caughtUp {
+			return nil // older than what the server told us it now has
+		}
+		if _, err := a.tx.SQL().ExecContext(a.ctx, `DELETE FROM sync_acked WHERE entity_type = ? AND entity_id = ?`, r.entity, r.id); err != nil {
+			return fmt.Errorf("forget the acknowledgement of %s %q: %w", r.entity, r.id, err)
+		}
+		delete(a.m, k)
+	}
+	return r.store(a.tx)
+}
+
+// fromAnswer stores a record from a command's answer and remembers it until the feed
+// delivers it.
+func (a *acks) fromAnswer(r record) error {
+	if r.entity == "audit" {
+		return r.store(a.tx)
+	}
+	if _, err := a.tx.SQL().ExecContext(a.ctx, `INSERT INTO sync_acked (entity_type, entity_id, version, deleted) VALUES (?, ?, ?, ?)
+		ON CONFLICT (entity_type, entity_id) DO UPDATE SET version = max(version, excluded.version), deleted = excluded.deleted`,
+		r.entity, r.id, r.version, r.deleted); err != nil {
+		return fmt.Errorf("remember the server's answer for %s %q: %w", r.entity, r.id, err)
+	}
+	a.m[ackKey{r.entity, r.id}] = ack{version: r.version, deleted: r.deleted}
+	return r.store(a.tx)
+}
+
+// ---- reading records from the cache as the administrator sees them ----
+
+// current returns the record as the administrator sees it (their pending changes
+// included), as JSON.
+func (e *Engine) current(ctx context.Context, entity, id string) (json.RawMessage, error) {
+	var v any
+	var err error
+	switch entity {
+	case cache.EntityAccount:
+		v, err = e.db.GetAccount(ctx, id)
+	case cache.EntityOrganization:
+		v, err = e.db.GetOrganization(ctx, id)
+	case cache.EntityContact:
+		v, err = e.db.GetContact(ctx, id)
+	case cache.EntityInvitation:
+		v, err = e.db.GetInvitation(ctx, id)
+	default:
+		return nil, fmt.Errorf("sync: no %s records in the local copy", entity)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(v)
+}
+
+// serverCopy returns the server's copy of a record as last downloaded (not the
+// administrator's pending preview); nil if the server has none.
+func (e *Engine) serverCopy(ctx context.Context, entity, id string) (json.RawMessage, int64, error) {
+	var rec sql.NullString
+	var version int64
+	err := e.db.ReadSQL().QueryRowContext(ctx, `SELECT record, version FROM overlay_base WHERE entity_type = ? AND entity_id = ?`,
+		entity, id).Scan(&rec, &version)
+	switch {
+	case err == nil:
+		if !rec.Valid {
+			return nil, 0, nil
+		}
+		return json.RawMessage(rec.String), version, nil
+	case err != sql.ErrNoRows:
+		return nil, 0, fmt.Errorf("read the server's copy of %s %q: %w", entity, id, err)
+	}
+	cur, err := e.current(ctx, entity, id)
+	if portal.ErrorCode(err) == portal.ENOTFOUND {
+		return nil, 0, nil
+	} else if err != nil {
+		return nil, 0, err
+	}
+	return cur, versionOf(cur), nil
+}
+
+func versionOf(rec json.RawMessage) int64 {
+	var v struct {
+		Version json.Number `json:"version"`
+	}
+	if json.Unmarshal(rec, &v) != nil {
+		return 0
+	}
+	n, _ := strconv.ParseInt(string(v.Version), 10, 64)
+	return n
+}
