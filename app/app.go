@@ -22,6 +22,7 @@ import (
 	"sync"
 	"time"
 
+	"gatehouse/backend/batch"
 	"gatehouse/backend/cache"
 	"gatehouse/backend/portal"
 )
@@ -68,6 +69,8 @@ type App struct {
 
 	// imports keeps the Imports screen's store and reads in progress between calls.
 	imports *importer
+	// sends keeps the batch engines of the invitation runs in progress.
+	sends *sender
 }
 
 // New returns an App that talks to its window through rt. Nothing is opened until Startup:
@@ -84,7 +87,8 @@ func New(cfg Config, rt Runtime) *App {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	return &App{cfg: cfg, rt: rt, log: log, imports: &importer{reading: map[string]context.CancelFunc{}}}
+	return &App{cfg: cfg, rt: rt, log: log, imports: &importer{reading: map[string]context.CancelFunc{}},
+		sends: &sender{engines: map[string]*batch.Engine{}}}
 }
 
 // Bound returns the values whose exported methods the frontend may call: main passes it to

@@ -1,0 +1,280 @@
+package app
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/zalando/go-keyring"
+
+	"gatehouse/backend/batch"
+	"gatehouse/backend/mail"
+	"gatehouse/backend/mail/mailtest"
+)
+
+func (a *testApp) batchEvents(id string) []BatchProgress {
+	var out []BatchProgress
+	for _, ev := range a.events.named(EventBatchProgress) {
+		if p := ev.Data[0].(BatchProgress); p.BatchID == id {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func (a *testApp) waitFinished(id string) BatchProgress {
+	a.t.Helper()
+	var last BatchProgress
+	waitFor(a.t, "the batch to finish", func() bool {
+		evs := a.batchEvents(id)
+		if len(evs) > 0 && evs[len(evs)-1].Finished {
+			last = evs[len(evs)-1]
+			return true
+		}
+		return false
+	})
+	return last
+}
+
+// TestBatchFromDemoContactsArrivesOnce forms a batch from the demo contacts, previews it,
+// sends it through the embedded portal to a real SMTP sink, and checks that every
+// recipient got exactly one message with a working-looking link, and that progress came.
+func TestBatchFromDemoContactsArrivesOnce(t *testing.T) {
+	a := withDemo(t)
+	sink := mailtest.NewSink(t)
+
+	if err := a.SendBatch("bat_missing"); err == nil {
+		t.Fatal("SendBatch of an unknown batch succeeded")
+	}
+	// Sending needs mail settings first.
+	res, err := a.FormBatch(FormBatchRequest{SortBy: batch.SortSurname})
+	if err != nil {
+		t.Fatalf("FormBatch: %v", err)
+	}
+	b := res.Batch
+	if b.Counts.Total == 0 {
+		t.Fatalf("batch has no recipients: %+v", b.Counts)
+	}
+	if len(res.Excluded) != b.Counts.Excluded {
+		t.Fatalf("excluded rows = %d, counts say %d", len(res.Excluded), b.Counts.Excluded)
+	}
+	for _, r := range res.Excluded {
+		if len(r.Reasons) == 0 || r.Reasons[0].Message == "" {
+			t.Fatalf("excluded row %s has no reason", r.RowRef)
+		}
+	}
+	wantCode(t, a.SendBatch(b.ID), "invalid", "")
+
+	// Letter range narrows the batch.
+	narrow, err := a.FormBatch(FormBatchRequest{SortBy: batch.SortSurname, LetterFrom: "A", LetterTo: "B"})
+	if err == nil && narrow.Batch.Counts.Total >= b.Counts.Total {
+		t.Fatalf("A–B batch has %d recipients, the whole one %d", narrow.Batch.Counts.Total, b.Counts.Total)
+	}
+
+	pv, err := a.BatchPreview(b.ID, batch.RecipientQuery{Limit: 1000})
+	if err != nil {
+		t.Fatalf("BatchPreview: %v", err)
+	}
+	sends := 0
+	for _, it := range pv.Items {
+		if it.Recipient.State == batch.StateExcluded {
+			continue
+		}
+		sends++
+		if it.Message == nil || it.Message.Subject == "" || !strings.Contains(it.Message.Body, batch.DisplayName(it.Recipient.Candidate)) {
+			t.Fatalf("preview for %s: %+v", it.Recipient.Email, it.Message)
+		}
+	}
+	if sends != b.Counts.Total {
+		t.Fatalf("preview has %d messages, batch %d recipients", sends, b.Counts.Total)
+	}
+
+	// A spare batch of the same people: its pre-notification, then cancel it unsent.
+	next, err := a.FormBatch(FormBatchRequest{SortBy: batch.SortSurname})
+	if err != nil {
+		t.Fatalf("FormBatch again: %v", err)
+	}
+	pre, err := a.PreNotify(next.Batch.ID)
+	if err != nil || pre.Kind != batch.KindPreNotification || pre.Counts.Total != next.Batch.Counts.Total {
+		t.Fatalf("PreNotify = %+v, %v", pre, err)
+	}
+	if err := a.CancelBatch(next.Batch.ID); err != nil {
+		t.Fatalf("CancelBatch: %v", err)
+	}
+	if c, _ := a.batchStore(); c != nil {
+		if got, _ := c.Get(a.ctx(), next.Batch.ID); got.State != batch.BatchCancelled || got.Counts.Cancelled != next.Batch.Counts.Total {
+			t.Fatalf("cancelled batch = %+v", got)
+		}
+	}
+	wantCode(t, a.PauseBatch(next.Batch.ID), "conflict", "")
+
+	s, err := a.SaveSMTPSettings(SMTPSettings{Host: sink.Host(), Port: sink.Port(), Security: mail.SecurityNone, From: "Portal <portal@example.org>"}, "")
+	if err != nil {
+		t.Fatalf("SaveSMTPSettings: %v", err)
+	}
+	if s.HasPassword {
+		t.Fatal("settings claim a password that was never given")
+	}
+	if err := a.SendTestMessage("admin@example.org"); err != nil {
+		t.Fatalf("SendTestMessage: %v", err)
+	}
+	sink.WaitFor(t, 1, 10*time.Second)
+
+	if err := a.SendBatch(b.ID); err != nil {
+		t.Fatalf("SendBatch: %v", err)
+	}
+	last := a.waitFinished(b.ID)
+	if last.State != batch.BatchDone || last.Counts.Sent != b.Counts.Total || last.Done != b.Counts.Total {
+		t.Fatalf("finished with %+v, want all %d sent", last, b.Counts.Total)
+	}
+	msgs := sink.WaitFor(t, 1+b.Counts.Total, 10*time.Second)
+	per := map[string]int{}
+	for _, m := range msgs[1:] {
+		for _, to := range m.To {
+			per[strings.ToLower(to)]++
+		}
+		if !strings.Contains(m.Body, "http") {
+			t.Fatalf("message to %v has no link:\n%s", m.To, m.Body)
+		}
+	}
+	if len(per) != b.Counts.Total {
+		t.Fatalf("%d distinct recipients got mail, want %d", len(per), b.Counts.Total)
+	}
+	for to, n := range per {
+		if n != 1 {
+			t.Fatalf("%s got %d messages", to, n)
+		}
+	}
+	// Sending a finished batch again sends nothing more.
+	if err := a.ResumeBatch(b.ID); err != nil {
+		t.Fatalf("ResumeBatch: %v", err)
+	}
+	waitFor(t, "the second run to end", func() bool { return a.running(b.ID) == nil })
+	time.Sleep(100 * time.Millisecond)
+	if n := sink.Count(); n != 1+b.Counts.Total {
+		t.Fatalf("resume sent again: %d messages", n)
+	}
+
+	list, err := a.InvitationsList(batch.InvitationQuery{Limit: 1000})
+	if err != nil {
+		t.Fatalf("InvitationsList: %v", err)
+	}
+	if list.Total < b.Counts.Total {
+		t.Fatalf("invitations list has %d rows, want ≥ %d", list.Total, b.Counts.Total)
+	}
+	bs, err := a.Batches()
+	if err != nil || len(bs) == 0 {
+		t.Fatalf("Batches = %v, %v", bs, err)
+	}
+
+	// Follow-up: the invitations are pending on the server once synced.
+	a.syncNow()
+	list, err = a.InvitationsList(batch.InvitationQuery{BatchIDs: []string{b.ID}, Limit: 1000})
+	if err != nil || len(list.Items) != b.Counts.Total {
+		t.Fatalf("InvitationsList = %d rows, %v", len(list.Items), err)
+	}
+	first, second := list.Items[0], list.Items[1%len(list.Items)]
+	if first.Status != "pending" || first.InvitationID == "" {
+		t.Fatalf("invitation after sending: %+v", first)
+	}
+	// Resend forms a reminder batch; sending it mails a new link to that one person.
+	rem, err := a.ResendInvitation([]batch.RecipientRef{{BatchID: first.BatchID, Seq: first.Seq}})
+	if err != nil || rem.Kind != batch.KindReminder || rem.Counts.Total != 1 {
+		t.Fatalf("ResendInvitation = %+v, %v", rem, err)
+	}
+	before := sink.Count()
+	if err := a.SendBatch(rem.ID); err != nil {
+		t.Fatalf("SendBatch(reminder): %v", err)
+	}
+	if p := a.waitFinished(rem.ID); p.Counts.Sent != 1 {
+		t.Fatalf("reminder finished with %+v", p)
+	}
+	got := sink.WaitFor(t, before+1, 10*time.Second)
+	if to := got[before].To; len(to) != 1 || !strings.EqualFold(to[0], first.Email) {
+		t.Fatalf("reminder went to %v, want %s", to, first.Email)
+	}
+	// Revoke kills the other invitation on the server.
+	if len(list.Items) > 1 {
+		if err := a.RevokeInvitation(second.InvitationID); err != nil {
+			t.Fatalf("RevokeInvitation: %v", err)
+		}
+		inv, err := a.other().Invitation(a.ctx(), second.InvitationID)
+		if err != nil || inv.StatusAt(t0) != "revoked" {
+			t.Fatalf("revoked invitation on the server: %+v, %v", inv, err)
+		}
+	}
+	wantCode(t, a.RevokeInvitation(""), "invalid", "invitationId")
+
+	if _, err := a.DecideUnknown(b.ID, []int{1}, "maybe"); err == nil {
+		t.Fatal("DecideUnknown accepted the decision \"maybe\"")
+	}
+
+	// A mail server that is not there gives a clear error on the test message.
+	sink.Close()
+	if _, err := a.SaveSMTPSettings(SMTPSettings{Host: "127.0.0.1", Port: sink.Port(), Security: mail.SecurityNone, From: "portal@example.org"}, ""); err != nil {
+		t.Fatal(err)
+	}
+	err = a.SendTestMessage("admin@example.org")
+	if p := Payload(err); err == nil || p.Code == "internal" || !strings.Contains(p.Message, "127.0.0.1") {
+		t.Fatalf("SendTestMessage to a closed port = %v (%+v)", err, p)
+	}
+}
+
+func TestSMTPPasswordGoesToTheKeychain(t *testing.T) {
+	keyring.MockInit()
+	a := newTestApp(t, t.TempDir())
+	s, err := a.SaveSMTPSettings(SMTPSettings{Host: "127.0.0.1", Port: 2525, Security: mail.SecurityNone, Username: "portal", From: "portal@example.org"}, "s3cret-pw")
+	if err != nil {
+		t.Fatalf("SaveSMTPSettings: %v", err)
+	}
+	if !s.HasPassword {
+		t.Fatal("HasPassword is false")
+	}
+	db, _ := a.cache()
+	var raw map[string]any
+	if _, err := db.GetSetting(a.ctx(), smtpSetting, &raw); err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range raw {
+		if str, ok := v.(string); ok && strings.Contains(str, "s3cret") {
+			t.Fatalf("password stored in the database under %s", k)
+		}
+	}
+	cfg, err := a.smtpConfig(a.ctx())
+	if err != nil || cfg.Password != "s3cret-pw" {
+		t.Fatalf("smtpConfig = %+v, %v", cfg.Password, err)
+	}
+	_, err = a.SaveSMTPSettings(SMTPSettings{Host: "", Port: 25}, "")
+	if err == nil {
+		t.Fatal("settings with no host accepted")
+	}
+}
+
+func TestTemplatesEditAndPreview(t *testing.T) {
+	a := withDemo(t)
+	ts, err := a.Templates()
+	if err != nil || len(ts) < 7 {
+		t.Fatalf("Templates = %d, %v", len(ts), err)
+	}
+	if _, err := a.SaveTemplate(mail.KeyInvitation, "Welcome @UserName@", "Hello @UserNmae@"); err == nil {
+		t.Fatal("misspelt placeholder accepted")
+	}
+	if _, err := a.SaveTemplate(mail.KeyInvitation, "Welcome @UserName@", "Hello @UserName|\"friend\"@, open @InvitationUrl@"); err != nil {
+		t.Fatalf("SaveTemplate: %v", err)
+	}
+	p, err := a.PreviewTemplate(mail.KeyInvitation, "Welcome @UserName@", "Hi @UserName@")
+	if err != nil {
+		t.Fatalf("PreviewTemplate: %v", err)
+	}
+	if strings.Contains(p.Subject, "@") || p.Subject != "Welcome "+strings.TrimPrefix(p.Body, "Hi ") {
+		t.Fatalf("preview = %+v", p)
+	}
+	res, err := a.FormBatch(FormBatchRequest{})
+	if err != nil {
+		t.Fatalf("FormBatch: %v", err)
+	}
+	pv, err := a.BatchPreview(res.Batch.ID, batch.RecipientQuery{States: []batch.State{batch.StateQueued}, Limit: 1})
+	if err != nil || len(pv.Items) != 1 || !strings.HasPrefix(pv.Items[0].Message.Subject, "Welcome ") {
+		t.Fatalf("batch preview does not use the saved template: %+v, %v", pv.Items, err)
+	}
+}

@@ -1,0 +1,118 @@
+// Invitations against the real App with the demo data: form a batch on the Batches tab, read
+// the exact e-mail in the preview, send it through the embedded portal to an SMTP sink and
+// watch the progress bar reach the end. The sink is a minimal SMTP server written here (the
+// Go sink, backend/mail/mailtest, needs a testing.TB and has no command to run); it speaks
+// plain SMTP on 127.0.0.1 and records every message.
+import assert from 'node:assert/strict'
+import { createServer } from 'node:net'
+import { test } from 'node:test'
+import { openDemo } from './lib/demo.mjs'
+
+// startSink runs a tiny SMTP server: EHLO/HELO, MAIL, RCPT, DATA, RSET, NOOP, QUIT.
+async function startSink() {
+  const messages = []
+  const server = createServer((sock) => {
+    let buf = ''
+    let inData = false
+    let rcpts = []
+    sock.setEncoding('latin1')
+    const reply = (s) => sock.write(s + '\r\n')
+    reply('220 sink ESMTP ready')
+    sock.on('data', (chunk) => {
+      buf += chunk
+      for (;;) {
+        if (inData) {
+          const end = buf.indexOf('\r\n.\r\n')
+          if (end < 0) return
+          messages.push({ to: rcpts, data: buf.slice(0, end) })
+          buf = buf.slice(end + 5)
+          inData = false
+          rcpts = []
+          reply('250 2.0.0 queued')
+          continue
+        }
+        const nl = buf.indexOf('\r\n')
+        if (nl < 0) return
+        const line = buf.slice(0, nl)
+        buf = buf.slice(nl + 2)
+        const verb = line.slice(0, 4).toUpperCase()
+        if (verb === 'EHLO') sock.write('250-sink\r\n250 8BITMIME\r\n')
+        else if (verb === 'HELO') reply('250 sink')
+        else if (verb === 'MAIL') reply('250 2.1.0 ok')
+        else if (verb === 'RCPT') {
+          rcpts.push(/<([^>]*)>/.exec(line)?.[1]?.toLowerCase() ?? '')
+          reply('250 2.1.5 ok')
+        } else if (verb === 'DATA') {
+          inData = true
+          reply('354 go ahead')
+        } else if (verb === 'RSET') {
+          rcpts = []
+          reply('250 ok')
+        } else if (verb === 'NOOP') reply('250 ok')
+        else if (verb === 'QUIT') {
+          reply('221 bye')
+          sock.end()
+          return
+        } else reply('502 5.5.1 not implemented')
+      }
+    })
+    sock.on('error', () => {})
+  })
+  await new Promise((res) => server.listen(0, '127.0.0.1', res))
+  return { port: server.address().port, messages, close: () => new Promise((res) => server.close(res)) }
+}
+
+test('invitations: form a batch, preview the e-mail, send it to the sink with progress', async (t) => {
+  const sink = await startSink()
+  t.after(() => sink.close())
+  const app = await openDemo(t, { path: '/invitations' })
+  if (!app) return
+  const { page } = app
+
+  await page.getByTestId('view-title').filter({ hasText: 'Invitations' }).waitFor()
+  await app.call('SaveSMTPSettings', { host: '127.0.0.1', port: sink.port, security: 'none', username: '', from: 'Portal <portal@example.org>', ratePerSecond: 0, hasPassword: false }, '')
+
+  // Form the batch A–Z from the demo contacts.
+  await page.getByTestId('form-batch').click()
+  await page.getByTestId('batch-detail').waitFor()
+  const [b] = await app.call('Batches')
+  assert.ok(b && b.counts.total > 0, `the batch has recipients: ${JSON.stringify(b?.counts)}`)
+  await page.getByTestId('batch-counts').filter({ hasText: `${b.counts.total} to send` }).waitFor()
+  if (b.counts.excluded > 0) {
+    // Every left-out row shows why, with a checkbox to override it.
+    await page.getByTestId('excluded').locator('.n-checkbox').first().waitFor()
+  }
+
+  // The preview is the exact message the first recipient will receive.
+  const pv = await app.call('BatchPreview', b.id, { states: ['queued'], limit: 1 })
+  const first = pv.items[0].message
+  await page.getByTestId('preview-subject').filter({ hasText: first.subject }).waitFor()
+  assert.equal((await page.getByTestId('preview-to').textContent()).trim(), first.to)
+  assert.ok((await page.getByTestId('preview-body').textContent()).includes(pv.items[0].recipient.name.split(' ')[0]))
+
+  // Send; the progress bar runs to the end.
+  await page.getByTestId('send-batch').click()
+  await page.getByTestId('progress-text').filter({ hasText: `${b.counts.total} of ${b.counts.total}` }).waitFor({ timeout: 60_000 })
+  await page.getByTestId('batch-state').filter({ hasText: 'done' }).waitFor()
+
+  // Every recipient got exactly one message, with a link.
+  assert.equal(sink.messages.length, b.counts.total)
+  const per = new Map()
+  for (const m of sink.messages) for (const to of m.to) per.set(to, (per.get(to) ?? 0) + 1)
+  assert.equal(per.size, b.counts.total)
+  assert.ok([...per.values()].every((n) => n === 1), 'nobody got two messages')
+  assert.ok(sink.messages.every((m) => /https?:\/\//.test(m.data.replace(/=\r\n/g, ''))), 'each message has a link')
+
+  // Follow-up lists the invitations just sent.
+  await page.locator('.n-tabs-tab').filter({ hasText: 'Follow-up' }).click()
+  await page.getByTestId('followup').getByText(pv.items[0].recipient.email).first().waitFor()
+
+  // Templates: the live preview fills the placeholders for a real contact.
+  await page.locator('.n-tabs-tab').filter({ hasText: 'Templates' }).click()
+  await page.getByTestId('template-subject').locator('input').fill('Hello @UserName@, your @system.ProductName@ link')
+  const previewSubject = page.getByTestId('template-preview-subject')
+  await previewSubject.filter({ hasText: /^Hello .+, your .+ link$/ }).waitFor()
+  assert.ok(!(await previewSubject.textContent()).includes('@'), 'no placeholder is left in the preview')
+
+  app.assertNoPageErrors()
+})
