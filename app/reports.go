@@ -75,15 +75,18 @@ type ReminderResult struct {
 	BatchID   string `json:"batchId"`
 	BatchName string `json:"batchName"`
 	People    int    `json:"people"`
-	// Skipped names the selected people who have nothing to be reminded of: never e-mailed
-	// by a batch, already activated, or already reminded.
+	// Resent counts the people whose invitation was made outside a batch: it is resent
+	// (new link, old one dead) and the portal e-mails it at the next sync.
+	Resent int `json:"resent"`
+	// Skipped names the selected people who have nothing to be reminded of, with why.
 	Skipped []string `json:"skipped"`
 }
 
 // SendReminders forms a reminder batch (backend/batch) for the selected accounts whose
 // batch invitation is still waiting: sending it, from the Invitations screen, replaces
 // each link and e-mails the new one with the reminder template. The batch is formed, not
-// sent, so the administrator previews the messages before anything leaves.
+// sent, so the administrator previews the messages before anything leaves. People whose
+// invitation was made outside a batch have it resent instead, which the portal e-mails.
 func (a *App) SendReminders(accountIDs []string) (ReminderResult, error) {
 	db, err := a.cache()
 	if err != nil {
@@ -116,17 +119,29 @@ func (a *App) SendReminders(accountIDs []string) (ReminderResult, error) {
 		}
 	}
 	res := ReminderResult{Skipped: []string{}}
+	var outside []string
 	for _, id := range accountIDs {
 		if !found[id] {
-			name := id
-			if acc, err := db.GetAccount(ctx, id); err == nil {
-				name = acc.Name
+			outside = append(outside, id)
+		}
+	}
+	if len(outside) > 0 {
+		resent, err := a.ResendInvitations(outside)
+		if err != nil {
+			return res, err
+		}
+		res.Resent = resent.Queued
+		for _, it := range resent.Items {
+			if !it.OK {
+				res.Skipped = append(res.Skipped, it.Message)
 			}
-			res.Skipped = append(res.Skipped, name)
 		}
 	}
 	if len(refs) == 0 {
-		return res, portal.Errorf(portal.EINVALID, "None of the selected people is waiting on an invitation e-mailed by a batch, so there is nobody to remind. Invitations made outside a batch are resent from the Users screen (Resend invitation).")
+		if res.Resent == 0 {
+			return res, portal.Errorf(portal.EINVALID, "None of the selected people is waiting on an invitation, so there is nobody to remind.")
+		}
+		return res, nil
 	}
 	b, err := st.CreateReminders(ctx, batch.ReminderOptions{Rows: refs})
 	if err != nil {

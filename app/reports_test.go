@@ -76,12 +76,24 @@ func TestReportsOnDemoData(t *testing.T) {
 		t.Errorf("unknown report: %v, want invalid", err)
 	}
 
-	// The demo's invitations were not e-mailed by a batch: nothing to remind, and the error
-	// says where such invitations are resent.
-	ids := []string{page.Rows[0].ID}
-	res, err := a.SendReminders(ids)
+	// Someone already active has nothing to be reminded of.
+	active, err := a.SearchUsers(UserQuery{Status: []string{"active"}, Limit: 1})
+	if err != nil || len(active.Rows) == 0 {
+		t.Fatalf("no active account in the demo data: %v", err)
+	}
+	res, err := a.SendReminders([]string{active.Rows[0].ID})
 	if portal.ErrorCode(err) != portal.EINVALID || len(res.Skipped) != 1 {
 		t.Errorf("SendReminders = %+v, %v; want invalid with the person skipped", res, err)
+	}
+	// An invited person whose invitation was made outside a batch has it resent: a new link
+	// the portal e-mails, the old one dead.
+	invited, err := a.SearchUsers(UserQuery{Status: []string{"invited"}, Limit: 1})
+	if err != nil || len(invited.Rows) == 0 {
+		t.Fatalf("no invited account in the demo data: %v", err)
+	}
+	res, err = a.SendReminders([]string{invited.Rows[0].ID})
+	if err != nil || res.Resent != 1 || res.BatchID != "" {
+		t.Errorf("SendReminders(invited) = %+v, %v; want one invitation resent", res, err)
 	}
 	if _, err := a.SendReminders(nil); portal.ErrorCode(err) != portal.EINVALID {
 		t.Errorf("SendReminders(nil) = %v, want invalid", err)

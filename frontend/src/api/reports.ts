@@ -87,6 +87,7 @@ export interface ReminderResult {
   batchId: string
   batchName: string
   people: number
+  resent: number
   skipped: string[]
 }
 
