@@ -1,0 +1,145 @@
+// The fixture of the people screens' browser tests: the real Go App in the harness with the
+// demo portal loaded and synced (-demo), the built frontend in Chromium, a screenshot of the
+// end state in build/bin/e2e-shots/, torn down after the test.
+//
+//   const app = await openDemo(t)                  // null when Chromium is missing (CI unset)
+//   await app.nav('Approvals')
+//   const id = await app.userId('oscar.bell@')     // an account ID by e-mail, from the App
+//   await app.other('POST', `/api/v1/accounts/${id}/deny`, { reason: 'x' })  // a second administrator
+//   await app.shot('approvals-queue')
+import assert from 'node:assert/strict'
+import { existsSync, mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { launch } from './browser.mjs'
+import { distDir, repoDir, startHarness } from './harness.mjs'
+import { chromiumPath, hasExecutable, need } from './parts.mjs'
+
+export const demoShotsDir = join(repoDir, 'build', 'bin', 'e2e-shots')
+
+const slug = (s) => s.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '').toLowerCase()
+
+export async function openDemo(t, { demo = true, extraArgs = [], path = '/users', viewport } = {}) {
+  if (!need(t, 'Chromium', hasExecutable(chromiumPath), `install Debian's chromium (apt-get install chromium) or set CHROMIUM`)) {
+    return null
+  }
+  // E2E_DIST serves another build of the frontend (the harness takes the last -dist).
+  const dist = process.env.E2E_DIST || distDir
+  if (!existsSync(join(dist, 'index.html'))) throw new Error(`${dist}/index.html is missing: run \`npm run build\` in frontend/ first`)
+
+  // -sync-interval 1h: nothing pulls behind a test's back; actions still push at once.
+  const args = [...(demo ? ['-demo'] : []), '-sync-interval', '1h', ...(process.env.E2E_DIST ? ['-dist', dist] : []), ...extraArgs]
+  const harness = await startHarness({ version: 'e2e', extraArgs: args })
+  const browser = await launch(viewport ? { viewport } : undefined)
+  const page = browser.context.pages()[0] ?? (await browser.context.newPage())
+  const pageErrors = []
+  page.on('pageerror', (e) => pageErrors.push(e))
+  page.on('console', (m) => {
+    if (m.type() === 'error') pageErrors.push(new Error(`console.error: ${m.text()} (${m.location().url})`))
+  })
+
+  t.after(async () => {
+    await shot(page, `${slug(t.name)}-end`).catch(() => {})
+    await browser.close()
+    const code = await harness.stop()
+    assert.equal(code, 0, `harness exited with ${code}:\n${harness.stderr()}`)
+  })
+
+  const info = await (await fetch(new URL('/harness/info', harness.url))).json()
+
+  await page.goto(new URL(`#${path}`, harness.url).href)
+  await page.getByTestId('nav').waitFor()
+
+  // A bound method that returns an error answers the bridge with HTTP 500, which Chromium
+  // logs as a failed resource; the real Wails window does not. Tests name the calls they
+  // expect to fail.
+  const failing = new Set()
+
+  const app = {
+    page,
+    harness,
+    info,
+    pageErrors,
+    async nav(label) {
+      await page.getByTestId('nav').getByText(label, { exact: true }).click()
+      await page.getByTestId('view-title').filter({ hasText: label }).waitFor()
+    },
+    // call runs a bound method straight from Node, as the page would.
+    call: (method, ...args) => harness.call(`app.App.${method}`, ...args),
+    // user finds one account by (a unique part of) its e-mail through SearchUsers.
+    async user(email) {
+      const page = await harness.call('app.App.SearchUsers', query({ query: email }))
+      const hits = page.rows.filter((r) => r.email.startsWith(email) || r.email === email)
+      assert.equal(hits.length, 1, `exactly one account should match ${email}; got ${page.rows.map((r) => r.email).join(', ')}`)
+      return hits[0]
+    },
+    async userId(email) {
+      return (await app.user(email)).id
+    },
+    // other acts as a second administrator on the portal server itself.
+    async other(method, path, body) {
+      const res = await fetch(new URL(path, info.portalUrl), {
+        method,
+        headers: { Authorization: `Bearer ${info.portalToken}`, 'Content-Type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      })
+      const text = await res.text()
+      if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`)
+      return text ? JSON.parse(text) : null
+    },
+    // synced waits until the status bar says nothing is pending (the server has every change).
+    async synced() {
+      await app.call('SyncNow')
+      await page.getByTestId('status-pending').filter({ hasText: 'Pending changes: 0' }).waitFor()
+    },
+    shot: (name) => shot(page, name),
+    // toast waits for a success or error message containing text.
+    async toast(text) {
+      await page.locator('.n-message').filter({ hasText: text }).first().waitFor()
+    },
+    // confirm answers the open confirmation dialog.
+    async confirm(yes = true) {
+      const d = page.locator('.n-dialog')
+      await d.waitFor()
+      await d.getByTestId(yes ? 'confirm-yes' : 'confirm-no').click()
+      await d.waitFor({ state: 'detached' })
+    },
+    expectFailedCall(method) {
+      failing.add(method)
+    },
+    assertNoPageErrors() {
+      const expected = (e) => {
+        const m = /Failed to load resource: .* \(https?:\/\/[^/]+\/bridge\/call\/app\.App\.(\w+)\)$/.exec(String(e))
+        return m && failing.has(m[1])
+      }
+      assert.deepEqual(pageErrors.filter((e) => !expected(e)).map(String), [], 'the page reported errors')
+    },
+  }
+  return app
+}
+
+// query is a UserQuery with defaults.
+export function query(over = {}) {
+  return {
+    query: '',
+    status: [],
+    kind: '',
+    role: '',
+    organizationId: '',
+    orgAdmin: null,
+    lastLogin: '',
+    ghost: false,
+    pendingOnly: false,
+    offset: 0,
+    limit: 100,
+    sort: 'name',
+    desc: false,
+    ...over,
+  }
+}
+
+export async function shot(page, name) {
+  mkdirSync(demoShotsDir, { recursive: true })
+  const file = join(demoShotsDir, `${slug(name)}.png`)
+  await page.screenshot({ path: file })
+  return file
+}

@@ -1,0 +1,11 @@
+// Audit: the log of who did what, with the record before and after.
+import * as App from '../../wailsjs/go/app/App'
+import type { app } from '../../wailsjs/go/models'
+import { call } from './errors'
+
+export type AuditEntry = app.AuditEntry
+export type AuditQuery = app.AuditQuery
+export type AuditPage = app.AuditPage
+
+export const auditLog = (q: AuditQuery): Promise<AuditPage> => call(() => App.AuditLog(q))
+export const auditActions = (): Promise<string[]> => call(() => App.AuditActions())

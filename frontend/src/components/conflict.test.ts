@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest'
+import type { Version } from '../api/sync'
+import { conflictFields, conflictTitle, recordOf } from './conflict'
+
+const account = (over: Record<string, unknown>) =>
+  ({ account: { id: 'a1', name: 'Ada', email: 'ada@x.org', status: 'pending', orgAdmin: false, version: 3, ...over }, removed: false, version: 3 }) as unknown as Version
+
+describe('conflictFields', () => {
+  it('puts the fields that differ first and hides bookkeeping', () => {
+    const rows = conflictFields(account({ status: 'active', version: 3 }), account({ status: 'denied', denyReason: 'Not staff', version: 4 }))
+    expect(rows.map((r) => [r.label, r.mine, r.theirs, r.differs])).toEqual([
+      ['Status', 'Active', 'Denied', true],
+      ['Reason for denial', '—', 'Not staff', true],
+      ['Name', 'Ada', 'Ada', false],
+      ['E-mail', 'ada@x.org', 'ada@x.org', false],
+      ['Organisation administrator', 'No', 'No', false],
+    ])
+  })
+
+  it('shows a removed side as Removed', () => {
+    const rows = conflictFields(account({ status: 'active' }), { removed: true, version: 5 } as Version)
+    expect(rows.every((r) => r.theirs === 'Removed' && r.differs)).toBe(true)
+  })
+
+  it('compares nested addresses field by field', () => {
+    const org = (city: string) => ({ organization: { id: 'o', name: 'Pantry', actualAddress: { city } }, removed: false, version: 1 }) as unknown as Version
+    const rows = conflictFields(org('Leeds'), org('York'))
+    expect(rows[0]).toEqual({ path: 'actualAddress.city', label: 'Actual address › City', mine: 'Leeds', theirs: 'York', differs: true })
+  })
+})
+
+describe('conflictTitle / recordOf', () => {
+  it('names the person from either side', () => {
+    expect(conflictTitle(account({}), { removed: true, version: 1 } as Version, 'x')).toBe('Ada (ada@x.org)')
+    expect(conflictTitle(null, null, 'Approve someone')).toBe('Approve someone')
+    expect(recordOf({ removed: true, version: 1 } as Version)).toBeNull()
+  })
+})

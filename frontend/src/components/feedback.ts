@@ -1,0 +1,56 @@
+// One way for every screen to report what happened: a short message for success, the
+// error's own sentence (it says what to do) for failures, and a dialog to confirm anything
+// that cannot be undone from the screen.
+import { h } from 'vue'
+import { useDialog, useMessage } from 'naive-ui'
+import { toApiError, type ApiError } from '../api/errors'
+
+export interface Feedback {
+  ok(text: string): void
+  fail(e: unknown, doing?: string): ApiError
+  confirm(opts: { title: string; content: string; positive: string; negative?: string; danger?: boolean }): Promise<boolean>
+}
+
+export function useFeedback(): Feedback {
+  const message = useMessage()
+  const dialog = useDialog()
+  return {
+    ok(text) {
+      message.success(text, { duration: 3000 })
+    },
+    fail(e, doing) {
+      const err = toApiError(e)
+      const text = doing ? `${doing}: ${err.message}` : err.message
+      message.error(text, { duration: 8000, closable: true, keepAliveOnHover: true })
+      return err
+    },
+    confirm({ title, content, positive, negative = 'Cancel', danger = true }) {
+      return new Promise<boolean>((resolve) => {
+        let settled = false
+        const done = (v: boolean) => {
+          if (!settled) {
+            settled = true
+            resolve(v)
+          }
+        }
+        ;(danger ? dialog.warning : dialog.info)({
+          title,
+          content: () => h('div', { 'data-testid': 'confirm-text' }, content),
+          positiveText: positive,
+          negativeText: negative,
+          autoFocus: true,
+          closeOnEsc: true,
+          maskClosable: false,
+          // ButtonProps has no data-* attributes in its type; the button passes them on.
+          positiveButtonProps: { type: danger ? 'error' : 'primary', 'data-testid': 'confirm-yes' } as never,
+          negativeButtonProps: { 'data-testid': 'confirm-no' } as never,
+          onPositiveClick: () => done(true),
+          onNegativeClick: () => done(false),
+          onClose: () => done(false),
+          onMaskClick: () => done(false),
+          onAfterLeave: () => done(false),
+        })
+      })
+    },
+  }
+}

@@ -1,0 +1,45 @@
+// Audit actions as people say them.
+const words: Record<string, string> = {
+  'account.sign_up': 'Signed up',
+  'account.sign_in': 'Signed in',
+  'account.request_access': 'Requested access',
+  'account.approve': 'Approved',
+  'account.deny': 'Denied',
+  'account.approve_instead': 'Approved instead (from the recycle bin)',
+  'account.restore': 'Restored from the recycle bin',
+  'account.purge': 'Purged',
+  'account.deactivate': 'Deactivated',
+  'account.reactivate': 'Reactivated',
+  'account.promote': 'Promoted to staff user',
+  'account.set_roles': 'Changed roles',
+  'account.set_org_admin': 'Made organisation administrator',
+  'account.unset_org_admin': 'Removed as organisation administrator',
+  'account.complete_registration': 'Marked registration complete',
+  'invitation.create': 'Invited',
+  'invitation.resend': 'Resent invitation',
+  'invitation.revoke': 'Revoked invitation',
+  'invitation.expire': 'Invitation expired',
+  'invitation.accept': 'Accepted invitation',
+  'organization.update': 'Updated organisation profile',
+}
+
+export function actionLabel(action: string): string {
+  if (words[action]) return words[action]
+  const tail = action.split('.').pop() ?? action
+  const s = tail.replace(/_/g, ' ')
+  return s.charAt(0).toUpperCase() + s.slice(1)
+}
+
+const entities: Record<string, string> = {
+  account: 'Account',
+  organization: 'Organisation',
+  invitation: 'Invitation',
+  contact: 'Contact',
+  role: 'Role',
+}
+
+export function entityLabel(t: string): string {
+  return entities[t] ?? (t ? t.charAt(0).toUpperCase() + t.slice(1) : '—')
+}
+
+export const entityTypes = Object.keys(entities)
