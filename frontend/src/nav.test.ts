@@ -53,7 +53,7 @@ describe('app shell', () => {
     const nav = w.get('[data-testid="nav"]')
     for (const label of screens) expect(nav.text()).toContain(label)
     expect(w.get('[data-testid="view-title"]').text()).toBe('Users')
-    expect(w.get('[data-testid="status-mode"]').text()).toBe('Local')
+    expect(w.get('[data-testid="status-mode"]').text()).toBe('Local portal')
 
     const approvals = nav.findAll('.n-menu-item-content').find((el) => el.text() === 'Approvals')
     expect(approvals).toBeDefined()
