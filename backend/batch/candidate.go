@@ -27,16 +27,10 @@ type Candidate struct {
 	Findings []string `json:"findings"`
 }
 
-// Finding codes the batch acts on: blocking ones exclude the row unless overridden; the
-// duplicate ones must be resolved before a batch can be formed.
-var (
-	blockingCodes = []string{
-		string(quality.MissingEmail), string(quality.InvalidEmail), string(quality.SharedEmail),
-		string(quality.OrganisationRow), string(quality.NonMember), string(quality.HasAccess),
-		string(quality.RoleExpired),
-	}
-	duplicateCodes = []string{string(quality.DuplicateEmail), string(quality.PossibleDuplicate)}
-)
+// duplicateCodes must be resolved before a batch can be formed; every other finding code
+// (missing or invalid e-mail, shared e-mail, organisation row, non-member, has access, role
+// expired, and any code a newer check adds) excludes its row unless overridden.
+var duplicateCodes = []string{string(quality.DuplicateEmail), string(quality.PossibleDuplicate)}
 
 // IsBlocking reports whether a finding excludes a row from a batch unless the
 // administrator overrides it. Codes Gatehouse does not know (from a newer quality check)

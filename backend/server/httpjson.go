@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"mime"
 	"net/http"
 	"strconv"
@@ -274,7 +273,3 @@ func command[Req, Res any](s *Server, w http.ResponseWriter, r *http.Request, rc
 
 // empty is the body of commands that take none; "{}" and no body are both fine.
 type empty struct{}
-
-func (s *Server) logRequest(r *http.Request, status int) {
-	s.log.Debug("request", slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Int("status", status))
-}

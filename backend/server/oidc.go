@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -152,12 +151,4 @@ func identityOf(tok *oidc.IDToken) (portal.SSOIdentity, bool, error) {
 // leaves that check to its callers.
 func errNonce() error {
 	return portal.Errorf(portal.EUNAUTHORIZED, "The sign-in answer does not belong to this sign-in (nonce mismatch). Start signing in again.")
-}
-
-func describeIssuers(ts []TrustedIssuer) string {
-	var parts []string
-	for _, t := range ts {
-		parts = append(parts, fmt.Sprintf("%s (audiences %s)", t.Issuer, strings.Join(t.Audiences, ", ")))
-	}
-	return strings.Join(parts, "; ")
 }

@@ -122,7 +122,7 @@ func (c *Client) result(ctx context.Context, tok *oauth2.Token, wantNonce string
 // algorithm allow-list, issuer, audience, expiry) and then what go-oidc leaves to the
 // caller: the nonce, an issue time in the future, the authorised party and at_hash.
 func (c *Client) verifyIDToken(ctx context.Context, raw, wantNonce string, checkNonce bool, accessToken string) (Claims, error) {
-	if _, err := jose.ParseSigned(raw, c.algs); err != nil {
+	if _, err := jose.ParseSignedCompact(raw, c.algs); err != nil {
 		if alg := headerAlg(raw); alg != "" && !slices.Contains(c.algs, jose.SignatureAlgorithm(alg)) {
 			return Claims{}, newError(ReasonInvalidToken, err, "The ID token is signed with %q, which Gatehouse does not accept (it accepts %s). The answer may have been forged; do not sign in on this network, and tell the identity provider's administrator.", sanitize(alg), algList(c.algs))
 		}
