@@ -134,19 +134,9 @@ func (db *DB) AccountsByEmail(ctx context.Context, email string) ([]portal.Accou
 	if err != nil {
 		return nil, fmt.Errorf("find accounts by e-mail in the local database: %w", err)
 	}
-	defer rows.Close()
-	out := []portal.Account{}
-	for rows.Next() {
-		a, err := scanAccount(rows)
-		if err != nil {
-			return nil, fmt.Errorf("find accounts by e-mail in the local database: %w", err)
-		}
-		out = append(out, a)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("find accounts by e-mail in the local database: %w", err)
-	}
-	return out, nil
+	return collect(rows, "find accounts by e-mail in the local database: %w", func(r interface{ Scan(...any) error }) (portal.Account, error) {
+		return scanAccount(r)
+	})
 }
 
 // AccountSort names a column the Users table sorts by.

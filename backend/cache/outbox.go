@@ -395,19 +395,7 @@ func (db *DB) listCommands(ctx context.Context, where string, args ...any) ([]Qu
 	if err != nil {
 		return nil, fmt.Errorf("read the outbox: %w", err)
 	}
-	defer rows.Close()
-	out := []QueuedCommand{}
-	for rows.Next() {
-		c, err := scanCommand(rows)
-		if err != nil {
-			return nil, fmt.Errorf("read the outbox: %w", err)
-		}
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read the outbox: %w", err)
-	}
-	return out, nil
+	return collect(rows, "read the outbox: %w", scanCommand)
 }
 
 // GetCommand returns one command.

@@ -470,19 +470,7 @@ func (db *DB) ListRoles(ctx context.Context, orgID string) ([]portal.Role, error
 	if err != nil {
 		return nil, fmt.Errorf("list roles from the local database: %w", err)
 	}
-	defer rows.Close()
-	out := []portal.Role{}
-	for rows.Next() {
-		r, err := scanRole(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list roles from the local database: %w", err)
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list roles from the local database: %w", err)
-	}
-	return out, nil
+	return collect(rows, "list roles from the local database: %w", scanRole)
 }
 
 // RoleCatalog returns every role indexed by ID, as the portal transitions need it.
@@ -773,4 +761,21 @@ func (tx *Tx) flushSearch() error {
 		}
 	}
 	return nil
+}
+
+// collect scans every row with scan and closes rows. format wraps any error, with one %w.
+func collect[T any](rows *sql.Rows, format string, scan func(interface{ Scan(...any) error }) (T, error)) ([]T, error) {
+	defer rows.Close()
+	out := []T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf(format, err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf(format, err)
+	}
+	return out, nil
 }
