@@ -24,6 +24,7 @@ import (
 
 	"gatehouse/backend/batch"
 	"gatehouse/backend/cache"
+	"gatehouse/backend/keychain"
 	"gatehouse/backend/portal"
 )
 
@@ -44,6 +45,10 @@ type Config struct {
 	SyncInterval time.Duration
 	// Logger receives what the user is not shown; nil discards it.
 	Logger *slog.Logger
+	// Keychain keeps the session and refresh tokens; nil means keychain.NewSystem().
+	Keychain keychain.Keychain
+	// OpenURL opens the sign-in page in the system browser; nil means sso.SystemBrowser.
+	OpenURL func(url string) error
 }
 
 // App holds the desktop's state between bound calls.
@@ -51,6 +56,8 @@ type App struct {
 	cfg Config
 	rt  Runtime
 	log *slog.Logger
+
+	auth *signIn // sign-in state (signin.go)
 
 	mu     sync.RWMutex
 	db     *cache.DB
@@ -87,8 +94,10 @@ func New(cfg Config, rt Runtime) *App {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	return &App{cfg: cfg, rt: rt, log: log, imports: &importer{reading: map[string]context.CancelFunc{}},
+	a := &App{cfg: cfg, rt: rt, log: log, imports: &importer{reading: map[string]context.CancelFunc{}},
 		sends: &sender{engines: map[string]*batch.Engine{}}}
+	a.auth = newSignIn(a)
+	return a
 }
 
 // Bound returns the values whose exported methods the frontend may call: main passes it to
@@ -141,6 +150,7 @@ func (a *App) Startup(ctx context.Context) {
 // Shutdown is options.App.OnShutdown: it stops the sync, the embedded portal and closes
 // the cache so the WAL is checkpointed.
 func (a *App) Shutdown(ctx context.Context) {
+	a.auth.close()
 	a.switchMu.Lock()
 	a.disconnectLocked(ctx)
 	a.switchMu.Unlock()

@@ -30,6 +30,8 @@ type connTarget struct {
 // connection is a running link between the cache and one portal server: the embedded
 // server when there is one, the client and the sync engine.
 type connection struct {
+	// auth says whether a remote server has a usable sign-in (signin.go).
+	auth   *signIn
 	target connTarget
 	url    string // where the server answers (the embedded one's port changes each start)
 	srv    *server.Server
@@ -82,7 +84,7 @@ func (a *App) connectLocked(ctx context.Context, db *cache.DB, target connTarget
 }
 
 func (a *App) connect(ctx context.Context, db *cache.DB, target connTarget) (*connection, error) {
-	c := &connection{target: target, kick: make(chan struct{}, 1)}
+	c := &connection{target: target, kick: make(chan struct{}, 1), auth: a.auth}
 	var actor *portal.Actor
 	switch target.Mode {
 	case ModeEmbedded:
@@ -110,7 +112,7 @@ func (a *App) connect(ctx context.Context, db *cache.DB, target connTarget) (*co
 	case ModeRemote:
 		// The API session comes with the SSO sign-in; until then the server refuses and
 		// the status bar asks the administrator to sign in.
-		c.url, c.cl = target.ServerURL, client.New(target.ServerURL, "")
+		c.url, c.cl = target.ServerURL, a.remoteClient(ctx, db, target.ServerURL)
 	default:
 		return nil, fmt.Errorf("unknown connection mode %q", target.Mode)
 	}
@@ -174,6 +176,7 @@ func (c *connection) status(st gsync.Status) SyncStatus {
 	return SyncStatus{
 		Mode: c.target.Mode, ServerURL: c.url, Online: st.Online, Syncing: st.Syncing, LastSyncAt: st.LastSyncAt,
 		Pending: st.Pending, Conflicts: st.Conflicts, Failed: st.Failed, LastError: st.LastError,
+		NeedsSignIn: c.target.Mode == ModeRemote && c.auth != nil && !c.auth.signedInTo(c.url),
 	}
 }
 

@@ -40,6 +40,9 @@ type SyncStatus struct {
 	Failed    int `json:"failed"`
 	// LastError says why the last sync failed, as a sentence; "" when it worked.
 	LastError string `json:"lastError"`
+	// NeedsSignIn is true when the server is a remote one and this computer has no usable
+	// sign-in for it: changes wait until someone signs in (Settings → Server and sign-in).
+	NeedsSignIn bool `json:"needsSignIn"`
 }
 
 // DataChanged is the payload of EventDataChanged.

@@ -63,7 +63,10 @@ export const navGroups: NavGroup[] = [
         label: 'Settings',
         path: '/settings',
         view: () => import('./views/settings/SettingsView.vue'),
-        children: [{ path: 'about', label: 'About', view: () => import('./views/settings/AboutPanel.vue') }],
+        children: [
+          { path: 'about', label: 'About', view: () => import('./views/settings/AboutPanel.vue') },
+          { path: 'signin', label: 'Server and sign-in', view: () => import('./views/settings/SignInPanel.vue') },
+        ],
       },
     ],
   },

@@ -30,6 +30,13 @@
 // system: a test plays "another administrator" with them, for example to deny someone
 // the App is about to approve.
 //
+//	GET  /harness/browser      {"urls":[…]}  what the App asked the system browser to open
+//
+// Sign-in secrets go to an in-memory keychain unless -keychain system is given, and the
+// "system browser" only records the addresses it is asked to open (and emits each as the
+// event "harness:browser") unless -system-browser is given: a browser test opens them
+// itself.
+//
 // It stops cleanly on SIGINT or SIGTERM, and removes -data only if it created it.
 package main
 
@@ -45,11 +52,13 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"sync"
 	"syscall"
 	"time"
 
 	"gatehouse/app"
 	"gatehouse/app/bridge"
+	"gatehouse/backend/keychain"
 )
 
 func main() {
@@ -64,6 +73,8 @@ func run() error {
 	dist := flag.String("dist", "frontend/dist", "the built frontend")
 	data := flag.String("data", "", "data folder for the local database (default: a new temporary folder, removed at exit)")
 	version := flag.String("version", "harness", "version the App reports")
+	keychainKind := flag.String("keychain", "memory", "where sign-in secrets go: memory, or system (the OS keychain)")
+	systemBrowser := flag.Bool("system-browser", false, "open sign-in pages in the real system browser instead of recording them")
 	demo := flag.Bool("demo", os.Getenv("GATEHOUSE_DEMO") == "1", "load the demo data at start (also GATEHOUSE_DEMO=1)")
 	interval := flag.Duration("sync-interval", 0, "how often the App pulls from the portal when nothing wakes it (0: the default, 30s)")
 	flag.Parse()
@@ -84,7 +95,30 @@ func run() error {
 	dbPath := filepath.Join(dataDir, "gatehouse.db")
 
 	rt := app.NewHeadlessRuntime()
-	a := app.New(app.Config{Version: *version, DatabasePath: dbPath, Logger: log, SyncInterval: *interval}, rt)
+	var kc keychain.Keychain
+	switch *keychainKind {
+	case "memory":
+		kc = keychain.NewMemory()
+	case "system":
+		kc = keychain.NewSystem()
+	default:
+		return fmt.Errorf("-keychain %q: use memory or system", *keychainKind)
+	}
+	var (
+		openedMu sync.Mutex
+		opened   = []string{}
+	)
+	openURL := func(u string) error {
+		openedMu.Lock()
+		opened = append(opened, u)
+		openedMu.Unlock()
+		rt.Emit("harness:browser", map[string]string{"url": u})
+		return nil
+	}
+	if *systemBrowser {
+		openURL = nil // the App's default: the system browser
+	}
+	a := app.New(app.Config{Keychain: kc, OpenURL: openURL, Version: *version, DatabasePath: dbPath, Logger: log, SyncInterval: *interval}, rt)
 	a.Startup(ctx)
 	defer a.Shutdown(context.Background())
 	if *demo {
@@ -138,6 +172,12 @@ func run() error {
 	}
 	mux.HandleFunc("POST /harness/dialog/open", answer(rt.AnswerOpenFile))
 	mux.HandleFunc("POST /harness/dialog/save", answer(rt.AnswerSaveFile))
+	mux.HandleFunc("GET /harness/browser", func(w http.ResponseWriter, r *http.Request) {
+		openedMu.Lock()
+		defer openedMu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(map[string][]string{"urls": opened})
+	})
 	mux.HandleFunc("GET /harness/info", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		portalURL, portalToken, _ := app.EmbeddedPortal(a)

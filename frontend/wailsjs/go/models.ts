@@ -467,6 +467,88 @@ export namespace app {
 	        this.demoLoaded = source["demoLoaded"];
 	    }
 	}
+	export class FormBatchRequest {
+	    name: string;
+	    importSessionId: string;
+	    contactIds: string[];
+	    letterFrom: string;
+	    letterTo: string;
+	    sortBy: string;
+	    organizationType: string;
+	    membersOnly: boolean;
+	    overrides: batch.Override[];
+	    roles: string[];
+	    expiresInDays: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new FormBatchRequest(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.name = source["name"];
+	        this.importSessionId = source["importSessionId"];
+	        this.contactIds = source["contactIds"];
+	        this.letterFrom = source["letterFrom"];
+	        this.letterTo = source["letterTo"];
+	        this.sortBy = source["sortBy"];
+	        this.organizationType = source["organizationType"];
+	        this.membersOnly = source["membersOnly"];
+	        this.overrides = this.convertValues(source["overrides"], batch.Override);
+	        this.roles = source["roles"];
+	        this.expiresInDays = source["expiresInDays"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class FormBatchResult {
+	    batch: batch.Batch;
+	    excluded: batch.Recipient[];
+	
+	    static createFrom(source: any = {}) {
+	        return new FormBatchResult(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.batch = this.convertValues(source["batch"], batch.Batch);
+	        this.excluded = this.convertValues(source["excluded"], batch.Recipient);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
 	export class ImportColumn {
 	    column: number;
 	    letter: string;
@@ -989,6 +1071,26 @@ export namespace app {
 		}
 	}
 	
+	export class ReminderResult {
+	    batchId: string;
+	    batchName: string;
+	    people: number;
+	    resent: number;
+	    skipped: string[];
+	
+	    static createFrom(source: any = {}) {
+	        return new ReminderResult(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.batchId = source["batchId"];
+	        this.batchName = source["batchName"];
+	        this.people = source["people"];
+	        this.resent = source["resent"];
+	        this.skipped = source["skipped"];
+	    }
+	}
 	export class RoleCatalog {
 	    core: RoleInfo[];
 	    additional: RoleInfo[];
@@ -1024,33 +1126,61 @@ export namespace app {
 		}
 	}
 	
-	export class SyncStatus {
-	    mode: string;
-	    serverUrl: string;
-	    online: boolean;
-	    syncing: boolean;
-	    // Go type: time
-	    lastSyncAt?: any;
-	    pending: number;
-	    conflicts: number;
-	    failed: number;
-	    lastError: string;
+	export class SMTPSettings {
+	    host: string;
+	    port: number;
+	    security: string;
+	    username: string;
+	    from: string;
+	    ratePerSecond: number;
+	    hasPassword: boolean;
 	
 	    static createFrom(source: any = {}) {
-	        return new SyncStatus(source);
+	        return new SMTPSettings(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.host = source["host"];
+	        this.port = source["port"];
+	        this.security = source["security"];
+	        this.username = source["username"];
+	        this.from = source["from"];
+	        this.ratePerSecond = source["ratePerSecond"];
+	        this.hasPassword = source["hasPassword"];
+	    }
+	}
+	export class SessionState {
+	    mode: string;
+	    serverUrl: string;
+	    signedIn: boolean;
+	    email: string;
+	    name: string;
+	    // Go type: time
+	    expiresAt?: any;
+	    needsSignIn: boolean;
+	    message: string;
+	    inProgress: boolean;
+	    authUrl: string;
+	    test: boolean;
+	
+	    static createFrom(source: any = {}) {
+	        return new SessionState(source);
 	    }
 	
 	    constructor(source: any = {}) {
 	        if ('string' === typeof source) source = JSON.parse(source);
 	        this.mode = source["mode"];
 	        this.serverUrl = source["serverUrl"];
-	        this.online = source["online"];
-	        this.syncing = source["syncing"];
-	        this.lastSyncAt = this.convertValues(source["lastSyncAt"], null);
-	        this.pending = source["pending"];
-	        this.conflicts = source["conflicts"];
-	        this.failed = source["failed"];
-	        this.lastError = source["lastError"];
+	        this.signedIn = source["signedIn"];
+	        this.email = source["email"];
+	        this.name = source["name"];
+	        this.expiresAt = this.convertValues(source["expiresAt"], null);
+	        this.needsSignIn = source["needsSignIn"];
+	        this.message = source["message"];
+	        this.inProgress = source["inProgress"];
+	        this.authUrl = source["authUrl"];
+	        this.test = source["test"];
 	    }
 	
 		convertValues(a: any, classs: any, asMap: boolean = false): any {
@@ -1070,6 +1200,131 @@ export namespace app {
 		    }
 		    return a;
 		}
+	}
+	export class SignInSettings {
+	    serverUrl: string;
+	    issuer: string;
+	    clientId: string;
+	    scopes: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new SignInSettings(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.serverUrl = source["serverUrl"];
+	        this.issuer = source["issuer"];
+	        this.clientId = source["clientId"];
+	        this.scopes = source["scopes"];
+	    }
+	}
+	export class SignInStart {
+	    authUrl: string;
+	    browserOpened: boolean;
+	    browserError: string;
+	    test: boolean;
+	
+	    static createFrom(source: any = {}) {
+	        return new SignInStart(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.authUrl = source["authUrl"];
+	        this.browserOpened = source["browserOpened"];
+	        this.browserError = source["browserError"];
+	        this.test = source["test"];
+	    }
+	}
+	export class SyncStatus {
+	    mode: string;
+	    serverUrl: string;
+	    online: boolean;
+	    syncing: boolean;
+	    // Go type: time
+	    lastSyncAt?: any;
+	    pending: number;
+	    conflicts: number;
+	    failed: number;
+	    lastError: string;
+	    needsSignIn: boolean;
+	
+	    static createFrom(source: any = {}) {
+	        return new SyncStatus(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.mode = source["mode"];
+	        this.serverUrl = source["serverUrl"];
+	        this.online = source["online"];
+	        this.syncing = source["syncing"];
+	        this.lastSyncAt = this.convertValues(source["lastSyncAt"], null);
+	        this.pending = source["pending"];
+	        this.conflicts = source["conflicts"];
+	        this.failed = source["failed"];
+	        this.lastError = source["lastError"];
+	        this.needsSignIn = source["needsSignIn"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class TemplateInfo {
+	    key: string;
+	    name: string;
+	    subject: string;
+	    body: string;
+	    placeholders: string[];
+	    customised: boolean;
+	
+	    static createFrom(source: any = {}) {
+	        return new TemplateInfo(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.key = source["key"];
+	        this.name = source["name"];
+	        this.subject = source["subject"];
+	        this.body = source["body"];
+	        this.placeholders = source["placeholders"];
+	        this.customised = source["customised"];
+	    }
+	}
+	export class TemplatePreview {
+	    recipient: string;
+	    subject: string;
+	    body: string;
+	    problems: string[];
+	
+	    static createFrom(source: any = {}) {
+	        return new TemplatePreview(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.recipient = source["recipient"];
+	        this.subject = source["subject"];
+	        this.body = source["body"];
+	        this.problems = source["problems"];
+	    }
 	}
 	export class UserDetail {
 	    user: UserRow;
@@ -1184,6 +1439,526 @@ export namespace app {
 
 }
 
+export namespace batch {
+	
+	export class StateCounts {
+	    total: number;
+	    excluded: number;
+	    queued: number;
+	    inviting: number;
+	    invited: number;
+	    sending: number;
+	    sent: number;
+	    failed: number;
+	    unknown: number;
+	    cancelled: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new StateCounts(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.total = source["total"];
+	        this.excluded = source["excluded"];
+	        this.queued = source["queued"];
+	        this.inviting = source["inviting"];
+	        this.invited = source["invited"];
+	        this.sending = source["sending"];
+	        this.sent = source["sent"];
+	        this.failed = source["failed"];
+	        this.unknown = source["unknown"];
+	        this.cancelled = source["cancelled"];
+	    }
+	}
+	export class Batch {
+	    id: string;
+	    kind: string;
+	    name: string;
+	    parentId?: string;
+	    source: string;
+	    selection: number[];
+	    template: mail.Template;
+	    productName: string;
+	    invitedBy: string;
+	    from: string;
+	    expiresInDays: number;
+	    state: string;
+	    lastError?: string;
+	    createdBy: string;
+	    // Go type: time
+	    createdAt: any;
+	    // Go type: time
+	    updatedAt: any;
+	    // Go type: time
+	    startedAt?: any;
+	    // Go type: time
+	    finishedAt?: any;
+	    counts: StateCounts;
+	
+	    static createFrom(source: any = {}) {
+	        return new Batch(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.kind = source["kind"];
+	        this.name = source["name"];
+	        this.parentId = source["parentId"];
+	        this.source = source["source"];
+	        this.selection = source["selection"];
+	        this.template = this.convertValues(source["template"], mail.Template);
+	        this.productName = source["productName"];
+	        this.invitedBy = source["invitedBy"];
+	        this.from = source["from"];
+	        this.expiresInDays = source["expiresInDays"];
+	        this.state = source["state"];
+	        this.lastError = source["lastError"];
+	        this.createdBy = source["createdBy"];
+	        this.createdAt = this.convertValues(source["createdAt"], null);
+	        this.updatedAt = this.convertValues(source["updatedAt"], null);
+	        this.startedAt = this.convertValues(source["startedAt"], null);
+	        this.finishedAt = this.convertValues(source["finishedAt"], null);
+	        this.counts = this.convertValues(source["counts"], StateCounts);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class InvitationQuery {
+	    batchIds: string[];
+	    status: string;
+	    notActivated: boolean;
+	    search: string;
+	    offset: number;
+	    limit: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new InvitationQuery(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.batchIds = source["batchIds"];
+	        this.status = source["status"];
+	        this.notActivated = source["notActivated"];
+	        this.search = source["search"];
+	        this.offset = source["offset"];
+	        this.limit = source["limit"];
+	    }
+	}
+	export class RecipientRef {
+	    batchId: string;
+	    seq: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new RecipientRef(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.batchId = source["batchId"];
+	        this.seq = source["seq"];
+	    }
+	}
+	export class InvitationRow {
+	    batchId: string;
+	    batchName: string;
+	    kind: string;
+	    seq: number;
+	    rowRef: string;
+	    contactId?: string;
+	    accountId?: string;
+	    name: string;
+	    email: string;
+	    organizationName: string;
+	    delivery: string;
+	    // Go type: time
+	    sentAt?: any;
+	    lastError?: string;
+	    invitationId?: string;
+	    status: string;
+	    // Go type: time
+	    expiresAt?: any;
+	    // Go type: time
+	    acceptedAt?: any;
+	    replacedBy?: RecipientRef;
+	
+	    static createFrom(source: any = {}) {
+	        return new InvitationRow(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.batchId = source["batchId"];
+	        this.batchName = source["batchName"];
+	        this.kind = source["kind"];
+	        this.seq = source["seq"];
+	        this.rowRef = source["rowRef"];
+	        this.contactId = source["contactId"];
+	        this.accountId = source["accountId"];
+	        this.name = source["name"];
+	        this.email = source["email"];
+	        this.organizationName = source["organizationName"];
+	        this.delivery = source["delivery"];
+	        this.sentAt = this.convertValues(source["sentAt"], null);
+	        this.lastError = source["lastError"];
+	        this.invitationId = source["invitationId"];
+	        this.status = source["status"];
+	        this.expiresAt = this.convertValues(source["expiresAt"], null);
+	        this.acceptedAt = this.convertValues(source["acceptedAt"], null);
+	        this.replacedBy = this.convertValues(source["replacedBy"], RecipientRef);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class Override {
+	    rowRef: string;
+	    code: string;
+	    reason: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new Override(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.rowRef = source["rowRef"];
+	        this.code = source["code"];
+	        this.reason = source["reason"];
+	    }
+	}
+	export class Page_gatehouse_backend_batch_InvitationRow_ {
+	    total: number;
+	    items: InvitationRow[];
+	
+	    static createFrom(source: any = {}) {
+	        return new Page_gatehouse_backend_batch_InvitationRow_(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.total = source["total"];
+	        this.items = this.convertValues(source["items"], InvitationRow);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class Reason {
+	    code: string;
+	    label: string;
+	    message: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new Reason(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.code = source["code"];
+	        this.label = source["label"];
+	        this.message = source["message"];
+	    }
+	}
+	export class Recipient {
+	    batchId: string;
+	    seq: number;
+	    rowRef: string;
+	    contactId?: string;
+	    accountId?: string;
+	    organizationId?: string;
+	    organizationName: string;
+	    organizationType: string;
+	    member: boolean;
+	    name: string;
+	    firstName: string;
+	    lastName: string;
+	    email: string;
+	    findings: string[];
+	    outcome: string;
+	    reasons: Reason[];
+	    overridden: Reason[];
+	    roles: string[];
+	    notes: string[];
+	    replaces?: string;
+	    state: string;
+	    messageId: string;
+	    invitationId?: string;
+	    // Go type: time
+	    expiresAt?: any;
+	    attempts: number;
+	    // Go type: time
+	    nextAttemptAt?: any;
+	    stage?: string;
+	    smtpCode?: number;
+	    lastError?: string;
+	    timesUnknown: number;
+	    decision?: string;
+	    decidedBy?: string;
+	    // Go type: time
+	    decidedAt?: any;
+	    // Go type: time
+	    sentAt?: any;
+	    // Go type: time
+	    updatedAt: any;
+	
+	    static createFrom(source: any = {}) {
+	        return new Recipient(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.batchId = source["batchId"];
+	        this.seq = source["seq"];
+	        this.rowRef = source["rowRef"];
+	        this.contactId = source["contactId"];
+	        this.accountId = source["accountId"];
+	        this.organizationId = source["organizationId"];
+	        this.organizationName = source["organizationName"];
+	        this.organizationType = source["organizationType"];
+	        this.member = source["member"];
+	        this.name = source["name"];
+	        this.firstName = source["firstName"];
+	        this.lastName = source["lastName"];
+	        this.email = source["email"];
+	        this.findings = source["findings"];
+	        this.outcome = source["outcome"];
+	        this.reasons = this.convertValues(source["reasons"], Reason);
+	        this.overridden = this.convertValues(source["overridden"], Reason);
+	        this.roles = source["roles"];
+	        this.notes = source["notes"];
+	        this.replaces = source["replaces"];
+	        this.state = source["state"];
+	        this.messageId = source["messageId"];
+	        this.invitationId = source["invitationId"];
+	        this.expiresAt = this.convertValues(source["expiresAt"], null);
+	        this.attempts = source["attempts"];
+	        this.nextAttemptAt = this.convertValues(source["nextAttemptAt"], null);
+	        this.stage = source["stage"];
+	        this.smtpCode = source["smtpCode"];
+	        this.lastError = source["lastError"];
+	        this.timesUnknown = source["timesUnknown"];
+	        this.decision = source["decision"];
+	        this.decidedBy = source["decidedBy"];
+	        this.decidedAt = this.convertValues(source["decidedAt"], null);
+	        this.sentAt = this.convertValues(source["sentAt"], null);
+	        this.updatedAt = this.convertValues(source["updatedAt"], null);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class Page_gatehouse_backend_batch_Recipient_ {
+	    total: number;
+	    items: Recipient[];
+	
+	    static createFrom(source: any = {}) {
+	        return new Page_gatehouse_backend_batch_Recipient_(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.total = source["total"];
+	        this.items = this.convertValues(source["items"], Recipient);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class PreviewMessage {
+	    from: string;
+	    to: string;
+	    subject: string;
+	    body: string;
+	    messageId?: string;
+	    link?: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new PreviewMessage(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.from = source["from"];
+	        this.to = source["to"];
+	        this.subject = source["subject"];
+	        this.body = source["body"];
+	        this.messageId = source["messageId"];
+	        this.link = source["link"];
+	    }
+	}
+	export class PreviewItem {
+	    recipient: Recipient;
+	    message?: PreviewMessage;
+	
+	    static createFrom(source: any = {}) {
+	        return new PreviewItem(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.recipient = this.convertValues(source["recipient"], Recipient);
+	        this.message = this.convertValues(source["message"], PreviewMessage);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class Preview {
+	    batch: Batch;
+	    total: number;
+	    items: PreviewItem[];
+	    excludedBy: Record<string, number>;
+	
+	    static createFrom(source: any = {}) {
+	        return new Preview(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.batch = this.convertValues(source["batch"], Batch);
+	        this.total = source["total"];
+	        this.items = this.convertValues(source["items"], PreviewItem);
+	        this.excludedBy = source["excludedBy"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	
+	
+	
+	
+	export class RecipientQuery {
+	    states: string[];
+	    search: string;
+	    offset: number;
+	    limit: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new RecipientQuery(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.states = source["states"];
+	        this.search = source["search"];
+	        this.offset = source["offset"];
+	        this.limit = source["limit"];
+	    }
+	}
+	
+
+}
+
 export namespace imports {
 	
 	export class RowView {
@@ -1261,6 +2036,31 @@ export namespace imports {
 		    }
 		    return a;
 		}
+	}
+
+}
+
+export namespace mail {
+	
+	export class Template {
+	    key: string;
+	    name: string;
+	    subject: string;
+	    body: string;
+	    placeholders: string[];
+	
+	    static createFrom(source: any = {}) {
+	        return new Template(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.key = source["key"];
+	        this.name = source["name"];
+	        this.subject = source["subject"];
+	        this.body = source["body"];
+	        this.placeholders = source["placeholders"];
+	    }
 	}
 
 }
@@ -1566,6 +2366,290 @@ export namespace quality {
 	        this.related = source["related"];
 	        this.action = source["action"];
 	        this.suggestion = source["suggestion"];
+	    }
+	}
+
+}
+
+export namespace reports {
+	
+	export class Bucket {
+	    // Go type: time
+	    start: any;
+	    // Go type: time
+	    end: any;
+	    label: string;
+	    count: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new Bucket(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.start = this.convertValues(source["start"], null);
+	        this.end = this.convertValues(source["end"], null);
+	        this.label = source["label"];
+	        this.count = source["count"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class Column {
+	    key: string;
+	    label: string;
+	    type: string;
+	    width: number;
+	    sortable: boolean;
+	
+	    static createFrom(source: any = {}) {
+	        return new Column(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.key = source["key"];
+	        this.label = source["label"];
+	        this.type = source["type"];
+	        this.width = source["width"];
+	        this.sortable = source["sortable"];
+	    }
+	}
+	export class Count {
+	    key: string;
+	    label: string;
+	    count: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new Count(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.key = source["key"];
+	        this.label = source["label"];
+	        this.count = source["count"];
+	    }
+	}
+	export class LoginSeries {
+	    title: string;
+	    granularity: string;
+	    buckets: Bucket[];
+	    latestOnly: boolean;
+	
+	    static createFrom(source: any = {}) {
+	        return new LoginSeries(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.title = source["title"];
+	        this.granularity = source["granularity"];
+	        this.buckets = this.convertValues(source["buckets"], Bucket);
+	        this.latestOnly = source["latestOnly"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class Figures {
+	    // Go type: time
+	    generatedAt: any;
+	    inactiveDays: number;
+	    funnel: Count[];
+	    logins: LoginSeries;
+	    loginStates: Count[];
+	    invitationsByStatus: Count[];
+	    invitationsByBatch: Count[];
+	    accountsByStatus: Count[];
+	    accountsByOrganization: Count[];
+	
+	    static createFrom(source: any = {}) {
+	        return new Figures(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.generatedAt = this.convertValues(source["generatedAt"], null);
+	        this.inactiveDays = source["inactiveDays"];
+	        this.funnel = this.convertValues(source["funnel"], Count);
+	        this.logins = this.convertValues(source["logins"], LoginSeries);
+	        this.loginStates = this.convertValues(source["loginStates"], Count);
+	        this.invitationsByStatus = this.convertValues(source["invitationsByStatus"], Count);
+	        this.invitationsByBatch = this.convertValues(source["invitationsByBatch"], Count);
+	        this.accountsByStatus = this.convertValues(source["accountsByStatus"], Count);
+	        this.accountsByOrganization = this.convertValues(source["accountsByOrganization"], Count);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class Filter {
+	    accountStatus: string;
+	    login: string;
+	    inactiveDays: number;
+	    organizationId: string;
+	    invitationStatus: string;
+	    batchId: string;
+	    stage: string;
+	    // Go type: time
+	    loginFrom?: any;
+	    // Go type: time
+	    loginTo?: any;
+	    decision: string;
+	    query: string;
+	    granularity: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new Filter(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.accountStatus = source["accountStatus"];
+	        this.login = source["login"];
+	        this.inactiveDays = source["inactiveDays"];
+	        this.organizationId = source["organizationId"];
+	        this.invitationStatus = source["invitationStatus"];
+	        this.batchId = source["batchId"];
+	        this.stage = source["stage"];
+	        this.loginFrom = this.convertValues(source["loginFrom"], null);
+	        this.loginTo = this.convertValues(source["loginTo"], null);
+	        this.decision = source["decision"];
+	        this.query = source["query"];
+	        this.granularity = source["granularity"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	
+	export class Row {
+	    id: string;
+	    cells: any[];
+	
+	    static createFrom(source: any = {}) {
+	        return new Row(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.cells = source["cells"];
+	    }
+	}
+	export class Page {
+	    kind: string;
+	    title: string;
+	    columns: Column[];
+	    rows: Row[];
+	    total: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new Page(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.kind = source["kind"];
+	        this.title = source["title"];
+	        this.columns = this.convertValues(source["columns"], Column);
+	        this.rows = this.convertValues(source["rows"], Row);
+	        this.total = source["total"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	
+	export class Sort {
+	    key: string;
+	    desc: boolean;
+	
+	    static createFrom(source: any = {}) {
+	        return new Sort(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.key = source["key"];
+	        this.desc = source["desc"];
 	    }
 	}
 

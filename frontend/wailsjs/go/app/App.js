@@ -30,8 +30,32 @@ export function AuditLog(arg1) {
   return window['go']['app']['App']['AuditLog'](arg1);
 }
 
+export function BatchPreview(arg1, arg2) {
+  return window['go']['app']['App']['BatchPreview'](arg1, arg2);
+}
+
+export function BatchRecipients(arg1, arg2) {
+  return window['go']['app']['App']['BatchRecipients'](arg1, arg2);
+}
+
+export function Batches() {
+  return window['go']['app']['App']['Batches']();
+}
+
+export function BeginSignIn() {
+  return window['go']['app']['App']['BeginSignIn']();
+}
+
+export function CancelBatch(arg1) {
+  return window['go']['app']['App']['CancelBatch'](arg1);
+}
+
 export function CancelImport(arg1) {
   return window['go']['app']['App']['CancelImport'](arg1);
+}
+
+export function CancelSignIn() {
+  return window['go']['app']['App']['CancelSignIn']();
 }
 
 export function ChooseImportFile() {
@@ -58,6 +82,10 @@ export function DeactivateUsers(arg1) {
   return window['go']['app']['App']['DeactivateUsers'](arg1);
 }
 
+export function DecideUnknown(arg1, arg2, arg3) {
+  return window['go']['app']['App']['DecideUnknown'](arg1, arg2, arg3);
+}
+
 export function Deny(arg1, arg2) {
   return window['go']['app']['App']['Deny'](arg1, arg2);
 }
@@ -78,6 +106,10 @@ export function ExportImport(arg1) {
   return window['go']['app']['App']['ExportImport'](arg1);
 }
 
+export function ExportReport(arg1, arg2, arg3, arg4) {
+  return window['go']['app']['App']['ExportReport'](arg1, arg2, arg3, arg4);
+}
+
 export function FindClientByEmail(arg1) {
   return window['go']['app']['App']['FindClientByEmail'](arg1);
 }
@@ -88,6 +120,10 @@ export function FirstRunState() {
 
 export function FixImportCell(arg1, arg2, arg3, arg4) {
   return window['go']['app']['App']['FixImportCell'](arg1, arg2, arg3, arg4);
+}
+
+export function FormBatch(arg1) {
+  return window['go']['app']['App']['FormBatch'](arg1);
 }
 
 export function GetUser(arg1) {
@@ -122,6 +158,10 @@ export function ImportSheets(arg1) {
   return window['go']['app']['App']['ImportSheets'](arg1);
 }
 
+export function InvitationsList(arg1) {
+  return window['go']['app']['App']['InvitationsList'](arg1);
+}
+
 export function LoadDemoData() {
   return window['go']['app']['App']['LoadDemoData']();
 }
@@ -138,12 +178,24 @@ export function Organisations(arg1) {
   return window['go']['app']['App']['Organisations'](arg1);
 }
 
+export function PauseBatch(arg1) {
+  return window['go']['app']['App']['PauseBatch'](arg1);
+}
+
 export function PendingChanges() {
   return window['go']['app']['App']['PendingChanges']();
 }
 
 export function PendingQueue() {
   return window['go']['app']['App']['PendingQueue']();
+}
+
+export function PreNotify(arg1) {
+  return window['go']['app']['App']['PreNotify'](arg1);
+}
+
+export function PreviewTemplate(arg1, arg2, arg3) {
+  return window['go']['app']['App']['PreviewTemplate'](arg1, arg2, arg3);
 }
 
 export function Promote(arg1, arg2, arg3, arg4) {
@@ -170,6 +222,22 @@ export function RecycleBin() {
   return window['go']['app']['App']['RecycleBin']();
 }
 
+export function RemindAll() {
+  return window['go']['app']['App']['RemindAll']();
+}
+
+export function ReportFigures(arg1) {
+  return window['go']['app']['App']['ReportFigures'](arg1);
+}
+
+export function ReportTable(arg1, arg2, arg3, arg4, arg5) {
+  return window['go']['app']['App']['ReportTable'](arg1, arg2, arg3, arg4, arg5);
+}
+
+export function ResendInvitation(arg1) {
+  return window['go']['app']['App']['ResendInvitation'](arg1);
+}
+
 export function ResendInvitations(arg1) {
   return window['go']['app']['App']['ResendInvitations'](arg1);
 }
@@ -182,16 +250,56 @@ export function Restore(arg1) {
   return window['go']['app']['App']['Restore'](arg1);
 }
 
+export function ResumeBatch(arg1) {
+  return window['go']['app']['App']['ResumeBatch'](arg1);
+}
+
 export function RetryChange(arg1) {
   return window['go']['app']['App']['RetryChange'](arg1);
+}
+
+export function RevokeInvitation(arg1) {
+  return window['go']['app']['App']['RevokeInvitation'](arg1);
 }
 
 export function Roles() {
   return window['go']['app']['App']['Roles']();
 }
 
+export function SMTPSettings() {
+  return window['go']['app']['App']['SMTPSettings']();
+}
+
+export function SaveSMTPSettings(arg1, arg2) {
+  return window['go']['app']['App']['SaveSMTPSettings'](arg1, arg2);
+}
+
+export function SaveSignInSettings(arg1) {
+  return window['go']['app']['App']['SaveSignInSettings'](arg1);
+}
+
+export function SaveTemplate(arg1, arg2, arg3) {
+  return window['go']['app']['App']['SaveTemplate'](arg1, arg2, arg3);
+}
+
 export function SearchUsers(arg1) {
   return window['go']['app']['App']['SearchUsers'](arg1);
+}
+
+export function SendBatch(arg1) {
+  return window['go']['app']['App']['SendBatch'](arg1);
+}
+
+export function SendReminders(arg1) {
+  return window['go']['app']['App']['SendReminders'](arg1);
+}
+
+export function SendTestMessage(arg1) {
+  return window['go']['app']['App']['SendTestMessage'](arg1);
+}
+
+export function SessionState() {
+  return window['go']['app']['App']['SessionState']();
 }
 
 export function SetImportMapping(arg1, arg2) {
@@ -214,6 +322,14 @@ export function SetUsersRoles(arg1, arg2, arg3) {
   return window['go']['app']['App']['SetUsersRoles'](arg1, arg2, arg3);
 }
 
+export function SignInSettings() {
+  return window['go']['app']['App']['SignInSettings']();
+}
+
+export function SignOut() {
+  return window['go']['app']['App']['SignOut']();
+}
+
 export function StartImport(arg1, arg2) {
   return window['go']['app']['App']['StartImport'](arg1, arg2);
 }
@@ -224,6 +340,14 @@ export function SyncNow() {
 
 export function SyncStatus() {
   return window['go']['app']['App']['SyncStatus']();
+}
+
+export function Templates() {
+  return window['go']['app']['App']['Templates']();
+}
+
+export function TestSignIn() {
+  return window['go']['app']['App']['TestSignIn']();
 }
 
 export function UpdateOrganisation(arg1) {

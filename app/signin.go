@@ -1,0 +1,896 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	stdsync "sync"
+	"time"
+
+	"gatehouse/backend/cache"
+	"gatehouse/backend/client"
+	"gatehouse/backend/keychain"
+	"gatehouse/backend/portal"
+	"gatehouse/backend/sso"
+)
+
+// Sign-in to a remote portal server
+//
+// The administrator signs in with their organisation's identity provider in the system
+// browser (backend/sso); the verified ID token is traded at the portal server for an API
+// session (POST /api/v1/session). The session token, and the provider's refresh token when
+// offline access was granted, go to the OS keychain (backend/keychain) and nowhere else:
+// the local database keeps only who is signed in to which server and until when. The
+// backend/client that sync uses for a remote server comes from remoteClient, which gives it
+// the stored token and notices when the server stops accepting it (401): the App then asks
+// for a new sign-in ("signin:required") and the outbox waits, untouched, until there is one.
+
+// Events about sign-in (runtime.EventsOn(name, cb)).
+const (
+	// EventSignInURL carries a SignInURL as soon as a sign-in has its address, before the
+	// browser is asked to open it: the Settings panel always shows it to copy.
+	EventSignInURL = "signin:url"
+	// EventSignInDone carries a SignInDone when a started sign-in ends, however it ends.
+	EventSignInDone = "signin:done"
+	// EventSignInRequired carries a SignInRequired when the portal server stopped accepting
+	// the session (it expired or was revoked): sign in again to resume sending changes.
+	EventSignInRequired = "signin:required"
+	// EventSignInState carries the new SessionState after every sign-in, sign-out or end of
+	// a session.
+	EventSignInState = "signin:state"
+)
+
+// Settings keys in the local database. Neither holds a secret.
+const (
+	settingSignIn  = "signin.settings"
+	settingSession = "signin.session"
+)
+
+// Timeouts of the calls a sign-in makes besides waiting for the browser.
+const (
+	serverCallTimeout   = 30 * time.Second
+	keychainCallTimeout = 20 * time.Second
+)
+
+// SignInSettings says where Gatehouse signs in. ServerURL is the portal server (empty in
+// the local, embedded mode); the rest describe the organisation's identity provider.
+type SignInSettings struct {
+	ServerURL string `json:"serverUrl"`
+	Issuer    string `json:"issuer"`
+	ClientID  string `json:"clientId"`
+	// Scopes are asked for besides "openid", space-separated; empty means "email profile".
+	// "offline_access" keeps a refresh token in the keychain.
+	Scopes string `json:"scopes"`
+}
+
+// SessionState is what the Settings panel and the status bar show about the sign-in.
+type SessionState struct {
+	// Mode is "embedded" (no sign-in needed) or "remote".
+	Mode      string `json:"mode"`
+	ServerURL string `json:"serverUrl"`
+	// SignedIn is true when this computer holds a session for ServerURL that has not
+	// expired and that the server has not refused.
+	SignedIn bool   `json:"signedIn"`
+	Email    string `json:"email"`
+	Name     string `json:"name"`
+	// ExpiresAt is when the session ends (null when not signed in).
+	ExpiresAt *time.Time `json:"expiresAt"`
+	// NeedsSignIn is true in remote mode without a usable session: sync cannot send
+	// changes until someone signs in.
+	NeedsSignIn bool `json:"needsSignIn"`
+	// Message says why the last session ended, or what went wrong at the last sign-out.
+	Message string `json:"message"`
+	// InProgress is true while a sign-in waits for the browser; AuthURL is its address and
+	// Test tells a test sign-in from a real one.
+	InProgress bool   `json:"inProgress"`
+	AuthURL    string `json:"authUrl"`
+	Test       bool   `json:"test"`
+}
+
+// SignInStart is the answer to BeginSignIn and TestSignIn.
+type SignInStart struct {
+	// AuthURL is the identity provider's sign-in address; the browser was asked to open it.
+	AuthURL string `json:"authUrl"`
+	// BrowserOpened is false when no browser could be opened; BrowserError says so as a
+	// sentence, and the person copies AuthURL into a browser instead.
+	BrowserOpened bool   `json:"browserOpened"`
+	BrowserError  string `json:"browserError"`
+	Test          bool   `json:"test"`
+}
+
+// SignInURL is the payload of EventSignInURL.
+type SignInURL struct {
+	AuthURL string `json:"authUrl"`
+	Test    bool   `json:"test"`
+	// BrowserError is set in a second event when the browser did not open.
+	BrowserError string `json:"browserError,omitempty"`
+}
+
+// SignInError says why a sign-in failed: Message is the sentence to show, Reason what the
+// UI can switch on (sso reasons such as "provider_unreachable", "cancelled",
+// "wrong_audience", "clock_skew", and "not_allowed", "server_refused",
+// "server_unreachable", "server_error", "keychain").
+type SignInError struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Reason  string `json:"reason"`
+	Field   string `json:"field,omitempty"`
+}
+
+// SignInDone is the payload of EventSignInDone.
+type SignInDone struct {
+	OK   bool `json:"ok"`
+	Test bool `json:"test"`
+	// Email and Name are who signed in, as the portal server knows them.
+	Email     string       `json:"email,omitempty"`
+	Name      string       `json:"name,omitempty"`
+	ExpiresAt *time.Time   `json:"expiresAt,omitempty"`
+	Error     *SignInError `json:"error,omitempty"`
+}
+
+// SignInRequired is the payload of EventSignInRequired.
+type SignInRequired struct {
+	ServerURL string `json:"serverUrl"`
+	Email     string `json:"email"`
+	Message   string `json:"message"`
+}
+
+// storedSession is who is signed in to which server, kept in the local database so the
+// keychain entry can be found again after a restart. It never holds a token.
+type storedSession struct {
+	ServerURL  string    `json:"serverUrl"`
+	Email      string    `json:"email"`
+	Name       string    `json:"name"`
+	Issuer     string    `json:"issuer"`
+	ExpiresAt  time.Time `json:"expiresAt"`
+	SignedInAt time.Time `json:"signedInAt"`
+}
+
+func (s storedSession) key() keychain.Key {
+	return keychain.Key{ServerURL: s.ServerURL, Account: s.Email}
+}
+
+// signIn holds the App's sign-in state between bound calls.
+type signIn struct {
+	a    *App
+	kc   keychain.Keychain
+	open func(string) error
+
+	mu      stdsync.Mutex
+	loaded  bool
+	session *storedSession // nil: nobody signed in on this computer
+	token   string         // the session token in use; "" when there is none or it was refused
+	ended   string         // why the last session ended, for SessionState.Message
+	live    *client.Client // the client remoteClient gave sync; its token follows the session
+	flow    *pendingSignIn
+	nextID  uint64
+	closed  bool
+	wg      stdsync.WaitGroup
+}
+
+// pendingSignIn is one sign-in waiting for the browser.
+type pendingSignIn struct {
+	id        uint64
+	test      bool
+	serverURL string
+	issuer    string
+	authURL   string
+	ctx       context.Context
+	cancel    context.CancelFunc
+	flow      *sso.Flow // nil until the listener is open
+}
+
+func newSignIn(a *App) *signIn {
+	kc := a.cfg.Keychain
+	if kc == nil {
+		kc = keychain.NewSystem()
+	}
+	open := a.cfg.OpenURL
+	if open == nil {
+		open = sso.SystemBrowser
+	}
+	return &signIn{a: a, kc: kc, open: open}
+}
+
+// close abandons a sign-in still waiting for the browser and waits for it to finish.
+func (s *signIn) close() {
+	s.mu.Lock()
+	s.closed = true
+	p := s.flow
+	s.flow = nil
+	s.mu.Unlock()
+	if p != nil {
+		p.cancel()
+	}
+	s.wg.Wait()
+}
+
+func normaliseServerURL(raw string) string { return strings.TrimRight(strings.TrimSpace(raw), "/") }
+
+func (s *signIn) clock() portal.Clock {
+	if db, err := s.a.cache(); err == nil {
+		return db.Clock()
+	}
+	return portal.SystemClock{}
+}
+
+// loadLocked reads the stored session, and its token from the keychain, once. db is nil
+// when the cache is not open: nothing is loaded then, and the next call tries again.
+func (s *signIn) loadLocked(ctx context.Context, db *cache.DB) {
+	if s.loaded || db == nil {
+		return
+	}
+	s.loaded = true
+	var st storedSession
+	ok, err := db.GetSetting(ctx, settingSession, &st)
+	if err != nil {
+		s.a.log.Error("read the stored sign-in", "err", err)
+		s.ended = "Gatehouse could not read who was signed in on this computer. Sign in again."
+		return
+	}
+	if !ok || st.ServerURL == "" || st.Email == "" {
+		return
+	}
+	s.session = &st
+	kctx, cancel := context.WithTimeout(ctx, keychainCallTimeout)
+	defer cancel()
+	sec, err := s.kc.Load(kctx, st.key())
+	switch {
+	case errors.Is(err, keychain.ErrNotFound):
+		s.ended = fmt.Sprintf("The sign-in of %s is no longer in this computer's keychain. Sign in again.", st.Email)
+	case err != nil:
+		s.a.log.Error("read the session from the keychain", "server", st.ServerURL, "err", err)
+		s.ended = portal.ErrorMessage(err)
+	default:
+		s.token = sec.SessionToken
+	}
+}
+
+// remoteClient returns the client sync uses for the remote portal server at serverURL: it
+// carries the stored session token for that server, if any, and reports a 401 answered to
+// that token as the end of the session. db is the open cache (passed in, not looked up, so
+// that the caller may hold the App's lock).
+func (a *App) remoteClient(ctx context.Context, db *cache.DB, serverURL string) *client.Client {
+	return a.auth.clientFor(ctx, db, serverURL)
+}
+
+func (s *signIn) clientFor(ctx context.Context, db *cache.DB, serverURL string) *client.Client {
+	serverURL = normaliseServerURL(serverURL)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.loadLocked(ctx, db)
+	token := ""
+	if s.session != nil && s.session.ServerURL == serverURL {
+		token = s.token
+	}
+	base := http.DefaultTransport.(*http.Transport).Clone()
+	hc := &http.Client{Timeout: 60 * time.Second, Transport: &sessionWatch{base: base, s: s}}
+	cl := client.New(serverURL, token, client.WithHTTPClient(hc))
+	s.live = cl
+	return cl
+}
+
+// needsSignIn reports whether sync waits for a sign-in: remote mode and no usable session.
+func (a *App) needsSignIn(ctx context.Context) bool {
+	st, err := a.auth.state(ctx)
+	return err == nil && st.NeedsSignIn
+}
+
+// signedInTo reports, from memory only (it runs on sync's goroutines), whether a session
+// for serverURL is held and has not been refused or expired.
+func (s *signIn) signedInTo(serverURL string) bool {
+	now := s.a.cfg.Clock.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.session != nil && s.token != "" && s.session.ServerURL == normaliseServerURL(serverURL) && now.Before(s.session.ExpiresAt)
+}
+
+// sessionWatch notices the portal server refusing the session token.
+type sessionWatch struct {
+	base http.RoundTripper
+	s    *signIn
+}
+
+func (w *sessionWatch) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := w.base.RoundTrip(r)
+	if err == nil && resp.StatusCode == http.StatusUnauthorized {
+		if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && tok != "" {
+			w.s.refused(tok)
+		}
+	}
+	return resp, err
+}
+
+// refused ends the session whose token the server answered 401 to. A stale token (one
+// replaced by a newer sign-in while its request was on the way) is ignored, and so is every
+// 401 after the first: the token is taken off the client at once.
+func (s *signIn) refused(token string) {
+	s.mu.Lock()
+	if token != s.token || s.session == nil {
+		s.mu.Unlock()
+		return
+	}
+	st := *s.session
+	s.token = ""
+	s.ended = fmt.Sprintf("The portal server at %s no longer accepts the sign-in of %s (it expired or was ended). Sign in again; your changes are kept and sent once you have.", st.ServerURL, st.Email)
+	if s.live != nil && s.live.BaseURL() == st.ServerURL {
+		s.live.SetToken("")
+	}
+	msg := s.ended
+	s.wg.Add(1)
+	s.mu.Unlock()
+	s.a.log.Warn("the portal server refused the session; sign-in required", "server", st.ServerURL, "account", st.Email)
+
+	// Off the request's goroutine: sync is in the middle of a request, and whoever started
+	// it may hold locks that describing the state needs.
+	go func() {
+		defer s.wg.Done()
+		// The dead token has no use any more; the refresh token goes with it, since the
+		// next sign-in brings a new one.
+		ctx, cancel := context.WithTimeout(context.Background(), keychainCallTimeout)
+		defer cancel()
+		if err := s.kc.Delete(ctx, st.key()); err != nil {
+			s.a.log.Error("forget the refused session in the keychain", "err", err)
+		}
+		s.a.rt.Emit(EventSignInRequired, SignInRequired{ServerURL: st.ServerURL, Email: st.Email, Message: msg})
+		s.emitState()
+	}()
+}
+
+func (s *signIn) emitState() {
+	st, err := s.state(context.Background())
+	if err != nil {
+		s.a.log.Error("describe the sign-in state", "err", err)
+		return
+	}
+	s.a.rt.Emit(EventSignInState, st)
+}
+
+// server returns the connection mode and the remote server's address from the App core.
+func (a *App) signInServer() (mode, serverURL string, err error) {
+	fr, err := a.FirstRunState()
+	if err != nil {
+		return "", "", err
+	}
+	if fr.Mode != ModeRemote {
+		return fr.Mode, "", nil
+	}
+	return fr.Mode, normaliseServerURL(fr.ServerURL), nil
+}
+
+// ---- bound methods ----
+
+// SignInSettings returns the portal server and identity provider Gatehouse signs in with.
+func (a *App) SignInSettings() (SignInSettings, error) {
+	db, err := a.cache()
+	if err != nil {
+		return SignInSettings{}, err
+	}
+	var set SignInSettings
+	if _, err := db.GetSetting(context.Background(), settingSignIn, &set); err != nil {
+		return SignInSettings{}, err
+	}
+	_, set.ServerURL, err = a.signInServer()
+	if err != nil {
+		return SignInSettings{}, err
+	}
+	return set, nil
+}
+
+// SaveSignInSettings checks and stores the sign-in settings. A new server address switches
+// sync to that server (refused while changes for the old one are unsent) and forgets the
+// sign-in to the old one; an empty one leaves the connection as it is.
+func (a *App) SaveSignInSettings(set SignInSettings) (SignInSettings, error) {
+	ctx := context.Background()
+	db, err := a.cache()
+	if err != nil {
+		return SignInSettings{}, err
+	}
+	set, err = checkSignInSettings(set)
+	if err != nil {
+		return SignInSettings{}, err
+	}
+	_, current, err := a.signInServer()
+	if err != nil {
+		return SignInSettings{}, err
+	}
+	if set.ServerURL != "" && set.ServerURL != current {
+		if _, err := a.ConnectServer(set.ServerURL); err != nil {
+			return SignInSettings{}, err
+		}
+		a.auth.forgetOtherServers(ctx, set.ServerURL)
+	}
+	stored := set
+	stored.ServerURL = "" // the App core keeps the server address
+	if err := db.SetSetting(ctx, settingSignIn, stored); err != nil {
+		return SignInSettings{}, portal.Errorf(portal.EINTERNAL, "Gatehouse could not save the sign-in settings in its local database (%v). Check that the disk is not full, then try again.", err)
+	}
+	return a.SignInSettings()
+}
+
+func checkSignInSettings(set SignInSettings) (SignInSettings, error) {
+	set.ServerURL = normaliseServerURL(set.ServerURL)
+	set.Issuer = strings.TrimSpace(set.Issuer)
+	set.ClientID = strings.TrimSpace(set.ClientID)
+	set.Scopes = strings.Join(strings.Fields(set.Scopes), " ")
+	if set.ServerURL != "" {
+		u, err := url.Parse(set.ServerURL)
+		if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") || u.RawQuery != "" || u.Fragment != "" {
+			return set, portal.FieldErrorf("serverUrl", "%q is not a portal server address. Enter it like https://portal.example.org.", set.ServerURL)
+		}
+	}
+	if set.Issuer != "" {
+		u, err := url.Parse(set.Issuer)
+		if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+			return set, portal.FieldErrorf("issuer", "%q is not an identity provider address. Enter the issuer URL like https://login.example.org.", set.Issuer)
+		}
+	}
+	if strings.ContainsAny(set.ClientID, " \t\r\n") {
+		return set, portal.FieldErrorf("clientId", "A client ID has no spaces. Copy it exactly as your identity provider's administrator gave it.")
+	}
+	return set, nil
+}
+
+// BeginSignIn starts signing in: it opens the identity provider's page in the system
+// browser and returns its address at once (also sent as "signin:url", so it can be copied if
+// no browser opens). The outcome arrives as "signin:done". Starting again abandons a
+// sign-in still waiting.
+func (a *App) BeginSignIn() (SignInStart, error) { return a.auth.begin(false) }
+
+// TestSignIn runs the same sign-in to check the settings end to end — identity provider,
+// this computer's clock, and the portal server's acceptance of the account — and then ends
+// the session it got at once. The current sign-in, if any, is not touched.
+func (a *App) TestSignIn() (SignInStart, error) { return a.auth.begin(true) }
+
+// CancelSignIn abandons the sign-in waiting for the browser, if any.
+func (a *App) CancelSignIn() (SessionState, error) {
+	a.auth.cancelFlow()
+	return a.auth.state(context.Background())
+}
+
+// SignOut ends the session at the portal server and forgets it on this computer. Signing
+// out when not signed in is not an error.
+func (a *App) SignOut() (SessionState, error) {
+	return a.auth.signOut(context.Background())
+}
+
+// SessionState says whether, as whom and until when this computer is signed in.
+func (a *App) SessionState() (SessionState, error) {
+	return a.auth.state(context.Background())
+}
+
+// ---- the flow ----
+
+var errCancelledInApp = portal.Errorf(portal.EUNAUTHORIZED, "Sign-in was cancelled in Gatehouse.")
+
+func (s *signIn) begin(test bool) (SignInStart, error) {
+	db, err := s.a.cache()
+	if err != nil {
+		return SignInStart{}, err
+	}
+	ctx := context.Background()
+	mode, serverURL, err := s.a.signInServer()
+	if err != nil {
+		return SignInStart{}, err
+	}
+	if mode != ModeRemote || serverURL == "" {
+		return SignInStart{}, portal.FieldErrorf("serverUrl", "Signing in is for a portal server. Enter the server's address in Settings and save it first; the local portal on this computer needs no sign-in.")
+	}
+	var set SignInSettings
+	if _, err := db.GetSetting(ctx, settingSignIn, &set); err != nil {
+		return SignInStart{}, err
+	}
+
+	p := &pendingSignIn{test: test, serverURL: serverURL, issuer: set.Issuer}
+	p.ctx, p.cancel = context.WithCancel(context.Background())
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		p.cancel()
+		return SignInStart{}, portal.Errorf(portal.EINTERNAL, "Gatehouse is closing; sign in after it starts again.")
+	}
+	old := s.flow
+	s.nextID++
+	p.id = s.nextID
+	s.flow = p
+	s.mu.Unlock()
+	if old != nil {
+		old.cancel() // superseded: its goroutine ends without reporting
+	}
+
+	fail := func(err error) (SignInStart, error) {
+		s.mu.Lock()
+		if s.flow == p {
+			s.flow = nil
+		}
+		s.mu.Unlock()
+		p.cancel()
+		return SignInStart{}, &signInFailure{d: describeSignInError(err, set, serverURL, ""), cause: err}
+	}
+	// The provider's discovery happens here, so a wrong issuer or an unreachable provider
+	// is the answer to the click, not an event later. The flow's context (not the call's)
+	// is given: the provider's keys are fetched with it when the browser comes back.
+	c, err := sso.NewClient(p.ctx, sso.Config{Issuer: set.Issuer, ClientID: set.ClientID, Scopes: strings.Fields(set.Scopes), Clock: s.clock()})
+	if err != nil {
+		return fail(err)
+	}
+	f, err := c.Begin(p.ctx)
+	if err != nil {
+		return fail(err)
+	}
+	s.mu.Lock()
+	if s.flow != p { // cancelled or superseded during discovery
+		s.mu.Unlock()
+		f.Close()
+		return fail(errCancelledInApp)
+	}
+	p.flow, p.authURL = f, f.AuthURL()
+	s.wg.Add(1)
+	s.mu.Unlock()
+	go s.finish(p, set)
+
+	start := SignInStart{AuthURL: p.authURL, Test: test, BrowserOpened: true}
+	s.a.rt.Emit(EventSignInURL, SignInURL{AuthURL: p.authURL, Test: test})
+	if err := s.open(p.authURL); err != nil {
+		s.a.log.Warn("the system browser did not open; the sign-in address is shown to copy", "err", err)
+		start.BrowserOpened = false
+		start.BrowserError = "Gatehouse could not open your web browser. Copy the sign-in address shown here into a browser on this computer; the sign-in continues there."
+		s.a.rt.Emit(EventSignInURL, SignInURL{AuthURL: p.authURL, Test: test, BrowserError: start.BrowserError})
+	}
+	s.emitState()
+	return start, nil
+}
+
+// finish waits for the browser, trades the ID token for a session and keeps it (or, for a
+// test, ends it), then reports the outcome.
+func (s *signIn) finish(p *pendingSignIn, set SignInSettings) {
+	defer s.wg.Done()
+	defer p.cancel()
+	done := SignInDone{Test: p.test}
+	var email string
+	res, err := p.flow.Wait(p.ctx)
+	if err == nil {
+		email = res.Claims.Email
+		var sess client.Session
+		sess, err = s.trade(p.ctx, p.serverURL, res.RawIDToken)
+		if err == nil {
+			email = sess.Account.Email
+			if p.test {
+				s.endTestSession(p.serverURL, sess.Token)
+			} else {
+				err = s.keep(p, res, sess, set)
+			}
+		}
+		if err == nil {
+			exp := sess.ExpiresAt.UTC()
+			done = SignInDone{OK: true, Test: p.test, Email: sess.Account.Email, Name: sess.Account.Name, ExpiresAt: &exp}
+		}
+	}
+	s.mu.Lock()
+	current := s.flow == p
+	if current {
+		s.flow = nil
+	}
+	s.mu.Unlock()
+	if !current && err != nil {
+		return // superseded by a newer sign-in or Gatehouse is closing: nobody waits for this one
+	}
+	if err != nil {
+		d := describeSignInError(err, set, p.serverURL, email)
+		done.Error = &d
+		s.a.log.Info("sign-in failed", "reason", d.Reason, "test", p.test, "err", err)
+	} else {
+		s.a.log.Info("signed in", "server", p.serverURL, "account", done.Email, "test", p.test)
+	}
+	s.a.rt.Emit(EventSignInDone, done)
+	s.emitState()
+}
+
+// trade exchanges the verified ID token for an API session at the portal server.
+func (s *signIn) trade(ctx context.Context, serverURL, idToken string) (client.Session, error) {
+	ctx, cancel := context.WithTimeout(ctx, serverCallTimeout)
+	defer cancel()
+	sess, err := client.New(serverURL, "").CreateSession(ctx, idToken)
+	if err != nil {
+		return sess, &serverError{err: err}
+	}
+	return sess, nil
+}
+
+// serverError marks a failure of the portal server's side of the sign-in.
+type serverError struct{ err error }
+
+func (e *serverError) Error() string { return "portal server session: " + e.err.Error() }
+func (e *serverError) Unwrap() error { return e.err }
+
+// endTestSession ends the session a test sign-in got: the test proved the server accepts
+// the account, and the session in use stays the one signed in before.
+func (s *signIn) endTestSession(serverURL, token string) {
+	ctx, cancel := context.WithTimeout(context.Background(), serverCallTimeout)
+	defer cancel()
+	if err := client.New(serverURL, token).DeleteSession(ctx); err != nil {
+		s.a.log.Warn("end the test sign-in's session at the portal server", "err", err)
+	}
+}
+
+// keepError marks a failure to keep the session on this computer.
+type keepError struct{ err error }
+
+func (e *keepError) Error() string { return "keep the session: " + e.err.Error() }
+func (e *keepError) Unwrap() error { return e.err }
+
+// keep stores the new session in the keychain (and who it belongs to in the local
+// database), hands its token to sync's client, and lets the waiting changes go.
+func (s *signIn) keep(p *pendingSignIn, res *sso.Result, sess client.Session, set SignInSettings) error {
+	ctx, cancel := context.WithTimeout(context.Background(), keychainCallTimeout)
+	defer cancel()
+	db, err := s.a.cache()
+	if err != nil {
+		return err
+	}
+	st := storedSession{
+		ServerURL: p.serverURL, Email: sess.Account.Email, Name: sess.Account.Name, Issuer: set.Issuer,
+		ExpiresAt: sess.ExpiresAt.UTC(), SignedInAt: s.clock().Now().UTC(),
+	}
+	sec := keychain.Secret{SessionToken: sess.Token, RefreshToken: res.RefreshToken, Expiry: sess.ExpiresAt}
+	err = s.kc.Store(ctx, st.key(), sec)
+	if err != nil && sec.RefreshToken != "" && portal.ErrorCode(err) == portal.EINVALID {
+		// Too large for the keychain (Windows holds 2,560 bytes): the session alone is
+		// what sync needs, so keep that and do without the refresh token.
+		s.a.log.Warn("the refresh token does not fit in the keychain; keeping the session only", "err", err)
+		sec.RefreshToken = ""
+		err = s.kc.Store(ctx, st.key(), sec)
+	}
+	if err != nil {
+		s.endTestSession(p.serverURL, sess.Token) // nothing would remember it
+		return &keepError{err}
+	}
+
+	s.mu.Lock()
+	s.loadLocked(ctx, db)
+	old := s.session
+	oldToken := s.token
+	s.session, s.token, s.ended = &st, sess.Token, ""
+	if s.live != nil && s.live.BaseURL() == p.serverURL {
+		s.live.SetToken(sess.Token)
+	}
+	s.mu.Unlock()
+
+	if err := db.SetSetting(ctx, settingSession, st); err != nil {
+		s.a.log.Error("remember who is signed in", "err", err)
+	}
+	// Signing in as someone else (or to another server) replaces the earlier sign-in.
+	if old != nil && old.key() != st.key() {
+		if oldToken != "" {
+			s.endTestSession(old.ServerURL, oldToken)
+		}
+		if err := s.kc.Delete(ctx, old.key()); err != nil {
+			s.a.log.Warn("forget the earlier sign-in in the keychain", "err", err)
+		}
+	}
+	s.resumeWaitingChanges(ctx, db)
+	return nil
+}
+
+// resumeWaitingChanges makes the changes that wait for a retry (those refused while the
+// session was gone among them) due now, and wakes sync, so they go out right after the
+// sign-in instead of at the end of their back-off.
+func (s *signIn) resumeWaitingChanges(ctx context.Context, db *cache.DB) {
+	waiting, err := db.ListOutbox(ctx, cache.OutboxFailed)
+	if err != nil {
+		s.a.log.Error("list the changes waiting for the server", "err", err)
+	}
+	for _, c := range waiting {
+		if c.NextAttemptAt == nil { // given up: the administrator decides
+			continue
+		}
+		if err := db.Retry(ctx, c.ID); err != nil {
+			s.a.log.Warn("make a waiting change due", "id", c.ID, "err", err)
+		}
+	}
+	if eng, _, err := s.a.engine(); err == nil {
+		eng.SyncNow()
+	}
+}
+
+func (s *signIn) cancelFlow() {
+	s.mu.Lock()
+	p := s.flow
+	s.mu.Unlock()
+	if p != nil {
+		p.cancel() // finish reports "cancelled in Gatehouse" and clears s.flow
+	}
+}
+
+// forgetOtherServers signs out of a server that is no longer the one in use.
+func (s *signIn) forgetOtherServers(ctx context.Context, serverURL string) {
+	db, _ := s.a.cache()
+	s.mu.Lock()
+	s.loadLocked(ctx, db)
+	old := s.session
+	s.mu.Unlock()
+	if old != nil && old.ServerURL != serverURL {
+		if _, err := s.signOut(ctx); err != nil {
+			s.a.log.Warn("sign out of the previous server", "err", err)
+		}
+	}
+}
+
+func (s *signIn) signOut(ctx context.Context) (SessionState, error) {
+	s.cancelFlow()
+	db, err := s.a.cache()
+	if err != nil {
+		return SessionState{}, err
+	}
+	s.mu.Lock()
+	s.loadLocked(ctx, db)
+	st, token := s.session, s.token
+	s.session, s.token, s.ended = nil, "", ""
+	if s.live != nil {
+		s.live.SetToken("")
+	}
+	s.mu.Unlock()
+	if st == nil {
+		return s.state(ctx)
+	}
+	var note string
+	if token != "" {
+		sctx, cancel := context.WithTimeout(ctx, serverCallTimeout)
+		err := client.New(st.ServerURL, token).DeleteSession(sctx)
+		cancel()
+		if ce, ok := client.AsError(err); err != nil && !(ok && ce.Status == http.StatusUnauthorized) {
+			s.a.log.Warn("end the session at the portal server", "err", err)
+			note = fmt.Sprintf("Signed out on this computer. The portal server at %s could not be told (%s); the session there ends by itself at %s.",
+				st.ServerURL, shortReason(err), st.ExpiresAt.Local().Format("2 Jan 2006 15:04"))
+		}
+	}
+	kctx, cancel := context.WithTimeout(ctx, keychainCallTimeout)
+	defer cancel()
+	if err := s.kc.Delete(kctx, st.key()); err != nil {
+		// Put the session back: it is still in the keychain, so it is still signed in.
+		s.mu.Lock()
+		if s.session == nil {
+			s.session, s.token = st, token
+		}
+		s.mu.Unlock()
+		return SessionState{}, fmt.Errorf("forget the sign-in in the keychain: %w", err)
+	}
+	if err := db.DeleteSetting(ctx, settingSession); err != nil {
+		s.a.log.Error("forget who was signed in", "err", err)
+	}
+	s.mu.Lock()
+	s.ended = note
+	s.mu.Unlock()
+	s.a.log.Info("signed out", "server", st.ServerURL, "account", st.Email)
+	s.emitState()
+	return s.state(ctx)
+}
+
+func shortReason(err error) string {
+	if _, ok := client.AsError(err); ok {
+		return portal.ErrorMessage(err)
+	}
+	return "it did not answer"
+}
+
+func (s *signIn) state(ctx context.Context) (SessionState, error) {
+	mode, serverURL, err := s.a.signInServer()
+	if err != nil {
+		return SessionState{}, err
+	}
+	db, _ := s.a.cache()
+	now := s.clock().Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.loadLocked(ctx, db)
+	out := SessionState{Mode: mode, ServerURL: serverURL, Message: s.ended}
+	if sess := s.session; sess != nil && sess.ServerURL == serverURL && mode == ModeRemote {
+		out.Email, out.Name = sess.Email, sess.Name
+		if s.token != "" {
+			if now.Before(sess.ExpiresAt) {
+				exp := sess.ExpiresAt
+				out.SignedIn, out.ExpiresAt = true, &exp
+			} else if out.Message == "" {
+				out.Message = fmt.Sprintf("The sign-in of %s ended at %s. Sign in again.", sess.Email, sess.ExpiresAt.Local().Format("2 Jan 2006 15:04"))
+			}
+		}
+	}
+	out.NeedsSignIn = mode == ModeRemote && !out.SignedIn
+	if p := s.flow; p != nil && p.flow != nil {
+		out.InProgress, out.AuthURL, out.Test = true, p.authURL, p.test
+	}
+	return out, nil
+}
+
+// ---- error sentences ----
+
+// signInFailure is a sign-in that failed before the browser was opened: the frontend gets
+// its sentence (as a portal.Error), the log its cause.
+type signInFailure struct {
+	d     SignInError
+	cause error
+}
+
+func (f *signInFailure) Error() string { return f.d.Reason + ": " + f.cause.Error() }
+
+func (f *signInFailure) Unwrap() []error {
+	return []error{&portal.Error{Code: f.d.Code, Message: f.d.Message, Field: f.d.Field}, f.cause}
+}
+
+// describeSignInError turns a failed sign-in into the sentence the administrator reads,
+// chosen by what failed.
+func describeSignInError(err error, set SignInSettings, serverURL, email string) SignInError {
+	var se *serverError
+	if errors.As(err, &se) {
+		return describeServerError(se.err, serverURL, email)
+	}
+	var ke *keepError
+	if errors.As(err, &ke) {
+		return SignInError{Code: portal.EINTERNAL, Reason: "keychain", Message: "You signed in, but Gatehouse could not keep the sign-in in this computer's keychain: " +
+			portal.ErrorMessage(ke.err) + " Nothing was kept; sign in again once the keychain works."}
+	}
+	reason := sso.ReasonOf(err)
+	d := SignInError{Code: portal.ErrorCode(err), Message: portal.ErrorMessage(err), Reason: string(reason)}
+	var pe *portal.Error
+	if errors.As(err, &pe) {
+		d.Field = pe.Field
+	}
+	switch reason {
+	case sso.ReasonProviderUnreachable:
+		d.Message = fmt.Sprintf("Gatehouse could not reach the identity provider at %s. Check the issuer address in Settings and this computer's network connection, then try again.", set.Issuer)
+		d.Field = "issuer"
+	case sso.ReasonCancelled:
+		d.Message = "You cancelled the sign-in at the identity provider (or did not allow Gatehouse to use your account). Nothing was changed; choose Sign in again when you are ready."
+	case sso.ReasonAborted:
+		d.Message = "Sign-in was cancelled in Gatehouse."
+	case sso.ReasonWrongAudience:
+		d.Message = fmt.Sprintf("The identity provider issued the sign-in to another application, not to the client ID in Settings (%s). Check the client ID with the identity provider's administrator.", set.ClientID)
+		d.Field = "clientId"
+	case sso.ReasonClockSkew:
+		d.Message = "This computer's clock does not agree with the identity provider's: the sign-in it issued is not valid by this clock. Set the date, time and time zone correctly (automatic time is best), then sign in again."
+	case "":
+		if pe == nil {
+			d.Code, d.Reason = portal.EINTERNAL, "internal"
+			d.Message = "The sign-in failed inside Gatehouse. Try again; if it keeps happening, send the log file to your support contact."
+		}
+	}
+	if d.Code == "" {
+		d.Code = portal.EUNAUTHORIZED
+	}
+	return d
+}
+
+func describeServerError(err error, serverURL, email string) SignInError {
+	who := "Your account"
+	if email != "" {
+		who = email
+	}
+	ce, ok := client.AsError(err)
+	switch {
+	case !ok:
+		return SignInError{Code: portal.EINVALID, Field: "serverUrl", Reason: "server_unreachable", Message: fmt.Sprintf(
+			"The identity provider signed you in, but Gatehouse could not reach the portal server at %s to start a session. Check the server address in Settings and the network connection, then try again.", serverURL)}
+	case ce.Status == http.StatusForbidden:
+		return SignInError{Code: portal.EFORBIDDEN, Reason: "not_allowed", Message: fmt.Sprintf(
+			"%s is not allowed to administer the portal at %s. The portal server said: %s Or sign in with another account.",
+			who, serverURL, sentenceEnd(ce.Message))}
+	case ce.Status == http.StatusUnauthorized:
+		return SignInError{Code: portal.EUNAUTHORIZED, Reason: "server_refused", Message: fmt.Sprintf(
+			"The portal server at %s did not accept the sign-in from this identity provider and client ID. It said: %s Check that the issuer and client ID in Settings are the ones the portal trusts.",
+			serverURL, sentenceEnd(ce.Message))}
+	}
+	return SignInError{Code: portal.EINTERNAL, Reason: "server_error", Message: fmt.Sprintf(
+		"The portal server at %s could not start a session (HTTP %d). It said: %s Try again later.", serverURL, ce.Status, sentenceEnd(ce.Message))}
+}
+
+// sentenceEnd trims s and ends it with a full stop, to quote the server inside a sentence.
+func sentenceEnd(s string) string {
+	s = strings.TrimSpace(s)
+	if s != "" && !strings.HasSuffix(s, ".") && !strings.HasSuffix(s, "!") && !strings.HasSuffix(s, "?") {
+		s += "."
+	}
+	return s
+}

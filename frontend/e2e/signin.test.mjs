@@ -1,0 +1,226 @@
+// Settings → Server and sign-in signs in for real: oidc-provider (certified, from npm) as the
+// organisation's identity provider, the gatehouse-server binary as the portal server, the
+// real App in the harness (in-memory keychain; the "system browser" only records what it is
+// asked to open), and a second Chromium page playing the administrator's browser.
+import assert from 'node:assert/strict'
+import { execFileSync, spawn } from 'node:child_process'
+import { generateKeyPairSync } from 'node:crypto'
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { test } from 'node:test'
+import { shot } from './lib/app.mjs'
+import { launch } from './lib/browser.mjs'
+import { frontendBuilt, frontendDir, repoDir, startHarness } from './lib/harness.mjs'
+import { chromiumPath, hasExecutable, need } from './lib/parts.mjs'
+
+const clientId = 'gatehouse-desktop'
+const admin = 'admin@example.org'
+
+// firstLine resolves with the first stdout line of child that matches re.
+function firstLine(child, re, what, stderr) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what} did not start within 60 s:\n${stderr()}`)), 60_000)
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      const m = re.exec(line)
+      if (m) {
+        clearTimeout(timer)
+        resolve(m)
+      }
+    })
+    child.on('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`${what} exited (${code}) before it was ready:\n${stderr()}`))
+    })
+  })
+}
+
+function spawnLogged(cmd, args, opts = {}) {
+  const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], ...opts })
+  let err = ''
+  child.stderr.on('data', (b) => {
+    err += b
+    if (process.env.HARNESS_VERBOSE) process.stderr.write(b)
+  })
+  const exited = new Promise((res) => child.on('exit', (code, signal) => res(code ?? signal)))
+  return { child, stderr: () => err, exited }
+}
+
+// startProvider runs backend/sso/testdata/oidc-provider.mjs on 127.0.0.1 with a fresh
+// RS256 key and returns its issuer.
+async function startProvider(t, dir) {
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
+  const jwk = { ...privateKey.export({ format: 'jwk' }), kid: 'e2e', alg: 'RS256', use: 'sig' }
+  const config = join(dir, 'oidc-provider.json')
+  writeFileSync(config, JSON.stringify({ port: 0, idTokenTTL: 3600, jwks: { keys: [jwk] } }), { mode: 0o600 })
+  const script = join(repoDir, 'backend', 'sso', 'testdata', 'oidc-provider.mjs')
+  const p = spawnLogged(process.execPath, [script, join(frontendDir, 'node_modules'), config])
+  t.after(async () => {
+    p.child.stdin.end() // the script stops when its stdin closes
+    const timer = setTimeout(() => p.child.kill('SIGKILL'), 10_000)
+    await p.exited
+    clearTimeout(timer)
+  })
+  const [, line] = await firstLine(p.child, /^(\{.*"issuer".*\})$/, 'oidc-provider', p.stderr)
+  return JSON.parse(line).issuer
+}
+
+// startPortal builds and runs gatehouse-server on 127.0.0.1, trusting issuer for the
+// desktop's client ID, with admin as its first system administrator.
+async function startPortal(t, dir, issuer) {
+  const bin = join(dir, 'gatehouse-server')
+  execFileSync('go', ['build', '-o', bin, './backend/cmd/gatehouse-server'], { cwd: repoDir, stdio: 'inherit' })
+  const p = spawnLogged(bin, [
+    'serve',
+    '--listen', '127.0.0.1:0',
+    '--db', join(dir, 'portal.db'),
+    '--trusted-issuer', `${issuer}=${clientId}`,
+    '--bootstrap-admin', admin,
+  ], { env: { ...process.env, GATEHOUSE_TRUSTED_ISSUERS: '' } })
+  t.after(async () => {
+    p.child.kill('SIGTERM')
+    const timer = setTimeout(() => p.child.kill('SIGKILL'), 15_000)
+    const code = await p.exited
+    clearTimeout(timer)
+    assert.equal(code, 0, `gatehouse-server exited with ${code}:\n${p.stderr()}`)
+  })
+  const [, url] = await firstLine(p.child, /listening at (http:\/\/127\.0\.0\.1:\d+)/, 'gatehouse-server', p.stderr)
+  return url
+}
+
+// signInAtProvider plays the administrator in their browser: the provider's login and
+// consent pages, then back to Gatehouse's loopback page.
+async function signInAtProvider(page, authUrl, login) {
+  await page.goto(authUrl)
+  await page.fill('input[name="login"]', login)
+  await page.fill('input[name="password"]', 'any password will do')
+  await page.click('button[type="submit"]')
+  const consent = page.locator('input[name="prompt"][value="consent"]')
+  const back = page.waitForURL((u) => u.pathname === '/callback' && u.hostname === '127.0.0.1')
+  await Promise.race([back, consent.waitFor({ state: 'attached' }).then(() => page.click('button[type="submit"]'))])
+  await back
+  return (await page.textContent('#heading'))?.trim()
+}
+
+test('settings: sign in at the identity provider, see who is signed in, sign out', { timeout: 240_000 }, async (t) => {
+  if (!need(t, 'Chromium', hasExecutable(chromiumPath), 'install Debian\'s chromium (apt-get install chromium) or set CHROMIUM')) return
+  const provider = join(frontendDir, 'node_modules', 'oidc-provider', 'package.json')
+  if (!need(t, 'oidc-provider', existsSync(provider), 'run npm ci in frontend/')) return
+  if (!frontendBuilt()) throw new Error('frontend/dist/index.html is missing: run `npm run build` in frontend/ first')
+
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-signin-e2e-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  const issuer = await startProvider(t, dir)
+  const portal = await startPortal(t, dir, issuer)
+
+  const harness = await startHarness({ version: 'e2e', extraArgs: ['-keychain', 'memory'] })
+  t.after(async () => {
+    const code = await harness.stop()
+    assert.equal(code, 0, `harness exited with ${code}:\n${harness.stderr()}`)
+  })
+  // A computer that chose the local portal on the first run; the server comes from Settings.
+  await harness.call('app.App.UseEmbedded')
+  const browser = await launch()
+  const page = browser.context.pages()[0] ?? (await browser.context.newPage())
+  t.after(async () => {
+    await shot(page, t.name).catch(() => {})
+    await browser.close()
+  })
+  const origin = new URL(harness.url).origin
+  await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin })
+  const pageErrors = []
+  page.on('pageerror', (e) => pageErrors.push(e))
+  page.on('console', (m) => {
+    if (m.type() === 'error') pageErrors.push(new Error(`console.error: ${m.text()} (${m.location().url})`))
+  })
+
+  await page.goto(new URL('#/settings', harness.url).href)
+  await page.getByTestId('nav').waitFor()
+  await page.getByText('Server and sign-in', { exact: true }).click()
+  await page.getByTestId('signin-panel').waitFor()
+  assert.match(page.url(), /#\/settings\/signin$/)
+  // The harness starts with the local portal, which needs no sign-in.
+  await page.getByTestId('signin-local').waitFor()
+
+  // Settings: the portal server and the identity provider.
+  await page.getByTestId('signin-server-url').fill(portal)
+  await page.getByTestId('signin-issuer').fill(issuer)
+  await page.getByTestId('signin-client-id').fill(clientId)
+  await page.getByTestId('signin-save').click()
+  const state = page.getByTestId('signin-state')
+  await state.filter({ hasText: `Not signed in to ${portal}` }).waitFor()
+  assert.deepEqual(
+    { ...(await harness.call('app.App.SignInSettings')) },
+    { serverUrl: portal, issuer, clientId, scopes: '' },
+  )
+
+  // Sign in: the App asks the "system browser" to open the provider's page and shows the
+  // same address to copy.
+  await page.getByTestId('signin-begin').click()
+  const shown = page.getByTestId('signin-auth-url')
+  await shown.waitFor()
+  const authUrl = await shown.inputValue()
+  const auth = new URL(authUrl)
+  assert.equal(auth.origin, issuer)
+  assert.equal(auth.searchParams.get('client_id'), clientId)
+  assert.equal(auth.searchParams.get('code_challenge_method'), 'S256')
+  assert.match(auth.searchParams.get('redirect_uri'), /^http:\/\/127\.0\.0\.1:\d+\/callback$/)
+  const opened = await (await fetch(new URL('/harness/browser', harness.url))).json()
+  assert.deepEqual(opened.urls, [authUrl], 'the App asked the system browser to open exactly the address it shows')
+  await page.getByTestId('signin-copy').click()
+  await page.getByTestId('signin-copied').waitFor()
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), authUrl)
+  await shot(page, 'settings-signin-waiting-for-the-browser')
+
+  // The administrator signs in in "their browser".
+  const idp = await browser.context.newPage()
+  assert.equal(await signInAtProvider(idp, authUrl, admin), 'You are signed in')
+  await idp.close()
+
+  // Back in Gatehouse: signed in, as whom, until when.
+  await page.getByTestId('signin-email').filter({ hasText: admin }).waitFor()
+  assert.equal(await page.getByTestId('signin-waiting').count(), 0, 'the address to copy is gone once signed in')
+  assert.match(await page.getByTestId('signin-notice').textContent(), /Signed in as admin@example\.org\./)
+  assert.match(await state.textContent(), /Signed in\s+as admin@example\.org .*to http:\/\/127\.0\.0\.1:\d+, until /)
+  const session = await harness.call('app.App.SessionState')
+  assert.equal(session.signedIn, true)
+  assert.equal(session.email, admin)
+  assert.equal(session.serverUrl, portal)
+  assert.ok(!JSON.stringify(session).includes('token'), 'no token reaches the frontend')
+  // Sync works with the session.
+  const sync = await harness.call('app.App.SyncNow')
+  assert.equal(sync.lastError, '')
+  assert.equal(sync.mode, 'remote')
+
+  // Someone without an account on the portal is told why, in a sentence. (Another person
+  // at this browser: the provider forgets the administrator's sign-in first.)
+  await browser.context.clearCookies()
+  await page.getByTestId('signin-test').click()
+  await shown.waitFor()
+  const idp2 = await browser.context.newPage()
+  assert.equal(await signInAtProvider(idp2, await shown.inputValue(), 'stranger@example.org'), 'You are signed in')
+  await idp2.close()
+  const error = page.getByTestId('signin-error')
+  await error.waitFor()
+  const errorText = await error.textContent()
+  assert.match(errorText, /This account may not administer the portal/)
+  assert.match(errorText, /stranger@example\.org is not allowed to administer the portal at http:\/\/127\.0\.0\.1:\d+\./)
+  assert.equal((await harness.call('app.App.SessionState')).email, admin, 'a failed test sign-in leaves the session alone')
+
+  // Cancel a sign-in waiting for the browser.
+  await page.getByTestId('signin-test').click()
+  await page.getByTestId('signin-cancel').click()
+  await error.filter({ hasText: 'Sign-in was cancelled in Gatehouse.' }).waitFor()
+  assert.equal(await page.getByTestId('signin-waiting').count(), 0)
+
+  // Sign out: the session ends at the server and is forgotten here.
+  await page.getByTestId('signin-signout').click()
+  await state.filter({ hasText: `Not signed in to ${portal}` }).waitFor()
+  await page.getByTestId('signin-notice').filter({ hasText: 'Signed out.' }).waitFor()
+  const after = await harness.call('app.App.SessionState')
+  assert.equal(after.signedIn, false)
+  assert.equal(after.needsSignIn, true)
+
+  assert.deepEqual(pageErrors.map(String), [], 'the page reported errors')
+})

@@ -1,0 +1,62 @@
+// Sign-in to a portal server: the settings (server, identity provider, client ID, scopes),
+// starting a sign-in in the system browser, its outcome, and the session this computer
+// holds. Tokens never reach the frontend: only who is signed in and until when.
+import * as App from '../../wailsjs/go/app/App'
+import type { app } from '../../wailsjs/go/models'
+import { EventsOn } from '../../wailsjs/runtime/runtime'
+import { call } from './errors'
+
+export type SignInSettings = app.SignInSettings
+export type SessionState = app.SessionState
+export type SignInStart = app.SignInStart
+
+// What failed, as a sentence, and a reason the screen can switch on: the identity
+// provider's ("provider_unreachable", "cancelled", "wrong_audience", "clock_skew",
+// "timeout", ...) or the portal server's ("not_allowed", "server_refused",
+// "server_unreachable", "server_error") or this computer's ("keychain").
+export interface SignInError {
+  code: string
+  message: string
+  reason: string
+  field?: string
+}
+
+// Payload of "signin:done": how a started sign-in ended.
+export interface SignInDone {
+  ok: boolean
+  test: boolean
+  email?: string
+  name?: string
+  expiresAt?: string
+  error?: SignInError
+}
+
+// Payload of "signin:url": the address to open (or copy); sent again with browserError when
+// no browser opened.
+export interface SignInURL {
+  authUrl: string
+  test: boolean
+  browserError?: string
+}
+
+// Payload of "signin:required": the portal server stopped accepting the session.
+export interface SignInRequired {
+  serverUrl: string
+  email: string
+  message: string
+}
+
+export const signInSettings = (): Promise<SignInSettings> => call(() => App.SignInSettings())
+export const saveSignInSettings = (s: SignInSettings): Promise<SignInSettings> =>
+  call(() => App.SaveSignInSettings(s))
+export const beginSignIn = (): Promise<SignInStart> => call(() => App.BeginSignIn())
+export const testSignIn = (): Promise<SignInStart> => call(() => App.TestSignIn())
+export const cancelSignIn = (): Promise<SessionState> => call(() => App.CancelSignIn())
+export const signOut = (): Promise<SessionState> => call(() => App.SignOut())
+export const sessionState = (): Promise<SessionState> => call(() => App.SessionState())
+
+// Event subscriptions; each returns the function that unsubscribes.
+export const onSignInURL = (fn: (u: SignInURL) => void): (() => void) => EventsOn('signin:url', fn)
+export const onSignInDone = (fn: (d: SignInDone) => void): (() => void) => EventsOn('signin:done', fn)
+export const onSignInRequired = (fn: (r: SignInRequired) => void): (() => void) => EventsOn('signin:required', fn)
+export const onSessionState = (fn: (s: SessionState) => void): (() => void) => EventsOn('signin:state', fn)
