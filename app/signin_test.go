@@ -1,121 +1,38 @@
 package app
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/go-jose/go-jose/v4"
 
 	"gatehouse/backend/client"
 	"gatehouse/backend/keychain"
 	"gatehouse/backend/portal"
 	"gatehouse/backend/server"
 	"gatehouse/backend/server/store"
+	"gatehouse/backend/sso/ssotest"
 )
 
-// The sign-in tests run the whole chain with real parts: panva/oidc-provider (certified)
-// through backend/sso/testdata/oidc-provider.mjs, the real portal server on 127.0.0.1, the
-// App with an in-memory keychain, and an HTTP client with a cookie jar playing the system
-// browser. backend/sso's own test helpers are internal to that package, so the little they
-// do here (start the script, post the login form) is done again below, minimally.
+// The sign-in tests run the whole chain with real parts: panva/oidc-provider (certified),
+// started by backend/sso/ssotest, the real portal server on 127.0.0.1, the App with an
+// in-memory keychain, and ssotest's headless browser playing the system browser.
 
-const (
-	testClientID  = "gatehouse-desktop" // registered at the provider and trusted by the portal
-	otherClientID = "another-app"       // registered at the provider, not trusted by the portal
-	adminEmail    = "admin@example.org"
-)
+// adminEmail is the portal's first system administrator. The portal trusts the provider
+// for ssotest.ClientID; ssotest.OtherClientID is registered at the provider only.
+const adminEmail = "admin@example.org"
 
-func needExternal(t testing.TB, format string, args ...any) {
-	t.Helper()
-	msg := fmt.Sprintf(format, args...)
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("CI=true and a required test dependency is missing: %s", msg)
-	}
-	t.Skipf("skipping (set CI=true to make this a failure): %s", msg)
-}
-
-// startProvider runs oidc-provider on 127.0.0.1 for t and returns its issuer.
-func startProvider(t *testing.T) string {
-	t.Helper()
-	node, err := exec.LookPath("node")
-	if err != nil {
-		needExternal(t, "node is not installed (apt-get install nodejs npm)")
-	}
-	root, err := filepath.Abs("..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	modules := filepath.Join(root, "frontend", "node_modules")
-	if _, err := os.Stat(filepath.Join(modules, "oidc-provider", "package.json")); err != nil {
-		needExternal(t, "npm package oidc-provider is not installed (run npm ci in frontend/)")
-	}
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	jwk, err := json.Marshal(jose.JSONWebKey{Key: key, KeyID: "app-test", Algorithm: "RS256", Use: "sig"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := filepath.Join(t.TempDir(), "oidc-provider.json")
-	if err := os.WriteFile(cfg, fmt.Appendf(nil, `{"port":0,"idTokenTTL":3600,"jwks":{"keys":[%s]}}`, jwk), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(node, filepath.Join(root, "backend", "sso", "testdata", "oidc-provider.mjs"), modules, cfg)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	stdin, err := cmd.StdinPipe() // the script stops when its stdin closes
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		stdin.Close()
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			cmd.Process.Kill()
-			<-done
-		}
-	})
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	var hello struct{ Issuer string }
-	if err != nil || json.Unmarshal([]byte(line), &hello) != nil || hello.Issuer == "" {
-		t.Fatalf("oidc-provider did not start (%v, %q):\n%s", err, line, stderr.String())
-	}
-	go io.Copy(io.Discard, stdout)
-	return hello.Issuer
-}
-
-// startPortal runs the portal server trusting issuer for testClientID, with adminEmail as
+// startPortal runs the portal server trusting issuer for ssotest.ClientID, with adminEmail as
 // its first system administrator, and returns it with its address.
 func startPortal(t *testing.T, issuer string) (*server.Server, string) {
 	t.Helper()
@@ -123,7 +40,7 @@ func startPortal(t *testing.T, issuer string) (*server.Server, string) {
 	srv, err := server.New(ctx, server.Config{
 		Addr:           "127.0.0.1:0",
 		DBPath:         filepath.Join(t.TempDir(), "portal.db"),
-		TrustedIssuers: []server.TrustedIssuer{{Issuer: issuer, Audiences: []string{testClientID}}},
+		TrustedIssuers: []server.TrustedIssuer{{Issuer: issuer, Audiences: []string{ssotest.ClientID}}},
 		Logger:         slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	if err != nil {
@@ -168,53 +85,12 @@ func (b *browser) open(authURL string) error {
 	login, cancel := b.login, b.cancel
 	b.opened = append(b.opened, authURL)
 	b.mu.Unlock()
-	go func() { b.done <- browse(authURL, login, cancel) }()
+	go func() {
+		// The outcome is in signin:done, so the callback page itself is not looked at here.
+		_, _, err := ssotest.NewBrowser().Open(authURL, login, cancel)
+		b.done <- err
+	}()
 	return nil
-}
-
-var (
-	formAction  = regexp.MustCompile(`<form[^>]*action="([^"]+)"`)
-	promptInput = regexp.MustCompile(`name="prompt" value="([^"]+)"`)
-	abortLink   = regexp.MustCompile(`href="([^"]*/abort)"`)
-)
-
-func browse(authURL, login string, cancel bool) error {
-	jar, _ := cookiejar.New(nil)
-	hc := &http.Client{Jar: jar, Timeout: 30 * time.Second}
-	resp, err := hc.Get(authURL) // redirects are followed down to the loopback callback
-	for step := 0; err == nil; step++ {
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.Request.URL.Path == "/callback" {
-			return nil // Gatehouse's page; the outcome is in signin:done
-		}
-		if step > 6 {
-			return errors.New("the provider kept asking; gave up after 6 pages")
-		}
-		page := string(body)
-		action, prompt := formAction.FindStringSubmatch(page), promptInput.FindStringSubmatch(page)
-		if action == nil || prompt == nil {
-			return fmt.Errorf("provider page %s (%d) has no form: %.300s", resp.Request.URL, resp.StatusCode, page)
-		}
-		unescape := strings.NewReplacer("&amp;", "&", "&#39;", "'", "&quot;", `"`).Replace
-		if cancel {
-			link := abortLink.FindStringSubmatch(page)
-			if link == nil {
-				return errors.New("no abort link on the provider's page")
-			}
-			u, _ := resp.Request.URL.Parse(unescape(link[1]))
-			resp, err = hc.Get(u.String())
-			continue
-		}
-		target, _ := resp.Request.URL.Parse(unescape(action[1]))
-		form := url.Values{"prompt": {prompt[1]}}
-		if prompt[1] == "login" {
-			form.Set("login", login)
-			form.Set("password", "any password will do")
-		}
-		resp, err = hc.PostForm(target.String(), form)
-	}
-	return err
 }
 
 // signinEvents records the sign-in events the App sends the window.
@@ -283,17 +159,26 @@ type signInEnv struct {
 	rt      *HeadlessRuntime
 	ev      *signinEvents
 	dir     string
-	logs    *bytes.Buffer
+	logs    string // the App's log file, outside its data folder
 	t       *testing.T
 }
 
 func newSignInEnv(t *testing.T, clock portal.Clock) *signInEnv {
 	t.Helper()
-	e := &signInEnv{issuer: startProvider(t), kc: keychain.NewMemory(), browser: newBrowser(adminEmail), dir: t.TempDir(), logs: &bytes.Buffer{}, t: t}
+	e := &signInEnv{
+		issuer: ssotest.Start(t).Issuer, kc: keychain.NewMemory(), browser: newBrowser(adminEmail),
+		dir: t.TempDir(), logs: filepath.Join(t.TempDir(), "gatehouse.log"), t: t,
+	}
 	e.srv, e.url = startPortal(t, e.issuer)
 	e.rt = NewHeadlessRuntime()
 	e.ev = recordSignIn(t, e.rt)
-	logger := slog.New(slog.NewTextHandler(&lockedWriter{w: e.logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	// A file, not a buffer: the App logs from its own goroutines while the test reads.
+	logFile, err := os.Create(e.logs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { logFile.Close() })
+	logger := slog.New(slog.NewTextHandler(logFile, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	e.app = New(Config{
 		DatabasePath: filepath.Join(e.dir, "gatehouse.db"), Logger: logger, Clock: clock,
 		Keychain: e.kc, OpenURL: e.browser.open,
@@ -307,17 +192,6 @@ func newSignInEnv(t *testing.T, clock portal.Clock) *signInEnv {
 		t.Fatal(err)
 	}
 	return e
-}
-
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }
 
 func (e *signInEnv) configure(t *testing.T, clientID string) {
@@ -384,14 +258,16 @@ func (e *signInEnv) assertNotOnDisk(t *testing.T, secret string) {
 			t.Errorf("%s holds the session token", filepath.Base(f))
 		}
 	}
-	if strings.Contains(e.logs.String(), secret) {
+	if logs, err := os.ReadFile(e.logs); err != nil {
+		t.Fatal(err)
+	} else if bytes.Contains(logs, []byte(secret)) {
 		t.Error("the log holds the session token")
 	}
 }
 
 func TestSignInAndOut(t *testing.T) {
 	e := newSignInEnv(t, nil)
-	e.configure(t, testClientID)
+	e.configure(t, ssotest.ClientID)
 	st := e.state(t)
 	if st.Mode != ModeRemote || st.ServerURL != e.url || st.SignedIn || !st.NeedsSignIn {
 		t.Fatalf("before sign-in: %+v", st)
@@ -460,7 +336,7 @@ func TestSignInAndOut(t *testing.T) {
 
 func TestTestSignInKeepsNothing(t *testing.T) {
 	e := newSignInEnv(t, nil)
-	e.configure(t, testClientID)
+	e.configure(t, ssotest.ClientID)
 	start, err := e.app.TestSignIn()
 	if err != nil || !start.Test {
 		t.Fatalf("TestSignIn = %+v, %v", start, err)
@@ -500,11 +376,11 @@ func TestSignInFailures(t *testing.T) {
 			sentence: "stranger@example.org is not allowed to administer the portal at"},
 		{name: "user cancelled at the provider", login: adminEmail, cancel: true, code: portal.EUNAUTHORIZED, reason: "cancelled",
 			sentence: "You cancelled the sign-in at the identity provider"},
-		{name: "client ID the portal does not trust", login: adminEmail, clientID: otherClientID, code: portal.EUNAUTHORIZED, reason: "server_refused",
+		{name: "client ID the portal does not trust", login: adminEmail, clientID: ssotest.OtherClientID, code: portal.EUNAUTHORIZED, reason: "server_refused",
 			sentence: "did not accept the sign-in from this identity provider"},
 		{name: "clock two hours fast", login: adminEmail, clock: offsetClock(2 * time.Hour), code: portal.EUNAUTHORIZED, reason: "clock_skew",
 			sentence: "This computer's clock does not agree with the identity provider's"},
-		{name: "provider unreachable", begin: true, issuer: func(e *signInEnv) string { return "http://127.0.0.1:" + freePort(e.t) },
+		{name: "provider unreachable", begin: true, issuer: func(e *signInEnv) string { return fmt.Sprintf("http://127.0.0.1:%d", ssotest.FreePort(e.t)) },
 			code: portal.EINVALID, field: "issuer", reason: "provider_unreachable", sentence: "Gatehouse could not reach the identity provider at http://127.0.0.1:"},
 		{name: "issuer is not an identity provider", begin: true, issuer: func(e *signInEnv) string { return e.url },
 			code: portal.EINVALID, field: "issuer", reason: "discovery_failed", sentence: "did not return OpenID Connect discovery metadata"},
@@ -514,7 +390,7 @@ func TestSignInFailures(t *testing.T) {
 			e := newSignInEnv(t, tc.clock)
 			clientID := tc.clientID
 			if clientID == "" {
-				clientID = testClientID
+				clientID = ssotest.ClientID
 			}
 			e.configure(t, clientID)
 			if tc.issuer != nil {
@@ -567,7 +443,7 @@ func TestSignInFailures(t *testing.T) {
 
 func TestCancelSignIn(t *testing.T) {
 	e := newSignInEnv(t, nil)
-	e.configure(t, testClientID)
+	e.configure(t, ssotest.ClientID)
 	opened := make(chan string, 1)
 	e.app.auth.open = func(u string) error { opened <- u; return errors.New("no browser here") }
 	start, err := e.app.BeginSignIn()
@@ -608,7 +484,7 @@ func TestCancelSignIn(t *testing.T) {
 
 func TestSessionEndsDuringSync(t *testing.T) {
 	e := newSignInEnv(t, nil)
-	e.configure(t, testClientID)
+	e.configure(t, ssotest.ClientID)
 	if d := e.signIn(t); !d.OK {
 		t.Fatalf("sign-in: %+v", d.Error)
 	}
@@ -709,16 +585,6 @@ func serverAccount(t *testing.T, e *signInEnv, id string) portal.Account {
 type offsetClock time.Duration
 
 func (o offsetClock) Now() time.Time { return time.Now().Add(time.Duration(o)) }
-
-func freePort(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return fmt.Sprint(ln.Addr().(*net.TCPAddr).Port)
-}
 
 func firstNonEmpty(s ...string) string {
 	for _, v := range s {

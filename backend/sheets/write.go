@@ -23,8 +23,9 @@ type Column struct {
 }
 
 // Table is one sheet of a report: a header row, then rows of values. A value may be a
-// string, a time.Time (written as a real date, with the time when it has one), any Go
-// integer or float, a bool, or nil for an empty cell.
+// string, a time.Time or *time.Time (written as a real date, with the time when it has
+// one; the zero time and a nil pointer leave the cell empty), any Go integer or float, a
+// bool, or nil for an empty cell.
 type Table struct {
 	Name    string
 	Columns []Column
@@ -88,7 +89,7 @@ func newWriteStyles(f *excelize.File) (writeStyles, error) {
 	}); err != nil {
 		return s, err
 	}
-	dateFmt, dateTimeFmt := "yyyy-mm-dd", "yyyy-mm-dd hh:mm"
+	dateFmt, dateTimeFmt := writtenDate[kindDate].numFmt, writtenDate[kindDateTime].numFmt
 	if s.date, err = f.NewStyle(&excelize.Style{CustomNumFmt: &dateFmt}); err != nil {
 		return s, err
 	}
@@ -187,10 +188,44 @@ func writeTable(f *excelize.File, sheet string, t Table, st writeStyles) error {
 	return sw.Flush()
 }
 
+// writtenDate is how the writers present a time: the number format of the workbook's date
+// cells, and the layout of the same value in a CSV. Both decide date or date and time by
+// dateKindFor and show the wall clock of the time's own zone. The CSV layout also writes
+// the seconds, which the workbook's format hides but its cell still holds: a CSV has only
+// its text, and hh:mm alone would lose them.
+var writtenDate = map[dateKind]struct{ numFmt, layout string }{
+	kindDate:     {"yyyy-mm-dd", "2006-01-02"},
+	kindDateTime: {"yyyy-mm-dd hh:mm", "2006-01-02 15:04:05"},
+}
+
+// timeValue unwraps the times a Table may hold: a time.Time or a *time.Time. empty is
+// true for the zero time and a nil pointer, which are written as empty cells.
+func timeValue(v any) (t time.Time, ok, empty bool) {
+	switch x := v.(type) {
+	case time.Time:
+		return x, true, x.IsZero()
+	case *time.Time:
+		if x == nil {
+			return time.Time{}, true, true
+		}
+		return *x, true, x.IsZero()
+	}
+	return time.Time{}, false, false
+}
+
 func cellFor(v any, st writeStyles, wrap bool) any {
 	textStyle := st.text
 	if wrap {
 		textStyle = st.wrap
+	}
+	if t, ok, empty := timeValue(v); ok {
+		switch {
+		case empty:
+			return nil
+		case dateKindFor(t) == kindDate:
+			return excelize.Cell{StyleID: st.date, Value: t}
+		}
+		return excelize.Cell{StyleID: st.dateTime, Value: t}
 	}
 	switch x := v.(type) {
 	case nil:
@@ -200,19 +235,6 @@ func cellFor(v any, st writeStyles, wrap bool) any {
 			return nil
 		}
 		return excelize.Cell{StyleID: textStyle, Value: Neutralize(x)}
-	case time.Time:
-		if x.IsZero() {
-			return nil
-		}
-		if x.Hour() == 0 && x.Minute() == 0 && x.Second() == 0 {
-			return excelize.Cell{StyleID: st.date, Value: x}
-		}
-		return excelize.Cell{StyleID: st.dateTime, Value: x}
-	case *time.Time:
-		if x == nil {
-			return nil
-		}
-		return cellFor(*x, st, wrap)
 	case float64:
 		if math.IsNaN(x) || math.IsInf(x, 0) {
 			return nil
@@ -244,8 +266,8 @@ func fitWidth(header string, rows [][]any, col int) float64 {
 			if j := strings.IndexByte(x, '\n'); j >= 0 {
 				n = j
 			}
-		case time.Time:
-			n = 16
+		case time.Time, *time.Time:
+			n = len("2006-01-02 15:04") // as shown, the widest date cell
 		default:
 			n = len(fmt.Sprint(x))
 		}
@@ -295,7 +317,8 @@ func phoneOrNumber(s string) bool {
 }
 
 // WriteCSV writes a table as UTF-8 CSV with a byte-order mark (so that Excel reads the
-// accents right) and every text neutralised against formula injection.
+// accents right), every text neutralised against formula injection, and times as the
+// workbook shows them (see writtenDate).
 func WriteCSV(w io.Writer, t Table) error {
 	if _, err := io.WriteString(w, "\uFEFF"); err != nil {
 		return fmt.Errorf("write csv: %w", err)
@@ -337,19 +360,18 @@ func WriteCSV(w io.Writer, t Table) error {
 }
 
 func csvText(v any) string {
+	if t, ok, empty := timeValue(v); ok {
+		if empty {
+			return ""
+		}
+		// The wall clock in t's own zone, as excelize writes a time into a workbook.
+		return t.Format(writtenDate[dateKindFor(t)].layout)
+	}
 	switch x := v.(type) {
 	case nil:
 		return ""
 	case string:
 		return Neutralize(x)
-	case time.Time:
-		if x.IsZero() {
-			return ""
-		}
-		if x.Hour() == 0 && x.Minute() == 0 && x.Second() == 0 {
-			return x.Format("2006-01-02")
-		}
-		return x.Format("2006-01-02 15:04:05")
 	case float64:
 		return formatNumber(x)
 	case bool:

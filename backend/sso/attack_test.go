@@ -25,7 +25,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"gatehouse/backend/portal"
-	"gatehouse/backend/sso/internal/ssotest"
+	"gatehouse/backend/sso/ssotest"
 )
 
 // Attack and fault cases. Each is its own subtest; the table of what was tried and what

@@ -7,7 +7,7 @@ import (
 
 	"golang.org/x/oauth2"
 
-	"gatehouse/backend/sso/internal/ssotest"
+	"gatehouse/backend/sso/ssotest"
 )
 
 // BenchmarkHeadlessLogin measures a whole sign-in against oidc-provider: loopback

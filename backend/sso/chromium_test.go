@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"gatehouse/backend/sso/internal/ssotest"
+	"gatehouse/backend/sso/ssotest"
 )
 
 // TestLoginChromium signs in once through a real browser: Debian Chromium driven by

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"gatehouse/backend/portal"
-	"gatehouse/backend/sso/internal/ssotest"
+	"gatehouse/backend/sso/ssotest"
 )
 
 // headlessOpener is an Opener that signs in as login in the headless browser, in the

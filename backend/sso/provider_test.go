@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"gatehouse/backend/sso/internal/ssotest"
+	"gatehouse/backend/sso/ssotest"
 )
 
 // Most tests share one oidc-provider (it takes about a second to start); it stops when

@@ -5,6 +5,7 @@ package mailtest
 
 import (
 	"bytes"
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -68,7 +69,7 @@ type Fault struct {
 	Text  string        // the reply text for Code
 	Drop  bool          // close the connection without answering
 	Store bool          // at StageData with Drop: keep the message first (delivered, never confirmed)
-	Delay time.Duration // wait this long before answering
+	Delay time.Duration // wait this long before answering; Close cuts the wait short and drops the connection
 }
 
 // FaultFunc decides how to answer; it is called from the server's goroutines.
@@ -129,7 +130,10 @@ type Sink struct {
 	ln   net.Listener
 	addr *net.TCPAddr
 	pool *x509.CertPool
-	done chan struct{}
+
+	done      chan struct{} // closed by Close: ends fault delays
+	served    chan struct{} // closed when Serve has returned
+	closeOnce sync.Once
 
 	mu      sync.Mutex
 	msgs    []Received
@@ -138,12 +142,13 @@ type Sink struct {
 	conns   []net.Conn
 	changed chan struct{} // closed and replaced whenever a message arrives
 	logOff  bool
+	closed  bool // Close has begun: sessions go no further and nothing more is kept
 }
 
 // NewSink starts a sink; it is closed when the test ends.
 func NewSink(t testing.TB, opts ...Option) *Sink {
 	t.Helper()
-	s := &Sink{done: make(chan struct{}), changed: make(chan struct{})}
+	s := &Sink{done: make(chan struct{}), served: make(chan struct{}), changed: make(chan struct{})}
 	for _, o := range opts {
 		o(&s.cfg)
 	}
@@ -176,24 +181,35 @@ func NewSink(t testing.TB, opts ...Option) *Sink {
 		s.srv.AllowInsecureAuth = true
 	}
 	s.ln = ln
-	go func() { _ = s.srv.Serve(ln) }()
+	go func() {
+		defer close(s.served)
+		_ = s.srv.Serve(ln)
+	}()
 	t.Cleanup(s.Close)
 	return s
 }
 
-// Close stops the server and drops every connection. Tests need not call it.
+// Close stops the sink: its port no longer accepts connections, every open connection is
+// dropped, and Close returns only when the server's goroutines have finished, so that
+// nothing calls back into the test (fault functions, its log) afterwards; a fault function
+// that never returns keeps it waiting. Messages arriving after Close began are not kept.
+// Calling it again, also concurrently, waits for the first call and does nothing more.
+// Tests need not call it: NewSink has the test call it when it ends.
 func (s *Sink) Close() {
-	s.mu.Lock()
-	select {
-	case <-s.done:
+	s.closeOnce.Do(func() {
+		s.mu.Lock()
+		s.logOff, s.closed = true, true
 		s.mu.Unlock()
-		return
-	default:
-	}
-	close(s.done)
-	s.logOff = true
-	s.mu.Unlock()
-	_ = s.srv.Close()
+		// The listener is closed here rather than left to the server, which closes only
+		// the listeners Serve has registered: a Close before the Serve goroutine ran
+		// would leave the port accepting.
+		_ = s.ln.Close()
+		<-s.served // no connection can be accepted any more
+		s.DropConnections()
+		close(s.done) // ends the fault delays of the sessions just dropped
+		// With every connection closed the handlers return; Shutdown waits for them.
+		_ = s.srv.Shutdown(context.Background())
+	})
 }
 
 // Addr returns "127.0.0.1:port".
@@ -265,6 +281,9 @@ func (s *Sink) WaitFor(t testing.TB, n int, timeout time.Duration) []Received {
 func (s *Sink) store(r Received) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.closed {
+		return
+	}
 	s.count++
 	if !s.cfg.countOnly {
 		s.msgs = append(s.msgs, r)
@@ -290,7 +309,10 @@ func (s *Sink) apply(f Fault, c *smtp.Conn) error {
 			t.Stop()
 		}
 	}
-	if f.Drop {
+	s.mu.Lock()
+	closed := s.closed
+	s.mu.Unlock()
+	if f.Drop || closed {
 		_ = c.Conn().Close()
 		return errDropped
 	}

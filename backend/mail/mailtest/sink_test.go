@@ -3,7 +3,11 @@ package mailtest_test
 import (
 	"crypto/tls"
 	"errors"
+	"io"
+	"net"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -132,5 +136,130 @@ func TestSinkCountOnly(t *testing.T) {
 	sink.WaitFor(t, 5, 10*time.Second)
 	if sink.Count() != 5 || len(sink.Messages()) != 0 {
 		t.Errorf("count %d messages %d", sink.Count(), len(sink.Messages()))
+	}
+}
+
+func TestSinkClose(t *testing.T) {
+	cases := []struct {
+		name string
+		tls  bool
+		idle bool // a connection that has said nothing yet
+		// hold keeps a session in its DATA stage while Close runs: "delay" with a fault's
+		// delay, "busy" in a fault function that is still running.
+		hold string
+	}{
+		{name: "right after start"},
+		{name: "idle connection", idle: true},
+		{name: "session in a fault's delay", idle: true, hold: "delay"},
+		{name: "session in a fault's delay over TLS", tls: true, idle: true, hold: "delay"},
+		{name: "fault function still running", hold: "busy"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			entered, release := make(chan struct{}), make(chan struct{})
+			var returned atomic.Bool
+			opts := []mailtest.Option{mailtest.WithFaults(func(st mailtest.Stage, _ mailtest.Envelope) mailtest.Fault {
+				if st != mailtest.StageData {
+					return mailtest.Fault{}
+				}
+				close(entered)
+				if tc.hold == "busy" {
+					<-release
+					returned.Store(true)
+					return mailtest.Fault{}
+				}
+				// Long enough never to end on its own within the test: only Close ends it.
+				return mailtest.Fault{Delay: time.Hour}
+			})}
+			if tc.tls {
+				opts = append(opts, mailtest.WithTLS())
+			}
+			sink := mailtest.NewSink(t, opts...)
+			// Should the test stop early, the fault function still ends before the sink's
+			// Close (cleanups run last first), which waits for it.
+			releaseFn := sync.OnceFunc(func() { close(release) })
+			t.Cleanup(releaseFn)
+
+			var idle net.Conn
+			if tc.idle {
+				var err error
+				if idle, err = net.Dial("tcp", sink.Addr()); err != nil {
+					t.Fatal(err)
+				}
+				defer idle.Close()
+			}
+			sent := make(chan error, 1)
+			if tc.hold != "" {
+				var c *smtp.Client
+				var err error
+				if tc.tls {
+					c, err = smtp.DialTLS(sink.Addr(), &tls.Config{RootCAs: sink.CertPool(), ServerName: sink.Host()})
+				} else {
+					c, err = smtp.Dial(sink.Addr())
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer c.Close()
+				go func() { sent <- send(c, "b@example.org") }()
+				<-entered
+			}
+
+			closed := make(chan struct{})
+			go func() { sink.Close(); close(closed) }()
+			if tc.hold == "busy" {
+				// Close stops accepting first; from then on it must wait for the session.
+				for {
+					c, err := net.Dial("tcp", sink.Addr())
+					if err != nil {
+						break
+					}
+					c.Close()
+				}
+				select {
+				case <-closed:
+					t.Fatal("Close returned while a session's fault function was still running")
+				default:
+				}
+				releaseFn()
+			}
+			<-closed
+			if tc.hold == "busy" && !returned.Load() {
+				t.Error("Close returned before the session it dropped had finished")
+			}
+
+			if c, err := net.Dial("tcp", sink.Addr()); err == nil {
+				c.Close()
+				t.Fatalf("%s still accepts connections after Close", sink.Addr())
+			}
+			if idle != nil {
+				// The sink closed it: reading reaches the end (after the greeting, if sent).
+				if err := idle.SetReadDeadline(time.Now().Add(time.Minute)); err != nil {
+					t.Fatal(err)
+				}
+				if b, err := io.ReadAll(idle); err != nil {
+					t.Errorf("the idle connection stayed open after Close: %v (read %q)", err, b)
+				}
+			}
+			if tc.hold != "" {
+				if err := <-sent; err == nil {
+					t.Error("the held message was confirmed although Close dropped its connection")
+				}
+				if n := sink.Count(); n != 0 {
+					t.Errorf("the sink kept %d messages from the connection it dropped", n)
+				}
+			}
+
+			// Idempotent, also when called at once from several goroutines.
+			var wg sync.WaitGroup
+			for range 3 {
+				wg.Go(sink.Close)
+			}
+			wg.Wait()
+			if c, err := net.Dial("tcp", sink.Addr()); err == nil {
+				c.Close()
+				t.Fatalf("%s accepts connections after Close was called again", sink.Addr())
+			}
+		})
 	}
 }

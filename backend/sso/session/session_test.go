@@ -21,7 +21,7 @@ import (
 	"gatehouse/backend/server"
 	"gatehouse/backend/server/store"
 	"gatehouse/backend/sso"
-	"gatehouse/backend/sso/internal/ssotest"
+	"gatehouse/backend/sso/ssotest"
 )
 
 type env struct {

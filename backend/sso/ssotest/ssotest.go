@@ -1,7 +1,12 @@
-// Package ssotest runs a real OpenID Provider for tests — panva/oidc-provider (certified),
-// from the frontend's npm devDependencies, through backend/sso/testdata/oidc-provider.mjs
-// on 127.0.0.1 — and a headless "browser" (an HTTP client with a cookie jar) that signs in
-// at its login and consent pages. The sso tests and the server-session tests share it.
+// Package ssotest is test support, not product code: it runs a real OpenID Provider —
+// panva/oidc-provider (certified), from the frontend's npm devDependencies
+// (frontend/node_modules), through backend/sso/testdata/oidc-provider.mjs under node on
+// 127.0.0.1 — and a headless "browser" (an HTTP client with a cookie jar) that signs in at
+// its login and consent pages and delivers the redirect to the loopback callback.
+//
+// The sso tests, the server-session tests and the App's sign-in tests share it, so that the
+// provider is started and the login is driven in one place. Only _test.go files import it.
+// A missing node or npm package fails the test under CI=true and skips it otherwise.
 package ssotest
 
 import (
@@ -27,9 +32,6 @@ import (
 
 	"github.com/go-jose/go-jose/v4"
 )
-
-// The tests sign in against a real, certified OpenID Provider: panva/oidc-provider from
-// the frontend's npm devDependencies, run by testdata/oidc-provider.mjs on 127.0.0.1.
 
 // Clients registered at the provider, both native public clients with PKCE and the
 // loopback redirect URIs http://127.0.0.1/callback and http://[::1]/callback.
@@ -331,10 +333,33 @@ func Deliver(t testing.TB, method, rawURL string, host string) (int, string, err
 	if err != nil {
 		return 0, "", err
 	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
 	if cc := resp.Header.Get("Cache-Control"); cc != "no-store" {
 		t.Errorf("%s %s: Cache-Control = %q, want no-store", method, rawURL, cc)
+	}
+	return readPage(resp)
+}
+
+// Open plays the system browser that an application hands authURL to: it signs in as
+// login (or, with cancel, presses the provider's abort link), then follows the provider's
+// redirect to the loopback callback and returns the callback's status and page. It takes
+// no testing.TB because applications open the browser from goroutines of their own.
+func (b *Browser) Open(authURL, login string, cancel bool) (int, string, error) {
+	cb, err := b.SignIn(authURL, login, cancel)
+	if err != nil {
+		return 0, "", err
+	}
+	resp, err := b.hc.Get(cb)
+	if err != nil {
+		return 0, "", fmt.Errorf("deliver the redirect to the callback %s: %w", cb, err)
+	}
+	return readPage(resp)
+}
+
+func readPage(resp *http.Response) (int, string, error) {
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return resp.StatusCode, "", fmt.Errorf("read the page of %s: %w", resp.Request.URL, err)
 	}
 	return resp.StatusCode, string(b), nil
 }
