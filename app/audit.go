@@ -1,6 +1,8 @@
 package app
 
 import (
+	"fmt"
+	"strings"
 	"time"
 
 	"gatehouse/backend/cache"
@@ -76,6 +78,49 @@ func (a *App) AuditLog(q AuditQuery) (AuditPage, error) {
 		out.Rows[i] = auditEntry(ev)
 	}
 	return out, nil
+}
+
+// AuditActor is someone who acted in the audit log, for the actor filter.
+type AuditActor struct {
+	ID    string `json:"id"`
+	Name  string `json:"name"`  // the name in their latest event
+	Email string `json:"email"` // their account's address, when the cache has the account
+	// Events counts their entries in the local copy of the log.
+	Events int `json:"events"`
+}
+
+// auditActorsLimit bounds one answer of AuditActors; typing narrows it.
+const auditActorsLimit = 200
+
+// AuditActors lists everyone who acted in the cached audit log, by name, not only those in
+// the page on screen. query narrows it to names or e-mail addresses containing it (any
+// case).
+func (a *App) AuditActors(query string) ([]AuditActor, error) {
+	db, err := a.cache()
+	if err != nil {
+		return nil, err
+	}
+	like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(strings.ToLower(strings.TrimSpace(query))) + "%"
+	// One grouped pass over the actor index; the name is the one of the newest event
+	// (SQLite takes bare columns from the row that gave max()).
+	rows, err := db.ReadSQL().QueryContext(a.ctx(), `SELECT g.actor_id, g.actor_name, coalesce(ac.email, ''), g.n FROM (
+			SELECT actor_id, actor_name, max(at) AS last, count(*) AS n FROM audit_events WHERE actor_id <> '' GROUP BY actor_id
+		) g LEFT JOIN accounts ac ON ac.id = g.actor_id
+		WHERE lower(g.actor_name) LIKE ? ESCAPE '\' OR lower(coalesce(ac.email, '')) LIKE ? ESCAPE '\' OR lower(g.actor_id) LIKE ? ESCAPE '\'
+		ORDER BY lower(g.actor_name), g.actor_id LIMIT ?`, like, like, like, auditActorsLimit)
+	if err != nil {
+		return nil, fmt.Errorf("list who acted in the local audit log: %w", err)
+	}
+	defer rows.Close()
+	out := []AuditActor{}
+	for rows.Next() {
+		var ac AuditActor
+		if err := rows.Scan(&ac.ID, &ac.Name, &ac.Email, &ac.Events); err != nil {
+			return nil, fmt.Errorf("list who acted in the local audit log: %w", err)
+		}
+		out = append(out, ac)
+	}
+	return out, rows.Err()
 }
 
 // AuditActions lists the actions the audit log filter offers.

@@ -8,6 +8,7 @@ import (
 
 	"gatehouse/backend/cache"
 	"gatehouse/backend/portal"
+	gsync "gatehouse/backend/sync"
 )
 
 // OrgQuery selects organisations. Query matches any part of the name.
@@ -137,10 +138,107 @@ func (a *App) Organisation(id string) (OrgProfile, error) {
 	}
 	for _, r := range roles {
 		if r.Scope == portal.ScopeOrganization {
-			p.Roles = append(p.Roles, roleInfo(r))
+			ri := roleInfo(r)
+			pend, err := db.PendingFor(ctx, cache.EntityRole, r.ID)
+			if err != nil {
+				return OrgProfile{}, err
+			}
+			ri.Pending = len(pend) > 0
+			p.Roles = append(p.Roles, ri)
 		}
 	}
 	return p, nil
+}
+
+// RoleResult is the answer to a change to an organisation role: the queued change and the
+// role as every screen now shows it (nil once deleted).
+type RoleResult struct {
+	Change QueuedChange `json:"change"`
+	Role   *RoleInfo    `json:"role,omitempty"`
+}
+
+// CreateOrgRole adds an organisation role (an additional role only that organisation's
+// people can hold). Organisation administrators may do this for their own organisation.
+func (a *App) CreateOrgRole(orgID, name string) (RoleResult, error) {
+	if strings.TrimSpace(orgID) == "" {
+		return RoleResult{}, portal.FieldErrorf("organizationId", "Choose the organisation the role belongs to.")
+	}
+	return a.roleAction(func(ctx context.Context, db *cache.DB, c *gsync.Commands) (gsync.Queued, error) {
+		if _, err := db.GetOrganization(ctx, orgID); err != nil {
+			return gsync.Queued{}, err
+		}
+		return c.CreateRole(ctx, portal.Role{Name: strings.TrimSpace(name), Scope: portal.ScopeOrganization, OrganizationID: orgID})
+	})
+}
+
+// RenameOrgRole renames an organisation role. version is the role's version as loaded: if
+// it changed since, the rename is refused so nothing newer is overwritten (0 skips the
+// check).
+func (a *App) RenameOrgRole(roleID, name string, version int64) (RoleResult, error) {
+	return a.roleAction(func(ctx context.Context, db *cache.DB, c *gsync.Commands) (gsync.Queued, error) {
+		r, err := orgRole(ctx, db, roleID)
+		if err != nil {
+			return gsync.Queued{}, err
+		}
+		if version != 0 && version != r.Version {
+			return gsync.Queued{}, portal.Errorf(portal.ECONFLICT, "The role %q was changed by someone else after you opened it. Reload it, then make your change again.", r.Name)
+		}
+		r.Name = strings.TrimSpace(name)
+		return c.UpdateRole(ctx, r)
+	})
+}
+
+// DeleteOrgRole removes an organisation role nobody holds.
+func (a *App) DeleteOrgRole(roleID string) (RoleResult, error) {
+	return a.roleAction(func(ctx context.Context, db *cache.DB, c *gsync.Commands) (gsync.Queued, error) {
+		if _, err := orgRole(ctx, db, roleID); err != nil {
+			return gsync.Queued{}, err
+		}
+		return c.DeleteRole(ctx, roleID)
+	})
+}
+
+// orgRole reads an organisation role from the cache; system roles are not managed here.
+func orgRole(ctx context.Context, db *cache.DB, id string) (portal.Role, error) {
+	if strings.TrimSpace(id) == "" {
+		return portal.Role{}, portal.FieldErrorf("id", "Choose a role first.")
+	}
+	rs, err := db.RoleCatalog(ctx)
+	if err != nil {
+		return portal.Role{}, err
+	}
+	r, ok := rs[id]
+	if !ok {
+		return portal.Role{}, portal.Errorf(portal.ENOTFOUND, "This role is no longer there; someone may have deleted it. Reload the organisation.")
+	}
+	if r.Scope != portal.ScopeOrganization {
+		return portal.Role{}, portal.Errorf(portal.EINVALID, "%q is a system role; system roles are not managed from an organisation's page.", r.Name)
+	}
+	return r, nil
+}
+
+// roleAction queues one role command and answers with the role as now shown.
+func (a *App) roleAction(run func(ctx context.Context, db *cache.DB, c *gsync.Commands) (gsync.Queued, error)) (RoleResult, error) {
+	eng, db, err := a.engine()
+	if err != nil {
+		return RoleResult{}, err
+	}
+	ctx := a.ctx()
+	q, err := run(ctx, db, eng.Commands())
+	if err != nil {
+		return RoleResult{}, err
+	}
+	res := RoleResult{Change: queuedChange(q)}
+	rs, err := db.RoleCatalog(ctx)
+	if err != nil {
+		return RoleResult{}, err
+	}
+	if r, ok := rs[q.EntityID]; ok {
+		ri := roleInfo(r)
+		ri.Pending = true
+		res.Role = &ri
+	}
+	return res, nil
 }
 
 // UpdateOrganisation saves an organisation's profile (name, phone, addresses; type and

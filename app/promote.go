@@ -25,6 +25,9 @@ type RoleInfo struct {
 	OrganizationID string   `json:"organizationId"`
 	Core           bool     `json:"core"`
 	Permissions    []string `json:"permissions"`
+	Version        int64    `json:"version"`
+	// Pending is true while a change to the role waits for the server.
+	Pending bool `json:"pending"`
 }
 
 // RoleCatalog is every role: the core roles (one per staff user), the additional system
@@ -40,7 +43,7 @@ func roleInfo(r portal.Role) RoleInfo {
 	for i, p := range r.Permissions {
 		perms[i] = string(p)
 	}
-	return RoleInfo{ID: r.ID, Name: r.Name, Scope: string(r.Scope), OrganizationID: r.OrganizationID, Core: r.Core, Permissions: perms}
+	return RoleInfo{ID: r.ID, Name: r.Name, Scope: string(r.Scope), OrganizationID: r.OrganizationID, Core: r.Core, Permissions: perms, Version: r.Version}
 }
 
 // FindClientByEmail finds the accounts with this e-mail address (any case), so the

@@ -18,7 +18,15 @@ const (
 	LastLoginWithin90 = "within90d"
 	LastLoginOlder90  = "older90d" // logged in, but not in the last 90 days
 	LastLoginNever    = "never"
+	// LastLoginWithinDays and LastLoginOlderDays take the number of days from
+	// UserQuery.LastLoginDays: logged in during the last N days, or logged in but not
+	// during the last N days.
+	LastLoginWithinDays = "withinDays"
+	LastLoginOlderDays  = "olderDays"
 )
+
+// maxLastLoginDays bounds UserQuery.LastLoginDays: a hundred years is "ever".
+const maxLastLoginDays = 36500
 
 // UserQuery selects accounts for the Users table. Zero fields do not filter.
 type UserQuery struct {
@@ -30,12 +38,14 @@ type UserQuery struct {
 	OrganizationID string   `json:"organizationId"`
 	OrgAdmin       *bool    `json:"orgAdmin"`
 	LastLogin      string   `json:"lastLogin"` // see the LastLogin* values
-	Ghost          bool     `json:"ghost"`     // unfinished registrations only
-	PendingOnly    bool     `json:"pendingOnly"`
-	Offset         int      `json:"offset"`
-	Limit          int      `json:"limit"` // default 100, at most 1000
-	Sort           string   `json:"sort"`  // name|email|status|organization|lastLogin
-	Desc           bool     `json:"desc"`
+	// LastLoginDays is N for LastLoginWithinDays and LastLoginOlderDays.
+	LastLoginDays int    `json:"lastLoginDays"`
+	Ghost         bool   `json:"ghost"` // unfinished registrations only
+	PendingOnly   bool   `json:"pendingOnly"`
+	Offset        int    `json:"offset"`
+	Limit         int    `json:"limit"` // default 100, at most 1000
+	Sort          string `json:"sort"`  // name|email|status|organization|lastLogin
+	Desc          bool   `json:"desc"`
 }
 
 // UserPage is one page of the Users table and how many accounts match in all. Capped
@@ -107,8 +117,20 @@ func (a *App) SearchUsers(q UserQuery) (UserPage, error) {
 		f.LastLoginBefore = now.Add(-90 * 24 * time.Hour)
 	case LastLoginNever:
 		f.NeverLoggedIn = true
+	case LastLoginWithinDays, LastLoginOlderDays:
+		if q.LastLoginDays < 1 || q.LastLoginDays > maxLastLoginDays {
+			return UserPage{}, portal.FieldErrorf("lastLoginDays", "Enter a number of days from 1 to %d for the last-login filter.", maxLastLoginDays)
+		}
+		// Whole days back from now by the injected clock, so the filter and the "3 days ago"
+		// beside each row agree.
+		bound := now.AddDate(0, 0, -q.LastLoginDays)
+		if q.LastLogin == LastLoginWithinDays {
+			f.LastLoginAfter = bound
+		} else {
+			f.LastLoginBefore = bound
+		}
 	default:
-		return UserPage{}, portal.FieldErrorf("lastLogin", "Unknown last-login filter %q: choose within the last 7, 30 or 90 days, more than 90 days ago, or never.", q.LastLogin)
+		return UserPage{}, portal.FieldErrorf("lastLogin", "Unknown last-login filter %q: choose within the last N days, more than N days ago, or never.", q.LastLogin)
 	}
 	page, err := db.ListAccounts(a.ctx(), f)
 	if err != nil {

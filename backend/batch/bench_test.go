@@ -20,8 +20,12 @@ const benchRecipients = 10000
 // same run (a plain client loop of prebuilt messages over one connection, as
 // mail.BenchmarkRawGoSMTP does):
 //
-//   - invitations: each invitation created on the real portal server over HTTP, then
-//     e-mailed (the whole issue-7 path);
+//   - invitations: each invitation created on the real portal server (in process, its own
+//     SQLite file) over loopback HTTP, then e-mailed: the whole invitation path. The
+//     invitations go in bulk requests of one chunk each (128; every row still its own
+//     idempotent command, audit event and feed entries, in one server transaction per
+//     chunk), with the durable commits before and after each chunk; the server's CPU
+//     counts, as it shares the machine;
 //   - notifications: the same engine without invitations (a pre-notification batch), the
 //     engine's own ceiling;
 //   - notifications-strict: as notifications, with every per-message commit flushed to

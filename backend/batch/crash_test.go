@@ -232,6 +232,12 @@ func TestCrashResume(t *testing.T) {
 			t.Errorf("%s: the link e-mailed does not work (%d)", r.Email, status)
 		}
 	}
+	replaced := 0 // invitations made by a killed run whose answer was lost, then replaced
+	for _, r := range e.recipients(b.ID, StateSent) {
+		if r.Replaces != "" {
+			replaced++
+		}
+	}
 	if len(got) != toSend {
 		t.Errorf("%d addresses got mail, want %d", len(got), toSend)
 	}
@@ -239,8 +245,9 @@ func TestCrashResume(t *testing.T) {
 		t.Errorf("%d duplicate deliveries after %d crashes", doubles, tally.crashes)
 	}
 	t.Logf("crash test: %d recipients, %d kills (SIGKILL), %d unknown rows after crashes (crashes by unknown rows left: %v), "+
-		"%d delivered twice after a resend decision, %d reserved rows provably unsent and released, 0 skipped, %d runs finished before a kill",
-		toSend, tally.crashes, tally.unknown, tally.unknownPerCrash, doubles, tally.released, tally.finishedEarly)
+		"%d delivered twice after a resend decision, %d reserved rows provably unsent and released, 0 skipped, %d runs finished before a kill, "+
+		"%d invitations replaced after their answer was lost",
+		toSend, tally.crashes, tally.unknown, tally.unknownPerCrash, doubles, tally.released, tally.finishedEarly, replaced)
 	if tally.crashes < kills {
 		t.Errorf("only %d kills before the batch finished", tally.crashes)
 	}

@@ -10,13 +10,23 @@
 // Each recipient moves queued → inviting → invited → sending → sent | failed | unknown,
 // and every move is committed to the cache before the step it announces and after it.
 //
-//   - Invitation: the idempotency key is stored when the batch is formed; a chunk of
-//     recipients is marked inviting with a durable commit (synchronous=FULL) before the
-//     server is asked, and the links are recorded with another. A crash in between makes
+//   - Invitation: the idempotency key is stored durably when the batch is formed; a chunk
+//     of recipients is marked inviting with a commit before the server is asked, and the
+//     links are recorded with another. These two commits use synchronous=NORMAL, like
+//     the per-message ones below (FULL with StrictDurability): a power cut that undoes
+//     them only makes the next run ask again under the same keys, and no link is
+//     e-mailed before the durable commit that reserves its message, which makes the
+//     commit that recorded the link durable too. A crash in between makes
 //     the next run ask again with the same key: the server answers with the invitation it
 //     already made (but never the link, which it does not keep), so the invitation's ID is
 //     recorded and the link replaced with Resend under a key derived from that ID — the
-//     old link dies, and no person ever holds two live invitations.
+//     old link dies, and no person ever holds two live invitations. With a BulkInviter
+//     (ClientInviter is one) a chunk is one bulk request, in which the server treats
+//     each row as a command of its own under the row's key: a repeated chunk replays row
+//     by row, and it does not matter which endpoint made an invitation first. The invite
+//     stage keeps at most two chunks in flight (one at the server while the previous
+//     one is recorded and the next one marked); a chunk is never asked for before its
+//     marking commit, nor marked again while it is in flight.
 //   - E-mail: a window of recipients is claimed with one durable commit before any of them
 //     is handed to the mail server. Then, for each message, one commit marks it sending
 //     (together with the previous message's outcome) before the handover. These

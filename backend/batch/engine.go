@@ -3,10 +3,13 @@ package batch
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"gatehouse/backend/mail"
@@ -37,20 +40,21 @@ type EngineOptions struct {
 	// ClaimWindow is how many messages one durable commit reserves [64]. A power cut
 	// leaves at most this many unknown.
 	ClaimWindow int
-	// InviteChunk, InviteWorkers: invitations are created in chunks (one durable commit
-	// before and one after each), with this many requests at once [32, 4].
+	// InviteChunk, InviteWorkers: invitations are created in chunks (one commit
+	// before and one after each), with one bulk request per chunk when the inviter is a
+	// BulkInviter [128], otherwise InviteWorkers requests at once [32, 4].
 	InviteChunk   int
 	InviteWorkers int
 	// InviteAhead bounds how many links may wait for their e-mail [256], so that a mail
 	// server failure does not leave thousands of unsent live links.
 	InviteAhead int
-	// StrictDurability commits every per-message state change with synchronous=FULL
-	// instead of only the reservations: power-cut safe per message, at one disk flush per
-	// message (see doc.go).
+	// StrictDurability commits every per-message state change (and the invite stage's
+	// marks and links) with synchronous=FULL instead of only the reservations: power-cut
+	// safe per message, at one disk flush per message (see doc.go).
 	StrictDurability bool
 }
 
-func (o EngineOptions) withDefaults(st *Store) EngineOptions {
+func (o EngineOptions) withDefaults(st *Store, inviter Inviter) EngineOptions {
 	if o.Clock == nil {
 		o.Clock = st.clock
 	}
@@ -75,7 +79,9 @@ func (o EngineOptions) withDefaults(st *Store) EngineOptions {
 	if o.ClaimWindow <= 0 {
 		o.ClaimWindow = 64
 	}
-	if o.InviteChunk <= 0 {
+	if _, bulk := inviter.(BulkInviter); bulk && o.InviteChunk <= 0 {
+		o.InviteChunk = 128
+	} else if o.InviteChunk <= 0 {
 		o.InviteChunk = 32
 	}
 	if o.InviteWorkers <= 0 {
@@ -129,7 +135,7 @@ type Engine struct {
 
 // NewEngine returns an engine. inviter may be nil when only pre-notifications are sent.
 func NewEngine(st *Store, inviter Inviter, sender mail.Sender, opt EngineOptions) *Engine {
-	return &Engine{st: st, inviter: inviter, sender: sender, opt: opt.withDefaults(st), runs: map[string]*run{}}
+	return &Engine{st: st, inviter: inviter, sender: sender, opt: opt.withDefaults(st, inviter), runs: map[string]*run{}}
 }
 
 type stopReason int
@@ -156,7 +162,8 @@ type run struct {
 	endWaits context.CancelFunc
 
 	stmts   *hotStmts
-	counted time.Time // when the counts were last read from the database
+	counted time.Time   // when the counts were last read from the database
+	noBulk  atomic.Bool // the portal server has no bulk invitations: one at a time
 
 	invited    chan struct{} // the invite stage recorded links
 	consumed   chan struct{} // the e-mail stage reserved messages
@@ -455,6 +462,12 @@ func (o *outcome) state(ready State) State {
 	return ready
 }
 
+// byState makes the queries of the sending loop read the rows of one state through their
+// index. Without planner statistics (a new database, before PRAGMA optimize has run)
+// SQLite reads the whole batch by primary key instead, for every reservation and chunk:
+// quadratic in the batch's size.
+const byState = "INDEXED BY batch_recipients_state"
+
 var errLeaseLost = errors.New("another Gatehouse window took over this batch; this one stopped sending it")
 
 // claim reserves the next messages with one durable commit: none of them is handed over
@@ -474,13 +487,13 @@ func (r *run) claim() ([]Recipient, error) {
 		}
 		if !r.stopped() {
 			if _, err := tx.ExecContext(r.ctx, `UPDATE batch_recipients SET claim = 1 WHERE batch_id = ? AND seq IN (
-				SELECT seq FROM batch_recipients WHERE batch_id = ? AND state = ? AND claim = 0
+				SELECT seq FROM batch_recipients `+byState+` WHERE batch_id = ? AND state = ? AND claim = 0
 				AND (next_attempt_at IS NULL OR next_attempt_at <= ?) ORDER BY seq LIMIT ?)`,
 				r.b.ID, r.b.ID, r.ready, fmtTime(now), r.e.opt.ClaimWindow); err != nil {
 				return err
 			}
 		}
-		rows, err := tx.QueryContext(r.ctx, "SELECT "+recipientCols+" FROM batch_recipients WHERE batch_id = ? AND state = ? AND claim = 1 ORDER BY seq", r.b.ID, r.ready)
+		rows, err := tx.QueryContext(r.ctx, "SELECT "+recipientCols+" FROM batch_recipients "+byState+" WHERE batch_id = ? AND state = ? AND claim = 1 ORDER BY seq", r.b.ID, r.ready)
 		if err != nil {
 			return err
 		}
@@ -519,7 +532,7 @@ func (r *run) claim() ([]Recipient, error) {
 // anyReady reports whether a message can be reserved now.
 func (r *run) anyReady() (bool, error) {
 	var n int
-	err := r.e.st.db.ReadSQL().QueryRowContext(r.ctx, `SELECT count(*) FROM (SELECT 1 FROM batch_recipients WHERE batch_id = ? AND state = ?
+	err := r.e.st.db.ReadSQL().QueryRowContext(r.ctx, `SELECT count(*) FROM (SELECT 1 FROM batch_recipients `+byState+` WHERE batch_id = ? AND state = ?
 		AND claim = 0 AND (next_attempt_at IS NULL OR next_attempt_at <= ?) LIMIT 1)`, r.b.ID, r.ready, fmtTime(r.e.opt.Clock.Now())).Scan(&n)
 	if err != nil {
 		return false, fmt.Errorf("read batch %q from the local database: %w", r.b.Name, err)
@@ -668,7 +681,7 @@ func (r *run) sendLoop() (*outcome, error) {
 // stage or for the next retry, or finish.
 func (r *run) idle(inviteFinished bool) (bool, error) {
 	var next sql.NullString
-	if err := r.e.st.db.ReadSQL().QueryRowContext(r.ctx, `SELECT min(next_attempt_at) FROM batch_recipients
+	if err := r.e.st.db.ReadSQL().QueryRowContext(r.ctx, `SELECT min(next_attempt_at) FROM batch_recipients `+byState+`
 		WHERE batch_id = ? AND state = ? AND claim = 0`, r.b.ID, r.ready).Scan(&next); err != nil {
 		return false, fmt.Errorf("read the retry times of batch %q: %w", r.b.Name, err)
 	}
@@ -754,38 +767,100 @@ func (r *run) judge(rc Recipient, err error) *outcome {
 
 // ---- the invite stage ----
 
+// inviteCommit is how the invite stage commits its marks and links: like the e-mail
+// stage's per-message commits (synchronous=NORMAL unless StrictDurability), for the same
+// reason (see doc.go). A power cut may undo them, which costs nothing: a row that lost its
+// mark or its link is asked again under its key, stored durably when the batch was
+// formed, and no link is e-mailed before the durable commit that reserves its message,
+// which makes every commit before it durable too.
+func (r *run) inviteCommit() func(context.Context, func(*sql.Tx) error) error {
+	if r.e.opt.StrictDurability {
+		return r.e.st.durable
+	}
+	return r.e.st.quick
+}
+
+// inviteCall is a chunk being asked of the portal server.
+type inviteCall struct {
+	chunk []Recipient
+	out   []inviteOutcome
+	done  chan struct{}
+}
+
+func (r *run) startInvite(chunk []Recipient) *inviteCall {
+	c := &inviteCall{chunk: chunk, done: make(chan struct{})}
+	go func() {
+		defer close(c.done)
+		c.out = r.invite(chunk)
+	}()
+	return c
+}
+
+// inviteLoop creates the invitations chunk by chunk, two chunks deep: while the server
+// works on one chunk, the previous one's links are recorded and the next one is marked,
+// so the two durable commits of a chunk cost no waiting at the server. Each chunk still
+// follows the protocol of doc.go on its own (marked before it is asked for, recorded after).
 func (r *run) inviteLoop() {
 	defer close(r.inviteDone)
 	failures := 0
+	var inflight *inviteCall
+	defer func() {
+		// A chunk asked for is recorded even when the run stops meanwhile.
+		if inflight == nil {
+			return
+		}
+		<-inflight.done
+		_, fatal, err := r.recordInvites(inflight.chunk, inflight.out, failures+1)
+		if err == nil {
+			err = fatal
+		}
+		if err != nil {
+			r.stop(stopFailed, err) // a stop already under way keeps its own reason
+		}
+		signal(r.invited)
+	}()
 	for !r.stopped() {
 		var ahead int
-		if err := r.e.st.db.ReadSQL().QueryRowContext(r.ctx, `SELECT count(*) FROM batch_recipients WHERE batch_id = ? AND state = 'invited'
+		if err := r.e.st.db.ReadSQL().QueryRowContext(r.ctx, `SELECT count(*) FROM batch_recipients `+byState+` WHERE batch_id = ? AND state = 'invited'
 			AND claim = 0 AND next_attempt_at IS NULL`, r.b.ID).Scan(&ahead); err != nil {
 			if r.ctx.Err() == nil {
 				r.stop(stopFailed, fmt.Errorf("read batch %q from the local database: %w", r.b.Name, err))
 			}
 			return
 		}
-		if ahead >= r.e.opt.InviteAhead {
-			r.wait(-1, r.consumed)
-			continue
-		}
-		chunk, next, err := r.markInviting(r.e.opt.InviteChunk)
-		if err != nil {
-			if r.ctx.Err() == nil {
-				r.stop(stopFailed, err)
-			}
-			return
-		}
-		if len(chunk) == 0 {
-			if next.IsZero() {
+		var call *inviteCall
+		var next time.Time
+		if ahead < r.e.opt.InviteAhead {
+			var chunk []Recipient
+			var err error
+			chunk, next, err = r.markInviting(r.e.opt.InviteChunk, inflight)
+			if err != nil {
+				if r.ctx.Err() == nil {
+					r.stop(stopFailed, err)
+				}
 				return
 			}
-			r.wait(next.Sub(r.e.opt.Clock.Now()))
+			if len(chunk) > 0 {
+				call = r.startInvite(chunk)
+			}
+		}
+		if inflight == nil {
+			switch {
+			case call != nil:
+				inflight = call
+			case ahead >= r.e.opt.InviteAhead:
+				r.wait(-1, r.consumed)
+			case next.IsZero():
+				return
+			default:
+				r.wait(next.Sub(r.e.opt.Clock.Now()))
+			}
 			continue
 		}
-		results := r.invite(chunk)
-		temp, fatal, err := r.recordInvites(chunk, results, failures+1)
+		<-inflight.done
+		prev := inflight
+		inflight = call
+		temp, fatal, err := r.recordInvites(prev.chunk, prev.out, failures+1)
 		signal(r.invited)
 		r.report(false)
 		switch {
@@ -809,21 +884,35 @@ func (r *run) inviteLoop() {
 }
 
 // markInviting marks the next chunk of recipients as inviting with a durable commit,
-// before the server is asked. With nothing due it returns the time of the next retry
-// (zero: nothing left).
-func (r *run) markInviting(n int) ([]Recipient, time.Time, error) {
+// before the server is asked; the rows of the chunk in flight stay out of it. With
+// nothing due it returns the time of the next retry (zero: nothing left).
+func (r *run) markInviting(n int, inflight *inviteCall) ([]Recipient, time.Time, error) {
 	var out []Recipient
 	var next time.Time
-	err := r.e.st.durable(r.ctx, func(tx *sql.Tx) error {
+	busy := []int{}
+	if inflight != nil {
+		for _, rc := range inflight.chunk {
+			busy = append(busy, rc.Seq)
+		}
+	}
+	exclude, _ := json.Marshal(busy)
+	err := r.inviteCommit()(r.ctx, func(tx *sql.Tx) error {
 		now := r.e.opt.Clock.Now()
+		// The lowest rows of either state, each read in index order (ORDER BY claim, seq:
+		// claim is always 0 before the e-mail stage), so that a chunk costs its own size
+		// and not a sort of every queued row.
 		if _, err := tx.ExecContext(r.ctx, `UPDATE batch_recipients SET state = 'inviting', updated_at = ? WHERE batch_id = ? AND seq IN (
-			SELECT seq FROM batch_recipients WHERE batch_id = ? AND state IN ('queued', 'inviting')
-			AND (next_attempt_at IS NULL OR next_attempt_at <= ?) ORDER BY seq LIMIT ?)`,
-			fmtTime(now), r.b.ID, r.b.ID, fmtTime(now), n); err != nil {
+			SELECT seq FROM (SELECT seq FROM batch_recipients `+byState+` WHERE batch_id = ? AND state = 'inviting'
+				AND (next_attempt_at IS NULL OR next_attempt_at <= ?) AND seq NOT IN (SELECT value FROM json_each(?)) ORDER BY claim, seq LIMIT ?)
+			UNION ALL SELECT seq FROM (SELECT seq FROM batch_recipients `+byState+` WHERE batch_id = ? AND state = 'queued'
+				AND (next_attempt_at IS NULL OR next_attempt_at <= ?) ORDER BY claim, seq LIMIT ?)
+			ORDER BY seq LIMIT ?)`,
+			fmtTime(now), r.b.ID, r.b.ID, fmtTime(now), string(exclude), n, r.b.ID, fmtTime(now), n, n); err != nil {
 			return err
 		}
-		rows, err := tx.QueryContext(r.ctx, "SELECT "+recipientCols+` FROM batch_recipients WHERE batch_id = ? AND state = 'inviting'
-			AND (next_attempt_at IS NULL OR next_attempt_at <= ?) ORDER BY seq LIMIT ?`, r.b.ID, fmtTime(now), n)
+		rows, err := tx.QueryContext(r.ctx, "SELECT "+recipientCols+` FROM batch_recipients `+byState+` WHERE batch_id = ? AND state = 'inviting'
+			AND (next_attempt_at IS NULL OR next_attempt_at <= ?) AND seq NOT IN (SELECT value FROM json_each(?)) ORDER BY claim, seq LIMIT ?`,
+			r.b.ID, fmtTime(now), string(exclude), n)
 		if err != nil {
 			return err
 		}
@@ -840,7 +929,7 @@ func (r *run) markInviting(n int) ([]Recipient, time.Time, error) {
 		}
 		if len(out) == 0 {
 			var s sql.NullString
-			if err := tx.QueryRowContext(r.ctx, `SELECT min(next_attempt_at) FROM batch_recipients WHERE batch_id = ? AND state IN ('queued', 'inviting')`,
+			if err := tx.QueryRowContext(r.ctx, `SELECT min(next_attempt_at) FROM batch_recipients `+byState+` WHERE batch_id = ? AND state IN ('queued', 'inviting')`,
 				r.b.ID).Scan(&s); err != nil {
 				return err
 			}
@@ -865,26 +954,68 @@ type inviteOutcome struct {
 	err error
 }
 
-// invite asks the server for a chunk's invitations, a few at a time.
+func (r *run) inviteRequest(rc Recipient) InviteRequest {
+	return InviteRequest{
+		ContactID: rc.ContactID, AccountID: rc.AccountID, OrganizationID: rc.OrganizationID,
+		Email: rc.Email, Name: DisplayName(rc.Candidate), Roles: rc.Roles, IdempotencyKey: rc.idempotencyKey,
+		ExpiresIn: expiresIn(r.b.ExpiresInDays), BatchID: r.b.ID, Replaces: rc.Replaces,
+	}
+}
+
+// invite asks the server for a chunk's invitations: the new ones with one bulk call when
+// the inviter can, the rest a few at a time. Either way each row is asked under its own
+// stored key, so a crash anywhere in here is settled the same way (see doc.go).
 func (r *run) invite(chunk []Recipient) []inviteOutcome {
 	out := make([]inviteOutcome, len(chunk))
+	var single []int
+	if bi, ok := r.e.inviter.(BulkInviter); ok && !r.noBulk.Load() {
+		var bulk []int
+		var reqs []InviteRequest
+		for i, rc := range chunk {
+			if rc.Replaces != "" {
+				single = append(single, i)
+				continue
+			}
+			bulk = append(bulk, i)
+			reqs = append(reqs, r.inviteRequest(rc))
+		}
+		if len(reqs) > 0 {
+			res, err := bi.InviteBulk(r.ctx, reqs)
+			switch {
+			case errors.Is(err, ErrBulkUnsupported):
+				r.noBulk.Store(true)
+				single = append(single, bulk...)
+				slices.Sort(single)
+			case err != nil:
+				for _, i := range bulk {
+					out[i].err = err
+				}
+			default:
+				for k, i := range bulk {
+					out[i].res, out[i].err = res[k].Result, res[k].Err
+				}
+			}
+		}
+	} else {
+		for i := range chunk {
+			single = append(single, i)
+		}
+	}
+	if len(single) == 0 {
+		return out
+	}
 	work := make(chan int)
 	var wg sync.WaitGroup
-	for range min(r.e.opt.InviteWorkers, len(chunk)) {
+	for range min(r.e.opt.InviteWorkers, len(single)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := range work {
-				rc := chunk[i]
-				out[i].res, out[i].err = r.e.inviter.Invite(r.ctx, InviteRequest{
-					ContactID: rc.ContactID, AccountID: rc.AccountID, OrganizationID: rc.OrganizationID,
-					Email: rc.Email, Name: DisplayName(rc.Candidate), Roles: rc.Roles, IdempotencyKey: rc.idempotencyKey,
-					ExpiresIn: expiresIn(r.b.ExpiresInDays), BatchID: r.b.ID, Replaces: rc.Replaces,
-				})
+				out[i].res, out[i].err = r.e.inviter.Invite(r.ctx, r.inviteRequest(chunk[i]))
 			}
 		}()
 	}
-	for i := range chunk {
+	for _, i := range single {
 		work <- i
 	}
 	close(work)
@@ -897,9 +1028,16 @@ func (r *run) invite(chunk []Recipient) []inviteOutcome {
 func (r *run) recordInvites(chunk []Recipient, results []inviteOutcome, attempt int) (temp, fatal, err error) {
 	// Links that were made are recorded even when the run is being stopped.
 	ctx := context.WithoutCancel(r.ctx)
-	err = r.e.st.durable(ctx, func(tx *sql.Tx) error {
+	err = r.inviteCommit()(ctx, func(tx *sql.Tx) error {
 		now := r.e.opt.Clock.Now()
 		ts := fmtTime(now)
+		// Most rows of a chunk take this statement: parsed once per chunk, not per row.
+		invited, err := tx.PrepareContext(ctx, `UPDATE batch_recipients SET state = 'invited', invitation_id = ?, invitation_url = ?, expires_at = ?,
+			next_attempt_at = NULL, stage = '', last_error = '', updated_at = ? WHERE batch_id = ? AND seq = ? AND state = 'inviting'`)
+		if err != nil {
+			return err
+		}
+		defer invited.Close()
 		for i, rc := range chunk {
 			res, ierr := results[i].res, results[i].err
 			var err error
@@ -909,9 +1047,7 @@ func (r *run) recordInvites(chunk []Recipient, results []inviteOutcome, attempt 
 				_, err = tx.ExecContext(ctx, `UPDATE batch_recipients SET state = 'failed', stage = 'invite', last_error = ?, updated_at = ?
 					WHERE batch_id = ? AND seq = ? AND state = 'inviting'`, "The portal server returned no invitation link.", ts, r.b.ID, rc.Seq)
 			case ierr == nil:
-				_, err = tx.ExecContext(ctx, `UPDATE batch_recipients SET state = 'invited', invitation_id = ?, invitation_url = ?, expires_at = ?,
-					next_attempt_at = NULL, stage = '', last_error = '', updated_at = ? WHERE batch_id = ? AND seq = ? AND state = 'inviting'`,
-					res.InvitationID, res.URL, fmtTimePtr(&res.ExpiresAt), ts, r.b.ID, rc.Seq)
+				_, err = invited.ExecContext(ctx, res.InvitationID, res.URL, fmtTimePtr(&res.ExpiresAt), ts, r.b.ID, rc.Seq)
 			case r.ctx.Err() != nil:
 				// Stopped mid-call: the row stays inviting and is asked again, same key.
 			case errors.As(ierr, &withheld):

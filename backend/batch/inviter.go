@@ -86,7 +86,7 @@ func (ci ClientInviter) Invite(ctx context.Context, req InviteRequest) (InviteRe
 	if req.IdempotencyKey == "" {
 		return InviteResult{}, portal.FieldErrorf("idempotencyKey", "An invitation needs an idempotency key.")
 	}
-	days := int((req.ExpiresIn + 24*time.Hour - 1) / (24 * time.Hour))
+	days := expiresInDays(req.ExpiresIn)
 	var res client.InvitationResult
 	var err error
 	if req.Replaces != "" {
@@ -98,15 +98,104 @@ func (ci ClientInviter) Invite(ctx context.Context, req InviteRequest) (InviteRe
 		res, err = ci.Client.Invite(ctx, client.CreateInvitation{ContactID: req.ContactID, Roles: req.Roles, ExpiresInDays: days, BatchID: req.BatchID},
 			&client.Cmd{IdempotencyKey: req.IdempotencyKey})
 	}
-	switch {
-	case err != nil:
+	if err != nil {
 		return InviteResult{}, classifyClientError(ctx, err)
+	}
+	return inviteResult(req, &res)
+}
+
+// BulkInviter is an Inviter that can also create many invitations in one call. The engine
+// uses it, when the inviter has it, for every chunk of new invitations (reminders, which
+// replace an invitation, still go one at a time through Invite).
+type BulkInviter interface {
+	Inviter
+	// InviteBulk creates the invitations of reqs (none with Replaces set), each with the
+	// guarantees of Invite, and returns one outcome per request, in order: the result, or
+	// that request's error as Invite would have returned it. An error return is about the
+	// call as a whole: every request is then to be asked again as it is, same keys (a
+	// *TemporaryError), or the call cannot be made (ErrBulkUnsupported: ask one by one).
+	InviteBulk(ctx context.Context, reqs []InviteRequest) ([]BulkOutcome, error)
+}
+
+// BulkOutcome is one request's outcome of InviteBulk.
+type BulkOutcome struct {
+	Result InviteResult
+	Err    error
+}
+
+// ErrBulkUnsupported says that the portal server has no bulk invitation endpoint (an
+// older version): invitations must be created one at a time.
+var ErrBulkUnsupported = errors.New("the portal server cannot create invitations in bulk; creating them one at a time")
+
+var _ BulkInviter = ClientInviter{}
+
+// InviteBulk creates the invitations with one request per client.MaxBulkInvitations,
+// without letting the server e-mail them, and returns their one-time links. A request
+// replayed (its answer was lost in a crash) answers *LinkWithheldError, as Invite does.
+func (ci ClientInviter) InviteBulk(ctx context.Context, reqs []InviteRequest) ([]BulkOutcome, error) {
+	out := make([]BulkOutcome, len(reqs))
+	var items []client.BulkInvitation
+	var at []int // index in reqs of each item
+	for i, req := range reqs {
+		switch {
+		case req.Replaces != "":
+			return nil, fmt.Errorf("bulk invitation %d replaces invitation %s; replacements are sent one at a time", i, req.Replaces)
+		case req.IdempotencyKey == "":
+			out[i].Err = portal.FieldErrorf("idempotencyKey", "An invitation needs an idempotency key.")
+			continue
+		case req.ContactID == "":
+			out[i].Err = portal.Errorf(portal.ECONFLICT, "%s is not a contact on the portal yet; apply the import first.", req.Email)
+			continue
+		}
+		items = append(items, client.BulkInvitation{
+			CreateInvitationRequest: client.CreateInvitation{ContactID: req.ContactID, Roles: req.Roles, ExpiresInDays: expiresInDays(req.ExpiresIn), BatchID: req.BatchID},
+			IdempotencyKey:          req.IdempotencyKey,
+		})
+		at = append(at, i)
+	}
+	for lo := 0; lo < len(items); lo += client.MaxBulkInvitations {
+		hi := min(lo+client.MaxBulkInvitations, len(items))
+		res, err := ci.Client.InviteBulk(ctx, items[lo:hi])
+		if err != nil {
+			if ce, ok := client.AsError(err); ok && (ce.Status == http.StatusNotFound || ce.Status == http.StatusMethodNotAllowed) {
+				return nil, fmt.Errorf("%w: %v", ErrBulkUnsupported, err)
+			}
+			return nil, classifyClientError(ctx, err)
+		}
+		if len(res.Items) != hi-lo {
+			return nil, &TemporaryError{Err: fmt.Errorf("the portal server answered %d of %d invitations; asking again", len(res.Items), hi-lo)}
+		}
+		for k, o := range res.Items {
+			i := at[lo+k]
+			if o.Index != k {
+				return nil, &TemporaryError{Err: fmt.Errorf("the portal server answered the invitations out of order; asking again")}
+			}
+			if err := client.ItemError(o); err != nil {
+				out[i].Err = classifyClientError(ctx, err)
+				continue
+			}
+			out[i].Result, out[i].Err = inviteResult(reqs[i], o.Result)
+		}
+	}
+	return out, nil
+}
+
+// inviteResult turns the server's answer for one invitation into the engine's.
+func inviteResult(req InviteRequest, res *client.InvitationResult) (InviteResult, error) {
+	switch {
+	case res == nil:
+		return InviteResult{}, fmt.Errorf("the portal server answered nothing for the invitation of %s; resend it from the invitations list", req.Email)
 	case res.URL == "" && res.LinkWithheld && res.Invitation.ID != "":
 		return InviteResult{}, &LinkWithheldError{InvitationID: res.Invitation.ID, Email: req.Email}
 	case res.URL == "":
 		return InviteResult{}, fmt.Errorf("the portal server created the invitation for %s but returned no link; resend it from the invitations list", req.Email)
 	}
 	return InviteResult{InvitationID: res.Invitation.ID, URL: res.URL, ExpiresAt: res.Invitation.ExpiresAt}, nil
+}
+
+// expiresInDays is a link lifetime in whole days, rounded up (0: the portal's default).
+func expiresInDays(d time.Duration) int {
+	return int((d + 24*time.Hour - 1) / (24 * time.Hour))
 }
 
 // classifyClientError marks what is worth retrying: no answer, or a server in trouble.

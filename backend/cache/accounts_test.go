@@ -523,3 +523,36 @@ func TestListContactsSearch(t *testing.T) {
 	}
 	assertSearchIndexIntact(t, db)
 }
+
+// Letters without an accent decomposition are spelled out, so an English keyboard finds them.
+func TestSearchLettersWithoutDecomposition(t *testing.T) {
+	for _, m := range modes {
+		t.Run(m.name, func(t *testing.T) {
+			db, _ := openTest(t)
+			mustApply(t, db, func(tx *Tx) error {
+				for _, a := range []portal.Account{
+					mkAccount("s1", "Søren Kierkegaard", "soren@example.dk"),
+					mkAccount("s2", "Paweł Łódź", "pawel@example.pl"),
+					mkAccount("s3", "Æsa Straße", "aesa@example.de"),
+				} {
+					if err := tx.UpsertAccount(a); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if m.indexed {
+				mustFinishBulk(t, db)
+			}
+			for q, want := range map[string][]string{
+				"søren": {"s1"}, "soren kierk": {"s1"}, "SØREN": {"s1"},
+				"pawel": {"s2"}, "lodz": {"s2"}, "łódź": {"s2"},
+				"aesa": {"s3"}, "strasse": {"s3"}, "straße": {"s3"},
+			} {
+				if got := accountIDs(t, db, AccountFilter{Query: q}); !slices.Equal(got, want) {
+					t.Errorf("search %q: %v, want %v", q, got, want)
+				}
+			}
+		})
+	}
+}

@@ -41,7 +41,13 @@ func benchData() ([]portal.Organization, []portal.Account) {
 // cache in one transaction. Into an empty table that is a bulk load (bulk.go): the indexes,
 // role table and search index are built afterwards, in the build-s/op reported beside
 // (not part of ns/op); total-cpu-s/op is both.
-func BenchmarkUpsertAccounts100k(b *testing.B) {
+func BenchmarkUpsertAccounts100k(b *testing.B) { benchmarkUpsertAccounts(b, false) }
+
+// BenchmarkUpsertAccountsBatched100k is BenchmarkUpsertAccounts100k through UpsertAccounts,
+// in pages of 5,000 as a sync would call it.
+func BenchmarkUpsertAccountsBatched100k(b *testing.B) { benchmarkUpsertAccounts(b, true) }
+
+func benchmarkUpsertAccounts(b *testing.B, batched bool) {
 	orgs, accounts := benchData()
 	ctx := context.Background()
 	var cpu, build, buildCPU time.Duration
@@ -64,6 +70,14 @@ func BenchmarkUpsertAccounts100k(b *testing.B) {
 		b.StartTimer()
 		c0 := processCPU()
 		err = db.Apply(ctx, func(tx *Tx) error {
+			if batched {
+				for i := 0; i < len(accounts); i += 5000 {
+					if err := tx.UpsertAccounts(accounts[i:min(i+5000, len(accounts))]); err != nil {
+						return err
+					}
+				}
+				return nil
+			}
 			for _, a := range accounts {
 				if err := tx.UpsertAccount(a); err != nil {
 					return err

@@ -38,21 +38,18 @@ var bulkTables = map[string]bulkTable{
 			`INSERT OR IGNORE INTO account_roles(account_rid, role_id, core)
 				SELECT rid, core_role, 1 FROM accounts WHERE core_role <> ''`,
 			`INSERT OR IGNORE INTO account_roles(account_rid, role_id, core)
-				SELECT a.rid, j.value, 0 FROM accounts a, json_each(a.additional_roles) j WHERE j.value <> ''`,
+				SELECT a.rid, j.value, 0 FROM accounts a, json_each(a.additional_roles) j
+				WHERE a.additional_roles <> '[]' AND j.value <> ''`,
 			`DELETE FROM search_queue WHERE tbl = 'accounts'`,
 			`INSERT INTO accounts_fts(accounts_fts) VALUES ('delete-all')`,
-			`INSERT INTO accounts_fts(rowid, name, email, organization)
-				SELECT a.rid, ' ' || a.name, ' ' || a.email, ' ' || coalesce(o.name, '') FROM accounts a
-				LEFT JOIN organizations o ON o.id = a.organization_id`,
+			`INSERT INTO accounts_fts(rowid, name, email, organization) SELECT rid, ` + ftsText("accounts") + ` FROM accounts`,
 		},
 	},
 	"contacts": {
 		rebuild: []string{
 			`DELETE FROM search_queue WHERE tbl = 'contacts'`,
 			`INSERT INTO contacts_fts(contacts_fts) VALUES ('delete-all')`,
-			`INSERT INTO contacts_fts(rowid, name, email, organization)
-				SELECT c.rid, ' ' || c.full_name, ' ' || c.email, ' ' || coalesce(o.name, '') FROM contacts c
-				LEFT JOIN organizations o ON o.id = c.organization_id`,
+			`INSERT INTO contacts_fts(rowid, name, email, organization) SELECT rid, ` + ftsText("contacts") + ` FROM contacts`,
 		},
 	},
 }
@@ -155,10 +152,20 @@ func newBuilder(idle time.Duration) *builder {
 
 // scheduleBuild (re)starts the idle timer: every bulk write pushes the build back.
 func (db *DB) scheduleBuild() {
-	b := db.builder
-	if b.idle <= 0 {
+	if db.builder.idle <= 0 {
 		return
 	}
+	db.scheduleBuildAfter(db.builder.idle)
+}
+
+// BuildIndexesSoon starts what a bulk load deferred (see FinishBulkLoad) in the background
+// now instead of after the idle wait. The sync calls it once an initial download has caught
+// up: the rows are on screen at once and the indexes follow a moment later, while queries
+// stay correct in between. BulkLoadPending says when it is done and whether it failed.
+func (db *DB) BuildIndexesSoon() { db.scheduleBuildAfter(0) }
+
+func (db *DB) scheduleBuildAfter(d time.Duration) {
+	b := db.builder
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.ctx.Err() != nil {
@@ -169,7 +176,7 @@ func (db *DB) scheduleBuild() {
 		b.wg.Done()
 	}
 	b.wg.Add(1)
-	b.timer = time.AfterFunc(b.idle, func() {
+	b.timer = time.AfterFunc(d, func() {
 		defer b.wg.Done()
 		if b.ctx.Err() != nil {
 			return

@@ -5,8 +5,10 @@ import (
 	"io/fs"
 	"maps"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -186,5 +188,141 @@ func TestMigrationAfterUnfinishedBulkLoad(t *testing.T) {
 	}
 	if got := accountIDs(t, db, AccountFilter{Query: "anna"}); !slices.Equal(got, []string{"a1"}) {
 		t.Errorf("search after migration: %v", got)
+	}
+}
+
+// A cache written before migration 0030 (organisation names in the trigram index, no word
+// starts) finds the same people after it, organisation names and one-letter words included.
+func TestSearchIndexMigration0030(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "gatehouse.db")
+	before := fstest.MapFS{}
+	all := fstest.MapFS{}
+	embedded, err := fs.ReadDir(embeddedMigrations(), ".")
+	must(t, err)
+	for _, e := range embedded {
+		b, err := fs.ReadFile(embeddedMigrations(), e.Name())
+		must(t, err)
+		all[e.Name()] = &fstest.MapFile{Data: b}
+		if e.Name() < "0030" {
+			before[e.Name()] = &fstest.MapFile{Data: b}
+		}
+	}
+	if len(before) == len(all) {
+		t.Fatal("no migration 0030 embedded")
+	}
+	db, err := Open(ctx, path, WithBulkIdle(0), withMigrations(before))
+	must(t, err)
+	mustApply(t, db, func(tx *Tx) error { return tx.UpsertAccount(mkAccount("a0", "Seed Row", "seed@example.org")) })
+	mustFinishBulk(t, db) // what follows is indexed row by row, as in a cache in use
+	mustApply(t, db, func(tx *Tx) error {
+		for _, a := range []portal.Account{
+			mkAccount("a1", "Anna Smith", "anna.smith@example.org", func(a *portal.Account) { a.OrganizationID = "o1" }),
+			mkAccount("a2", "Émile Zola", "ez@mail.example.com", func(a *portal.Account) { a.OrganizationID = "o2" }),
+		} {
+			if err := tx.UpsertAccount(a); err != nil {
+				return err
+			}
+		}
+		for _, o := range []portal.Organization{mkOrg("o1", "Leeds Pantry"), mkOrg("o2", "York Council")} {
+			if err := tx.UpsertOrganization(o); err != nil {
+				return err
+			}
+		}
+		return tx.UpsertContact(portal.Contact{ID: "c1", FullName: "Zoë Müller", Email: "zoe@example.org", OrganizationID: "o2",
+			CreatedAt: t0, UpdatedAt: t0, Version: 1})
+	})
+	must(t, db.Close())
+
+	db, err = Open(ctx, path, WithBulkIdle(0), withMigrations(all))
+	must(t, err)
+	defer db.Close()
+	assertSearchIndexIntact(t, db)
+	for q, want := range map[string][]string{
+		"leeds": {"a1"}, "smith a": {"a1"}, "emile z": {"a2"}, "zola y": {"a2"}, "council e": {"a2"},
+		"example p": {"a1"}, "seed": {"a0"}, "pantry x": {},
+	} {
+		if got := accountIDs(t, db, AccountFilter{Query: q}); !slices.Equal(got, want) {
+			t.Errorf("after migration, %q finds %v, want %v", q, got, want)
+		}
+	}
+	page, err := db.ListContacts(ctx, ContactFilter{Query: "york müller"})
+	if err != nil || len(page.Rows) != 1 || page.Rows[0].ID != "c1" {
+		t.Errorf("contact search after migration: %+v %v", page, err)
+	}
+}
+
+// UpsertAccounts stores exactly what UpsertAccount does row by row: later copies of an
+// account in the same call, older versions arriving late, and accounts with a pending
+// change (kept aside) included.
+func TestUpsertAccountsMatchesUpsertAccount(t *testing.T) {
+	ctx := context.Background()
+	gen := newPeople(11)
+	orgs := gen.orgs(5)
+	var page []portal.Account
+	for i := range 3*accountBatch + 17 {
+		page = append(page, gen.account(i, orgs))
+	}
+	renamed := page[5]
+	renamed.Name, renamed.Version = "Renamed Later", page[5].Version+1
+	stale := page[6]
+	stale.Name, stale.Version = "Stale Copy", 0
+	page = append(page, renamed, stale)
+	page = slices.Insert(page, accountBatch-1, renamed) // twice in one statement too
+
+	var dbs [2]*DB
+	for i := range dbs {
+		dbs[i], _ = openTest(t)
+		db := dbs[i]
+		first := page[10]
+		mustApply(t, db, func(tx *Tx) error { return tx.UpsertAccount(first) })
+		mine := first
+		mine.Status = portal.StatusDeactivated
+		mustEnqueue(t, db, Command{Name: "deactivate", EntityType: EntityAccount, EntityID: first.ID, BaseVersion: first.Version, Preview: mustJSON(t, mine)})
+		mustApply(t, db, func(tx *Tx) error {
+			if i == 0 {
+				for _, a := range page {
+					if err := tx.UpsertAccount(a); err != nil {
+						return err
+					}
+				}
+				return nil
+			}
+			return tx.UpsertAccounts(page)
+		})
+		mustFinishBulk(t, db)
+	}
+	for _, a := range page {
+		var views [2]AccountView
+		for i, db := range dbs {
+			v, err := db.GetAccountView(ctx, a.ID)
+			must(t, err)
+			views[i] = v
+		}
+		if !reflect.DeepEqual(views[0].Account, views[1].Account) || !reflect.DeepEqual(views[0].Server, views[1].Server) {
+			t.Errorf("account %s: row by row %+v / %+v, in batches %+v / %+v", a.ID, views[0].Account, views[0].Server, views[1].Account, views[1].Server)
+		}
+	}
+	if v, _ := dbs[1].GetAccountView(ctx, page[10].ID); v.Account.Status != portal.StatusDeactivated {
+		t.Errorf("the batch overwrote a pending change: %+v", v.Account)
+	}
+	for _, f := range []AccountFilter{{}, {Query: "renamed"}, {Query: "stale"}, {Role: portal.RoleReports}, {Query: orgs[2].Name[:5]}} {
+		f.Limit = 1000
+		a, b := accountIDs(t, dbs[0], f), accountIDs(t, dbs[1], f)
+		if !slices.Equal(a, b) {
+			t.Errorf("filter %+v: row by row %v, in batches %v", f, a, b)
+		}
+	}
+	assertSearchIndexIntact(t, dbs[1])
+
+	// A bad record stops the call before anything is written, and names the account.
+	bad := gen.account(9999, orgs)
+	bad.Status = "archived"
+	err := dbs[1].Apply(ctx, func(tx *Tx) error { return tx.UpsertAccounts([]portal.Account{gen.account(9998, orgs), bad}) })
+	if err == nil || !strings.Contains(err.Error(), bad.ID) {
+		t.Errorf("bad record: %v", err)
+	}
+	if _, err := dbs[1].GetAccount(ctx, "acc-0009998"); err == nil {
+		t.Error("a failed call left an account behind")
 	}
 }

@@ -101,6 +101,14 @@ func nullRaw(s sql.NullString) json.RawMessage {
 
 var foldAccents = transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
 
+// foldLetters spells out the Latin letters that have no accent decomposition, so that
+// "Soren" finds "Søren" and "Lodz" finds "Łódź" as an administrator typing on an English
+// keyboard expects.
+var foldLetters = strings.NewReplacer(
+	"ø", "o", "Ø", "o", "ł", "l", "Ł", "l", "đ", "d", "Đ", "d", "ð", "d", "Ð", "d",
+	"æ", "ae", "Æ", "ae", "œ", "oe", "Œ", "oe", "ß", "ss", "ẞ", "ss", "þ", "th", "Þ", "th", "ı", "i",
+)
+
 // fold is the comparison form of a name or address for sorting and prefix search:
 // lower-case, accents removed, surrounding space trimmed. It matches what the trigram
 // index does with remove_diacritics, so "Émile" and "emile" find each other both ways.
@@ -120,7 +128,7 @@ func fold(s string) string {
 	if err != nil {
 		out = s
 	}
-	return strings.ToLower(out)
+	return strings.ToLower(foldLetters.Replace(out))
 }
 
 // prefixEnd returns the smallest string greater than every string that starts with p, so

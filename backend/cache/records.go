@@ -53,9 +53,16 @@ func notFound(what, id string) error {
 // newer stored version: the sync may see a record's command response after the change
 // feed already brought a later version.
 func upsertSQL(table string, cols []string, guarded bool) string {
+	return upsertRowsSQL(table, cols, guarded, 1)
+}
+
+// upsertRowsSQL is upsertSQL for n rows in one statement. SQLite applies them in order, as
+// n statements would.
+func upsertRowsSQL(table string, cols []string, guarded bool, n int) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "INSERT INTO %s (%s) VALUES (?%s) ON CONFLICT(id) DO UPDATE SET ",
-		table, strings.Join(cols, ", "), strings.Repeat(", ?", len(cols)-1))
+	row := "(?" + strings.Repeat(", ?", len(cols)-1) + ")"
+	fmt.Fprintf(&b, "INSERT INTO %s (%s) VALUES %s%s ON CONFLICT(id) DO UPDATE SET ",
+		table, strings.Join(cols, ", "), row, strings.Repeat(", "+row, n-1))
 	first := true
 	for _, c := range cols {
 		if c == "id" {
@@ -746,14 +753,10 @@ func (tx *Tx) flushSearch() error {
 	for _, q := range []string{
 		`DELETE FROM accounts_fts WHERE rowid IN (SELECT rid FROM search_queue WHERE tbl = 'accounts' AND indexed = 1)`,
 		`INSERT INTO accounts_fts(rowid, name, email, organization)
-			SELECT a.rid, ' ' || a.name, ' ' || a.email, ' ' || coalesce(o.name, '') FROM search_queue q
-			JOIN accounts a ON a.rid = q.rid LEFT JOIN organizations o ON o.id = a.organization_id
-			WHERE q.tbl = 'accounts'`,
+			SELECT q.rid, ` + ftsText("accounts") + ` FROM search_queue q JOIN accounts ON accounts.rid = q.rid WHERE q.tbl = 'accounts'`,
 		`DELETE FROM contacts_fts WHERE rowid IN (SELECT rid FROM search_queue WHERE tbl = 'contacts' AND indexed = 1)`,
 		`INSERT INTO contacts_fts(rowid, name, email, organization)
-			SELECT c.rid, ' ' || c.full_name, ' ' || c.email, ' ' || coalesce(o.name, '') FROM search_queue q
-			JOIN contacts c ON c.rid = q.rid LEFT JOIN organizations o ON o.id = c.organization_id
-			WHERE q.tbl = 'contacts'`,
+			SELECT q.rid, ` + ftsText("contacts") + ` FROM search_queue q JOIN contacts ON contacts.rid = q.rid WHERE q.tbl = 'contacts'`,
 		`DELETE FROM search_queue`,
 	} {
 		if _, err := tx.tx.ExecContext(tx.ctx, q); err != nil {

@@ -12,12 +12,22 @@ import (
 // "Leeds Annexe"), except that a query of short words only matches names that start with
 // the first one, through the name index.
 //
-// The trigram index holds each text with a leading space, so that the start of a word is
-// " an", itself a trigram: long words and two-letter words are looked up there. A
-// one-letter word beside them is checked on the row.
+// The trigram index holds the name, e-mail and organisation name in folded form with every
+// word preceded by two spaces (ftsText), so the start of a word is itself a trigram: "  a"
+// for one letter, " an" for two. With a long word in the query, every word is answered by
+// the index alone, exactly (it holds the same folded text the rows are compared on): no
+// row needs to be read to count or choose the matches. Without the index (during a bulk
+// load) every word is checked on the row, with the same result.
 type search struct {
 	long  []string // folded words of three or more characters
 	short []string // folded words shorter than three characters
+}
+
+// ftsText is the text the trigram index holds for a row of table (with name_key, email_key
+// and organization_id), as SQL for its three columns name, email and organization.
+func ftsText(table string) string {
+	return `'  ' || replace(` + table + `.name_key, ' ', '  '), '  ' || ` + table + `.email_key,
+		'  ' || replace(coalesce((SELECT name_key FROM organizations WHERE id = ` + table + `.organization_id), ''), ' ', '  ')`
 }
 
 func parseSearch(q string) search {
@@ -34,65 +44,96 @@ func parseSearch(q string) search {
 
 func (s search) empty() bool { return len(s.long) == 0 && len(s.short) == 0 }
 
-// ftsQuery is the FTS5 query for the long words and, beside them, the two-letter words:
-// each a quoted phrase, which the trigram tokenizer matches as a substring, and which keeps
-// FTS5 syntax in a name (AND, NEAR, *, :) from being obeyed.
-func (s search) ftsQuery() string {
+// indexable returns the words the trigram index can look up: all of them when there is a
+// long word; none otherwise (short words alone walk the name index).
+func (s search) indexable() []string {
 	if len(s.long) == 0 {
-		return ""
+		return nil
+	}
+	return append(append([]string{}, s.long...), s.short...)
+}
+
+// ftsPhrase is the FTS5 query term for word w: a quoted phrase, which the trigram tokenizer
+// matches as a substring and which keeps FTS5 syntax in a name (AND, NEAR, *, :) from being
+// obeyed. A short word is looked up as a word start.
+func ftsPhrase(w string) string {
+	switch utf8.RuneCountInString(w) {
+	case 1:
+		w = "  " + w
+	case 2:
+		w = " " + w
+	}
+	return quote(w)
+}
+
+// orgMatch is the condition on an organisations row (no alias) for word w, and its argument.
+func orgMatch(w string) (string, any) {
+	if utf8.RuneCountInString(w) >= 3 {
+		return "instr(name_key, ?) > 0", w
+	}
+	return "instr(' ' || name_key, ?) > 0", " " + w
+}
+
+func quote(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+
+// searchSQL is a search compiled for table alias t.
+type searchSQL struct {
+	// fts is the FTS5 query for the words the index answers; "" if none.
+	fts string
+	// where are conditions on the row (with args): the words the index does not answer.
+	where []string
+	args  []any
+}
+
+// compile turns the search into SQL for table alias t (with name_key, email_key and
+// organization_id columns). indexed says whether the trigram index may be used: not during
+// a bulk load (bulk.go), when every word is checked on the row.
+func (s search) compile(t string, indexed bool) searchSQL {
+	var out searchSQL
+	add := func(cond string, args ...any) {
+		out.where, out.args = append(out.where, cond), append(out.args, args...)
+	}
+	onRow := func(w string) {
+		cond, arg := orgMatch(w)
+		if utf8.RuneCountInString(w) >= 3 {
+			add(fmt.Sprintf(`(instr(%[1]s.name_key, ?) > 0 OR instr(%[1]s.email_key, ?) > 0
+				OR %[1]s.organization_id IN (SELECT id FROM organizations WHERE %[2]s))`, t, cond), w, w, arg)
+			return
+		}
+		add(fmt.Sprintf(`(instr(' ' || %[1]s.name_key, ?) > 0 OR (%[1]s.email_key >= ? AND %[1]s.email_key < ?)
+			OR %[1]s.organization_id IN (SELECT id FROM organizations WHERE %[2]s))`, t, cond), " "+w, w, prefixEnd(w), arg)
+	}
+
+	if len(s.long) == 0 {
+		if len(s.short) > 0 {
+			add(fmt.Sprintf("%[1]s.name_key >= ? AND %[1]s.name_key < ?", t), s.short[0], prefixEnd(s.short[0]))
+			for _, w := range s.short[1:] {
+				onRow(w)
+			}
+		}
+		return out
+	}
+	if !indexed {
+		for _, w := range s.indexable() {
+			onRow(w)
+		}
+		return out
 	}
 	var terms []string
-	phrase := func(w string) { terms = append(terms, `"`+strings.ReplaceAll(w, `"`, `""`)+`"`) }
-	for _, w := range s.long {
-		phrase(w)
+	for _, w := range s.indexable() {
+		terms = append(terms, ftsPhrase(w))
 	}
-	for _, w := range s.short {
-		if utf8.RuneCountInString(w) == 2 {
-			phrase(" " + w)
-		}
-	}
-	return strings.Join(terms, " ")
+	out.fts = strings.Join(terms, " ")
+	return out
 }
 
-// where returns the SQL condition on table alias t (with rid, name_key, email_key and
-// organization_id columns) and its arguments. indexed says whether the trigram index may be
-// used: not during a bulk load (bulk.go).
+// where returns the whole search as one condition on alias t, with its arguments.
 func (s search) where(t, ftsTable string, indexed bool) (string, []any) {
-	var conds []string
-	var args []any
-	if q := s.ftsQuery(); q != "" && indexed {
-		conds = append(conds, fmt.Sprintf("%s.rid IN (SELECT rowid FROM %s WHERE %s MATCH ?)", t, ftsTable, ftsTable))
-		args = append(args, q)
+	c := s.compile(t, indexed)
+	conds, args := c.where, c.args
+	if c.fts != "" {
+		conds = append([]string{fmt.Sprintf("%s.rid IN (SELECT rowid FROM %s WHERE %s MATCH ?)", t, ftsTable, ftsTable)}, conds...)
+		args = append([]any{c.fts}, args...)
 	}
-	c, a := s.rowWhere(t, indexed)
-	return strings.Join(append(conds, c...), " AND "), append(args, a...)
-}
-
-// rowWhere returns the conditions checked on the row itself: those for the words ftsQuery
-// leaves out, or for every word if the index is not to be used.
-func (s search) rowWhere(t string, indexed bool) ([]string, []any) {
-	var conds []string
-	var args []any
-	if !indexed {
-		for _, w := range s.long {
-			conds = append(conds, fmt.Sprintf(`(instr(%[1]s.name_key, ?) > 0 OR instr(%[1]s.email_key, ?) > 0
-				OR instr(coalesce((SELECT name_key FROM organizations WHERE id = %[1]s.organization_id), ''), ?) > 0)`, t))
-			args = append(args, w, w, w)
-		}
-	}
-	short := s.short
-	if len(s.long) == 0 && len(short) > 0 {
-		conds = append(conds, fmt.Sprintf("%[1]s.name_key >= ? AND %[1]s.name_key < ?", t))
-		args = append(args, short[0], prefixEnd(short[0]))
-		short = short[1:]
-	}
-	for _, w := range short {
-		if indexed && len(s.long) > 0 && utf8.RuneCountInString(w) == 2 {
-			continue // in the FTS query
-		}
-		conds = append(conds, fmt.Sprintf(`(instr(' ' || %[1]s.name_key, ?) > 0 OR (%[1]s.email_key >= ? AND %[1]s.email_key < ?)
-			OR instr(' ' || coalesce((SELECT name_key FROM organizations WHERE id = %[1]s.organization_id), ''), ?) > 0)`, t))
-		args = append(args, " "+w, w, prefixEnd(w), " "+w)
-	}
-	return conds, args
+	return strings.Join(conds, " AND "), args
 }

@@ -48,6 +48,12 @@ type Client struct {
 	hc   *http.Client
 	mu   sync.RWMutex
 	tok  string
+	// feedBuf is a spare read buffer for change-feed pages: a follower reads pages of
+	// megabytes one after the other, and a fresh buffer for each costs more than decoding
+	// it. (A sync.Pool would lose it to every garbage collection, which a download of
+	// that size triggers often.)
+	feedMu  sync.Mutex
+	feedBuf *bytes.Buffer
 }
 
 // Option configures a Client.
@@ -201,10 +207,21 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, cmd 
 		_, _ = io.Copy(io.Discard, resp.Body)
 		return nil
 	}
+	if br, ok := out.(bodyReader); ok {
+		if err := br.readBody(resp); err != nil {
+			return fmt.Errorf("read the answer of %s %s: %w", method, path, err)
+		}
+		return nil
+	}
 	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
 		return fmt.Errorf("read the answer of %s %s: %w", method, path, err)
 	}
 	return nil
+}
+
+// bodyReader is an answer that reads the body itself rather than through encoding/json.
+type bodyReader interface {
+	readBody(resp *http.Response) error
 }
 
 func codeFor(status int) string {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
 	"reflect"
 	"sync"
 	"testing"
@@ -260,4 +261,118 @@ func randomCommand(e *env, c *client.Client, r *rand.Rand, p *pool, w, i int) er
 		}
 	}
 	return err
+}
+
+// A record moved to another organisation leaves the first organisation's administrator's
+// view as a tombstone, so their desktop drops its copy instead of keeping it stale; the
+// second organisation's administrator gets the record, and whoever sees both organisations
+// gets no tombstone at all.
+func TestChangeFeedTombstonesRecordsMovedOutOfAnOrgAdminsView(t *testing.T) {
+	e := newEnv(t)
+	orgA, orgB := e.org("A"), e.org("B")
+	sys := e.sysAdmin()
+	adminA := e.account(portal.Account{OrganizationID: orgA.ID, OrgAdmin: true})
+	adminB := e.account(portal.Account{OrganizationID: orgB.ID, OrgAdmin: true})
+	mover := e.contact(orgA.ID, "mover@example.org")
+	stayer := e.contact(orgA.ID, "stayer@example.org")
+	acc := e.account(portal.Account{OrganizationID: orgA.ID})
+
+	type follower struct {
+		c      *client.Client
+		cursor int64
+		state  map[string]bool
+		gone   map[string]int // tombstones per record
+	}
+	newFollower := func(id string) *follower {
+		return &follower{c: e.client(id), state: map[string]bool{}, gone: map[string]int{}}
+	}
+	catchUp := func(f *follower) {
+		t.Helper()
+		for {
+			pg, err := f.c.Changes(e.ctx, f.cursor, 3)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range pg.Changes {
+				key := c.Entity + "/" + c.ID
+				if c.Op == api.OpDelete {
+					delete(f.state, key)
+					f.gone[key]++
+				} else {
+					f.state[key] = true
+				}
+			}
+			f.cursor = pg.Next
+			if !pg.More {
+				return
+			}
+		}
+	}
+	fa, fb, fs := newFollower(adminA.ID), newFollower(adminB.ID), newFollower(sys.ID)
+	for _, f := range []*follower{fa, fb, fs} {
+		catchUp(f)
+	}
+	con, account, stays := "contact/"+mover.ID, "account/"+acc.ID, "contact/"+stayer.ID
+	if !fa.state[con] || !fa.state[account] || !fa.state[stays] || fb.state[con] || fb.state[account] {
+		t.Fatalf("before the move: A sees %v, B sees %v", fa.state, fb.state)
+	}
+
+	// The contact moves through the API, the account in the store; then the moved contact
+	// changes again in its new organisation.
+	moved, err := fs.c.UpdateContact(e.ctx, mover.ID, portal.Contact{OrganizationID: orgB.ID, FullName: mover.FullName, Email: mover.Email},
+		&client.Cmd{IfMatch: mover.Version})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.update(func(tx store.Tx) error {
+		acc.OrganizationID = orgB.ID
+		return tx.PutAccount(e.ctx, &acc)
+	})
+	if _, err := fs.c.UpdateContact(e.ctx, mover.ID, portal.Contact{OrganizationID: orgB.ID, FullName: mover.FullName, Email: mover.Email, Phone: "+1 555 0199"},
+		&client.Cmd{IfMatch: moved.Version}); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []*follower{fa, fb, fs} {
+		catchUp(f)
+	}
+	if fa.state[con] || fa.state[account] || !fa.state[stays] {
+		t.Errorf("after the move, A's follower still holds %v", fa.state)
+	}
+	if fa.gone[con] != 1 || fa.gone[account] != 1 {
+		t.Errorf("A's follower got tombstones %v, want one for each moved record", fa.gone)
+	}
+	if !fb.state[con] || !fb.state[account] || len(fb.gone) != 0 {
+		t.Errorf("B's follower holds %v, tombstones %v", fb.state, fb.gone)
+	}
+	if !fs.state[con] || !fs.state[account] || len(fs.gone) != 0 {
+		t.Errorf("the system administrator's follower holds %v, tombstones %v", fs.state, fs.gone)
+	}
+
+	// Moving back brings the records back to A's follower.
+	e.update(func(tx store.Tx) error {
+		acc.OrganizationID = orgA.ID
+		return tx.PutAccount(e.ctx, &acc)
+	})
+	catchUp(fa)
+	catchUp(fb)
+	if !fa.state[account] || fb.state[account] || fb.gone[account] != 1 {
+		t.Errorf("after moving back: A holds %v, B holds %v (tombstones %v)", fa.state, fb.state, fb.gone)
+	}
+}
+
+// Over loopback the real server does not compress the feed, even when asked to.
+func TestFeedIsNotCompressedOverLoopback(t *testing.T) {
+	e := newEnv(t)
+	req, _ := http.NewRequest(http.MethodGet, e.url+"/api/v1/changes?after=0", nil)
+	req.Header.Set("Authorization", "Bearer "+e.session(e.sysAdmin().ID))
+	req.Header.Set("Accept-Encoding", "gzip")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var p api.ChangesPage
+	if err := json.NewDecoder(resp.Body).Decode(&p); err != nil || resp.Header.Get("Content-Encoding") != "" || len(p.Changes) == 0 {
+		t.Errorf("over loopback: %v, Content-Encoding %q, %d changes", err, resp.Header.Get("Content-Encoding"), len(p.Changes))
+	}
 }

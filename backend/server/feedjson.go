@@ -1,8 +1,10 @@
 package server
 
 import (
-	"bytes"
+	"bufio"
+	"compress/gzip"
 	"encoding/json"
+	"io"
 	"net/http"
 	"strconv"
 	"time"
@@ -12,15 +14,30 @@ import (
 
 // writeChangesPage writes a feed page as encoding/json would, but copies each record's
 // stored JSON as it is: the store wrote it with json.Marshal, and re-validating it is most
-// of the cost of serving the feed.
-func writeChangesPage(w http.ResponseWriter, p api.ChangesPage) {
-	var b bytes.Buffer
-	size := 64
-	for _, c := range p.Changes {
-		size += 160 + len(c.Data)
+// of the cost of serving the feed. The page is streamed: a page of a first download is
+// megabytes, and a buffer that size for every request is most of the feed's garbage.
+// With gzip set the page is compressed (see compressFeed).
+func writeChangesPage(w http.ResponseWriter, p api.ChangesPage, gz bool) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Add("Vary", "Accept-Encoding")
+	var out io.Writer = w
+	if gz {
+		w.Header().Set("Content-Encoding", "gzip")
+		z, _ := gzip.NewWriterLevel(w, gzip.BestSpeed) // the level is valid
+		defer z.Close()                                // after the Flush below
+		out = z
 	}
-	b.Grow(size)
+	w.WriteHeader(http.StatusOK)
+	b := bufio.NewWriterSize(out, 64<<10)
+	// A write error means the follower went away; it asks again from its cursor.
+	defer b.Flush() //nolint:errcheck
 	str := func(s string) {
+		if plainJSON(s) {
+			b.WriteByte('"')
+			b.WriteString(s)
+			b.WriteByte('"')
+			return
+		}
 		q, _ := json.Marshal(s)
 		b.Write(q)
 	}
@@ -59,7 +76,16 @@ func writeChangesPage(w http.ResponseWriter, p api.ChangesPage) {
 	b.WriteString(`,"more":`)
 	b.WriteString(strconv.FormatBool(p.More))
 	b.WriteString("}\n")
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(b.Bytes())
+}
+
+// plainJSON reports whether s is written in JSON as it is, between quotes: printable ASCII
+// that encoding/json neither escapes nor replaces (it escapes <, > and & for HTML).
+func plainJSON(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < 0x20 || c >= 0x7f, c == '"', c == '\\', c == '<', c == '>', c == '&':
+			return false
+		}
+	}
+	return true
 }

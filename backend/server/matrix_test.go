@@ -58,6 +58,7 @@ POST /api/v1/accounts/{id}/reactivate                  401  403  403  403  403  
 POST /api/v1/accounts/{id}/complete-registration       401  403  403  403  403  403  200  403  200
 GET /api/v1/invitations                                401  403  403  403  403  403  200  200  200
 POST /api/v1/invitations                               401  403  403  403  403  403  201  403  201
+POST /api/v1/invitations/bulk                          401  403  403  403  403  403  200  200  200
 GET /api/v1/invitations/{id}                           401  403  403  403  403  403  200  403  200
 POST /api/v1/invitations/{id}/resend                   401  403  403  403  403  403  200  403  200
 POST /api/v1/invitations/{id}/revoke                   401  403  403  403  403  403  200  403  200
@@ -197,6 +198,13 @@ func (f *fixture) targets() map[string]func() call {
 		"POST /api/v1/invitations": func() call {
 			return call{"POST", "/api/v1/invitations", api.CreateInvitationRequest{ContactID: e.contact(A, e.id("i")+"@example.org").ID}}
 		},
+		// The answer is 200 for any caller who administers an organisation; whether each
+		// item was allowed is in the item's outcome (oadB's is forbidden: see
+		// TestBulkInvitations).
+		"POST /api/v1/invitations/bulk": func() call {
+			return call{"POST", "/api/v1/invitations/bulk", api.BulkInvitationsRequest{Items: []api.BulkInvitationItem{{
+				CreateInvitationRequest: api.CreateInvitationRequest{ContactID: e.contact(A, e.id("b")+"@example.org").ID}, IdempotencyKey: e.id("k")}}}}
+		},
 		"GET /api/v1/invitations/{id}":         func() call { return call{"GET", "/api/v1/invitations/" + invitation(), nil} },
 		"POST /api/v1/invitations/{id}/resend": func() call { return call{"POST", "/api/v1/invitations/" + invitation() + "/resend", nil} },
 		"POST /api/v1/invitations/{id}/revoke": func() call { return call{"POST", "/api/v1/invitations/" + invitation() + "/revoke", nil} },
@@ -310,6 +318,16 @@ func TestAuthorisationMatrix(t *testing.T) {
 			got[ep][p] = status
 			if status != want[ep][p] {
 				t.Errorf("%s as %s: got %d, want %d: %s", ep, p, status, want[ep][p], body)
+			}
+			if ep == "POST /api/v1/invitations/bulk" && status == http.StatusOK {
+				// Authorisation is per item here: the item's outcome is the cell's meaning.
+				want := map[string]string{"oadA": "", "sysA": "", "oadB": portal.EFORBIDDEN}[p]
+				var res api.BulkInvitationsResult
+				if err := json.Unmarshal(body, &res); err != nil || len(res.Items) != 1 {
+					t.Errorf("%s as %s: answer %s", ep, p, body)
+				} else if got := res.Items[0].Error; (got == nil) != (want == "") || (got != nil && got.Code != want) {
+					t.Errorf("%s as %s: item outcome %+v, want code %q", ep, p, got, want)
+				}
 			}
 			if status >= 400 {
 				var ae api.Error

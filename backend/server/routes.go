@@ -90,6 +90,7 @@ func (s *Server) apiRoutes() []apiRoute {
 
 		{"GET", "/api/v1/invitations", false, s.handleListInvitations},
 		{"POST", "/api/v1/invitations", false, s.handleCreateInvitation},
+		{"POST", "/api/v1/invitations/bulk", false, s.handleBulkInvitations},
 		{"GET", "/api/v1/invitations/{id}", false, s.handleGetInvitation},
 		{"POST", "/api/v1/invitations/{id}/resend", false, s.handleResendInvitation},
 		{"POST", "/api/v1/invitations/{id}/revoke", false, s.handleRevokeInvitation},

@@ -2,6 +2,8 @@ package sync
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -143,6 +145,53 @@ func (c *Commands) AddUsersByEmail(ctx context.Context, orgID string, emails []s
 		OrganizationID: orgID, Emails: emails, Roles: nonNil(opts.Roles), Invite: opts.Invite,
 		ExpiresInDays: opts.ExpiresInDays, Send: true,
 	}})
+}
+
+// ---- roles ----
+
+// CreateRole queues a new role. Its ID is made here (the server keeps the one it is given),
+// so the role shows at once and later changes can refer to it before it is sent.
+func (c *Commands) CreateRole(ctx context.Context, r portal.Role) (Queued, error) {
+	id, err := newRoleID()
+	if err != nil {
+		return Queued{}, err
+	}
+	r.ID, r.Version = id, 0
+	return c.one(ctx, item{CmdPutRole, id, rolePayload{Role: r}})
+}
+
+// UpdateRole queues a change to an existing role (renaming it, changing its permissions);
+// r.ID names the role. It is checked against, and sent with the version of, the role as
+// the administrator sees it now.
+func (c *Commands) UpdateRole(ctx context.Context, r portal.Role) (Queued, error) {
+	if r.ID == "" {
+		return Queued{}, portal.FieldErrorf("id", "Choose the role to change.")
+	}
+	raw, err := loadRole(ctx, c.e, r.ID)
+	if err != nil {
+		return Queued{}, err
+	}
+	if raw == nil {
+		return Queued{}, portal.Errorf(portal.ENOTFOUND, "There is no role %q in the local copy; someone may have deleted it. Sync, then look again.", r.ID)
+	}
+	base, err := decode[portal.Role](raw)
+	if err != nil {
+		return Queued{}, err
+	}
+	return c.one(ctx, item{CmdPutRole, r.ID, rolePayload{Role: r, Base: &base}})
+}
+
+// DeleteRole queues the removal of a role nobody holds.
+func (c *Commands) DeleteRole(ctx context.Context, id string) (Queued, error) {
+	return c.one(ctx, item{CmdDeleteRole, id, nil})
+}
+
+func newRoleID() (string, error) {
+	b := make([]byte, 8)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("make an ID for the new role: %w", err)
+	}
+	return "role_" + hex.EncodeToString(b), nil
 }
 
 // ---- invitations ----
@@ -310,7 +359,13 @@ func (c *Commands) decide(ctx context.Context, op *portal.Op, k kind, it item) (
 		}
 		payload = b
 	}
-	cur, err := c.e.current(ctx, k.entity, it.id)
+	var cur json.RawMessage
+	var err error
+	if k.load != nil {
+		cur, err = k.load(ctx, c.e, it.id)
+	} else {
+		cur, err = c.e.current(ctx, k.entity, it.id)
+	}
 	if err != nil {
 		return cache.Command{}, err
 	}

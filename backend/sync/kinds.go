@@ -30,6 +30,8 @@ const (
 	CmdInvite               = "invite"
 	CmdResend               = "resend_invitation"
 	CmdRevoke               = "revoke_invitation"
+	CmdPutRole              = "put_role"
+	CmdDeleteRole           = "delete_role"
 )
 
 // decided is a command's local outcome: what the record will look like, and the version it
@@ -57,6 +59,9 @@ type kind struct {
 	send   func(ctx context.Context, cl *client.Client, id string, payload json.RawMessage, cmd *client.Cmd) (sent, error)
 	// rebase adapts the payload to be applied again on top of theirs; nil keeps it.
 	rebase func(payload, theirs json.RawMessage) (json.RawMessage, error)
+	// load reads the record as the administrator sees it, nil when there is none yet;
+	// nil uses Engine.current.
+	load func(ctx context.Context, e *Engine, id string) (json.RawMessage, error)
 }
 
 var kinds = map[string]kind{
@@ -293,6 +298,156 @@ var kinds = map[string]kind{
 	},
 }
 
+func init() {
+	// The change list's wording for the role commands (verbs lives with the conflicts).
+	verbs[CmdPutRole] = "Save the role"
+	verbs[CmdDeleteRole] = "Delete the role"
+	kinds[CmdPutRole] = kind{entity: cache.EntityRole, load: loadRole, decide: decidePutRole, send: sendPutRole, rebase: rebaseRole}
+	kinds[CmdDeleteRole] = kind{entity: cache.EntityRole, load: loadRole, decide: decideDeleteRole, send: sendDeleteRole}
+}
+
+// rolePayload is a role created or changed: the role wanted and, for a change, the one it
+// was edited from, so that "apply mine again" carries over only what the administrator
+// changed.
+type rolePayload struct {
+	Role portal.Role  `json:"role"`
+	Base *portal.Role `json:"base,omitempty"`
+}
+
+// loadRole reads a role from the cache; nil when the cache has none (a role being created).
+func loadRole(ctx context.Context, e *Engine, id string) (json.RawMessage, error) {
+	rs, err := e.db.RoleCatalog(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r, ok := rs[id]
+	if !ok {
+		return nil, nil
+	}
+	return json.Marshal(r)
+}
+
+// decidePutRole mirrors the server's checks for creating or changing a role: who may edit
+// it (portal.Actor.CanEditRole), that it is well formed, and that a role people hold does
+// not move to another organisation.
+func decidePutRole(ctx context.Context, e *Engine, op *portal.Op, cur, payload json.RawMessage) (decided, error) {
+	p, err := decode[rolePayload](payload)
+	if err != nil {
+		return decided{}, err
+	}
+	r := p.Role
+	if r.Permissions == nil {
+		r.Permissions = []portal.Permission{}
+	}
+	if err := op.Actor.CanEditRole(r); err != nil {
+		return decided{}, err
+	}
+	if err := portal.ValidateRole(r); err != nil {
+		return decided{}, err
+	}
+	r.Version = 0
+	if len(cur) > 0 {
+		before, err := decode[portal.Role](cur)
+		if err != nil {
+			return decided{}, err
+		}
+		if err := op.Actor.CanEditRole(before); err != nil {
+			return decided{}, err
+		}
+		if before.Scope != r.Scope || before.OrganizationID != r.OrganizationID {
+			if n, err := e.roleHolders(ctx, before.ID); err != nil {
+				return decided{}, err
+			} else if n > 0 {
+				return decided{}, portal.Errorf(portal.ECONFLICT, "%d accounts hold the role %q, so it cannot move to another scope or organisation. Create a new role instead.", n, before.Name)
+			}
+		}
+		r.Version = before.Version
+	} else if r.OrganizationID != "" {
+		if _, err := e.db.GetOrganization(ctx, r.OrganizationID); err != nil {
+			return decided{}, err
+		}
+	}
+	return previewOf(r, r.Version)
+}
+
+func sendPutRole(ctx context.Context, cl *client.Client, id string, payload json.RawMessage, cmd *client.Cmd) (sent, error) {
+	p, err := decode[rolePayload](payload)
+	if err != nil {
+		return sent{}, local(err)
+	}
+	p.Role.ID = id
+	r, err := cl.PutRole(ctx, p.Role, cmd)
+	if err != nil {
+		return sent{}, err
+	}
+	return answer(r, r.Version, record{entity: cache.EntityRole, id: r.ID, version: r.Version, value: r})
+}
+
+// decideDeleteRole mirrors the server: the role exists, the actor may edit it, it is not
+// built in, and nobody holds it (as the administrator sees the accounts).
+func decideDeleteRole(ctx context.Context, e *Engine, op *portal.Op, cur, _ json.RawMessage) (decided, error) {
+	if len(cur) == 0 {
+		return decided{}, portal.Errorf(portal.ENOTFOUND, "This role is no longer in the local copy; someone may have deleted it already. Sync, then look again.")
+	}
+	r, err := decode[portal.Role](cur)
+	if err != nil {
+		return decided{}, err
+	}
+	if err := op.Actor.CanEditRole(r); err != nil {
+		return decided{}, err
+	}
+	for _, d := range portal.DefaultRoles() {
+		if d.ID == r.ID {
+			return decided{}, portal.Errorf(portal.ECONFLICT, "%q is one of the portal's built-in roles and cannot be deleted.", r.Name)
+		}
+	}
+	if n, err := e.roleHolders(ctx, r.ID); err != nil {
+		return decided{}, err
+	} else if n > 0 {
+		return decided{}, portal.Errorf(portal.ECONFLICT, "%d accounts still hold the role %q. Take it away from them first.", n, r.Name)
+	}
+	return decided{deletes: true, base: r.Version}, nil
+}
+
+func sendDeleteRole(ctx context.Context, cl *client.Client, id string, _ json.RawMessage, cmd *client.Cmd) (sent, error) {
+	if err := cl.DeleteRole(ctx, id, cmd); err != nil {
+		return sent{}, err
+	}
+	return sent{records: []record{{entity: cache.EntityRole, id: id, deleted: true}}}, nil
+}
+
+// rebaseRole carries the name and permissions the administrator changed (Role against
+// Base) over to theirs.
+func rebaseRole(payload, theirs json.RawMessage) (json.RawMessage, error) {
+	p, err := decode[rolePayload](payload)
+	if err != nil {
+		return nil, err
+	}
+	cur, err := decode[portal.Role](theirs)
+	if err != nil {
+		return nil, err
+	}
+	merged := cur
+	if p.Base == nil || p.Role.Name != p.Base.Name {
+		merged.Name = p.Role.Name
+	}
+	if p.Base == nil || !reflect.DeepEqual(p.Role.Permissions, p.Base.Permissions) {
+		merged.Permissions = p.Role.Permissions
+	}
+	return json.Marshal(rolePayload{Role: merged, Base: &cur})
+}
+
+// roleHolders counts the accounts holding role id, as the administrator sees them.
+func (e *Engine) roleHolders(ctx context.Context, id string) (int, error) {
+	var n int
+	err := e.db.ReadSQL().QueryRowContext(ctx, `SELECT count(*) FROM accounts a WHERE a.core_role = ?
+		OR EXISTS (SELECT 1 FROM json_each(a.additional_roles) j WHERE j.value = ?)`, id, id).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count the holders of role %q in the local copy: %w", id, err)
+	}
+	return n, nil
+}
+
 type denyPayload struct {
 	Reason string `json:"reason"`
 }
@@ -487,4 +642,13 @@ func rebaseOrganization(payload, theirs json.RawMessage) (json.RawMessage, error
 	}
 	merged.ID, merged.Version, merged.CreatedAt, merged.UpdatedAt = cur.ID, cur.Version, cur.CreatedAt, cur.UpdatedAt
 	return json.Marshal(orgPayload{Profile: merged, Base: cur})
+}
+
+// loadRoleOrNotFound is loadRole for Engine.current: a missing role is a not-found error.
+func loadRoleOrNotFound(ctx context.Context, e *Engine, id string) (json.RawMessage, error) {
+	raw, err := loadRole(ctx, e, id)
+	if err == nil && raw == nil {
+		err = portal.Errorf(portal.ENOTFOUND, "There is no role %q in the local copy.", id)
+	}
+	return raw, err
 }

@@ -2,12 +2,15 @@ package sync
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"gatehouse/backend/cache"
 	"gatehouse/backend/client"
+	"gatehouse/backend/portal"
 )
 
 // PullResult says what one pull did.
@@ -18,6 +21,9 @@ type PullResult struct {
 	// Reset is true when the server's database had been replaced, so the local copy was
 	// emptied and downloaded again.
 	Reset bool `json:"reset"`
+	// IndexesPending is true when a first download left the cache's indexes to be built in
+	// the background (cache.DB.BulkLoadPending says when they are).
+	IndexesPending bool `json:"indexesPending"`
 }
 
 // cursor is the stored feed position: the feed's ID and the sequence number after which
@@ -43,7 +49,9 @@ func (c cursor) String() string { return c.feed + ":" + strconv.FormatInt(c.seq,
 
 // fetched is one feed page, decoded off the applying goroutine.
 type fetched struct {
-	page    client.ChangesPage
+	feed    string
+	next    int64
+	more    bool
 	records []record
 	err     error
 }
@@ -74,12 +82,13 @@ func (e *Engine) Pull(ctx context.Context) (PullResult, error) {
 	}
 	if err == nil && res.Changes > 0 {
 		// A first download goes into the cache without its indexes (the cache defers them
-		// while a table is loaded from empty); build them now that the feed is caught up
-		// rather than leave the screens on slower queries until the writer idles.
+		// while a table is loaded from empty). The rows are complete and every query answers
+		// correctly without them, so the pull returns and the screens show the rows now;
+		// the indexes are built in the background at once rather than after the writer has
+		// been idle for a while.
 		if pending, _ := e.db.BulkLoadPending(ctx); pending {
-			if err := e.db.FinishBulkLoad(ctx); err != nil {
-				return res, local(err)
-			}
+			e.db.BuildIndexesSoon()
+			res.IndexesPending = true
 		}
 	}
 	return res, err
@@ -91,14 +100,19 @@ func (e *Engine) pullFrom(ctx context.Context, cur cursor, reset bool, res *Pull
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	first := true
+	// waited is how long the writer sat idle for the download: the part of a pull the
+	// network and the decoding add to the cache's own work (logged, for tuning).
+	var waited time.Duration
+	asked := time.Now()
 	for f := range e.fetch(ctx, cur.seq) {
+		waited += time.Since(asked)
 		if f.err != nil {
 			return false, f.err
 		}
-		if cur.feed != "" && f.page.FeedID != cur.feed {
+		if cur.feed != "" && f.feed != cur.feed {
 			return true, nil
 		}
-		next := cursor{feed: f.page.FeedID, seq: f.page.Next}
+		next := cursor{feed: f.feed, seq: f.next}
 		if err := e.applyPage(ctx, f.records, next, reset && first); err != nil {
 			return false, err
 		}
@@ -107,39 +121,35 @@ func (e *Engine) pullFrom(ctx context.Context, cur cursor, reset bool, res *Pull
 		res.Changes += len(f.records)
 		res.Cursor = next.seq
 		cur = next
-		e.log.Debug("applied feed page", "changes", len(f.records), "cursor", next.seq, "more", f.page.More)
+		e.log.Debug("applied feed page", "changes", len(f.records), "cursor", next.seq, "more", f.more, "waited", waited)
+		asked = time.Now()
 	}
 	return false, ctx.Err()
 }
 
-// fetch pages the feed after seq into a channel. Two stages run ahead of the writer: one
-// asks the server for the next page as soon as it has the previous one, the other decodes
-// the records; so the server, the decoding and the cache's writes overlap.
+// firstPage is the size of the first request of a pull. The writer waits for the first
+// page, so it is small; the pages after it grow to the configured size while the writer
+// is busy with the one before.
+const firstPage = 500
+
+// fetch pages the feed after seq into a channel. It asks the server for the next page as
+// soon as it has decoded the previous one, so the server, the decoding and the cache's
+// writes overlap.
 func (e *Engine) fetch(ctx context.Context, after int64) <-chan fetched {
-	raw := make(chan fetched, 1)
-	go func() {
-		defer close(raw)
-		for {
-			p, err := e.cl.Changes(ctx, after, e.page, Entities...)
-			select {
-			case raw <- fetched{page: p, err: err}:
-			case <-ctx.Done():
-				return
-			}
-			if err != nil || !p.More {
-				return
-			}
-			after = p.Next
-		}
-	}()
 	out := make(chan fetched, 1)
 	go func() {
 		defer close(out)
-		for f := range raw {
-			if f.err == nil {
-				f.records = make([]record, 0, len(f.page.Changes))
-				for _, c := range f.page.Changes {
-					r, ok, err := decodeRecord(c.Entity, c.ID, c.Op, c.Version, c.Data)
+		limit := min(firstPage, e.page)
+		for {
+			p, err := e.cl.Feed(ctx, after, limit, Entities...)
+			if _, bad := errors.AsType[*client.RecordError](err); bad {
+				err = local(err) // the server answered; the data is what's wrong
+			}
+			f := fetched{feed: p.FeedID, next: p.Next, more: p.More, err: err}
+			if err == nil {
+				f.records = make([]record, 0, len(p.Changes))
+				for _, c := range p.Changes {
+					r, ok, err := feedRecord(c)
 					if err != nil {
 						f.err = local(fmt.Errorf("change %d: %w", c.Seq, err))
 						break
@@ -148,16 +158,17 @@ func (e *Engine) fetch(ctx context.Context, after int64) <-chan fetched {
 						f.records = append(f.records, r)
 					}
 				}
-				f.page.Changes = nil // decoded; let the raw JSON go
 			}
 			select {
 			case out <- f:
 			case <-ctx.Done():
 				return
 			}
-			if f.err != nil {
+			if f.err != nil || !p.More {
 				return
 			}
+			after = p.Next
+			limit = min(2*limit, e.page)
 		}
 	}()
 	return out
@@ -177,10 +188,44 @@ func (e *Engine) applyPage(ctx context.Context, recs []record, next cursor, rese
 		if err != nil {
 			return err
 		}
+		// Consecutive accounts, the bulk of a first download, are written many rows per
+		// statement; anything else flushes them first, so the feed's order holds.
+		var accounts []portal.Account
+		flush := func() error {
+			if len(accounts) == 0 {
+				return nil
+			}
+			err := tx.UpsertAccounts(accounts)
+			accounts = accounts[:0]
+			return err
+		}
 		for _, r := range recs {
-			if err := a.fromFeed(r); err != nil {
+			admit, err := a.admit(r)
+			if err != nil {
 				return err
 			}
+			if !admit {
+				continue
+			}
+			if !r.deleted {
+				switch acc := r.value.(type) {
+				case *portal.Account:
+					accounts = append(accounts, *acc)
+					continue
+				case portal.Account:
+					accounts = append(accounts, acc)
+					continue
+				}
+			}
+			if err := flush(); err != nil {
+				return err
+			}
+			if err := r.store(tx); err != nil {
+				return err
+			}
+		}
+		if err := flush(); err != nil {
+			return err
 		}
 		return tx.SetCursor(Stream, next.String())
 	})

@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"gatehouse/backend/cache"
+	"gatehouse/backend/client"
 	"gatehouse/backend/portal"
 )
 
@@ -38,7 +39,7 @@ type record struct {
 	id      string
 	version int64
 	deleted bool
-	value   any // portal.Account, portal.Organization, ... ; nil when deleted
+	value   any // portal.Account, portal.Organization, ... or a pointer to one; nil when deleted
 }
 
 // decodeRecord turns a feed entry into a record. ok is false for entities the cache does
@@ -80,6 +81,42 @@ func decodeRecord(entity, id, op string, version int64, data json.RawMessage) (r
 	return r, true, nil
 }
 
+// feedRecord turns a decoded feed entry into a record. ok is false for entities the cache
+// does not mirror.
+func feedRecord(c client.FeedChange) (record, bool, error) {
+	r := record{entity: c.Entity, id: c.ID, version: c.Version}
+	switch c.Op {
+	case "delete":
+		return decodeRecord(c.Entity, c.ID, c.Op, c.Version, nil)
+	case "upsert":
+	default:
+		return r, false, fmt.Errorf("the server sent a change to %s %q with an unknown operation %q; update Gatehouse", c.Entity, c.ID, c.Op)
+	}
+	switch v := c.Record.(type) {
+	case *portal.Organization:
+		r.value = v
+	case *portal.Contact:
+		r.value = v
+	case *portal.Account:
+		r.value = v
+	case *portal.Role:
+		r.value = v
+	case *portal.Invitation:
+		r.value = v
+	case *portal.AuditEvent:
+		r.value = v
+	case nil:
+		switch c.Entity {
+		case cache.EntityOrganization, cache.EntityContact, cache.EntityAccount, cache.EntityRole, cache.EntityInvitation, "audit":
+			return r, false, fmt.Errorf("the server sent a %s %q without its record; report this to the portal server's administrator", c.Entity, c.ID)
+		}
+		return r, false, nil
+	default:
+		return r, false, nil // templates, settings and entities this version does not know
+	}
+	return r, true, nil
+}
+
 func decode[T any](data json.RawMessage) (T, error) {
 	var v T
 	if len(data) == 0 {
@@ -107,6 +144,18 @@ func (r record) store(tx *cache.Tx) error {
 		return nil
 	}
 	switch v := r.value.(type) {
+	case *portal.Organization:
+		return tx.UpsertOrganization(*v)
+	case *portal.Contact:
+		return tx.UpsertContact(*v)
+	case *portal.Account:
+		return tx.UpsertAccount(*v)
+	case *portal.Role:
+		return tx.UpsertRole(*v)
+	case *portal.Invitation:
+		return tx.UpsertInvitation(*v)
+	case *portal.AuditEvent:
+		return tx.UpsertAuditEvent(*v)
 	case portal.Organization:
 		return tx.UpsertOrganization(v)
 	case portal.Contact:
@@ -156,20 +205,30 @@ func loadAcks(ctx context.Context, tx *cache.Tx) (*acks, error) {
 }
 
 // fromFeed stores a feed record unless an acknowledged command already put a later state
-// in the cache, and forgets the acknowledgement once the feed has caught up with it.
+// in the cache (see admit).
 func (a *acks) fromFeed(r record) error {
+	if ok, err := a.admit(r); !ok || err != nil {
+		return err
+	}
+	return r.store(a.tx)
+}
+
+// admit says whether a feed record is to be stored: not if an acknowledged command already
+// put a later state in the cache. It forgets the acknowledgement once the feed has caught
+// up with it.
+func (a *acks) admit(r record) (bool, error) {
 	k := ackKey{r.entity, r.id}
 	if v, ok := a.m[k]; ok {
 		caughtUp := r.deleted || (!v.deleted && r.version >= v.version)
 		if !caughtUp {
-			return nil // older than what the server told us it now has
+			return false, nil // older than what the server told us it now has
 		}
 		if _, err := a.tx.SQL().ExecContext(a.ctx, `DELETE FROM sync_acked WHERE entity_type = ? AND entity_id = ?`, r.entity, r.id); err != nil {
-			return fmt.Errorf("forget the acknowledgement of %s %q: %w", r.entity, r.id, err)
+			return false, fmt.Errorf("forget the acknowledgement of %s %q: %w", r.entity, r.id, err)
 		}
 		delete(a.m, k)
 	}
-	return r.store(a.tx)
+	return true, nil
 }
 
 // fromAnswer stores a record from a command's answer and remembers it until the feed
@@ -203,6 +262,8 @@ func (e *Engine) current(ctx context.Context, entity, id string) (json.RawMessag
 		v, err = e.db.GetContact(ctx, id)
 	case cache.EntityInvitation:
 		v, err = e.db.GetInvitation(ctx, id)
+	case cache.EntityRole:
+		return loadRoleOrNotFound(ctx, e, id)
 	default:
 		return nil, fmt.Errorf("sync: no %s records in the local copy", entity)
 	}

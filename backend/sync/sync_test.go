@@ -2,6 +2,7 @@ package sync_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"net"
 	"net/http"
@@ -96,6 +97,42 @@ func TestPageIsAllOrNothing(t *testing.T) {
 	// The cursor did not move past the failed page: the next pull stops at the same record.
 	if _, err := d.eng.Pull(d.ctx); err == nil || !strings.Contains(err.Error(), "acc_p17") {
 		t.Fatalf("second pull: %v", err)
+	}
+}
+
+// A record the server wrote in a form this Gatehouse cannot decode stops the pull at the
+// page before it, and is reported as what it is: the server answered (still online), the
+// data is unreadable, and the message names the record.
+func TestUndecodableRecordIsNotOffline(t *testing.T) {
+	p := newPortal(t)
+	var as []portal.Account
+	for i := range 12 {
+		as = append(as, person(fmt.Sprintf("acc_u%02d", i), fmt.Sprintf("Undecodable %d", i), portal.StatusPending, portal.KindStaff, ""))
+	}
+	p.seed(seed{accounts: as})
+	raw, err := sql.Open("sqlite", "file:"+p.dbPath+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	// A version that is not a number: from a newer server, or damage.
+	if res, err := raw.Exec(`UPDATE changes SET data = json_set(data, '$.version', 'seven') WHERE entity = 'account' AND entity_id = 'acc_u07'`); err != nil {
+		t.Fatal(err)
+	} else if n, _ := res.RowsAffected(); n != 1 {
+		t.Fatalf("damaged %d feed entries", n)
+	}
+	d := newDesk(t, p, func(c *sync.Config) { c.PageSize = 4 })
+	err = d.eng.Sync(d.ctx)
+	if err == nil || !strings.Contains(err.Error(), "acc_u07") || !strings.Contains(err.Error(), "update Gatehouse") {
+		t.Fatalf("sync over an undecodable record: %v", err)
+	}
+	st := d.eng.Status()
+	if !st.Online || strings.Contains(st.LastError, "cannot reach") {
+		t.Errorf("an undecodable record shows as %+v", st)
+	}
+	atPageBoundary(t, p, d.db, "after the undecodable record")
+	if _, err := d.db.GetAccount(d.ctx, "acc_u07"); portal.ErrorCode(err) != portal.ENOTFOUND {
+		t.Errorf("the undecodable account is in the cache: %v", err)
 	}
 }
 
@@ -669,14 +706,20 @@ func TestServerRestartMidPush(t *testing.T) {
 	dropped := make(chan struct{}, 1)
 	p := newNormalPortal(t, func(h http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, "/api/v1/accounts/") && drop.CompareAndSwap(true, false) {
+			// Every attempt is cut off while the server is "dying": net/http's client itself
+			// sends a request with an Idempotency-Key again when a kept-alive connection
+			// breaks, and that retry must not get through either.
+			if r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, "/api/v1/accounts/") && drop.Load() {
 				h.ServeHTTP(httptest.NewRecorder(), r) // applied and committed...
 				conn, _, err := http.NewResponseController(w).Hijack()
 				if err == nil {
 					conn.(*net.TCPConn).SetLinger(0) //nolint:errcheck
 					conn.Close()                     // ...but the answer never leaves
 				}
-				dropped <- struct{}{}
+				select {
+				case dropped <- struct{}{}:
+				default:
+				}
 				return
 			}
 			h.ServeHTTP(w, r)
@@ -702,6 +745,7 @@ func TestServerRestartMidPush(t *testing.T) {
 		t.Fatal("push through a dying server reported no error")
 	}
 	<-dropped
+	drop.Store(false)
 	if n := p.auditCount("acc_pending0", portal.ActionApprove); n != 1 {
 		t.Fatalf("the server applied the approve %d times before dying", n)
 	}

@@ -41,3 +41,52 @@ test('audit: a denial shows who, what and the before/after; filters narrow the l
   await page.getByText('Nothing in the log matches these filters.').waitFor()
   app.assertNoPageErrors()
 })
+
+test('audit: the actor filter offers everyone in the log, not only those on the page, and searches as you type', async (t) => {
+  const app = await openDemo(t, { path: '/audit' })
+  if (!app) return
+  const { page } = app
+  const everyone = await app.call('AuditActors', '')
+  assert.ok(everyone.length >= 2, `the demo log has several actors (${everyone.length})`)
+  await page.getByTestId('audit-row').first().waitFor()
+
+  // Narrow the page to one action: its actors are a few of everyone.
+  await page.getByTestId('audit-action').click()
+  await page.locator('.n-base-select-option').filter({ hasText: /^Denied$/ }).click()
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="audit-row"]')].every((r) => r.dataset.action === 'account.deny'))
+  const onPage = new Set(await page.getByTestId('audit-row').evaluateAll((rs) => rs.map((r) => r.dataset.actor)))
+  const target = everyone.find((a) => !onPage.has(a.id)) ?? everyone[everyone.length - 1]
+  assert.ok(!onPage.has(target.id), `someone who acted is not on the page (page: ${[...onPage]})`)
+
+  // Everyone is offered.
+  await page.getByTestId('audit-actor').click()
+  const options = page.locator('.n-base-select-option')
+  // Counted in the open menu only (the action filter's menu stays in the page, hidden).
+  const shownOptions = (n) =>
+    page.waitForFunction((n) => [...document.querySelectorAll('.n-base-select-option')].filter((o) => o.offsetParent !== null).length === n, n)
+  await shownOptions(everyone.length + 1)
+  await app.shot('audit-actors')
+
+  // Typing asks the App (part of the name, any case) and the pick filters the log.
+  const part = target.name.slice(1, Math.max(3, target.name.length - 1)).toUpperCase()
+  await page.keyboard.type(part)
+  const wanted = options.filter({ hasText: target.name })
+  await wanted.first().waitFor()
+  const narrowed = await app.call('AuditActors', part)
+  assert.ok(narrowed.length < everyone.length, 'typing narrows the list')
+  await shownOptions(narrowed.length + 1)
+  await wanted.first().click()
+  await page.getByTestId('audit-action').click()
+  await page.keyboard.type('Any action')
+  await page.locator('.n-base-select-option').filter({ hasText: /^Any action$/ }).click()
+  const theirs = await app.call('AuditLog', { entityType: '', entityId: '', actorId: target.id, action: '', organizationId: '', from: null, to: null, offset: 0, limit: 50 })
+  assert.ok(theirs.total > 0)
+  await page.waitForFunction(
+    ({ id, n }) => {
+      const rs = [...document.querySelectorAll('[data-testid="audit-row"]')]
+      return rs.length === n && rs.every((r) => r.dataset.actor === id)
+    },
+    { id: target.id, n: Math.min(theirs.total, 50) },
+  )
+  app.assertNoPageErrors()
+})

@@ -63,3 +63,52 @@ test('organisations: the profile is saved, and a bad phone number is explained a
   assert.equal(p.pending, false)
   app.assertNoPageErrors()
 })
+
+test('organisations: an organisation role is added, renamed and deleted, each change reaching the server through the outbox', async (t) => {
+  const app = await openDemo(t, { path: '/organisations' })
+  if (!app) return
+  const { page } = app
+  await page.getByTestId('org-item').filter({ hasText: 'Eastgate Food Bank' }).click()
+  const card = page.getByTestId('org-roles')
+  await page.getByTestId('org-profile').filter({ hasText: 'Eastgate Food Bank' }).waitFor()
+  const before = await card.getByTestId('org-role').count()
+  const serverRole = async (name) => (await app.other('GET', '/api/v1/roles')).find((r) => r.name === name)
+
+  // Added: shown at once as pending, then on the server.
+  await page.getByTestId('org-role-new').fill('Van driver')
+  await page.getByTestId('org-role-add').click()
+  await app.toast('The role Van driver was added to Eastgate Food Bank')
+  const role = card.locator('[data-testid="org-role"][data-name="Van driver"]')
+  await role.waitFor()
+  await app.synced()
+  await role.locator('.n-badge').waitFor({ state: 'detached' })
+  const made = await serverRole('Van driver')
+  assert.ok(made, 'the role is on the server')
+  assert.equal(made.scope, 'organization')
+  assert.equal(await card.getByTestId('org-role').count(), before + 1)
+
+  // Renamed from the keyboard.
+  await role.getByTestId('org-role-rename').click()
+  await page.getByTestId('org-role-name').fill('Delivery driver')
+  await page.keyboard.press('Enter')
+  await app.toast('The role Van driver is now called Delivery driver')
+  const renamed = card.locator('[data-testid="org-role"][data-name="Delivery driver"]')
+  await renamed.waitFor()
+  await app.synced()
+  assert.equal((await serverRole('Delivery driver'))?.id, made.id)
+  await app.shot('organisations-roles')
+
+  // Deleted after confirming.
+  await renamed.getByTestId('org-role-delete').click()
+  await page.getByTestId('confirm-text').filter({ hasText: 'Nobody can hold Delivery driver afterwards' }).waitFor()
+  await app.confirm(true)
+  await renamed.waitFor({ state: 'detached' })
+  await app.synced()
+  assert.equal(await serverRole('Delivery driver'), undefined, 'the role is gone from the server')
+  assert.equal(await card.getByTestId('org-role').count(), before)
+
+  // A name is needed.
+  await page.getByTestId('org-role-add').click()
+  await page.getByTestId('org-role-new-error').filter({ hasText: 'Give the role a name.' }).waitFor()
+  app.assertNoPageErrors()
+})

@@ -221,3 +221,45 @@ test('users: the drawer changes roles and makes an organisation administrator', 
   await page.locator('.vt-row').filter({ hasText: 'Chloe Jensen' }).getByText('admin', { exact: true }).waitFor()
   app.assertNoPageErrors()
 })
+
+test('users: last login more than any number of days ago, in the last N days, or never', async (t) => {
+  const app = await openDemo(t)
+  if (!app) return
+  const { page } = app
+  const count = page.getByTestId('users-count')
+  await count.filter({ hasText: /people$/ }).waitFor()
+  const total = async (over) => (await app.call('SearchUsers', { ...query(), ...over })).total
+  const shows = (n) => count.filter({ hasText: n === 1 ? /^1 person$/ : new RegExp(`^${n} people$`) }).waitFor()
+  const pick = async (label) => {
+    await page.getByTestId('filter-login').click()
+    await page.locator('.n-base-select-option').filter({ hasText: label }).click()
+  }
+
+  await pick(/^More than … days ago$/)
+  const days = page.getByTestId('filter-login-days')
+  assert.equal(await days.inputValue(), '90')
+  await shows(await total({ lastLogin: 'olderDays', lastLoginDays: 90 }))
+
+  // Any number of days, typed.
+  const older10 = await total({ lastLogin: 'olderDays', lastLoginDays: 10 })
+  assert.notEqual(older10, await total({ lastLogin: 'olderDays', lastLoginDays: 90 }), 'the demo tells 10 from 90 days apart')
+  await days.fill('10')
+  await shows(older10)
+  await page.getByText('Last login: more than 10 days ago').waitFor()
+  assert.match(page.url(), /login=olderDays/)
+  assert.match(page.url(), /days=10/)
+  await app.shot('users-last-login-days')
+
+  await pick(/^In the last … days$/)
+  await shows(await total({ lastLogin: 'withinDays', lastLoginDays: 10 }))
+
+  // Not a number of days: the filter stays as it was.
+  await days.fill('0')
+  await page.getByText('Last login: in the last 10 days').waitFor()
+  await shows(await total({ lastLogin: 'withinDays', lastLoginDays: 10 }))
+
+  await pick(/^Never logged in$/)
+  await shows(await total({ lastLogin: 'never' }))
+  assert.equal(await days.count(), 0, 'no number of days for "never"')
+  app.assertNoPageErrors()
+})

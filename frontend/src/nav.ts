@@ -1,8 +1,8 @@
 import type { Component } from 'vue'
 import type { RouteRecordRaw } from 'vue-router'
 
-// The screens of the app, grouped by area as the left navigation shows them. A later issue
-// fills a screen by replacing its view; the navigation and routes follow from this list.
+// The screens of the app, grouped by area as the left navigation shows them; the
+// navigation and the routes both follow from this list.
 export interface NavItem {
   key: string
   label: string

@@ -3,7 +3,7 @@
 // HTTP, and it forwards the App's events to the browser.
 //
 //	harness [-addr 127.0.0.1:0] [-dist frontend/dist] [-data DIR] [-version V] [-demo]
-//	        [-sync-interval 30s]
+//	        [-sync-interval 30s] [-seed-users N]
 //
 // The App runs as on the desktop with no server configured: its local database is
 // DIR/gatehouse.db and it starts the embedded portal server on 127.0.0.1 with
@@ -11,7 +11,10 @@
 // GATEHOUSE_DEMO=1 in the environment) the demo data is loaded and synced into the local
 // database before the harness reports that it is listening. A long -sync-interval (the
 // tests use 1h) leaves pulling to the App's SyncNow, so that a test can change a record
-// behind the App's back and see the conflict.
+// behind the App's back and see the conflict. -seed-users N writes N accounts (spread over
+// 50 organisations) straight into DIR/portal.db before the App starts, 10,000 per
+// transaction, and syncs them into the local database before the harness reports that it
+// is listening: a big table in seconds rather than minutes through the portal's API.
 //
 // Once listening it prints, one per line on stdout:
 //
@@ -77,7 +80,11 @@ func run() error {
 	systemBrowser := flag.Bool("system-browser", false, "open sign-in pages in the real system browser instead of recording them")
 	demo := flag.Bool("demo", os.Getenv("GATEHOUSE_DEMO") == "1", "load the demo data at start (also GATEHOUSE_DEMO=1)")
 	interval := flag.Duration("sync-interval", 0, "how often the App pulls from the portal when nothing wakes it (0: the default, 30s)")
+	seedN := flag.Int("seed-users", 0, "write this many accounts straight into the embedded portal's database before starting, and sync them")
 	flag.Parse()
+	if *seedN < 0 {
+		return fmt.Errorf("-seed-users %d: give a number of accounts, 0 or more", *seedN)
+	}
 
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -93,6 +100,14 @@ func run() error {
 		dataDir = tmp
 	}
 	dbPath := filepath.Join(dataDir, "gatehouse.db")
+	portalPath := filepath.Join(dataDir, "portal.db")
+	if *seedN > 0 {
+		t0 := time.Now()
+		if err := seedUsers(ctx, portalPath, *seedN, seedBatch, time.Now().UTC()); err != nil {
+			return err
+		}
+		log.Info("seeded the portal", "accounts", *seedN, "took", time.Since(t0))
+	}
 
 	rt := app.NewHeadlessRuntime()
 	var kc keychain.Keychain
@@ -118,7 +133,7 @@ func run() error {
 	if *systemBrowser {
 		openURL = nil // the App's default: the system browser
 	}
-	a := app.New(app.Config{Keychain: kc, OpenURL: openURL, Version: *version, DatabasePath: dbPath, Logger: log, SyncInterval: *interval}, rt)
+	a := app.New(app.Config{Keychain: kc, OpenURL: openURL, Version: *version, DatabasePath: dbPath, PortalDatabasePath: portalPath, Logger: log, SyncInterval: *interval}, rt)
 	a.Startup(ctx)
 	defer a.Shutdown(context.Background())
 	if *demo {
@@ -127,6 +142,16 @@ func run() error {
 			return fmt.Errorf("load the demo data: %s", app.Payload(err).Message)
 		}
 		log.Info("demo data loaded", "accounts", sum.Accounts, "organizations", sum.Organizations)
+	} else if *seedN > 0 {
+		t0 := time.Now()
+		st, err := a.SyncNow()
+		if err != nil {
+			return fmt.Errorf("sync the seeded accounts: %s", app.Payload(err).Message)
+		}
+		if st.LastError != "" {
+			return fmt.Errorf("sync the seeded accounts: %s", st.LastError)
+		}
+		log.Info("seeded accounts synced", "took", time.Since(t0))
 	}
 
 	br, err := bridge.New(bridge.Options{

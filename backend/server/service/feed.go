@@ -56,11 +56,20 @@ func (s *Service) Changes(ctx context.Context, act portal.Actor, q ChangesQuery)
 			}
 			for _, c := range batch {
 				page.Next = c.Seq
-				if (len(want) == 0 || want[c.Entity]) && visible(act, c) {
-					page.Changes = append(page.Changes, c)
-					if len(page.Changes) == n {
-						break
+				if len(want) > 0 && !want[c.Entity] {
+					continue
+				}
+				if !visible(act, c) {
+					var gone bool
+					if c, gone, err = leftView(ctx, r, act, c); err != nil {
+						return err
+					} else if !gone {
+						continue
 					}
+				}
+				page.Changes = append(page.Changes, c)
+				if len(page.Changes) == n {
+					break
 				}
 			}
 			page.More = page.Next < head
@@ -70,6 +79,27 @@ func (s *Service) Changes(ctx context.Context, act portal.Actor, q ChangesQuery)
 		}
 	})
 	return page, err
+}
+
+// leftView turns a change the actor may not see into a tombstone when it took the record
+// out of their view: a contact or account moved to another organisation is gone for the
+// first organisation's administrator, who would otherwise keep a stale copy forever. The
+// tombstone carries the change's seq and the organisation the record left.
+func leftView(ctx context.Context, r store.Reader, act portal.Actor, c api.Change) (api.Change, bool, error) {
+	// Only an update can move a record; a record's first version has no earlier view.
+	if c.Op != api.OpUpsert || c.Version <= 1 {
+		return c, false, nil
+	}
+	switch c.Entity {
+	case api.EntityAccount, api.EntityContact, api.EntityInvitation, api.EntityRole:
+	default:
+		return c, false, nil
+	}
+	prev, ok, err := r.PreviousChange(ctx, c.Entity, c.ID, c.Seq)
+	if err != nil || !ok || prev.Op != api.OpUpsert || !visible(act, prev) {
+		return c, false, err
+	}
+	return api.Change{Seq: c.Seq, Entity: c.Entity, ID: c.ID, Op: api.OpDelete, OrganizationID: prev.OrganizationID, At: c.At}, true, nil
 }
 
 // visible decides whether a feed entry is for the actor, mirroring the read rules of the

@@ -147,22 +147,28 @@ func (s *Service) Invite(ctx context.Context, cmd *Cmd, req api.CreateInvitation
 		return api.InvitationResult{}, portal.FieldErrorf("contactId", "Choose the contact to invite.")
 	}
 	return command(ctx, s, cmd, func(tx store.Tx) (api.InvitationResult, error) {
-		c, err := tx.Contact(ctx, req.ContactID)
-		if err != nil {
-			return api.InvitationResult{}, err
-		}
-		if err := cmd.Actor.CanAdminister(c.OrganizationID); err != nil {
-			return api.InvitationResult{}, err
-		}
-		if err := checkVersion(cmd, "contact", c.ID, c.Version, c); err != nil {
-			return api.InvitationResult{}, err
-		}
 		op, err := s.op(ctx, tx, cmd.Actor)
 		if err != nil {
 			return api.InvitationResult{}, err
 		}
-		return s.invite(ctx, tx, op, c, req.Roles, ttl, req.BatchID, req.Send)
+		return s.inviteContact(ctx, tx, cmd, op, req, ttl)
 	})
+}
+
+// inviteContact is Invite inside its transaction, shared with InviteBulk so that both
+// check and write exactly the same.
+func (s *Service) inviteContact(ctx context.Context, tx store.Tx, cmd *Cmd, op portal.Op, req api.CreateInvitationRequest, ttl time.Duration) (api.InvitationResult, error) {
+	c, err := tx.Contact(ctx, req.ContactID)
+	if err != nil {
+		return api.InvitationResult{}, err
+	}
+	if err := cmd.Actor.CanAdminister(c.OrganizationID); err != nil {
+		return api.InvitationResult{}, err
+	}
+	if err := checkVersion(cmd, "contact", c.ID, c.Version, c); err != nil {
+		return api.InvitationResult{}, err
+	}
+	return s.invite(ctx, tx, op, c, req.Roles, ttl, req.BatchID, req.Send)
 }
 
 // Resend replaces an invitation with a new one; the old link stops working.

@@ -199,42 +199,52 @@ type withoutSecrets[T any] interface {
 func command[T any](ctx context.Context, s *Service, cmd *Cmd, fn func(tx store.Tx) (T, error)) (T, error) {
 	var out T
 	err := s.store.Update(ctx, func(tx store.Tx) error {
-		if cmd.IdempotencyKey != "" {
-			rec, ok, err := tx.Idempotent(ctx, cmd.Actor.ID, cmd.IdempotencyKey)
-			if err != nil {
-				return err
-			}
-			if ok {
-				if rec.RequestHash != cmd.RequestHash {
-					return &portal.Error{Code: portal.ECONFLICT, Field: api.HeaderIdempotencyKey,
-						Message: fmt.Sprintf("The Idempotency-Key %q was already used on %s for a different request. Use a new key for a new command.", cmd.IdempotencyKey, rec.CreatedAt.Format(time.RFC3339))}
-				}
-				cmd.Replayed = true
-				return json.Unmarshal(rec.Body, &out)
-			}
-		}
-		v, err := fn(tx)
-		if err != nil {
-			return err
-		}
-		out = v
-		if cmd.IdempotencyKey != "" {
-			stored := v
-			if w, ok := any(v).(withoutSecrets[T]); ok {
-				stored = w.WithoutSecrets()
-			}
-			body, err := json.Marshal(stored)
-			if err != nil {
-				return err
-			}
-			return tx.SaveIdempotent(ctx, store.Idempotency{ActorID: cmd.Actor.ID, Key: cmd.IdempotencyKey, RequestHash: cmd.RequestHash, Body: body, CreatedAt: s.clock.Now()})
-		}
-		return nil
+		var err error
+		out, err = runCommand(ctx, s, tx, cmd, fn)
+		return err
 	})
 	if err == nil && !cmd.Replayed {
 		s.wakeMailer()
 	}
 	return out, err
+}
+
+// runCommand is command inside a write transaction that is already open: a bulk command
+// runs one per item.
+func runCommand[T any](ctx context.Context, s *Service, tx store.Tx, cmd *Cmd, fn func(tx store.Tx) (T, error)) (T, error) {
+	var out T
+	if cmd.IdempotencyKey != "" {
+		rec, ok, err := tx.Idempotent(ctx, cmd.Actor.ID, cmd.IdempotencyKey)
+		if err != nil {
+			return out, err
+		}
+		if ok {
+			if rec.RequestHash != cmd.RequestHash {
+				return out, &portal.Error{Code: portal.ECONFLICT, Field: api.HeaderIdempotencyKey,
+					Message: fmt.Sprintf("The Idempotency-Key %q was already used on %s for a different request. Use a new key for a new command.", cmd.IdempotencyKey, rec.CreatedAt.Format(time.RFC3339))}
+			}
+			cmd.Replayed = true
+			return out, json.Unmarshal(rec.Body, &out)
+		}
+	}
+	v, err := fn(tx)
+	if err != nil {
+		return out, err
+	}
+	if cmd.IdempotencyKey != "" {
+		stored := v
+		if w, ok := any(v).(withoutSecrets[T]); ok {
+			stored = w.WithoutSecrets()
+		}
+		body, err := json.Marshal(stored)
+		if err != nil {
+			return out, err
+		}
+		if err := tx.SaveIdempotent(ctx, store.Idempotency{ActorID: cmd.Actor.ID, Key: cmd.IdempotencyKey, RequestHash: cmd.RequestHash, Body: body, CreatedAt: s.clock.Now()}); err != nil {
+			return out, err
+		}
+	}
+	return v, nil
 }
 
 // op builds the context of a transition. It leaves ActiveSystemAdmins at 0: only a change

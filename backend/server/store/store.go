@@ -41,6 +41,9 @@ type Store interface {
 type Reader interface {
 	FeedID(ctx context.Context) (string, error)
 	Changes(ctx context.Context, after int64, limit int) (changes []api.Change, head int64, err error)
+	// PreviousChange is the last change of a record before seq (without its data), for
+	// telling a follower that a record left its view; ok is false when there is none.
+	PreviousChange(ctx context.Context, entity, id string, before int64) (c api.Change, ok bool, err error)
 
 	Organization(ctx context.Context, id string) (portal.Organization, error)
 	Organizations(ctx context.Context, f OrgFilter) ([]portal.Organization, error)
@@ -126,6 +129,9 @@ type Tx interface {
 	// PruneBefore deletes expired sessions, OIDC states, approval tokens and
 	// idempotency records older than t.
 	PruneBefore(ctx context.Context, t time.Time) error
+	// Savepoint runs fn so that, when fn fails, its writes (feed entries included) are
+	// undone and the rest of the transaction goes on; fn's error is returned.
+	Savepoint(ctx context.Context, fn func() error) error
 }
 
 // OrgFilter selects organisations. IDs, when not nil, restricts to those organisations.

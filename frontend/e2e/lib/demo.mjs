@@ -18,7 +18,7 @@ export const demoShotsDir = join(repoDir, 'build', 'bin', 'e2e-shots')
 
 const slug = (s) => s.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '').toLowerCase()
 
-export async function openDemo(t, { demo = true, extraArgs = [], path = '/users', viewport } = {}) {
+export async function openDemo(t, { demo = true, extraArgs = [], path = '/users', viewport, startTimeout } = {}) {
   if (!need(t, 'Chromium', hasExecutable(chromiumPath), `install Debian's chromium (apt-get install chromium) or set CHROMIUM`)) {
     return null
   }
@@ -28,7 +28,7 @@ export async function openDemo(t, { demo = true, extraArgs = [], path = '/users'
 
   // -sync-interval 1h: nothing pulls behind a test's back; actions still push at once.
   const args = [...(demo ? ['-demo'] : []), '-sync-interval', '1h', ...(process.env.E2E_DIST ? ['-dist', dist] : []), ...extraArgs]
-  const harness = await startHarness({ version: 'e2e', extraArgs: args })
+  const harness = await startHarness({ version: 'e2e', extraArgs: args, startTimeout })
   const browser = await launch(viewport ? { viewport } : undefined)
   const page = browser.context.pages()[0] ?? (await browser.context.newPage())
   const pageErrors = []

@@ -36,7 +36,8 @@ export function frontendBuilt() {
 //   await h.answerOpenFile('/abs/file')     // next open-file dialog answers this
 //   await h.answerSaveFile('/abs/out.xlsx') // next save-file dialog answers this
 //   const code = await h.stop()             // SIGTERM; resolves with the exit code
-export async function startHarness({ version = 'e2e', dataDir, extraArgs = [] } = {}) {
+// startTimeout (ms) is how long it may take to listen: longer for a harness that seeds.
+export async function startHarness({ version = 'e2e', dataDir, extraArgs = [], startTimeout = 30_000 } = {}) {
   const args = ['-addr', '127.0.0.1:0', '-dist', distDir, '-version', version, ...extraArgs]
   if (dataDir) args.push('-data', dataDir)
   const child = spawn(harnessBinary(), args, { cwd: repoDir, stdio: ['ignore', 'pipe', 'pipe'] })
@@ -55,7 +56,7 @@ export async function startHarness({ version = 'e2e', dataDir, extraArgs = [] } 
 
   const info = await new Promise((res, rej) => {
     const found = {}
-    const timer = setTimeout(() => rej(new Error(`harness did not start within 30 s:\n${stderr}`)), 30_000)
+    const timer = setTimeout(() => rej(new Error(`harness did not start within ${startTimeout / 1000} s:\n${stderr}`)), startTimeout)
     createInterface({ input: child.stdout }).on('line', (line) => {
       const m = /^HARNESS_(URL|DATA)=(.*)$/.exec(line)
       if (m) found[m[1]] = m[2]

@@ -6,6 +6,10 @@ import { call } from './errors'
 export type AuditEntry = app.AuditEntry
 export type AuditQuery = app.AuditQuery
 export type AuditPage = app.AuditPage
+export type AuditActor = app.AuditActor
 
 export const auditLog = (q: AuditQuery): Promise<AuditPage> => call(() => App.AuditLog(q))
 export const auditActions = (): Promise<string[]> => call(() => App.AuditActions())
+// auditActors lists everyone who acted in the local copy of the log, narrowed by name or
+// e-mail address.
+export const auditActors = (query = ''): Promise<AuditActor[]> => call(() => App.AuditActors(query))

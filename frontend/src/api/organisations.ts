@@ -13,3 +13,11 @@ export const organisations = (q: Partial<app.OrgQuery> = {}): Promise<OrgPage> =
   call(() => App.Organisations({ query: '', type: '', offset: 0, limit: 1000, ...q }))
 export const organisation = (id: string): Promise<OrgProfile> => call(() => App.Organisation(id))
 export const updateOrganisation = (org: Organization): Promise<app.OrgResult> => call(() => App.UpdateOrganisation(org))
+
+// Organisation roles: created, renamed and deleted through the outbox (pending until the
+// server has them).
+export type RoleResult = app.RoleResult
+export const createOrgRole = (orgId: string, name: string): Promise<RoleResult> => call(() => App.CreateOrgRole(orgId, name))
+export const renameOrgRole = (roleId: string, name: string, version: number): Promise<RoleResult> =>
+  call(() => App.RenameOrgRole(roleId, name, version))
+export const deleteOrgRole = (roleId: string): Promise<RoleResult> => call(() => App.DeleteOrgRole(roleId))

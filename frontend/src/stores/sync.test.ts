@@ -22,6 +22,11 @@ describe('statusFrom', () => {
     expect(statusFrom({ ...base, lastSyncAt: '0001-01-01T00:00:00Z' }).lastSyncAt).toBeNull()
     expect(statusFrom({}).pending).toBe(0)
   })
+
+  it('carries "sign in needed" from a remote server without a usable sign-in', () => {
+    expect(statusFrom({ ...base, mode: 'remote', online: true, needsSignIn: true }).needsSignIn).toBe(true)
+    expect(statusFrom({ ...base, mode: 'remote', online: true }).needsSignIn).toBe(false)
+  })
 })
 
 describe('applyStatus', () => {

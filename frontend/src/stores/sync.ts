@@ -16,6 +16,8 @@ export interface SyncStatus {
   failed: number
   // lastError says, as a sentence, why the last sync failed; "" when it worked.
   lastError: string
+  // needsSignIn: a remote server and no usable sign-in on this computer; changes wait.
+  needsSignIn: boolean
   // known is false until the Go side has said anything.
   known: boolean
 }
@@ -29,6 +31,7 @@ const status = reactive<SyncStatus>({
   conflicts: 0,
   failed: 0,
   lastError: '',
+  needsSignIn: false,
   known: false,
 })
 
@@ -58,6 +61,7 @@ export function statusFrom(s: Partial<SyncStatusInfo>): SyncStatus {
     conflicts: s.conflicts ?? 0,
     failed: s.failed ?? 0,
     lastError: s.lastError ?? '',
+    needsSignIn: !!s.needsSignIn,
     known: true,
   }
 }

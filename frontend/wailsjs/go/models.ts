@@ -159,6 +159,93 @@ export namespace app {
 		    return a;
 		}
 	}
+	export class ActorRefusals {
+	    system: string;
+	    decide: string;
+	    otherOrganisation: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new ActorRefusals(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.system = source["system"];
+	        this.decide = source["decide"];
+	        this.otherOrganisation = source["otherOrganisation"];
+	    }
+	}
+	export class ActorInfo {
+	    known: boolean;
+	    kind: string;
+	    label: string;
+	    id: string;
+	    name: string;
+	    email: string;
+	    embedded: boolean;
+	    systemAdmin: boolean;
+	    userSetup: boolean;
+	    orgAdminOf: string;
+	    orgAdminOfName: string;
+	    refusals: ActorRefusals;
+	
+	    static createFrom(source: any = {}) {
+	        return new ActorInfo(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.known = source["known"];
+	        this.kind = source["kind"];
+	        this.label = source["label"];
+	        this.id = source["id"];
+	        this.name = source["name"];
+	        this.email = source["email"];
+	        this.embedded = source["embedded"];
+	        this.systemAdmin = source["systemAdmin"];
+	        this.userSetup = source["userSetup"];
+	        this.orgAdminOf = source["orgAdminOf"];
+	        this.orgAdminOfName = source["orgAdminOfName"];
+	        this.refusals = this.convertValues(source["refusals"], ActorRefusals);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	
+	export class AuditActor {
+	    id: string;
+	    name: string;
+	    email: string;
+	    events: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new AuditActor(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.name = source["name"];
+	        this.email = source["email"];
+	        this.events = source["events"];
+	    }
+	}
 	export class AuditEntry {
 	    id: number;
 	    // Go type: time
@@ -929,6 +1016,8 @@ export namespace app {
 	    organizationId: string;
 	    core: boolean;
 	    permissions: string[];
+	    version: number;
+	    pending: boolean;
 	
 	    static createFrom(source: any = {}) {
 	        return new RoleInfo(source);
@@ -942,6 +1031,8 @@ export namespace app {
 	        this.organizationId = source["organizationId"];
 	        this.core = source["core"];
 	        this.permissions = source["permissions"];
+	        this.version = source["version"];
+	        this.pending = source["pending"];
 	    }
 	}
 	export class OrgProfile {
@@ -1126,6 +1217,38 @@ export namespace app {
 		}
 	}
 	
+	export class RoleResult {
+	    change: QueuedChange;
+	    role?: RoleInfo;
+	
+	    static createFrom(source: any = {}) {
+	        return new RoleResult(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.change = this.convertValues(source["change"], QueuedChange);
+	        this.role = this.convertValues(source["role"], RoleInfo);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
 	export class SMTPSettings {
 	    host: string;
 	    port: number;
@@ -1408,6 +1531,7 @@ export namespace app {
 	    organizationId: string;
 	    orgAdmin?: boolean;
 	    lastLogin: string;
+	    lastLoginDays: number;
 	    ghost: boolean;
 	    pendingOnly: boolean;
 	    offset: number;
@@ -1428,6 +1552,7 @@ export namespace app {
 	        this.organizationId = source["organizationId"];
 	        this.orgAdmin = source["orgAdmin"];
 	        this.lastLogin = source["lastLogin"];
+	        this.lastLoginDays = source["lastLoginDays"];
 	        this.ghost = source["ghost"];
 	        this.pendingOnly = source["pendingOnly"];
 	        this.offset = source["offset"];

@@ -22,6 +22,7 @@ describe('toUserQuery', () => {
       organizationId: '',
       orgAdmin: undefined,
       lastLogin: '',
+      lastLoginDays: 0,
       ghost: false,
       pendingOnly: false,
       offset: 0,
@@ -39,7 +40,8 @@ describe('toUserQuery', () => {
       role: 'reports',
       organizationId: 'org-1',
       orgAdmin: 'no',
-      lastLogin: 'older90d',
+      lastLogin: 'olderDays',
+      lastLoginDays: 45,
       ghost: true,
       pendingOnly: true,
     }
@@ -50,7 +52,8 @@ describe('toUserQuery', () => {
       role: 'reports',
       organizationId: 'org-1',
       orgAdmin: false,
-      lastLogin: 'older90d',
+      lastLogin: 'olderDays',
+      lastLoginDays: 45,
       ghost: true,
       pendingOnly: true,
       offset: 400,
@@ -93,11 +96,23 @@ describe('route round trip', () => {
       organizationId: 'org-2',
       orgAdmin: 'yes',
       lastLogin: 'never',
+      lastLoginDays: 90,
       ghost: true,
       pendingOnly: true,
     }
     const sort = { key: 'email' as const, desc: true }
     expect(filtersFromRoute(routeFromFilters(f, sort))).toEqual({ filters: f, sort })
+    const g: UserFilters = { ...f, lastLogin: 'withinDays', lastLoginDays: 13 }
+    expect(routeFromFilters(g, sort)).toMatchObject({ login: 'withinDays', days: '13' })
+    expect(filtersFromRoute(routeFromFilters(g, sort))).toEqual({ filters: g, sort })
+  })
+
+  it('reads old preset links and bad day counts', () => {
+    expect(filtersFromRoute({ login: 'older90d' }).filters).toMatchObject({ lastLogin: 'olderDays', lastLoginDays: 90 })
+    expect(filtersFromRoute({ login: 'within7d' }).filters).toMatchObject({ lastLogin: 'withinDays', lastLoginDays: 7 })
+    for (const days of ['0', '-4', '2.5', 'lots', '99999']) {
+      expect(filtersFromRoute({ login: 'olderDays', days }).filters.lastLoginDays).toBe(90)
+    }
   })
 
   it('ignores values it does not know', () => {
@@ -121,10 +136,15 @@ describe('activeFilters', () => {
       { key: 'orgAdmin', label: 'Organisation administrators' },
       { key: 'lastLogin', label: 'Last login: never logged in' },
     ])
+    expect(activeFilters({ ...emptyFilters(), lastLogin: 'olderDays', lastLoginDays: 1 })).toEqual([{ key: 'lastLogin', label: 'Last login: more than 1 day ago' }])
+    expect(activeFilters({ ...emptyFilters(), lastLogin: 'withinDays', lastLoginDays: 1500 })).toEqual([
+      { key: 'lastLogin', label: 'Last login: in the last 1,500 days' },
+    ])
   })
 
   it('clearFilter resets just that one', () => {
     const f: UserFilters = { ...emptyFilters(), ghost: true, kind: 'staff' }
     expect(clearFilter(f, 'ghost')).toEqual({ ...emptyFilters(), kind: 'staff' })
+    expect(clearFilter({ ...f, lastLogin: 'olderDays', lastLoginDays: 12 }, 'lastLogin')).toEqual(f)
   })
 })

@@ -13,15 +13,44 @@ export const statusLabels: Record<Status, string> = {
   denied: 'Denied',
 }
 
+// The last-login filter: any time, in the last N days, more than N days ago (logged in, but
+// not since), or never. N is any whole number of days (lastLoginDays); the Go side turns it
+// into a time bound with its clock.
 export const lastLoginOptions = [
   { value: '', label: 'Any time' },
-  { value: 'within7d', label: 'In the last 7 days' },
-  { value: 'within30d', label: 'In the last 30 days' },
-  { value: 'within90d', label: 'In the last 90 days' },
-  { value: 'older90d', label: 'More than 90 days ago' },
+  { value: 'withinDays', label: 'In the last … days' },
+  { value: 'olderDays', label: 'More than … days ago' },
   { value: 'never', label: 'Never logged in' },
 ] as const
 export type LastLogin = (typeof lastLoginOptions)[number]['value']
+
+export const defaultLastLoginDays = 90
+export const maxLastLoginDays = 36500
+
+// usesDays tells whether the last-login filter takes a number of days.
+export const usesDays = (l: LastLogin) => l === 'withinDays' || l === 'olderDays'
+
+// lastLoginDays reads a typed or linked number of days: a whole number from 1 to 36,500, or
+// null when it is not one.
+export function lastLoginDays(v: unknown): number | null {
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : NaN
+  return Number.isInteger(n) && n >= 1 && n <= maxLastLoginDays ? n : null
+}
+
+// Links from before N could be typed carry the old presets.
+const legacyLastLogin: Record<string, [LastLogin, number]> = {
+  within7d: ['withinDays', 7],
+  within30d: ['withinDays', 30],
+  within90d: ['withinDays', 90],
+  older90d: ['olderDays', 90],
+}
+
+function lastLoginLabel(f: UserFilters): string {
+  const days = `${f.lastLoginDays.toLocaleString('en')} ${f.lastLoginDays === 1 ? 'day' : 'days'}`
+  if (f.lastLogin === 'withinDays') return `in the last ${days}`
+  if (f.lastLogin === 'olderDays') return `more than ${days} ago`
+  return lastLoginOptions.find((o) => o.value === f.lastLogin)!.label.toLowerCase()
+}
 
 export const sortKeys = ['name', 'email', 'status', 'organization', 'lastLogin'] as const
 export type SortKey = (typeof sortKeys)[number]
@@ -34,6 +63,7 @@ export interface UserFilters {
   organizationId: string
   orgAdmin: '' | 'yes' | 'no'
   lastLogin: LastLogin
+  lastLoginDays: number
   ghost: boolean
   pendingOnly: boolean
 }
@@ -44,7 +74,7 @@ export interface UserSort {
 }
 
 export function emptyFilters(): UserFilters {
-  return { search: '', status: [], kind: '', role: '', organizationId: '', orgAdmin: '', lastLogin: '', ghost: false, pendingOnly: false }
+  return { search: '', status: [], kind: '', role: '', organizationId: '', orgAdmin: '', lastLogin: '', lastLoginDays: defaultLastLoginDays, ghost: false, pendingOnly: false }
 }
 
 // toUserQuery builds the query for rows [offset, offset+limit). The search is trimmed and
@@ -58,6 +88,7 @@ export function toUserQuery(f: UserFilters, sort: UserSort, offset: number, limi
     organizationId: f.organizationId,
     orgAdmin: f.orgAdmin === '' ? undefined : f.orgAdmin === 'yes',
     lastLogin: f.lastLogin,
+    lastLoginDays: usesDays(f.lastLogin) ? f.lastLoginDays : 0,
     ghost: f.ghost,
     pendingOnly: f.pendingOnly,
     offset,
@@ -96,6 +127,8 @@ export function filtersFromRoute(q: RouteQuery): { filters: UserFilters; sort: U
   if (admin === 'yes' || admin === 'no') f.orgAdmin = admin
   const login = one(q.login)
   if (lastLoginOptions.some((o) => o.value === login)) f.lastLogin = login as LastLogin
+  else if (legacyLastLogin[login]) [f.lastLogin, f.lastLoginDays] = legacyLastLogin[login]
+  if (usesDays(f.lastLogin) && one(q.days)) f.lastLoginDays = lastLoginDays(one(q.days)) ?? defaultLastLoginDays
   f.ghost = one(q.ghost) === '1'
   f.pendingOnly = one(q.pending) === '1'
   const sortKey = one(q.sort)
@@ -116,6 +149,7 @@ export function routeFromFilters(f: UserFilters, sort: UserSort): Record<string,
   if (f.organizationId) q.org = f.organizationId
   if (f.orgAdmin) q.admin = f.orgAdmin
   if (f.lastLogin) q.login = f.lastLogin
+  if (usesDays(f.lastLogin)) q.days = String(f.lastLoginDays)
   if (f.ghost) q.ghost = '1'
   if (f.pendingOnly) q.pending = '1'
   if (sort.key !== 'name') q.sort = sort.key
@@ -135,7 +169,7 @@ export function activeFilters(
   if (f.organizationId)
     out.push({ key: 'organizationId', label: 'Organisation: ' + (names.organization?.(f.organizationId) ?? f.organizationId) })
   if (f.orgAdmin) out.push({ key: 'orgAdmin', label: f.orgAdmin === 'yes' ? 'Organisation administrators' : 'Not organisation administrators' })
-  if (f.lastLogin) out.push({ key: 'lastLogin', label: 'Last login: ' + lastLoginOptions.find((o) => o.value === f.lastLogin)!.label.toLowerCase() })
+  if (f.lastLogin) out.push({ key: 'lastLogin', label: 'Last login: ' + lastLoginLabel(f) })
   if (f.ghost) out.push({ key: 'ghost', label: 'Ghost accounts' })
   if (f.pendingOnly) out.push({ key: 'pendingOnly', label: 'With changes not yet synced' })
   return out
@@ -144,5 +178,6 @@ export function activeFilters(
 // clearFilter resets one filter to its default.
 export function clearFilter(f: UserFilters, key: keyof UserFilters): UserFilters {
   const d = emptyFilters()
+  if (key === 'lastLogin') return { ...f, lastLogin: d.lastLogin, lastLoginDays: d.lastLoginDays }
   return { ...f, [key]: d[key] }
 }

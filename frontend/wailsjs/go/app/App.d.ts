@@ -19,6 +19,8 @@ export function ApproveMany(arg1:Array<string>):Promise<app.BulkResult>;
 
 export function AuditActions():Promise<Array<string>>;
 
+export function AuditActors(arg1:string):Promise<Array<app.AuditActor>>;
+
 export function AuditLog(arg1:app.AuditQuery):Promise<app.AuditPage>;
 
 export function BatchPreview(arg1:string,arg2:batch.RecipientQuery):Promise<batch.Preview>;
@@ -43,11 +45,17 @@ export function Conflicts():Promise<Array<app.Conflict>>;
 
 export function ConnectServer(arg1:string):Promise<app.FirstRunState>;
 
+export function CreateOrgRole(arg1:string,arg2:string):Promise<app.RoleResult>;
+
+export function CurrentActor():Promise<app.ActorInfo>;
+
 export function DeactivateUser(arg1:string):Promise<app.ActionResult>;
 
 export function DeactivateUsers(arg1:Array<string>):Promise<app.BulkResult>;
 
 export function DecideUnknown(arg1:string,arg2:Array<number>,arg3:string):Promise<number>;
+
+export function DeleteOrgRole(arg1:string):Promise<app.RoleResult>;
 
 export function Deny(arg1:string,arg2:string):Promise<app.ActionResult>;
 
@@ -118,6 +126,8 @@ export function RecheckImport(arg1:string):Promise<app.ImportSessionInfo>;
 export function RecycleBin():Promise<Array<app.UserRow>>;
 
 export function RemindAll():Promise<batch.Batch>;
+
+export function RenameOrgRole(arg1:string,arg2:string,arg3:number):Promise<app.RoleResult>;
 
 export function ReportFigures(arg1:reports.Filter):Promise<reports.Figures>;
 

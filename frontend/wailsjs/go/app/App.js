@@ -26,6 +26,10 @@ export function AuditActions() {
   return window['go']['app']['App']['AuditActions']();
 }
 
+export function AuditActors(arg1) {
+  return window['go']['app']['App']['AuditActors'](arg1);
+}
+
 export function AuditLog(arg1) {
   return window['go']['app']['App']['AuditLog'](arg1);
 }
@@ -74,6 +78,14 @@ export function ConnectServer(arg1) {
   return window['go']['app']['App']['ConnectServer'](arg1);
 }
 
+export function CreateOrgRole(arg1, arg2) {
+  return window['go']['app']['App']['CreateOrgRole'](arg1, arg2);
+}
+
+export function CurrentActor() {
+  return window['go']['app']['App']['CurrentActor']();
+}
+
 export function DeactivateUser(arg1) {
   return window['go']['app']['App']['DeactivateUser'](arg1);
 }
@@ -84,6 +96,10 @@ export function DeactivateUsers(arg1) {
 
 export function DecideUnknown(arg1, arg2, arg3) {
   return window['go']['app']['App']['DecideUnknown'](arg1, arg2, arg3);
+}
+
+export function DeleteOrgRole(arg1) {
+  return window['go']['app']['App']['DeleteOrgRole'](arg1);
 }
 
 export function Deny(arg1, arg2) {
@@ -224,6 +240,10 @@ export function RecycleBin() {
 
 export function RemindAll() {
   return window['go']['app']['App']['RemindAll']();
+}
+
+export function RenameOrgRole(arg1, arg2, arg3) {
+  return window['go']['app']['App']['RenameOrgRole'](arg1, arg2, arg3);
 }
 
 export function ReportFigures(arg1) {

@@ -1,0 +1,63 @@
+package client
+
+import (
+	"context"
+	"net/http"
+
+	"gatehouse/backend/portal"
+	"gatehouse/backend/server/api"
+)
+
+// Wire types of the bulk invitation command, re-exported for callers.
+type (
+	BulkInvitation         = api.BulkInvitationItem
+	BulkInvitationOutcome  = api.BulkInvitationOutcome
+	BulkInvitationsResult  = api.BulkInvitationsResult
+	BulkInvitationsRequest = api.BulkInvitationsRequest
+)
+
+// MaxBulkInvitations is the most items InviteBulk may send at once.
+const MaxBulkInvitations = api.MaxBulkInvitations
+
+// InviteBulk creates many invitations with one request, in one transaction on the
+// server. Each item is a command of its own: give every item its IdempotencyKey (and
+// IfMatch, the contact's version, if wanted); sending an item again with the same key
+// and fields replays its answer without the link, exactly as Invite does, whether it was
+// first sent here or through Invite. The answer has one outcome per item, in order; use
+// ItemError for a refused item's error. An error return means the request as a whole
+// failed (nothing was created by it, or it may have been and must be asked again with
+// the same keys).
+func (c *Client) InviteBulk(ctx context.Context, items []BulkInvitation) (BulkInvitationsResult, error) {
+	var out BulkInvitationsResult
+	err := c.do(ctx, http.MethodPost, "/api/v1/invitations/bulk", nil, nil, BulkInvitationsRequest{Items: items}, &out)
+	return out, err
+}
+
+// ItemError returns a refused item's error as an *Error (with the HTTP status the single
+// request would have had), or nil when the item succeeded.
+func ItemError(o BulkInvitationOutcome) error {
+	if o.Error == nil {
+		return nil
+	}
+	return &Error{Status: statusOf(o.Error.Code, o.Error.Current != nil), Code: o.Error.Code, Message: o.Error.Message, Field: o.Error.Field, Current: o.Error.Current}
+}
+
+// statusOf is the status a single request answers with for an error code.
+func statusOf(code string, stale bool) int {
+	switch code {
+	case portal.EINVALID:
+		return http.StatusBadRequest
+	case portal.EUNAUTHORIZED:
+		return http.StatusUnauthorized
+	case portal.EFORBIDDEN:
+		return http.StatusForbidden
+	case portal.ENOTFOUND:
+		return http.StatusNotFound
+	case portal.ECONFLICT:
+		if stale {
+			return http.StatusPreconditionFailed
+		}
+		return http.StatusConflict
+	}
+	return http.StatusInternalServerError
+}

@@ -1,0 +1,28 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// Savepoint implements Tx. A bulk command that stores many records in one transaction
+// uses it so that one record's refusal does not undo the others.
+func (w *writer) Savepoint(ctx context.Context, fn func() error) error {
+	if _, err := w.tx.ExecContext(ctx, "SAVEPOINT item"); err != nil {
+		return fmt.Errorf("write database: start savepoint: %w", err)
+	}
+	if err := fn(); err != nil {
+		if _, rerr := w.tx.ExecContext(ctx, "ROLLBACK TO item"); rerr != nil {
+			return errors.Join(err, fmt.Errorf("write database: roll back savepoint: %w", rerr))
+		}
+		if _, rerr := w.tx.ExecContext(ctx, "RELEASE item"); rerr != nil {
+			return errors.Join(err, fmt.Errorf("write database: release savepoint: %w", rerr))
+		}
+		return err
+	}
+	if _, err := w.tx.ExecContext(ctx, "RELEASE item"); err != nil {
+		return fmt.Errorf("write database: release savepoint: %w", err)
+	}
+	return nil
+}
