@@ -205,7 +205,7 @@ func (s *SQLite) View(ctx context.Context, fn func(Reader) error) error {
 		return fmt.Errorf("read database: %w", err)
 	}
 	var misses []string
-	err = fn(&reader{q: cachedTx{tx: tx, cache: s.readStmts, misses: &misses}})
+	err = fn(&reader{q: newCachedTx(tx, s.readStmts, &misses, false)})
 	tx.Rollback()
 	if len(misses) > 0 {
 		s.readStmts.prepare(ctx, misses)
@@ -220,9 +220,12 @@ func (s *SQLite) Update(ctx context.Context, fn func(Tx) error) error {
 		return fmt.Errorf("write database: %w", err)
 	}
 	var misses []string
-	q := cachedTx{tx: tx, cache: s.writeStmts, misses: &misses}
+	q := newCachedTx(tx, s.writeStmts, &misses, true)
 	w := &writer{reader: reader{q: q}, tx: q, now: s.clock.Now()}
-	if err = fn(w); err != nil {
+	if err = fn(w); err == nil {
+		err = w.storeSeq(ctx)
+	}
+	if err != nil {
 		tx.Rollback()
 	} else if err = tx.Commit(); err != nil {
 		err = fmt.Errorf("commit to database: %w", err)
@@ -302,31 +305,72 @@ type cachedTx struct {
 	tx     *sql.Tx
 	cache  *stmtCache
 	misses *[]string
+	// bound holds the cached statements already bound to tx, so that a statement run
+	// many times in one transaction (a bulk command) is bound once.
+	bound map[string]*sql.Stmt
+	// detach runs each statement under a context that cannot be cancelled, after
+	// checking the caller's. The writer's statements are short point reads and writes;
+	// a cancellable context makes the driver start a watcher goroutine per statement,
+	// which costs more than the statement. A cancelled caller still stops at the next
+	// statement, and its transaction is rolled back.
+	detach bool
 }
 
-func (c cachedTx) stmt(ctx context.Context, query string) *sql.Stmt {
+func newCachedTx(tx *sql.Tx, cache *stmtCache, misses *[]string, detach bool) *cachedTx {
+	return &cachedTx{tx: tx, cache: cache, misses: misses, bound: map[string]*sql.Stmt{}, detach: detach}
+}
+
+func (c *cachedTx) stmt(ctx context.Context, query string) *sql.Stmt {
+	if st, ok := c.bound[query]; ok {
+		return st
+	}
 	if st := c.cache.lookup(query); st != nil {
-		return c.tx.StmtContext(ctx, st)
+		st = c.tx.StmtContext(ctx, st)
+		c.bound[query] = st
+		return st
 	}
 	*c.misses = append(*c.misses, query)
 	return nil
 }
 
-func (c cachedTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+// ctx is the context a statement runs under (see detach).
+func (c *cachedTx) ctx(ctx context.Context) (context.Context, error) {
+	if !c.detach {
+		return ctx, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return ctx, err
+	}
+	return context.WithoutCancel(ctx), nil
+}
+
+func (c *cachedTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	ctx, err := c.ctx(ctx)
+	if err != nil {
+		return nil, err
+	}
 	if st := c.stmt(ctx, query); st != nil {
 		return st.ExecContext(ctx, args...)
 	}
 	return c.tx.ExecContext(ctx, query, args...)
 }
 
-func (c cachedTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+func (c *cachedTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	ctx, err := c.ctx(ctx)
+	if err != nil {
+		return nil, err
+	}
 	if st := c.stmt(ctx, query); st != nil {
 		return st.QueryContext(ctx, args...)
 	}
 	return c.tx.QueryContext(ctx, query, args...)
 }
 
-func (c cachedTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+func (c *cachedTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if c.detach && ctx.Err() == nil {
+		ctx = context.WithoutCancel(ctx)
+	}
+	// A cancelled ctx makes the driver fail the query, and Scan reports it.
 	if st := c.stmt(ctx, query); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}
@@ -335,8 +379,53 @@ func (c cachedTx) QueryRowContext(ctx context.Context, query string, args ...any
 
 type writer struct {
 	reader
-	tx  querier
-	now time.Time
+	tx   querier
+	now  time.Time
+	feed feedNumbers
+}
+
+// feedNumbers hands out a transaction's change-feed numbers. The first is taken from the
+// feed_counter row (which locks it until commit, see the package comment); the rest
+// follow it in memory, and the row is brought up to the last one before the transaction
+// commits or reads it, instead of being updated once per change.
+type feedNumbers struct {
+	taken  bool
+	last   int64 // the last number handed out
+	stored int64 // the number feed_counter holds inside this transaction
+}
+
+// nextSeq takes the next change-feed number.
+func (w *writer) nextSeq(ctx context.Context) (int64, error) {
+	if w.feed.taken {
+		w.feed.last++
+		return w.feed.last, nil
+	}
+	var seq int64
+	if err := w.tx.QueryRowContext(ctx, `UPDATE feed_counter SET seq = seq + 1 WHERE id = 1 RETURNING seq`).Scan(&seq); err != nil {
+		return 0, fmt.Errorf("take change number: %w", err)
+	}
+	w.feed = feedNumbers{taken: true, last: seq, stored: seq}
+	return seq, nil
+}
+
+// storeSeq writes the last number handed out to feed_counter.
+func (w *writer) storeSeq(ctx context.Context) error {
+	if w.feed.last == w.feed.stored {
+		return nil
+	}
+	if _, err := w.tx.ExecContext(ctx, `UPDATE feed_counter SET seq = ? WHERE id = 1`, w.feed.last); err != nil {
+		return fmt.Errorf("store change number: %w", err)
+	}
+	w.feed.stored = w.feed.last
+	return nil
+}
+
+// Changes reads the feed as this transaction has written it so far.
+func (w *writer) Changes(ctx context.Context, after int64, n int) ([]api.Change, int64, error) {
+	if err := w.storeSeq(ctx); err != nil {
+		return nil, 0, err
+	}
+	return w.reader.Changes(ctx, after, n)
 }
 
 func notFound(what, id string) error {
@@ -482,9 +571,9 @@ func (r *reader) PreviousChange(ctx context.Context, entity, id string, before i
 
 // change appends one entry to the feed and returns its sequence number.
 func (w *writer) change(ctx context.Context, entity, id, op, orgID string, version int64, data []byte) (int64, error) {
-	var seq int64
-	if err := w.tx.QueryRowContext(ctx, `UPDATE feed_counter SET seq = seq + 1 WHERE id = 1 RETURNING seq`).Scan(&seq); err != nil {
-		return 0, fmt.Errorf("take change number: %w", err)
+	seq, err := w.nextSeq(ctx)
+	if err != nil {
+		return 0, err
 	}
 	var d any
 	if data != nil {
@@ -498,23 +587,37 @@ func (w *writer) change(ctx context.Context, entity, id, op, orgID string, versi
 }
 
 // bump checks the caller's version against the stored one and returns the next version.
+// A new record (have 0) is not looked up: its INSERT (see insert) finds an existing row.
 func (w *writer) bump(ctx context.Context, table, what, id string, have int64) (exists bool, next int64, err error) {
+	if have == 0 {
+		return false, 1, nil
+	}
 	var cur int64
 	err = w.tx.QueryRowContext(ctx, `SELECT version FROM `+table+` WHERE id = ?`, id).Scan(&cur)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		if have != 0 {
-			return false, 0, portal.Errorf(portal.ECONFLICT, "The %s %q was deleted by someone else. Refresh and try again.", what, id)
-		}
-		return false, 1, nil
+		return false, 0, portal.Errorf(portal.ECONFLICT, "The %s %q was deleted by someone else. Refresh and try again.", what, id)
 	case err != nil:
 		return false, 0, fmt.Errorf("read %s %s: %w", what, id, err)
-	case have == 0:
-		return true, 0, portal.Errorf(portal.ECONFLICT, "There is already a %s %q.", what, id)
 	case have != cur:
 		return true, 0, portal.Errorf(portal.ECONFLICT, "The %s %q was changed by someone else (version %d, yours is %d). Refresh and try again.", what, id, cur, have)
 	}
 	return true, cur + 1, nil
+}
+
+// insert stores a new record. A row with the same id is a conflict, reported as a
+// *portal.Error; it saves bump a read per new record.
+func (w *writer) insert(ctx context.Context, what, id, query string, args ...any) error {
+	res, err := w.tx.ExecContext(ctx, query+` ON CONFLICT (id) DO NOTHING`, args...)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		return portal.Errorf(portal.ECONFLICT, "There is already a %s %q.", what, id)
+	}
+	return nil
 }
 
 func (w *writer) deleteRow(ctx context.Context, table, entity, what, id, orgID string) error {
@@ -558,9 +661,13 @@ func (w *writer) PutOrganization(ctx context.Context, o *portal.Organization) er
 	if exists {
 		_, err = w.tx.ExecContext(ctx, `UPDATE organizations SET name = ?, version = ?, doc = ? WHERE id = ?`, o.Name, o.Version, string(doc), o.ID)
 	} else {
-		_, err = w.tx.ExecContext(ctx, `INSERT INTO organizations (id, name, version, doc) VALUES (?, ?, ?, ?)`, o.ID, o.Name, o.Version, string(doc))
+		err = w.insert(ctx, "organisation", o.ID, `INSERT INTO organizations (id, name, version, doc) VALUES (?, ?, ?, ?)`, o.ID, o.Name, o.Version, string(doc))
 	}
 	if err != nil {
+		if !exists && portal.ErrorCode(err) == portal.ECONFLICT {
+			o.Version = 0
+			return err
+		}
 		return fmt.Errorf("store organisation %s: %w", o.ID, err)
 	}
 	_, err = w.change(ctx, api.EntityOrganization, o.ID, api.OpUpsert, o.ID, o.Version, doc)
@@ -608,10 +715,14 @@ func (w *writer) PutContact(ctx context.Context, c *portal.Contact) error {
 		_, err = w.tx.ExecContext(ctx, `UPDATE contacts SET organization_id = ?, email_norm = ?, full_name = ?, version = ?, doc = ? WHERE id = ?`,
 			c.OrganizationID, portal.NormalizeEmail(c.Email), c.FullName, c.Version, string(doc), c.ID)
 	} else {
-		_, err = w.tx.ExecContext(ctx, `INSERT INTO contacts (id, organization_id, email_norm, full_name, version, doc) VALUES (?, ?, ?, ?, ?, ?)`,
+		err = w.insert(ctx, "contact", c.ID, `INSERT INTO contacts (id, organization_id, email_norm, full_name, version, doc) VALUES (?, ?, ?, ?, ?, ?)`,
 			c.ID, c.OrganizationID, portal.NormalizeEmail(c.Email), c.FullName, c.Version, string(doc))
 	}
 	if err != nil {
+		if !exists && portal.ErrorCode(err) == portal.ECONFLICT {
+			c.Version = 0
+			return err
+		}
 		return fmt.Errorf("store contact %s: %w", c.ID, err)
 	}
 	_, err = w.change(ctx, api.EntityContact, c.ID, api.OpUpsert, c.OrganizationID, c.Version, doc)
@@ -718,9 +829,13 @@ func (w *writer) PutAccount(ctx context.Context, a *portal.Account) error {
 	if exists {
 		_, err = w.tx.ExecContext(ctx, `UPDATE accounts SET contact_id = ?, organization_id = ?, email_norm = ?, source = ?, subject = ?, name = ?, status = ?, kind = ?, org_admin = ?, core_role = ?, version = ?, doc = ? WHERE id = ?`, args...)
 	} else {
-		_, err = w.tx.ExecContext(ctx, `INSERT INTO accounts (contact_id, organization_id, email_norm, source, subject, name, status, kind, org_admin, core_role, version, doc, id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
+		err = w.insert(ctx, "account", a.ID, `INSERT INTO accounts (contact_id, organization_id, email_norm, source, subject, name, status, kind, org_admin, core_role, version, doc, id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
 	}
 	if err != nil {
+		if !exists && portal.ErrorCode(err) == portal.ECONFLICT {
+			a.Version = 0
+			return err
+		}
 		return fmt.Errorf("store account %s: %w", a.ID, err)
 	}
 	if exists {
@@ -776,9 +891,13 @@ func (w *writer) PutRole(ctx context.Context, role *portal.Role) error {
 	if exists {
 		_, err = w.tx.ExecContext(ctx, `UPDATE roles SET scope = ?, organization_id = ?, version = ?, doc = ? WHERE id = ?`, string(role.Scope), role.OrganizationID, role.Version, string(doc), role.ID)
 	} else {
-		_, err = w.tx.ExecContext(ctx, `INSERT INTO roles (scope, organization_id, version, doc, id) VALUES (?, ?, ?, ?, ?)`, string(role.Scope), role.OrganizationID, role.Version, string(doc), role.ID)
+		err = w.insert(ctx, "role", role.ID, `INSERT INTO roles (scope, organization_id, version, doc, id) VALUES (?, ?, ?, ?, ?)`, string(role.Scope), role.OrganizationID, role.Version, string(doc), role.ID)
 	}
 	if err != nil {
+		if !exists && portal.ErrorCode(err) == portal.ECONFLICT {
+			role.Version = 0
+			return err
+		}
 		return fmt.Errorf("store role %s: %w", role.ID, err)
 	}
 	if _, err := w.tx.ExecContext(ctx, `DELETE FROM role_permissions WHERE role_id = ?`, role.ID); err != nil {
@@ -855,10 +974,14 @@ func (w *writer) PutInvitation(ctx context.Context, inv *portal.Invitation, toke
 		_, err = w.tx.ExecContext(ctx, `UPDATE invitations SET account_id = ?, organization_id = ?, status = ?, expires_at = ?, token_hash = CASE WHEN ? = '' THEN token_hash ELSE ? END, version = ?, doc = ? WHERE id = ?`,
 			inv.AccountID, inv.OrganizationID, string(inv.Status), ts(inv.ExpiresAt), tokenHash, tokenHash, inv.Version, string(doc), inv.ID)
 	} else {
-		_, err = w.tx.ExecContext(ctx, `INSERT INTO invitations (id, account_id, organization_id, status, expires_at, token_hash, version, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		err = w.insert(ctx, "invitation", inv.ID, `INSERT INTO invitations (id, account_id, organization_id, status, expires_at, token_hash, version, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 			inv.ID, inv.AccountID, inv.OrganizationID, string(inv.Status), ts(inv.ExpiresAt), tokenHash, inv.Version, string(doc))
 	}
 	if err != nil {
+		if !exists && portal.ErrorCode(err) == portal.ECONFLICT {
+			inv.Version = 0
+			return err
+		}
 		return fmt.Errorf("store invitation %s: %w", inv.ID, err)
 	}
 	_, err = w.change(ctx, api.EntityInvitation, inv.ID, api.OpUpsert, inv.OrganizationID, inv.Version, doc)
@@ -936,9 +1059,13 @@ func (w *writer) PutSettings(ctx context.Context, s *api.Settings) error {
 	if exists {
 		_, err = w.tx.ExecContext(ctx, `UPDATE settings SET version = ?, doc = ? WHERE id = ?`, s.Version, string(doc), settingsID)
 	} else {
-		_, err = w.tx.ExecContext(ctx, `INSERT INTO settings (id, version, doc) VALUES (?, ?, ?)`, settingsID, s.Version, string(doc))
+		err = w.insert(ctx, "settings", settingsID, `INSERT INTO settings (id, version, doc) VALUES (?, ?, ?)`, settingsID, s.Version, string(doc))
 	}
 	if err != nil {
+		if !exists && portal.ErrorCode(err) == portal.ECONFLICT {
+			s.Version = 0
+			return err
+		}
 		return fmt.Errorf("store settings: %w", err)
 	}
 	_, err = w.change(ctx, api.EntitySettings, settingsID, api.OpUpsert, "", s.Version, doc)
@@ -949,9 +1076,9 @@ func (w *writer) PutSettings(ctx context.Context, s *api.Settings) error {
 
 func (w *writer) AddAudit(ctx context.Context, ev *portal.AuditEvent) error {
 	// The event is published in the feed first so that its ID is its sequence number.
-	var seq int64
-	if err := w.tx.QueryRowContext(ctx, `UPDATE feed_counter SET seq = seq + 1 WHERE id = 1 RETURNING seq`).Scan(&seq); err != nil {
-		return fmt.Errorf("take change number: %w", err)
+	seq, err := w.nextSeq(ctx)
+	if err != nil {
+		return err
 	}
 	ev.ID = seq
 	doc, _ := json.Marshal(ev)

@@ -8,7 +8,9 @@
 // from the single row of feed_counter, inside that transaction. A writer that has updated
 // the counter row holds the write lock on it until it commits, so the next writer can only
 // take a number after the previous one has committed: numbers are handed out in commit
-// order. A follower that reads "changes after N" can therefore never see change N+2 while
+// order. Only a transaction's first number is taken with an UPDATE of the row; the rest
+// follow it in memory and the row is set to the last one before the transaction commits
+// (a rolled-back savepoint gives its numbers back), which keeps bulk writes cheap. A follower that reads "changes after N" can therefore never see change N+2 while
 // N+1 is still invisible and later appears behind its cursor. SQLite gets this for free
 // because it has one writer at a time (this store also opens write transactions with
 // BEGIN IMMEDIATE on a single connection); PostgreSQL gets it from the row lock on
