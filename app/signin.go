@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -25,8 +26,12 @@ import (
 // offline access was granted, go to the OS keychain (backend/keychain) and nowhere else:
 // the local database keeps only who is signed in to which server and until when. The
 // backend/client that sync uses for a remote server comes from remoteClient, which gives it
-// the stored token and notices when the server stops accepting it (401): the App then asks
-// for a new sign-in ("signin:required") and the outbox waits, untouched, until there is one.
+// the stored token and notices when the server stops accepting it (401). With a stored
+// refresh token the App then renews the session silently — refresh at the provider, trade
+// the new ID token at the server, keep both — and sends the refused request again; it also
+// renews a session that ends within renewAhead before it is refused. Without one, or when
+// the renewal fails, the App asks for a new sign-in ("signin:required") and the outbox
+// waits, untouched, until there is one.
 
 // Events about sign-in (runtime.EventsOn(name, cb)).
 const (
@@ -53,6 +58,12 @@ const (
 const (
 	serverCallTimeout   = 30 * time.Second
 	keychainCallTimeout = 20 * time.Second
+	// refreshRetryDelay is how long a refresh token kept after an unreachable provider
+	// waits before it is tried again, so that every sync does not knock on its door.
+	refreshRetryDelay = time.Minute
+	// renewAhead is how long before the session's end it is renewed, when a refresh token
+	// is kept: the change in progress then never meets a refusal.
+	renewAhead = 5 * time.Minute
 )
 
 // SignInSettings says where Gatehouse signs in. ServerURL is the portal server (empty in
@@ -169,6 +180,40 @@ type signIn struct {
 	nextID  uint64
 	closed  bool
 	wg      stdsync.WaitGroup
+	// db is the cache the live client was made with: renewal runs on sync's goroutines,
+	// whose callers may hold the App's lock, so it does not look the cache up.
+	db *cache.DB
+	// renewing is the silent renewal in progress, shared by every request its token was
+	// refused for.
+	renewing *renewal
+	// retryRefreshAt is when a refresh token kept after a failed renewal (the provider or
+	// the server could not be reached) may be tried again; zero when none is kept.
+	retryRefreshAt time.Time
+	// hasRefresh says the keychain holds a refresh token for the session in use, so it can
+	// be renewed ahead of its end; earlyRetryAt holds such a renewal back after one failed
+	// for want of the provider or the server.
+	hasRefresh   bool
+	earlyRetryAt time.Time
+	// life ends when the App shuts down; renewals run under it, not under the request
+	// that noticed the refusal, so one cancelled request does not abandon the others.
+	life context.Context
+	stop context.CancelFunc
+
+	// kcMu orders the writes of the session's keychain entry (sign-in, renewal, end of a
+	// session, sign-out), so that a renewal never overwrites what a newer sign-in stored
+	// nor revives an entry a sign-out deleted.
+	kcMu stdsync.Mutex
+}
+
+// renewal is one silent renewal of a refused session token.
+type renewal struct {
+	old string
+	// early is a renewal ahead of the session's end: old still works, so a failure
+	// changes nothing for the administrator.
+	early bool
+	done  chan struct{}
+	// token is the new session token once done; "" when the renewal failed.
+	token string
 }
 
 // pendingSignIn is one sign-in waiting for the browser.
@@ -192,7 +237,8 @@ func newSignIn(a *App) *signIn {
 	if open == nil {
 		open = sso.SystemBrowser
 	}
-	return &signIn{a: a, kc: kc, open: open}
+	life, stop := context.WithCancel(context.Background())
+	return &signIn{a: a, kc: kc, open: open, life: life, stop: stop}
 }
 
 // close abandons a sign-in still waiting for the browser and waits for it to finish.
@@ -205,6 +251,7 @@ func (s *signIn) close() {
 	if p != nil {
 		p.cancel()
 	}
+	s.stop()
 	s.wg.Wait()
 }
 
@@ -246,6 +293,12 @@ func (s *signIn) loadLocked(ctx context.Context, db *cache.DB) {
 		s.ended = portal.ErrorMessage(err)
 	default:
 		s.token = sec.SessionToken
+		s.hasRefresh = sec.RefreshToken != ""
+		if s.token == "" && sec.RefreshToken != "" {
+			// Kept after a renewal the provider could not be reached for: try it again.
+			s.retryRefreshAt = s.a.cfg.Clock.Now()
+			s.ended = fmt.Sprintf("The portal server at %s no longer accepts the sign-in of %s (it expired or was ended). Sign in again; your changes are kept and sent once you have.", st.ServerURL, st.Email)
+		}
 	}
 }
 
@@ -270,6 +323,9 @@ func (s *signIn) clientFor(ctx context.Context, db *cache.DB, serverURL string) 
 	hc := &http.Client{Timeout: 60 * time.Second, Transport: &sessionWatch{base: base, s: s}}
 	cl := client.New(serverURL, token, client.WithHTTPClient(hc))
 	s.live = cl
+	if db != nil {
+		s.db = db
+	}
 	return cl
 }
 
@@ -288,30 +344,355 @@ func (s *signIn) signedInTo(serverURL string) bool {
 	return s.session != nil && s.token != "" && s.session.ServerURL == normaliseServerURL(serverURL) && now.Before(s.session.ExpiresAt)
 }
 
-// sessionWatch notices the portal server refusing the session token.
+// sessionWatch notices the portal server refusing the session token. It renews the
+// session silently with the stored refresh token when it can, and sends the refused request
+// again with the new token: the server refuses before it handles anything, so the request
+// reaches it once, and sync never sees the refusal. Only when the renewal fails does the
+// 401 reach sync, as it did before renewal existed.
 type sessionWatch struct {
 	base http.RoundTripper
 	s    *signIn
 }
 
 func (w *sessionWatch) RoundTrip(r *http.Request) (*http.Response, error) {
+	if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+		w.s.renewEarly(tok)
+	}
 	resp, err := w.base.RoundTrip(r)
-	if err == nil && resp.StatusCode == http.StatusUnauthorized {
-		if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && tok != "" {
-			w.s.refused(tok)
+	if err != nil || resp.StatusCode != http.StatusUnauthorized {
+		return resp, err
+	}
+	// Without a token ("" here) the session has ended; a refresh token kept for a later
+	// try may still bring it back.
+	tok, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	fresh := w.s.renew(r.Context(), tok)
+	if fresh == "" || fresh == tok {
+		return resp, err
+	}
+	retry := r.Clone(r.Context())
+	if r.Body != nil && r.Body != http.NoBody {
+		if r.GetBody == nil {
+			return resp, err // cannot be sent twice; sync sends it again itself
 		}
+		body, berr := r.GetBody()
+		if berr != nil {
+			return resp, err
+		}
+		retry.Body = body
+	}
+	retry.Header.Set("Authorization", "Bearer "+fresh)
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	resp.Body.Close()
+	resp, err = w.base.RoundTrip(retry)
+	if err == nil && resp.StatusCode == http.StatusUnauthorized {
+		// Refused at once: no second renewal in a row, the session simply ends.
+		w.s.refused(fresh)
 	}
 	return resp, err
 }
 
-// refused ends the session whose token the server answered 401 to. A stale token (one
-// replaced by a newer sign-in while its request was on the way) is ignored, and so is every
-// 401 after the first: the token is taken off the client at once.
+// renew returns a session token to send again the request refused with old: a new one
+// from a silent renewal (started here, or shared with the renewal already under way for
+// old), the one in use when old was replaced meanwhile, or "" when there is none and the
+// session has ended.
+func (s *signIn) renew(ctx context.Context, old string) string {
+	s.mu.Lock()
+	r := s.renewing
+	switch {
+	case r != nil && r.old == old:
+		// Someone else's request was refused first: wait for that renewal.
+	case s.session == nil || s.closed:
+		s.mu.Unlock()
+		return ""
+	case old != s.token:
+		// Replaced already (or the session ended): the current token, if any, is the answer.
+		cur := s.token
+		s.mu.Unlock()
+		return cur
+	case old == "" && (s.retryRefreshAt.IsZero() || s.a.cfg.Clock.Now().Before(s.retryRefreshAt)):
+		// Signed out: nothing to try, or not yet.
+		s.mu.Unlock()
+		return ""
+	default:
+		r = &renewal{old: old, done: make(chan struct{})}
+		s.renewing = r
+		st, db := *s.session, s.db
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			s.runRenewal(r, st, db)
+		}()
+	}
+	s.mu.Unlock()
+	select {
+	case <-r.done:
+		return r.token
+	case <-ctx.Done():
+		return ""
+	}
+}
+
+// renewEarly starts renewing the session in the background when it ends within
+// renewAhead and a refresh token is kept. The request that noticed goes on with tok, which
+// still works; the renewed token replaces it on the client as soon as it is there.
+func (s *signIn) renewEarly(tok string) {
+	now := s.a.cfg.Clock.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if tok == "" || tok != s.token || s.session == nil || s.closed || !s.hasRefresh || s.renewing != nil ||
+		now.Before(s.session.ExpiresAt.Add(-renewAhead)) || now.Before(s.earlyRetryAt) {
+		return
+	}
+	r := &renewal{old: tok, early: true, done: make(chan struct{})}
+	s.renewing = r
+	st, db := *s.session, s.db
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		s.runRenewal(r, st, db)
+	}()
+}
+
+// renewFailure says why a silent renewal did not work; keepRefresh is set when the
+// stored refresh token may still be good (the provider or the server could not be
+// reached), so that the next sign-in attempt can use it.
+type renewFailure struct {
+	reason      string
+	err         error
+	keepRefresh bool
+}
+
+// runRenewal renews the session st, whose token r.old the server refused (or which ends
+// soon, for an early renewal), and hands the outcome to the requests waiting on r. It never holds s.mu while talking to the keychain,
+// the provider or the server.
+func (s *signIn) runRenewal(r *renewal, st storedSession, db *cache.DB) {
+	ctx, cancel := context.WithTimeout(s.life, 2*serverCallTimeout+2*keychainCallTimeout)
+	defer cancel()
+	fresh, fail := s.renewSession(ctx, r, st, db)
+	if fail == nil {
+		s.mu.Lock()
+		s.renewing = nil
+		r.token = fresh
+		var next *storedSession
+		if s.session != nil && s.token == fresh {
+			cp := *s.session
+			next = &cp
+		}
+		s.mu.Unlock()
+		close(r.done)
+		if next != nil {
+			if err := db.SetSetting(ctx, settingSession, *next); err != nil {
+				s.a.log.Error("remember until when the renewed session lasts", "err", err)
+			}
+		}
+		s.a.log.Info("renewed the session with the stored refresh token", "server", st.ServerURL, "account", st.Email, "ahead", r.early)
+		if r.early {
+			// The old session still works at the server; nothing uses it any more.
+			s.endTestSession(st.ServerURL, r.old)
+		}
+		// The retried requests go on meanwhile; the changes that wait for a retry (after a
+		// later try with a kept refresh token, say) go now.
+		s.resumeWaitingChanges(ctx, db)
+		s.emitState()
+		return
+	}
+	if r.early {
+		s.a.log.Warn("could not renew the session ahead of its end; it stays in use until then", "server", st.ServerURL, "account", st.Email,
+			"reason", fail.reason, "err", fail.err)
+		s.mu.Lock()
+		s.renewing = nil
+		if fail.keepRefresh {
+			s.earlyRetryAt = s.a.cfg.Clock.Now().Add(refreshRetryDelay)
+		} else {
+			s.hasRefresh = false // a refusal when the session ends tries once more, then asks
+		}
+		s.mu.Unlock()
+		close(r.done)
+		return
+	}
+	s.a.log.Warn("could not renew the session silently; sign-in required", "server", st.ServerURL, "account", st.Email,
+		"reason", fail.reason, "keepRefreshToken", fail.keepRefresh, "err", fail.err)
+	if r.old == "" {
+		// A later try with a kept refresh token: the administrator was told already.
+		s.mu.Lock()
+		s.renewing = nil
+		s.retryRefreshAt = time.Time{}
+		if fail.keepRefresh {
+			s.retryRefreshAt = s.a.cfg.Clock.Now().Add(refreshRetryDelay)
+		}
+		s.mu.Unlock()
+		close(r.done)
+		if !fail.keepRefresh {
+			s.kcMu.Lock()
+			if s.current("", st) {
+				if err := s.kc.Delete(ctx, st.key()); err != nil {
+					s.a.log.Error("forget the refused refresh token in the keychain", "err", err)
+				}
+			}
+			s.kcMu.Unlock()
+		}
+		return
+	}
+	// Waiting requests first get their 401 back: emitting the events below may need
+	// locks that their callers hold.
+	end := s.endSession(r.old, fail.keepRefresh)
+	s.mu.Lock()
+	s.renewing = nil
+	s.mu.Unlock()
+	close(r.done)
+	if end != nil {
+		end()
+	}
+}
+
+// renewSession refreshes at the provider, trades the new ID token at the server, and
+// keeps the new session and the rotated refresh token, exactly as a sign-in would.
+func (s *signIn) renewSession(ctx context.Context, r *renewal, st storedSession, db *cache.DB) (string, *renewFailure) {
+	if db == nil {
+		return "", &renewFailure{reason: "no_database", err: errors.New("the local database is not open")}
+	}
+	kctx, kcancel := context.WithTimeout(ctx, keychainCallTimeout)
+	sec, err := s.kc.Load(kctx, st.key())
+	kcancel()
+	if err != nil {
+		return "", &renewFailure{reason: "keychain", err: err}
+	}
+	if sec.RefreshToken == "" {
+		return "", &renewFailure{reason: "no_refresh_token", err: errors.New("the sign-in was made without offline access")}
+	}
+	var set SignInSettings
+	if _, err := db.GetSetting(ctx, settingSignIn, &set); err != nil {
+		return "", &renewFailure{reason: "settings", err: err, keepRefresh: true}
+	}
+	if set.Issuer != st.Issuer {
+		// The refresh token belongs to the provider that issued it, not to the one now in
+		// Settings.
+		return "", &renewFailure{reason: "issuer_changed", err: fmt.Errorf("signed in with %s, settings name %s", st.Issuer, set.Issuer)}
+	}
+	pctx, pcancel := context.WithTimeout(ctx, serverCallTimeout)
+	defer pcancel()
+	c, err := sso.NewClient(pctx, sso.Config{Issuer: set.Issuer, ClientID: set.ClientID, Scopes: strings.Fields(set.Scopes), Clock: db.Clock()})
+	if err != nil {
+		return "", &renewFailure{reason: string(sso.ReasonOf(err)), err: err, keepRefresh: sso.ReasonOf(err) == sso.ReasonProviderUnreachable}
+	}
+	res, err := c.Refresh(pctx, sec.RefreshToken)
+	if err != nil {
+		return "", &renewFailure{reason: string(sso.ReasonOf(err)), err: err, keepRefresh: sso.ReasonOf(err) == sso.ReasonProviderUnreachable}
+	}
+	refresh := res.RefreshToken
+	if refresh == "" {
+		refresh = sec.RefreshToken // not rotated: the old one stays good
+	} else if refresh != sec.RefreshToken {
+		// The provider rotated it: the old one is dead from now on, so the new one is kept
+		// before anything else can fail.
+		if err := s.storeSecretIf(ctx, r.old, st, keychain.Secret{SessionToken: r.old, RefreshToken: refresh, Expiry: st.ExpiresAt}); err != nil {
+			return "", &renewFailure{reason: "keychain", err: err}
+		}
+	}
+	sess, err := s.trade(ctx, st.ServerURL, res.RawIDToken)
+	if err != nil {
+		_, reachable := client.AsError(err)
+		return "", &renewFailure{reason: describeServerError(errors.Unwrap(err), st.ServerURL, st.Email).Reason, err: err, keepRefresh: !reachable}
+	}
+	if !strings.EqualFold(sess.Account.Email, st.Email) {
+		s.endTestSession(st.ServerURL, sess.Token)
+		return "", &renewFailure{reason: "other_account", err: fmt.Errorf("the provider's sign-in now belongs to %s", sess.Account.Email)}
+	}
+	next := st
+	next.Name, next.ExpiresAt = sess.Account.Name, sess.ExpiresAt.UTC()
+	if err := s.keepRenewed(ctx, r.old, next, keychain.Secret{SessionToken: sess.Token, RefreshToken: refresh, Expiry: sess.ExpiresAt}); err != nil {
+		s.endTestSession(st.ServerURL, sess.Token) // nothing would remember it
+		return "", &renewFailure{reason: "keychain", err: err}
+	}
+	return sess.Token, nil
+}
+
+// errSessionReplaced is a renewal overtaken by a sign-in or a sign-out.
+var errSessionReplaced = errors.New("the session was replaced or ended while it was being renewed")
+
+// storeSecretIf stores sec for st while old is still the session token in use.
+func (s *signIn) storeSecretIf(ctx context.Context, old string, st storedSession, sec keychain.Secret) error {
+	s.kcMu.Lock()
+	defer s.kcMu.Unlock()
+	if !s.current(old, st) {
+		return errSessionReplaced
+	}
+	_, err := s.storeSecret(ctx, st.key(), sec)
+	return err
+}
+
+// storeSecret stores sec, without the refresh token when the keychain cannot hold both,
+// and returns what it stored.
+func (s *signIn) storeSecret(ctx context.Context, key keychain.Key, sec keychain.Secret) (keychain.Secret, error) {
+	kctx, cancel := context.WithTimeout(ctx, keychainCallTimeout)
+	defer cancel()
+	err := s.kc.Store(kctx, key, sec)
+	if err != nil && sec.RefreshToken != "" && portal.ErrorCode(err) == portal.EINVALID {
+		// Too large for the keychain (Windows holds 2,560 bytes): the session alone is
+		// what sync needs, so keep that and do without the refresh token.
+		s.a.log.Warn("the refresh token does not fit in the keychain; keeping the session only", "err", err)
+		sec.RefreshToken = ""
+		err = s.kc.Store(kctx, key, sec)
+	}
+	return sec, err
+}
+
+func (s *signIn) current(old string, st storedSession) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.session != nil && s.session.key() == st.key() && s.token == old
+}
+
+// keepRenewed stores the renewed session in the keychain and puts its token on the live
+// client, unless a sign-in or sign-out came first. The local database learns of it after
+// the waiting requests are let go (runRenewal): their callers may be using it.
+func (s *signIn) keepRenewed(ctx context.Context, old string, st storedSession, sec keychain.Secret) error {
+	s.kcMu.Lock()
+	defer s.kcMu.Unlock()
+	if !s.current(old, st) {
+		return errSessionReplaced
+	}
+	sec, err := s.storeSecret(ctx, st.key(), sec)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.session, s.token, s.ended, s.retryRefreshAt = &st, sec.SessionToken, "", time.Time{}
+	// Not again within renewAhead, even if this clock runs so far ahead of the server's
+	// that the new session looks as good as ended already.
+	s.hasRefresh, s.earlyRetryAt = sec.RefreshToken != "", s.a.cfg.Clock.Now().Add(renewAhead)
+	if s.live != nil && s.live.BaseURL() == st.ServerURL {
+		s.live.SetToken(sec.SessionToken)
+	}
+	s.mu.Unlock()
+	return nil
+}
+
+// refused ends the session whose token the server answered 401 to, without trying to
+// renew it.
 func (s *signIn) refused(token string) {
+	if end := s.endSession(token, false); end != nil {
+		s.wg.Add(1)
+		// Off the request's goroutine: sync is in the middle of a request, and whoever
+		// started it may hold locks that describing the state needs.
+		go func() {
+			defer s.wg.Done()
+			end()
+		}()
+	}
+}
+
+// endSession ends the session whose token is token, as the server refused it and it could
+// not be renewed. A stale token (one replaced by a newer sign-in while its request was on
+// the way) is ignored, and so is every refusal after the first: the token is taken off the
+// client at once. It returns what remains to be done off the request's goroutine (nil
+// when nothing): forget the session in the keychain — keeping the refresh token when
+// keepRefresh — and tell the window.
+func (s *signIn) endSession(token string, keepRefresh bool) func() {
 	s.mu.Lock()
 	if token != s.token || s.session == nil {
 		s.mu.Unlock()
-		return
+		return nil
 	}
 	st := *s.session
 	s.token = ""
@@ -320,24 +701,47 @@ func (s *signIn) refused(token string) {
 		s.live.SetToken("")
 	}
 	msg := s.ended
-	s.wg.Add(1)
+	s.retryRefreshAt, s.hasRefresh = time.Time{}, false
+	if keepRefresh {
+		s.retryRefreshAt = s.a.cfg.Clock.Now().Add(refreshRetryDelay)
+	}
 	s.mu.Unlock()
 	s.a.log.Warn("the portal server refused the session; sign-in required", "server", st.ServerURL, "account", st.Email)
 
-	// Off the request's goroutine: sync is in the middle of a request, and whoever started
-	// it may hold locks that describing the state needs.
-	go func() {
-		defer s.wg.Done()
-		// The dead token has no use any more; the refresh token goes with it, since the
-		// next sign-in brings a new one.
+	return func() {
 		ctx, cancel := context.WithTimeout(context.Background(), keychainCallTimeout)
 		defer cancel()
-		if err := s.kc.Delete(ctx, st.key()); err != nil {
-			s.a.log.Error("forget the refused session in the keychain", "err", err)
+		s.kcMu.Lock()
+		if s.current("", st) {
+			// The dead session token has no use any more. The refresh token goes with it,
+			// since the next sign-in brings a new one, unless the provider could not be
+			// asked: then it stays for the next try.
+			var err error
+			if keepRefresh {
+				err = s.keepRefreshOnly(ctx, st)
+			} else {
+				err = s.kc.Delete(ctx, st.key())
+			}
+			if err != nil {
+				s.a.log.Error("forget the refused session in the keychain", "err", err)
+			}
 		}
+		s.kcMu.Unlock()
 		s.a.rt.Emit(EventSignInRequired, SignInRequired{ServerURL: st.ServerURL, Email: st.Email, Message: msg})
 		s.emitState()
-	}()
+	}
+}
+
+// keepRefreshOnly leaves only the refresh token in st's keychain entry.
+func (s *signIn) keepRefreshOnly(ctx context.Context, st storedSession) error {
+	sec, err := s.kc.Load(ctx, st.key())
+	if err != nil {
+		return err
+	}
+	if sec.RefreshToken == "" {
+		return s.kc.Delete(ctx, st.key())
+	}
+	return s.kc.Store(ctx, st.key(), keychain.Secret{RefreshToken: sec.RefreshToken})
 }
 
 func (s *signIn) emitState() {
@@ -636,15 +1040,10 @@ func (s *signIn) keep(p *pendingSignIn, res *sso.Result, sess client.Session, se
 		ExpiresAt: sess.ExpiresAt.UTC(), SignedInAt: s.clock().Now().UTC(),
 	}
 	sec := keychain.Secret{SessionToken: sess.Token, RefreshToken: res.RefreshToken, Expiry: sess.ExpiresAt}
-	err = s.kc.Store(ctx, st.key(), sec)
-	if err != nil && sec.RefreshToken != "" && portal.ErrorCode(err) == portal.EINVALID {
-		// Too large for the keychain (Windows holds 2,560 bytes): the session alone is
-		// what sync needs, so keep that and do without the refresh token.
-		s.a.log.Warn("the refresh token does not fit in the keychain; keeping the session only", "err", err)
-		sec.RefreshToken = ""
-		err = s.kc.Store(ctx, st.key(), sec)
-	}
+	s.kcMu.Lock()
+	sec, err = s.storeSecret(ctx, st.key(), sec)
 	if err != nil {
+		s.kcMu.Unlock()
 		s.endTestSession(p.serverURL, sess.Token) // nothing would remember it
 		return &keepError{err}
 	}
@@ -653,11 +1052,13 @@ func (s *signIn) keep(p *pendingSignIn, res *sso.Result, sess client.Session, se
 	s.loadLocked(ctx, db)
 	old := s.session
 	oldToken := s.token
-	s.session, s.token, s.ended = &st, sess.Token, ""
+	s.session, s.token, s.ended, s.retryRefreshAt = &st, sess.Token, "", time.Time{}
+	s.hasRefresh, s.earlyRetryAt = sec.RefreshToken != "", time.Time{}
 	if s.live != nil && s.live.BaseURL() == p.serverURL {
 		s.live.SetToken(sess.Token)
 	}
 	s.mu.Unlock()
+	s.kcMu.Unlock()
 
 	if err := db.SetSetting(ctx, settingSession, st); err != nil {
 		s.a.log.Error("remember who is signed in", "err", err)
@@ -728,7 +1129,7 @@ func (s *signIn) signOut(ctx context.Context) (SessionState, error) {
 	s.mu.Lock()
 	s.loadLocked(ctx, db)
 	st, token := s.session, s.token
-	s.session, s.token, s.ended = nil, "", ""
+	s.session, s.token, s.ended, s.retryRefreshAt, s.hasRefresh = nil, "", "", time.Time{}, false
 	if s.live != nil {
 		s.live.SetToken("")
 	}
@@ -749,7 +1150,10 @@ func (s *signIn) signOut(ctx context.Context) (SessionState, error) {
 	}
 	kctx, cancel := context.WithTimeout(ctx, keychainCallTimeout)
 	defer cancel()
-	if err := s.kc.Delete(kctx, st.key()); err != nil {
+	s.kcMu.Lock()
+	err = s.kc.Delete(kctx, st.key())
+	s.kcMu.Unlock()
+	if err != nil {
 		// Put the session back: it is still in the keychain, so it is still signed in.
 		s.mu.Lock()
 		if s.session == nil {

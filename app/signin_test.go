@@ -3,6 +3,7 @@ package app
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -34,15 +36,19 @@ const adminEmail = "admin@example.org"
 
 // startPortal runs the portal server trusting issuer for ssotest.ClientID, with adminEmail as
 // its first system administrator, and returns it with its address.
-func startPortal(t *testing.T, issuer string) (*server.Server, string) {
+func startPortal(t *testing.T, issuer string, mods ...func(*server.Config)) (*server.Server, string) {
 	t.Helper()
 	ctx := context.Background()
-	srv, err := server.New(ctx, server.Config{
+	cfg := server.Config{
 		Addr:           "127.0.0.1:0",
 		DBPath:         filepath.Join(t.TempDir(), "portal.db"),
 		TrustedIssuers: []server.TrustedIssuer{{Issuer: issuer, Audiences: []string{ssotest.ClientID}}},
 		Logger:         slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
+	}
+	for _, m := range mods {
+		m(&cfg)
+	}
+	srv, err := server.New(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,10 +156,12 @@ func (ev *signinEvents) done(t *testing.T) SignInDone {
 }
 
 type signInEnv struct {
+	idp     *ssotest.Provider
 	issuer  string
 	srv     *server.Server
 	url     string
 	kc      *keychain.Memory
+	gate    *gatedKeychain // kc as the App sees it
 	browser *browser
 	app     *App
 	rt      *HeadlessRuntime
@@ -163,13 +171,15 @@ type signInEnv struct {
 	t       *testing.T
 }
 
-func newSignInEnv(t *testing.T, clock portal.Clock) *signInEnv {
+func newSignInEnv(t *testing.T, clock portal.Clock, portalMods ...func(*server.Config)) *signInEnv {
 	t.Helper()
 	e := &signInEnv{
-		issuer: ssotest.Start(t).Issuer, kc: keychain.NewMemory(), browser: newBrowser(adminEmail),
+		idp: ssotest.Start(t), kc: keychain.NewMemory(), browser: newBrowser(adminEmail),
 		dir: t.TempDir(), logs: filepath.Join(t.TempDir(), "gatehouse.log"), t: t,
 	}
-	e.srv, e.url = startPortal(t, e.issuer)
+	e.issuer = e.idp.Issuer
+	e.gate = &gatedKeychain{Memory: e.kc}
+	e.srv, e.url = startPortal(t, e.issuer, portalMods...)
 	e.rt = NewHeadlessRuntime()
 	e.ev = recordSignIn(t, e.rt)
 	// A file, not a buffer: the App logs from its own goroutines while the test reads.
@@ -181,7 +191,7 @@ func newSignInEnv(t *testing.T, clock portal.Clock) *signInEnv {
 	logger := slog.New(slog.NewTextHandler(logFile, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	e.app = New(Config{
 		DatabasePath: filepath.Join(e.dir, "gatehouse.db"), Logger: logger, Clock: clock,
-		Keychain: e.kc, OpenURL: e.browser.open,
+		Keychain: e.gate, OpenURL: e.browser.open,
 	}, e.rt)
 	e.app.Startup(context.Background())
 	t.Cleanup(func() { e.app.Shutdown(context.Background()) })
@@ -593,4 +603,529 @@ func firstNonEmpty(s ...string) string {
 		}
 	}
 	return ""
+}
+
+// ---- silent renewal with the stored refresh token ----
+
+// gatedKeychain is the in-memory keychain with a gate a test can close: while it is
+// closed, Load waits. The renewal reads the refresh token with Load, so a closed gate holds
+// a renewal at its start while the test lines up more refused requests.
+type gatedKeychain struct {
+	*keychain.Memory
+	mu   sync.Mutex
+	gate chan struct{}
+}
+
+func (g *gatedKeychain) Load(ctx context.Context, k keychain.Key) (keychain.Secret, error) {
+	g.mu.Lock()
+	gate := g.gate
+	g.mu.Unlock()
+	if gate != nil {
+		select {
+		case <-gate:
+		case <-ctx.Done():
+			return keychain.Secret{}, ctx.Err()
+		}
+	}
+	return g.Memory.Load(ctx, k)
+}
+
+func (g *gatedKeychain) hold(gate chan struct{}) {
+	g.mu.Lock()
+	g.gate = gate
+	g.mu.Unlock()
+}
+
+// configureOffline saves settings that ask the provider for offline access, so that the
+// sign-in leaves a refresh token in the keychain.
+func (e *signInEnv) configureOffline(t *testing.T) {
+	t.Helper()
+	set := SignInSettings{ServerURL: e.url, Issuer: e.issuer, ClientID: ssotest.ClientID, Scopes: "email profile offline_access"}
+	got, err := e.app.SaveSignInSettings(set)
+	if err != nil || got != set {
+		t.Fatalf("SaveSignInSettings = %+v, %v; want %+v", got, err, set)
+	}
+}
+
+func (e *signInEnv) secret(t *testing.T) keychain.Secret {
+	t.Helper()
+	sec, err := e.kc.Load(context.Background(), keychain.Key{ServerURL: e.url, Account: adminEmail})
+	if err != nil {
+		t.Fatalf("the keychain has no sign-in: %v", err)
+	}
+	return sec
+}
+
+// signInOffline signs in with offline access and returns what the keychain then holds.
+func (e *signInEnv) signInOffline(t *testing.T) keychain.Secret {
+	t.Helper()
+	e.configureOffline(t)
+	if d := e.signIn(t); !d.OK {
+		t.Fatalf("sign-in: %+v", d.Error)
+	}
+	sec := e.secret(t)
+	if sec.SessionToken == "" || sec.RefreshToken == "" {
+		t.Fatalf("after a sign-in with offline access the keychain holds %v; want a session and a refresh token", sec)
+	}
+	return sec
+}
+
+// queuePending puts someone waiting for approval on the portal and syncs them in.
+func (e *signInEnv) queuePending(t *testing.T) portal.Account {
+	t.Helper()
+	ctx := context.Background()
+	now := time.Now().UTC()
+	pending := portal.Account{
+		ID: "acc_pat", Email: "pat@example.org", Name: "Pat", Status: portal.StatusPending, Kind: portal.KindClient,
+		AdditionalRoles: []string{}, CreatedAt: now, UpdatedAt: now, Source: "example.org",
+	}
+	if err := e.srv.Store().Update(ctx, func(tx store.Tx) error { return tx.PutAccount(ctx, &pending) }); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := e.app.SyncNow(); err != nil || st.LastError != "" {
+		t.Fatalf("SyncNow = %+v, %v", st, err)
+	}
+	return pending
+}
+
+// endServerSession ends the session token at the portal server, as an expiry or a
+// sign-out elsewhere does.
+func (e *signInEnv) endServerSession(t *testing.T, token string) {
+	t.Helper()
+	if err := client.New(e.url, token).DeleteSession(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// waitSent waits until the server has approved id and nothing waits in the outbox.
+func (e *signInEnv) waitSent(t *testing.T, id string) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		changes, err := e.app.PendingChanges()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if serverAccount(t, e, id).Status == portal.StatusActive && len(changes) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the approval did not reach the server; pending: %+v; events: %v", changes, e.ev.names())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// audits counts the server's audit events of action about entityID.
+func (e *signInEnv) audits(t *testing.T, action, entityID string) int {
+	t.Helper()
+	var evs []portal.AuditEvent
+	err := e.srv.Store().View(context.Background(), func(tx store.Reader) error {
+		var err error
+		evs, err = tx.AuditEvents(context.Background(), store.AuditFilter{Action: action, EntityID: entityID, Limit: 1000})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(evs)
+}
+
+func (e *signInEnv) adminID(t *testing.T, token string) string {
+	t.Helper()
+	me, err := client.New(e.url, token).Me(context.Background())
+	if err != nil || me.Account == nil {
+		t.Fatalf("Me: %+v, %v", me, err)
+	}
+	return me.Account.ID
+}
+
+func (e *signInEnv) logText(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile(e.logs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// revokeAtProvider revokes token at the provider's revocation endpoint (RFC 7009), as the
+// provider's administrator ending the grant does.
+func (e *signInEnv) revokeAtProvider(t *testing.T, token string) {
+	t.Helper()
+	resp, err := http.Get(e.issuer + "/.well-known/openid-configuration")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d struct {
+		Revocation string `json:"revocation_endpoint"`
+	}
+	err = json.NewDecoder(resp.Body).Decode(&d)
+	resp.Body.Close()
+	if err != nil || d.Revocation == "" {
+		t.Fatalf("the provider publishes no revocation endpoint: %v", err)
+	}
+	resp, err = http.PostForm(d.Revocation, url.Values{"token": {token}, "token_type_hint": {"refresh_token"}, "client_id": {ssotest.ClientID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("revocation answered %s: %s", resp.Status, body)
+	}
+}
+
+func TestSessionRenewedSilently(t *testing.T) {
+	e := newSignInEnv(t, nil)
+	before := e.signInOffline(t)
+	admin := e.adminID(t, before.SessionToken)
+	signIns := e.audits(t, portal.ActionSignIn, admin)
+	pending := e.queuePending(t)
+
+	e.endServerSession(t, before.SessionToken)
+	if _, err := e.app.Approve(pending.ID); err != nil {
+		t.Fatalf("Approve: %v", err)
+	}
+	e.waitSent(t, pending.ID)
+
+	after := e.secret(t)
+	if after.SessionToken == "" || after.SessionToken == before.SessionToken {
+		t.Errorf("the keychain's session token was not renewed")
+	}
+	if after.RefreshToken == "" || after.RefreshToken == before.RefreshToken {
+		t.Errorf("the keychain's refresh token was not replaced by the rotated one")
+	}
+	if got := e.app.auth.live.Token(); got != after.SessionToken {
+		t.Errorf("sync's client does not carry the renewed session")
+	}
+	if _, err := client.New(e.url, after.SessionToken).Me(context.Background()); err != nil {
+		t.Errorf("the renewed session at the server: %v", err)
+	}
+	if n := e.audits(t, portal.ActionApprove, pending.ID); n != 1 {
+		t.Errorf("the server approved %d times, want once", n)
+	}
+	if n := e.audits(t, portal.ActionSignIn, admin) - signIns; n != 1 {
+		t.Errorf("%d sessions were started at the server for the renewal, want 1", n)
+	}
+	st := e.state(t)
+	if !st.SignedIn || st.NeedsSignIn || st.Message != "" || st.ExpiresAt == nil {
+		t.Errorf("after the renewal: %+v", st)
+	}
+	if sst, err := e.app.SyncNow(); err != nil || sst.LastError != "" || sst.NeedsSignIn || sst.Failed != 0 {
+		t.Errorf("SyncNow after the renewal = %+v, %v", sst, err)
+	}
+	if strings.Contains(strings.Join(e.ev.names(), " "), EventSignInRequired) {
+		t.Errorf("a silent renewal asked for a sign-in: %v", e.ev.names())
+	}
+	if !strings.Contains(e.logText(t), "renewed the session") {
+		t.Error("the log does not say the session was renewed")
+	}
+	for _, secret := range []string{before.RefreshToken, after.RefreshToken, after.SessionToken} {
+		e.assertNotOnDisk(t, secret)
+	}
+	// The local database knows until when the renewed session lasts, for a restart.
+	db, err := e.app.cache()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stored storedSession
+	if ok, err := db.GetSetting(context.Background(), settingSession, &stored); err != nil || !ok || st.ExpiresAt == nil || !stored.ExpiresAt.Equal(*st.ExpiresAt) {
+		t.Errorf("the stored sign-in = %+v, %v; want it to end at %v", stored, err, st.ExpiresAt)
+	}
+}
+
+// When the renewal cannot work, the App does what it did before renewal existed: it asks
+// for a sign-in, and the change waits for it.
+func TestRenewalFails(t *testing.T) {
+	cases := []struct {
+		name string
+		// breakIt makes the renewal fail after the session ended at the server.
+		breakIt func(t *testing.T, e *signInEnv, sec keychain.Secret, admin string)
+		reason  string
+		// keepRefresh: the refresh token stays in the keychain for a later try.
+		keepRefresh bool
+		// again: a browser sign-in afterwards sends the waiting change.
+		again bool
+	}{
+		{name: "refresh token revoked at the provider", reason: "code_rejected", again: true,
+			breakIt: func(t *testing.T, e *signInEnv, sec keychain.Secret, admin string) {
+				e.revokeAtProvider(t, sec.RefreshToken)
+			}},
+		{name: "administrator deactivated on the server", reason: "not_allowed",
+			breakIt: func(t *testing.T, e *signInEnv, sec keychain.Secret, admin string) {
+				ctx := context.Background()
+				err := e.srv.Store().Update(ctx, func(tx store.Tx) error {
+					a, err := tx.Account(ctx, admin)
+					if err != nil {
+						return err
+					}
+					a.Status = portal.StatusDeactivated
+					return tx.PutAccount(ctx, &a)
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+			}},
+		{name: "provider unreachable", reason: "provider_unreachable", keepRefresh: true,
+			breakIt: func(t *testing.T, e *signInEnv, sec keychain.Secret, admin string) { e.idp.Stop() }},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newSignInEnv(t, nil)
+			before := e.signInOffline(t)
+			pending := e.queuePending(t)
+			admin := e.adminID(t, before.SessionToken)
+			e.endServerSession(t, before.SessionToken)
+			tc.breakIt(t, e, before, admin)
+			if _, err := e.app.Approve(pending.ID); err != nil {
+				t.Fatalf("Approve: %v", err)
+			}
+			req, ok := e.ev.next(t, EventSignInRequired).(SignInRequired)
+			if !ok || req.Email != adminEmail || req.ServerURL != e.url || !strings.Contains(req.Message, "Sign in again") {
+				t.Fatalf("signin:required = %+v", req)
+			}
+			if st := e.state(t); st.SignedIn || !st.NeedsSignIn || st.Message != req.Message {
+				t.Errorf("after the failed renewal: %+v", st)
+			}
+			// The keychain is forgotten once signin:required is sent.
+			if tc.keepRefresh {
+				sec := e.secret(t)
+				if sec.SessionToken != "" || sec.RefreshToken != before.RefreshToken {
+					t.Errorf("the keychain holds %v; want only the refresh token, kept for a later try", sec)
+				}
+			} else if e.kc.Len() != 0 {
+				t.Errorf("the keychain still holds %d secrets", e.kc.Len())
+			}
+			logs := e.logText(t)
+			if !strings.Contains(logs, "could not renew the session silently") || !strings.Contains(logs, "reason="+tc.reason) {
+				t.Errorf("the log does not give the reason %q:\n%s", tc.reason, logs)
+			}
+			for _, secret := range []string{before.RefreshToken, before.SessionToken} {
+				e.assertNotOnDisk(t, secret)
+			}
+			// Further syncs do not ask again, and the change waits.
+			if _, err := e.app.SyncNow(); err != nil {
+				t.Fatal(err)
+			}
+			changes, err := e.app.PendingChanges()
+			if err != nil || len(changes) != 1 || changes[0].Command != "approve" {
+				t.Fatalf("PendingChanges = %+v, %v", changes, err)
+			}
+			if got := serverAccount(t, e, pending.ID); got.Status != portal.StatusPending {
+				t.Fatalf("the server has %s already", got.Status)
+			}
+			if n := strings.Count(strings.Join(e.ev.names(), " "), EventSignInRequired); n != 1 {
+				t.Errorf("signin:required sent %d times, want once", n)
+			}
+			if !tc.again {
+				return
+			}
+			if d := e.signIn(t); !d.OK {
+				t.Fatalf("sign-in again: %+v", d.Error)
+			}
+			e.waitSent(t, pending.ID)
+			if n := e.audits(t, portal.ActionApprove, pending.ID); n != 1 {
+				t.Errorf("the server approved %d times, want once", n)
+			}
+		})
+	}
+}
+
+// Requests refused together share one renewal: the provider is asked once (a second
+// refresh with the rotated-out token would end the grant at oidc-provider), the server
+// starts one session, and every request goes through with it.
+func TestConcurrentRefusalsRenewOnce(t *testing.T) {
+	e := newSignInEnv(t, nil)
+	before := e.signInOffline(t)
+	admin := e.adminID(t, before.SessionToken)
+	signIns := e.audits(t, portal.ActionSignIn, admin)
+	e.endServerSession(t, before.SessionToken)
+
+	// Hold the renewal at its start until every request has been refused.
+	const n = 8
+	gate := make(chan struct{})
+	e.gate.hold(gate)
+	var refused atomic.Int32
+	base := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		resp, err := http.DefaultTransport.RoundTrip(r)
+		if err == nil && resp.StatusCode == http.StatusUnauthorized && refused.Add(1) == n {
+			close(gate)
+		}
+		return resp, err
+	})
+	cl := client.New(e.url, before.SessionToken, client.WithHTTPClient(&http.Client{Transport: &sessionWatch{base: base, s: e.app.auth}}))
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for range n {
+		wg.Go(func() {
+			me, err := cl.Me(context.Background())
+			if err == nil && (me.Account == nil || me.Account.Email != adminEmail) {
+				err = fmt.Errorf("Me answered for %+v", me.Account)
+			}
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	e.gate.hold(nil)
+	for err := range errs {
+		if err != nil {
+			t.Errorf("a refused request did not go through after the renewal: %v", err)
+		}
+	}
+	if got := refused.Load(); got < n {
+		t.Errorf("%d requests were refused, want at least %d", got, n)
+	}
+	if got := e.audits(t, portal.ActionSignIn, admin) - signIns; got != 1 {
+		t.Errorf("%d sessions were started at the server, want 1", got)
+	}
+	if got := strings.Count(e.logText(t), "renewed the session"); got != 1 {
+		t.Errorf("the log tells of %d renewals, want 1", got)
+	}
+	after := e.secret(t)
+	if after.SessionToken == before.SessionToken || after.RefreshToken == before.RefreshToken {
+		t.Error("the keychain does not hold the renewed session and the rotated refresh token")
+	}
+	if strings.Contains(strings.Join(e.ev.names(), " "), EventSignInRequired) {
+		t.Errorf("the renewal asked for a sign-in: %v", e.ev.names())
+	}
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// shiftClock is this computer's clock, moved on by the test.
+type shiftClock struct{ by atomic.Int64 }
+
+func (c *shiftClock) Now() time.Time { return time.Now().Add(time.Duration(c.by.Load())) }
+
+// A session close to its end is renewed before the server refuses it: the request that
+// notices goes on with the old token, the renewed one replaces it, and the old session is
+// ended at the server.
+func TestSessionRenewedAheadOfItsEnd(t *testing.T) {
+	clock := &shiftClock{}
+	e := newSignInEnv(t, clock, func(c *server.Config) { c.APISessionTTL = 20 * time.Minute })
+	before := e.signInOffline(t)
+	st := e.state(t)
+	if st.ExpiresAt == nil {
+		t.Fatalf("signed in without an end: %+v", st)
+	}
+	end := *st.ExpiresAt
+	// Later by this computer's clock: the session has less than renewAhead left.
+	clock.by.Store(int64(time.Until(end.Add(-renewAhead / 2))))
+	if sst, err := e.app.SyncNow(); err != nil || sst.LastError != "" {
+		t.Fatalf("SyncNow = %+v, %v", sst, err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	var after keychain.Secret
+	for {
+		after = e.secret(t)
+		if after.SessionToken != before.SessionToken {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the session was not renewed ahead of its end; log:\n%s", e.logText(t))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if after.RefreshToken == "" || after.RefreshToken == before.RefreshToken {
+		t.Error("the keychain does not hold the rotated refresh token")
+	}
+	for {
+		_, err := client.New(e.url, before.SessionToken).Me(context.Background())
+		if ce, ok := client.AsError(err); ok && ce.Status == http.StatusUnauthorized {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the replaced session still works at the server: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if _, err := client.New(e.url, after.SessionToken).Me(context.Background()); err != nil {
+		t.Errorf("the renewed session at the server: %v", err)
+	}
+	if sst, err := e.app.SyncNow(); err != nil || sst.LastError != "" || sst.NeedsSignIn {
+		t.Errorf("SyncNow with the renewed session = %+v, %v", sst, err)
+	}
+	if st := e.state(t); !st.SignedIn || st.ExpiresAt == nil || !st.ExpiresAt.After(end) {
+		t.Errorf("after the early renewal: %+v; want it to end after %v", st, end)
+	}
+	if strings.Contains(strings.Join(e.ev.names(), " "), EventSignInRequired) {
+		t.Errorf("an early renewal asked for a sign-in: %v", e.ev.names())
+	}
+	if got := strings.Count(e.logText(t), "renewed the session"); got != 1 {
+		t.Errorf("the log tells of %d renewals, want 1", got)
+	}
+}
+
+// A refresh token kept because the provider could not be reached is tried again later, not
+// on every sync; when the provider then refuses it, it is forgotten without asking for a
+// sign-in a second time, and the change waits for the browser sign-in.
+func TestKeptRefreshTokenTriedLater(t *testing.T) {
+	clock := &shiftClock{}
+	e := newSignInEnv(t, clock)
+	before := e.signInOffline(t)
+	pending := e.queuePending(t)
+	e.endServerSession(t, before.SessionToken)
+	e.idp.Stop()
+	if _, err := e.app.Approve(pending.ID); err != nil {
+		t.Fatalf("Approve: %v", err)
+	}
+	e.ev.next(t, EventSignInRequired)
+	if sec := e.secret(t); sec.SessionToken != "" || sec.RefreshToken != before.RefreshToken {
+		t.Fatalf("the keychain holds %v; want only the refresh token", sec)
+	}
+	tries := func() int { return strings.Count(e.logText(t), "could not renew the session silently") }
+	if n := tries(); n != 1 {
+		t.Fatalf("%d renewals failed, want 1", n)
+	}
+
+	// The provider is back at the same address, but it lost its grants while it was down.
+	u, err := url.Parse(e.issuer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var port int
+	if _, err := fmt.Sscanf(u.Port(), "%d", &port); err != nil {
+		t.Fatal(err)
+	}
+	if p := ssotest.StartOn(t, port); p.Issuer != e.issuer {
+		t.Fatalf("the provider came back as %s, want %s", p.Issuer, e.issuer)
+	}
+	// Within refreshRetryDelay nothing is tried.
+	if _, err := e.app.SyncNow(); err != nil {
+		t.Fatal(err)
+	}
+	if n := tries(); n != 1 {
+		t.Errorf("the kept refresh token was tried again at once (%d failures)", n)
+	}
+	clock.by.Store(int64(refreshRetryDelay + time.Second))
+	if _, err := e.app.SyncNow(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for e.kc.Len() != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the refused refresh token is still kept; log:\n%s", e.logText(t))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := tries(); n != 2 {
+		t.Errorf("%d renewals failed, want 2", n)
+	}
+	if !strings.Contains(e.logText(t), "reason=code_rejected") {
+		t.Error("the log does not say the provider refused the kept refresh token")
+	}
+	if n := strings.Count(strings.Join(e.ev.names(), " "), EventSignInRequired); n != 1 {
+		t.Errorf("signin:required sent %d times, want once", n)
+	}
+	if got := serverAccount(t, e, pending.ID); got.Status != portal.StatusPending {
+		t.Fatalf("the server has %s already", got.Status)
+	}
+	if d := e.signIn(t); !d.OK {
+		t.Fatalf("sign-in again: %+v", d.Error)
+	}
+	e.waitSent(t, pending.ID)
 }

@@ -117,10 +117,15 @@ func (l *lockedBuffer) String() string {
 }
 
 // Start runs a provider for t and stops it when t ends.
-func Start(t testing.TB) *Provider {
+func Start(t testing.TB) *Provider { return StartOn(t, 0) }
+
+// StartOn runs a provider for t on port (0: any free port) and stops it when t ends. A
+// provider started again on the port of a stopped one has the same issuer, but none of its
+// grants or keys: like a provider that lost its state while it was down.
+func StartOn(t testing.TB, port int) *Provider {
 	t.Helper()
 	node, modules := NodeModules(t, "oidc-provider")
-	p, err := StartProvider(RepoRoot(t), node, modules, t.TempDir())
+	p, err := StartProviderOn(RepoRoot(t), node, modules, t.TempDir(), port)
 	if err != nil {
 		t.Fatalf("start oidc-provider: %v", err)
 	}
@@ -131,6 +136,11 @@ func Start(t testing.TB) *Provider {
 // StartProvider runs a provider with a fresh RS256 key until Stop. dir holds its
 // configuration file (read at start only).
 func StartProvider(root, node, modules, dir string) (*Provider, error) {
+	return StartProviderOn(root, node, modules, dir, 0)
+}
+
+// StartProviderOn is StartProvider on port (0: any free port).
+func StartProviderOn(root, node, modules, dir string, port int) (*Provider, error) {
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		return nil, err
@@ -139,7 +149,7 @@ func StartProvider(root, node, modules, dir string) (*Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg := fmt.Sprintf(`{"port":0,"idTokenTTL":3600,"jwks":{"keys":[%s]}}`, jwk)
+	cfg := fmt.Sprintf(`{"port":%d,"idTokenTTL":3600,"jwks":{"keys":[%s]}}`, port, jwk)
 	cfgFile := filepath.Join(dir, "oidc-provider.json")
 	if err := os.WriteFile(cfgFile, []byte(cfg), 0o600); err != nil {
 		return nil, err
