@@ -53,7 +53,7 @@ func (r *Reports) Export(ctx context.Context, w io.Writer, kind Kind, f Filter, 
 	for i, c := range t.columns {
 		cols[i] = sheets.Column{Header: c.Label, Width: c.Width, Wrap: c.Key == "reason"}
 	}
-	// sheets takes time.Time values (a nil *time.Time would print as "<nil>" in CSV).
+	// Every row has a cell per column, empty where the row has none.
 	buf := make([]any, len(t.columns))
 	data := sheets.Table{Name: t.title, Columns: cols, Each: func(yield func([]any) error) error {
 		total := 0
@@ -72,12 +72,6 @@ func (r *Reports) Export(ctx context.Context, w io.Writer, kind Kind, f Filter, 
 				buf[i] = nil
 				if i < len(row.Cells) {
 					buf[i] = row.Cells[i]
-					if tp, ok := buf[i].(*time.Time); ok {
-						buf[i] = nil
-						if tp != nil {
-							buf[i] = *tp
-						}
-					}
 				}
 			}
 			return yield(buf)
