@@ -175,7 +175,7 @@ func (c *connection) stopServer(ctx context.Context, a *App) {
 func (c *connection) status(st gsync.Status) SyncStatus {
 	return SyncStatus{
 		Mode: c.target.Mode, ServerURL: c.url, Online: st.Online, Syncing: st.Syncing, LastSyncAt: st.LastSyncAt,
-		Pending: st.Pending, Conflicts: st.Conflicts, Failed: st.Failed, LastError: st.LastError,
+		Pending: st.Pending, Conflicts: st.Conflicts, Failed: st.Failed, LastError: st.LastError, Indexing: st.Indexing,
 		NeedsSignIn: c.target.Mode == ModeRemote && c.auth != nil && !c.auth.signedInTo(c.url),
 	}
 }

@@ -479,13 +479,15 @@ func (s *signIn) runRenewal(r *renewal, st storedSession, db *cache.DB) {
 			next = &cp
 		}
 		s.mu.Unlock()
+		// Logged before the waiting requests go on, so that whoever sees them through sees
+		// the renewal in the log too.
+		s.a.log.Info("renewed the session with the stored refresh token", "server", st.ServerURL, "account", st.Email, "ahead", r.early)
 		close(r.done)
 		if next != nil {
 			if err := db.SetSetting(ctx, settingSession, *next); err != nil {
 				s.a.log.Error("remember until when the renewed session lasts", "err", err)
 			}
 		}
-		s.a.log.Info("renewed the session with the stored refresh token", "server", st.ServerURL, "account", st.Email, "ahead", r.early)
 		if r.early {
 			// The old session still works at the server; nothing uses it any more.
 			s.endTestSession(st.ServerURL, r.old)

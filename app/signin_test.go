@@ -612,8 +612,9 @@ func firstNonEmpty(s ...string) string {
 // a renewal at its start while the test lines up more refused requests.
 type gatedKeychain struct {
 	*keychain.Memory
-	mu   sync.Mutex
-	gate chan struct{}
+	mu      sync.Mutex
+	gate    chan struct{}
+	waiting atomic.Int32 // Loads that found the gate closed
 }
 
 func (g *gatedKeychain) Load(ctx context.Context, k keychain.Key) (keychain.Secret, error) {
@@ -621,6 +622,7 @@ func (g *gatedKeychain) Load(ctx context.Context, k keychain.Key) (keychain.Secr
 	gate := g.gate
 	g.mu.Unlock()
 	if gate != nil {
+		g.waiting.Add(1)
 		select {
 		case <-gate:
 		case <-ctx.Done():
@@ -1128,4 +1130,89 @@ func TestKeptRefreshTokenTriedLater(t *testing.T) {
 		t.Fatalf("sign-in again: %+v", d.Error)
 	}
 	e.waitSent(t, pending.ID)
+}
+
+// A refresh token kept because the server could not be reached works later: the provider
+// rotated it during the failed renewal, the rotated one was kept, and once the server is
+// back the next try renews the session without a browser, and the waiting change goes.
+func TestKeptRefreshTokenWorksLater(t *testing.T) {
+	clock := &shiftClock{}
+	var dbPath string
+	e := newSignInEnv(t, clock, func(c *server.Config) { dbPath = c.DBPath })
+	before := e.signInOffline(t)
+	pending := e.queuePending(t)
+	e.endServerSession(t, before.SessionToken)
+
+	// The renewal waits at its start while the portal server goes away.
+	gate := make(chan struct{})
+	e.gate.hold(gate)
+	if _, err := e.app.Approve(pending.ID); err != nil {
+		t.Fatalf("Approve: %v", err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for e.gate.waiting.Load() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("no renewal started after the server refused the session")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	addr := strings.TrimPrefix(e.url, "http://")
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := e.srv.Shutdown(sctx); err != nil {
+		t.Fatal(err)
+	}
+	e.gate.hold(nil)
+	close(gate)
+	e.ev.next(t, EventSignInRequired)
+	kept := e.secret(t)
+	if kept.SessionToken != "" || kept.RefreshToken == "" || kept.RefreshToken == before.RefreshToken {
+		t.Fatalf("the keychain holds %v; want only the refresh token the provider rotated to", kept)
+	}
+	if !strings.Contains(e.logText(t), "keepRefreshToken=true") {
+		t.Fatalf("the log does not say the refresh token was kept:\n%s", e.logText(t))
+	}
+
+	// The server comes back at the same address with its data.
+	srv, err := server.New(context.Background(), server.Config{
+		Addr: addr, DBPath: dbPath, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		TrustedIssuers: []server.TrustedIssuer{{Issuer: e.issuer, Audiences: []string{ssotest.ClientID}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u, err := srv.Start(context.Background()); err != nil || u != e.url {
+		t.Fatalf("the server came back at %s (%v), want %s", u, err, e.url)
+	}
+	e.srv = srv
+	t.Cleanup(func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		srv.Shutdown(sctx)
+	})
+
+	clock.by.Store(int64(refreshRetryDelay + time.Second))
+	if _, err := e.app.SyncNow(); err != nil {
+		t.Fatal(err)
+	}
+	e.waitSent(t, pending.ID)
+	after := e.secret(t)
+	if after.SessionToken == "" || after.RefreshToken == "" || after.RefreshToken == kept.RefreshToken {
+		t.Errorf("after the later renewal the keychain holds %v; want a session and a newly rotated refresh token", after)
+	}
+	if st := e.state(t); !st.SignedIn {
+		t.Errorf("after the later renewal: %+v", st)
+	}
+	if got := strings.Count(e.logText(t), "renewed the session"); got != 1 {
+		t.Errorf("the log tells of %d renewals, want 1", got)
+	}
+	if n := strings.Count(strings.Join(e.ev.names(), " "), EventSignInRequired); n != 1 {
+		t.Errorf("signin:required sent %d times, want once", n)
+	}
+	e.browser.mu.Lock()
+	opened := len(e.browser.opened)
+	e.browser.mu.Unlock()
+	if opened != 1 {
+		t.Errorf("the browser was opened %d times, want once (the first sign-in)", opened)
+	}
 }

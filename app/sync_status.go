@@ -43,6 +43,9 @@ type SyncStatus struct {
 	// NeedsSignIn is true when the server is a remote one and this computer has no usable
 	// sign-in for it: changes wait until someone signs in (Settings → Server and sign-in).
 	NeedsSignIn bool `json:"needsSignIn"`
+	// Indexing is true while the local copy's search indexes are built after a first
+	// download: every screen works, search and filters are slower until it is done.
+	Indexing bool `json:"indexing"`
 }
 
 // DataChanged is the payload of EventDataChanged.

@@ -143,6 +143,8 @@ type builder struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	err    error // of the last background build
+	// waiting are told when the next background build has run (BuildIndexesSoon).
+	waiting []func(error)
 }
 
 func newBuilder(idle time.Duration) *builder {
@@ -155,21 +157,27 @@ func (db *DB) scheduleBuild() {
 	if db.builder.idle <= 0 {
 		return
 	}
-	db.scheduleBuildAfter(db.builder.idle)
+	db.scheduleBuildAfter(db.builder.idle, nil)
 }
 
 // BuildIndexesSoon starts what a bulk load deferred (see FinishBulkLoad) in the background
 // now instead of after the idle wait. The sync calls it once an initial download has caught
 // up: the rows are on screen at once and the indexes follow a moment later, while queries
-// stay correct in between. BulkLoadPending says when it is done and whether it failed.
-func (db *DB) BuildIndexesSoon() { db.scheduleBuildAfter(0) }
+// stay correct in between. done, if not nil, is called with the build's outcome once it has
+// run (not when the database is closed first: bulk_pending keeps the work for the next Open).
+func (db *DB) BuildIndexesSoon(done func(error)) { db.scheduleBuildAfter(0, done) }
 
-func (db *DB) scheduleBuildAfter(d time.Duration) {
+func (db *DB) scheduleBuildAfter(d time.Duration, done func(error)) {
 	b := db.builder
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.ctx.Err() != nil {
 		return
+	}
+	if done != nil {
+		// Kept apart from the timer: a later bulk write may push the build back, and the
+		// run that finally happens tells everyone who waited.
+		b.waiting = append(b.waiting, done)
 	}
 	// The wait group counts scheduled runs, so that stop can wait for one that has begun.
 	if b.timer != nil && b.timer.Stop() {
@@ -184,7 +192,16 @@ func (db *DB) scheduleBuildAfter(d time.Duration) {
 		err := db.FinishBulkLoad(b.ctx)
 		b.mu.Lock()
 		b.err = err
+		waiting := b.waiting
+		b.waiting = nil
+		closing := b.ctx.Err() != nil
 		b.mu.Unlock()
+		if closing {
+			return
+		}
+		for _, fn := range waiting {
+			fn(err)
+		}
 	})
 }
 

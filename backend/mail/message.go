@@ -185,8 +185,8 @@ func (w *headerWriter) field(name, value string) {
 	first := true
 	for len(line) > 78 {
 		cut := foldPoint(line, first)
-		if cut < 0 {
-			break
+		if cut < 0 || cut > maxLine {
+			break // the length check below refuses what cannot be folded short enough
 		}
 		w.buf.WriteString(line[:cut])
 		w.buf.WriteString("\r\n")
@@ -250,12 +250,14 @@ func forceEncode(s string) string {
 }
 
 // formatAddress is mail.Address.String, but a display name that looks like an encoded
-// word is encoded itself, for the same reason as in encodeText.
+// word is encoded itself, for the same reason as in encodeText, and so is one whose quoted
+// form has a word too long to fold (quoting can double its length).
 func formatAddress(a mail.Address) string {
-	if strings.Contains(a.Name, "=?") {
+	plain := a.String()
+	if a.Name != "" && (strings.Contains(a.Name, "=?") || longestWord(plain) > 70) {
 		return forceEncode(a.Name) + " " + (&mail.Address{Address: a.Address}).String()
 	}
-	return a.String()
+	return plain
 }
 
 func longestWord(s string) int {

@@ -320,6 +320,9 @@ func FuzzHeaders(f *testing.F) {
 	f.Add("Anna", "Hello", "v")
 	f.Add("A\r\nBcc: x@y.org", "S\nBcc: x@y.org", "v\r\nBcc: z")
 	f.Add("\"q\" <e@x.org>", "=?utf-8?q?=0D=0A?=", "ü")
+	// A name with one word too long to fold once gave a 3,002-character From line.
+	f.Add(strings.Repeat("a", 3000)+" b", "s", "v")
+	f.Add("x "+strings.Repeat("\"", 1200)+" y", "s", "v")
 	f.Fuzz(func(t *testing.T, name, subject, value string) {
 		m := gmail.Message{
 			From:      mail.Address{Name: name, Address: "noreply@example.org"},

@@ -17,6 +17,7 @@ type Version struct {
 	Organization *portal.Organization `json:"organization,omitempty"`
 	Contact      *portal.Contact      `json:"contact,omitempty"`
 	Invitation   *portal.Invitation   `json:"invitation,omitempty"`
+	Role         *portal.Role         `json:"role,omitempty"`
 	// Removed is true when the record does not exist in this version (purged, deleted).
 	Removed bool `json:"removed"`
 	// Version is the record's version on the server (for theirs) or the version the
@@ -141,6 +142,10 @@ func versionFrom(entity string, rec json.RawMessage, version int64) Version {
 	case cache.EntityInvitation:
 		if x, err := decode[portal.Invitation](rec); err == nil {
 			v.Invitation = &x
+		}
+	case cache.EntityRole:
+		if x, err := decode[portal.Role](rec); err == nil {
+			v.Role = &x
 		}
 	}
 	return v

@@ -87,7 +87,15 @@ func (e *Engine) Pull(ctx context.Context) (PullResult, error) {
 		// the indexes are built in the background at once rather than after the writer has
 		// been idle for a while.
 		if pending, _ := e.db.BulkLoadPending(ctx); pending {
-			e.db.BuildIndexesSoon()
+			e.st.update(func(s *Status) { s.Indexing = true })
+			e.db.BuildIndexesSoon(func(err error) {
+				if err != nil {
+					// The rows are all there; the build is tried again after the next
+					// bulk write or at the next start.
+					e.log.Error("build the local indexes after the first download", "err", err)
+				}
+				e.st.update(func(s *Status) { s.Indexing = false })
+			})
 			res.IndexesPending = true
 		}
 	}

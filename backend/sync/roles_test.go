@@ -165,6 +165,11 @@ func TestRoleRenameConflictAppliedAgain(t *testing.T) {
 	if err != nil || len(cs) != 1 || cs[0].Command != sync.CmdPutRole || cs[0].Theirs.Version <= cs[0].Mine.Version {
 		t.Fatalf("conflicts: %+v %v", cs, err)
 	}
+	// Both versions of the role, side by side.
+	if m, th := cs[0].Mine.Role, cs[0].Theirs.Role; m == nil || th == nil || m.Name != "Parish clerk" || th.Name != "Town clerk" ||
+		len(th.Permissions) != 1 || th.Permissions[0] != "minutes" || len(m.Permissions) != 0 {
+		t.Fatalf("conflict versions: mine %+v, theirs %+v", m, th)
+	}
 	if sr, _ := p.serverRole("org_a_clerk"); sr.Name != "Town clerk" {
 		t.Fatalf("the server's change was overwritten: %+v", sr)
 	}

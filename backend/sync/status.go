@@ -31,12 +31,16 @@ type Status struct {
 	Failed int `json:"failed"`
 	// Syncing is true while a cycle runs.
 	Syncing bool `json:"syncing"`
+	// Indexing is true while the indexes a first download left out are built in the
+	// background: everything answers, search and filters are slower until it is done.
+	Indexing bool `json:"indexing"`
 }
 
 func (s Status) equal(o Status) bool {
 	same := func(a, b *time.Time) bool { return (a == nil) == (b == nil) && (a == nil || a.Equal(*b)) }
 	return s.Online == o.Online && same(s.LastSyncAt, o.LastSyncAt) && s.LastError == o.LastError &&
-		s.Pending == o.Pending && s.Conflicts == o.Conflicts && s.Failed == o.Failed && s.Syncing == o.Syncing
+		s.Pending == o.Pending && s.Conflicts == o.Conflicts && s.Failed == o.Failed && s.Syncing == o.Syncing &&
+		s.Indexing == o.Indexing
 }
 
 // status holds the current Status and tells subscribers about changes, one call at a time.

@@ -76,6 +76,55 @@ func TestInitialAndIncrementalSync(t *testing.T) {
 
 // A page is applied whole or not at all: here the fourth page holds a record this
 // Gatehouse cannot store, so the pull stops with the cache at the end of the third page.
+// A first download leaves the cache's indexes to a background build; the status says so
+// while it runs and stops saying so when the build has finished.
+func TestStatusTellsOfTheIndexBuild(t *testing.T) {
+	p := newPortal(t)
+	p.seed(standardSeed())
+	d := newDesk(t, p)
+	var mu stdsync.Mutex
+	var seen []bool
+	done := make(chan struct{})
+	unsubscribe := d.eng.Subscribe(func(st sync.Status) {
+		mu.Lock()
+		defer mu.Unlock()
+		if len(seen) == 0 || seen[len(seen)-1] != st.Indexing {
+			seen = append(seen, st.Indexing)
+			if !st.Indexing && len(seen) > 1 {
+				close(done)
+			}
+		}
+	})
+	defer unsubscribe()
+	res := d.pull()
+	if !res.IndexesPending {
+		t.Fatalf("a first download left no indexes to build: %+v", res)
+	}
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the status never said the index build had finished")
+	}
+	mu.Lock()
+	if want := []bool{true, false}; !slices.Equal(seen, want) {
+		t.Errorf("Indexing went %v, want %v", seen, want)
+	}
+	mu.Unlock()
+	if pending, err := d.db.BulkLoadPending(d.ctx); err != nil || pending {
+		t.Errorf("after the status said done: pending %v, %v", pending, err)
+	}
+	if d.eng.Status().Indexing {
+		t.Error("Status().Indexing is still true")
+	}
+	// An incremental pull has nothing to build.
+	if _, err := p.client().Approve(d.ctx, "acc_pending0", nil); err != nil {
+		t.Fatal(err)
+	}
+	if res := d.pull(); res.IndexesPending || d.eng.Status().Indexing {
+		t.Errorf("an incremental pull: %+v, indexing %v", res, d.eng.Status().Indexing)
+	}
+}
+
 func TestPageIsAllOrNothing(t *testing.T) {
 	p := newPortal(t)
 	var as []portal.Account

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest'
 import { flushPromises, mount } from '@vue/test-utils'
 import { createMemoryHistory } from 'vue-router'
 import App from './App.vue'
@@ -45,6 +45,19 @@ describe('navigation', () => {
 })
 
 describe('app shell', () => {
+  // There is no Go side here: every binding call fails. The shell must still render and
+  // work, and each failure is reported once as an unexpected backend error, nothing else.
+  let consoleError: MockInstance<typeof console.error>
+  beforeEach(() => {
+    consoleError = vi.spyOn(console, 'error').mockImplementation(() => {})
+  })
+  afterEach(() => {
+    for (const call of consoleError.mock.calls) {
+      expect(call[0]).toBe('Gatehouse: unexpected error from the backend:')
+    }
+    consoleError.mockRestore()
+  })
+
   it('renders the navigation and follows a click to a screen', async () => {
     const router = createAppRouter(createMemoryHistory())
     await router.push('/users')

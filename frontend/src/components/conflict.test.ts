@@ -27,6 +27,17 @@ describe('conflictFields', () => {
     const rows = conflictFields(org('Leeds'), org('York'))
     expect(rows[0]).toEqual({ path: 'actualAddress.city', label: 'Actual address › City', mine: 'Leeds', theirs: 'York', differs: true })
   })
+
+  it('lines up two versions of an organisation role', () => {
+    const role = (name: string, permissions: string[]) =>
+      ({ role: { id: 'org_a_clerk', name, scope: 'organization', organizationId: 'org_a', permissions, version: 2 }, removed: false, version: 2 }) as unknown as Version
+    const rows = conflictFields(role('Parish clerk', []), role('Town clerk', ['minutes']))
+    expect(rows.filter((r) => r.differs).map((r) => [r.path, r.mine, r.theirs])).toEqual([
+      ['name', 'Parish clerk', 'Town clerk'],
+      ['permissions', '—', 'minutes'],
+    ])
+    expect(conflictTitle(role('Parish clerk', []), role('Town clerk', []), 'x')).toBe('Town clerk')
+  })
 })
 
 describe('conflictTitle / recordOf', () => {

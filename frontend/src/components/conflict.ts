@@ -15,7 +15,7 @@ const hidden = new Set(['id', 'version', 'updatedAt', 'createdAt', 'subject', 'c
 
 export function recordOf(v: Version | undefined | null): Record<string, unknown> | null {
   if (!v || v.removed) return null
-  return (v.account ?? v.organization ?? v.contact ?? v.invitation ?? null) as Record<string, unknown> | null
+  return (v.account ?? v.organization ?? v.contact ?? v.invitation ?? v.role ?? null) as Record<string, unknown> | null
 }
 
 function flatten(rec: Record<string, unknown>, prefix: string[] = [], label: string[] = [], out = new Map<string, [string, unknown]>()) {

@@ -27,6 +27,11 @@ describe('statusFrom', () => {
     expect(statusFrom({ ...base, mode: 'remote', online: true, needsSignIn: true }).needsSignIn).toBe(true)
     expect(statusFrom({ ...base, mode: 'remote', online: true }).needsSignIn).toBe(false)
   })
+
+  it('carries the index build after a first download', () => {
+    expect(statusFrom({ ...base, mode: 'embedded', online: true, indexing: true }).indexing).toBe(true)
+    expect(statusFrom({ ...base, mode: 'embedded', online: true }).indexing).toBe(false)
+  })
 })
 
 describe('applyStatus', () => {

@@ -18,6 +18,9 @@ export interface SyncStatus {
   lastError: string
   // needsSignIn: a remote server and no usable sign-in on this computer; changes wait.
   needsSignIn: boolean
+  // indexing: the search indexes are being built after a first download; screens work,
+  // search and filters are slower until it is done.
+  indexing: boolean
   // known is false until the Go side has said anything.
   known: boolean
 }
@@ -32,6 +35,7 @@ const status = reactive<SyncStatus>({
   failed: 0,
   lastError: '',
   needsSignIn: false,
+  indexing: false,
   known: false,
 })
 
@@ -62,6 +66,7 @@ export function statusFrom(s: Partial<SyncStatusInfo>): SyncStatus {
     failed: s.failed ?? 0,
     lastError: s.lastError ?? '',
     needsSignIn: !!s.needsSignIn,
+    indexing: !!s.indexing,
     known: true,
   }
 }

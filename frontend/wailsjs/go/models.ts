@@ -1372,6 +1372,7 @@ export namespace app {
 	    failed: number;
 	    lastError: string;
 	    needsSignIn: boolean;
+	    indexing: boolean;
 	
 	    static createFrom(source: any = {}) {
 	        return new SyncStatus(source);
@@ -1389,6 +1390,7 @@ export namespace app {
 	        this.failed = source["failed"];
 	        this.lastError = source["lastError"];
 	        this.needsSignIn = source["needsSignIn"];
+	        this.indexing = source["indexing"];
 	    }
 	
 		convertValues(a: any, classs: any, asMap: boolean = false): any {
@@ -2462,6 +2464,30 @@ export namespace portal {
 		    return a;
 		}
 	}
+	export class Role {
+	    id: string;
+	    name: string;
+	    scope: string;
+	    organizationId: string;
+	    core: boolean;
+	    permissions: string[];
+	    version: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new Role(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.name = source["name"];
+	        this.scope = source["scope"];
+	        this.organizationId = source["organizationId"];
+	        this.core = source["core"];
+	        this.permissions = source["permissions"];
+	        this.version = source["version"];
+	    }
+	}
 
 }
 
@@ -2839,6 +2865,7 @@ export namespace sync {
 	    organization?: portal.Organization;
 	    contact?: portal.Contact;
 	    invitation?: portal.Invitation;
+	    role?: portal.Role;
 	    removed: boolean;
 	    version: number;
 	
@@ -2852,6 +2879,7 @@ export namespace sync {
 	        this.organization = this.convertValues(source["organization"], portal.Organization);
 	        this.contact = this.convertValues(source["contact"], portal.Contact);
 	        this.invitation = this.convertValues(source["invitation"], portal.Invitation);
+	        this.role = this.convertValues(source["role"], portal.Role);
 	        this.removed = source["removed"];
 	        this.version = source["version"];
 	    }
