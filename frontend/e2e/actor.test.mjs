@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { openDemo } from './lib/demo.mjs'
+import { expectURL } from './lib/browser.mjs'
 
 test('actor: local administrator; then a server without sign-in asks for one and disables what it would refuse', async (t) => {
   const app = await openDemo(t, { path: '/users' })
@@ -65,6 +66,6 @@ test('actor: local administrator; then a server without sign-in asks for one and
   // The bar's button goes to the sign-in settings.
   await signIn.click()
   await page.getByTestId('view-title').filter({ hasText: 'Settings' }).waitFor()
-  assert.match(page.url(), /#\/settings\/signin$/)
+  await expectURL(page, /#\/settings\/signin$/)
   app.assertNoPageErrors()
 })

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict'
 import { existsSync } from 'node:fs'
 import { test } from 'node:test'
 import { openApp } from './lib/app.mjs'
+import { expectURL } from './lib/browser.mjs'
 
 test('settings: About shows the version and the database the Go side opened', async (t) => {
   const version = `e2e-${process.pid}`
@@ -10,7 +11,7 @@ test('settings: About shows the version and the database the Go side opened', as
   if (!app) return
   const { page, harness } = app
   await app.nav('Settings')
-  assert.match(page.url(), /#\/settings\/about$/)
+  await expectURL(page, /#\/settings\/about$/)
 
   const path = page.getByTestId('about-database-path')
   await path.waitFor()

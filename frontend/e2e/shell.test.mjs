@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { openApp } from './lib/app.mjs'
+import { expectURL } from './lib/browser.mjs'
 
 const screens = ['Users', 'Approvals', 'Organisations', 'Imports', 'Invitations', 'Reports', 'Audit', 'Settings']
 
@@ -16,17 +17,17 @@ test('shell: every screen is reachable from the navigation', async (t) => {
   const app = await openApp(t)
   if (!app) return
   const { page } = app
-  assert.match(page.url(), /#\/users$/, 'the app opens on Users')
+  await expectURL(page, /#\/users$/, 'the app opens on Users')
   await page.getByTestId('view-title').filter({ hasText: 'Welcome to Gatehouse' }).waitFor()
   await pastFirstRun(app)
   for (const label of screens) {
     await app.nav(label)
-    assert.match(page.url(), new RegExp(`#/${label.toLowerCase()}(/|$)`))
+    await expectURL(page, new RegExp(`#/${label.toLowerCase()}(/|$)`))
     assert.equal(await page.locator('.n-menu-item-content--selected').textContent(), label, 'the entry is highlighted')
     assert.equal(await page.getByTestId('placeholder').count(), 0, `${label} is a real screen, not a placeholder`)
   }
   // Settings opens on its About tab.
-  assert.match(page.url(), /#\/settings\/about$/)
+  await expectURL(page, /#\/settings\/about$/)
   await page.locator('.n-tabs').getByText('About', { exact: true }).waitFor()
   app.assertNoPageErrors()
 })

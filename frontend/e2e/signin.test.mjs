@@ -14,6 +14,7 @@ import { shot } from './lib/app.mjs'
 import { launch } from './lib/browser.mjs'
 import { frontendBuilt, frontendDir, repoDir, startHarness } from './lib/harness.mjs'
 import { chromiumPath, hasExecutable, need } from './lib/parts.mjs'
+import { expectURL } from './lib/browser.mjs'
 
 const clientId = 'gatehouse-desktop'
 const admin = 'admin@example.org'
@@ -139,7 +140,7 @@ test('settings: sign in at the identity provider, see who is signed in, sign out
   await page.getByTestId('nav').waitFor()
   await page.getByText('Server and sign-in', { exact: true }).click()
   await page.getByTestId('signin-panel').waitFor()
-  assert.match(page.url(), /#\/settings\/signin$/)
+  await expectURL(page, /#\/settings\/signin$/)
   // The harness starts with the local portal, which needs no sign-in.
   await page.getByTestId('signin-local').waitFor()
 

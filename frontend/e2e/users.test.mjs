@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { openDemo, query } from './lib/demo.mjs'
+import { expectURL } from './lib/browser.mjs'
 
 const names = (page) => page.getByTestId('cell-name').allTextContents()
 
@@ -44,7 +45,7 @@ test('users: / searches as you type, Enter opens the drawer with the full record
   const staff = await app.call('SearchUsers', { ...query(), kind: 'staff' })
   await page.getByTestId('users-count').filter({ hasText: `${staff.total} people` }).waitFor()
   assert.ok((await names(page)).includes('Alex Morgan'))
-  assert.match(page.url(), /kind=staff/)
+  await expectURL(page, /kind=staff/)
 
   // Esc in the search box clears it.
   await page.keyboard.press('/')
@@ -246,8 +247,8 @@ test('users: last login more than any number of days ago, in the last N days, or
   await days.fill('10')
   await shows(older10)
   await page.getByText('Last login: more than 10 days ago').waitFor()
-  assert.match(page.url(), /login=olderDays/)
-  assert.match(page.url(), /days=10/)
+  await expectURL(page, /login=olderDays/)
+  await expectURL(page, /days=10/)
   await app.shot('users-last-login-days')
 
   await pick(/^In the last … days$/)

@@ -32,3 +32,15 @@ export async function launch({ viewport = { width: 1280, height: 860 } } = {}) {
     },
   }
 }
+
+// expectURL waits until the page's address matches re: the router changes it after the
+// click or the first render that asked for it, not during. Fails with message after 10 s.
+export async function expectURL(page, re, message = `the address matches ${re}`) {
+  const deadline = Date.now() + 10_000
+  while (!re.test(page.url())) {
+    if (Date.now() > deadline) {
+      throw new Error(`${message}: the page is at ${page.url()}`)
+    }
+    await new Promise((res) => setTimeout(res, 25))
+  }
+}
