@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"time"
 
 	"gatehouse/backend/cache"
@@ -223,6 +224,17 @@ func (e *Engine) fetchCurrent(ctx context.Context, entity, id string) (rec json.
 		v, err = e.cl.Contact(ctx, id)
 	case cache.EntityInvitation:
 		v, err = e.cl.Invitation(ctx, id)
+	case cache.EntityRole:
+		// The server answers for roles as a list only.
+		var rs []portal.Role
+		if rs, err = e.cl.Roles(ctx); err != nil {
+			break
+		}
+		i := slices.IndexFunc(rs, func(r portal.Role) bool { return r.ID == id })
+		if i < 0 {
+			return nil, true, nil
+		}
+		v = rs[i]
 	default:
 		return nil, false, nil
 	}

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"gatehouse/backend/client"
 	"gatehouse/backend/portal"
 	"gatehouse/backend/server/service"
 	"gatehouse/backend/sync"
@@ -187,6 +188,48 @@ func TestRoleRenameConflictAppliedAgain(t *testing.T) {
 		t.Fatalf("put role applied %d times, want 2 (theirs, mine)", n)
 	}
 	d.pull()
+	sameAsServer(t, p, d.db)
+}
+
+// A role deleted here while someone else gave it to a person on the server: the server
+// refuses, and the conflict shows the role as the server still has it, not as removed.
+func TestRoleDeleteMeetsANewHolder(t *testing.T) {
+	p := newPortal(t)
+	p.seed(standardSeed())
+	d := newDesk(t, p)
+	if err := d.eng.Sync(d.ctx); err != nil {
+		t.Fatal(err)
+	}
+	const id = "org_a_clerk"
+	if _, err := d.cmds.DeleteRole(d.ctx, id); err != nil {
+		t.Fatalf("delete an unheld role: %v", err)
+	}
+	if _, err := p.client().SetRoles(d.ctx, "acc_staff0", client.SetRolesRequest{CoreRole: portal.RoleStaff, AdditionalRoles: []string{id}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if res := d.push(); res.Conflicts != 1 || res.Sent != 0 {
+		t.Fatalf("push: %+v", res)
+	}
+	cs, err := d.eng.Conflicts(d.ctx)
+	if err != nil || len(cs) != 1 || cs[0].Command != sync.CmdDeleteRole {
+		t.Fatalf("conflicts: %+v %v", cs, err)
+	}
+	if !cs[0].Mine.Removed || cs[0].Theirs.Removed || cs[0].Theirs.Role == nil || cs[0].Theirs.Role.ID != id {
+		t.Fatalf("conflict versions: mine %+v, theirs %+v", cs[0].Mine, cs[0].Theirs)
+	}
+	if !strings.Contains(cs[0].Message, "still hold") {
+		t.Errorf("the conflict does not give the server's reason: %q", cs[0].Message)
+	}
+	if _, ok := p.serverRole(id); !ok {
+		t.Fatal("the held role is gone from the server")
+	}
+	if err := d.eng.KeepTheirs(d.ctx, cs[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	d.pull()
+	if _, ok := d.role(id); !ok {
+		t.Error("after keeping theirs the role is not shown again")
+	}
 	sameAsServer(t, p, d.db)
 }
 
