@@ -501,17 +501,7 @@ func TestSessionEndsDuringSync(t *testing.T) {
 	ctx := context.Background()
 
 	// Someone waits for approval on the portal; sync brings them into the local copy.
-	now := time.Now().UTC()
-	pending := portal.Account{
-		ID: "acc_pat", Email: "pat@example.org", Name: "Pat", Status: portal.StatusPending, Kind: portal.KindClient,
-		AdditionalRoles: []string{}, CreatedAt: now, UpdatedAt: now, Source: "example.org",
-	}
-	if err := e.srv.Store().Update(ctx, func(tx store.Tx) error { return tx.PutAccount(ctx, &pending) }); err != nil {
-		t.Fatal(err)
-	}
-	if st, err := e.app.SyncNow(); err != nil || st.LastError != "" {
-		t.Fatalf("SyncNow = %+v, %v", st, err)
-	}
+	pending := e.queuePending(t)
 
 	// The session ends at the server (expired, or ended elsewhere) while the administrator
 	// works on.

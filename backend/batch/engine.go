@@ -1011,6 +1011,11 @@ func (r *run) markInviting(n int, inflight *inviteCall) ([]Recipient, time.Time,
 	if err != nil {
 		return nil, time.Time{}, fmt.Errorf("read the invitations of batch %q being created from the local database: %w", r.b.Name, err)
 	}
+	if len(out) == 0 {
+		// Decided on (cancelled, excluded) between the commit and the read: look again
+		// rather than end the stage.
+		return nil, now, nil
+	}
 	return out, next, nil
 }
 

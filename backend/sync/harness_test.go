@@ -310,6 +310,19 @@ func newDesk(t testing.TB, p *portalEnv, opts ...deskOption) *desk {
 	return d
 }
 
+// syncedDesk is the usual start: a portal with the standard seed and a desk that has
+// synced it once.
+func syncedDesk(t testing.TB) (*portalEnv, *desk) {
+	t.Helper()
+	p := newPortal(t)
+	p.seed(standardSeed())
+	d := newDesk(t, p)
+	if err := d.eng.Sync(d.ctx); err != nil {
+		t.Fatalf("first sync: %v", err)
+	}
+	return p, d
+}
+
 func (d *desk) open(p *portalEnv, opts ...deskOption) {
 	d.t.Helper()
 	db, err := cache.Open(d.ctx, d.path, cache.WithClock(d.clock))

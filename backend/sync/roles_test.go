@@ -37,12 +37,7 @@ func (p *portalEnv) serverRole(id string) (portal.Role, bool) {
 }
 
 func TestRoleCreateRenameDeleteThroughTheOutbox(t *testing.T) {
-	p := newPortal(t)
-	p.seed(standardSeed())
-	d := newDesk(t, p)
-	if err := d.eng.Sync(d.ctx); err != nil {
-		t.Fatal(err)
-	}
+	p, d := syncedDesk(t)
 
 	// Created while the server is away: shown at once, pending, sent once when it is back.
 	p.stop()
@@ -138,12 +133,7 @@ func TestRoleCreateRenameDeleteThroughTheOutbox(t *testing.T) {
 }
 
 func TestRoleRenameConflictAppliedAgain(t *testing.T) {
-	p := newPortal(t)
-	p.seed(standardSeed())
-	d := newDesk(t, p)
-	if err := d.eng.Sync(d.ctx); err != nil {
-		t.Fatal(err)
-	}
+	p, d := syncedDesk(t)
 	r, ok := d.role("org_a_clerk")
 	if !ok {
 		t.Fatal("no seeded role in the cache")
@@ -194,12 +184,7 @@ func TestRoleRenameConflictAppliedAgain(t *testing.T) {
 // A role deleted here while someone else gave it to a person on the server: the server
 // refuses, and the conflict shows the role as the server still has it, not as removed.
 func TestRoleDeleteMeetsANewHolder(t *testing.T) {
-	p := newPortal(t)
-	p.seed(standardSeed())
-	d := newDesk(t, p)
-	if err := d.eng.Sync(d.ctx); err != nil {
-		t.Fatal(err)
-	}
+	p, d := syncedDesk(t)
 	const id = "org_a_clerk"
 	if _, err := d.cmds.DeleteRole(d.ctx, id); err != nil {
 		t.Fatalf("delete an unheld role: %v", err)

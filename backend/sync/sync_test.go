@@ -224,12 +224,7 @@ func TestTombstones(t *testing.T) {
 }
 
 func TestOfflineQueueIsSentOnceWhenOnline(t *testing.T) {
-	p := newPortal(t)
-	p.seed(standardSeed())
-	d := newDesk(t, p)
-	if err := d.eng.Sync(d.ctx); err != nil {
-		t.Fatal(err)
-	}
+	p, d := syncedDesk(t)
 
 	p.stop()
 	ctx := d.ctx
@@ -306,12 +301,7 @@ func TestOfflineQueueIsSentOnceWhenOnline(t *testing.T) {
 }
 
 func TestConflictKeepTheirs(t *testing.T) {
-	p := newPortal(t)
-	p.seed(standardSeed())
-	d := newDesk(t, p)
-	if err := d.eng.Sync(d.ctx); err != nil {
-		t.Fatal(err)
-	}
+	p, d := syncedDesk(t)
 	if _, err := d.cmds.Approve(d.ctx, "acc_pending0"); err != nil {
 		t.Fatal(err)
 	}
@@ -363,12 +353,7 @@ func TestConflictKeepTheirs(t *testing.T) {
 }
 
 func TestConflictApplyMineAgain(t *testing.T) {
-	p := newPortal(t)
-	p.seed(standardSeed())
-	d := newDesk(t, p)
-	if err := d.eng.Sync(d.ctx); err != nil {
-		t.Fatal(err)
-	}
+	p, d := syncedDesk(t)
 	if _, err := d.cmds.SetRoles(d.ctx, "acc_staff0", portal.RoleStaff, []string{portal.RoleReports, "org_a_clerk"}); err != nil {
 		t.Fatal(err)
 	}
@@ -421,12 +406,7 @@ func TestConflictApplyMineAgain(t *testing.T) {
 // elsewhere makes the change impossible: here the other administrator was deactivated
 // first, so this one is the last.
 func TestConflictFromTheServersRules(t *testing.T) {
-	p := newPortal(t)
-	p.seed(standardSeed())
-	d := newDesk(t, p)
-	if err := d.eng.Sync(d.ctx); err != nil {
-		t.Fatal(err)
-	}
+	p, d := syncedDesk(t)
 	if _, err := d.cmds.Deactivate(d.ctx, "acc_admin"); err != nil {
 		t.Fatal(err)
 	}
@@ -447,12 +427,7 @@ func TestConflictFromTheServersRules(t *testing.T) {
 }
 
 func TestPendingEditsAreNotOverwrittenByDownloads(t *testing.T) {
-	p := newPortal(t)
-	p.seed(standardSeed())
-	d := newDesk(t, p)
-	if err := d.eng.Sync(d.ctx); err != nil {
-		t.Fatal(err)
-	}
+	p, d := syncedDesk(t)
 	if _, err := d.cmds.SetOrgAdmin(d.ctx, "acc_staff2", true); err != nil {
 		t.Fatal(err)
 	}
@@ -534,12 +509,7 @@ func TestAcknowledgedChangeStaysUntilTheFeedDeliversIt(t *testing.T) {
 }
 
 func TestLocalChecksRefuseImpossibleActionsOffline(t *testing.T) {
-	p := newPortal(t)
-	p.seed(standardSeed())
-	d := newDesk(t, p)
-	if err := d.eng.Sync(d.ctx); err != nil {
-		t.Fatal(err)
-	}
+	p, d := syncedDesk(t)
 	p.stop()
 	ctx := d.ctx
 	cases := []struct {
@@ -636,12 +606,7 @@ func asPortal(err error, pe **portal.Error) bool {
 }
 
 func TestServerRefusalsBecomeFailedChanges(t *testing.T) {
-	p := newPortal(t)
-	p.seed(standardSeed())
-	d := newDesk(t, p)
-	if err := d.eng.Sync(d.ctx); err != nil {
-		t.Fatal(err)
-	}
+	p, d := syncedDesk(t)
 	// The role is deleted on the server after the desktop downloaded it.
 	if err := p.client().DeleteRole(d.ctx, "org_a_clerk", nil); err != nil {
 		t.Fatal(err)
@@ -694,12 +659,7 @@ func TestServerRefusalsBecomeFailedChanges(t *testing.T) {
 }
 
 func TestBulkActionsAndInvitations(t *testing.T) {
-	p := newPortal(t)
-	p.seed(standardSeed())
-	d := newDesk(t, p)
-	if err := d.eng.Sync(d.ctx); err != nil {
-		t.Fatal(err)
-	}
+	p, d := syncedDesk(t)
 	ctx := d.ctx
 	res, err := d.cmds.DeactivateMany(ctx, []string{"acc_staff0", "acc_staff1", "acc_off", "acc_staff0"})
 	if err != nil || len(res.Queued) != 2 || len(res.Refused) != 1 {
