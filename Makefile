@@ -120,11 +120,7 @@ test: deps
 FUZZTIME ?= 8s
 FUZZ_TARGETS := backend/sheets:FuzzReadCSV backend/sheets:FuzzReadXLSX backend/mail:FuzzHeaders backend/mail:FuzzRender
 test-fuzz:
-	@for t in $(FUZZ_TARGETS); do \
-		pkg=$${t%%:*}; fn=$${t##*:}; \
-		echo "fuzz $$fn ($$pkg, $(FUZZTIME))"; \
-		$(GO) test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) ./$$pkg || exit 1; \
-	done
+	@build/fuzz.sh $(GO) $(FUZZTIME) $(FUZZ_TARGETS)
 
 # The keychain tests need a Secret Service: run the Go tests inside their own D-Bus session
 # with an unlocked gnome-keyring.

@@ -140,10 +140,12 @@ func checkAddress(field string, a mail.Address) (out mail.Address, utf8Local boo
 }
 
 // cleanLine turns a value that belongs on one line into one: line breaks, tabs and other
-// control characters become single spaces. Names from SSO and spreadsheets can carry any
-// of them, and refusing the message for it would punish the recipient.
+// control characters become single spaces, and so does any run of spaces (a header can
+// only be folded at a space, so a run longer than a line could not be written). Names from
+// SSO and spreadsheets can carry any of them, and refusing the message for it would punish
+// the recipient.
 func cleanLine(s string) string {
-	if !strings.ContainsFunc(s, breaksLine) {
+	if !strings.ContainsFunc(s, breaksLine) && !strings.Contains(s, "  ") {
 		return strings.TrimSpace(s)
 	}
 	var b strings.Builder

@@ -228,6 +228,12 @@ func readCSV(ctx context.Context, f io.ReadSeeker, file string, opt Options, fn 
 		if len(rec) > lim.MaxColumns {
 			return info, &ReadError{File: file, Row: recNo, Column: ColumnName(lim.MaxColumns + 1), Err: ErrLimit, Msg: fmt.Sprintf("the row has %d columns, more than the %d that can be imported.", len(rec), lim.MaxColumns)}
 		}
+		if recNo == 1 && enc != EncUTF8BOM && len(rec) > 0 {
+			// A second byte-order mark after the detected one (or one in a file read as
+			// another encoding) is not data. Trimmed before the emptiness check, so a
+			// first row of nothing else is skipped like any empty row.
+			rec[0] = strings.TrimPrefix(rec[0], "\uFEFF")
+		}
 		last := -1
 		for i, c := range rec {
 			if c != "" {
@@ -242,9 +248,6 @@ func readCSV(ctx context.Context, f io.ReadSeeker, file string, opt Options, fn 
 		}
 		row := Row{Number: recNo, Cells: make([]string, last+1)}
 		copy(row.Cells, rec)
-		if recNo == 1 && enc != EncUTF8BOM {
-			row.Cells[0] = strings.TrimPrefix(row.Cells[0], "\uFEFF")
-		}
 		prog.row()
 		if prog.n%4096 == 0 && ctx.Err() != nil {
 			return info, ctx.Err()
