@@ -65,6 +65,10 @@ type UserDetail struct {
 	Contact     *portal.Contact     `json:"contact"`
 	Invitations []InvitationRow     `json:"invitations"`
 	History     []AuditEntry        `json:"history"`
+	// Actions are what the administrator may do to this person now, each allowed or
+	// refused with the reason, from the same policy the server enforces (portal.AccountActions).
+	// An action that does not apply to the account is not listed.
+	Actions []portal.ActionCheck `json:"actions"`
 }
 
 // PendingChangeInfo is one change to a record that the server does not have yet.
@@ -181,8 +185,15 @@ func (a *App) GetUser(id string) (UserDetail, error) {
 		return UserDetail{}, err
 	}
 	now := a.cfg.Clock.Now()
-	for _, inv := range invs.Rows {
+	var pendingInv *portal.Invitation
+	for i, inv := range invs.Rows {
 		d.Invitations = append(d.Invitations, invitationRow(inv, now))
+		if inv.StatusAt(now) == portal.InvitationPending && pendingInv == nil {
+			pendingInv = &invs.Rows[i]
+		}
+	}
+	if d.Actions, err = a.accountActions(ctx, v.Account, pendingInv); err != nil {
+		return UserDetail{}, err
 	}
 	// The account's own events and those of its invitations, newest first.
 	evs, err := db.ListAuditEvents(ctx, cache.AuditFilter{EntityType: cache.EntityAccount, EntityID: id, Limit: historyLimit})
@@ -212,6 +223,19 @@ func (a *App) GetUser(id string) (UserDetail, error) {
 	return d, nil
 }
 
+// accountActions asks the sync engine's policy what may be done to acc.
+func (a *App) accountActions(ctx context.Context, acc portal.Account, inv *portal.Invitation) ([]portal.ActionCheck, error) {
+	c, err := a.current()
+	if err != nil {
+		return nil, err
+	}
+	acts, err := c.eng.AccountActions(ctx, acc, inv)
+	if acts == nil {
+		acts = []portal.ActionCheck{}
+	}
+	return acts, err
+}
+
 func invitationRow(inv portal.Invitation, now time.Time) InvitationRow {
 	roles := inv.Roles
 	if roles == nil {
@@ -237,6 +261,36 @@ func (a *App) Ghosts() ([]UserRow, error) {
 // DeactivateUser suspends an active account.
 func (a *App) DeactivateUser(id string) (ActionResult, error) {
 	return a.accountAction(id, func(ctx context.Context, c *gsync.Commands) (gsync.Queued, error) { return c.Deactivate(ctx, id) })
+}
+
+// ResendUserInvitation sends the invited person a new link; the old one stops working.
+func (a *App) ResendUserInvitation(id string) (ActionResult, error) {
+	return a.invitationAction(id, func(ctx context.Context, c *gsync.Commands, inv string) (gsync.Queued, error) { return c.Resend(ctx, inv, 0) })
+}
+
+// RevokeUserInvitation withdraws the invited person's link.
+func (a *App) RevokeUserInvitation(id string) (ActionResult, error) {
+	return a.invitationAction(id, func(ctx context.Context, c *gsync.Commands, inv string) (gsync.Queued, error) { return c.Revoke(ctx, inv) })
+}
+
+// invitationAction runs an action on the pending invitation of account id.
+func (a *App) invitationAction(id string, run func(ctx context.Context, c *gsync.Commands, invitationID string) (gsync.Queued, error)) (ActionResult, error) {
+	db, err := a.cache()
+	if err != nil {
+		return ActionResult{}, err
+	}
+	ctx := a.ctx()
+	invs, err := db.ListInvitations(ctx, cache.InvitationFilter{AccountID: id, Limit: 100})
+	if err != nil {
+		return ActionResult{}, err
+	}
+	now := a.cfg.Clock.Now()
+	for _, inv := range invs.Rows {
+		if inv.StatusAt(now) == portal.InvitationPending {
+			return a.accountAction(id, func(ctx context.Context, c *gsync.Commands) (gsync.Queued, error) { return run(ctx, c, inv.ID) })
+		}
+	}
+	return ActionResult{}, portal.Errorf(portal.ECONFLICT, "This person has no invitation waiting to be accepted. Invite them again instead.")
 }
 
 // ReactivateUser lets a deactivated account sign in again.

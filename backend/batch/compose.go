@@ -138,8 +138,10 @@ func parseFrom(s string) (netmail.Address, error) {
 
 // expiresIn is the invitation lifetime for a number of days (0: the portal default).
 func expiresIn(days int) time.Duration {
-	if days == 0 {
+	// The days were checked when the batch was formed (checkOptions).
+	ttl, err := portal.InvitationTTLDays(days)
+	if err != nil {
 		return portal.DefaultInvitationTTL
 	}
-	return time.Duration(days) * 24 * time.Hour
+	return ttl
 }

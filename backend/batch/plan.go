@@ -309,11 +309,8 @@ func checkOptions(opt FormOptions) error {
 	default:
 		return portal.FieldErrorf("membership", "Membership filter %q is unknown: use %q, %q or nothing.", opt.Membership, MembershipMembers, MembershipNonMembers)
 	}
-	if opt.ExpiresInDays < 0 {
-		return portal.FieldErrorf("expiresInDays", "The number of days an invitation stays valid cannot be negative.")
-	}
-	if _, err := portal.InvitationTTL(expiresIn(opt.ExpiresInDays)); err != nil {
-		return &portal.Error{Code: portal.EINVALID, Field: "expiresInDays", Message: portal.ErrorMessage(err)}
+	if _, err := portal.InvitationTTLDays(opt.ExpiresInDays); err != nil {
+		return err
 	}
 	if opt.From != "" {
 		if _, err := parseFrom(opt.From); err != nil {

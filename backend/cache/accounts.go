@@ -211,6 +211,32 @@ func (db *DB) AccountsByEmail(ctx context.Context, email string) ([]portal.Accou
 	})
 }
 
+// AccountOfContact returns the account of a contact, nil when it has none.
+func (db *DB) AccountOfContact(ctx context.Context, contactID string) (*portal.Account, error) {
+	rows, err := db.r.QueryContext(ctx, "SELECT "+accountFields+" FROM accounts a WHERE a.contact_id = ? ORDER BY a.rid LIMIT 1", contactID)
+	if err != nil {
+		return nil, fmt.Errorf("find the account of contact %q in the local database: %w", contactID, err)
+	}
+	accs, err := collect(rows, "find the account of a contact in the local database: %w", func(r interface{ Scan(...any) error }) (portal.Account, error) {
+		return scanAccount(r)
+	})
+	if err != nil || len(accs) == 0 {
+		return nil, err
+	}
+	return &accs[0], nil
+}
+
+// RoleHolders counts the accounts holding role id, as the administrator sees them.
+func (db *DB) RoleHolders(ctx context.Context, id string) (int, error) {
+	var n int
+	err := db.r.QueryRowContext(ctx, `SELECT count(*) FROM accounts a WHERE a.core_role = ?
+		OR EXISTS (SELECT 1 FROM json_each(a.additional_roles) j WHERE j.value = ?)`, id, id).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count the holders of role %q in the local copy: %w", id, err)
+	}
+	return n, nil
+}
+
 // AccountSort names a column the Users table sorts by.
 type AccountSort string
 

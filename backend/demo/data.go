@@ -175,6 +175,9 @@ type invitee struct {
 	org     orgSpec
 	state   portal.InvitationStatus // pending, expired or accepted once loaded
 	daysAgo int                     // when the invitation was sent, before the load
+	// orgAdmin makes an accepted invitee their organisation's administrator: an
+	// administrator who signs in with the password the invitation set, not yet with SSO.
+	orgAdmin bool
 }
 
 func (v invitee) contactID() string { return fmt.Sprintf("con_demo_i%02d", v.n) }
@@ -186,8 +189,9 @@ func invitees() []invitee {
 		{n: 3, name: "Felix Ward", email: "felix.ward@eastgate.example.org", org: orgs[4], state: portal.InvitationPending, daysAgo: 5},
 		{n: 4, name: "Nora Quinn", email: "nora.quinn@cranford-pc.example.org", org: orgs[2], state: portal.InvitationExpired, daysAgo: 20},
 		{n: 5, name: "Abel Stone", email: "abel.stone@fairview.example.org", org: orgs[5], state: portal.InvitationExpired, daysAgo: 35},
-		{n: 6, name: "Gina Hart", email: "gina.hart@dunmore.example.org", org: orgs[3], state: portal.InvitationAccepted, daysAgo: 40},
+		{n: 6, name: "Gina Hart", email: "gina.hart@dunmore.example.org", org: orgs[3], state: portal.InvitationAccepted, daysAgo: 40, orgAdmin: true},
 		{n: 7, name: "Theo Marsh", email: "theo.marsh@brampton-tc.example.org", org: orgs[1], state: portal.InvitationAccepted, daysAgo: 60},
+		{n: 8, name: "Hal Price", email: "hal.price@dunmore.example.org", org: orgs[3], state: portal.InvitationPending, daysAgo: 1},
 	}
 }
 

@@ -383,27 +383,40 @@ func (l *loader) invitations(ctx context.Context) error {
 			}
 			a, token = res.Account, res.Token
 		}
-		if !accept || a.Status != portal.StatusInvited {
-			continue
-		}
-		if token == "" {
-			// An earlier load stopped between invitation and acceptance: the link was never
-			// kept, so a fresh one is made.
-			inv, err := l.latestInvitation(ctx, a.ID)
-			if err != nil {
-				return fmt.Errorf("invitation of %s: %w", v.email, err)
+		if accept && a.Status == portal.StatusInvited {
+			if a, err = l.accept(ctx, v, a, token); err != nil {
+				return err
 			}
-			res, err := l.svc.Resend(ctx, l.cmd(), inv.ID, api.ResendInvitationRequest{})
-			if err != nil {
-				return fmt.Errorf("renew the invitation of %s: %w", v.email, err)
-			}
-			token = res.Token
 		}
-		if _, err := l.svc.AcceptWithPassword(ctx, token, demoPassword); err != nil {
-			return fmt.Errorf("accept the invitation of %s: %w", v.email, err)
+		if v.orgAdmin && a.Status == portal.StatusActive && !a.OrgAdmin {
+			if _, err := l.svc.SetOrgAdmin(ctx, l.cmd(), a.ID, true); err != nil {
+				return fmt.Errorf("make %s an organisation administrator: %w", v.email, err)
+			}
 		}
 	}
 	return nil
+}
+
+// accept accepts the invitation of invitee v with the demo password.
+func (l *loader) accept(ctx context.Context, v invitee, a portal.Account, token string) (portal.Account, error) {
+	if token == "" {
+		// An earlier load stopped between invitation and acceptance: the link was never
+		// kept, so a fresh one is made.
+		inv, err := l.latestInvitation(ctx, a.ID)
+		if err != nil {
+			return a, fmt.Errorf("invitation of %s: %w", v.email, err)
+		}
+		res, err := l.svc.Resend(ctx, l.cmd(), inv.ID, api.ResendInvitationRequest{})
+		if err != nil {
+			return a, fmt.Errorf("renew the invitation of %s: %w", v.email, err)
+		}
+		token = res.Token
+	}
+	res, err := l.svc.AcceptWithPassword(ctx, token, demoPassword)
+	if err != nil {
+		return a, fmt.Errorf("accept the invitation of %s: %w", v.email, err)
+	}
+	return res.Account, nil
 }
 
 // signUps signs people in with SSO while the portal requires approval: they wait as

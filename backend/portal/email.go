@@ -1,6 +1,7 @@
 package portal
 
 import (
+	"fmt"
 	"net/mail"
 	"strings"
 
@@ -65,4 +66,49 @@ func NameFromEmail(email string) string {
 		return email[:at]
 	}
 	return email
+}
+
+// CheckEmailList checks a list of addresses to add at once (Creatio's "add users by
+// e-mail"): one to 1,000 plain addresses, none twice. It returns them normalised; an error
+// names the position at fault as emails[i].
+func CheckEmailList(emails []string) ([]string, error) {
+	if len(emails) == 0 {
+		return nil, FieldErrorf("emails", "Give at least one e-mail address.")
+	}
+	if len(emails) > 1000 {
+		return nil, FieldErrorf("emails", "Add at most 1,000 addresses at a time; split the list into batches.")
+	}
+	out := make([]string, len(emails))
+	seen := map[string]int{}
+	for i, s := range emails {
+		addr, err := ParseEmail(s)
+		if err != nil {
+			return nil, &Error{Code: EINVALID, Field: fmt.Sprintf("emails[%d]", i), Message: ErrorMessage(err)}
+		}
+		if j, dup := seen[NormalizeEmail(addr)]; dup {
+			return nil, FieldErrorf(fmt.Sprintf("emails[%d]", i), "%s is in the list twice (also at position %d); give each address once.", addr, j+1)
+		}
+		seen[NormalizeEmail(addr)] = i
+		out[i] = addr
+	}
+	return out, nil
+}
+
+// SameEmail reports whether two addresses name the same mailbox for Gatehouse's purposes:
+// equal ignoring case, with the domain compared in its ASCII (IDNA) form.
+func SameEmail(a, b string) bool {
+	return emailKey(a) == emailKey(b) && emailKey(a) != ""
+}
+
+func emailKey(s string) string {
+	s = strings.TrimSpace(s)
+	at := strings.LastIndexByte(s, '@')
+	if at <= 0 {
+		return ""
+	}
+	domain, err := domainProfile.ToASCII(s[at+1:])
+	if err != nil {
+		domain = s[at+1:]
+	}
+	return strings.ToLower(s[:at]) + "@" + strings.ToLower(domain)
 }

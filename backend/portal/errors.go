@@ -63,3 +63,9 @@ func ErrorMessage(err error) string {
 	}
 	return "Something went wrong inside Gatehouse. Try again; if it keeps happening, send the log file to your support contact."
 }
+
+// NotFound is the answer for a record that does not exist — and, so that nobody can probe
+// for records of organisations they do not administer, for one the caller may not see.
+func NotFound(what, id string) error {
+	return Errorf(ENOTFOUND, "There is no %s %q; it may have been deleted. Refresh and try again.", what, clip(id, 80))
+}

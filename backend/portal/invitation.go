@@ -97,7 +97,7 @@ func Invite(op Op, a Account, invitationID string, ttl time.Duration, roles []st
 
 // Resend replaces an invitation with a new one; the old link stops working.
 func Resend(op Op, a Account, old Invitation, newID string, ttl time.Duration) (revoked, fresh Invitation, ev AuditEvent, err error) {
-	if err := op.Actor.CanAdminister(a.OrganizationID); err != nil {
+	if err := op.mayChange(a); err != nil {
 		return Invitation{}, Invitation{}, AuditEvent{}, err
 	}
 	if a.Status != StatusInvited {
@@ -175,4 +175,29 @@ func (op Op) invitationEvent(action string, before, after *Invitation) AuditEven
 		ev.EntityID, ev.OrganizationID, ev.After = after.ID, after.OrganizationID, mustJSON(after)
 	}
 	return ev
+}
+
+// InviteContact decides the invitation of the person of contact c: acc is the contact's
+// account when it has one, sameEmail the other accounts with the contact's address. A new
+// account gets accountID. The server runs it to invite; the desktop runs it offline on its
+// copy before queueing the invitation, so both refuse with the same sentence.
+func InviteContact(op Op, c Contact, acc *Account, sameEmail []Account, accountID, invitationID string, ttl time.Duration, roles []string) (Account, Invitation, AuditEvent, error) {
+	if err := op.Actor.CanAdminister(c.OrganizationID); err != nil {
+		return Account{}, Invitation{}, AuditEvent{}, err
+	}
+	if c.Email == "" {
+		return Account{}, Invitation{}, AuditEvent{}, Errorf(ECONFLICT, "%s has no e-mail address, so no invitation can be sent. Add the address to the contact first.", c.FullName)
+	}
+	var a Account
+	if acc != nil {
+		a = *acc
+	} else {
+		for _, o := range sameEmail {
+			if o.Status != StatusDenied {
+				return Account{}, Invitation{}, AuditEvent{}, Errorf(ECONFLICT, "%s already has a portal account (%s), so it was not invited again.", c.Email, o.Status)
+			}
+		}
+		a = Account{ID: accountID, ContactID: c.ID, OrganizationID: c.OrganizationID, Email: c.Email, Name: c.FullName, Source: "invitation", ClientRecord: true}
+	}
+	return Invite(op, a, invitationID, ttl, roles)
 }

@@ -30,6 +30,8 @@ const (
 	ActionExpire           = "invitation.expire"
 	ActionAccept           = "invitation.accept"
 	ActionUpdateOrg        = "organization.update"
+	ActionPutRole          = "role.put"
+	ActionDeleteRole       = "role.delete"
 )
 
 // Invitation lifetimes.
@@ -183,7 +185,7 @@ func RequestAccess(now time.Time, a Account, minInterval time.Duration) (Account
 
 // Approve activates a pending account.
 func Approve(op Op, a Account) (Account, AuditEvent, error) {
-	if err := op.Actor.canDecide(a); err != nil {
+	if err := op.mayDecide(a); err != nil {
 		return Account{}, AuditEvent{}, err
 	}
 	if a.Status != StatusPending {
@@ -194,7 +196,7 @@ func Approve(op Op, a Account) (Account, AuditEvent, error) {
 
 // Deny refuses a pending account; it moves to the recycle bin. A reason is required.
 func Deny(op Op, a Account, reason string) (Account, AuditEvent, error) {
-	if err := op.Actor.canDecide(a); err != nil {
+	if err := op.mayDecide(a); err != nil {
 		return Account{}, AuditEvent{}, err
 	}
 	reason = strings.TrimSpace(reason)
@@ -218,13 +220,22 @@ func Restore(op Op, a Account) (Account, AuditEvent, error) {
 }
 
 func (op Op) fromRecycleBin(a Account, action string) (Account, AuditEvent, error) {
-	if err := op.Actor.canDecide(a); err != nil {
+	if err := op.mayDecide(a); err != nil {
 		return Account{}, AuditEvent{}, err
 	}
 	if a.Status != StatusDenied {
 		return Account{}, AuditEvent{}, wrongStatus(a, "restored from the recycle bin", "Only denied accounts are in the recycle bin.")
 	}
 	return op.decide(a, StatusActive, "", action)
+}
+
+// mayDecide: deciding a sign-in needs user setup or the administration of the person's
+// organisation, and (as every change) the permissions the account already holds.
+func (op Op) mayDecide(a Account) error {
+	if err := op.Actor.canDecide(a); err != nil {
+		return err
+	}
+	return op.Actor.CanChange(a, op.Roles)
 }
 
 func (op Op) decide(a Account, to Status, reason, action string) (Account, AuditEvent, error) {
@@ -270,7 +281,10 @@ func (op Op) lastAdmin(before, after Account, doing string) error {
 
 // Deactivate suspends an active account. The last active system administrator is kept.
 func Deactivate(op Op, a Account) (Account, AuditEvent, error) {
-	if err := op.Actor.CanAdminister(a.OrganizationID); err != nil {
+	if err := op.mayChange(a); err != nil {
+		return Account{}, AuditEvent{}, err
+	}
+	if err := op.notSelf(a, "deactivate"); err != nil {
 		return Account{}, AuditEvent{}, err
 	}
 	if a.Status != StatusActive {
@@ -286,7 +300,7 @@ func Deactivate(op Op, a Account) (Account, AuditEvent, error) {
 
 // Reactivate lets a deactivated account sign in again.
 func Reactivate(op Op, a Account) (Account, AuditEvent, error) {
-	if err := op.Actor.CanAdminister(a.OrganizationID); err != nil {
+	if err := op.mayChange(a); err != nil {
 		return Account{}, AuditEvent{}, err
 	}
 	if a.Status != StatusDeactivated {
@@ -300,7 +314,7 @@ func Reactivate(op Op, a Account) (Account, AuditEvent, error) {
 // CompleteRegistration marks a ghost account's registration as finished.
 func CompleteRegistration(op Op, a Account) (Account, AuditEvent, error) {
 	if op.Actor.ID != a.ID {
-		if err := op.Actor.CanAdminister(a.OrganizationID); err != nil {
+		if err := op.mayChange(a); err != nil {
 			return Account{}, AuditEvent{}, err
 		}
 	}
@@ -343,8 +357,13 @@ func Promote(op Op, a Account, core string, additional []string, deleteClientRec
 // SetRoles replaces an account's core and additional roles. Organisation administrators may
 // change only their own organisation's roles; nobody may demote the last system administrator.
 func SetRoles(op Op, a Account, core string, additional []string) (Account, AuditEvent, error) {
-	if err := op.Actor.CanAdminister(a.OrganizationID); err != nil {
+	if err := op.mayChange(a); err != nil {
 		return Account{}, AuditEvent{}, err
+	}
+	if !op.Actor.SystemAdmin {
+		if err := op.notSelf(a, "change the roles of"); err != nil {
+			return Account{}, AuditEvent{}, err
+		}
 	}
 	if a.Status == StatusDenied {
 		return Account{}, AuditEvent{}, wrongStatus(a, "given roles", hintFor(a.Status))
@@ -417,7 +436,10 @@ func (op Op) systemRoles(a Account) []string {
 // SetOrgAdmin makes a person an administrator of their organisation on the portal, or
 // takes that away.
 func SetOrgAdmin(op Op, a Account, admin bool) (Account, AuditEvent, error) {
-	if err := op.Actor.CanAdminister(a.OrganizationID); err != nil {
+	if err := op.mayChange(a); err != nil {
+		return Account{}, AuditEvent{}, err
+	}
+	if err := op.notSelf(a, "change the organisation administration of"); err != nil {
 		return Account{}, AuditEvent{}, err
 	}
 	switch {

@@ -102,3 +102,57 @@ func ValidateRole(r Role) error {
 	}
 	return nil
 }
+
+// PutRole decides creating (before nil) or changing a role: who may edit it, that it is
+// well formed, and that a role people hold (holders of before) does not move to another
+// scope or organisation. The caller checks that the organisation exists.
+func PutRole(op Op, before *Role, r Role, holders int) (Role, AuditEvent, error) {
+	if r.Permissions == nil {
+		r.Permissions = []Permission{}
+	}
+	if err := op.Actor.CanEditRole(r); err != nil {
+		return Role{}, AuditEvent{}, err
+	}
+	if err := CheckRoleID(r.ID); err != nil {
+		return Role{}, AuditEvent{}, err
+	}
+	if err := ValidateRole(r); err != nil {
+		return Role{}, AuditEvent{}, err
+	}
+	r.Version = 0
+	ev := AuditEvent{At: op.Now, ActorID: op.Actor.ID, ActorName: op.Actor.Name, Action: ActionPutRole,
+		EntityType: "role", EntityID: r.ID, OrganizationID: r.OrganizationID}
+	if before != nil {
+		if err := op.Actor.CanEditRole(*before); err != nil {
+			return Role{}, AuditEvent{}, err
+		}
+		if (before.Scope != r.Scope || before.OrganizationID != r.OrganizationID) && holders > 0 {
+			return Role{}, AuditEvent{}, Errorf(ECONFLICT, "%d accounts hold the role %q, so it cannot move to another scope or organisation. Create a new role instead.", holders, before.Name)
+		}
+		r.Version = before.Version
+		ev.Before = mustJSON(before)
+	}
+	ev.After = mustJSON(r)
+	return r, ev, nil
+}
+
+// DeleteRole decides removing role r, which holders accounts hold: only an unheld role
+// that is not built in, by someone who may edit it.
+func DeleteRole(op Op, r Role, holders int) (AuditEvent, error) {
+	if err := op.Actor.CanEditRole(r); err != nil {
+		return AuditEvent{}, err
+	}
+	if BuiltInRole(r.ID) {
+		return AuditEvent{}, Errorf(ECONFLICT, "%q is one of the portal's built-in roles and cannot be deleted.", r.Name)
+	}
+	if holders > 0 {
+		return AuditEvent{}, Errorf(ECONFLICT, "%d accounts still hold the role %q. Take it away from them first.", holders, r.Name)
+	}
+	return AuditEvent{At: op.Now, ActorID: op.Actor.ID, ActorName: op.Actor.Name, Action: ActionDeleteRole,
+		EntityType: "role", EntityID: r.ID, OrganizationID: r.OrganizationID, Before: mustJSON(r)}, nil
+}
+
+// BuiltInRole reports whether id is one of the roles every portal starts with.
+func BuiltInRole(id string) bool {
+	return slices.ContainsFunc(DefaultRoles(), func(r Role) bool { return r.ID == id })
+}

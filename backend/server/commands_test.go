@@ -191,9 +191,10 @@ func TestLastAdminGuardUnderConcurrency(t *testing.T) {
 		}
 	}
 
-	// The survivor cannot deactivate or demote themselves either.
+	// The survivor cannot deactivate (nobody deactivates themselves) or demote themselves
+	// either.
 	c := e.client(last.ID)
-	if _, err := c.Deactivate(e.ctx, last.ID, nil); portal.ErrorCode(err) != portal.ECONFLICT {
+	if _, err := c.Deactivate(e.ctx, last.ID, nil); portal.ErrorCode(err) != portal.EFORBIDDEN {
 		t.Errorf("deactivating the last administrator: %v", err)
 	}
 	if _, err := c.SetRoles(e.ctx, last.ID, api.SetRolesRequest{CoreRole: portal.RoleStaff}, nil); portal.ErrorCode(err) != portal.ECONFLICT {

@@ -299,9 +299,21 @@ func TestInvitationFlow(t *testing.T) {
 	if p := e.browser().get(johnOld); p.Status == http.StatusOK {
 		t.Error("the old link still works after resending")
 	}
+	// Whoever holds the link signs in with another address: refused, the page says whose
+	// invitation it is, and the link still works for John.
+	mallory := e.browser()
+	p = mallory.get(fresh.URL)
+	e.op.SignInAs(opUser{Sub: "mallory-sso", Email: "mallory@evil.example", Name: "Mallory"})
+	r = mallory.post(p, fresh.URL+"/sso", nil)
+	if r.Status != http.StatusForbidden || !strings.Contains(r.Body, "This invitation is for john.smith@example.org, but you signed in as mallory@evil.example") {
+		t.Fatalf("bind another identity: %d\n%s", r.Status, r.Body)
+	}
+	if ma := e.stored(johnInv.AccountID); ma.Subject != "" || ma.Status != portal.StatusInvited {
+		t.Fatalf("after a refused binding the account is %+v", ma)
+	}
 	john := e.browser()
 	p = john.get(fresh.URL)
-	e.op.SignInAs(opUser{Sub: "john-sso", Email: "jsmith@corp.example.org", Name: "John Smith"})
+	e.op.SignInAs(opUser{Sub: "john-sso", Email: "JOHN.SMITH@Example.ORG", Name: "John Smith"})
 	r = john.post(p, fresh.URL+"/sso", nil)
 	if r.Status != http.StatusOK || !strings.Contains(r.Body, "You are signed in as") {
 		t.Fatalf("bind SSO: %d\n%s", r.Status, r.Body)

@@ -60,7 +60,7 @@ func TestBulkInvitations(t *testing.T) {
 		{"valid", item(ok1, "k-ann"), want{contact: ok1}},
 		{"invalid e-mail", item(bad, "k-bad"), want{code: portal.EINVALID}},
 		{"no e-mail", item(noMail, "k-nomail"), want{code: portal.ECONFLICT}},
-		{"another organisation", item(other, "k-other"), want{code: portal.EFORBIDDEN}},
+		{"another organisation", item(other, "k-other"), want{code: portal.ENOTFOUND}}, // as if it did not exist
 		{"replayed key of a single request", item(early, "k-early"), want{replay: true, contact: early}},
 		{"key reused for another contact", item(ok2, "k-early"), want{code: portal.ECONFLICT, field: ".idempotencyKey"}},
 		{"already invited", item(invited, "k-invited"), want{code: portal.ECONFLICT}},

@@ -177,9 +177,18 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		}
 		fromAddr = *a
 	}
+	// The desktop's issuers vouch for administrators, the portal's sign-in issuer for the
+	// people it serves (the same provider may be both).
+	var trust portal.IssuerTrust
+	for _, t := range cfg.TrustedIssuers {
+		trust.Admins = append(trust.Admins, sourceOf(t.Issuer))
+	}
+	if cfg.SSO != nil {
+		trust.People = append(trust.People, sourceOf(cfg.SSO.Issuer))
+	}
 	svc, err := service.New(ctx, service.Config{
 		Store: s.store, Clock: cfg.Clock, BaseURL: s.baseURL, Sender: sender, From: fromAddr, Logger: cfg.Logger,
-		APISessionTTL: cfg.APISessionTTL, WebSessionTTL: cfg.WebSessionTTL,
+		APISessionTTL: cfg.APISessionTTL, WebSessionTTL: cfg.WebSessionTTL, Trust: trust,
 	})
 	if err != nil {
 		s.closeStore()

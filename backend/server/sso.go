@@ -147,7 +147,7 @@ func (s *Server) finishWebSignIn(w http.ResponseWriter, r *http.Request, id port
 	var err error
 	var session string
 	if invitationHash != "" {
-		res, e := s.svc.AcceptWithSSO(r.Context(), invitationHash, id)
+		res, e := s.svc.AcceptWithSSO(r.Context(), invitationHash, id, verified)
 		session, err = res.Session, e
 	} else {
 		res, e := s.svc.SignInSSO(r.Context(), id, verified)

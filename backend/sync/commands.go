@@ -475,3 +475,23 @@ func (e *Engine) fetchActor(ctx context.Context) error {
 	}
 	return e.db.SetSetting(ctx, actorSetting, savedActor{Actor: me.Actor, Server: e.cl.BaseURL(), Embedded: me.Embedded, At: e.clock.Now()})
 }
+
+// AccountActions asks the policy which actions the administrator may take on account a
+// (as the administrator sees it), with the reason for each refused one: the screens offer
+// exactly what the server would accept. inv is a's pending invitation, if any. Before
+// Gatehouse knows who it acts as, every action that applies is refused with why.
+func (e *Engine) AccountActions(ctx context.Context, a portal.Account, inv *portal.Invitation) ([]portal.ActionCheck, error) {
+	op, err := e.op(ctx)
+	if code := portal.ErrorCode(err); code == portal.EUNAUTHORIZED || code == portal.EFORBIDDEN {
+		var out []portal.ActionCheck
+		for _, action := range portal.AccountActionsInOrder {
+			if portal.AccountActionApplies(action, a) {
+				out = append(out, portal.ActionCheck{Action: action, Reason: portal.ErrorMessage(err)})
+			}
+		}
+		return out, nil
+	} else if err != nil {
+		return nil, err
+	}
+	return portal.AccountActions(op, a, inv), nil
+}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
-	"time"
 
 	"gatehouse/backend/cache"
 	"gatehouse/backend/client"
@@ -188,10 +187,10 @@ var kinds = map[string]kind{
 			if err := op.Actor.CanAdminister(o.ID); err != nil {
 				return decided{}, err
 			}
-			if err := checkEmails(p.Emails); err != nil {
+			if _, err := portal.CheckEmailList(p.Emails); err != nil {
 				return decided{}, err
 			}
-			if _, err := ttlDays(p.ExpiresInDays); err != nil {
+			if _, err := portal.InvitationTTLDays(p.ExpiresInDays); err != nil {
 				return decided{}, err
 			}
 			// The server matches addresses to contacts and creates the missing ones, so there
@@ -244,7 +243,7 @@ var kinds = map[string]kind{
 			if err != nil {
 				return decided{}, err
 			}
-			ttl, err := ttlDays(p.ExpiresInDays)
+			ttl, err := portal.InvitationTTLDays(p.ExpiresInDays)
 			if err != nil {
 				return decided{}, err
 			}
@@ -327,42 +326,30 @@ func loadRole(ctx context.Context, e *Engine, id string) (json.RawMessage, error
 	return json.Marshal(r)
 }
 
-// decidePutRole mirrors the server's checks for creating or changing a role: who may edit
-// it (portal.Actor.CanEditRole), that it is well formed, and that a role people hold does
-// not move to another organisation.
+// decidePutRole runs portal.PutRole on the role as the administrator sees it; the
+// organisation it belongs to must be in the local copy.
 func decidePutRole(ctx context.Context, e *Engine, op *portal.Op, cur, payload json.RawMessage) (decided, error) {
 	p, err := decode[rolePayload](payload)
 	if err != nil {
 		return decided{}, err
 	}
-	r := p.Role
-	if r.Permissions == nil {
-		r.Permissions = []portal.Permission{}
-	}
-	if err := op.Actor.CanEditRole(r); err != nil {
-		return decided{}, err
-	}
-	if err := portal.ValidateRole(r); err != nil {
-		return decided{}, err
-	}
-	r.Version = 0
+	var before *portal.Role
+	holders := 0
 	if len(cur) > 0 {
-		before, err := decode[portal.Role](cur)
+		b, err := decode[portal.Role](cur)
 		if err != nil {
 			return decided{}, err
 		}
-		if err := op.Actor.CanEditRole(before); err != nil {
+		before = &b
+		if holders, err = e.db.RoleHolders(ctx, b.ID); err != nil {
 			return decided{}, err
 		}
-		if before.Scope != r.Scope || before.OrganizationID != r.OrganizationID {
-			if n, err := e.roleHolders(ctx, before.ID); err != nil {
-				return decided{}, err
-			} else if n > 0 {
-				return decided{}, portal.Errorf(portal.ECONFLICT, "%d accounts hold the role %q, so it cannot move to another scope or organisation. Create a new role instead.", n, before.Name)
-			}
-		}
-		r.Version = before.Version
-	} else if r.OrganizationID != "" {
+	}
+	r, _, err := portal.PutRole(*op, before, p.Role, holders)
+	if err != nil {
+		return decided{}, err
+	}
+	if before == nil && r.OrganizationID != "" {
 		if _, err := e.db.GetOrganization(ctx, r.OrganizationID); err != nil {
 			return decided{}, err
 		}
@@ -383,8 +370,7 @@ func sendPutRole(ctx context.Context, cl *client.Client, id string, payload json
 	return answer(r, r.Version, record{entity: cache.EntityRole, id: r.ID, version: r.Version, value: r})
 }
 
-// decideDeleteRole mirrors the server: the role exists, the actor may edit it, it is not
-// built in, and nobody holds it (as the administrator sees the accounts).
+// decideDeleteRole runs portal.DeleteRole on the role as the administrator sees it.
 func decideDeleteRole(ctx context.Context, e *Engine, op *portal.Op, cur, _ json.RawMessage) (decided, error) {
 	if len(cur) == 0 {
 		return decided{}, portal.Errorf(portal.ENOTFOUND, "This role is no longer in the local copy; someone may have deleted it already. Sync, then look again.")
@@ -393,18 +379,12 @@ func decideDeleteRole(ctx context.Context, e *Engine, op *portal.Op, cur, _ json
 	if err != nil {
 		return decided{}, err
 	}
-	if err := op.Actor.CanEditRole(r); err != nil {
+	n, err := e.db.RoleHolders(ctx, r.ID)
+	if err != nil {
 		return decided{}, err
 	}
-	for _, d := range portal.DefaultRoles() {
-		if d.ID == r.ID {
-			return decided{}, portal.Errorf(portal.ECONFLICT, "%q is one of the portal's built-in roles and cannot be deleted.", r.Name)
-		}
-	}
-	if n, err := e.roleHolders(ctx, r.ID); err != nil {
+	if _, err := portal.DeleteRole(*op, r, n); err != nil {
 		return decided{}, err
-	} else if n > 0 {
-		return decided{}, portal.Errorf(portal.ECONFLICT, "%d accounts still hold the role %q. Take it away from them first.", n, r.Name)
 	}
 	return decided{deletes: true, base: r.Version}, nil
 }
@@ -435,17 +415,6 @@ func rebaseRole(payload, theirs json.RawMessage) (json.RawMessage, error) {
 		merged.Permissions = p.Role.Permissions
 	}
 	return json.Marshal(rolePayload{Role: merged, Base: &cur})
-}
-
-// roleHolders counts the accounts holding role id, as the administrator sees them.
-func (e *Engine) roleHolders(ctx context.Context, id string) (int, error) {
-	var n int
-	err := e.db.ReadSQL().QueryRowContext(ctx, `SELECT count(*) FROM accounts a WHERE a.core_role = ?
-		OR EXISTS (SELECT 1 FROM json_each(a.additional_roles) j WHERE j.value = ?)`, id, id).Scan(&n)
-	if err != nil {
-		return 0, fmt.Errorf("count the holders of role %q in the local copy: %w", id, err)
-	}
-	return n, nil
 }
 
 type denyPayload struct {
@@ -535,7 +504,7 @@ func invitationRecords(res client.InvitationResult) []record {
 	return recs
 }
 
-// decideInvite mirrors the server's checks for inviting the person of a contact.
+// decideInvite runs portal.InviteContact on the contact as the administrator sees it.
 func decideInvite(ctx context.Context, e *Engine, op *portal.Op, cur, payload json.RawMessage) (decided, error) {
 	c, err := decode[portal.Contact](cur)
 	if err != nil {
@@ -545,81 +514,25 @@ func decideInvite(ctx context.Context, e *Engine, op *portal.Op, cur, payload js
 	if err != nil {
 		return decided{}, err
 	}
-	if err := op.Actor.CanAdminister(c.OrganizationID); err != nil {
-		return decided{}, err
-	}
-	ttl, err := ttlDays(p.ExpiresInDays)
+	ttl, err := portal.InvitationTTLDays(p.ExpiresInDays)
 	if err != nil {
 		return decided{}, err
 	}
-	if c.Email == "" {
-		return decided{}, portal.Errorf(portal.ECONFLICT, "%s has no e-mail address, so no invitation can be sent. Add the address to the contact first.", c.FullName)
-	}
-	a, found, err := e.accountOfContact(ctx, c.ID)
+	acc, err := e.db.AccountOfContact(ctx, c.ID)
 	if err != nil {
 		return decided{}, err
 	}
-	if !found {
-		others, err := e.db.AccountsByEmail(ctx, c.Email)
-		if err != nil {
+	var sameEmail []portal.Account
+	if acc == nil && c.Email != "" {
+		if sameEmail, err = e.db.AccountsByEmail(ctx, c.Email); err != nil {
 			return decided{}, err
 		}
-		for _, o := range others {
-			if o.Status != portal.StatusDenied {
-				return decided{}, portal.Errorf(portal.ECONFLICT, "%s already has a portal account (%s), so it was not invited again.", c.Email, o.Status)
-			}
-		}
-		a = portal.Account{ContactID: c.ID, OrganizationID: c.OrganizationID, Email: c.Email, Name: c.FullName, Source: "invitation", ClientRecord: true}
 	}
-	if _, _, _, err := portal.Invite(*op, a, "", ttl, p.Roles); err != nil {
+	if _, _, _, err := portal.InviteContact(*op, c, acc, sameEmail, "", "", ttl, p.Roles); err != nil {
 		return decided{}, err
 	}
 	// The server picks the new account's and invitation's IDs: nothing to preview yet.
 	return decided{base: c.Version}, nil
-}
-
-func (e *Engine) accountOfContact(ctx context.Context, contactID string) (portal.Account, bool, error) {
-	var id string
-	err := e.db.ReadSQL().QueryRowContext(ctx, `SELECT id FROM accounts WHERE contact_id = ? ORDER BY rid LIMIT 1`, contactID).Scan(&id)
-	if err != nil {
-		return portal.Account{}, false, nil //nolint:nilerr // no account yet
-	}
-	a, err := e.db.GetAccount(ctx, id)
-	return a, err == nil, err
-}
-
-// ttlDays checks an invitation lifetime in days as the server does.
-func ttlDays(days int) (time.Duration, error) {
-	if days < 0 {
-		return 0, portal.FieldErrorf("expiresInDays", "The number of days an invitation stays valid cannot be negative.")
-	}
-	ttl, err := portal.InvitationTTL(time.Duration(days) * 24 * time.Hour)
-	if pe, ok := err.(*portal.Error); ok {
-		return 0, &portal.Error{Code: pe.Code, Field: "expiresInDays", Message: pe.Message}
-	}
-	return ttl, err
-}
-
-// checkEmails checks a list of addresses as the server will.
-func checkEmails(emails []string) error {
-	if len(emails) == 0 {
-		return portal.FieldErrorf("emails", "Give at least one e-mail address.")
-	}
-	if len(emails) > 1000 {
-		return portal.FieldErrorf("emails", "Add at most 1,000 addresses at a time; split the list into batches.")
-	}
-	seen := map[string]int{}
-	for i, s := range emails {
-		addr, err := portal.ParseEmail(s)
-		if err != nil {
-			return &portal.Error{Code: portal.EINVALID, Field: fmt.Sprintf("emails[%d]", i), Message: portal.ErrorMessage(err)}
-		}
-		if j, dup := seen[portal.NormalizeEmail(addr)]; dup {
-			return portal.FieldErrorf(fmt.Sprintf("emails[%d]", i), "%s is in the list twice (also at position %d); give each address once.", addr, j+1)
-		}
-		seen[portal.NormalizeEmail(addr)] = i
-	}
-	return nil
 }
 
 // rebaseOrganization carries the fields the administrator changed (Profile against Base)

@@ -3,106 +3,18 @@
 // real App in the harness (in-memory keychain; the "system browser" only records what it is
 // asked to open), and a second Chromium page playing the administrator's browser.
 import assert from 'node:assert/strict'
-import { execFileSync, spawn } from 'node:child_process'
-import { generateKeyPairSync } from 'node:crypto'
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createInterface } from 'node:readline'
 import { test } from 'node:test'
 import { shot } from './lib/app.mjs'
 import { launch } from './lib/browser.mjs'
-import { frontendBuilt, frontendDir, repoDir, startHarness } from './lib/harness.mjs'
+import { frontendBuilt, frontendDir, startHarness } from './lib/harness.mjs'
 import { chromiumPath, hasExecutable, need } from './lib/parts.mjs'
 import { expectURL } from './lib/browser.mjs'
+import { clientId, signInAtProvider, startPortal, startProvider } from './lib/portal.mjs'
 
-const clientId = 'gatehouse-desktop'
 const admin = 'admin@example.org'
-
-// firstLine resolves with the first stdout line of child that matches re.
-function firstLine(child, re, what, stderr) {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${what} did not start within 60 s:\n${stderr()}`)), 60_000)
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      const m = re.exec(line)
-      if (m) {
-        clearTimeout(timer)
-        resolve(m)
-      }
-    })
-    child.on('exit', (code) => {
-      clearTimeout(timer)
-      reject(new Error(`${what} exited (${code}) before it was ready:\n${stderr()}`))
-    })
-  })
-}
-
-function spawnLogged(cmd, args, opts = {}) {
-  const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], ...opts })
-  let err = ''
-  child.stderr.on('data', (b) => {
-    err += b
-    if (process.env.HARNESS_VERBOSE) process.stderr.write(b)
-  })
-  const exited = new Promise((res) => child.on('exit', (code, signal) => res(code ?? signal)))
-  return { child, stderr: () => err, exited }
-}
-
-// startProvider runs backend/sso/testdata/oidc-provider.mjs on 127.0.0.1 with a fresh
-// RS256 key and returns its issuer.
-async function startProvider(t, dir) {
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
-  const jwk = { ...privateKey.export({ format: 'jwk' }), kid: 'e2e', alg: 'RS256', use: 'sig' }
-  const config = join(dir, 'oidc-provider.json')
-  writeFileSync(config, JSON.stringify({ port: 0, idTokenTTL: 3600, jwks: { keys: [jwk] } }), { mode: 0o600 })
-  const script = join(repoDir, 'backend', 'sso', 'testdata', 'oidc-provider.mjs')
-  const p = spawnLogged(process.execPath, [script, join(frontendDir, 'node_modules'), config])
-  t.after(async () => {
-    p.child.stdin.end() // the script stops when its stdin closes
-    const timer = setTimeout(() => p.child.kill('SIGKILL'), 10_000)
-    await p.exited
-    clearTimeout(timer)
-  })
-  const [, line] = await firstLine(p.child, /^(\{.*"issuer".*\})$/, 'oidc-provider', p.stderr)
-  return JSON.parse(line).issuer
-}
-
-// startPortal builds and runs gatehouse-server on 127.0.0.1, trusting issuer for the
-// desktop's client ID, with admin as its first system administrator.
-async function startPortal(t, dir, issuer) {
-  const bin = join(dir, 'gatehouse-server')
-  execFileSync('go', ['build', '-o', bin, './backend/cmd/gatehouse-server'], { cwd: repoDir, stdio: 'inherit' })
-  const p = spawnLogged(bin, [
-    'serve',
-    '--listen', '127.0.0.1:0',
-    '--db', join(dir, 'portal.db'),
-    '--trusted-issuer', `${issuer}=${clientId}`,
-    '--bootstrap-admin', admin,
-  ], { env: { ...process.env, GATEHOUSE_TRUSTED_ISSUERS: '' } })
-  t.after(async () => {
-    p.child.kill('SIGTERM')
-    const timer = setTimeout(() => p.child.kill('SIGKILL'), 15_000)
-    const code = await p.exited
-    clearTimeout(timer)
-    assert.equal(code, 0, `gatehouse-server exited with ${code}:\n${p.stderr()}`)
-  })
-  const [, url] = await firstLine(p.child, /listening at (http:\/\/127\.0\.0\.1:\d+)/, 'gatehouse-server', p.stderr)
-  return url
-}
-
-// signInAtProvider plays the administrator in their browser: the provider's login and
-// consent pages, then back to Gatehouse's loopback page.
-async function signInAtProvider(page, authUrl, login) {
-  await page.goto(authUrl)
-  await page.fill('input[name="login"]', login)
-  await page.fill('input[name="password"]', 'any password will do')
-  await page.click('button[type="submit"]')
-  const consent = page.locator('input[name="prompt"][value="consent"]')
-  const back = page.waitForURL((u) => u.pathname === '/callback' && u.hostname === '127.0.0.1')
-  await Promise.race([back, consent.waitFor({ state: 'attached' }).then(() => page.click('button[type="submit"]'))])
-  await back
-  return (await page.textContent('#heading'))?.trim()
-}
 
 test('settings: sign in at the identity provider, see who is signed in, sign out', { timeout: 240_000 }, async (t) => {
   if (!need(t, 'Chromium', hasExecutable(chromiumPath), 'install Debian\'s chromium (apt-get install chromium) or set CHROMIUM')) return

@@ -37,6 +37,7 @@ Commands:
             database first.
   migrate   Create the SQLite database, or bring its schema up to date, and exit.
   import    Import contacts from a spreadsheet into the database (see "help import").
+  demo      Fill a database with demonstration data, for trying the server and for tests.
   help      Explain a command: gatehouse-server help serve
 
 Every flag can also be set through the environment variable shown in its help, such as
@@ -64,6 +65,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		err = runMigrate(ctx, rest, stdout, stderr, getenv)
 	case "import":
 		err = runImport(ctx, rest, stdout, stderr)
+	case "demo":
+		err = runDemo(ctx, rest, stdout, stderr, getenv)
 	default:
 		fmt.Fprintf(stderr, "gatehouse-server: unknown command %q\n\n%s", cmd, usage)
 		return 2

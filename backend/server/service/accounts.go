@@ -53,18 +53,29 @@ func (s *Service) ListAccounts(ctx context.Context, act portal.Actor, q AccountQ
 
 // GetAccount returns one account the actor may see.
 func (s *Service) GetAccount(ctx context.Context, act portal.Actor, id string) (portal.Account, error) {
+	if !readable(act) {
+		return portal.Account{}, errNoAdminRights()
+	}
 	var a portal.Account
 	err := s.store.View(ctx, func(r store.Reader) error {
 		var err error
-		if a, err = r.Account(ctx, id); err != nil {
-			return err
-		}
-		if !act.MaySee(a) {
-			return portal.Errorf(portal.EFORBIDDEN, "You may not see this account: it belongs to an organisation you do not administer.")
-		}
-		return nil
+		a, err = visibleAccount(ctx, r, act, id)
+		return err
 	})
 	return a, err
+}
+
+// visibleAccount loads an account the actor may see. One they may not see is answered as
+// if it did not exist, so that nobody can probe for the accounts of other organisations.
+func visibleAccount(ctx context.Context, r store.Reader, act portal.Actor, id string) (portal.Account, error) {
+	a, err := r.Account(ctx, id)
+	if err != nil {
+		return portal.Account{}, err
+	}
+	if !act.MaySee(a) {
+		return portal.Account{}, portal.NotFound("account", id)
+	}
+	return a, nil
 }
 
 // accountCommand loads an account, checks the sender's version, applies a transition and
@@ -73,23 +84,30 @@ func (s *Service) accountCommand(ctx context.Context, cmd *Cmd, id string,
 	apply func(tx store.Tx, op portal.Op, a portal.Account) (portal.Account, portal.AuditEvent, error),
 	after func(tx store.Tx, before, a portal.Account) error,
 ) (portal.Account, error) {
+	// Permission first: nothing about the account (its existence, version or record) is
+	// told to a caller who may not act on accounts at all, or may not see this one.
+	if !readable(cmd.Actor) {
+		return portal.Account{}, errNoAdminRights()
+	}
 	return command(ctx, s, cmd, func(tx store.Tx) (portal.Account, error) {
-		a, err := tx.Account(ctx, id)
+		a, err := visibleAccount(ctx, tx, cmd.Actor, id)
 		if err != nil {
-			return portal.Account{}, err
-		}
-		if !cmd.Actor.MaySee(a) {
-			// Outsiders learn only that they may not act on it, not its current state.
-			return portal.Account{}, cmd.Actor.CanAdminister(a.OrganizationID)
-		}
-		if err := checkVersion(cmd, "account", a.ID, a.Version, a); err != nil {
 			return portal.Account{}, err
 		}
 		op, err := s.opFor(ctx, tx, cmd.Actor, a)
 		if err != nil {
 			return portal.Account{}, err
 		}
+		// A refusal for who the caller is comes before the version check; the rest of the
+		// transition's refusals (status, last administrator) after it, since a stale view
+		// explains them.
 		b, ev, err := apply(tx, op, a)
+		if portal.ErrorCode(err) == portal.EFORBIDDEN {
+			return portal.Account{}, err
+		}
+		if err := checkVersion(cmd, "account", a.ID, a.Version, a); err != nil {
+			return portal.Account{}, err
+		}
 		if err != nil {
 			return portal.Account{}, err
 		}
@@ -208,12 +226,14 @@ func (s *Service) CompleteRegistration(ctx context.Context, cmd *Cmd, id string)
 
 // Purge removes a denied account for good, with its invitations; the audit trail stays.
 func (s *Service) Purge(ctx context.Context, cmd *Cmd, id string) (struct{}, error) {
+	// Only system administrators purge: the others are refused before the account is read,
+	// so a stale If-Match cannot make the server show it to them.
+	if err := cmd.Actor.CanSystem(); err != nil {
+		return struct{}{}, err
+	}
 	return command(ctx, s, cmd, func(tx store.Tx) (struct{}, error) {
 		a, err := tx.Account(ctx, id)
 		if err != nil {
-			return struct{}{}, err
-		}
-		if err := checkVersion(cmd, "account", a.ID, a.Version, a); err != nil {
 			return struct{}{}, err
 		}
 		op, err := s.op(ctx, tx, cmd.Actor)
@@ -221,6 +241,9 @@ func (s *Service) Purge(ctx context.Context, cmd *Cmd, id string) (struct{}, err
 			return struct{}{}, err
 		}
 		ev, err := portal.Purge(op, a)
+		if verr := checkVersion(cmd, "account", a.ID, a.Version, a); verr != nil {
+			return struct{}{}, verr
+		}
 		if err != nil {
 			return struct{}{}, err
 		}

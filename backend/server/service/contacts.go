@@ -2,7 +2,6 @@ package service
 
 import (
 	"context"
-	"fmt"
 	"strings"
 
 	"gatehouse/backend/portal"
@@ -46,18 +45,29 @@ func (s *Service) ListContacts(ctx context.Context, act portal.Actor, q ContactQ
 
 // GetContact returns one contact of an organisation the actor administers.
 func (s *Service) GetContact(ctx context.Context, act portal.Actor, id string) (portal.Contact, error) {
-	if !readable(act) {
-		return portal.Contact{}, errNoAdminRights()
+	if err := managesPeople(act); err != nil {
+		return portal.Contact{}, err
 	}
 	var c portal.Contact
 	err := s.store.View(ctx, func(r store.Reader) error {
 		var err error
-		if c, err = r.Contact(ctx, id); err != nil {
-			return err
-		}
-		return act.CanAdminister(c.OrganizationID)
+		c, err = visibleContact(ctx, r, act, id)
+		return err
 	})
 	return c, err
+}
+
+// visibleContact loads a contact of an organisation the actor administers; any other is
+// answered as if it did not exist.
+func visibleContact(ctx context.Context, r store.Reader, act portal.Actor, id string) (portal.Contact, error) {
+	c, err := r.Contact(ctx, id)
+	if err != nil {
+		return portal.Contact{}, err
+	}
+	if !act.Administers(c.OrganizationID) {
+		return portal.Contact{}, portal.NotFound("contact", id)
+	}
+	return c, nil
 }
 
 // normaliseContact checks a contact before it is stored and fills the full name.
@@ -108,6 +118,16 @@ func (s *Service) CreateContact(ctx context.Context, cmd *Cmd, c portal.Contact)
 		if err := s.checkOrgExists(ctx, tx, c.OrganizationID); err != nil {
 			return portal.Contact{}, err
 		}
+		if c.ID != "" {
+			if err := portal.CheckRecordID("con", c.ID); err != nil {
+				return portal.Contact{}, err
+			}
+			// An ID taken by a contact the caller may not see is answered as if it were
+			// free: the contact is made under a new ID, which the answer carries.
+			if other, err := tx.Contact(ctx, c.ID); err == nil && !cmd.Actor.Administers(other.OrganizationID) {
+				c.ID = ""
+			}
+		}
 		if c.ID == "" {
 			c.ID = NewID("con")
 		}
@@ -123,12 +143,12 @@ func (s *Service) CreateContact(ctx context.Context, cmd *Cmd, c portal.Contact)
 
 // UpdateContact replaces a contact.
 func (s *Service) UpdateContact(ctx context.Context, cmd *Cmd, id string, c portal.Contact) (portal.Contact, error) {
+	if err := managesPeople(cmd.Actor); err != nil {
+		return portal.Contact{}, err
+	}
 	return command(ctx, s, cmd, func(tx store.Tx) (portal.Contact, error) {
-		before, err := tx.Contact(ctx, id)
+		before, err := visibleContact(ctx, tx, cmd.Actor, id)
 		if err != nil {
-			return portal.Contact{}, err
-		}
-		if err := cmd.Actor.CanAdminister(before.OrganizationID); err != nil {
 			return portal.Contact{}, err
 		}
 		if err := checkVersion(cmd, "contact", id, before.Version, before); err != nil {
@@ -154,12 +174,12 @@ func (s *Service) UpdateContact(ctx context.Context, cmd *Cmd, id string, c port
 
 // DeleteContact removes a contact that has no account.
 func (s *Service) DeleteContact(ctx context.Context, cmd *Cmd, id string) (struct{}, error) {
+	if err := managesPeople(cmd.Actor); err != nil {
+		return struct{}{}, err
+	}
 	return command(ctx, s, cmd, func(tx store.Tx) (struct{}, error) {
-		c, err := tx.Contact(ctx, id)
+		c, err := visibleContact(ctx, tx, cmd.Actor, id)
 		if err != nil {
-			return struct{}{}, err
-		}
-		if err := cmd.Actor.CanAdminister(c.OrganizationID); err != nil {
 			return struct{}{}, err
 		}
 		if err := checkVersion(cmd, "contact", id, c.Version, c); err != nil {
@@ -182,27 +202,11 @@ func (s *Service) DeleteContact(ctx context.Context, cmd *Cmd, id string) (struc
 // of the organisation or becomes a new contact named after the address, and with
 // req.Invite each is invited. Every address is checked before anything is written.
 func (s *Service) AddUsers(ctx context.Context, cmd *Cmd, req api.AddUsersRequest) (api.AddUsersResult, error) {
-	if len(req.Emails) == 0 {
-		return api.AddUsersResult{}, portal.FieldErrorf("emails", "Give at least one e-mail address.")
+	emails, err := portal.CheckEmailList(req.Emails)
+	if err != nil {
+		return api.AddUsersResult{}, err
 	}
-	if len(req.Emails) > 1000 {
-		return api.AddUsersResult{}, portal.FieldErrorf("emails", "Add at most 1,000 addresses at a time; split the list into batches.")
-	}
-	emails := make([]string, len(req.Emails))
-	seen := map[string]int{}
-	for i, e := range req.Emails {
-		addr, err := portal.ParseEmail(e)
-		if err != nil {
-			pe := err.(*portal.Error)
-			return api.AddUsersResult{}, &portal.Error{Code: portal.EINVALID, Field: fmt.Sprintf("emails[%d]", i), Message: pe.Message}
-		}
-		if j, dup := seen[portal.NormalizeEmail(addr)]; dup {
-			return api.AddUsersResult{}, portal.FieldErrorf(fmt.Sprintf("emails[%d]", i), "%s is in the list twice (also at position %d); give each address once.", addr, j+1)
-		}
-		seen[portal.NormalizeEmail(addr)] = i
-		emails[i] = addr
-	}
-	ttl, err := ttlDays(req.ExpiresInDays)
+	ttl, err := portal.InvitationTTLDays(req.ExpiresInDays)
 	if err != nil {
 		return api.AddUsersResult{}, err
 	}

@@ -28,7 +28,7 @@ type SignInResult struct {
 func (s *Service) SignInSSO(ctx context.Context, id portal.SSOIdentity, emailVerified bool) (SignInResult, error) {
 	var res SignInResult
 	err := s.store.Update(ctx, func(tx store.Tx) error {
-		a, ok, err := findAccount(ctx, tx, id, emailVerified)
+		a, ok, err := findAccount(ctx, tx, id, emailVerified, s.trust)
 		if err != nil {
 			return err
 		}
@@ -454,11 +454,18 @@ func (s *Service) AcceptWithPassword(ctx context.Context, token, password string
 }
 
 // AcceptWithSSO uses a one-time invitation link, identified by its hash, to bind the
-// person's SSO identity to their account.
-func (s *Service) AcceptWithSSO(ctx context.Context, tokenHash string, id portal.SSOIdentity) (SignInResult, error) {
+// person's SSO identity to their account: only an identity whose provider confirmed the
+// invited address.
+func (s *Service) AcceptWithSSO(ctx context.Context, tokenHash string, id portal.SSOIdentity, emailVerified bool) (SignInResult, error) {
 	var res SignInResult
 	err := s.store.Update(ctx, func(tx store.Tx) error {
-		var err error
+		inv, err := tx.InvitationByTokenHash(ctx, tokenHash)
+		if err != nil {
+			return err
+		}
+		if err := portal.CheckInvitationIdentity(inv, id.Email, emailVerified); err != nil {
+			return err
+		}
 		res, err = s.accept(ctx, tx, tokenHash, func(a *portal.Account) error {
 			if other, err := tx.AccountBySubject(ctx, id.Source, id.Subject); err == nil && other.ID != a.ID {
 				return portal.Errorf(portal.ECONFLICT, "This SSO identity already belongs to another account on this portal (%s). Sign in with it directly, or use the invitation with a password.", other.Email)

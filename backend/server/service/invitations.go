@@ -11,44 +11,24 @@ import (
 	"gatehouse/backend/server/store"
 )
 
-// ttlDays turns a lifetime in days into portal's checked duration (0: 7 days, 30 at most).
-func ttlDays(days int) (time.Duration, error) {
-	if days < 0 {
-		return 0, portal.FieldErrorf("expiresInDays", "The number of days an invitation stays valid cannot be negative.")
-	}
-	ttl, err := portal.InvitationTTL(time.Duration(days) * 24 * time.Hour)
-	if pe, ok := err.(*portal.Error); ok && pe.Field == "expiresIn" {
-		return 0, &portal.Error{Code: pe.Code, Field: "expiresInDays", Message: pe.Message}
-	}
-	return ttl, err
-}
-
 // InvitationURL is the one-time link for a token.
 func (s *Service) InvitationURL(token string) string { return s.baseURL + "/invite/" + token }
 
 // invite creates the invited account of a contact and its invitation.
 func (s *Service) invite(ctx context.Context, tx store.Tx, op portal.Op, c portal.Contact, roles []string, ttl time.Duration, batchID string, send bool) (api.InvitationResult, error) {
-	if c.Email == "" {
-		return api.InvitationResult{}, portal.Errorf(portal.ECONFLICT, "%s has no e-mail address, so no invitation can be sent. Add the address to the contact first.", c.FullName)
-	}
-	a, err := tx.AccountByContact(ctx, c.ID)
-	switch {
+	var acc *portal.Account
+	var sameEmail []portal.Account
+	switch a, err := tx.AccountByContact(ctx, c.ID); {
 	case err == nil:
-	case portal.ErrorCode(err) == portal.ENOTFOUND:
-		others, err := tx.AccountsByEmail(ctx, c.Email)
-		if err != nil {
+		acc = &a
+	case portal.ErrorCode(err) != portal.ENOTFOUND:
+		return api.InvitationResult{}, err
+	case c.Email != "":
+		if sameEmail, err = tx.AccountsByEmail(ctx, c.Email); err != nil {
 			return api.InvitationResult{}, err
 		}
-		for _, o := range others {
-			if o.Status != portal.StatusDenied {
-				return api.InvitationResult{}, portal.Errorf(portal.ECONFLICT, "%s already has a portal account (%s), so it was not invited again.", c.Email, o.Status)
-			}
-		}
-		a = portal.Account{ID: NewID("acc"), ContactID: c.ID, OrganizationID: c.OrganizationID, Email: c.Email, Name: c.FullName, Source: "invitation", ClientRecord: true}
-	default:
-		return api.InvitationResult{}, err
 	}
-	b, inv, ev, err := portal.Invite(op, a, NewID("inv"), ttl, roles)
+	b, inv, ev, err := portal.InviteContact(op, c, acc, sameEmail, NewID("acc"), NewID("inv"), ttl, roles)
 	if err != nil {
 		return api.InvitationResult{}, err
 	}
@@ -123,24 +103,38 @@ func (s *Service) ListInvitations(ctx context.Context, act portal.Actor, q Invit
 
 // GetInvitation returns one invitation of an organisation the actor administers.
 func (s *Service) GetInvitation(ctx context.Context, act portal.Actor, id string) (portal.Invitation, error) {
-	if !readable(act) {
-		return portal.Invitation{}, errNoAdminRights()
+	if err := managesPeople(act); err != nil {
+		return portal.Invitation{}, err
 	}
 	var inv portal.Invitation
 	err := s.store.View(ctx, func(r store.Reader) error {
 		var err error
-		if inv, err = r.Invitation(ctx, id); err != nil {
-			return err
-		}
-		return act.CanAdminister(inv.OrganizationID)
+		inv, err = visibleInvitation(ctx, r, act, id)
+		return err
 	})
 	return inv, err
 }
 
+// visibleInvitation loads an invitation of an organisation the actor administers; any
+// other is answered as if it did not exist.
+func visibleInvitation(ctx context.Context, r store.Reader, act portal.Actor, id string) (portal.Invitation, error) {
+	inv, err := r.Invitation(ctx, id)
+	if err != nil {
+		return portal.Invitation{}, err
+	}
+	if !act.Administers(inv.OrganizationID) {
+		return portal.Invitation{}, portal.NotFound("invitation", id)
+	}
+	return inv, nil
+}
+
 // Invite invites the person of a contact.
 func (s *Service) Invite(ctx context.Context, cmd *Cmd, req api.CreateInvitationRequest) (api.InvitationResult, error) {
-	ttl, err := ttlDays(req.ExpiresInDays)
+	ttl, err := portal.InvitationTTLDays(req.ExpiresInDays)
 	if err != nil {
+		return api.InvitationResult{}, err
+	}
+	if err := managesPeople(cmd.Actor); err != nil {
 		return api.InvitationResult{}, err
 	}
 	if req.ContactID == "" {
@@ -158,11 +152,8 @@ func (s *Service) Invite(ctx context.Context, cmd *Cmd, req api.CreateInvitation
 // inviteContact is Invite inside its transaction, shared with InviteBulk so that both
 // check and write exactly the same.
 func (s *Service) inviteContact(ctx context.Context, tx store.Tx, cmd *Cmd, op portal.Op, req api.CreateInvitationRequest, ttl time.Duration) (api.InvitationResult, error) {
-	c, err := tx.Contact(ctx, req.ContactID)
+	c, err := visibleContact(ctx, tx, cmd.Actor, req.ContactID)
 	if err != nil {
-		return api.InvitationResult{}, err
-	}
-	if err := cmd.Actor.CanAdminister(c.OrganizationID); err != nil {
 		return api.InvitationResult{}, err
 	}
 	if err := checkVersion(cmd, "contact", c.ID, c.Version, c); err != nil {
@@ -173,19 +164,16 @@ func (s *Service) inviteContact(ctx context.Context, tx store.Tx, cmd *Cmd, op p
 
 // Resend replaces an invitation with a new one; the old link stops working.
 func (s *Service) Resend(ctx context.Context, cmd *Cmd, id string, req api.ResendInvitationRequest) (api.InvitationResult, error) {
-	ttl, err := ttlDays(req.ExpiresInDays)
+	ttl, err := portal.InvitationTTLDays(req.ExpiresInDays)
 	if err != nil {
 		return api.InvitationResult{}, err
 	}
+	if err := managesPeople(cmd.Actor); err != nil {
+		return api.InvitationResult{}, err
+	}
 	return command(ctx, s, cmd, func(tx store.Tx) (api.InvitationResult, error) {
-		old, err := tx.Invitation(ctx, id)
+		old, err := visibleInvitation(ctx, tx, cmd.Actor, id)
 		if err != nil {
-			return api.InvitationResult{}, err
-		}
-		if err := cmd.Actor.CanAdminister(old.OrganizationID); err != nil {
-			return api.InvitationResult{}, err
-		}
-		if err := checkVersion(cmd, "invitation", id, old.Version, old); err != nil {
 			return api.InvitationResult{}, err
 		}
 		a, err := tx.Account(ctx, old.AccountID)
@@ -197,6 +185,12 @@ func (s *Service) Resend(ctx context.Context, cmd *Cmd, id string, req api.Resen
 			return api.InvitationResult{}, err
 		}
 		revoked, fresh, ev, err := portal.Resend(op, a, old, NewID("inv"), ttl)
+		if portal.ErrorCode(err) == portal.EFORBIDDEN {
+			return api.InvitationResult{}, err
+		}
+		if verr := checkVersion(cmd, "invitation", id, old.Version, old); verr != nil {
+			return api.InvitationResult{}, verr
+		}
 		if err != nil {
 			return api.InvitationResult{}, err
 		}
@@ -218,12 +212,12 @@ func (s *Service) Resend(ctx context.Context, cmd *Cmd, id string, req api.Resen
 
 // Revoke kills a pending invitation link.
 func (s *Service) Revoke(ctx context.Context, cmd *Cmd, id string) (portal.Invitation, error) {
+	if err := managesPeople(cmd.Actor); err != nil {
+		return portal.Invitation{}, err
+	}
 	return command(ctx, s, cmd, func(tx store.Tx) (portal.Invitation, error) {
-		inv, err := tx.Invitation(ctx, id)
+		inv, err := visibleInvitation(ctx, tx, cmd.Actor, id)
 		if err != nil {
-			return portal.Invitation{}, err
-		}
-		if err := cmd.Actor.CanAdminister(inv.OrganizationID); err != nil {
 			return portal.Invitation{}, err
 		}
 		if err := checkVersion(cmd, "invitation", id, inv.Version, inv); err != nil {

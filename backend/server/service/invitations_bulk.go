@@ -48,7 +48,7 @@ func (s *Service) InviteBulk(ctx context.Context, act portal.Actor, items []Bulk
 		var err error
 		if it.Refused != nil {
 			early[i] = it.Refused
-		} else if ttls[i], err = ttlDays(it.Req.ExpiresInDays); err != nil {
+		} else if ttls[i], err = portal.InvitationTTLDays(it.Req.ExpiresInDays); err != nil {
 			early[i] = err
 		} else if it.Req.ContactID == "" {
 			early[i] = portal.FieldErrorf("contactId", "Choose the contact to invite.")

@@ -15,8 +15,8 @@ const (
 	ActionCreateContact  = "contact.create"
 	ActionUpdateContact  = "contact.update"
 	ActionDeleteContact  = "contact.delete"
-	ActionPutRole        = "role.put"
-	ActionDeleteRole     = "role.delete"
+	ActionPutRole        = portal.ActionPutRole
+	ActionDeleteRole     = portal.ActionDeleteRole
 	ActionUpdateTemplate = "template.update"
 	ActionUpdateSettings = "settings.update"
 )
@@ -78,6 +78,8 @@ func (s *Service) CreateOrganization(ctx context.Context, cmd *Cmd, o portal.Org
 		}
 		if o.ID == "" {
 			o.ID = NewID("org")
+		} else if err := portal.CheckRecordID("org", o.ID); err != nil {
+			return portal.Organization{}, err
 		}
 		now := s.clock.Now()
 		o.CreatedAt, o.UpdatedAt, o.Version = now, now, 0

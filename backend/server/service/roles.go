@@ -2,7 +2,6 @@ package service
 
 import (
 	"context"
-	"slices"
 
 	"gatehouse/backend/portal"
 	"gatehouse/backend/server/store"
@@ -30,53 +29,38 @@ func mayReadRole(act portal.Actor, r portal.Role) bool {
 	return r.Scope == portal.ScopeSystem || act.SystemAdmin || act.UserSetup || act.Administers(r.OrganizationID)
 }
 
-// mayEditRole: system roles are the system administrators'; organisation roles also their
-// organisation's administrators'.
-func mayEditRole(act portal.Actor, r portal.Role) error {
-	if r.Scope == portal.ScopeOrganization {
-		return act.CanAdminister(r.OrganizationID)
-	}
-	if !act.SystemAdmin {
-		return portal.Errorf(portal.EFORBIDDEN, "Only a system administrator can change system roles.")
-	}
-	return nil
-}
-
-func builtIn(id string) bool {
-	return slices.ContainsFunc(portal.DefaultRoles(), func(r portal.Role) bool { return r.ID == id })
-}
-
 // PutRole creates or replaces a role.
 func (s *Service) PutRole(ctx context.Context, cmd *Cmd, id string, role portal.Role) (portal.Role, error) {
 	role.ID = id
+	if !readable(cmd.Actor) {
+		return portal.Role{}, errNoAdminRights()
+	}
 	return command(ctx, s, cmd, func(tx store.Tx) (portal.Role, error) {
-		if err := mayEditRole(cmd.Actor, role); err != nil {
-			return portal.Role{}, err
-		}
-		if err := portal.ValidateRole(role); err != nil {
-			return portal.Role{}, err
-		}
-		before, err := tx.Role(ctx, id)
-		exists := err == nil
-		if err != nil && portal.ErrorCode(err) != portal.ENOTFOUND {
-			return portal.Role{}, err
-		}
-		role.Version = 0
-		if exists {
-			if err := mayEditRole(cmd.Actor, before); err != nil {
+		var before *portal.Role
+		holders := 0
+		switch cur, err := tx.Role(ctx, id); {
+		case err == nil && !mayReadRole(cmd.Actor, cur):
+			// Another organisation's role: its ID is taken, and nothing more is said.
+			return portal.Role{}, portal.Errorf(portal.ECONFLICT, "The role ID %q is taken. Choose another ID.", id)
+		case err == nil:
+			before = &cur
+			if holders, err = tx.RoleHolders(ctx, id); err != nil {
 				return portal.Role{}, err
 			}
-			if err := checkVersion(cmd, "role", id, before.Version, before); err != nil {
+		case portal.ErrorCode(err) != portal.ENOTFOUND:
+			return portal.Role{}, err
+		}
+		role, ev, err := portal.PutRole(portal.Op{Now: s.clock.Now(), Actor: cmd.Actor}, before, role, holders)
+		if portal.ErrorCode(err) == portal.EFORBIDDEN {
+			return portal.Role{}, err
+		}
+		if before != nil {
+			if err := checkVersion(cmd, "role", id, before.Version, *before); err != nil {
 				return portal.Role{}, err
 			}
-			role.Version = before.Version
-			if before.Scope != role.Scope || before.OrganizationID != role.OrganizationID {
-				if n, err := tx.RoleHolders(ctx, id); err != nil {
-					return portal.Role{}, err
-				} else if n > 0 {
-					return portal.Role{}, portal.Errorf(portal.ECONFLICT, "%d accounts hold the role %q, so it cannot move to another scope or organisation. Create a new role instead.", n, before.Name)
-				}
-			}
+		}
+		if err != nil {
+			return portal.Role{}, err
 		}
 		if err := s.checkOrgExists(ctx, tx, role.OrganizationID); err != nil {
 			return portal.Role{}, err
@@ -91,40 +75,41 @@ func (s *Service) PutRole(ctx context.Context, cmd *Cmd, id string, role portal.
 		if err := keepAnAdmin(ctx, tx, admins); err != nil {
 			return portal.Role{}, err
 		}
-		ev := portal.AuditEvent{At: s.clock.Now(), ActorID: cmd.Actor.ID, ActorName: cmd.Actor.Name, Action: ActionPutRole,
-			EntityType: "role", EntityID: id, OrganizationID: role.OrganizationID, After: jsonOf(role)}
-		if exists {
-			ev.Before = jsonOf(before)
-		}
+		ev.After = jsonOf(role)
 		return role, audit(ctx, tx, ev)
 	})
 }
 
 // DeleteRole removes a role nobody holds. Built-in roles stay.
 func (s *Service) DeleteRole(ctx context.Context, cmd *Cmd, id string) (struct{}, error) {
+	if !readable(cmd.Actor) {
+		return struct{}{}, errNoAdminRights()
+	}
 	return command(ctx, s, cmd, func(tx store.Tx) (struct{}, error) {
 		role, err := tx.Role(ctx, id)
 		if err != nil {
 			return struct{}{}, err
 		}
-		if err := mayEditRole(cmd.Actor, role); err != nil {
+		if !mayReadRole(cmd.Actor, role) {
+			return struct{}{}, portal.NotFound("role", id)
+		}
+		n, err := tx.RoleHolders(ctx, id)
+		if err != nil {
 			return struct{}{}, err
 		}
-		if err := checkVersion(cmd, "role", id, role.Version, role); err != nil {
+		ev, err := portal.DeleteRole(portal.Op{Now: s.clock.Now(), Actor: cmd.Actor}, role, n)
+		if portal.ErrorCode(err) == portal.EFORBIDDEN {
 			return struct{}{}, err
 		}
-		if builtIn(id) {
-			return struct{}{}, portal.Errorf(portal.ECONFLICT, "%q is one of the portal's built-in roles and cannot be deleted.", role.Name)
+		if verr := checkVersion(cmd, "role", id, role.Version, role); verr != nil {
+			return struct{}{}, verr
 		}
-		if n, err := tx.RoleHolders(ctx, id); err != nil {
+		if err != nil {
 			return struct{}{}, err
-		} else if n > 0 {
-			return struct{}{}, portal.Errorf(portal.ECONFLICT, "%d accounts still hold the role %q. Take it away from them first.", n, role.Name)
 		}
 		if err := tx.DeleteRole(ctx, id); err != nil {
 			return struct{}{}, err
 		}
-		return struct{}{}, audit(ctx, tx, portal.AuditEvent{At: s.clock.Now(), ActorID: cmd.Actor.ID, ActorName: cmd.Actor.Name, Action: ActionDeleteRole,
-			EntityType: "role", EntityID: id, OrganizationID: role.OrganizationID, Before: jsonOf(role)})
+		return struct{}{}, audit(ctx, tx, ev)
 	})
 }

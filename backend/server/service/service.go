@@ -40,6 +40,8 @@ type Config struct {
 	WebSessionTTL time.Duration
 	// ApprovalLinkTTL bounds approve/deny links in access-request e-mails; zero means 14 days.
 	ApprovalLinkTTL time.Duration
+	// Trust says which identity providers may link which accounts (see portal.IssuerTrust).
+	Trust portal.IssuerTrust
 }
 
 // Service runs the portal's use cases.
@@ -53,6 +55,7 @@ type Service struct {
 	apiTTL  time.Duration
 	webTTL  time.Duration
 	linkTTL time.Duration
+	trust   portal.IssuerTrust
 	wake    chan struct{}
 }
 
@@ -65,7 +68,7 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	s := &Service{
 		store: cfg.Store, clock: cfg.Clock, baseURL: strings.TrimRight(cfg.BaseURL, "/"),
 		sender: cfg.Sender, from: cfg.From, log: cfg.Logger,
-		apiTTL: cfg.APISessionTTL, webTTL: cfg.WebSessionTTL, linkTTL: cfg.ApprovalLinkTTL,
+		apiTTL: cfg.APISessionTTL, webTTL: cfg.WebSessionTTL, linkTTL: cfg.ApprovalLinkTTL, trust: cfg.Trust,
 		wake: make(chan struct{}, 1),
 	}
 	if s.clock == nil {
@@ -299,6 +302,19 @@ func jsonOf(v any) json.RawMessage {
 // readable reports whether the actor may read anything through the admin API.
 func readable(act portal.Actor) bool {
 	return act.SystemAdmin || act.UserSetup || act.OrgAdminOf != ""
+}
+
+// managesPeople reports whether the actor administers people anywhere (contacts,
+// invitations): a system administrator or an organisation's administrator. Approvers decide
+// sign-ins only.
+func managesPeople(act portal.Actor) error {
+	if act.SystemAdmin || act.OrgAdminOf != "" {
+		return nil
+	}
+	if readable(act) {
+		return portal.Errorf(portal.EFORBIDDEN, "Only a system administrator or an organisation's administrator can manage contacts and invitations.")
+	}
+	return errNoAdminRights()
 }
 
 func errNoAdminRights() error {

@@ -17,7 +17,7 @@ const (
 
 // findAccount finds the account of an SSO identity: the one bound to its subject, or else
 // (only when the provider vouches for the address) an unbound account with its e-mail.
-func findAccount(ctx context.Context, r store.Reader, id portal.SSOIdentity, emailVerified bool) (portal.Account, bool, error) {
+func findAccount(ctx context.Context, r store.Reader, id portal.SSOIdentity, emailVerified bool, trust portal.IssuerTrust) (portal.Account, bool, error) {
 	a, err := r.AccountBySubject(ctx, id.Source, id.Subject)
 	if err == nil {
 		return a, true, nil
@@ -44,10 +44,14 @@ func findAccount(ctx context.Context, r store.Reader, id portal.SSOIdentity, ema
 	if found == nil {
 		return portal.Account{}, false, nil
 	}
+	if err := trust.MayLink(*found, id.Source); err != nil {
+		return portal.Account{}, false, err
+	}
 	return *found, true, nil
 }
 
-// bind ties an account found by e-mail to the SSO identity that signed in.
+// bind ties an account found by e-mail to the SSO identity that signed in, recording the
+// issuer as the account's source.
 func bind(a portal.Account, id portal.SSOIdentity) portal.Account {
 	if a.Subject == "" {
 		a.Subject, a.Source = id.Subject, id.Source
@@ -105,7 +109,7 @@ func (s *Service) signIn(ctx context.Context, tx store.Tx, a portal.Account, kin
 func (s *Service) CreateAPISession(ctx context.Context, id portal.SSOIdentity, emailVerified bool) (api.Session, error) {
 	var out api.Session
 	err := s.store.Update(ctx, func(tx store.Tx) error {
-		a, ok, err := findAccount(ctx, tx, id, emailVerified)
+		a, ok, err := findAccount(ctx, tx, id, emailVerified, s.trust)
 		if err != nil {
 			return err
 		}

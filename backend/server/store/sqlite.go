@@ -428,9 +428,7 @@ func (w *writer) Changes(ctx context.Context, after int64, n int) ([]api.Change,
 	return w.reader.Changes(ctx, after, n)
 }
 
-func notFound(what, id string) error {
-	return portal.Errorf(portal.ENOTFOUND, "There is no %s %q; it may have been deleted. Refresh and try again.", what, id)
-}
+func notFound(what, id string) error { return portal.NotFound(what, id) }
 
 // getDoc reads one JSON document into v.
 func (r *reader) getDoc(ctx context.Context, what, query string, v any, args ...any) error {

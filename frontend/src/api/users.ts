@@ -1,7 +1,7 @@
 // Users: the Users table, the detail drawer, actions on one account and on a selection,
 // ghost accounts and promotion to staff user.
 import * as App from '../../wailsjs/go/app/App'
-import type { app } from '../../wailsjs/go/models'
+import type { app, portal } from '../../wailsjs/go/models'
 import { call } from './errors'
 
 export type UserRow = app.UserRow
@@ -14,6 +14,13 @@ export type BulkItem = app.BulkItem
 export type RoleCatalog = app.RoleCatalog
 export type RoleInfo = app.RoleInfo
 export type ClientCandidate = app.ClientCandidate
+export type ActionCheck = portal.ActionCheck
+
+// What the policy says about one action on a person: undefined when it does not apply (the
+// screen hides it), else allowed or refused with the server's own reason.
+export function actionCheck(d: UserDetail | null | undefined, action: string): ActionCheck | undefined {
+  return d?.actions?.find((a) => a.action === action)
+}
 
 export const searchUsers = (q: UserQuery): Promise<UserPage> => call(() => App.SearchUsers(q))
 export const getUser = (id: string): Promise<UserDetail> => call(() => App.GetUser(id))
@@ -25,6 +32,8 @@ export const setOrgAdmin = (id: string, admin: boolean): Promise<ActionResult> =
 export const setUserRoles = (id: string, core: string, additional: string[]): Promise<ActionResult> =>
   call(() => App.SetUserRoles(id, core, additional))
 export const completeRegistration = (id: string): Promise<ActionResult> => call(() => App.CompleteRegistration(id))
+export const resendUserInvitation = (id: string): Promise<ActionResult> => call(() => App.ResendUserInvitation(id))
+export const revokeUserInvitation = (id: string): Promise<ActionResult> => call(() => App.RevokeUserInvitation(id))
 
 export const deactivateUsers = (ids: string[]): Promise<BulkResult> => call(() => App.DeactivateUsers(ids))
 export const reactivateUsers = (ids: string[]): Promise<BulkResult> => call(() => App.ReactivateUsers(ids))

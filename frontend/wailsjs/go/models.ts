@@ -1458,6 +1458,7 @@ export namespace app {
 	    contact?: portal.Contact;
 	    invitations: InvitationRow[];
 	    history: AuditEntry[];
+	    actions: portal.ActionCheck[];
 	
 	    static createFrom(source: any = {}) {
 	        return new UserDetail(source);
@@ -1471,6 +1472,7 @@ export namespace app {
 	        this.contact = this.convertValues(source["contact"], portal.Contact);
 	        this.invitations = this.convertValues(source["invitations"], InvitationRow);
 	        this.history = this.convertValues(source["history"], AuditEntry);
+	        this.actions = this.convertValues(source["actions"], portal.ActionCheck);
 	    }
 	
 		convertValues(a: any, classs: any, asMap: boolean = false): any {
@@ -2270,6 +2272,22 @@ export namespace portal {
 		    }
 		    return a;
 		}
+	}
+	export class ActionCheck {
+	    action: string;
+	    allowed: boolean;
+	    reason: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new ActionCheck(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.action = source["action"];
+	        this.allowed = source["allowed"];
+	        this.reason = source["reason"];
+	    }
 	}
 	export class Address {
 	    line1: string;

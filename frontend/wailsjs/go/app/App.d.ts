@@ -137,6 +137,8 @@ export function ResendInvitation(arg1:Array<batch.RecipientRef>):Promise<batch.B
 
 export function ResendInvitations(arg1:Array<string>):Promise<app.BulkResult>;
 
+export function ResendUserInvitation(arg1:string):Promise<app.ActionResult>;
+
 export function ResolveConflict(arg1:number,arg2:string):Promise<app.SyncStatus>;
 
 export function Restore(arg1:string):Promise<app.ActionResult>;
@@ -146,6 +148,8 @@ export function ResumeBatch(arg1:string):Promise<void>;
 export function RetryChange(arg1:number):Promise<app.SyncStatus>;
 
 export function RevokeInvitation(arg1:string):Promise<void>;
+
+export function RevokeUserInvitation(arg1:string):Promise<app.ActionResult>;
 
 export function Roles():Promise<app.RoleCatalog>;
 

@@ -262,6 +262,10 @@ export function ResendInvitations(arg1) {
   return window['go']['app']['App']['ResendInvitations'](arg1);
 }
 
+export function ResendUserInvitation(arg1) {
+  return window['go']['app']['App']['ResendUserInvitation'](arg1);
+}
+
 export function ResolveConflict(arg1, arg2) {
   return window['go']['app']['App']['ResolveConflict'](arg1, arg2);
 }
@@ -280,6 +284,10 @@ export function RetryChange(arg1) {
 
 export function RevokeInvitation(arg1) {
   return window['go']['app']['App']['RevokeInvitation'](arg1);
+}
+
+export function RevokeUserInvitation(arg1) {
+  return window['go']['app']['App']['RevokeUserInvitation'](arg1);
 }
 
 export function Roles() {
