@@ -265,12 +265,16 @@ func (a *App) DeactivateUser(id string) (ActionResult, error) {
 
 // ResendUserInvitation sends the invited person a new link; the old one stops working.
 func (a *App) ResendUserInvitation(id string) (ActionResult, error) {
-	return a.invitationAction(id, func(ctx context.Context, c *gsync.Commands, inv string) (gsync.Queued, error) { return c.Resend(ctx, inv, 0) })
+	return a.invitationAction(id, func(ctx context.Context, c *gsync.Commands, inv string) (gsync.Queued, error) {
+		return c.Resend(ctx, inv, 0)
+	})
 }
 
 // RevokeUserInvitation withdraws the invited person's link.
 func (a *App) RevokeUserInvitation(id string) (ActionResult, error) {
-	return a.invitationAction(id, func(ctx context.Context, c *gsync.Commands, inv string) (gsync.Queued, error) { return c.Revoke(ctx, inv) })
+	return a.invitationAction(id, func(ctx context.Context, c *gsync.Commands, inv string) (gsync.Queued, error) {
+		return c.Revoke(ctx, inv)
+	})
 }
 
 // invitationAction runs an action on the pending invitation of account id.
