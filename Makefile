@@ -40,7 +40,7 @@ FRONTEND_SRC := $(shell find frontend/src frontend/public frontend/wailsjs -type
 FORCE:
 
 .PHONY: deps deps-apt deps-wails deps-node print-apt-packages run build build-windows \
-	bindings frontend test test-go test-fuzz test-unit test-e2e test-desktop screenshot bench lint icon clean
+	bindings frontend test test-go test-fuzz test-unit test-e2e test-desktop screenshot bench lint icon clean mutate
 
 ## deps: install what is missing (idempotent)
 deps: deps-apt deps-wails deps-node
@@ -140,6 +140,12 @@ test-unit: $(NODE_OK)
 
 test-e2e: $(DIST) $(HARNESS)
 	cd frontend && HARNESS_BIN=$(abspath $(HARNESS)) node e2e/run.mjs
+
+## mutate: mutation testing of the domain and its policy (go-gremlins); not part of make
+## test. Prints each mutant and the share killed (efficacy) and reached (coverage).
+GREMLINS := $(GO) run github.com/go-gremlins/gremlins/cmd/gremlins@v0.6.0
+mutate:
+	$(GREMLINS) unleash --invert-logical --workers 2 -o $(BIN)/mutate-portal.json ./backend/portal
 
 test-desktop: $(APP)
 	build/smoke.sh $(APP) $(BIN)/smoke.png

@@ -82,6 +82,10 @@ type UserRow struct {
 	PendingChanges int  `json:"pendingChanges"`
 	Pending        bool `json:"pending"`
 	Conflict       bool `json:"conflict"`
+	// Actions, on the approval queue and in the recycle bin, are the decisions the
+	// administrator may take on this person, from the policy the server enforces (see
+	// UserDetail.Actions). The Users table leaves them out: its drawer asks.
+	Actions []portal.ActionCheck `json:"actions,omitempty"`
 }
 
 func userRow(a portal.Account, orgName string, pending int, conflict bool) UserRow {

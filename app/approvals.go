@@ -18,11 +18,18 @@ func (a *App) byStatus(s portal.Status) ([]UserRow, error) {
 	if err != nil {
 		return nil, err
 	}
-	page, err := db.ListAccounts(a.ctx(), cache.AccountFilter{Status: []portal.Status{s}, Limit: queueLimit})
+	ctx := a.ctx()
+	page, err := db.ListAccounts(ctx, cache.AccountFilter{Status: []portal.Status{s}, Limit: queueLimit})
 	if err != nil {
 		return nil, err
 	}
-	return rows(page.Rows), nil
+	out := rows(page.Rows)
+	for i, r := range page.Rows {
+		if out[i].Actions, err = a.accountActions(ctx, r.Account, nil); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // PendingQueue lists the people waiting for approval: those who requested access first

@@ -60,14 +60,23 @@ func (s *Service) GetContact(ctx context.Context, act portal.Actor, id string) (
 // visibleContact loads a contact of an organisation the actor administers; any other is
 // answered as if it did not exist.
 func visibleContact(ctx context.Context, r store.Reader, act portal.Actor, id string) (portal.Contact, error) {
-	c, err := r.Contact(ctx, id)
-	if err != nil {
-		return portal.Contact{}, err
+	return administered(act, "contact", id, func(c portal.Contact) string { return c.OrganizationID })(r.Contact(ctx, id))
+}
+
+// administered passes on a record loaded by id when the actor administers its
+// organisation, and answers for any other as if it did not exist, so that nobody can probe
+// for the records of organisations they do not administer.
+func administered[T any](act portal.Actor, what, id string, orgOf func(T) string) func(T, error) (T, error) {
+	return func(v T, err error) (T, error) {
+		var zero T
+		if err != nil {
+			return zero, err
+		}
+		if !act.Administers(orgOf(v)) {
+			return zero, portal.NotFound(what, id)
+		}
+		return v, nil
 	}
-	if !act.Administers(c.OrganizationID) {
-		return portal.Contact{}, portal.NotFound("contact", id)
-	}
-	return c, nil
 }
 
 // normaliseContact checks a contact before it is stored and fills the full name.

@@ -118,14 +118,7 @@ func (s *Service) GetInvitation(ctx context.Context, act portal.Actor, id string
 // visibleInvitation loads an invitation of an organisation the actor administers; any
 // other is answered as if it did not exist.
 func visibleInvitation(ctx context.Context, r store.Reader, act portal.Actor, id string) (portal.Invitation, error) {
-	inv, err := r.Invitation(ctx, id)
-	if err != nil {
-		return portal.Invitation{}, err
-	}
-	if !act.Administers(inv.OrganizationID) {
-		return portal.Invitation{}, portal.NotFound("invitation", id)
-	}
-	return inv, nil
+	return administered(act, "invitation", id, func(inv portal.Invitation) string { return inv.OrganizationID })(r.Invitation(ctx, id))
 }
 
 // Invite invites the person of a contact.

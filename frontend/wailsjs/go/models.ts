@@ -55,6 +55,7 @@ export namespace app {
 	    pendingChanges: number;
 	    pending: boolean;
 	    conflict: boolean;
+	    actions?: portal.ActionCheck[];
 	
 	    static createFrom(source: any = {}) {
 	        return new UserRow(source);
@@ -89,6 +90,7 @@ export namespace app {
 	        this.pendingChanges = source["pendingChanges"];
 	        this.pending = source["pending"];
 	        this.conflict = source["conflict"];
+	        this.actions = this.convertValues(source["actions"], portal.ActionCheck);
 	    }
 	
 		convertValues(a: any, classs: any, asMap: boolean = false): any {
