@@ -296,3 +296,39 @@ func CheckInvitationIdentity(inv Invitation, email string, verified bool) error 
 	}
 	return nil
 }
+
+// Reading. What an actor may read through the admin API follows from the same reach.
+
+// MayReadAdmin reports whether the actor may read anything through the admin API: a
+// system administrator, an approver or an organisation's administrator.
+func (act Actor) MayReadAdmin() bool {
+	return act.SystemAdmin || act.UserSetup || act.OrgAdminOf != ""
+}
+
+// CanReadAdmin returns a forbidden error unless MayReadAdmin.
+func (act Actor) CanReadAdmin() error {
+	if act.MayReadAdmin() {
+		return nil
+	}
+	return Errorf(EFORBIDDEN, "Your account has no administrative rights on this portal. Ask a system administrator if you need them.")
+}
+
+// CanManagePeople returns a forbidden error unless the actor administers people somewhere
+// (contacts, invitations): a system administrator or an organisation's administrator.
+// Approvers decide sign-ins only.
+func (act Actor) CanManagePeople() error {
+	switch {
+	case act.SystemAdmin || act.OrgAdminOf != "":
+		return nil
+	case act.MayReadAdmin():
+		return Errorf(EFORBIDDEN, "Only a system administrator or an organisation's administrator can manage contacts and invitations.")
+	}
+	return act.CanReadAdmin()
+}
+
+// MayReadRole reports whether the actor may see role r: system roles are everyone's with
+// admin rights; an organisation role its organisation's administrators' and those who see
+// every organisation.
+func (act Actor) MayReadRole(r Role) bool {
+	return r.Scope == ScopeSystem || act.SystemAdmin || act.UserSetup || act.Administers(r.OrganizationID)
+}

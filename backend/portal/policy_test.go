@@ -546,3 +546,41 @@ func TestValidationEdges(t *testing.T) {
 		t.Error("an accepted invitation does not expire")
 	}
 }
+
+func TestSurvivorsOfTheSecondRun(t *testing.T) {
+	thousand := make([]string, 1000)
+	for i := range thousand {
+		thousand[i] = "p" + strings.Repeat("x", i%7) + string(rune('a'+i%26)) + strings.Repeat("y", i/26) + "@example.org"
+	}
+	if _, err := portal.CheckEmailList(thousand); err != nil {
+		t.Errorf("exactly 1,000 addresses: %v", err)
+	}
+	if _, err := portal.CheckEmailList([]string{"ann@example.org", "bob@example.org", "ANN@example.org"}); !strings.Contains(portal.ErrorMessage(err), "also at position 1") {
+		t.Errorf("the position of the first: %v", err)
+	}
+	if portal.SameEmail("@example.org", "@example.org") {
+		t.Error("an address without a local part names no mailbox")
+	}
+	op := portal.Op{Now: t0, Actor: portal.SystemActor(), Roles: policyRoles(), ActiveSystemAdmins: 2}
+	staff := portal.Account{ID: "s", Name: "S", Kind: portal.KindStaff, CoreRole: portal.RoleStaff, OrganizationID: pa, Status: portal.StatusActive}
+	b, _, err := portal.SetRoles(op, staff, portal.RoleStaff, []string{portal.RoleReports, " ", portal.RoleReports})
+	if err != nil || len(b.AdditionalRoles) != 1 {
+		t.Errorf("roles given twice or blank: %v %v", b.AdditionalRoles, err)
+	}
+	// An expired invitation can be replaced by a new link but not withdrawn; an accepted one
+	// neither.
+	invited := policyTargets()["invited"]
+	for _, c := range []struct {
+		status         portal.InvitationStatus
+		resend, revoke bool
+	}{{portal.InvitationExpired, true, false}, {portal.InvitationAccepted, false, false}, {portal.InvitationPending, true, true}} {
+		inv := &portal.Invitation{ID: "i", AccountID: invited.ID, OrganizationID: pa, Email: invited.Email, Status: c.status, ExpiresAt: t0.Add(time.Hour)}
+		got := map[portal.AccountAction]bool{}
+		for _, a := range portal.AccountActions(portal.Op{Now: t0, Actor: policyActors["oadA"], Roles: policyRoles()}, invited, inv) {
+			got[a.Action] = a.Allowed
+		}
+		if got[portal.DoResendInvitation] != c.resend || got[portal.DoRevokeInvitation] != c.revoke {
+			t.Errorf("%s invitation: resend %v revoke %v", c.status, got[portal.DoResendInvitation], got[portal.DoRevokeInvitation])
+		}
+	}
+}

@@ -53,7 +53,7 @@ func (s *Service) ListAccounts(ctx context.Context, act portal.Actor, q AccountQ
 
 // GetAccount returns one account the actor may see.
 func (s *Service) GetAccount(ctx context.Context, act portal.Actor, id string) (portal.Account, error) {
-	if !readable(act) {
+	if !act.MayReadAdmin() {
 		return portal.Account{}, errNoAdminRights()
 	}
 	var a portal.Account
@@ -86,7 +86,7 @@ func (s *Service) accountCommand(ctx context.Context, cmd *Cmd, id string,
 ) (portal.Account, error) {
 	// Permission first: nothing about the account (its existence, version or record) is
 	// told to a caller who may not act on accounts at all, or may not see this one.
-	if !readable(cmd.Actor) {
+	if !cmd.Actor.MayReadAdmin() {
 		return portal.Account{}, errNoAdminRights()
 	}
 	return command(ctx, s, cmd, func(tx store.Tx) (portal.Account, error) {

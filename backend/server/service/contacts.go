@@ -45,7 +45,7 @@ func (s *Service) ListContacts(ctx context.Context, act portal.Actor, q ContactQ
 
 // GetContact returns one contact of an organisation the actor administers.
 func (s *Service) GetContact(ctx context.Context, act portal.Actor, id string) (portal.Contact, error) {
-	if err := managesPeople(act); err != nil {
+	if err := act.CanManagePeople(); err != nil {
 		return portal.Contact{}, err
 	}
 	var c portal.Contact
@@ -152,7 +152,7 @@ func (s *Service) CreateContact(ctx context.Context, cmd *Cmd, c portal.Contact)
 
 // UpdateContact replaces a contact.
 func (s *Service) UpdateContact(ctx context.Context, cmd *Cmd, id string, c portal.Contact) (portal.Contact, error) {
-	if err := managesPeople(cmd.Actor); err != nil {
+	if err := cmd.Actor.CanManagePeople(); err != nil {
 		return portal.Contact{}, err
 	}
 	return command(ctx, s, cmd, func(tx store.Tx) (portal.Contact, error) {
@@ -183,7 +183,7 @@ func (s *Service) UpdateContact(ctx context.Context, cmd *Cmd, id string, c port
 
 // DeleteContact removes a contact that has no account.
 func (s *Service) DeleteContact(ctx context.Context, cmd *Cmd, id string) (struct{}, error) {
-	if err := managesPeople(cmd.Actor); err != nil {
+	if err := cmd.Actor.CanManagePeople(); err != nil {
 		return struct{}{}, err
 	}
 	return command(ctx, s, cmd, func(tx store.Tx) (struct{}, error) {

@@ -26,7 +26,7 @@ type ChangesQuery struct {
 // Changes returns the next page of the change feed, holding only what the actor may see.
 // Changes the actor may not see are skipped, and the cursor moves past them.
 func (s *Service) Changes(ctx context.Context, act portal.Actor, q ChangesQuery) (api.ChangesPage, error) {
-	if !readable(act) {
+	if !act.MayReadAdmin() {
 		return api.ChangesPage{}, errNoAdminRights()
 	}
 	n := q.Limit

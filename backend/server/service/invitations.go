@@ -103,7 +103,7 @@ func (s *Service) ListInvitations(ctx context.Context, act portal.Actor, q Invit
 
 // GetInvitation returns one invitation of an organisation the actor administers.
 func (s *Service) GetInvitation(ctx context.Context, act portal.Actor, id string) (portal.Invitation, error) {
-	if err := managesPeople(act); err != nil {
+	if err := act.CanManagePeople(); err != nil {
 		return portal.Invitation{}, err
 	}
 	var inv portal.Invitation
@@ -127,7 +127,7 @@ func (s *Service) Invite(ctx context.Context, cmd *Cmd, req api.CreateInvitation
 	if err != nil {
 		return api.InvitationResult{}, err
 	}
-	if err := managesPeople(cmd.Actor); err != nil {
+	if err := cmd.Actor.CanManagePeople(); err != nil {
 		return api.InvitationResult{}, err
 	}
 	if req.ContactID == "" {
@@ -161,7 +161,7 @@ func (s *Service) Resend(ctx context.Context, cmd *Cmd, id string, req api.Resen
 	if err != nil {
 		return api.InvitationResult{}, err
 	}
-	if err := managesPeople(cmd.Actor); err != nil {
+	if err := cmd.Actor.CanManagePeople(); err != nil {
 		return api.InvitationResult{}, err
 	}
 	return command(ctx, s, cmd, func(tx store.Tx) (api.InvitationResult, error) {
@@ -205,7 +205,7 @@ func (s *Service) Resend(ctx context.Context, cmd *Cmd, id string, req api.Resen
 
 // Revoke kills a pending invitation link.
 func (s *Service) Revoke(ctx context.Context, cmd *Cmd, id string) (portal.Invitation, error) {
-	if err := managesPeople(cmd.Actor); err != nil {
+	if err := cmd.Actor.CanManagePeople(); err != nil {
 		return portal.Invitation{}, err
 	}
 	return command(ctx, s, cmd, func(tx store.Tx) (portal.Invitation, error) {

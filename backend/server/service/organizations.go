@@ -47,7 +47,7 @@ func mayReadOrg(act portal.Actor, id string) error {
 	if act.SystemAdmin || act.UserSetup || act.Administers(id) {
 		return nil
 	}
-	if !readable(act) {
+	if !act.MayReadAdmin() {
 		return errNoAdminRights()
 	}
 	return act.CanAdminister(id)

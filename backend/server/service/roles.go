@@ -9,14 +9,14 @@ import (
 
 // ListRoles lists the system roles and the organisation roles the actor may see.
 func (s *Service) ListRoles(ctx context.Context, act portal.Actor) ([]portal.Role, error) {
-	if !readable(act) {
+	if !act.MayReadAdmin() {
 		return nil, errNoAdminRights()
 	}
 	var out []portal.Role
 	err := s.store.View(ctx, func(r store.Reader) error {
 		all, err := r.Roles(ctx)
 		for _, role := range all {
-			if mayReadRole(act, role) {
+			if act.MayReadRole(role) {
 				out = append(out, role)
 			}
 		}
@@ -25,21 +25,17 @@ func (s *Service) ListRoles(ctx context.Context, act portal.Actor) ([]portal.Rol
 	return out, err
 }
 
-func mayReadRole(act portal.Actor, r portal.Role) bool {
-	return r.Scope == portal.ScopeSystem || act.SystemAdmin || act.UserSetup || act.Administers(r.OrganizationID)
-}
-
 // PutRole creates or replaces a role.
 func (s *Service) PutRole(ctx context.Context, cmd *Cmd, id string, role portal.Role) (portal.Role, error) {
 	role.ID = id
-	if !readable(cmd.Actor) {
+	if !cmd.Actor.MayReadAdmin() {
 		return portal.Role{}, errNoAdminRights()
 	}
 	return command(ctx, s, cmd, func(tx store.Tx) (portal.Role, error) {
 		var before *portal.Role
 		holders := 0
 		switch cur, err := tx.Role(ctx, id); {
-		case err == nil && !mayReadRole(cmd.Actor, cur):
+		case err == nil && !cmd.Actor.MayReadRole(cur):
 			// Another organisation's role: its ID is taken, and nothing more is said.
 			return portal.Role{}, portal.Errorf(portal.ECONFLICT, "The role ID %q is taken. Choose another ID.", id)
 		case err == nil:
@@ -82,7 +78,7 @@ func (s *Service) PutRole(ctx context.Context, cmd *Cmd, id string, role portal.
 
 // DeleteRole removes a role nobody holds. Built-in roles stay.
 func (s *Service) DeleteRole(ctx context.Context, cmd *Cmd, id string) (struct{}, error) {
-	if !readable(cmd.Actor) {
+	if !cmd.Actor.MayReadAdmin() {
 		return struct{}{}, errNoAdminRights()
 	}
 	return command(ctx, s, cmd, func(tx store.Tx) (struct{}, error) {
@@ -90,7 +86,7 @@ func (s *Service) DeleteRole(ctx context.Context, cmd *Cmd, id string) (struct{}
 		if err != nil {
 			return struct{}{}, err
 		}
-		if !mayReadRole(cmd.Actor, role) {
+		if !cmd.Actor.MayReadRole(role) {
 			return struct{}{}, portal.NotFound("role", id)
 		}
 		n, err := tx.RoleHolders(ctx, id)

@@ -299,27 +299,7 @@ func jsonOf(v any) json.RawMessage {
 	return b
 }
 
-// readable reports whether the actor may read anything through the admin API.
-func readable(act portal.Actor) bool {
-	return act.SystemAdmin || act.UserSetup || act.OrgAdminOf != ""
-}
-
-// managesPeople reports whether the actor administers people anywhere (contacts,
-// invitations): a system administrator or an organisation's administrator. Approvers decide
-// sign-ins only.
-func managesPeople(act portal.Actor) error {
-	if act.SystemAdmin || act.OrgAdminOf != "" {
-		return nil
-	}
-	if readable(act) {
-		return portal.Errorf(portal.EFORBIDDEN, "Only a system administrator or an organisation's administrator can manage contacts and invitations.")
-	}
-	return errNoAdminRights()
-}
-
-func errNoAdminRights() error {
-	return portal.Errorf(portal.EFORBIDDEN, "Your account has no administrative rights on this portal. Ask a system administrator if you need them.")
-}
+func errNoAdminRights() error { return portal.Actor{}.CanReadAdmin() }
 
 // orgScope returns the organisations whose people the actor may manage: nil for all.
 func orgScope(act portal.Actor) ([]string, error) {

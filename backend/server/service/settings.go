@@ -13,7 +13,7 @@ import (
 
 // ListTemplates returns every message template.
 func (s *Service) ListTemplates(ctx context.Context, act portal.Actor) ([]api.Template, error) {
-	if !readable(act) {
+	if !act.MayReadAdmin() {
 		return nil, errNoAdminRights()
 	}
 	var out []api.Template
@@ -27,7 +27,7 @@ func (s *Service) ListTemplates(ctx context.Context, act portal.Actor) ([]api.Te
 
 // GetTemplate returns one message template.
 func (s *Service) GetTemplate(ctx context.Context, act portal.Actor, key string) (api.Template, error) {
-	if !readable(act) {
+	if !act.MayReadAdmin() {
 		return api.Template{}, errNoAdminRights()
 	}
 	var t api.Template
@@ -70,7 +70,7 @@ func (s *Service) UpdateTemplate(ctx context.Context, cmd *Cmd, key string, u ap
 
 // GetSettings returns the portal settings.
 func (s *Service) GetSettings(ctx context.Context, act portal.Actor) (api.Settings, error) {
-	if !readable(act) {
+	if !act.MayReadAdmin() {
 		return api.Settings{}, errNoAdminRights()
 	}
 	return s.settings(ctx)
