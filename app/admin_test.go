@@ -272,7 +272,7 @@ func TestSearchAndFilters(t *testing.T) {
 		{"pending or denied", UserQuery{Status: []string{"pending", "denied"}}, 7, nil},
 		{"ghosts", UserQuery{Ghost: true}, 2, func(r UserRow) bool { return r.Ghost }},
 		{"staff", UserQuery{Kind: "staff", Status: []string{"active"}}, 8, nil},
-		{"org admins", UserQuery{OrgAdmin: &yes}, 5, func(r UserRow) bool { return r.OrgAdmin }},
+		{"org admins", UserQuery{OrgAdmin: &yes}, 6, func(r UserRow) bool { return r.OrgAdmin }},
 		{"not org admins", UserQuery{OrgAdmin: &no}, -1, func(r UserRow) bool { return !r.OrgAdmin }},
 		{"user setup", UserQuery{Role: portal.RoleUserSetup}, 2, nil},
 		{"an organisation", UserQuery{OrganizationID: "org_demo_dunmore"}, -1, func(r UserRow) bool { return r.OrganizationID == "org_demo_dunmore" }},
@@ -280,7 +280,7 @@ func TestSearchAndFilters(t *testing.T) {
 		{"within 30 days", UserQuery{LastLogin: LastLoginWithin30}, -1, loggedWithin(30 * day)},
 		{"within 90 days", UserQuery{LastLogin: LastLoginWithin90}, -1, loggedWithin(90 * day)},
 		{"older than 90 days", UserQuery{LastLogin: LastLoginOlder90}, -1, func(r UserRow) bool { return r.LastLoginAt != nil && r.LastLoginAt.Before(t0.Add(-90*day)) }},
-		{"never", UserQuery{LastLogin: LastLoginNever}, 12, func(r UserRow) bool { return r.LastLoginAt == nil }},
+		{"never", UserQuery{LastLogin: LastLoginNever}, 13, func(r UserRow) bool { return r.LastLoginAt == nil }},
 		{"search", UserQuery{Query: "garc"}, -1, func(r UserRow) bool {
 			return strings.Contains(strings.ToLower(r.Name+" "+r.Email+" "+r.OrganizationName), "garc")
 		}},
