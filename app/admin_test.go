@@ -18,6 +18,7 @@ import (
 	"gatehouse/backend/client"
 	"gatehouse/backend/portal"
 	"gatehouse/backend/server"
+	"gatehouse/backend/server/servertest"
 )
 
 var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
@@ -799,15 +800,7 @@ func TestConnectServer(t *testing.T) {
 	if _, err := a.Approve(a.find("Oscar Bell").ID); err != nil {
 		t.Fatal(err)
 	}
-	srv, err := server.New(context.Background(), server.Config{Addr: "127.0.0.1:0", DBPath: filepath.Join(t.TempDir(), "remote.db"), Logger: quietLog()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	remote, err := srv.Start(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Shutdown(context.Background()) })
+	remote := servertest.Start(t, server.Config{}).URL
 	_, err = a.ConnectServer(remote)
 	wantCode(t, err, portal.ECONFLICT, "")
 	a.syncNow()

@@ -150,9 +150,19 @@ func TestBatchFromDemoContactsArrivesOnce(t *testing.T) {
 		t.Fatalf("ResumeBatch: %v", err)
 	}
 	waitFor(t, "the second run to end", func() bool { return a.running(b.ID) == nil })
-	time.Sleep(100 * time.Millisecond)
+	// A message counts as sent once the sink answered its DATA, and the sink stores it
+	// before answering: when the run has ended, everything it sent is in the sink.
 	if n := sink.Count(); n != 1+b.Counts.Total {
 		t.Fatalf("resume sent again: %d messages", n)
+	}
+	if again, err := a.Batches(); err != nil {
+		t.Fatal(err)
+	} else {
+		for _, x := range again {
+			if x.ID == b.ID && (x.Counts.Sent != b.Counts.Total || x.State != batch.BatchDone) {
+				t.Fatalf("after resuming a finished batch: %+v", x)
+			}
+		}
 	}
 
 	list, err := a.InvitationsList(batch.InvitationQuery{Limit: 1000})

@@ -22,6 +22,7 @@ import (
 	"gatehouse/backend/keychain"
 	"gatehouse/backend/portal"
 	"gatehouse/backend/server"
+	"gatehouse/backend/server/servertest"
 	"gatehouse/backend/server/store"
 	"gatehouse/backend/sso/ssotest"
 )
@@ -48,10 +49,7 @@ func startPortal(t *testing.T, issuer string, mods ...func(*server.Config)) (*se
 	for _, m := range mods {
 		m(&cfg)
 	}
-	srv, err := server.New(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv := servertest.New(t, cfg)
 	if _, _, err := srv.Service().BootstrapAdmin(ctx, adminEmail, ""); err != nil {
 		t.Fatal(err)
 	}
@@ -59,11 +57,6 @@ func startPortal(t *testing.T, issuer string, mods ...func(*server.Config)) (*se
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		srv.Shutdown(sctx)
-	})
 	return srv, u
 }
 
@@ -1164,22 +1157,14 @@ func TestKeptRefreshTokenWorksLater(t *testing.T) {
 	}
 
 	// The server comes back at the same address with its data.
-	srv, err := server.New(context.Background(), server.Config{
-		Addr: addr, DBPath: dbPath, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	p := servertest.Start(t, server.Config{
+		Addr: addr, DBPath: dbPath,
 		TrustedIssuers: []server.TrustedIssuer{{Issuer: e.issuer, Audiences: []string{ssotest.ClientID}}},
 	})
-	if err != nil {
-		t.Fatal(err)
+	if p.URL != e.url {
+		t.Fatalf("the server came back at %s, want %s", p.URL, e.url)
 	}
-	if u, err := srv.Start(context.Background()); err != nil || u != e.url {
-		t.Fatalf("the server came back at %s (%v), want %s", u, err, e.url)
-	}
-	e.srv = srv
-	t.Cleanup(func() {
-		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		srv.Shutdown(sctx)
-	})
+	e.srv = p.Server
 
 	clock.by.Store(int64(refreshRetryDelay + time.Second))
 	if _, err := e.app.SyncNow(); err != nil {

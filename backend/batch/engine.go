@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"gatehouse/backend/internal/wait"
 	"gatehouse/backend/mail"
 	"gatehouse/backend/portal"
 )
@@ -59,7 +60,7 @@ func (o EngineOptions) withDefaults(st *Store, inviter Inviter) EngineOptions {
 		o.Clock = st.clock
 	}
 	if o.Sleep == nil {
-		o.Sleep = sleepCtx
+		o.Sleep = wait.Sleep
 	}
 	if o.ProgressEvery == 0 {
 		o.ProgressEvery = 250 * time.Millisecond
@@ -91,17 +92,6 @@ func (o EngineOptions) withDefaults(st *Store, inviter Inviter) EngineOptions {
 		o.InviteAhead = 256
 	}
 	return o
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 // Progress is how far a run has come.

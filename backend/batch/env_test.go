@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"mime"
 	"net/http"
 	"net/http/cookiejar"
@@ -22,6 +21,7 @@ import (
 	"gatehouse/backend/mail/mailtest"
 	"gatehouse/backend/portal"
 	"gatehouse/backend/server"
+	"gatehouse/backend/server/servertest"
 	"gatehouse/backend/server/service"
 	"gatehouse/backend/server/store"
 )
@@ -79,20 +79,9 @@ func newEnv(t testing.TB, o envOptions) *env {
 	ctx := context.Background()
 	e := &env{t: t, ctx: ctx, clock: portal.NewFixedClock(start), sink: mailtest.NewSink(t, o.sink...)}
 	dir := t.TempDir()
-	srv, err := server.New(ctx, server.Config{Addr: "127.0.0.1:0", DBPath: filepath.Join(dir, "portal.db"), Clock: e.clock,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if e.url, err = srv.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(sctx)
-	})
-	e.srv = srv
+	p := servertest.Start(t, server.Config{Clock: e.clock})
+	srv := p.Server
+	e.url, e.srv = p.URL, srv
 	admin := portal.Account{ID: "acc_admin", Email: "admin@example.org", Name: "Maria Admin", Status: portal.StatusActive, Kind: portal.KindStaff,
 		CoreRole: portal.RoleAdministrator, AdditionalRoles: []string{}, RegistrationComplete: true, Source: "sso.example.org", CreatedAt: start, UpdatedAt: start}
 	for block := 0; block*80 < max(o.people, 1); block++ {
@@ -134,6 +123,7 @@ func newEnv(t testing.TB, o envOptions) *env {
 	}); err != nil {
 		t.Fatal(err)
 	}
+	var err error
 	if e.token, err = srv.Service().IssueSession(ctx, admin.ID, service.SessionAPI); err != nil {
 		t.Fatal(err)
 	}

@@ -239,32 +239,13 @@ func (s *Store) quick(ctx context.Context, fn func(*sql.Tx) error) error {
 
 // ---- encoding ----
 
-const timeLayout = "2006-01-02T15:04:05.000000000Z"
-
-func fmtTime(t time.Time) string { return t.UTC().Format(timeLayout) }
-
-func fmtTimePtr(t *time.Time) any {
-	if t == nil || t.IsZero() {
-		return nil
-	}
-	return fmtTime(*t)
-}
-
-func parseTime(s string) (time.Time, error) {
-	t, err := time.Parse(timeLayout, s)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("the local database holds a malformed time %q: %w", s, err)
-	}
-	return t, nil
-}
-
-func parseTimePtr(s sql.NullString) (*time.Time, error) {
-	if !s.Valid || s.String == "" {
-		return nil, nil
-	}
-	t, err := parseTime(s.String)
-	return &t, err
-}
+// The desktop database's one time codec.
+var (
+	fmtTime      = cache.FormatTime
+	fmtTimePtr   = cache.FormatTimePtr
+	parseTime    = cache.ParseTime
+	parseTimePtr = cache.ParseTimePtr
+)
 
 func jsonText(v any) string {
 	b, err := json.Marshal(v)

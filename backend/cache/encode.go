@@ -14,10 +14,31 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
-// timeLayout is fixed-width UTC so stored times sort and compare as text.
-const timeLayout = "2006-01-02T15:04:05.000000000Z"
+// TimeLayout is how the desktop database stores times: fixed-width UTC, so stored times
+// sort and compare as text. The packages with tables of their own in it (batch, imports,
+// sync state) and the report queries use this codec, so a time is written one way only.
+const TimeLayout = "2006-01-02T15:04:05.000000000Z"
 
-func fmtTime(t time.Time) string { return t.UTC().Format(timeLayout) }
+const timeLayout = TimeLayout
+
+// FormatTime is a time as the desktop database stores it.
+func FormatTime(t time.Time) string { return t.UTC().Format(timeLayout) }
+
+func fmtTime(t time.Time) string { return FormatTime(t) }
+
+// FormatTimePtr is FormatTime for an optional time: nil (SQL NULL) for a nil or zero time.
+func FormatTimePtr(t *time.Time) any { return fmtTimePtr(t) }
+
+// ParseTime reads a stored time.
+func ParseTime(s string) (time.Time, error) { return parseTime(s) }
+
+// ParseTimePtr reads an optional stored time: nil for NULL or "".
+func ParseTimePtr(s sql.NullString) (*time.Time, error) {
+	if s.String == "" {
+		return nil, nil
+	}
+	return parseTimePtr(s)
+}
 
 // fmtTimePtr returns nil (SQL NULL) for a nil or zero time.
 func fmtTimePtr(t *time.Time) any {

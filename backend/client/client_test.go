@@ -2,9 +2,6 @@ package client_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -13,22 +10,15 @@ import (
 	"gatehouse/backend/portal"
 	"gatehouse/backend/server"
 	"gatehouse/backend/server/api"
+	"gatehouse/backend/server/servertest"
 	"gatehouse/backend/server/store"
 )
 
 // Every method of the client against a real embedded server.
 func TestClientCoversTheAPI(t *testing.T) {
 	ctx := context.Background()
-	srv, err := server.New(ctx, server.Config{Embedded: true, DBPath: filepath.Join(t.TempDir(), "p.db"), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	url, token, err := srv.StartEmbedded(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Shutdown(ctx)
-	c := client.New(url, token)
+	p := servertest.Start(t, server.Config{Embedded: true})
+	srv, c := p.Server, client.New(p.URL, p.Token)
 	must := func(err error) {
 		t.Helper()
 		if err != nil {

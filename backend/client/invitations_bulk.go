@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 
-	"gatehouse/backend/portal"
 	"gatehouse/backend/server/api"
 )
 
@@ -39,25 +38,5 @@ func ItemError(o BulkInvitationOutcome) error {
 	if o.Error == nil {
 		return nil
 	}
-	return &Error{Status: statusOf(o.Error.Code, o.Error.Current != nil), Code: o.Error.Code, Message: o.Error.Message, Field: o.Error.Field, Current: o.Error.Current}
-}
-
-// statusOf is the status a single request answers with for an error code.
-func statusOf(code string, stale bool) int {
-	switch code {
-	case portal.EINVALID:
-		return http.StatusBadRequest
-	case portal.EUNAUTHORIZED:
-		return http.StatusUnauthorized
-	case portal.EFORBIDDEN:
-		return http.StatusForbidden
-	case portal.ENOTFOUND:
-		return http.StatusNotFound
-	case portal.ECONFLICT:
-		if stale {
-			return http.StatusPreconditionFailed
-		}
-		return http.StatusConflict
-	}
-	return http.StatusInternalServerError
+	return &Error{Status: api.Status(o.Error.Code, o.Error.Current != nil), Code: o.Error.Code, Message: o.Error.Message, Field: o.Error.Field, Current: o.Error.Current}
 }

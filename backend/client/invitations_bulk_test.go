@@ -2,31 +2,21 @@ package client_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"net/http"
-	"path/filepath"
 	"testing"
 
 	"gatehouse/backend/client"
 	"gatehouse/backend/portal"
 	"gatehouse/backend/server"
+	"gatehouse/backend/server/servertest"
 )
 
 // InviteBulk against a real embedded server: per-item outcomes, ItemError's status and
 // code, and a repeated item replayed without its link.
 func TestInviteBulk(t *testing.T) {
 	ctx := context.Background()
-	srv, err := server.New(ctx, server.Config{Embedded: true, DBPath: filepath.Join(t.TempDir(), "p.db"), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	url, token, err := srv.StartEmbedded(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Shutdown(ctx)
-	c := client.New(url, token)
+	p := servertest.Start(t, server.Config{Embedded: true})
+	c := client.New(p.URL, p.Token)
 	org, err := c.CreateOrganization(ctx, portal.Organization{Name: "Pantry"}, nil)
 	if err != nil {
 		t.Fatal(err)

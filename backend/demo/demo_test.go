@@ -10,6 +10,7 @@ import (
 
 	"gatehouse/backend/portal"
 	"gatehouse/backend/server"
+	"gatehouse/backend/server/servertest"
 	"gatehouse/backend/server/service"
 	"gatehouse/backend/server/store"
 )
@@ -18,15 +19,7 @@ var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 
 func newPortal(t *testing.T) *server.Server {
 	t.Helper()
-	srv, err := server.New(context.Background(), server.Config{
-		Embedded: true, DBPath: filepath.Join(t.TempDir(), "portal.db"),
-		Clock: portal.NewFixedClock(t0), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Shutdown(context.Background()) })
-	return srv
+	return servertest.New(t, server.Config{Embedded: true, Clock: portal.NewFixedClock(t0)})
 }
 
 func allAccounts(t *testing.T, st store.Store) []portal.Account {

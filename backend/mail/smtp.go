@@ -16,6 +16,7 @@ import (
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
 
+	"gatehouse/backend/internal/wait"
 	"gatehouse/backend/portal"
 )
 
@@ -274,19 +275,8 @@ func NewSMTPSender(cfg SMTPConfig) *SMTPSender {
 	}
 	d := &net.Dialer{}
 	s.dial = d.DialContext
-	s.sleep = sleepCtx
+	s.sleep = wait.Sleep
 	return s
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 func (s *SMTPSender) addr() string {

@@ -141,16 +141,14 @@ func New(db *cache.DB) *Reports {
 	return &Reports{db: db.ReadSQL(), clock: db.Clock()}
 }
 
-// timeLayout is the cache's stored time format (fixed-width UTC text).
-const timeLayout = "2006-01-02T15:04:05.000000000Z"
-
-func fmtTime(t time.Time) string { return t.UTC().Format(timeLayout) }
+// fmtTime is a time as the desktop database stores it (the cache's codec).
+var fmtTime = cache.FormatTime
 
 func parseTime(s sql.NullString) (*time.Time, error) {
 	if !s.Valid || s.String == "" {
 		return nil, nil
 	}
-	t, err := time.Parse(timeLayout, s.String)
+	t, err := time.Parse(cache.TimeLayout, s.String)
 	if err != nil {
 		return nil, fmt.Errorf("the local database holds a time %q that cannot be read: %w. Delete the local copy and sync again", s.String, err)
 	}

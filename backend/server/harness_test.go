@@ -3,12 +3,10 @@ package server_test
 import (
 	"context"
 	"io"
-	"log/slog"
 	"mime"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync/atomic"
@@ -20,6 +18,7 @@ import (
 	"gatehouse/backend/mail/mailtest"
 	"gatehouse/backend/portal"
 	"gatehouse/backend/server"
+	"gatehouse/backend/server/servertest"
 	"gatehouse/backend/server/service"
 	"gatehouse/backend/server/store"
 )
@@ -53,33 +52,17 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 	e := &env{t: t, ctx: ctx, clock: portal.NewFixedClock(start), sink: mailtest.NewSink(t)}
 	e.op = newTestOP(t, e.clock)
 	cfg := server.Config{
-		Addr:           "127.0.0.1:0",
-		DBPath:         filepath.Join(t.TempDir(), "portal.db"),
 		TrustedIssuers: []server.TrustedIssuer{{Issuer: e.op.URL, Audiences: []string{desktopAudience}}},
 		SSO:            &server.SSOConfig{Issuer: e.op.URL, ClientID: portalClientID, ClientSecret: e.op.secret},
 		SMTP:           &mail.SMTPConfig{Host: e.sink.Host(), Port: e.sink.Port(), Security: mail.SecurityNone, From: "Portal <portal@example.org>"},
 		Clock:          e.clock,
-		Logger:         slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
 	for _, o := range opts {
 		o(&cfg)
 	}
-	srv, err := server.New(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.url, err = srv.Start(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := srv.Shutdown(sctx); err != nil {
-			t.Errorf("shutdown: %v", err)
-		}
-	})
-	e.srv, e.svc, e.st = srv, srv.Service(), srv.Store()
+	p := servertest.Start(t, cfg)
+	srv := p.Server
+	e.url, e.srv, e.svc, e.st = p.URL, srv, srv.Service(), srv.Store()
 	return e
 }
 

@@ -21,21 +21,7 @@ import (
 // DefaultMaxBodyBytes bounds request bodies of the admin API.
 const DefaultMaxBodyBytes = 1 << 20
 
-func statusFor(code string) int {
-	switch code {
-	case portal.EINVALID:
-		return http.StatusBadRequest
-	case portal.EUNAUTHORIZED:
-		return http.StatusUnauthorized
-	case portal.EFORBIDDEN:
-		return http.StatusForbidden
-	case portal.ENOTFOUND:
-		return http.StatusNotFound
-	case portal.ECONFLICT:
-		return http.StatusConflict
-	}
-	return http.StatusInternalServerError
-}
+func statusFor(code string) int { return api.Status(code, false) }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")

@@ -239,7 +239,7 @@ func (e *Engine) Sync(ctx context.Context) error {
 // at once: nothing of this process can still be sending them, and the server replays its
 // answer if it did receive them.
 func (e *Engine) releaseLeases(ctx context.Context) error {
-	now := e.db.Clock().Now().UTC().Format(timeLayout)
+	now := cache.FormatTime(e.db.Clock().Now())
 	return e.db.Apply(ctx, func(tx *cache.Tx) error {
 		if _, err := tx.SQL().ExecContext(ctx, `UPDATE outbox SET next_attempt_at = ? WHERE state = 'sending'`, now); err != nil {
 			return fmt.Errorf("prepare the changes that were being sent when Gatehouse stopped: %w", err)
@@ -263,5 +263,3 @@ func (e *Engine) nextRetry(ctx context.Context) (time.Time, bool, error) {
 	return t, err == nil, err
 }
 
-// timeLayout is the cache's stored time format (fixed width, UTC).
-const timeLayout = "2006-01-02T15:04:05.000000000Z"

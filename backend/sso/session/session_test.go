@@ -7,10 +7,7 @@ package session_test
 import (
 	"context"
 	"errors"
-	"io"
-	"log/slog"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -19,6 +16,7 @@ import (
 	"gatehouse/backend/keychain"
 	"gatehouse/backend/portal"
 	"gatehouse/backend/server"
+	"gatehouse/backend/server/servertest"
 	"gatehouse/backend/server/store"
 	"gatehouse/backend/sso"
 	"gatehouse/backend/sso/ssotest"
@@ -35,26 +33,10 @@ func newEnv(t *testing.T) *env {
 	t.Helper()
 	ctx := context.Background()
 	e := &env{op: ssotest.Start(t), ctx: ctx}
-	srv, err := server.New(ctx, server.Config{
-		Addr:           "127.0.0.1:0",
-		DBPath:         filepath.Join(t.TempDir(), "portal.db"),
+	p := servertest.Start(t, server.Config{
 		TrustedIssuers: []server.TrustedIssuer{{Issuer: e.op.Issuer, Audiences: []string{ssotest.ClientID}}},
-		Logger:         slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if e.url, err = srv.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := srv.Shutdown(sctx); err != nil {
-			t.Errorf("server shutdown: %v", err)
-		}
-	})
-	e.srv = srv
+	e.url, e.srv = p.URL, p.Server
 	return e
 }
 
