@@ -262,4 +262,3 @@ func (e *Engine) nextRetry(ctx context.Context) (time.Time, bool, error) {
 	t, err := time.Parse(time.RFC3339Nano, *s)
 	return t, err == nil, err
 }
-
