@@ -164,7 +164,7 @@ bench: $(NODE_OK) $(DIST) $(HARNESS)
 	GATEHOUSE_BENCH_XLSX=$(abspath $(BENCH_XLSX)) $(GO) test -run '^$$' -bench 'Import100k|Read100k' -benchtime 3x ./backend/imports 2>&1 | tee -a $(BENCH_OUT)/bench.txt
 	node backend/sheets/testdata/bench/read_sheetjs.js $(BENCH_XLSX) 3 2>&1 | tee -a $(BENCH_OUT)/bench.txt
 	$(GO) test -run '^$$' -bench 'ExportLogins100k' -benchtime 3x ./backend/reports 2>&1 | tee -a $(BENCH_OUT)/bench.txt
-	$(GO) test -run '^$$' -bench 'InitialSync100k|IncrementalSync100' -benchtime 1x ./backend/sync 2>&1 | tee -a $(BENCH_OUT)/bench.txt
+	$(GO) test -run '^$$' -bench 'InitialSync100k|IncrementalSync100' -benchtime 1x ./backend/replica 2>./backend/sync 2>&11 | tee -a $(BENCH_OUT)/bench.txt
 	$(GO) test -run '^$$' -bench 'UpsertAccounts100k|UpsertAccountsBatched100k|RawInsert100k' -benchtime 3x ./backend/cache 2>&1 | tee -a $(BENCH_OUT)/bench.txt
 	@if [ "$(BENCH_SEARCH)" = 1 ]; then \
 		$(GO) test -run '^$$' -bench '^BenchmarkSearch$$' -benchtime 2000x -timeout 60m ./backend/cache 2>&1 | tee -a $(BENCH_OUT)/bench.txt; \

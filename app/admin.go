@@ -7,7 +7,7 @@ import (
 
 	"gatehouse/backend/cache"
 	"gatehouse/backend/portal"
-	gsync "gatehouse/backend/sync"
+	"gatehouse/backend/replica"
 )
 
 // Types shared by the admin screens' bound methods. Everything crossing to the frontend is
@@ -139,13 +139,13 @@ func userByID(ctx context.Context, db *cache.DB, id string) (UserRow, cache.Acco
 	return rowFromView(v, orgName(ctx, db, v.Account.OrganizationID)), v, nil
 }
 
-func queuedChange(q gsync.Queued) QueuedChange {
+func queuedChange(q replica.Queued) QueuedChange {
 	return QueuedChange{ID: q.ID, Command: q.Command, EntityType: q.EntityType, EntityID: q.EntityID}
 }
 
 // accountAction runs one account command through the sync engine's commands and answers
 // with the account as it is now shown.
-func (a *App) accountAction(id string, run func(ctx context.Context, c *gsync.Commands) (gsync.Queued, error)) (ActionResult, error) {
+func (a *App) accountAction(id string, run func(ctx context.Context, c *replica.Commands) (replica.Queued, error)) (ActionResult, error) {
 	if strings.TrimSpace(id) == "" {
 		return ActionResult{}, portal.FieldErrorf("id", "Choose an account first.")
 	}
@@ -172,8 +172,8 @@ func (a *App) accountAction(id string, run func(ctx context.Context, c *gsync.Co
 // bulk runs a bulk command and reports per selected ID, in the order selected. keyOf
 // maps a selected ID to the record the command is for (itself, or an account's
 // invitation); refused holds IDs already left out, with why.
-func (a *App) bulk(ids []string, refused map[string]gsync.Refusal, keyOf map[string]string,
-	run func(ctx context.Context, c *gsync.Commands, keys []string) (gsync.BulkResult, error)) (BulkResult, error) {
+func (a *App) bulk(ids []string, refused map[string]replica.Refusal, keyOf map[string]string,
+	run func(ctx context.Context, c *replica.Commands, keys []string) (replica.BulkResult, error)) (BulkResult, error) {
 	if len(ids) == 0 {
 		return BulkResult{}, portal.FieldErrorf("ids", "Select at least one record.")
 	}
@@ -194,8 +194,8 @@ func (a *App) bulk(ids []string, refused map[string]gsync.Refusal, keyOf map[str
 		}
 		keys = append(keys, k)
 	}
-	queued := map[string]gsync.Queued{}
-	notQueued := map[string]gsync.Refusal{}
+	queued := map[string]replica.Queued{}
+	notQueued := map[string]replica.Refusal{}
 	if len(keys) > 0 {
 		res, err := run(a.ctx(), eng.Commands(), keys)
 		if err != nil {

@@ -10,7 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	stdsync "sync"
+	"sync"
 	"testing"
 	"time"
 
@@ -25,7 +25,7 @@ var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 
 // eventLog records what the App sends the window.
 type eventLog struct {
-	mu  stdsync.Mutex
+	mu  sync.Mutex
 	all []Event
 }
 

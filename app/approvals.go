@@ -6,7 +6,7 @@ import (
 
 	"gatehouse/backend/cache"
 	"gatehouse/backend/portal"
-	gsync "gatehouse/backend/sync"
+	"gatehouse/backend/replica"
 )
 
 // queueLimit bounds the approval queue and the recycle bin; neither grows that long in
@@ -55,30 +55,32 @@ func (a *App) PendingQueue() ([]UserRow, error) {
 
 // Approve lets a pending person in.
 func (a *App) Approve(id string) (ActionResult, error) {
-	return a.accountAction(id, func(ctx context.Context, c *gsync.Commands) (gsync.Queued, error) { return c.Approve(ctx, id) })
+	return a.accountAction(id, func(ctx context.Context, c *replica.Commands) (replica.Queued, error) { return c.Approve(ctx, id) })
 }
 
 // Deny refuses a pending person; the reason is required and kept in the audit log. The
 // account goes to the recycle bin.
 func (a *App) Deny(id string, reason string) (ActionResult, error) {
-	return a.accountAction(id, func(ctx context.Context, c *gsync.Commands) (gsync.Queued, error) { return c.Deny(ctx, id, reason) })
+	return a.accountAction(id, func(ctx context.Context, c *replica.Commands) (replica.Queued, error) { return c.Deny(ctx, id, reason) })
 }
 
 // ApproveInstead lets in a person who was denied.
 func (a *App) ApproveInstead(id string) (ActionResult, error) {
-	return a.accountAction(id, func(ctx context.Context, c *gsync.Commands) (gsync.Queued, error) { return c.ApproveInstead(ctx, id) })
+	return a.accountAction(id, func(ctx context.Context, c *replica.Commands) (replica.Queued, error) {
+		return c.ApproveInstead(ctx, id)
+	})
 }
 
 // ApproveMany approves each selected pending person.
 func (a *App) ApproveMany(ids []string) (BulkResult, error) {
-	return a.bulk(ids, nil, nil, func(ctx context.Context, c *gsync.Commands, keys []string) (gsync.BulkResult, error) {
+	return a.bulk(ids, nil, nil, func(ctx context.Context, c *replica.Commands, keys []string) (replica.BulkResult, error) {
 		return c.ApproveMany(ctx, keys)
 	})
 }
 
 // DenyMany denies each selected pending person with the same reason.
 func (a *App) DenyMany(ids []string, reason string) (BulkResult, error) {
-	return a.bulk(ids, nil, nil, func(ctx context.Context, c *gsync.Commands, keys []string) (gsync.BulkResult, error) {
+	return a.bulk(ids, nil, nil, func(ctx context.Context, c *replica.Commands, keys []string) (replica.BulkResult, error) {
 		return c.DenyMany(ctx, keys, reason)
 	})
 }
@@ -103,11 +105,11 @@ func (a *App) RecycleBin() ([]UserRow, error) {
 
 // Restore takes a denied account out of the recycle bin as an active account.
 func (a *App) Restore(id string) (ActionResult, error) {
-	return a.accountAction(id, func(ctx context.Context, c *gsync.Commands) (gsync.Queued, error) { return c.Restore(ctx, id) })
+	return a.accountAction(id, func(ctx context.Context, c *replica.Commands) (replica.Queued, error) { return c.Restore(ctx, id) })
 }
 
 // Purge removes a denied account for good (system administrators only); the audit trail
 // stays. The result has no user: the account is gone from every screen.
 func (a *App) Purge(id string) (ActionResult, error) {
-	return a.accountAction(id, func(ctx context.Context, c *gsync.Commands) (gsync.Queued, error) { return c.Purge(ctx, id) })
+	return a.accountAction(id, func(ctx context.Context, c *replica.Commands) (replica.Queued, error) { return c.Purge(ctx, id) })
 }

@@ -12,8 +12,8 @@ import (
 	"gatehouse/backend/cache"
 	"gatehouse/backend/client"
 	"gatehouse/backend/portal"
+	"gatehouse/backend/replica"
 	"gatehouse/backend/server"
-	gsync "gatehouse/backend/sync"
 )
 
 // connSetting is the cache setting that remembers which portal server to use. Its absence
@@ -36,7 +36,7 @@ type connection struct {
 	url    string // where the server answers (the embedded one's port changes each start)
 	srv    *server.Server
 	cl     *client.Client
-	eng    *gsync.Engine
+	eng    *replica.Engine
 
 	unsubscribe func()
 	stopWatch   context.CancelFunc
@@ -44,7 +44,7 @@ type connection struct {
 	kick        chan struct{}
 
 	mu     sync.Mutex
-	latest gsync.Status
+	latest replica.Status
 }
 
 func (a *App) savedTarget(ctx context.Context, db *cache.DB) (connTarget, bool, error) {
@@ -116,7 +116,7 @@ func (a *App) connect(ctx context.Context, db *cache.DB, target connTarget) (*co
 	default:
 		return nil, fmt.Errorf("unknown connection mode %q", target.Mode)
 	}
-	eng, err := gsync.New(ctx, gsync.Config{Cache: db, Client: c.cl, Clock: a.cfg.Clock, Actor: actor,
+	eng, err := replica.New(ctx, replica.Config{Cache: db, Client: c.cl, Clock: a.cfg.Clock, Actor: actor,
 		Interval: a.cfg.SyncInterval, Logger: a.log.With("component", "sync")})
 	if err != nil {
 		c.stopServer(ctx, a)
@@ -124,7 +124,7 @@ func (a *App) connect(ctx context.Context, db *cache.DB, target connTarget) (*co
 	}
 	c.eng = eng
 	c.latest = eng.Status()
-	c.unsubscribe = eng.Subscribe(func(st gsync.Status) { c.publish(a, st) })
+	c.unsubscribe = eng.Subscribe(func(st replica.Status) { c.publish(a, st) })
 	wctx, stop := context.WithCancel(ctx)
 	c.stopWatch, c.watchDone = stop, make(chan struct{})
 	go c.watch(wctx, a, db)
@@ -172,7 +172,7 @@ func (c *connection) stopServer(ctx context.Context, a *App) {
 }
 
 // status is what the status bar shows for an engine status.
-func (c *connection) status(st gsync.Status) SyncStatus {
+func (c *connection) status(st replica.Status) SyncStatus {
 	return SyncStatus{
 		Mode: c.target.Mode, ServerURL: c.url, Online: st.Online, Syncing: st.Syncing, LastSyncAt: st.LastSyncAt,
 		Pending: st.Pending, Conflicts: st.Conflicts, Failed: st.Failed, LastError: st.LastError, Indexing: st.Indexing,
@@ -182,7 +182,7 @@ func (c *connection) status(st gsync.Status) SyncStatus {
 
 // publish sends the status to the window and wakes the watcher. It runs on the engine's
 // goroutines and must not block.
-func (c *connection) publish(a *App, st gsync.Status) {
+func (c *connection) publish(a *App, st replica.Status) {
 	c.mu.Lock()
 	c.latest = st
 	c.mu.Unlock()
@@ -198,7 +198,7 @@ func (c *connection) publish(a *App, st gsync.Status) {
 func (c *connection) watch(ctx context.Context, a *App, db *cache.DB) {
 	defer close(c.watchDone)
 	cursor := func() string {
-		s, err := db.GetSyncState(ctx, gsync.Stream)
+		s, err := db.GetSyncState(ctx, replica.Stream)
 		if err != nil {
 			return ""
 		}
@@ -247,7 +247,7 @@ func (a *App) current() (*connection, error) {
 }
 
 // engine returns the sync engine and the cache for a bound method.
-func (a *App) engine() (*gsync.Engine, *cache.DB, error) {
+func (a *App) engine() (*replica.Engine, *cache.DB, error) {
 	c, err := a.current()
 	if err != nil {
 		return nil, nil, err

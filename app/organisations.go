@@ -8,7 +8,7 @@ import (
 
 	"gatehouse/backend/cache"
 	"gatehouse/backend/portal"
-	gsync "gatehouse/backend/sync"
+	"gatehouse/backend/replica"
 )
 
 // OrgQuery selects organisations. Query matches any part of the name.
@@ -163,9 +163,9 @@ func (a *App) CreateOrgRole(orgID, name string) (RoleResult, error) {
 	if strings.TrimSpace(orgID) == "" {
 		return RoleResult{}, portal.FieldErrorf("organizationId", "Choose the organisation the role belongs to.")
 	}
-	return a.roleAction(func(ctx context.Context, db *cache.DB, c *gsync.Commands) (gsync.Queued, error) {
+	return a.roleAction(func(ctx context.Context, db *cache.DB, c *replica.Commands) (replica.Queued, error) {
 		if _, err := db.GetOrganization(ctx, orgID); err != nil {
-			return gsync.Queued{}, err
+			return replica.Queued{}, err
 		}
 		return c.CreateRole(ctx, portal.Role{Name: strings.TrimSpace(name), Scope: portal.ScopeOrganization, OrganizationID: orgID})
 	})
@@ -175,13 +175,13 @@ func (a *App) CreateOrgRole(orgID, name string) (RoleResult, error) {
 // it changed since, the rename is refused so nothing newer is overwritten (0 skips the
 // check).
 func (a *App) RenameOrgRole(roleID, name string, version int64) (RoleResult, error) {
-	return a.roleAction(func(ctx context.Context, db *cache.DB, c *gsync.Commands) (gsync.Queued, error) {
+	return a.roleAction(func(ctx context.Context, db *cache.DB, c *replica.Commands) (replica.Queued, error) {
 		r, err := orgRole(ctx, db, roleID)
 		if err != nil {
-			return gsync.Queued{}, err
+			return replica.Queued{}, err
 		}
 		if version != 0 && version != r.Version {
-			return gsync.Queued{}, portal.Errorf(portal.ECONFLICT, "The role %q was changed by someone else after you opened it. Reload it, then make your change again.", r.Name)
+			return replica.Queued{}, portal.Errorf(portal.ECONFLICT, "The role %q was changed by someone else after you opened it. Reload it, then make your change again.", r.Name)
 		}
 		r.Name = strings.TrimSpace(name)
 		return c.UpdateRole(ctx, r)
@@ -190,9 +190,9 @@ func (a *App) RenameOrgRole(roleID, name string, version int64) (RoleResult, err
 
 // DeleteOrgRole removes an organisation role nobody holds.
 func (a *App) DeleteOrgRole(roleID string) (RoleResult, error) {
-	return a.roleAction(func(ctx context.Context, db *cache.DB, c *gsync.Commands) (gsync.Queued, error) {
+	return a.roleAction(func(ctx context.Context, db *cache.DB, c *replica.Commands) (replica.Queued, error) {
 		if _, err := orgRole(ctx, db, roleID); err != nil {
-			return gsync.Queued{}, err
+			return replica.Queued{}, err
 		}
 		return c.DeleteRole(ctx, roleID)
 	})
@@ -218,7 +218,7 @@ func orgRole(ctx context.Context, db *cache.DB, id string) (portal.Role, error) 
 }
 
 // roleAction queues one role command and answers with the role as now shown.
-func (a *App) roleAction(run func(ctx context.Context, db *cache.DB, c *gsync.Commands) (gsync.Queued, error)) (RoleResult, error) {
+func (a *App) roleAction(run func(ctx context.Context, db *cache.DB, c *replica.Commands) (replica.Queued, error)) (RoleResult, error) {
 	eng, db, err := a.engine()
 	if err != nil {
 		return RoleResult{}, err

@@ -4,7 +4,7 @@ import (
 	"context"
 
 	"gatehouse/backend/portal"
-	gsync "gatehouse/backend/sync"
+	"gatehouse/backend/replica"
 )
 
 // ClientCandidate is an account found by e-mail for the Promote dialog, to verify before
@@ -94,7 +94,7 @@ func (a *App) FindClientByEmail(email string) ([]ClientCandidate, error) {
 
 // promoteCheck returns a dry run of portal.Promote: whether an account could be promoted
 // by this administrator now, with some core role.
-func (a *App) promoteCheck(ctx context.Context, eng *gsync.Engine) (func(portal.Account) error, error) {
+func (a *App) promoteCheck(ctx context.Context, eng *replica.Engine) (func(portal.Account) error, error) {
 	act, err := eng.Actor(ctx)
 	if err != nil {
 		return nil, err
@@ -144,7 +144,7 @@ func (a *App) Roles() (RoleCatalog, error) {
 // roles (system roles, or roles of the person's organisation), deleting the leftover
 // client record if asked.
 func (a *App) Promote(id string, coreRole string, additionalRoles []string, deleteClientRecord bool) (ActionResult, error) {
-	return a.accountAction(id, func(ctx context.Context, c *gsync.Commands) (gsync.Queued, error) {
+	return a.accountAction(id, func(ctx context.Context, c *replica.Commands) (replica.Queued, error) {
 		return c.Promote(ctx, id, coreRole, additionalRoles, deleteClientRecord)
 	})
 }

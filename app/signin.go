@@ -8,7 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	stdsync "sync"
+	"sync"
 	"time"
 
 	"gatehouse/backend/cache"
@@ -170,7 +170,7 @@ type signIn struct {
 	kc   keychain.Keychain
 	open func(string) error
 
-	mu      stdsync.Mutex
+	mu      sync.Mutex
 	loaded  bool
 	session *storedSession // nil: nobody signed in on this computer
 	token   string         // the session token in use; "" when there is none or it was refused
@@ -179,7 +179,7 @@ type signIn struct {
 	flow    *pendingSignIn
 	nextID  uint64
 	closed  bool
-	wg      stdsync.WaitGroup
+	wg      sync.WaitGroup
 	// db is the cache the live client was made with: renewal runs on sync's goroutines,
 	// whose callers may hold the App's lock, so it does not look the cache up.
 	db *cache.DB
@@ -202,7 +202,7 @@ type signIn struct {
 	// kcMu orders the writes of the session's keychain entry (sign-in, renewal, end of a
 	// session, sign-out), so that a renewal never overwrites what a newer sign-in stored
 	// nor revives an entry a sign-out deleted.
-	kcMu stdsync.Mutex
+	kcMu sync.Mutex
 }
 
 // renewal is one silent renewal of a refused session token.

@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"gatehouse/backend/portal"
-	"gatehouse/backend/sync"
+	"gatehouse/backend/replica"
 )
 
 // Events the App sends the frontend (runtime.EventsOn(name, cb)).
@@ -67,8 +67,8 @@ type Conflict struct {
 	QueuedAt    time.Time `json:"queuedAt"`
 	// Mine is the record as the administrator's change would make it; Theirs is the
 	// record as the server has it now.
-	Mine   sync.Version `json:"mine"`
-	Theirs sync.Version `json:"theirs"`
+	Mine   replica.Version `json:"mine"`
+	Theirs replica.Version `json:"theirs"`
 	// Payload is what the administrator asked for (reason, roles, ...).
 	Payload map[string]any `json:"payload"`
 }
@@ -112,7 +112,7 @@ func (a *App) SyncNow() (SyncStatus, error) {
 }
 
 // PendingChanges lists the changes the server does not have yet, oldest first.
-func (a *App) PendingChanges() ([]sync.Change, error) {
+func (a *App) PendingChanges() ([]replica.Change, error) {
 	eng, _, err := a.engine()
 	if err != nil {
 		return nil, err

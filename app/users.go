@@ -7,7 +7,7 @@ import (
 
 	"gatehouse/backend/cache"
 	"gatehouse/backend/portal"
-	gsync "gatehouse/backend/sync"
+	"gatehouse/backend/replica"
 )
 
 // Last-login filter values of UserQuery.LastLogin, relative to now.
@@ -260,25 +260,25 @@ func (a *App) Ghosts() ([]UserRow, error) {
 
 // DeactivateUser suspends an active account.
 func (a *App) DeactivateUser(id string) (ActionResult, error) {
-	return a.accountAction(id, func(ctx context.Context, c *gsync.Commands) (gsync.Queued, error) { return c.Deactivate(ctx, id) })
+	return a.accountAction(id, func(ctx context.Context, c *replica.Commands) (replica.Queued, error) { return c.Deactivate(ctx, id) })
 }
 
 // ResendUserInvitation sends the invited person a new link; the old one stops working.
 func (a *App) ResendUserInvitation(id string) (ActionResult, error) {
-	return a.invitationAction(id, func(ctx context.Context, c *gsync.Commands, inv string) (gsync.Queued, error) {
+	return a.invitationAction(id, func(ctx context.Context, c *replica.Commands, inv string) (replica.Queued, error) {
 		return c.Resend(ctx, inv, 0)
 	})
 }
 
 // RevokeUserInvitation withdraws the invited person's link.
 func (a *App) RevokeUserInvitation(id string) (ActionResult, error) {
-	return a.invitationAction(id, func(ctx context.Context, c *gsync.Commands, inv string) (gsync.Queued, error) {
+	return a.invitationAction(id, func(ctx context.Context, c *replica.Commands, inv string) (replica.Queued, error) {
 		return c.Revoke(ctx, inv)
 	})
 }
 
 // invitationAction runs an action on the pending invitation of account id.
-func (a *App) invitationAction(id string, run func(ctx context.Context, c *gsync.Commands, invitationID string) (gsync.Queued, error)) (ActionResult, error) {
+func (a *App) invitationAction(id string, run func(ctx context.Context, c *replica.Commands, invitationID string) (replica.Queued, error)) (ActionResult, error) {
 	db, err := a.cache()
 	if err != nil {
 		return ActionResult{}, err
@@ -291,7 +291,7 @@ func (a *App) invitationAction(id string, run func(ctx context.Context, c *gsync
 	now := a.cfg.Clock.Now()
 	for _, inv := range invs.Rows {
 		if inv.StatusAt(now) == portal.InvitationPending {
-			return a.accountAction(id, func(ctx context.Context, c *gsync.Commands) (gsync.Queued, error) { return run(ctx, c, inv.ID) })
+			return a.accountAction(id, func(ctx context.Context, c *replica.Commands) (replica.Queued, error) { return run(ctx, c, inv.ID) })
 		}
 	}
 	return ActionResult{}, portal.Errorf(portal.ECONFLICT, "This person has no invitation waiting to be accepted. Invite them again instead.")
@@ -299,47 +299,47 @@ func (a *App) invitationAction(id string, run func(ctx context.Context, c *gsync
 
 // ReactivateUser lets a deactivated account sign in again.
 func (a *App) ReactivateUser(id string) (ActionResult, error) {
-	return a.accountAction(id, func(ctx context.Context, c *gsync.Commands) (gsync.Queued, error) { return c.Reactivate(ctx, id) })
+	return a.accountAction(id, func(ctx context.Context, c *replica.Commands) (replica.Queued, error) { return c.Reactivate(ctx, id) })
 }
 
 // SetOrgAdmin makes an account an administrator of its organisation, or takes it away.
 func (a *App) SetOrgAdmin(id string, admin bool) (ActionResult, error) {
-	return a.accountAction(id, func(ctx context.Context, c *gsync.Commands) (gsync.Queued, error) {
+	return a.accountAction(id, func(ctx context.Context, c *replica.Commands) (replica.Queued, error) {
 		return c.SetOrgAdmin(ctx, id, admin)
 	})
 }
 
 // SetUserRoles replaces an account's core role and additional roles.
 func (a *App) SetUserRoles(id string, coreRole string, additionalRoles []string) (ActionResult, error) {
-	return a.accountAction(id, func(ctx context.Context, c *gsync.Commands) (gsync.Queued, error) {
+	return a.accountAction(id, func(ctx context.Context, c *replica.Commands) (replica.Queued, error) {
 		return c.SetRoles(ctx, id, coreRole, additionalRoles)
 	})
 }
 
 // CompleteRegistration marks a ghost account's registration as finished.
 func (a *App) CompleteRegistration(id string) (ActionResult, error) {
-	return a.accountAction(id, func(ctx context.Context, c *gsync.Commands) (gsync.Queued, error) {
+	return a.accountAction(id, func(ctx context.Context, c *replica.Commands) (replica.Queued, error) {
 		return c.CompleteRegistration(ctx, id)
 	})
 }
 
 // DeactivateUsers deactivates each selected account.
 func (a *App) DeactivateUsers(ids []string) (BulkResult, error) {
-	return a.bulk(ids, nil, nil, func(ctx context.Context, c *gsync.Commands, keys []string) (gsync.BulkResult, error) {
+	return a.bulk(ids, nil, nil, func(ctx context.Context, c *replica.Commands, keys []string) (replica.BulkResult, error) {
 		return c.DeactivateMany(ctx, keys)
 	})
 }
 
 // ReactivateUsers reactivates each selected account.
 func (a *App) ReactivateUsers(ids []string) (BulkResult, error) {
-	return a.bulk(ids, nil, nil, func(ctx context.Context, c *gsync.Commands, keys []string) (gsync.BulkResult, error) {
+	return a.bulk(ids, nil, nil, func(ctx context.Context, c *replica.Commands, keys []string) (replica.BulkResult, error) {
 		return c.ReactivateMany(ctx, keys)
 	})
 }
 
 // SetUsersRoles gives each selected account the same roles.
 func (a *App) SetUsersRoles(ids []string, coreRole string, additionalRoles []string) (BulkResult, error) {
-	return a.bulk(ids, nil, nil, func(ctx context.Context, c *gsync.Commands, keys []string) (gsync.BulkResult, error) {
+	return a.bulk(ids, nil, nil, func(ctx context.Context, c *replica.Commands, keys []string) (replica.BulkResult, error) {
 		return c.SetRolesMany(ctx, keys, coreRole, additionalRoles)
 	})
 }
@@ -352,7 +352,7 @@ func (a *App) ResendInvitations(ids []string) (BulkResult, error) {
 		return BulkResult{}, err
 	}
 	ctx := a.ctx()
-	refused := map[string]gsync.Refusal{}
+	refused := map[string]replica.Refusal{}
 	invitationOf := map[string]string{}
 	for _, id := range ids {
 		invs, err := db.ListInvitations(ctx, cache.InvitationFilter{AccountID: id, Limit: 1})
@@ -364,12 +364,12 @@ func (a *App) ResendInvitations(ids []string) (BulkResult, error) {
 			if acc, err := db.GetAccount(ctx, id); err == nil {
 				name = acc.Name
 			}
-			refused[id] = gsync.Refusal{EntityID: id, Code: portal.ECONFLICT, Message: name + " has never been invited, so there is no invitation to resend. Invite them instead."}
+			refused[id] = replica.Refusal{EntityID: id, Code: portal.ECONFLICT, Message: name + " has never been invited, so there is no invitation to resend. Invite them instead."}
 			continue
 		}
 		invitationOf[id] = invs.Rows[0].ID // the newest
 	}
-	return a.bulk(ids, refused, invitationOf, func(ctx context.Context, c *gsync.Commands, keys []string) (gsync.BulkResult, error) {
+	return a.bulk(ids, refused, invitationOf, func(ctx context.Context, c *replica.Commands, keys []string) (replica.BulkResult, error) {
 		return c.ResendMany(ctx, keys, 0)
 	})
 }

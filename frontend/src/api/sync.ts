@@ -1,13 +1,13 @@
 // Sync: the status bar's figures, the changes waiting for the server, conflicts, and the
 // first-run choice between the local portal, demo data and a server.
 import * as App from '../../wailsjs/go/app/App'
-import type { app, sync } from '../../wailsjs/go/models'
+import type { app, replica } from '../../wailsjs/go/models'
 import { call } from './errors'
 
 export type SyncStatusInfo = app.SyncStatus
 export type Conflict = app.Conflict
-export type Change = sync.Change
-export type Version = sync.Version
+export type Change = replica.Change
+export type Version = replica.Version
 export type FirstRun = app.FirstRunState
 export type DemoSummary = app.DemoSummary
 

@@ -478,8 +478,8 @@ export namespace app {
 	    message: string;
 	    // Go type: time
 	    queuedAt: any;
-	    mine: sync.Version;
-	    theirs: sync.Version;
+	    mine: replica.Version;
+	    theirs: replica.Version;
 	    payload: Record<string, any>;
 	
 	    static createFrom(source: any = {}) {
@@ -495,8 +495,8 @@ export namespace app {
 	        this.entityId = source["entityId"];
 	        this.message = source["message"];
 	        this.queuedAt = this.convertValues(source["queuedAt"], null);
-	        this.mine = this.convertValues(source["mine"], sync.Version);
-	        this.theirs = this.convertValues(source["theirs"], sync.Version);
+	        this.mine = this.convertValues(source["mine"], replica.Version);
+	        this.theirs = this.convertValues(source["theirs"], replica.Version);
 	        this.payload = source["payload"];
 	    }
 	
@@ -2542,6 +2542,105 @@ export namespace quality {
 
 }
 
+export namespace replica {
+	
+	export class Change {
+	    id: number;
+	    command: string;
+	    description: string;
+	    entityType: string;
+	    entityId: string;
+	    state: string;
+	    givenUp: boolean;
+	    attempts: number;
+	    // Go type: time
+	    nextAttemptAt?: any;
+	    message: string;
+	    // Go type: time
+	    queuedAt: any;
+	
+	    static createFrom(source: any = {}) {
+	        return new Change(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.command = source["command"];
+	        this.description = source["description"];
+	        this.entityType = source["entityType"];
+	        this.entityId = source["entityId"];
+	        this.state = source["state"];
+	        this.givenUp = source["givenUp"];
+	        this.attempts = source["attempts"];
+	        this.nextAttemptAt = this.convertValues(source["nextAttemptAt"], null);
+	        this.message = source["message"];
+	        this.queuedAt = this.convertValues(source["queuedAt"], null);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class Version {
+	    account?: portal.Account;
+	    organization?: portal.Organization;
+	    contact?: portal.Contact;
+	    invitation?: portal.Invitation;
+	    role?: portal.Role;
+	    removed: boolean;
+	    version: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new Version(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.account = this.convertValues(source["account"], portal.Account);
+	        this.organization = this.convertValues(source["organization"], portal.Organization);
+	        this.contact = this.convertValues(source["contact"], portal.Contact);
+	        this.invitation = this.convertValues(source["invitation"], portal.Invitation);
+	        this.role = this.convertValues(source["role"], portal.Role);
+	        this.removed = source["removed"];
+	        this.version = source["version"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+
+}
+
 export namespace reports {
 	
 	export class Bucket {
@@ -2822,105 +2921,6 @@ export namespace reports {
 	        this.key = source["key"];
 	        this.desc = source["desc"];
 	    }
-	}
-
-}
-
-export namespace sync {
-	
-	export class Change {
-	    id: number;
-	    command: string;
-	    description: string;
-	    entityType: string;
-	    entityId: string;
-	    state: string;
-	    givenUp: boolean;
-	    attempts: number;
-	    // Go type: time
-	    nextAttemptAt?: any;
-	    message: string;
-	    // Go type: time
-	    queuedAt: any;
-	
-	    static createFrom(source: any = {}) {
-	        return new Change(source);
-	    }
-	
-	    constructor(source: any = {}) {
-	        if ('string' === typeof source) source = JSON.parse(source);
-	        this.id = source["id"];
-	        this.command = source["command"];
-	        this.description = source["description"];
-	        this.entityType = source["entityType"];
-	        this.entityId = source["entityId"];
-	        this.state = source["state"];
-	        this.givenUp = source["givenUp"];
-	        this.attempts = source["attempts"];
-	        this.nextAttemptAt = this.convertValues(source["nextAttemptAt"], null);
-	        this.message = source["message"];
-	        this.queuedAt = this.convertValues(source["queuedAt"], null);
-	    }
-	
-		convertValues(a: any, classs: any, asMap: boolean = false): any {
-		    if (!a) {
-		        return a;
-		    }
-		    if (a.slice && a.map) {
-		        return (a as any[]).map(elem => this.convertValues(elem, classs));
-		    } else if ("object" === typeof a) {
-		        if (asMap) {
-		            for (const key of Object.keys(a)) {
-		                a[key] = new classs(a[key]);
-		            }
-		            return a;
-		        }
-		        return new classs(a);
-		    }
-		    return a;
-		}
-	}
-	export class Version {
-	    account?: portal.Account;
-	    organization?: portal.Organization;
-	    contact?: portal.Contact;
-	    invitation?: portal.Invitation;
-	    role?: portal.Role;
-	    removed: boolean;
-	    version: number;
-	
-	    static createFrom(source: any = {}) {
-	        return new Version(source);
-	    }
-	
-	    constructor(source: any = {}) {
-	        if ('string' === typeof source) source = JSON.parse(source);
-	        this.account = this.convertValues(source["account"], portal.Account);
-	        this.organization = this.convertValues(source["organization"], portal.Organization);
-	        this.contact = this.convertValues(source["contact"], portal.Contact);
-	        this.invitation = this.convertValues(source["invitation"], portal.Invitation);
-	        this.role = this.convertValues(source["role"], portal.Role);
-	        this.removed = source["removed"];
-	        this.version = source["version"];
-	    }
-	
-		convertValues(a: any, classs: any, asMap: boolean = false): any {
-		    if (!a) {
-		        return a;
-		    }
-		    if (a.slice && a.map) {
-		        return (a as any[]).map(elem => this.convertValues(elem, classs));
-		    } else if ("object" === typeof a) {
-		        if (asMap) {
-		            for (const key of Object.keys(a)) {
-		                a[key] = new classs(a[key]);
-		            }
-		            return a;
-		        }
-		        return new classs(a);
-		    }
-		    return a;
-		}
 	}
 
 }

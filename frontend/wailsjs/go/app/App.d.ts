@@ -4,7 +4,7 @@ import {app} from '../models';
 import {batch} from '../models';
 import {reports} from '../models';
 import {imports} from '../models';
-import {sync} from '../models';
+import {replica} from '../models';
 import {portal} from '../models';
 
 export function AbandonImport(arg1:string):Promise<void>;
@@ -105,7 +105,7 @@ export function Organisations(arg1:app.OrgQuery):Promise<app.OrgPage>;
 
 export function PauseBatch(arg1:string):Promise<void>;
 
-export function PendingChanges():Promise<Array<sync.Change>>;
+export function PendingChanges():Promise<Array<replica.Change>>;
 
 export function PendingQueue():Promise<Array<app.UserRow>>;
 

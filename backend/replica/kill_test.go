@@ -1,4 +1,4 @@
-package sync_test
+package replica_test
 
 import (
 	"bufio"
@@ -15,7 +15,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
-	stdsync "sync"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -23,8 +23,8 @@ import (
 	"gatehouse/backend/cache"
 	"gatehouse/backend/client"
 	"gatehouse/backend/portal"
+	"gatehouse/backend/replica"
 	"gatehouse/backend/server/store"
-	"gatehouse/backend/sync"
 )
 
 // The kill test runs this test binary again as the desktop: a child process with the
@@ -58,20 +58,20 @@ type killStep struct {
 func killPlan() []killStep {
 	var plan []killStep
 	for i := range 60 {
-		cmd := sync.CmdApprove
+		cmd := replica.CmdApprove
 		if i%2 == 1 {
-			cmd = sync.CmdDeny
+			cmd = replica.CmdDeny
 		}
 		plan = append(plan, killStep{fmt.Sprintf("acc_k%03d", i), cmd})
 		if i%3 == 0 {
-			plan = append(plan, killStep{fmt.Sprintf("acc_s%03d", i/3), sync.CmdSetRoles})
+			plan = append(plan, killStep{fmt.Sprintf("acc_s%03d", i/3), replica.CmdSetRoles})
 		}
 	}
 	return plan
 }
 
 var auditAction = map[string]string{
-	sync.CmdApprove: portal.ActionApprove, sync.CmdDeny: portal.ActionDeny, sync.CmdSetRoles: portal.ActionSetRoles,
+	replica.CmdApprove: portal.ActionApprove, replica.CmdDeny: portal.ActionDeny, replica.CmdSetRoles: portal.ActionSetRoles,
 }
 
 // killChild is the desktop: it syncs in the background and queues the next few steps of
@@ -86,8 +86,8 @@ func killChild(mode string) error {
 	out := os.Stdout // unbuffered: each line is out before the next step
 	log := slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	cl := client.New(os.Getenv(childURLEnv), os.Getenv(childTokenEnv), client.WithHTTPClient(&http.Client{Timeout: 10 * time.Second}))
-	eng, err := sync.New(ctx, sync.Config{Cache: db, Client: cl, PageSize: 10, Interval: 20 * time.Millisecond,
-		Backoff: sync.Backoff{Initial: 5 * time.Millisecond, Max: 50 * time.Millisecond}, Logger: log})
+	eng, err := replica.New(ctx, replica.Config{Cache: db, Client: cl, PageSize: 10, Interval: 20 * time.Millisecond,
+		Backoff: replica.Backoff{Initial: 5 * time.Millisecond, Max: 50 * time.Millisecond}, Logger: log})
 	if err != nil {
 		return err
 	}
@@ -121,13 +121,13 @@ func killChild(mode string) error {
 			}
 			time.Sleep(5 * time.Millisecond)
 		}
-		var q sync.Queued
+		var q replica.Queued
 		switch st.command {
-		case sync.CmdApprove:
+		case replica.CmdApprove:
 			q, err = cmds.Approve(ctx, st.id)
-		case sync.CmdDeny:
+		case replica.CmdDeny:
 			q, err = cmds.Deny(ctx, st.id, "not known here")
-		case sync.CmdSetRoles:
+		case replica.CmdSetRoles:
 			q, err = cmds.SetRoles(ctx, st.id, portal.RoleStaff, []string{portal.RoleReports})
 		}
 		if err != nil {
@@ -211,7 +211,7 @@ func TestKillDesktopDuringApplyAndPush(t *testing.T) {
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		var once stdsync.Once
+		var once sync.Once
 		var killed atomic.Bool
 		kill := func() {
 			once.Do(func() {
@@ -340,7 +340,7 @@ func TestKillDesktopDuringApplyAndPush(t *testing.T) {
 	}
 	t.Logf("%d of %d changes were sent more than once (killed or refused mid-send), each applied once", resent, len(plan))
 	sameAsServer(t, p, db)
-	state, _ := db.GetSyncState(ctx, sync.Stream)
+	state, _ := db.GetSyncState(ctx, replica.Stream)
 	if !strings.HasSuffix(state.Cursor, ":"+itoa(p.head())) {
 		t.Fatalf("cursor %s, server head %d", state.Cursor, p.head())
 	}
@@ -367,7 +367,7 @@ func checkPageBoundary(t *testing.T, p *portalEnv, path string, iteration int) {
 func atPageBoundary(t *testing.T, p *portalEnv, db *cache.DB, label string) {
 	t.Helper()
 	ctx := context.Background()
-	st, err := db.GetSyncState(ctx, sync.Stream)
+	st, err := db.GetSyncState(ctx, replica.Stream)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package sync_test
+package replica_test
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	stdsync "sync"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -18,7 +18,7 @@ import (
 	"gatehouse/backend/cache"
 	"gatehouse/backend/client"
 	"gatehouse/backend/portal"
-	"gatehouse/backend/sync"
+	"gatehouse/backend/replica"
 )
 
 func TestInitialAndIncrementalSync(t *testing.T) {
@@ -34,7 +34,7 @@ func TestInitialAndIncrementalSync(t *testing.T) {
 	if !st.Online || st.LastSyncAt == nil || st.LastError != "" || st.Pending != 0 {
 		t.Fatalf("status after the first sync: %+v", st)
 	}
-	state, err := d.db.GetSyncState(d.ctx, sync.Stream)
+	state, err := d.db.GetSyncState(d.ctx, replica.Stream)
 	if err != nil || !strings.HasSuffix(state.Cursor, ":"+itoa(p.head())) {
 		t.Fatalf("cursor %q (%v), server head %d", state.Cursor, err, p.head())
 	}
@@ -82,10 +82,10 @@ func TestStatusTellsOfTheIndexBuild(t *testing.T) {
 	p := newPortal(t)
 	p.seed(standardSeed())
 	d := newDesk(t, p)
-	var mu stdsync.Mutex
+	var mu sync.Mutex
 	var seen []bool
 	done := make(chan struct{})
-	unsubscribe := d.eng.Subscribe(func(st sync.Status) {
+	unsubscribe := d.eng.Subscribe(func(st replica.Status) {
 		mu.Lock()
 		defer mu.Unlock()
 		if len(seen) == 0 || seen[len(seen)-1] != st.Indexing {
@@ -133,7 +133,7 @@ func TestPageIsAllOrNothing(t *testing.T) {
 	}
 	as[17].Status = "archived" // from a newer server, say
 	p.seed(seed{accounts: as})
-	d := newDesk(t, p, func(c *sync.Config) { c.PageSize = 5 })
+	d := newDesk(t, p, func(c *replica.Config) { c.PageSize = 5 })
 	_, err := d.eng.Pull(d.ctx)
 	if err == nil || !strings.Contains(err.Error(), "acc_p17") || !strings.Contains(err.Error(), "update Gatehouse") {
 		t.Fatalf("pull over an unreadable record: %v", err)
@@ -170,7 +170,7 @@ func TestUndecodableRecordIsNotOffline(t *testing.T) {
 	} else if n, _ := res.RowsAffected(); n != 1 {
 		t.Fatalf("damaged %d feed entries", n)
 	}
-	d := newDesk(t, p, func(c *sync.Config) { c.PageSize = 4 })
+	d := newDesk(t, p, func(c *replica.Config) { c.PageSize = 4 })
 	err = d.eng.Sync(d.ctx)
 	if err == nil || !strings.Contains(err.Error(), "acc_u07") || !strings.Contains(err.Error(), "update Gatehouse") {
 		t.Fatalf("sync over an undecodable record: %v", err)
@@ -465,7 +465,7 @@ func TestAcknowledgedChangeStaysUntilTheFeedDeliversIt(t *testing.T) {
 	p := newPortal(t)
 	p.seed(standardSeed())
 	var d *desk
-	var mu stdsync.Mutex
+	var mu sync.Mutex
 	var seen []string
 	check := func(msg string, _ map[string]any) {
 		if msg != "applied feed page" || d == nil {
@@ -476,7 +476,7 @@ func TestAcknowledgedChangeStaysUntilTheFeedDeliversIt(t *testing.T) {
 		seen = append(seen, portal.ErrorCode(err))
 		mu.Unlock()
 	}
-	d = newDesk(t, p, func(c *sync.Config) { c.PageSize = 1; c.Logger = hookLogger(check) })
+	d = newDesk(t, p, func(c *replica.Config) { c.PageSize = 1; c.Logger = hookLogger(check) })
 	d.pull()
 	// Deny and purge, both acknowledged before the feed is read again.
 	if _, err := d.cmds.Deny(d.ctx, "acc_pending3", "left the organisation"); err != nil {
@@ -541,12 +541,12 @@ func TestLocalChecksRefuseImpossibleActionsOffline(t *testing.T) {
 			return err
 		}, portal.EINVALID, "phone", ""},
 		{"bad address in a list", func() error {
-			_, err := d.cmds.AddUsersByEmail(ctx, "org_a", []string{"ok@example.org", "Anna <anna@example.org>"}, sync.AddUsersOptions{})
+			_, err := d.cmds.AddUsersByEmail(ctx, "org_a", []string{"ok@example.org", "Anna <anna@example.org>"}, replica.AddUsersOptions{})
 			return err
 		}, portal.EINVALID, "emails[1]", ""},
-		{"invite someone already invited", func() error { _, err := d.cmds.Invite(ctx, "con_inv", sync.InviteOptions{}); return err }, portal.ECONFLICT, "", "already been invited"},
+		{"invite someone already invited", func() error { _, err := d.cmds.Invite(ctx, "con_inv", replica.InviteOptions{}); return err }, portal.ECONFLICT, "", "already been invited"},
 		{"invitation for 40 days", func() error {
-			_, err := d.cmds.Invite(ctx, "con_1", sync.InviteOptions{ExpiresInDays: 40})
+			_, err := d.cmds.Invite(ctx, "con_1", replica.InviteOptions{ExpiresInDays: 40})
 			return err
 		}, portal.EINVALID, "expiresInDays", ""},
 		{"revoke an invitation twice", func() error {
@@ -671,10 +671,10 @@ func TestBulkActionsAndInvitations(t *testing.T) {
 	if res, err = d.cmds.ResendMany(ctx, []string{"inv_1"}, 14); err != nil || len(res.Queued) != 1 {
 		t.Fatalf("resend many: %+v %v", res, err)
 	}
-	if _, err := d.cmds.Invite(ctx, "con_1", sync.InviteOptions{Roles: []string{"org_a_clerk"}}); err != nil {
+	if _, err := d.cmds.Invite(ctx, "con_1", replica.InviteOptions{Roles: []string{"org_a_clerk"}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := d.cmds.AddUsersByEmail(ctx, "org_b", []string{"dan@example.org", "erin@example.org"}, sync.AddUsersOptions{Invite: true}); err != nil {
+	if _, err := d.cmds.AddUsersByEmail(ctx, "org_b", []string{"dan@example.org", "erin@example.org"}, replica.AddUsersOptions{Invite: true}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := d.cmds.Promote(ctx, "acc_client0", portal.RoleStaff, []string{portal.RoleReports}, true); err != nil {
@@ -800,7 +800,7 @@ func TestFeedOfAReplacedDatabaseStartsOver(t *testing.T) {
 }
 
 func TestBackoffGrowsWithJitter(t *testing.T) {
-	b := sync.Backoff{Initial: time.Second, Max: 30 * time.Second, Jitter: 0.5, Rand: func() float64 { return 0 }}
+	b := replica.Backoff{Initial: time.Second, Max: 30 * time.Second, Jitter: 0.5, Rand: func() float64 { return 0 }}
 	want := []time.Duration{500 * time.Millisecond, time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 15 * time.Second, 15 * time.Second}
 	for i, w := range want {
 		if got := b.Delay(i + 1); got != w {
@@ -815,8 +815,8 @@ func TestBackoffGrowsWithJitter(t *testing.T) {
 	// Sends to a server that is down are planned further and further apart.
 	p := newPortal(t)
 	p.seed(standardSeed())
-	d := newDesk(t, p, func(c *sync.Config) {
-		c.Backoff = sync.Backoff{Initial: time.Second, Max: time.Hour, Rand: func() float64 { return 0.5 }}
+	d := newDesk(t, p, func(c *replica.Config) {
+		c.Backoff = replica.Backoff{Initial: time.Second, Max: time.Hour, Rand: func() float64 { return 0.5 }}
 	})
 	if err := d.eng.Sync(d.ctx); err != nil {
 		t.Fatal(err)
@@ -856,20 +856,20 @@ func TestEngineRunsInTheBackground(t *testing.T) {
 	p := newPortal(t)
 	p.seed(standardSeed())
 	var sl *gateSleeper
-	var mu stdsync.Mutex
-	var statuses []sync.Status
-	d := newDesk(t, p, func(c *sync.Config) {
+	var mu sync.Mutex
+	var statuses []replica.Status
+	d := newDesk(t, p, func(c *replica.Config) {
 		sl = newGateSleeper(c.Cache.Clock().(*portal.FixedClock))
 		c.Sleeper, c.Interval = sl, 30*time.Second
-		c.Backoff = sync.Backoff{Initial: 2 * time.Second, Max: time.Minute, Rand: func() float64 { return 0 }}
-		c.OnStatus = func(s sync.Status) {
+		c.Backoff = replica.Backoff{Initial: 2 * time.Second, Max: time.Minute, Rand: func() float64 { return 0 }}
+		c.OnStatus = func(s replica.Status) {
 			mu.Lock()
 			statuses = append(statuses, s)
 			mu.Unlock()
 		}
 	})
 	var subCalls atomic.Int32
-	unsub := d.eng.Subscribe(func(sync.Status) { subCalls.Add(1) })
+	unsub := d.eng.Subscribe(func(replica.Status) { subCalls.Add(1) })
 	if err := d.eng.Start(d.ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package sync_test
+package replica_test
 
 import (
 	"strings"
@@ -6,8 +6,8 @@ import (
 
 	"gatehouse/backend/client"
 	"gatehouse/backend/portal"
+	"gatehouse/backend/replica"
 	"gatehouse/backend/server/service"
-	"gatehouse/backend/sync"
 )
 
 // role returns the role as the desktop shows it, and whether it is there.
@@ -45,7 +45,7 @@ func TestRoleCreateRenameDeleteThroughTheOutbox(t *testing.T) {
 	if err != nil {
 		t.Fatalf("create role offline: %v", err)
 	}
-	if q.Command != sync.CmdPutRole || q.IdempotencyKey == "" || !strings.HasPrefix(q.EntityID, "role_") {
+	if q.Command != replica.CmdPutRole || q.IdempotencyKey == "" || !strings.HasPrefix(q.EntityID, "role_") {
 		t.Fatalf("queued: %+v", q)
 	}
 	id := q.EntityID
@@ -153,7 +153,7 @@ func TestRoleRenameConflictAppliedAgain(t *testing.T) {
 		t.Fatalf("push: %+v", res)
 	}
 	cs, err := d.eng.Conflicts(d.ctx)
-	if err != nil || len(cs) != 1 || cs[0].Command != sync.CmdPutRole || cs[0].Theirs.Version <= cs[0].Mine.Version {
+	if err != nil || len(cs) != 1 || cs[0].Command != replica.CmdPutRole || cs[0].Theirs.Version <= cs[0].Mine.Version {
 		t.Fatalf("conflicts: %+v %v", cs, err)
 	}
 	// Both versions of the role, side by side.
@@ -196,7 +196,7 @@ func TestRoleDeleteMeetsANewHolder(t *testing.T) {
 		t.Fatalf("push: %+v", res)
 	}
 	cs, err := d.eng.Conflicts(d.ctx)
-	if err != nil || len(cs) != 1 || cs[0].Command != sync.CmdDeleteRole {
+	if err != nil || len(cs) != 1 || cs[0].Command != replica.CmdDeleteRole {
 		t.Fatalf("conflicts: %+v %v", cs, err)
 	}
 	if !cs[0].Mine.Removed || cs[0].Theirs.Removed || cs[0].Theirs.Role == nil || cs[0].Theirs.Role.ID != id {
@@ -222,7 +222,7 @@ func TestRoleRulesForAnOrganisationAdministrator(t *testing.T) {
 	p := newPortal(t)
 	p.seed(standardSeed())
 	act := portal.Actor{ID: "acc_staff0", Name: "Staff Member 0", OrgAdminOf: "org_a"}
-	d := newDesk(t, p, func(c *sync.Config) { c.Actor = &act })
+	d := newDesk(t, p, func(c *replica.Config) { c.Actor = &act })
 	if err := d.eng.Sync(d.ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package sync
+package replica
 
 import (
 	"context"
@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	stdsync "sync"
+	"sync"
 	"time"
 
 	"gatehouse/backend/client"
@@ -45,11 +45,11 @@ func (s Status) equal(o Status) bool {
 
 // status holds the current Status and tells subscribers about changes, one call at a time.
 type status struct {
-	mu   stdsync.Mutex
+	mu   sync.Mutex
 	cur  Status
 	subs []*func(Status)
 	// notify serialises the calls so subscribers see statuses in order.
-	notify stdsync.Mutex
+	notify sync.Mutex
 }
 
 func (s *status) init(fn func(Status)) {

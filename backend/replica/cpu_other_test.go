@@ -1,6 +1,6 @@
 //go:build !unix
 
-package sync_test
+package replica_test
 
 import "time"
 

@@ -1,4 +1,4 @@
-package sync_test
+package replica_test
 
 import (
 	"context"
@@ -10,17 +10,17 @@ import (
 	"net/http"
 	"path/filepath"
 	"sort"
-	stdsync "sync"
+	"sync"
 	"testing"
 	"time"
 
 	"gatehouse/backend/cache"
 	"gatehouse/backend/client"
 	"gatehouse/backend/portal"
+	"gatehouse/backend/replica"
 	"gatehouse/backend/server"
 	"gatehouse/backend/server/service"
 	"gatehouse/backend/server/store"
-	"gatehouse/backend/sync"
 )
 
 var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
@@ -42,7 +42,7 @@ type portalEnv struct {
 	embedded bool
 	wrap     func(http.Handler) http.Handler
 
-	mu      stdsync.Mutex
+	mu      sync.Mutex
 	srv     *server.Server
 	hs      *http.Server
 	url     string
@@ -296,11 +296,11 @@ type desk struct {
 	path  string
 	clock *portal.FixedClock
 	cl    *client.Client
-	eng   *sync.Engine
-	cmds  *sync.Commands
+	eng   *replica.Engine
+	cmds  *replica.Commands
 }
 
-type deskOption func(*sync.Config)
+type deskOption func(*replica.Config)
 
 func newDesk(t testing.TB, p *portalEnv, opts ...deskOption) *desk {
 	t.Helper()
@@ -331,11 +331,11 @@ func (d *desk) open(p *portalEnv, opts ...deskOption) {
 	}
 	d.db = db
 	d.cl = client.New(p.url, p.token, client.WithHTTPClient(&http.Client{Timeout: 10 * time.Second}))
-	cfg := sync.Config{Cache: db, Client: d.cl, Logger: quiet(), Backoff: sync.Backoff{Initial: time.Second, Max: time.Minute, Rand: func() float64 { return 0.5 }}}
+	cfg := replica.Config{Cache: db, Client: d.cl, Logger: quiet(), Backoff: replica.Backoff{Initial: time.Second, Max: time.Minute, Rand: func() float64 { return 0.5 }}}
 	for _, o := range opts {
 		o(&cfg)
 	}
-	if d.eng, err = sync.New(d.ctx, cfg); err != nil {
+	if d.eng, err = replica.New(d.ctx, cfg); err != nil {
 		d.t.Fatal(err)
 	}
 	d.cmds = d.eng.Commands()
@@ -352,7 +352,7 @@ func (d *desk) close() {
 	d.db = nil
 }
 
-func (d *desk) pull() sync.PullResult {
+func (d *desk) pull() replica.PullResult {
 	d.t.Helper()
 	res, err := d.eng.Pull(d.ctx)
 	if err != nil {
@@ -361,7 +361,7 @@ func (d *desk) pull() sync.PullResult {
 	return res
 }
 
-func (d *desk) push() sync.PushResult {
+func (d *desk) push() replica.PushResult {
 	d.t.Helper()
 	res, err := d.eng.Push(d.ctx)
 	if err != nil {
@@ -541,7 +541,7 @@ func sameAsServer(t testing.TB, p *portalEnv, db *cache.DB) {
 type gateSleeper struct {
 	clock *portal.FixedClock
 	asked chan time.Duration
-	mu    stdsync.Mutex
+	mu    sync.Mutex
 	fire  chan time.Time
 }
 

@@ -11,7 +11,7 @@
 // as a conflict with both versions until the administrator chooses; it is never overwritten.
 //
 // An Engine runs pull and push in the background and publishes a Status.
-package sync
+package replica
 
 import (
 	"context"
@@ -19,7 +19,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	stdsync "sync"
+	"sync"
 	"time"
 
 	"gatehouse/backend/cache"
@@ -80,13 +80,13 @@ type Engine struct {
 
 	// writeMu makes "read a record, decide, write" atomic against the other writers of
 	// this package: a feed page, a command's acknowledgement, another command.
-	writeMu stdsync.Mutex
+	writeMu sync.Mutex
 	// pullMu and pushMu let one pull and one push pass run at a time.
-	pullMu, pushMu stdsync.Mutex
+	pullMu, pushMu sync.Mutex
 
 	trigger chan struct{}
 
-	runMu  stdsync.Mutex
+	runMu  sync.Mutex
 	cancel context.CancelFunc
 	done   chan struct{}
 

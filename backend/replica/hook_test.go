@@ -1,4 +1,4 @@
-package sync_test
+package replica_test
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package sync_test
+package replica_test
 
 import (
 	"context"
@@ -14,8 +14,8 @@ import (
 	"gatehouse/backend/cache"
 	"gatehouse/backend/client"
 	"gatehouse/backend/portal"
+	"gatehouse/backend/replica"
 	"gatehouse/backend/server/store"
-	"gatehouse/backend/sync"
 )
 
 // benchAccount is a realistic account: name, address, organisation, roles, dates.
@@ -107,9 +107,9 @@ func BenchmarkInitialSync100k(b *testing.B) {
 			}
 			b.StartTimer()
 			c0 := cpuTime()
-			for start := 0; start < len(rows); start += sync.DefaultPageSize {
+			for start := 0; start < len(rows); start += replica.DefaultPageSize {
 				if err := db.Apply(ctx, func(tx *cache.Tx) error {
-					if err := tx.UpsertAccounts(rows[start:min(start+sync.DefaultPageSize, len(rows))]); err != nil {
+					if err := tx.UpsertAccounts(rows[start:min(start+replica.DefaultPageSize, len(rows))]); err != nil {
 						return err
 					}
 					return tx.SetCursor("bench", fmt.Sprint(start))
@@ -172,7 +172,7 @@ func BenchmarkInitialSync100k(b *testing.B) {
 			var after int64
 			got := 0
 			for {
-				pg, err := cl.Feed(ctx, after, sync.DefaultPageSize, sync.Entities...)
+				pg, err := cl.Feed(ctx, after, replica.DefaultPageSize, replica.Entities...)
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -214,7 +214,7 @@ func BenchmarkInitialSync100k(b *testing.B) {
 					waited, _ = attrs["waited"].(time.Duration)
 				}
 			})
-			eng, err := sync.New(ctx, sync.Config{Cache: db, Client: client.New(p.url, p.token), Logger: log})
+			eng, err := replica.New(ctx, replica.Config{Cache: db, Client: client.New(p.url, p.token), Logger: log})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -321,7 +321,7 @@ func BenchmarkIncrementalSync100(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer db.Close()
-	eng, err := sync.New(ctx, sync.Config{Cache: db, Client: client.New(p.url, p.token), Logger: quiet()})
+	eng, err := replica.New(ctx, replica.Config{Cache: db, Client: client.New(p.url, p.token), Logger: quiet()})
 	if err != nil {
 		b.Fatal(err)
 	}
