@@ -24,8 +24,10 @@ import (
 
 	"gatehouse/backend/batch"
 	"gatehouse/backend/cache"
+	"gatehouse/backend/imports"
 	"gatehouse/backend/keychain"
 	"gatehouse/backend/portal"
+	"gatehouse/backend/replica"
 )
 
 // Config is what main (or the harness) knows before the window exists.
@@ -121,7 +123,8 @@ func (a *App) Startup(ctx context.Context) {
 	}
 	var db *cache.DB
 	if err == nil {
-		db, err = cache.Open(ctx, path, cache.WithClock(a.cfg.Clock))
+		db, err = cache.Open(ctx, path, cache.WithClock(a.cfg.Clock),
+			cache.WithSchema(imports.Schema()), cache.WithSchema(batch.Schema()), cache.WithSchema(replica.Schema()))
 	}
 	a.mu.Lock()
 	a.life, a.cancel = life, cancel

@@ -13,8 +13,11 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"gatehouse/backend/batch"
 	"gatehouse/backend/cache"
+	"gatehouse/backend/imports"
 	"gatehouse/backend/portal"
+	"gatehouse/backend/replica"
 )
 
 // The contact list of the import tests: a title row above the header, a column named
@@ -509,7 +512,7 @@ func TestCancelImport(t *testing.T) {
 func TestInterruptedReadIsTidied(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "gatehouse.db")
-	db, err := cache.Open(ctx, path)
+	db, err := cache.Open(ctx, path, cache.WithSchema(imports.Schema()), cache.WithSchema(batch.Schema()), cache.WithSchema(replica.Schema()))
 	if err != nil {
 		t.Fatal(err)
 	}

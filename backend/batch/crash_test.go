@@ -18,6 +18,7 @@ import (
 
 	"gatehouse/backend/cache"
 	"gatehouse/backend/client"
+	"gatehouse/backend/imports"
 	"gatehouse/backend/mail"
 	"gatehouse/backend/portal"
 )
@@ -44,7 +45,7 @@ func TestMain(m *testing.M) {
 // the batch over; the parent kills it at a random moment after that.
 func crashChild() int {
 	ctx := context.Background()
-	db, err := cache.Open(ctx, os.Getenv(childDB))
+	db, err := cache.Open(ctx, os.Getenv(childDB), cache.WithSchema(imports.Schema()), cache.WithSchema(Schema()))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 2

@@ -17,6 +17,7 @@ import (
 
 	"gatehouse/backend/cache"
 	"gatehouse/backend/client"
+	"gatehouse/backend/imports"
 	"gatehouse/backend/mail"
 	"gatehouse/backend/mail/mailtest"
 	"gatehouse/backend/portal"
@@ -137,7 +138,7 @@ func newEnv(t testing.TB, o envOptions) *env {
 
 func openCache(t testing.TB, path string, clock portal.Clock) *cache.DB {
 	t.Helper()
-	db, err := cache.Open(context.Background(), path, cache.WithClock(clock))
+	db, err := cache.Open(context.Background(), path, cache.WithClock(clock), cache.WithSchema(imports.Schema()), cache.WithSchema(Schema()))
 	if err != nil {
 		t.Fatal(err)
 	}

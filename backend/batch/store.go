@@ -198,7 +198,7 @@ type Recipient struct {
 	url            string // the one-time link: never shown, never leaves the cache but in the e-mail
 }
 
-// Store keeps batches in the desktop cache (tables batch*, migration 0020_batches.sql).
+// Store keeps batches in the desktop cache (tables batch*, this package's migrations/0020_batches.sql, registered with cache.Open).
 type Store struct {
 	db    *cache.DB
 	clock portal.Clock

@@ -31,6 +31,7 @@ type Option func(*options)
 type options struct {
 	clock      portal.Clock
 	migrations fs.FS
+	schemas    []fs.FS
 	sendLease  time.Duration
 	readConns  int
 	searchCap  int
@@ -53,8 +54,25 @@ func WithBulkIdle(d time.Duration) Option { return func(o *options) { o.bulkIdle
 // withSearchCountCap changes SearchCountCap; tests use a small one.
 func withSearchCountCap(n int) Option { return func(o *options) { o.searchCap = n } }
 
+// WithSchema adds the numbered migrations (NNNN_what.sql files) of a package that keeps
+// tables of its own in the desktop database: imports, batch and replica each own theirs and
+// register them here, while the cache owns the mirror, outbox and search tables. Version
+// ranges are shared out (0001–0009 cache, 0010–0019 imports, 0020–0029 batch, 0030–0039
+// cache, 0040–0049 replica); Open refuses two migrations with one number.
+func WithSchema(fsys fs.FS) Option { return func(o *options) { o.schemas = append(o.schemas, fsys) } }
+
 // withMigrations replaces the embedded migrations; tests use it to try broken ones.
 func withMigrations(fsys fs.FS) Option { return func(o *options) { o.migrations = fsys } }
+
+// HasTable reports whether the database has a table of this name: packages that own tables
+// check that their schema was registered with Open.
+func (db *DB) HasTable(ctx context.Context, name string) (bool, error) {
+	var n int
+	if err := db.r.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?`, name).Scan(&n); err != nil {
+		return false, fmt.Errorf("look at the local database's tables: %w", err)
+	}
+	return n > 0, nil
+}
 
 // DB is the open local cache.
 type DB struct {
@@ -139,7 +157,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 			return nil, fmt.Errorf("restrict access to the new local database %s: %w", abs, err)
 		}
 	}
-	if err := migrate(ctx, w, o.migrations, o.clock); err != nil {
+	if err := migrate(ctx, w, append([]fs.FS{o.migrations}, o.schemas...), o.clock); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("prepare the local database %s: %w", abs, err)
 	}

@@ -64,21 +64,33 @@ func loadMigrations(fsys fs.FS) ([]migration, error) {
 		}
 		ms = append(ms, migration{version: v, name: e.Name(), sql: string(b)})
 	}
+	return ms, sortMigrations(ms)
+}
+
+// sortMigrations puts migrations in version order and refuses two with one number.
+func sortMigrations(ms []migration) error {
 	slices.SortFunc(ms, func(a, b migration) int { return a.version - b.version })
 	for i := 1; i < len(ms); i++ {
 		if ms[i].version == ms[i-1].version {
-			return nil, fmt.Errorf("schema migrations %s and %s have the same number", ms[i-1].name, ms[i].name)
+			return fmt.Errorf("schema migrations %s and %s have the same number", ms[i-1].name, ms[i].name)
 		}
 	}
-	return ms, nil
+	return nil
 }
 
 // migrate applies every migration the database has not recorded, each in its own
 // transaction together with its row in schema_migrations, so a failure leaves the database
 // as it was before that migration.
-func migrate(ctx context.Context, db *sql.DB, fsys fs.FS, clock portal.Clock) error {
-	ms, err := loadMigrations(fsys)
-	if err != nil {
+func migrate(ctx context.Context, db *sql.DB, sets []fs.FS, clock portal.Clock) error {
+	var ms []migration
+	for _, fsys := range sets {
+		m, err := loadMigrations(fsys)
+		if err != nil {
+			return err
+		}
+		ms = append(ms, m...)
+	}
+	if err := sortMigrations(ms); err != nil {
 		return err
 	}
 	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (

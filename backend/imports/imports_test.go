@@ -36,7 +36,7 @@ func openTestDB(t testing.TB, path string) *sql.DB {
 		t.Fatal(err)
 	}
 	if n == 0 {
-		mig, err := os.ReadFile(filepath.Join("..", "cache", "migrations", "0010_imports.sql"))
+		mig, err := os.ReadFile(filepath.Join("migrations", "0010_imports.sql"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -302,11 +302,11 @@ func TestEditsRefusedWhenApplied(t *testing.T) {
 	}
 }
 
-// TestWithCacheDatabase runs a session on the real cache database, whose migrations
-// include this package's 0010_imports.sql.
+// TestWithCacheDatabase runs a session on the real cache database, opened with this
+// package's schema (0010_imports.sql).
 func TestWithCacheDatabase(t *testing.T) {
 	ctx := context.Background()
-	cdb, err := cache.Open(ctx, filepath.Join(t.TempDir(), "gatehouse.db"), cache.WithClock(portal.NewFixedClock(testNow)))
+	cdb, err := cache.Open(ctx, filepath.Join(t.TempDir(), "gatehouse.db"), cache.WithClock(portal.NewFixedClock(testNow)), cache.WithSchema(Schema()))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -56,7 +56,7 @@ type Session struct {
 }
 
 // Store keeps import sessions in the desktop cache database (tables import_*, created by
-// the cache's migration 0010_imports.sql).
+// this package's migration migrations/0010_imports.sql, registered with cache.Open).
 type Store struct {
 	db    *sql.DB
 	clock portal.Clock

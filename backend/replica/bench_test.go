@@ -101,7 +101,7 @@ func BenchmarkInitialSync100k(b *testing.B) {
 		var build, cpuBuild time.Duration
 		for b.Loop() {
 			b.StopTimer()
-			db, err := cache.Open(ctx, filepath.Join(b.TempDir(), "apply.db"))
+			db, err := cache.Open(ctx, filepath.Join(b.TempDir(), "apply.db"), cache.WithSchema(replica.Schema()))
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -199,7 +199,7 @@ func BenchmarkInitialSync100k(b *testing.B) {
 		var rowsUsable, writerWait, indexed time.Duration
 		for b.Loop() {
 			b.StopTimer()
-			db, err := cache.Open(ctx, filepath.Join(b.TempDir(), "desk.db"))
+			db, err := cache.Open(ctx, filepath.Join(b.TempDir(), "desk.db"), cache.WithSchema(replica.Schema()))
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -316,7 +316,7 @@ func BenchmarkIncrementalSync100(b *testing.B) {
 	p := newPortal(b)
 	seedAccounts(b, p, 0, base)
 	ctx := context.Background()
-	db, err := cache.Open(ctx, filepath.Join(b.TempDir(), "desk.db"))
+	db, err := cache.Open(ctx, filepath.Join(b.TempDir(), "desk.db"), cache.WithSchema(replica.Schema()))
 	if err != nil {
 		b.Fatal(err)
 	}

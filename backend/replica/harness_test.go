@@ -325,7 +325,7 @@ func syncedDesk(t testing.TB) (*portalEnv, *desk) {
 
 func (d *desk) open(p *portalEnv, opts ...deskOption) {
 	d.t.Helper()
-	db, err := cache.Open(d.ctx, d.path, cache.WithClock(d.clock))
+	db, err := cache.Open(d.ctx, d.path, cache.WithClock(d.clock), cache.WithSchema(replica.Schema()))
 	if err != nil {
 		d.t.Fatal(err)
 	}

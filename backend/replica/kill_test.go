@@ -79,7 +79,7 @@ var auditAction = map[string]string{
 // until everything is sent and the feed is caught up, and exits.
 func killChild(mode string) error {
 	ctx := context.Background()
-	db, err := cache.Open(ctx, os.Getenv(childCacheEnv))
+	db, err := cache.Open(ctx, os.Getenv(childCacheEnv), cache.WithSchema(replica.Schema()))
 	if err != nil {
 		return err
 	}
@@ -300,7 +300,7 @@ func TestKillDesktopDuringApplyAndPush(t *testing.T) {
 	}
 	t.Logf("%d kills (%v); %d steps queued by killed children or the last run", iterations, kills, len(queued))
 
-	db, err := cache.Open(ctx, cachePath)
+	db, err := cache.Open(ctx, cachePath, cache.WithSchema(replica.Schema()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -353,7 +353,7 @@ func checkPageBoundary(t *testing.T, p *portalEnv, path string, iteration int) {
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 		return // killed before the cache was created
 	}
-	db, err := cache.Open(ctx, path)
+	db, err := cache.Open(ctx, path, cache.WithSchema(replica.Schema()))
 	if err != nil {
 		t.Fatalf("iteration %d: reopen the cache after the kill: %v", iteration, err)
 	}

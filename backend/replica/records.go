@@ -12,22 +12,15 @@ import (
 	"gatehouse/backend/portal"
 )
 
-// schema is the package's own table in the cache. sync_acked remembers, per record, the
-// version the server acknowledged for one of the administrator's commands (or that the
-// command removed the record) until the change feed has delivered that version: until
-// then older feed entries for the record are not applied, so the screen never falls back
-// to the state before the administrator's change.
-const schema = `CREATE TABLE IF NOT EXISTS sync_acked (
-    entity_type TEXT NOT NULL,
-    entity_id   TEXT NOT NULL,
-    version     INTEGER NOT NULL,
-    deleted     INTEGER NOT NULL DEFAULT 0,
-    PRIMARY KEY (entity_type, entity_id)
-) WITHOUT ROWID`
-
+// ensureSchema checks that the cache was opened with this package's tables (Schema, see
+// migrations/0040_sync_state.sql): a programming error otherwise, said plainly.
 func ensureSchema(ctx context.Context, db *cache.DB) error {
-	if _, err := db.SQL().ExecContext(ctx, schema); err != nil {
-		return fmt.Errorf("prepare the local database for syncing (%s): %w", db.Path(), err)
+	ok, err := db.HasTable(ctx, "sync_acked")
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return fmt.Errorf("the local database %s was opened without the sync engine's tables: open it with cache.WithSchema(replica.Schema())", db.Path())
 	}
 	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"gatehouse/backend/batch"
 	"gatehouse/backend/cache"
 	"gatehouse/backend/portal"
 )
@@ -24,7 +25,7 @@ const benchRows = 100_000
 func seed100k(b *testing.B, dir string) *Reports {
 	b.Helper()
 	ctx := context.Background()
-	db, err := cache.Open(ctx, filepath.Join(dir, "bench.db"), cache.WithClock(portal.NewFixedClock(now)), cache.WithBulkIdle(0))
+	db, err := cache.Open(ctx, filepath.Join(dir, "bench.db"), cache.WithClock(portal.NewFixedClock(now)), cache.WithBulkIdle(0), cache.WithSchema(batch.Schema()))
 	if err != nil {
 		b.Fatal(err)
 	}

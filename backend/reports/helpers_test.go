@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"gatehouse/backend/batch"
 	"gatehouse/backend/cache"
 	"gatehouse/backend/portal"
 )
@@ -75,7 +76,7 @@ func fixturePeople() []person {
 func openFixture(t testing.TB) (*Reports, *cache.DB) {
 	t.Helper()
 	ctx := context.Background()
-	db, err := cache.Open(ctx, filepath.Join(t.TempDir(), "cache.db"), cache.WithClock(portal.NewFixedClock(now)))
+	db, err := cache.Open(ctx, filepath.Join(t.TempDir(), "cache.db"), cache.WithClock(portal.NewFixedClock(now)), cache.WithSchema(batch.Schema()))
 	if err != nil {
 		t.Fatal(err)
 	}
