@@ -1,8 +1,6 @@
 package app
 
 import (
-	"fmt"
-	"strings"
 	"time"
 
 	"gatehouse/backend/cache"
@@ -100,27 +98,15 @@ func (a *App) AuditActors(query string) ([]AuditActor, error) {
 	if err != nil {
 		return nil, err
 	}
-	like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(strings.ToLower(strings.TrimSpace(query))) + "%"
-	// One grouped pass over the actor index; the name is the one of the newest event
-	// (SQLite takes bare columns from the row that gave max()).
-	rows, err := db.ReadSQL().QueryContext(a.ctx(), `SELECT g.actor_id, g.actor_name, coalesce(ac.email, ''), g.n FROM (
-			SELECT actor_id, actor_name, max(at) AS last, count(*) AS n FROM audit_events WHERE actor_id <> '' GROUP BY actor_id
-		) g LEFT JOIN accounts ac ON ac.id = g.actor_id
-		WHERE lower(g.actor_name) LIKE ? ESCAPE '\' OR lower(coalesce(ac.email, '')) LIKE ? ESCAPE '\' OR lower(g.actor_id) LIKE ? ESCAPE '\'
-		ORDER BY lower(g.actor_name), g.actor_id LIMIT ?`, like, like, like, auditActorsLimit)
+	acts, err := db.AuditActors(a.ctx(), query, auditActorsLimit)
 	if err != nil {
-		return nil, fmt.Errorf("list who acted in the local audit log: %w", err)
+		return nil, err
 	}
-	defer rows.Close()
-	out := []AuditActor{}
-	for rows.Next() {
-		var ac AuditActor
-		if err := rows.Scan(&ac.ID, &ac.Name, &ac.Email, &ac.Events); err != nil {
-			return nil, fmt.Errorf("list who acted in the local audit log: %w", err)
-		}
-		out = append(out, ac)
+	out := make([]AuditActor, len(acts))
+	for i, ac := range acts {
+		out[i] = AuditActor(ac)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // AuditActions lists the actions the audit log filter offers.

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"fmt"
 	"sort"
 	"strings"
 
@@ -68,11 +67,11 @@ func (a *App) Organisations(q OrgQuery) (OrgPage, error) {
 	if len(page.Rows) == 0 {
 		return out, nil
 	}
-	ids := make([]any, len(page.Rows))
+	ids := make([]string, len(page.Rows))
 	for i, o := range page.Rows {
 		ids[i] = o.ID
 	}
-	counts, err := accountsPerOrganization(ctx, db, ids)
+	counts, err := db.AccountsPerOrganization(ctx, ids)
 	if err != nil {
 		return OrgPage{}, err
 	}
@@ -83,31 +82,9 @@ func (a *App) Organisations(q OrgQuery) (OrgPage, error) {
 		}
 		n := counts[o.ID]
 		out.Rows[i] = OrgRow{ID: o.ID, Name: o.Name, Phone: o.Phone, Type: o.Type, Member: o.Member,
-			Users: n[0], Admins: n[1], Pending: len(pending) > 0}
+			Users: n.Accounts, Admins: n.Admins, Pending: len(pending) > 0}
 	}
 	return out, nil
-}
-
-// accountsPerOrganization counts the accounts and organisation administrators of each
-// organisation. The cache has no such count, and asking ListAccounts twice per row would
-// cost a query per number, so it is one grouped query on the read pool.
-func accountsPerOrganization(ctx context.Context, db *cache.DB, ids []any) (map[string][2]int, error) {
-	rows, err := db.ReadSQL().QueryContext(ctx, `SELECT organization_id, count(*), coalesce(sum(org_admin), 0) FROM accounts
-		WHERE organization_id IN (?`+strings.Repeat(", ?", len(ids)-1)+`) GROUP BY organization_id`, ids...)
-	if err != nil {
-		return nil, fmt.Errorf("count the accounts of organisations: %w", err)
-	}
-	defer rows.Close()
-	out := map[string][2]int{}
-	for rows.Next() {
-		var id string
-		var n, admins int
-		if err := rows.Scan(&id, &n, &admins); err != nil {
-			return nil, fmt.Errorf("count the accounts of organisations: %w", err)
-		}
-		out[id] = [2]int{n, admins}
-	}
-	return out, rows.Err()
 }
 
 // Organisation returns one organisation's page: profile, users (administrators first,

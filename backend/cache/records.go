@@ -782,3 +782,67 @@ func collect[T any](rows *sql.Rows, format string, scan func(interface{ Scan(...
 	}
 	return out, nil
 }
+
+// AuditActor is someone who acted in the cached audit log.
+type AuditActor struct {
+	ID    string `json:"id"`
+	Name  string `json:"name"`  // the name in their latest event
+	Email string `json:"email"` // their account's address, when the cache has the account
+	// Events counts their entries in the local copy of the log.
+	Events int `json:"events"`
+}
+
+// AuditActors lists at most limit people who acted in the cached audit log, by name, whose
+// name, address or id contains query (any case).
+func (db *DB) AuditActors(ctx context.Context, query string, limit int) ([]AuditActor, error) {
+	like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(strings.ToLower(strings.TrimSpace(query))) + "%"
+	// One grouped pass over the actor index; the name is the one of the newest event
+	// (SQLite takes bare columns from the row that gave max()).
+	rows, err := db.r.QueryContext(ctx, `SELECT g.actor_id, g.actor_name, coalesce(ac.email, ''), g.n FROM (
+			SELECT actor_id, actor_name, max(at) AS last, count(*) AS n FROM audit_events WHERE actor_id <> '' GROUP BY actor_id
+		) g LEFT JOIN accounts ac ON ac.id = g.actor_id
+		WHERE lower(g.actor_name) LIKE ? ESCAPE '\' OR lower(coalesce(ac.email, '')) LIKE ? ESCAPE '\' OR lower(g.actor_id) LIKE ? ESCAPE '\'
+		ORDER BY lower(g.actor_name), g.actor_id LIMIT ?`, like, like, like, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list who acted in the local audit log: %w", err)
+	}
+	return collect(rows, "list who acted in the local audit log: %w", func(r interface{ Scan(...any) error }) (AuditActor, error) {
+		var ac AuditActor
+		err := r.Scan(&ac.ID, &ac.Name, &ac.Email, &ac.Events)
+		return ac, err
+	})
+}
+
+// OrgAccountCounts is how many accounts, and organisation administrators among them, an
+// organisation has.
+type OrgAccountCounts struct {
+	Accounts, Admins int
+}
+
+// AccountsPerOrganization counts the accounts and organisation administrators of each of
+// the organisations ids, in one grouped query.
+func (db *DB) AccountsPerOrganization(ctx context.Context, ids []string) (map[string]OrgAccountCounts, error) {
+	out := map[string]OrgAccountCounts{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err := db.r.QueryContext(ctx, `SELECT organization_id, count(*), coalesce(sum(org_admin), 0) FROM accounts
+		WHERE organization_id IN (?`+strings.Repeat(", ?", len(ids)-1)+`) GROUP BY organization_id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("count the accounts of organisations: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var c OrgAccountCounts
+		if err := rows.Scan(&id, &c.Accounts, &c.Admins); err != nil {
+			return nil, fmt.Errorf("count the accounts of organisations: %w", err)
+		}
+		out[id] = c
+	}
+	return out, rows.Err()
+}
