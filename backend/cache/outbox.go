@@ -131,22 +131,77 @@ func (cmd Command) check() (Command, error) {
 // crypto/rand). Within the transaction, a preview replaces the record on screen. Use it
 // inside ApplyDurable: a queued change exists nowhere else yet.
 func (tx *Tx) Enqueue(cmd Command) (string, error) {
+	_, key, err := tx.EnqueueRow(cmd)
+	return key, err
+}
+
+// EnqueueRow is Enqueue that also returns the command's outbox row id.
+func (tx *Tx) EnqueueRow(cmd Command) (int64, string, error) {
 	cmd, err := cmd.check()
 	if err != nil {
-		return "", err
+		return 0, "", err
 	}
 	key := newIdempotencyKey()
 	now := fmtTime(tx.Now())
-	_, err = tx.exec(`INSERT INTO outbox(idempotency_key, command, entity_type, entity_id, base_version, payload,
+	res, err := tx.exec(`INSERT INTO outbox(idempotency_key, command, entity_type, entity_id, base_version, payload,
 		preview, preview_deletes, state, next_attempt_at, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?)`,
 		key, cmd.Name, cmd.EntityType, cmd.EntityID, cmd.BaseVersion, string(cmd.Payload), rawOrNull(cmd.Preview),
 		boolInt(cmd.PreviewDeletes), now, now, now)
 	if err != nil {
-		return "", fmt.Errorf("queue the %q change for %s %q: %w", cmd.Name, cmd.EntityType, cmd.EntityID, err)
+		return 0, "", fmt.Errorf("queue the %q change for %s %q: %w", cmd.Name, cmd.EntityType, cmd.EntityID, err)
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return 0, "", fmt.Errorf("queue the %q change for %s %q: %w", cmd.Name, cmd.EntityType, cmd.EntityID, err)
 	}
 	tx.touchOverlay(entityKey{cmd.EntityType, cmd.EntityID})
-	return key, nil
+	return id, key, nil
+}
+
+// SetLastError records why the server refused outbox command id, without changing its state.
+func (tx *Tx) SetLastError(id int64, msg string) error {
+	if _, err := tx.exec(`UPDATE outbox SET last_error = ? WHERE id = ?`, msg, id); err != nil {
+		return fmt.Errorf("record why the server refused change %d: %w", id, err)
+	}
+	return nil
+}
+
+// ReleaseSending makes every command marked as being sent due again now: after a restart,
+// nothing can still be sending them.
+func (tx *Tx) ReleaseSending() error {
+	if _, err := tx.exec(`UPDATE outbox SET next_attempt_at = ? WHERE state = 'sending'`, fmtTime(tx.Now())); err != nil {
+		return fmt.Errorf("prepare the changes that were being sent when Gatehouse stopped: %w", err)
+	}
+	return nil
+}
+
+// OutboxStatus counts the commands the server does not have yet (pending), those refused
+// for a conflict, and those that failed for good: the status bar's figures.
+func (db *DB) OutboxStatus(ctx context.Context) (pending, conflicts, failed int, err error) {
+	err = db.r.QueryRowContext(ctx, `SELECT
+		coalesce(sum(state IN ('queued', 'sending', 'failed', 'conflict')), 0),
+		coalesce(sum(state = 'conflict'), 0),
+		coalesce(sum(state = 'failed' AND next_attempt_at IS NULL), 0) FROM outbox`).Scan(&pending, &conflicts, &failed)
+	if err != nil {
+		err = fmt.Errorf("count the changes waiting for the server: %w", err)
+	}
+	return pending, conflicts, failed, err
+}
+
+// NextAttempt is the earliest time a waiting command may be sent; false when none waits.
+// Commands behind an unsettled earlier one for the same record are not due.
+func (db *DB) NextAttempt(ctx context.Context) (time.Time, bool, error) {
+	var s sql.NullString
+	err := db.r.QueryRowContext(ctx, `SELECT min(o.next_attempt_at) FROM outbox o
+		WHERE o.state IN ('queued', 'failed', 'sending') AND o.next_attempt_at IS NOT NULL
+		AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.entity_type = o.entity_type AND p.entity_id = o.entity_id
+			AND p.id < o.id AND p.state IN ('queued', 'sending', 'failed', 'conflict'))`).Scan(&s)
+	if err != nil || !s.Valid {
+		return time.Time{}, false, err
+	}
+	t, err := parseTime(s.String)
+	return t, err == nil, err
 }
 
 // Enqueue writes one command to the outbox, synced to disk, and returns its idempotency key.
@@ -736,4 +791,23 @@ func (db *DB) GetAccountView(ctx context.Context, id string) (AccountView, error
 		return AccountView{}, fmt.Errorf("read account %q from the local database: %w", id, err)
 	}
 	return v, nil
+}
+
+// OverlayBase returns the server's copy of a record kept under the administrator's pending
+// changes (nil when the server has none) and its version; found is false when no change is
+// pending for the record.
+func (db *DB) OverlayBase(ctx context.Context, entity, id string) (json.RawMessage, int64, bool, error) {
+	var rec sql.NullString
+	var version int64
+	err := db.r.QueryRowContext(ctx, `SELECT record, version FROM overlay_base WHERE entity_type = ? AND entity_id = ?`,
+		entity, id).Scan(&rec, &version)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, 0, false, nil
+	case err != nil:
+		return nil, 0, false, fmt.Errorf("read the server's copy of %s %q: %w", entity, id, err)
+	case !rec.Valid:
+		return nil, 0, true, nil
+	}
+	return json.RawMessage(rec.String), version, true, nil
 }

@@ -846,3 +846,46 @@ func (db *DB) AccountsPerOrganization(ctx context.Context, ids []string) (map[st
 	}
 	return out, rows.Err()
 }
+
+// ResetMirror forgets every server record, keeping the administrator's pending changes
+// (their preview stays on screen; the server's copy behind it becomes "none"): the server
+// behind the cache was replaced.
+func (tx *Tx) ResetMirror() error {
+	for _, q := range []string{
+		`UPDATE overlay_base SET record = NULL, version = 0`,
+		`DELETE FROM organizations WHERE id NOT IN (SELECT entity_id FROM overlay_base WHERE entity_type = 'organization')`,
+		`DELETE FROM contacts WHERE id NOT IN (SELECT entity_id FROM overlay_base WHERE entity_type = 'contact')`,
+		`DELETE FROM accounts WHERE id NOT IN (SELECT entity_id FROM overlay_base WHERE entity_type = 'account')`,
+		`DELETE FROM roles WHERE id NOT IN (SELECT entity_id FROM overlay_base WHERE entity_type = 'role')`,
+		`DELETE FROM invitations WHERE id NOT IN (SELECT entity_id FROM overlay_base WHERE entity_type = 'invitation')`,
+		`DELETE FROM access_requests`,
+		`DELETE FROM audit_events`,
+	} {
+		if _, err := tx.tx.ExecContext(tx.ctx, q); err != nil {
+			return fmt.Errorf("empty the local copy of the replaced server database: %w", err)
+		}
+	}
+	return nil
+}
+
+// CountActiveHolders counts the active accounts holding any of the roles ids, as the
+// screens show them (pending changes included), from the accounts' own role columns as the
+// server counts: the last-administrator guard asks it with the administrator roles.
+func (db *DB) CountActiveHolders(ctx context.Context, ids []string) (int, error) {
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	args := make([]any, 0, 2*len(ids))
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	args = append(args, args...)
+	ph := "?" + strings.Repeat(", ?", len(ids)-1)
+	var n int
+	err := db.r.QueryRowContext(ctx, `SELECT count(*) FROM accounts a WHERE a.status = 'active'
+		AND (a.core_role IN (`+ph+`) OR EXISTS (SELECT 1 FROM json_each(a.additional_roles) j WHERE j.value IN (`+ph+`)))`, args...).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count the holders of roles %v in the local copy: %w", ids, err)
+	}
+	return n, nil
+}

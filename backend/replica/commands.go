@@ -327,13 +327,9 @@ func (c *Commands) enqueueLocked(ctx context.Context, items []item, partial bool
 	}
 	err = e.db.ApplyDurable(ctx, func(tx *cache.Tx) error {
 		for _, cmd := range cmds {
-			key, err := tx.Enqueue(cmd)
+			id, key, err := tx.EnqueueRow(cmd)
 			if err != nil {
 				return err
-			}
-			var id int64
-			if err := tx.SQL().QueryRowContext(ctx, `SELECT id FROM outbox WHERE idempotency_key = ?`, key).Scan(&id); err != nil {
-				return fmt.Errorf("read back the queued %q change: %w", cmd.Name, err)
 			}
 			res.Queued = append(res.Queued, Queued{ID: id, IdempotencyKey: key, Command: cmd.Name, EntityType: cmd.EntityType, EntityID: cmd.EntityID})
 		}
@@ -401,29 +397,13 @@ func (e *Engine) op(ctx context.Context) (portal.Op, error) {
 }
 
 func (e *Engine) countActiveSystemAdmins(ctx context.Context, roles portal.Roles) (int, error) {
-	var ids []any
+	var ids []string
 	for id, r := range roles {
 		if r.Has(portal.PermSystemAdmin) {
 			ids = append(ids, id)
 		}
 	}
-	if len(ids) == 0 {
-		return 0, nil
-	}
-	ph := "?"
-	for range len(ids) - 1 {
-		ph += ", ?"
-	}
-	// Read from the accounts' own role columns, as the server counts: what the screens
-	// show (pending changes included) is what the check is about.
-	var n int
-	err := e.db.ReadSQL().QueryRowContext(ctx, `SELECT count(*) FROM accounts a WHERE a.status = 'active'
-		AND (a.core_role IN (`+ph+`) OR EXISTS (SELECT 1 FROM json_each(a.additional_roles) j WHERE j.value IN (`+ph+`)))`,
-		append(ids, ids...)...).Scan(&n)
-	if err != nil {
-		return 0, fmt.Errorf("count the system administrators in the local copy: %w", err)
-	}
-	return n, nil
+	return e.db.CountActiveHolders(ctx, ids)
 }
 
 type savedActor struct {

@@ -246,20 +246,8 @@ func (e *Engine) applyPage(ctx context.Context, recs []record, next cursor, rese
 // emptyMirror forgets every server record, keeping the administrator's pending changes
 // (their preview stays on screen; the server's copy behind it becomes "none").
 func emptyMirror(ctx context.Context, tx *cache.Tx) error {
-	for _, q := range []string{
-		`DELETE FROM sync_acked`,
-		`UPDATE overlay_base SET record = NULL, version = 0`,
-		`DELETE FROM organizations WHERE id NOT IN (SELECT entity_id FROM overlay_base WHERE entity_type = 'organization')`,
-		`DELETE FROM contacts WHERE id NOT IN (SELECT entity_id FROM overlay_base WHERE entity_type = 'contact')`,
-		`DELETE FROM accounts WHERE id NOT IN (SELECT entity_id FROM overlay_base WHERE entity_type = 'account')`,
-		`DELETE FROM roles WHERE id NOT IN (SELECT entity_id FROM overlay_base WHERE entity_type = 'role')`,
-		`DELETE FROM invitations WHERE id NOT IN (SELECT entity_id FROM overlay_base WHERE entity_type = 'invitation')`,
-		`DELETE FROM access_requests`,
-		`DELETE FROM audit_events`,
-	} {
-		if _, err := tx.SQL().ExecContext(ctx, q); err != nil {
-			return fmt.Errorf("empty the local copy of the replaced server database: %w", err)
-		}
+	if _, err := tx.SQL().ExecContext(ctx, `DELETE FROM sync_acked`); err != nil { // this package's table
+		return fmt.Errorf("empty the local copy of the replaced server database: %w", err)
 	}
-	return nil
+	return tx.ResetMirror()
 }

@@ -185,8 +185,8 @@ func (e *Engine) conflict(ctx context.Context, c cache.QueuedCommand, ce *client
 		if ce.Status != http.StatusPreconditionFailed {
 			// Keep the server's reason ("someone has already approved it"), not only that
 			// the record changed.
-			if _, err := tx.SQL().ExecContext(ctx, `UPDATE outbox SET last_error = ? WHERE id = ?`, ce.Message, c.ID); err != nil {
-				return fmt.Errorf("record why the server refused the %q change: %w", c.Name, err)
+			if err := tx.SetLastError(c.ID, ce.Message); err != nil {
+				return err
 			}
 		}
 		r := record{entity: c.EntityType, id: c.EntityID, deleted: true}

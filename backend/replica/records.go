@@ -2,7 +2,6 @@ package replica
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -269,18 +268,12 @@ func (e *Engine) current(ctx context.Context, entity, id string) (json.RawMessag
 // serverCopy returns the server's copy of a record as last downloaded (not the
 // administrator's pending preview); nil if the server has none.
 func (e *Engine) serverCopy(ctx context.Context, entity, id string) (json.RawMessage, int64, error) {
-	var rec sql.NullString
-	var version int64
-	err := e.db.ReadSQL().QueryRowContext(ctx, `SELECT record, version FROM overlay_base WHERE entity_type = ? AND entity_id = ?`,
-		entity, id).Scan(&rec, &version)
+	rec, version, found, err := e.db.OverlayBase(ctx, entity, id)
 	switch {
-	case err == nil:
-		if !rec.Valid {
-			return nil, 0, nil
-		}
-		return json.RawMessage(rec.String), version, nil
-	case err != sql.ErrNoRows:
-		return nil, 0, fmt.Errorf("read the server's copy of %s %q: %w", entity, id, err)
+	case err != nil:
+		return nil, 0, err
+	case found:
+		return rec, version, nil
 	}
 	cur, err := e.current(ctx, entity, id)
 	if portal.ErrorCode(err) == portal.ENOTFOUND {

@@ -101,13 +101,9 @@ func (e *Engine) Subscribe(fn func(Status)) (unsubscribe func()) {
 
 // refreshStatus recounts the outbox and reads the last sync time from the cache.
 func (e *Engine) refreshStatus(ctx context.Context) error {
-	var pending, conflicts, failed int
-	err := e.db.ReadSQL().QueryRowContext(ctx, `SELECT
-		coalesce(sum(state IN ('queued', 'sending', 'failed', 'conflict')), 0),
-		coalesce(sum(state = 'conflict'), 0),
-		coalesce(sum(state = 'failed' AND next_attempt_at IS NULL), 0) FROM outbox`).Scan(&pending, &conflicts, &failed)
+	pending, conflicts, failed, err := e.db.OutboxStatus(ctx)
 	if err != nil {
-		return fmt.Errorf("count the changes waiting for the server: %w", err)
+		return err
 	}
 	st, err := e.db.GetSyncState(ctx, Stream)
 	if err != nil {

@@ -16,7 +16,6 @@ package replica
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"sync"
@@ -239,26 +238,10 @@ func (e *Engine) Sync(ctx context.Context) error {
 // at once: nothing of this process can still be sending them, and the server replays its
 // answer if it did receive them.
 func (e *Engine) releaseLeases(ctx context.Context) error {
-	now := cache.FormatTime(e.db.Clock().Now())
-	return e.db.Apply(ctx, func(tx *cache.Tx) error {
-		if _, err := tx.SQL().ExecContext(ctx, `UPDATE outbox SET next_attempt_at = ? WHERE state = 'sending'`, now); err != nil {
-			return fmt.Errorf("prepare the changes that were being sent when Gatehouse stopped: %w", err)
-		}
-		return nil
-	})
+	return e.db.Apply(ctx, func(tx *cache.Tx) error { return tx.ReleaseSending() })
 }
 
 // nextRetry is the earliest time a waiting command may be sent.
 func (e *Engine) nextRetry(ctx context.Context) (time.Time, bool, error) {
-	var s *string
-	// Commands waiting behind an unsettled earlier one for the same record are not due.
-	err := e.db.ReadSQL().QueryRowContext(ctx, `SELECT min(o.next_attempt_at) FROM outbox o
-		WHERE o.state IN ('queued', 'failed', 'sending') AND o.next_attempt_at IS NOT NULL
-		AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.entity_type = o.entity_type AND p.entity_id = o.entity_id
-			AND p.id < o.id AND p.state IN ('queued', 'sending', 'failed', 'conflict'))`).Scan(&s)
-	if err != nil || s == nil {
-		return time.Time{}, false, err
-	}
-	t, err := time.Parse(time.RFC3339Nano, *s)
-	return t, err == nil, err
+	return e.db.NextAttempt(ctx)
 }
