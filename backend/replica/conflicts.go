@@ -250,16 +250,8 @@ func (e *Engine) change(ctx context.Context, c cache.QueuedCommand) Change {
 	ch := Change{ID: c.ID, Command: c.Name, EntityType: c.EntityType, EntityID: c.EntityID, State: c.State,
 		GivenUp: c.State == cache.OutboxFailed && c.NextAttemptAt == nil, Attempts: c.Attempts,
 		NextAttemptAt: c.NextAttemptAt, Message: c.LastError, QueuedAt: c.CreatedAt}
-	ch.Description = verbs[c.Name] + " " + e.label(ctx, c)
+	ch.Description = kinds[c.Name].verb + " " + e.label(ctx, c)
 	return ch
-}
-
-var verbs = map[string]string{
-	CmdApprove: "Approve", CmdDeny: "Deny", CmdApproveInstead: "Approve instead", CmdRestore: "Restore",
-	CmdPurge: "Purge", CmdPromote: "Promote", CmdSetRoles: "Change the roles of", CmdSetOrgAdmin: "Change organisation administration for",
-	CmdDeactivate: "Deactivate", CmdReactivate: "Reactivate", CmdCompleteRegistration: "Complete the registration of",
-	CmdUpdateOrganization: "Update the profile of", CmdAddUsers: "Add people to", CmdInvite: "Invite",
-	CmdResend: "Resend the invitation to", CmdRevoke: "Revoke the invitation to",
 }
 
 // label names the record of a change: from its preview, the cache, or its ID.

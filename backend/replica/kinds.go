@@ -51,6 +51,8 @@ type sent struct {
 // kind is one named command: how to decide it locally and how to send it.
 type kind struct {
 	entity string
+	// verb is how the change list says it: "Approve" Ann Smith.
+	verb string
 	// decide runs the portal transition on cur, the record as the administrator sees it
 	// (nil: not in the cache). It may lower op.ActiveSystemAdmins, so a bulk action is
 	// checked as a whole.
@@ -64,61 +66,61 @@ type kind struct {
 }
 
 var kinds = map[string]kind{
-	CmdApprove: accountKind(func(op portal.Op, a portal.Account, _ struct{}) (portal.Account, error) {
+	CmdApprove: accountKind("Approve", func(op portal.Op, a portal.Account, _ struct{}) (portal.Account, error) {
 		b, _, err := portal.Approve(op, a)
 		return b, err
 	}, func(ctx context.Context, cl *client.Client, id string, _ struct{}, cmd *client.Cmd) (portal.Account, error) {
 		return cl.Approve(ctx, id, cmd)
 	}),
-	CmdDeny: accountKind(func(op portal.Op, a portal.Account, p denyPayload) (portal.Account, error) {
+	CmdDeny: accountKind("Deny", func(op portal.Op, a portal.Account, p denyPayload) (portal.Account, error) {
 		b, _, err := portal.Deny(op, a, p.Reason)
 		return b, err
 	}, func(ctx context.Context, cl *client.Client, id string, p denyPayload, cmd *client.Cmd) (portal.Account, error) {
 		return cl.Deny(ctx, id, p.Reason, cmd)
 	}),
-	CmdApproveInstead: accountKind(func(op portal.Op, a portal.Account, _ struct{}) (portal.Account, error) {
+	CmdApproveInstead: accountKind("Approve instead", func(op portal.Op, a portal.Account, _ struct{}) (portal.Account, error) {
 		b, _, err := portal.ApproveInstead(op, a)
 		return b, err
 	}, func(ctx context.Context, cl *client.Client, id string, _ struct{}, cmd *client.Cmd) (portal.Account, error) {
 		return cl.ApproveInstead(ctx, id, cmd)
 	}),
-	CmdRestore: accountKind(func(op portal.Op, a portal.Account, _ struct{}) (portal.Account, error) {
+	CmdRestore: accountKind("Restore", func(op portal.Op, a portal.Account, _ struct{}) (portal.Account, error) {
 		b, _, err := portal.Restore(op, a)
 		return b, err
 	}, func(ctx context.Context, cl *client.Client, id string, _ struct{}, cmd *client.Cmd) (portal.Account, error) {
 		return cl.Restore(ctx, id, cmd)
 	}),
-	CmdPromote: accountKind(func(op portal.Op, a portal.Account, p client.PromoteRequest) (portal.Account, error) {
+	CmdPromote: accountKind("Promote", func(op portal.Op, a portal.Account, p client.PromoteRequest) (portal.Account, error) {
 		b, _, err := portal.Promote(op, a, p.CoreRole, p.AdditionalRoles, p.DeleteClientRecord)
 		return b, err
 	}, func(ctx context.Context, cl *client.Client, id string, p client.PromoteRequest, cmd *client.Cmd) (portal.Account, error) {
 		return cl.Promote(ctx, id, p, cmd)
 	}),
-	CmdSetRoles: accountKind(func(op portal.Op, a portal.Account, p client.SetRolesRequest) (portal.Account, error) {
+	CmdSetRoles: accountKind("Change the roles of", func(op portal.Op, a portal.Account, p client.SetRolesRequest) (portal.Account, error) {
 		b, _, err := portal.SetRoles(op, a, p.CoreRole, p.AdditionalRoles)
 		return b, err
 	}, func(ctx context.Context, cl *client.Client, id string, p client.SetRolesRequest, cmd *client.Cmd) (portal.Account, error) {
 		return cl.SetRoles(ctx, id, p, cmd)
 	}),
-	CmdSetOrgAdmin: accountKind(func(op portal.Op, a portal.Account, p orgAdminPayload) (portal.Account, error) {
+	CmdSetOrgAdmin: accountKind("Change organisation administration for", func(op portal.Op, a portal.Account, p orgAdminPayload) (portal.Account, error) {
 		b, _, err := portal.SetOrgAdmin(op, a, p.Admin)
 		return b, err
 	}, func(ctx context.Context, cl *client.Client, id string, p orgAdminPayload, cmd *client.Cmd) (portal.Account, error) {
 		return cl.SetOrgAdmin(ctx, id, p.Admin, cmd)
 	}),
-	CmdDeactivate: accountKind(func(op portal.Op, a portal.Account, _ struct{}) (portal.Account, error) {
+	CmdDeactivate: accountKind("Deactivate", func(op portal.Op, a portal.Account, _ struct{}) (portal.Account, error) {
 		b, _, err := portal.Deactivate(op, a)
 		return b, err
 	}, func(ctx context.Context, cl *client.Client, id string, _ struct{}, cmd *client.Cmd) (portal.Account, error) {
 		return cl.Deactivate(ctx, id, cmd)
 	}),
-	CmdReactivate: accountKind(func(op portal.Op, a portal.Account, _ struct{}) (portal.Account, error) {
+	CmdReactivate: accountKind("Reactivate", func(op portal.Op, a portal.Account, _ struct{}) (portal.Account, error) {
 		b, _, err := portal.Reactivate(op, a)
 		return b, err
 	}, func(ctx context.Context, cl *client.Client, id string, _ struct{}, cmd *client.Cmd) (portal.Account, error) {
 		return cl.Reactivate(ctx, id, cmd)
 	}),
-	CmdCompleteRegistration: accountKind(func(op portal.Op, a portal.Account, _ struct{}) (portal.Account, error) {
+	CmdCompleteRegistration: accountKind("Complete the registration of", func(op portal.Op, a portal.Account, _ struct{}) (portal.Account, error) {
 		b, _, err := portal.CompleteRegistration(op, a)
 		return b, err
 	}, func(ctx context.Context, cl *client.Client, id string, _ struct{}, cmd *client.Cmd) (portal.Account, error) {
@@ -126,6 +128,7 @@ var kinds = map[string]kind{
 	}),
 	CmdPurge: {
 		entity: cache.EntityAccount,
+		verb:   "Purge",
 		decide: func(_ context.Context, _ *Engine, op *portal.Op, cur, _ json.RawMessage) (decided, error) {
 			a, err := decode[portal.Account](cur)
 			if err != nil {
@@ -145,6 +148,7 @@ var kinds = map[string]kind{
 	},
 	CmdUpdateOrganization: {
 		entity: cache.EntityOrganization,
+		verb:   "Update the profile of",
 		decide: func(_ context.Context, _ *Engine, op *portal.Op, cur, payload json.RawMessage) (decided, error) {
 			before, err := decode[portal.Organization](cur)
 			if err != nil {
@@ -175,6 +179,7 @@ var kinds = map[string]kind{
 	},
 	CmdAddUsers: {
 		entity: cache.EntityOrganization,
+		verb:   "Add people to",
 		decide: func(_ context.Context, _ *Engine, op *portal.Op, cur, payload json.RawMessage) (decided, error) {
 			o, err := decode[portal.Organization](cur)
 			if err != nil {
@@ -218,6 +223,7 @@ var kinds = map[string]kind{
 	},
 	CmdInvite: {
 		entity: cache.EntityContact,
+		verb:   "Invite",
 		decide: decideInvite,
 		send: func(ctx context.Context, cl *client.Client, id string, payload json.RawMessage, cmd *client.Cmd) (sent, error) {
 			p, err := decode[client.CreateInvitation](payload)
@@ -234,6 +240,7 @@ var kinds = map[string]kind{
 	},
 	CmdResend: {
 		entity: cache.EntityInvitation,
+		verb:   "Resend the invitation to",
 		decide: func(ctx context.Context, e *Engine, op *portal.Op, cur, payload json.RawMessage) (decided, error) {
 			old, err := decode[portal.Invitation](cur)
 			if err != nil {
@@ -276,6 +283,7 @@ var kinds = map[string]kind{
 	},
 	CmdRevoke: {
 		entity: cache.EntityInvitation,
+		verb:   "Revoke the invitation to",
 		decide: func(_ context.Context, _ *Engine, op *portal.Op, cur, _ json.RawMessage) (decided, error) {
 			inv, err := decode[portal.Invitation](cur)
 			if err != nil {
@@ -298,11 +306,10 @@ var kinds = map[string]kind{
 }
 
 func init() {
-	// The change list's wording for the role commands (verbs lives with the conflicts).
-	verbs[CmdPutRole] = "Save the role"
-	verbs[CmdDeleteRole] = "Delete the role"
-	kinds[CmdPutRole] = kind{entity: cache.EntityRole, load: loadRole, decide: decidePutRole, send: sendPutRole, rebase: rebaseRole}
-	kinds[CmdDeleteRole] = kind{entity: cache.EntityRole, load: loadRole, decide: decideDeleteRole, send: sendDeleteRole}
+	// The role kinds are added here: their load reaches Engine.current, which reads kinds,
+	// and a map cannot refer to itself in its own initialiser.
+	kinds[CmdPutRole] = kind{entity: cache.EntityRole, verb: "Save the role", load: loadRole, decide: decidePutRole, send: sendPutRole, rebase: rebaseRole}
+	kinds[CmdDeleteRole] = kind{entity: cache.EntityRole, verb: "Delete the role", load: loadRole, decide: decideDeleteRole, send: sendDeleteRole}
 }
 
 // rolePayload is a role created or changed: the role wanted and, for a change, the one it
@@ -433,10 +440,11 @@ type orgPayload struct {
 }
 
 // accountKind builds a command on one account from its portal transition and its client call.
-func accountKind[P any](apply func(portal.Op, portal.Account, P) (portal.Account, error),
+func accountKind[P any](verb string, apply func(portal.Op, portal.Account, P) (portal.Account, error),
 	call func(context.Context, *client.Client, string, P, *client.Cmd) (portal.Account, error)) kind {
 	return kind{
 		entity: cache.EntityAccount,
+		verb:   verb,
 		decide: func(_ context.Context, _ *Engine, op *portal.Op, cur, payload json.RawMessage) (decided, error) {
 			a, err := decode[portal.Account](cur)
 			if err != nil {
