@@ -201,3 +201,22 @@ func InviteContact(op Op, c Contact, acc *Account, sameEmail []Account, accountI
 	}
 	return Invite(op, a, invitationID, ttl, roles)
 }
+
+// CheckAddUsers checks a request to add people to organisation orgID by e-mail (Creatio's
+// "add users"): the actor administers it, the list is one to 1,000 plain addresses with
+// none twice, and the invitation lifetime is valid. It returns the addresses normalised and
+// the lifetime. The server runs it before adding; the desktop before queueing the request.
+func CheckAddUsers(act Actor, orgID string, emails []string, expiresInDays int) ([]string, time.Duration, error) {
+	if orgID == "" {
+		return nil, 0, FieldErrorf("organizationId", "Choose the organisation to add the people to.")
+	}
+	if err := act.CanAdminister(orgID); err != nil {
+		return nil, 0, err
+	}
+	list, err := CheckEmailList(emails)
+	if err != nil {
+		return nil, 0, err
+	}
+	ttl, err := InvitationTTLDays(expiresInDays)
+	return list, ttl, err
+}

@@ -189,13 +189,7 @@ var kinds = map[string]kind{
 			if err != nil {
 				return decided{}, err
 			}
-			if err := op.Actor.CanAdminister(o.ID); err != nil {
-				return decided{}, err
-			}
-			if _, err := portal.CheckEmailList(p.Emails); err != nil {
-				return decided{}, err
-			}
-			if _, err := portal.InvitationTTLDays(p.ExpiresInDays); err != nil {
+			if _, _, err := portal.CheckAddUsers(op.Actor, o.ID, p.Emails, p.ExpiresInDays); err != nil {
 				return decided{}, err
 			}
 			// The server matches addresses to contacts and creates the missing ones, so there

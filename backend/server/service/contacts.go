@@ -211,21 +211,11 @@ func (s *Service) DeleteContact(ctx context.Context, cmd *Cmd, id string) (struc
 // of the organisation or becomes a new contact named after the address, and with
 // req.Invite each is invited. Every address is checked before anything is written.
 func (s *Service) AddUsers(ctx context.Context, cmd *Cmd, req api.AddUsersRequest) (api.AddUsersResult, error) {
-	emails, err := portal.CheckEmailList(req.Emails)
-	if err != nil {
-		return api.AddUsersResult{}, err
-	}
-	ttl, err := portal.InvitationTTLDays(req.ExpiresInDays)
+	emails, ttl, err := portal.CheckAddUsers(cmd.Actor, req.OrganizationID, req.Emails, req.ExpiresInDays)
 	if err != nil {
 		return api.AddUsersResult{}, err
 	}
 	return command(ctx, s, cmd, func(tx store.Tx) (api.AddUsersResult, error) {
-		if err := cmd.Actor.CanAdminister(req.OrganizationID); err != nil {
-			return api.AddUsersResult{}, err
-		}
-		if req.OrganizationID == "" {
-			return api.AddUsersResult{}, portal.FieldErrorf("organizationId", "Choose the organisation to add the people to.")
-		}
 		if err := s.checkOrgExists(ctx, tx, req.OrganizationID); err != nil {
 			return api.AddUsersResult{}, err
 		}
