@@ -17,10 +17,14 @@ import (
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
-func embeddedMigrations() fs.FS {
-	sub, err := fs.Sub(migrationFiles, "migrations")
+func embeddedMigrations() fs.FS { return MigrationsIn(migrationFiles) }
+
+// MigrationsIn is the migrations folder of a package's embedded files, for WithSchema: a
+// package with tables of its own embeds migrations/*.sql and hands MigrationsIn of it over.
+func MigrationsIn(files embed.FS) fs.FS {
+	sub, err := fs.Sub(files, "migrations")
 	if err != nil {
-		panic(err) // the directory is embedded at build time
+		panic(err) // the folder is embedded at build time
 	}
 	return sub
 }

@@ -3,6 +3,8 @@ package replica
 import (
 	"embed"
 	"io/fs"
+
+	"gatehouse/backend/cache"
 )
 
 //go:embed migrations/*.sql
@@ -10,10 +12,4 @@ var migrationFiles embed.FS
 
 // Schema is the numbered migrations of this package's own tables in the desktop database,
 // for cache.Open (cache.WithSchema).
-func Schema() fs.FS {
-	sub, err := fs.Sub(migrationFiles, "migrations")
-	if err != nil {
-		panic(err) // the folder is embedded at build time
-	}
-	return sub
-}
+func Schema() fs.FS { return cache.MigrationsIn(migrationFiles) }
