@@ -1124,11 +1124,13 @@ func TestKeptRefreshTokenWorksLater(t *testing.T) {
 	e := newSignInEnv(t, clock, func(c *server.Config) { dbPath = c.DBPath })
 	before := e.signInOffline(t)
 	pending := e.queuePending(t)
-	e.endServerSession(t, before.SessionToken)
-
-	// The renewal waits at its start while the portal server goes away.
+	// The renewal waits at its start while the portal server goes away. The gate closes
+	// before the session ends: a background pull that meets the refusal first must not
+	// renew the session before the test holds renewals.
 	gate := make(chan struct{})
 	e.gate.hold(gate)
+	e.endServerSession(t, before.SessionToken)
+
 	if _, err := e.app.Approve(pending.ID); err != nil {
 		t.Fatalf("Approve: %v", err)
 	}

@@ -76,6 +76,23 @@ test('policy: an organisation administrator meets a system administrator of her 
     await drawer.getByTestId('drawer-title').filter({ hasText: name }).waitFor()
   }
 
+  // The same drawer in the dark theme too (the toggle sits behind the drawer's mask, so the
+  // drawer is closed, the theme switched and the drawer opened again), then light again.
+  const darkShot = async (person, name) => {
+    await page.keyboard.press('Escape')
+    await drawer.waitFor({ state: 'detached' })
+    await page.getByTestId('theme-toggle').click()
+    await page.waitForFunction(() => document.documentElement.dataset.theme === 'dark')
+    await open(person)
+    await page.waitForTimeout(400) // the drawer slides in, the background fades
+    await shot(page, name)
+    await page.keyboard.press('Escape')
+    await drawer.waitFor({ state: 'detached' })
+    await page.getByTestId('theme-toggle').click()
+    await page.waitForFunction(() => document.documentElement.dataset.theme === 'light')
+    await open(person)
+  }
+
   // Sam Patel: a system administrator of Dunmore. Nothing that changes him is allowed to
   // her, and the drawer says why in the server's words.
   await open('Sam Patel')
@@ -94,6 +111,7 @@ test('policy: an organisation administrator meets a system administrator of her 
   assert.equal(await drawer.locator('[data-testid="drawer-org-admin"].n-switch--disabled').count(), 1, 'the administrator switch is disabled')
   assert.equal(await drawer.getByTestId('drawer-reactivate').count(), 0, 'Reactivate does not apply to an active account')
   await shot(page, 'policy-org-admin-on-system-admin')
+  await darkShot('Sam Patel', 'policy-org-admin-on-system-admin-dark')
   await page.keyboard.press('Escape')
   await drawer.waitFor({ state: 'detached' })
 
@@ -108,6 +126,7 @@ test('policy: an organisation administrator meets a system administrator of her 
   assert.equal(await drawer.getByTestId('drawer-deactivate').count(), 0, 'no Deactivate for an invited person')
   assert.equal(await drawer.getByTestId('drawer-refusal').count(), 0, 'nothing refused')
   await shot(page, 'policy-org-admin-on-invited')
+  await darkShot('Hal Price', 'policy-org-admin-on-invited-dark')
 
   // The new link goes through the outbox to the server, which accepts it from her.
   await resend.click()
