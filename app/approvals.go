@@ -24,10 +24,20 @@ func (a *App) byStatus(s portal.Status) ([]UserRow, error) {
 		return nil, err
 	}
 	out := rows(page.Rows)
+	accs := make([]portal.Account, len(page.Rows))
 	for i, r := range page.Rows {
-		if out[i].Actions, err = a.accountActions(ctx, r.Account, nil); err != nil {
-			return nil, err
-		}
+		accs[i] = r.Account
+	}
+	c, err := a.current()
+	if err != nil {
+		return nil, err
+	}
+	acts, err := c.eng.AccountActionsMany(ctx, accs, nil)
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		out[i].Actions = acts[i]
 	}
 	return out, nil
 }

@@ -461,17 +461,50 @@ func (e *Engine) fetchActor(ctx context.Context) error {
 // exactly what the server would accept. inv is a's pending invitation, if any. Before
 // Gatehouse knows who it acts as, every action that applies is refused with why.
 func (e *Engine) AccountActions(ctx context.Context, a portal.Account, inv *portal.Invitation) ([]portal.ActionCheck, error) {
-	op, err := e.op(ctx)
+	out, err := e.AccountActionsMany(ctx, []portal.Account{a}, []*portal.Invitation{inv})
+	if err != nil {
+		return nil, err
+	}
+	return out[0], nil
+}
+
+// AccountActionsMany is AccountActions for a list (the approval queue, the recycle bin):
+// the actor and the role catalogue are read once, and the active system administrators are
+// counted once, only if one of the accounts is one (the last-administrator guard needs the
+// count; a full count per row would scan every account once per row). invs may be nil.
+func (e *Engine) AccountActionsMany(ctx context.Context, accs []portal.Account, invs []*portal.Invitation) ([][]portal.ActionCheck, error) {
+	out := make([][]portal.ActionCheck, len(accs))
+	act, err := e.Actor(ctx)
 	if code := portal.ErrorCode(err); code == portal.EUNAUTHORIZED || code == portal.EFORBIDDEN {
-		var out []portal.ActionCheck
-		for _, action := range portal.AccountActionsInOrder {
-			if portal.AccountActionApplies(action, a) {
-				out = append(out, portal.ActionCheck{Action: action, Reason: portal.ErrorMessage(err)})
+		for i, a := range accs {
+			for _, action := range portal.AccountActionsInOrder {
+				if portal.AccountActionApplies(action, a) {
+					out[i] = append(out[i], portal.ActionCheck{Action: action, Reason: portal.ErrorMessage(err)})
+				}
 			}
 		}
 		return out, nil
 	} else if err != nil {
 		return nil, err
 	}
-	return portal.AccountActions(op, a, inv), nil
+	roles, err := e.db.RoleCatalog(ctx)
+	if err != nil {
+		return nil, err
+	}
+	op := portal.Op{Now: e.clock.Now(), Actor: act, Roles: roles}
+	counted := false
+	for i, a := range accs {
+		if !counted && roles.IsActiveSystemAdmin(a) {
+			if op.ActiveSystemAdmins, err = e.countActiveSystemAdmins(ctx, roles); err != nil {
+				return nil, err
+			}
+			counted = true
+		}
+		var inv *portal.Invitation
+		if i < len(invs) {
+			inv = invs[i]
+		}
+		out[i] = portal.AccountActions(op, a, inv)
+	}
+	return out, nil
 }
