@@ -584,3 +584,25 @@ func TestSurvivorsOfTheSecondRun(t *testing.T) {
 		}
 	}
 }
+
+func TestSurvivorsOfTheFinalRun(t *testing.T) {
+	sys := portal.Op{Now: t0, Actor: portal.SystemActor(), Roles: policyRoles()}
+	before := portal.Role{ID: "drivers", Name: "Drivers", Scope: portal.ScopeSystem, Version: 2}
+	toOrg := portal.Role{ID: "drivers", Name: "Drivers", Scope: portal.ScopeOrganization, OrganizationID: pa}
+	if _, _, err := portal.PutRole(sys, &before, toOrg, 3); portal.ErrorCode(err) != portal.ECONFLICT {
+		t.Errorf("a held system role becoming an organisation's: %v", err)
+	}
+	for _, c := range []struct {
+		a     portal.Account
+		ghost bool
+	}{
+		{portal.Account{Kind: portal.KindClient, Status: portal.StatusActive}, true},
+		{portal.Account{Kind: portal.KindClient, Status: portal.StatusActive, RegistrationComplete: true}, false},
+		{portal.Account{Kind: portal.KindStaff, Status: portal.StatusActive}, false},
+		{portal.Account{Kind: portal.KindClient, Status: portal.StatusPending}, false},
+	} {
+		if c.a.Ghost() != c.ghost {
+			t.Errorf("%+v: ghost %v", c.a, !c.ghost)
+		}
+	}
+}
