@@ -1,11 +1,11 @@
 package app
 
 import (
+	"slices"
 	"time"
 
 	"gatehouse/backend/cache"
 	"gatehouse/backend/portal"
-	"gatehouse/backend/server/service"
 )
 
 // AuditQuery selects audit events, newest first. From is inclusive, To exclusive.
@@ -111,14 +111,5 @@ func (a *App) AuditActors(query string) ([]AuditActor, error) {
 
 // AuditActions lists the actions the audit log filter offers.
 func (a *App) AuditActions() []string {
-	return []string{
-		portal.ActionSignUp, portal.ActionSignIn, portal.ActionRequestAccess, portal.ActionApprove, portal.ActionDeny,
-		portal.ActionApproveInstead, portal.ActionRestore, portal.ActionPurge, portal.ActionDeactivate,
-		portal.ActionReactivate, portal.ActionPromote, portal.ActionSetRoles, portal.ActionSetOrgAdmin,
-		portal.ActionUnsetOrgAdmin, portal.ActionCompleteRegister, portal.ActionInvite, portal.ActionResend,
-		portal.ActionRevoke, portal.ActionExpire, portal.ActionAccept, portal.ActionUpdateOrg,
-		service.ActionBootstrapAdmin, service.ActionCreateOrg, service.ActionDeleteOrg, service.ActionCreateContact,
-		service.ActionUpdateContact, service.ActionDeleteContact, service.ActionPutRole, service.ActionDeleteRole,
-		service.ActionUpdateTemplate, service.ActionUpdateSettings,
-	}
+	return slices.Clone(portal.Actions)
 }

@@ -32,7 +32,25 @@ const (
 	ActionUpdateOrg        = "organization.update"
 	ActionPutRole          = "role.put"
 	ActionDeleteRole       = "role.delete"
+	ActionBootstrapAdmin   = "account.bootstrap_admin"
+	ActionCreateOrg        = "organization.create"
+	ActionDeleteOrg        = "organization.delete"
+	ActionCreateContact    = "contact.create"
+	ActionUpdateContact    = "contact.update"
+	ActionDeleteContact    = "contact.delete"
+	ActionUpdateTemplate   = "template.update"
+	ActionUpdateSettings   = "settings.update"
 )
+
+// Actions lists every audit action the portal records, for the audit log's filter.
+var Actions = []string{
+	ActionSignUp, ActionSignIn, ActionRequestAccess, ActionApprove, ActionDeny, ActionApproveInstead,
+	ActionRestore, ActionPurge, ActionDeactivate, ActionReactivate, ActionPromote, ActionSetRoles,
+	ActionSetOrgAdmin, ActionUnsetOrgAdmin, ActionCompleteRegister, ActionInvite, ActionResend,
+	ActionRevoke, ActionExpire, ActionAccept, ActionUpdateOrg, ActionBootstrapAdmin, ActionCreateOrg,
+	ActionDeleteOrg, ActionCreateContact, ActionUpdateContact, ActionDeleteContact, ActionPutRole,
+	ActionDeleteRole, ActionUpdateTemplate, ActionUpdateSettings,
+}
 
 // Invitation lifetimes.
 const (

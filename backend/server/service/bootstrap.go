@@ -9,7 +9,7 @@ import (
 )
 
 // ActionBootstrapAdmin is the audit action of BootstrapAdmin.
-const ActionBootstrapAdmin = "account.bootstrap_admin"
+const ActionBootstrapAdmin = portal.ActionBootstrapAdmin
 
 // BootstrapAdmin gives a new portal its first system administrator: when no active system
 // administrator exists, it creates an active staff account with the administrator role for

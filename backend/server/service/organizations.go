@@ -10,15 +10,15 @@ import (
 
 // Audit actions for changes that are not account transitions.
 const (
-	ActionCreateOrg      = "organization.create"
-	ActionDeleteOrg      = "organization.delete"
-	ActionCreateContact  = "contact.create"
-	ActionUpdateContact  = "contact.update"
-	ActionDeleteContact  = "contact.delete"
+	ActionCreateOrg      = portal.ActionCreateOrg
+	ActionDeleteOrg      = portal.ActionDeleteOrg
+	ActionCreateContact  = portal.ActionCreateContact
+	ActionUpdateContact  = portal.ActionUpdateContact
+	ActionDeleteContact  = portal.ActionDeleteContact
 	ActionPutRole        = portal.ActionPutRole
 	ActionDeleteRole     = portal.ActionDeleteRole
-	ActionUpdateTemplate = "template.update"
-	ActionUpdateSettings = "settings.update"
+	ActionUpdateTemplate = portal.ActionUpdateTemplate
+	ActionUpdateSettings = portal.ActionUpdateSettings
 )
 
 // ListOrganizations lists the organisations the actor may see.
