@@ -158,16 +158,21 @@ func (e *env) client(accountID string) *client.Client {
 }
 
 func (e *env) stored(id string) portal.Account {
+	return storedRecord(e, func(r store.Reader) (portal.Account, error) { return r.Account(e.ctx, id) })
+}
+
+// storedRecord reads one record straight from the server's store.
+func storedRecord[T any](e *env, read func(store.Reader) (T, error)) T {
 	e.t.Helper()
-	var a portal.Account
+	var v T
 	if err := e.st.View(e.ctx, func(r store.Reader) error {
 		var err error
-		a, err = r.Account(e.ctx, id)
+		v, err = read(r)
 		return err
 	}); err != nil {
 		e.t.Fatal(err)
 	}
-	return a
+	return v
 }
 
 func (e *env) audit(f store.AuditFilter) []portal.AuditEvent {

@@ -345,24 +345,38 @@ func TestAuthorisationMatrix(t *testing.T) {
 		}
 	}
 
+	table := printMatrix("endpoint", rows, personaNames, func(ep, p string) (string, bool) {
+		return strconv.Itoa(got[ep][p]), got[ep][p] == want[ep][p]
+	})
+	t.Logf("authorisation matrix (status per caller; ! marks a cell that differs from the contract):\n%s", table)
+}
+
+// printMatrix lays out a contract table: one row per name, one column per caller, each
+// cell as cell gives it, marked ! where it differs from the contract.
+func printMatrix(heading string, rows, cols []string, cell func(row, col string) (string, bool)) string {
+	width := len(heading)
+	for _, r := range rows {
+		width = max(width, len(r))
+	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%-52s", "endpoint")
-	for _, p := range personaNames {
-		fmt.Fprintf(&b, " %4s", p)
+	fmt.Fprintf(&b, "%-*s", width, heading)
+	for _, c := range cols {
+		fmt.Fprintf(&b, " %5s", c)
 	}
 	b.WriteString("\n")
-	for _, ep := range rows {
-		fmt.Fprintf(&b, "%-52s", ep)
-		for _, p := range personaNames {
+	for _, r := range rows {
+		fmt.Fprintf(&b, "%-*s", width, r)
+		for _, c := range cols {
+			v, ok := cell(r, c)
 			mark := " "
-			if got[ep][p] != want[ep][p] {
+			if !ok {
 				mark = "!"
 			}
-			fmt.Fprintf(&b, " %3d%s", got[ep][p], mark)
+			fmt.Fprintf(&b, " %4s%s", v, mark)
 		}
 		b.WriteString("\n")
 	}
-	t.Logf("authorisation matrix (status per caller; ! marks a cell that differs from the contract):\n%s", b.String())
+	return b.String()
 }
 
 // Lists hold only what the caller may see.

@@ -260,25 +260,17 @@ func TestWhoMayActOnWhom(t *testing.T) {
 		}
 	}
 
-	var b strings.Builder
-	fmt.Fprintf(&b, "%-20s %-10s", "action", "target")
-	for _, c := range policyCallers {
-		fmt.Fprintf(&b, " %5s", c)
+	names := make([]string, len(rows))
+	byName := map[string]row{}
+	for i, r := range rows {
+		names[i] = fmt.Sprintf("%-20s %s", r.action, r.target)
+		byName[names[i]] = r
 	}
-	b.WriteString("\n")
-	for _, r := range rows {
-		fmt.Fprintf(&b, "%-20s %-10s", r.action, r.target)
-		for _, c := range policyCallers {
-			mark := " "
-			if got[r][c] != want[r][c] {
-				mark = "!"
-			}
-			fmt.Fprintf(&b, " %4s%s", got[r][c], mark)
-		}
-		b.WriteString("\n")
-	}
-	cells := len(rows) * len(policyCallers)
-	t.Logf("who may act on whom (%d cells, %d differ; ! marks them):\n%s", cells, failed, b.String())
+	table := printMatrix("action               target", names, policyCallers, func(name, c string) (string, bool) {
+		r := byName[name]
+		return got[r][c], got[r][c] == want[r][c]
+	})
+	t.Logf("who may act on whom (%d cells, %d differ; ! marks them):\n%s", len(rows)*len(policyCallers), failed, table)
 }
 
 // An account no identity is bound to yet (the first system administrator, an invited client
@@ -374,14 +366,5 @@ func TestClientChosenIDs(t *testing.T) {
 }
 
 func (e *env) storedContact(id string) portal.Contact {
-	e.t.Helper()
-	var c portal.Contact
-	if err := e.st.View(e.ctx, func(r store.Reader) error {
-		var err error
-		c, err = r.Contact(e.ctx, id)
-		return err
-	}); err != nil {
-		e.t.Fatal(err)
-	}
-	return c
+	return storedRecord(e, func(r store.Reader) (portal.Contact, error) { return r.Contact(e.ctx, id) })
 }
