@@ -80,7 +80,10 @@ var orgWords = []string{"council", "ltd", "limited", "plc", "llp", "llc", "inc",
 // like one.
 func isOrganisationRow(r *Record) bool {
 	if t := foldName(r.Type); t != "" {
-		if orgTypes[t] {
+		// A type value alone never makes a row with a person's first or last name an
+		// organisation: a mis-mapped "Council type" column would otherwise turn every clerk
+		// into an organisation row.
+		if orgTypes[t] && foldName(r.FirstName) == "" && foldName(r.LastName) == "" {
 			return true
 		}
 		if t == "individual" || t == "person" || t == "contact" || t == "people" || t == "clerk" || t == "staff" {

@@ -109,6 +109,9 @@ func TestEachCode(t *testing.T) {
 		{"name equals organisation", OrganisationRow, []Record{{FullName: "Acton PC", Organization: "Acton PC", Email: "info@acton.gov.uk"}}, true, nil, ActionExclude},
 		{"name reads like an organisation", OrganisationRow, []Record{{FullName: "Barton Town Council", Organization: "Barton", Email: "info@barton.gov.uk"}}, true, nil, ActionExclude},
 		{"type individual", OrganisationRow, []Record{{FullName: "Ann Lee", Type: "Individual", Organization: "Acton PC", Email: "ann@acton.gov.uk"}}, false, nil, ""},
+		// A council's type in the Type column (a mis-mapped "Council type") does not make a
+		// clerk with a first and last name an organisation row.
+		{"person with an organisation type", OrganisationRow, []Record{{FirstName: "Jo", LastName: "Kent", Type: "Parish council", Organization: "Acton PC", Email: "jo@acton.gov.uk"}}, false, nil, ""},
 		{"person", OrganisationRow, []Record{{FirstName: "Ann", LastName: "Council", Organization: "Acton PC", Email: "ann@acton.gov.uk"}}, false, nil, ""},
 
 		{"lapsed", NonMember, []Record{{FullName: "Ann Lee", Email: "ann@a.org", Member: "Lapsed"}}, true, nil, ActionExclude},

@@ -30,11 +30,15 @@ const (
 	FieldPhone        Field = "phone"
 	FieldType         Field = "type"
 	FieldPortalAccess Field = "portalAccess"
+	// FieldOrgType is the kind of organisation a row's organisation is ("council",
+	// "pantry"): a heading naming a kind of organisation ("Council type", "Organisation
+	// type") means this, never whether the row is a person or an organisation (FieldType).
+	FieldOrgType Field = "organizationType"
 )
 
 // Fields lists every field in the order the mapping screen shows them.
 var Fields = []Field{FieldEmail, FieldFirstName, FieldLastName, FieldFullName, FieldOrganization,
-	FieldRole, FieldMember, FieldRoleUntil, FieldPhone, FieldType, FieldPortalAccess}
+	FieldOrgType, FieldRole, FieldMember, FieldRoleUntil, FieldPhone, FieldType, FieldPortalAccess}
 
 // FieldLabel is the English name of a field for screens and reports.
 func FieldLabel(f Field) string {
@@ -58,7 +62,9 @@ func FieldLabel(f Field) string {
 	case FieldPhone:
 		return "Phone"
 	case FieldType:
-		return "Type"
+		return "Person or organisation"
+	case FieldOrgType:
+		return "Organisation type"
 	case FieldPortalAccess:
 		return "Portal access"
 	}
@@ -199,12 +205,15 @@ func init() {
 		FieldOrganization: {"organisation", "organization", "org", "organisation name", "organization name", "council", "council name",
 			"company", "company name", "parish", "parish council", "account", "account name", "agency", "pantry", "member organisation",
 			"member organization", "employer", "authority"},
-		FieldRole:   {"role", "position", "job title", "job", "job role", "role title", "post", "office"},
+		FieldRole:   {"role", "position", "job title", "job", "job role", "role title", "post", "office", "employee title"},
 		FieldMember: {"member", "membership", "member status", "membership status", "is member", "members", "member yes no", "current member"},
 		FieldRoleUntil: {"role until", "clerk until", "end date", "until", "role end", "role end date", "valid until", "expires",
 			"expiry", "expiry date", "term ends", "term end", "left", "date left", "in post until"},
 		FieldPhone:        {"phone", "telephone", "tel", "phone number", "telephone number", "mobile", "mobile number", "phone no", "tel no"},
-		FieldType:         {"type", "record type", "contact type", "kind", "category", "entity type"},
+		FieldType:         {"type", "record type", "contact type", "entity type", "contact kind", "record kind", "person or organisation", "person or organization"},
+		FieldOrgType: {"organisation type", "organization type", "org type", "council type", "type of organisation", "type of organization",
+			"type of council", "organisation category", "organization category", "account type", "company type", "agency type",
+			"pantry type", "sector", "industry"},
 		FieldPortalAccess: {"portal access", "portal", "has portal access", "portal user", "access", "portal status", "portal login", "has access"},
 	} {
 		for _, n := range names {
@@ -231,11 +240,18 @@ func fuzzyHeader(h string) (Field, bool) {
 		return FieldRoleUntil, true
 	case has("email", "e mail"):
 		return FieldEmail, true
+	case has("userprincipalname", "upn") || h == "login" || h == "username" || h == "user name" || h == "sign in name":
+		// The sign-in name of Entra (userPrincipalName), Okta (login) and the like: an
+		// address, used when the sheet has no e-mail column of its own.
+		return FieldEmail, true
 	case has("portal", "access"):
 		return FieldPortalAccess, true
 	case has("member"):
 		return FieldMember, true
-	case has("type"):
+	case has("type", "kind", "category") && has("organi", "council", "company", "account", "agency", "pantry", "business", "parish", "charity", "org "):
+		// "Council type": the kind of organisation, not person-or-organisation.
+		return FieldOrgType, true
+	case has("type", "kind") && has("contact", "record", "entity", "person"):
 		return FieldType, true
 	case has("phone", "tel", "mobile"):
 		return FieldPhone, true

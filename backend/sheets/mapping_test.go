@@ -81,3 +81,78 @@ func TestMappingValidate(t *testing.T) {
 		t.Error("ColumnName wrong")
 	}
 }
+
+// Real headings, each alone, and the field it must map to ("" for none). From the bulk
+// templates of Microsoft Entra (bulk create users), Okta (CSV import) and Google Workspace
+// (bulk upload users), CRM exports, and council and pantry lists. A heading naming a kind
+// of organisation is the organisation's type, never person-or-organisation.
+func TestRealHeadings(t *testing.T) {
+	for h, want := range map[string]Field{
+		// Microsoft Entra bulk create
+		"Name [displayName] Required":                      FieldFullName,
+		"User name [userPrincipalName] Required":           FieldEmail,
+		"Initial password [passwordProfile] Required":      "",
+		"Block sign in (Yes/No) [accountEnabled] Required": "",
+		"First name [givenName]":                           FieldFirstName,
+		"Last name [surname]":                              FieldLastName,
+		"Job title [jobTitle]":                             FieldRole,
+		"Department [department]":                          "",
+		"Usage location [usageLocation]":                   "",
+		"Office phone [telephoneNumber]":                   FieldPhone,
+		"Mobile phone [mobile]":                            FieldPhone,
+		// Okta CSV import
+		"login":        FieldEmail,
+		"firstName":    FieldFirstName,
+		"lastName":     FieldLastName,
+		"email":        FieldEmail,
+		"mobilePhone":  FieldPhone,
+		"organization": FieldOrganization,
+		"userType":     "",
+		// Google Workspace bulk upload
+		"First Name [Required]":    FieldFirstName,
+		"Last Name [Required]":     FieldLastName,
+		"Email Address [Required]": FieldEmail,
+		"Password [Required]":      "",
+		"Org Unit Path [Required]": "",
+		"Work Phone":               FieldPhone,
+		"Employee Title":           FieldRole,
+		"Employee Type":            "",
+		// CRM exports (Salesforce, Dynamics, Creatio)
+		"Account Name":        FieldOrganization,
+		"Account Type":        FieldOrgType,
+		"Contact Record Type": FieldType,
+		"Record Type":         FieldType,
+		"Contact type":        FieldType,
+		"Type":                FieldType,
+		"Company":             FieldOrganization,
+		"Business phone":      FieldPhone,
+		// council lists
+		"Council":           FieldOrganization,
+		"Council type":      FieldOrgType,
+		"Type of council":   FieldOrgType,
+		"Organisation type": FieldOrgType,
+		"Organization Type": FieldOrgType,
+		"Org type":          FieldOrgType,
+		"Clerk until":       FieldRoleUntil,
+		"Membership type":   FieldMember,
+		"Position":          FieldRole,
+		"Surname":           FieldLastName,
+		"Forename":          FieldFirstName,
+		// pantry lists
+		"Volunteer name": FieldFullName,
+		"Pantry":         FieldOrganization,
+		"Pantry type":    FieldOrgType,
+		"Agency type":    FieldOrgType,
+		"Email address":  FieldEmail,
+		"Phone number":   FieldPhone,
+	} {
+		got := AutoMap([]string{h})
+		var field Field
+		for f := range got {
+			field = f
+		}
+		if field != want || len(got) > 1 {
+			t.Errorf("%q maps to %v, want %q", h, got, want)
+		}
+	}
+}
