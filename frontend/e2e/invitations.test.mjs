@@ -72,6 +72,18 @@ test('invitations: form a batch, preview the e-mail, send it to the sink with pr
   await page.getByTestId('view-title').filter({ hasText: 'Invitations' }).waitFor()
   await app.call('SaveSMTPSettings', { host: '127.0.0.1', port: sink.port, security: 'none', username: '', from: 'Portal <portal@example.org>', ratePerSecond: 0, hasPassword: false }, '')
 
+  // What is typed into the form stays when the administrator looks at another tab (the
+  // council guide's small alphabetical batches: a range reset to A–Z would send to all).
+  await page.getByTestId('letter-from').locator('input').fill('B')
+  await page.getByTestId('letter-to').locator('input').fill('M')
+  await page.locator('.n-tabs-tab').filter({ hasText: 'Follow-up' }).click()
+  await page.locator('.n-tabs-tab').filter({ hasText: 'Batches' }).click()
+  await page.getByTestId('letter-from').waitFor()
+  assert.equal(await page.getByTestId('letter-from').locator('input').inputValue(), 'B')
+  assert.equal(await page.getByTestId('letter-to').locator('input').inputValue(), 'M')
+  await page.getByTestId('letter-from').locator('input').fill('A')
+  await page.getByTestId('letter-to').locator('input').fill('Z')
+
   // Form the batch A–Z from the demo contacts.
   await page.getByTestId('form-batch').click()
   await page.getByTestId('batch-detail').waitFor()
