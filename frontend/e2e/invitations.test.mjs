@@ -102,8 +102,18 @@ test('invitations: form a batch, preview the e-mail, send it to the sink with pr
   assert.equal((await page.getByTestId('preview-to').textContent()).trim(), first.to)
   assert.ok((await page.getByTestId('preview-body').textContent()).includes(pv.items[0].recipient.name.split(' ')[0]))
 
-  // Send; the progress bar runs to the end.
+  // Send, after a confirmation that names how many, the sender and the subject, and shows
+  // the first message; the progress bar runs to the end.
   await page.getByTestId('send-batch').click()
+  const confirmText = page.getByTestId('confirm-text')
+  await confirmText.filter({ hasText: `${b.counts.total === 1 ? '1 person' : `${b.counts.total} people`} will be e-mailed` }).waitFor()
+  const said = await confirmText.textContent()
+  assert.ok(said.includes(`Subject: ${first.subject}`), `the confirmation names the subject: ${said}`)
+  assert.ok(said.includes(`From: ${first.from}`), `the confirmation names the sender: ${said}`)
+  assert.ok(said.includes(`The first message, to ${first.to}`), `the confirmation shows a message: ${said}`)
+  assert.equal(sink.messages.length, 0, 'nothing is sent before the confirmation')
+  await app.shot('invitations-confirm-send')
+  await page.getByTestId('confirm-yes').click()
   await page.getByTestId('progress-text').filter({ hasText: `${b.counts.total} of ${b.counts.total}` }).waitFor({ timeout: 60_000 })
   await page.getByTestId('batch-state').filter({ hasText: 'done' }).waitFor()
 

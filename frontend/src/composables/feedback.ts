@@ -35,7 +35,8 @@ export function useFeedback(): Feedback {
         }
         ;(danger ? dialog.warning : dialog.info)({
           title,
-          content: () => h('div', { 'data-testid': 'confirm-text' }, content),
+          // pre-line: a sentence per line, and a message shown as it will be sent.
+          content: () => h('div', { 'data-testid': 'confirm-text', style: 'white-space: pre-line; max-height: 60vh; overflow: auto' }, content),
           positiveText: positive,
           negativeText: negative,
           autoFocus: true,
