@@ -91,8 +91,20 @@ test('invitations: form a batch, preview the e-mail, send it to the sink with pr
   assert.ok(b && b.counts.total > 0, `the batch has recipients: ${JSON.stringify(b?.counts)}`)
   await page.getByTestId('batch-counts').filter({ hasText: `${b.counts.total} to send` }).waitFor()
   if (b.counts.excluded > 0) {
-    // Every left-out row shows why, with a checkbox to override it.
+    // The people left out are summed up by reason, with counts; a reason opens to its
+    // people, each with a checkbox to include them anyway.
+    const reasons = page.getByTestId('excluded-reason')
+    await reasons.first().waitFor()
+    const recipients = (await app.call('BatchRecipients', b.id, { states: ['excluded'], limit: 1000 })).items
+    const byCode = new Map()
+    for (const r of recipients) for (const w of r.reasons ?? []) byCode.set(w.label, (byCode.get(w.label) ?? 0) + 1)
+    assert.equal(await reasons.count(), byCode.size, 'one line per reason')
+    for (const [label, n] of byCode) {
+      await reasons.filter({ hasText: `${label} — ${n === 1 ? '1 person' : `${n} people`}` }).waitFor()
+    }
+    await reasons.first().click()
     await page.getByTestId('excluded').locator('.n-checkbox').first().waitFor()
+    await app.shot('invitations-left-out-by-reason')
   }
 
   // The preview is the exact message the first recipient will receive.
