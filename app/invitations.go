@@ -577,14 +577,16 @@ func (a *App) remind(st *batch.Store, rows []batch.RecipientRef) (batch.Batch, e
 }
 
 // PreNotify forms the "your invitation is coming" batch for the people an invitation batch
-// will invite, with the saved pre-notification message. It is formed, not sent.
-func (a *App) PreNotify(invitationBatchID string) (batch.Batch, error) {
+// will invite, with the saved pre-notification message. It is formed, not sent. People who
+// are not contacts on the portal yet (an import not applied) are left out unless
+// includeNotOnPortal: their invitation cannot come until the import is applied.
+func (a *App) PreNotify(invitationBatchID string, includeNotOnPortal bool) (batch.Batch, error) {
 	st, err := a.batchStore()
 	if err != nil {
 		return batch.Batch{}, err
 	}
 	ctx := a.ctx()
-	opt := batch.NotifyOptions{By: "administrator"}
+	opt := batch.NotifyOptions{By: "administrator", IncludeNotOnPortal: includeNotOnPortal}
 	if t, ok, err := a.template(ctx, mail.KeyPreNotification); err != nil {
 		return batch.Batch{}, err
 	} else if ok {

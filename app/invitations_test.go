@@ -94,7 +94,7 @@ func TestBatchFromDemoContactsArrivesOnce(t *testing.T) {
 	if err != nil {
 		t.Fatalf("FormBatch again: %v", err)
 	}
-	pre, err := a.PreNotify(next.Batch.ID)
+	pre, err := a.PreNotify(next.Batch.ID, false)
 	if err != nil || pre.Kind != batch.KindPreNotification || pre.Counts.Total != next.Batch.Counts.Total {
 		t.Fatalf("PreNotify = %+v, %v", pre, err)
 	}

@@ -91,6 +91,15 @@ func TestFromImport(t *testing.T) {
 	if e.sink.Count() != 0 {
 		t.Fatal("something was sent")
 	}
+	// A pre-notification announces only the invitations that can come: not to the two
+	// rows that are not contacts yet, unless the administrator chooses so.
+	pre, err := e.st.CreatePreNotification(e.ctx, b.ID, NotifyOptions{})
+	if err != nil || pre.Counts.Queued != 2 {
+		t.Fatalf("pre-notification of a half-applied import: %+v %v", pre.Counts, err)
+	}
+	if all, err := e.st.CreatePreNotification(e.ctx, b.ID, NotifyOptions{IncludeNotOnPortal: true}); err != nil || all.Counts.Queued != 4 {
+		t.Fatalf("pre-notification chosen for everyone: %+v %v", all.Counts, err)
+	}
 	// The import is applied (here: the contacts are made on the server), then linked.
 	links := map[string]ContactLink{}
 	for i, row := range []string{"4", "6"} {

@@ -910,6 +910,10 @@ type NotifyOptions struct {
 	ProductName string `json:"productName"`
 	From        string `json:"from"`
 	By          string `json:"by"`
+	// IncludeNotOnPortal also announces the invitation to people who are not contacts on
+	// the portal yet (rows of an import not applied): their invitation cannot be created
+	// until the import is applied, so they are left out unless the administrator chooses.
+	IncludeNotOnPortal bool `json:"includeNotOnPortal"`
 }
 
 // CreatePreNotification forms a pre-notification batch ("your invitation is coming") for
@@ -936,6 +940,19 @@ func (s *Store) CreatePreNotification(ctx context.Context, invitationBatchID str
 	}
 	if len(rs) == 0 {
 		return Batch{}, portal.Errorf(portal.EINVALID, "Batch %q has nobody to notify.", parent.Name)
+	}
+	if !opt.IncludeNotOnPortal {
+		// Announce only invitations that can come: people who are contacts on the portal.
+		ready := rs[:0:0]
+		for _, r := range rs {
+			if r.ContactID != "" {
+				ready = append(ready, r)
+			}
+		}
+		if len(ready) == 0 {
+			return Batch{}, portal.Errorf(portal.ECONFLICT, "Nobody in %q can be invited yet: the %d people are not contacts on the portal (apply the import first). A pre-notification would announce an invitation that cannot come; apply the import, or choose to notify them anyway.", parent.Name, len(rs))
+		}
+		rs = ready
 	}
 	name := strings.TrimSpace(opt.Name)
 	if name == "" {

@@ -89,4 +89,5 @@ export function onBatchProgress(cb: (p: BatchProgress) => void): () => void {
 }
 
 // preNotify forms the "your invitation is coming" batch for an invitation batch (not sent).
-export const preNotify = (invitationBatchId: string): Promise<Batch> => call(() => App.PreNotify(invitationBatchId))
+export const preNotify = (invitationBatchId: string, includeNotOnPortal = false): Promise<Batch> =>
+  call(() => App.PreNotify(invitationBatchId, includeNotOnPortal))

@@ -109,7 +109,7 @@ export function PendingChanges():Promise<Array<replica.Change>>;
 
 export function PendingQueue():Promise<Array<app.UserRow>>;
 
-export function PreNotify(arg1:string):Promise<batch.Batch>;
+export function PreNotify(arg1:string,arg2:boolean):Promise<batch.Batch>;
 
 export function PreviewTemplate(arg1:string,arg2:string,arg3:string):Promise<app.TemplatePreview>;
 

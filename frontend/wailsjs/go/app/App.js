@@ -206,8 +206,8 @@ export function PendingQueue() {
   return window['go']['app']['App']['PendingQueue']();
 }
 
-export function PreNotify(arg1) {
-  return window['go']['app']['App']['PreNotify'](arg1);
+export function PreNotify(arg1, arg2) {
+  return window['go']['app']['App']['PreNotify'](arg1, arg2);
 }
 
 export function PreviewTemplate(arg1, arg2, arg3) {
