@@ -106,6 +106,10 @@ func (c *Client) begin(ctx context.Context, redirectOverride string) (*Flow, err
 		// A half-open connection (a browser's preconnect) must not hold the flow open.
 		IdleTimeout: 5 * time.Second,
 	}
+	// Every answer closes its connection: a one-shot listener has nothing to gain from
+	// keep-alive, and a kept connection would still reach the flow after it ended, until
+	// the shutdown that follows got to it.
+	f.srv.SetKeepAlivesEnabled(false)
 	go func() {
 		f.srv.Serve(ln)
 	}()
