@@ -143,6 +143,8 @@ test('invitations: form a batch, preview the e-mail, send it to the sink with pr
 
   // Templates: the live preview fills the placeholders for a real contact.
   await page.locator('.n-tabs-tab').filter({ hasText: 'Templates' }).click()
+  // Type only once the template has loaded: its loading would otherwise overwrite the text.
+  await page.waitForFunction(() => (document.querySelector('[data-testid="template-subject"] input')?.value ?? '') !== '')
   await page.getByTestId('template-subject').locator('input').fill('Hello @UserName@, your @system.ProductName@ link')
   const previewSubject = page.getByTestId('template-preview-subject')
   await previewSubject.filter({ hasText: /^Hello .+, your .+ link$/ }).waitFor()
