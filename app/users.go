@@ -185,14 +185,10 @@ func (a *App) GetUser(id string) (UserDetail, error) {
 		return UserDetail{}, err
 	}
 	now := a.cfg.Clock.Now()
-	var pendingInv *portal.Invitation
-	for i, inv := range invs.Rows {
+	for _, inv := range invs.Rows {
 		d.Invitations = append(d.Invitations, invitationRow(inv, now))
-		if inv.StatusAt(now) == portal.InvitationPending && pendingInv == nil {
-			pendingInv = &invs.Rows[i]
-		}
 	}
-	if d.Actions, err = a.accountActions(ctx, v.Account, pendingInv); err != nil {
+	if d.Actions, err = a.accountActions(ctx, v.Account, pendingInvitation(invs.Rows, now)); err != nil {
 		return UserDetail{}, err
 	}
 	// The account's own events and those of its invitations, newest first.
@@ -288,13 +284,21 @@ func (a *App) invitationAction(id string, run func(ctx context.Context, c *repli
 	if err != nil {
 		return ActionResult{}, err
 	}
-	now := a.cfg.Clock.Now()
-	for _, inv := range invs.Rows {
-		if inv.StatusAt(now) == portal.InvitationPending {
-			return a.accountAction(id, func(ctx context.Context, c *replica.Commands) (replica.Queued, error) { return run(ctx, c, inv.ID) })
+	inv := pendingInvitation(invs.Rows, a.cfg.Clock.Now())
+	if inv == nil {
+		return ActionResult{}, portal.Errorf(portal.ECONFLICT, "This person has no invitation waiting to be accepted. Invite them again instead.")
+	}
+	return a.accountAction(id, func(ctx context.Context, c *replica.Commands) (replica.Queued, error) { return run(ctx, c, inv.ID) })
+}
+
+// pendingInvitation is the invitation among invs that can still be accepted, nil if none.
+func pendingInvitation(invs []portal.Invitation, now time.Time) *portal.Invitation {
+	for i := range invs {
+		if invs[i].StatusAt(now) == portal.InvitationPending {
+			return &invs[i]
 		}
 	}
-	return ActionResult{}, portal.Errorf(portal.ECONFLICT, "This person has no invitation waiting to be accepted. Invite them again instead.")
+	return nil
 }
 
 // ReactivateUser lets a deactivated account sign in again.
