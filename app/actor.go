@@ -107,7 +107,7 @@ func (a *App) CurrentActor() (ActorInfo, error) {
 	}
 	info := actorInfo(act, embedded)
 	if !embedded {
-		if st, err := a.auth.state(ctx); err == nil {
+		if st, err := a.auth.State(ctx); err == nil {
 			info.Email = st.Email
 			if info.Name == "" {
 				info.Name = st.Name

@@ -28,6 +28,7 @@ import (
 	"gatehouse/backend/keychain"
 	"gatehouse/backend/portal"
 	"gatehouse/backend/replica"
+	"gatehouse/backend/session"
 )
 
 // Config is what main (or the harness) knows before the window exists.
@@ -59,7 +60,7 @@ type App struct {
 	rt  Runtime
 	log *slog.Logger
 
-	auth *signIn // sign-in state (signin.go)
+	auth *session.Manager // sign-in to a remote portal server (signin.go)
 
 	mu     sync.RWMutex
 	db     *cache.DB
@@ -98,7 +99,7 @@ func New(cfg Config, rt Runtime) *App {
 	}
 	a := &App{cfg: cfg, rt: rt, log: log, imports: &importer{reading: map[string]context.CancelFunc{}},
 		sends: &sender{engines: map[string]*batch.Engine{}}}
-	a.auth = newSignIn(a)
+	a.auth = session.New(sessionHost{a}, session.Config{Keychain: cfg.Keychain, OpenURL: cfg.OpenURL, Clock: cfg.Clock, Log: log})
 	return a
 }
 
@@ -153,7 +154,7 @@ func (a *App) Startup(ctx context.Context) {
 // Shutdown is options.App.OnShutdown: it stops the sync, the embedded portal and closes
 // the cache so the WAL is checkpointed.
 func (a *App) Shutdown(ctx context.Context) {
-	a.auth.close()
+	a.auth.Close()
 	a.switchMu.Lock()
 	a.disconnectLocked(ctx)
 	a.switchMu.Unlock()

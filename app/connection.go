@@ -14,6 +14,7 @@ import (
 	"gatehouse/backend/portal"
 	"gatehouse/backend/replica"
 	"gatehouse/backend/server"
+	"gatehouse/backend/session"
 )
 
 // connSetting is the cache setting that remembers which portal server to use. Its absence
@@ -31,7 +32,7 @@ type connTarget struct {
 // server when there is one, the client and the sync engine.
 type connection struct {
 	// auth says whether a remote server has a usable sign-in (signin.go).
-	auth   *signIn
+	auth   *session.Manager
 	target connTarget
 	url    string // where the server answers (the embedded one's port changes each start)
 	srv    *server.Server
@@ -176,7 +177,7 @@ func (c *connection) status(st replica.Status) SyncStatus {
 	return SyncStatus{
 		Mode: c.target.Mode, ServerURL: c.url, Online: st.Online, Syncing: st.Syncing, LastSyncAt: st.LastSyncAt,
 		Pending: st.Pending, Conflicts: st.Conflicts, Failed: st.Failed, LastError: st.LastError, Indexing: st.Indexing,
-		NeedsSignIn: c.target.Mode == ModeRemote && c.auth != nil && !c.auth.signedInTo(c.url),
+		NeedsSignIn: c.target.Mode == ModeRemote && c.auth != nil && !c.auth.SignedInTo(c.url),
 	}
 }
 

@@ -24,6 +24,7 @@ import (
 	"gatehouse/backend/server"
 	"gatehouse/backend/server/servertest"
 	"gatehouse/backend/server/store"
+	"gatehouse/backend/session"
 	"gatehouse/backend/sso/ssotest"
 )
 
@@ -69,6 +70,8 @@ type browser struct {
 	cancel bool
 	opened []string
 	done   chan error
+	// instead, when set, replaces opening the browser (a test of what happens without one).
+	instead func(authURL string) error
 }
 
 func newBrowser(login string) *browser { return &browser{login: login, done: make(chan error, 4)} }
@@ -81,9 +84,12 @@ func (b *browser) set(login string, cancel bool) {
 
 func (b *browser) open(authURL string) error {
 	b.mu.Lock()
-	login, cancel := b.login, b.cancel
+	login, cancel, instead := b.login, b.cancel, b.instead
 	b.opened = append(b.opened, authURL)
 	b.mu.Unlock()
+	if instead != nil {
+		return instead(authURL)
+	}
 	go func() {
 		// The outcome is in signin:done, so the callback page itself is not looked at here.
 		_, _, err := ssotest.NewBrowser().Open(authURL, login, cancel)
@@ -139,9 +145,9 @@ func (ev *signinEvents) names() []string {
 	return out
 }
 
-func (ev *signinEvents) done(t *testing.T) SignInDone {
+func (ev *signinEvents) done(t *testing.T) session.Done {
 	t.Helper()
-	d, ok := ev.next(t, EventSignInDone).(SignInDone)
+	d, ok := ev.next(t, EventSignInDone).(session.Done)
 	if !ok {
 		t.Fatalf("signin:done carried %T", d)
 	}
@@ -199,24 +205,24 @@ func newSignInEnv(t *testing.T, clock portal.Clock, portalMods ...func(*server.C
 
 func (e *signInEnv) configure(t *testing.T, clientID string) {
 	t.Helper()
-	got, err := e.app.SaveSignInSettings(SignInSettings{ServerURL: e.url + "/", Issuer: " " + e.issuer, ClientID: clientID})
+	got, err := e.app.SaveSignInSettings(session.Settings{ServerURL: e.url + "/", Issuer: " " + e.issuer, ClientID: clientID})
 	if err != nil {
 		t.Fatalf("SaveSignInSettings: %v", err)
 	}
-	want := SignInSettings{ServerURL: e.url, Issuer: e.issuer, ClientID: clientID}
+	want := session.Settings{ServerURL: e.url, Issuer: e.issuer, ClientID: clientID}
 	if got != want {
 		t.Fatalf("SaveSignInSettings = %+v, want %+v", got, want)
 	}
 }
 
 // signIn runs BeginSignIn to its end and returns the outcome.
-func (e *signInEnv) signIn(t *testing.T) SignInDone {
+func (e *signInEnv) signIn(t *testing.T) session.Done {
 	t.Helper()
 	start, err := e.app.BeginSignIn()
 	if err != nil {
 		t.Fatalf("BeginSignIn: %v", err)
 	}
-	u, ok := e.ev.next(t, EventSignInURL).(SignInURL)
+	u, ok := e.ev.next(t, EventSignInURL).(session.URLEvent)
 	if !ok || u.AuthURL != start.AuthURL || !start.BrowserOpened {
 		t.Fatalf("signin:url = %+v, BeginSignIn = %+v", u, start)
 	}
@@ -227,11 +233,11 @@ func (e *signInEnv) signIn(t *testing.T) SignInDone {
 	return done
 }
 
-func (e *signInEnv) state(t *testing.T) SessionState {
+func (e *signInEnv) state(t *testing.T) session.State {
 	t.Helper()
 	st, err := e.app.SessionState()
 	if err != nil {
-		t.Fatalf("SessionState: %v", err)
+		t.Fatalf("session.State: %v", err)
 	}
 	return st
 }
@@ -397,22 +403,22 @@ func TestSignInFailures(t *testing.T) {
 			}
 			e.configure(t, clientID)
 			if tc.issuer != nil {
-				if _, err := e.app.SaveSignInSettings(SignInSettings{ServerURL: e.url, Issuer: tc.issuer(e), ClientID: clientID}); err != nil {
+				if _, err := e.app.SaveSignInSettings(session.Settings{ServerURL: e.url, Issuer: tc.issuer(e), ClientID: clientID}); err != nil {
 					t.Fatal(err)
 				}
 			}
 			e.browser.set(tc.login, tc.cancel)
-			var d SignInError
+			var d session.Failure
 			start, err := e.app.BeginSignIn()
 			if tc.begin {
 				if err == nil {
 					t.Fatalf("BeginSignIn = %+v, want an error", start)
 				}
 				p := Payload(err)
-				d = SignInError{Code: p.Code, Message: p.Message, Field: p.Field}
-				var f *signInFailure
+				d = session.Failure{Code: p.Code, Message: p.Message, Field: p.Field}
+				var f *session.BeginError
 				if errors.As(err, &f) {
-					d.Reason = f.d.Reason
+					d.Reason = f.Failure.Reason
 				}
 			} else {
 				if err != nil {
@@ -448,7 +454,9 @@ func TestCancelSignIn(t *testing.T) {
 	e := newSignInEnv(t, nil)
 	e.configure(t, ssotest.ClientID)
 	opened := make(chan string, 1)
-	e.app.auth.open = func(u string) error { opened <- u; return errors.New("no browser here") }
+	e.browser.mu.Lock()
+	e.browser.instead = func(u string) error { opened <- u; return errors.New("no browser here") }
+	e.browser.mu.Unlock()
 	start, err := e.app.BeginSignIn()
 	if err != nil {
 		t.Fatal(err)
@@ -457,10 +465,10 @@ func TestCancelSignIn(t *testing.T) {
 		t.Errorf("BeginSignIn without a browser = %+v", start)
 	}
 	// The address is sent twice: at once, and again with the browser's failure.
-	if u := e.ev.next(t, EventSignInURL).(SignInURL); u.AuthURL != start.AuthURL || u.BrowserError != "" {
+	if u := e.ev.next(t, EventSignInURL).(session.URLEvent); u.AuthURL != start.AuthURL || u.BrowserError != "" {
 		t.Errorf("first signin:url = %+v", u)
 	}
-	if u := e.ev.next(t, EventSignInURL).(SignInURL); u.BrowserError == "" {
+	if u := e.ev.next(t, EventSignInURL).(session.URLEvent); u.BrowserError == "" {
 		t.Errorf("second signin:url = %+v", u)
 	}
 	if st := e.state(t); !st.InProgress || st.AuthURL != start.AuthURL {
@@ -505,7 +513,7 @@ func TestSessionEndsDuringSync(t *testing.T) {
 	if _, err := e.app.Approve(pending.ID); err != nil {
 		t.Fatalf("Approve: %v", err)
 	}
-	req, ok := e.ev.next(t, EventSignInRequired).(SignInRequired)
+	req, ok := e.ev.next(t, EventSignInRequired).(session.Required)
 	if !ok || req.Email != adminEmail || req.ServerURL != e.url || !strings.Contains(req.Message, "Sign in again") {
 		t.Fatalf("signin:required = %+v", req)
 	}
@@ -625,7 +633,7 @@ func (g *gatedKeychain) hold(gate chan struct{}) {
 // sign-in leaves a refresh token in the keychain.
 func (e *signInEnv) configureOffline(t *testing.T) {
 	t.Helper()
-	set := SignInSettings{ServerURL: e.url, Issuer: e.issuer, ClientID: ssotest.ClientID, Scopes: "email profile offline_access"}
+	set := session.Settings{ServerURL: e.url, Issuer: e.issuer, ClientID: ssotest.ClientID, Scopes: "email profile offline_access"}
 	got, err := e.app.SaveSignInSettings(set)
 	if err != nil || got != set {
 		t.Fatalf("SaveSignInSettings = %+v, %v; want %+v", got, err, set)
@@ -781,7 +789,7 @@ func TestSessionRenewedSilently(t *testing.T) {
 	if after.RefreshToken == "" || after.RefreshToken == before.RefreshToken {
 		t.Errorf("the keychain's refresh token was not replaced by the rotated one")
 	}
-	if got := e.app.auth.live.Token(); got != after.SessionToken {
+	if got := e.app.auth.LiveToken(); got != after.SessionToken {
 		t.Errorf("sync's client does not carry the renewed session")
 	}
 	if _, err := client.New(e.url, after.SessionToken).Me(context.Background()); err != nil {
@@ -814,8 +822,8 @@ func TestSessionRenewedSilently(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var stored storedSession
-	if ok, err := db.GetSetting(context.Background(), settingSession, &stored); err != nil || !ok || st.ExpiresAt == nil || !stored.ExpiresAt.Equal(*st.ExpiresAt) {
+	var stored session.Stored
+	if ok, err := db.GetSetting(context.Background(), session.SettingSession, &stored); err != nil || !ok || st.ExpiresAt == nil || !stored.ExpiresAt.Equal(*st.ExpiresAt) {
 		t.Errorf("the stored sign-in = %+v, %v; want it to end at %v", stored, err, st.ExpiresAt)
 	}
 }
@@ -866,7 +874,7 @@ func TestRenewalFails(t *testing.T) {
 			if _, err := e.app.Approve(pending.ID); err != nil {
 				t.Fatalf("Approve: %v", err)
 			}
-			req, ok := e.ev.next(t, EventSignInRequired).(SignInRequired)
+			req, ok := e.ev.next(t, EventSignInRequired).(session.Required)
 			if !ok || req.Email != adminEmail || req.ServerURL != e.url || !strings.Contains(req.Message, "Sign in again") {
 				t.Fatalf("signin:required = %+v", req)
 			}
@@ -939,7 +947,7 @@ func TestConcurrentRefusalsRenewOnce(t *testing.T) {
 		}
 		return resp, err
 	})
-	cl := client.New(e.url, before.SessionToken, client.WithHTTPClient(&http.Client{Transport: &sessionWatch{base: base, s: e.app.auth}}))
+	cl := client.New(e.url, before.SessionToken, client.WithHTTPClient(&http.Client{Transport: e.app.auth.Transport(base)}))
 	var wg sync.WaitGroup
 	errs := make(chan error, n)
 	for range n {
@@ -998,8 +1006,8 @@ func TestSessionRenewedAheadOfItsEnd(t *testing.T) {
 		t.Fatalf("signed in without an end: %+v", st)
 	}
 	end := *st.ExpiresAt
-	// Later by this computer's clock: the session has less than renewAhead left.
-	clock.by.Store(int64(time.Until(end.Add(-renewAhead / 2))))
+	// Later by this computer's clock: the session has less than session.RenewAhead left.
+	clock.by.Store(int64(time.Until(end.Add(-session.RenewAhead / 2))))
 	if sst, err := e.app.SyncNow(); err != nil || sst.LastError != "" {
 		t.Fatalf("SyncNow = %+v, %v", sst, err)
 	}
@@ -1079,14 +1087,14 @@ func TestKeptRefreshTokenTriedLater(t *testing.T) {
 	if p := ssotest.StartOn(t, port); p.Issuer != e.issuer {
 		t.Fatalf("the provider came back as %s, want %s", p.Issuer, e.issuer)
 	}
-	// Within refreshRetryDelay nothing is tried.
+	// Within session.RefreshRetryDelay nothing is tried.
 	if _, err := e.app.SyncNow(); err != nil {
 		t.Fatal(err)
 	}
 	if n := tries(); n != 1 {
 		t.Errorf("the kept refresh token was tried again at once (%d failures)", n)
 	}
-	clock.by.Store(int64(refreshRetryDelay + time.Second))
+	clock.by.Store(int64(session.RefreshRetryDelay + time.Second))
 	if _, err := e.app.SyncNow(); err != nil {
 		t.Fatal(err)
 	}
@@ -1168,7 +1176,7 @@ func TestKeptRefreshTokenWorksLater(t *testing.T) {
 	}
 	e.srv = p.Server
 
-	clock.by.Store(int64(refreshRetryDelay + time.Second))
+	clock.by.Store(int64(session.RefreshRetryDelay + time.Second))
 	if _, err := e.app.SyncNow(); err != nil {
 		t.Fatal(err)
 	}

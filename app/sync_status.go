@@ -6,6 +6,7 @@ import (
 
 	"gatehouse/backend/portal"
 	"gatehouse/backend/replica"
+	"gatehouse/backend/session"
 )
 
 // Events the App sends the frontend (runtime.EventsOn(name, cb)).
@@ -20,8 +21,8 @@ const (
 
 // Connection modes.
 const (
-	ModeEmbedded = "embedded" // the portal server runs inside Gatehouse, on 127.0.0.1
-	ModeRemote   = "remote"   // a portal server elsewhere
+	ModeEmbedded = session.ModeEmbedded // the portal server runs inside Gatehouse, on 127.0.0.1
+	ModeRemote   = session.ModeRemote   // a portal server elsewhere
 )
 
 // SyncStatus is what the status bar shows.

@@ -2,13 +2,13 @@
 // starting a sign-in in the system browser, its outcome, and the session this computer
 // holds. Tokens never reach the frontend: only who is signed in and until when.
 import * as App from '../../wailsjs/go/app/App'
-import type { app } from '../../wailsjs/go/models'
+import type { session } from '../../wailsjs/go/models'
 import { EventsOn } from '../../wailsjs/runtime/runtime'
 import { call } from './errors'
 
-export type SignInSettings = app.SignInSettings
-export type SessionState = app.SessionState
-export type SignInStart = app.SignInStart
+export type SignInSettings = session.Settings
+export type SessionState = session.State
+export type SignInStart = session.Start
 
 // What failed, as a sentence, and a reason the screen can switch on: the identity
 // provider's ("provider_unreachable", "cancelled", "wrong_audience", "clock_skew",

@@ -1275,93 +1275,6 @@ export namespace app {
 	        this.hasPassword = source["hasPassword"];
 	    }
 	}
-	export class SessionState {
-	    mode: string;
-	    serverUrl: string;
-	    signedIn: boolean;
-	    email: string;
-	    name: string;
-	    // Go type: time
-	    expiresAt?: any;
-	    needsSignIn: boolean;
-	    message: string;
-	    inProgress: boolean;
-	    authUrl: string;
-	    test: boolean;
-	
-	    static createFrom(source: any = {}) {
-	        return new SessionState(source);
-	    }
-	
-	    constructor(source: any = {}) {
-	        if ('string' === typeof source) source = JSON.parse(source);
-	        this.mode = source["mode"];
-	        this.serverUrl = source["serverUrl"];
-	        this.signedIn = source["signedIn"];
-	        this.email = source["email"];
-	        this.name = source["name"];
-	        this.expiresAt = this.convertValues(source["expiresAt"], null);
-	        this.needsSignIn = source["needsSignIn"];
-	        this.message = source["message"];
-	        this.inProgress = source["inProgress"];
-	        this.authUrl = source["authUrl"];
-	        this.test = source["test"];
-	    }
-	
-		convertValues(a: any, classs: any, asMap: boolean = false): any {
-		    if (!a) {
-		        return a;
-		    }
-		    if (a.slice && a.map) {
-		        return (a as any[]).map(elem => this.convertValues(elem, classs));
-		    } else if ("object" === typeof a) {
-		        if (asMap) {
-		            for (const key of Object.keys(a)) {
-		                a[key] = new classs(a[key]);
-		            }
-		            return a;
-		        }
-		        return new classs(a);
-		    }
-		    return a;
-		}
-	}
-	export class SignInSettings {
-	    serverUrl: string;
-	    issuer: string;
-	    clientId: string;
-	    scopes: string;
-	
-	    static createFrom(source: any = {}) {
-	        return new SignInSettings(source);
-	    }
-	
-	    constructor(source: any = {}) {
-	        if ('string' === typeof source) source = JSON.parse(source);
-	        this.serverUrl = source["serverUrl"];
-	        this.issuer = source["issuer"];
-	        this.clientId = source["clientId"];
-	        this.scopes = source["scopes"];
-	    }
-	}
-	export class SignInStart {
-	    authUrl: string;
-	    browserOpened: boolean;
-	    browserError: string;
-	    test: boolean;
-	
-	    static createFrom(source: any = {}) {
-	        return new SignInStart(source);
-	    }
-	
-	    constructor(source: any = {}) {
-	        if ('string' === typeof source) source = JSON.parse(source);
-	        this.authUrl = source["authUrl"];
-	        this.browserOpened = source["browserOpened"];
-	        this.browserError = source["browserError"];
-	        this.test = source["test"];
-	    }
-	}
 	export class SyncStatus {
 	    mode: string;
 	    serverUrl: string;
@@ -2921,6 +2834,98 @@ export namespace reports {
 	        this.key = source["key"];
 	        this.desc = source["desc"];
 	    }
+	}
+
+}
+
+export namespace session {
+	
+	export class Settings {
+	    serverUrl: string;
+	    issuer: string;
+	    clientId: string;
+	    scopes: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new Settings(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.serverUrl = source["serverUrl"];
+	        this.issuer = source["issuer"];
+	        this.clientId = source["clientId"];
+	        this.scopes = source["scopes"];
+	    }
+	}
+	export class Start {
+	    authUrl: string;
+	    browserOpened: boolean;
+	    browserError: string;
+	    test: boolean;
+	
+	    static createFrom(source: any = {}) {
+	        return new Start(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.authUrl = source["authUrl"];
+	        this.browserOpened = source["browserOpened"];
+	        this.browserError = source["browserError"];
+	        this.test = source["test"];
+	    }
+	}
+	export class State {
+	    mode: string;
+	    serverUrl: string;
+	    signedIn: boolean;
+	    email: string;
+	    name: string;
+	    // Go type: time
+	    expiresAt?: any;
+	    needsSignIn: boolean;
+	    message: string;
+	    inProgress: boolean;
+	    authUrl: string;
+	    test: boolean;
+	
+	    static createFrom(source: any = {}) {
+	        return new State(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.mode = source["mode"];
+	        this.serverUrl = source["serverUrl"];
+	        this.signedIn = source["signedIn"];
+	        this.email = source["email"];
+	        this.name = source["name"];
+	        this.expiresAt = this.convertValues(source["expiresAt"], null);
+	        this.needsSignIn = source["needsSignIn"];
+	        this.message = source["message"];
+	        this.inProgress = source["inProgress"];
+	        this.authUrl = source["authUrl"];
+	        this.test = source["test"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
 	}
 
 }

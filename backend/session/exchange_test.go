@@ -1,7 +1,7 @@
-// Package session_test signs in end to end: oidc-provider → backend/sso (loopback, PKCE,
+// The session tests sign in end to end: oidc-provider → backend/sso (loopback, PKCE,
 // verification) → the portal server's POST /api/v1/session through backend/client → the
-// keychain → sign-out. It lives apart from package sso so that sso's own tests never
-// depend on the server compiling.
+// keychain → sign-out, first with the parts alone (this file), then through the Manager
+// (manager_test.go), without the desktop App.
 package session_test
 
 import (

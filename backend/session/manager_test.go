@@ -1,0 +1,164 @@
+package session_test
+
+import (
+	"errors"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"gatehouse/backend/cache"
+	"gatehouse/backend/client"
+	"gatehouse/backend/keychain"
+	"gatehouse/backend/portal"
+	"gatehouse/backend/session"
+	"gatehouse/backend/sso/ssotest"
+)
+
+// host is the desktop around the Manager, as small as the Host interface: a real cache
+// file, a remote server address, and the events it was told of.
+type host struct {
+	db  *cache.DB
+	url string
+
+	mu     sync.Mutex
+	events []string
+	got    chan string
+	syncs  int
+}
+
+func (h *host) Cache() (*cache.DB, error)       { return h.db, nil }
+func (h *host) Server() (string, string, error) { return session.ModeRemote, h.url + "/", nil }
+func (h *host) SyncNow()                        { h.mu.Lock(); h.syncs++; h.mu.Unlock() }
+func (h *host) Emit(event string, payload any)  { h.record(event) }
+func (h *host) record(event string) {
+	h.mu.Lock()
+	h.events = append(h.events, event)
+	h.mu.Unlock()
+	h.got <- event
+}
+func (h *host) wait(t *testing.T, event string) {
+	t.Helper()
+	deadline := time.After(time.Minute)
+	for {
+		select {
+		case got := <-h.got:
+			if got == event {
+				return
+			}
+		case <-deadline:
+			t.Fatalf("no %q event within a minute; got %v", event, h.events)
+		}
+	}
+}
+
+func newManager(t *testing.T, e *env, login string) (*session.Manager, *host, *keychain.Memory) {
+	t.Helper()
+	db, err := cache.Open(e.ctx, filepath.Join(t.TempDir(), "gatehouse.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	h := &host{db: db, url: e.url, got: make(chan string, 64)}
+	kc := keychain.NewMemory()
+	open := func(authURL string) error {
+		go func() { _, _, _ = ssotest.NewBrowser().Open(authURL, login, false) }()
+		return nil
+	}
+	m := session.New(h, session.Config{Keychain: kc, OpenURL: open})
+	t.Cleanup(m.Close)
+	if err := m.SaveSettings(e.ctx, session.Settings{Issuer: e.op.Issuer, ClientID: ssotest.ClientID, Scopes: "email profile offline_access"}); err != nil {
+		t.Fatal(err)
+	}
+	return m, h, kc
+}
+
+// The Manager alone: sign in through the browser, hand sync a client that works, notice the
+// server ending the session, and sign out leaving nothing in the keychain.
+func TestManagerSignInRefusalSignOut(t *testing.T) {
+	e := newEnv(t)
+	e.account(t, "ops@example.org", portal.StatusActive, portal.RoleAdministrator)
+	m, h, kc := newManager(t, e, "ops@example.org")
+
+	st, err := m.State(e.ctx)
+	if err != nil || !st.NeedsSignIn || st.SignedIn || st.ServerURL != e.url {
+		t.Fatalf("before signing in: %+v, %v", st, err)
+	}
+	start, err := m.Begin(false)
+	if err != nil || !start.BrowserOpened || start.AuthURL == "" {
+		t.Fatalf("Begin = %+v, %v", start, err)
+	}
+	h.wait(t, session.EventDone)
+	st, err = m.State(e.ctx)
+	if err != nil || !st.SignedIn || st.Email != "ops@example.org" || st.NeedsSignIn || st.ExpiresAt == nil {
+		t.Fatalf("after signing in: %+v, %v", st, err)
+	}
+	if kc.Len() != 1 {
+		t.Errorf("the keychain holds %d entries, want the one session", kc.Len())
+	}
+	// The session's address is the server's, whatever slash the connection gave.
+	cl := m.Client(e.ctx, h.db, e.url+"/")
+	if me, err := cl.Me(e.ctx); err != nil || me.Account == nil || me.Account.Email != "ops@example.org" {
+		t.Fatalf("sync's client: %+v, %v", me, err)
+	}
+	if !m.SignedInTo(e.url) {
+		t.Error("SignedInTo the server = false")
+	}
+
+	// The server ends the session and the refresh token is revoked with it: the next request
+	// is refused, and the Manager asks for a sign-in instead of retrying for ever.
+	tok := m.LiveToken()
+	if err := client.New(e.url, tok).DeleteSession(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	sec, err := kc.Load(e.ctx, keychain.Key{ServerURL: e.url, Account: "ops@example.org"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := kc.Store(e.ctx, keychain.Key{ServerURL: e.url, Account: "ops@example.org"}, keychain.Secret{SessionToken: sec.SessionToken, Expiry: sec.Expiry}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cl.Me(e.ctx); err == nil {
+		t.Fatal("a request with the ended session went through")
+	}
+	h.wait(t, session.EventRequired)
+	st, _ = m.State(e.ctx)
+	if st.SignedIn || !st.NeedsSignIn || st.Message == "" || m.SignedInTo(e.url) {
+		t.Errorf("after the refusal: %+v", st)
+	}
+
+	if _, err := m.SignOut(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if kc.Len() != 0 {
+		t.Errorf("after signing out the keychain holds %d entries", kc.Len())
+	}
+}
+
+// A sign-in that cannot start names the field to fix, before any browser opens.
+func TestManagerBeginRefusesWrongSettings(t *testing.T) {
+	e := newEnv(t)
+	m, _, _ := newManager(t, e, "ops@example.org")
+	if _, err := session.CheckSettings(session.Settings{ServerURL: "portal.example.org"}); field(err) != "serverUrl" {
+		t.Errorf("CheckSettings of an address without a scheme: %v", err)
+	}
+	if err := m.SaveSettings(e.ctx, session.Settings{Issuer: "http://127.0.0.1:1", ClientID: ssotest.ClientID}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := m.Begin(false)
+	if field(err) != "issuer" {
+		t.Fatalf("Begin with an unreachable provider = %v, want an error on the issuer", err)
+	}
+	st, _ := m.State(e.ctx)
+	if st.InProgress {
+		t.Errorf("a sign-in that failed to start is still in progress: %+v", st)
+	}
+}
+
+func field(err error) string {
+	var pe *portal.Error
+	if errors.As(err, &pe) {
+		return pe.Field
+	}
+	return ""
+}
