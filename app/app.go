@@ -97,7 +97,7 @@ func New(cfg Config, rt Runtime) *App {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	a := &App{cfg: cfg, rt: rt, log: log, imports: &importer{reading: map[string]context.CancelFunc{}},
+	a := &App{cfg: cfg, rt: rt, log: log, imports: &importer{reading: map[string]context.CancelFunc{}, applying: map[string]context.CancelFunc{}},
 		sends: &sender{engines: map[string]*batch.Engine{}}}
 	a.auth = session.New(sessionHost{a}, session.Config{Keychain: cfg.Keychain, OpenURL: cfg.OpenURL, Clock: cfg.Clock, Log: log})
 	return a

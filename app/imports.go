@@ -125,6 +125,8 @@ type ImportSessionInfo struct {
 	CreatedAt time.Time  `json:"createdAt"`
 	UpdatedAt time.Time  `json:"updatedAt"`
 	CheckedAt *time.Time `json:"checkedAt"`
+	// ApplyStartedAt is when Apply was chosen (null before): the rows are fixed from then on.
+	ApplyStartedAt *time.Time `json:"applyStartedAt"`
 }
 
 // ImportMapping is the mapping the administrator confirms: the header row and, for each
@@ -178,6 +180,7 @@ type importer struct {
 	store    *imports.Store
 	dropping bool
 	reading  map[string]context.CancelFunc // by file path
+	applying map[string]context.CancelFunc // by session
 }
 
 // importer returns the App's importer, building on first use the store on the open cache,
@@ -580,7 +583,7 @@ func sessionInfo(ctx context.Context, st *imports.Store, ss imports.Session, ful
 		HeaderRow: ss.Mapping.HeaderRow, MappingRemembered: ss.MappingRemembered,
 		DayFirst: ss.DayFirst, AsOf: ss.AsOf, RowsRead: ss.RowsRead, DataRows: ss.DataRows, Excluded: ss.Excluded,
 		Included: ss.DataRows - ss.Excluded, RowsWithFindings: -1, Stale: ss.Stale, Error: ss.Error,
-		CreatedAt: ss.CreatedAt, UpdatedAt: ss.UpdatedAt, CheckedAt: ss.CheckedAt,
+		CreatedAt: ss.CreatedAt, UpdatedAt: ss.UpdatedAt, CheckedAt: ss.CheckedAt, ApplyStartedAt: ss.ApplyStartedAt,
 		Columns: make([]ImportColumn, len(ss.Mapping.Headers)), TopRows: []ImportSheetRow{},
 	}
 	for i, h := range ss.Mapping.Headers {

@@ -188,6 +188,9 @@ func (a *App) SendBatch(id string) error {
 	if _, err := st.Get(ctx, id); err != nil {
 		return err
 	}
+	if err := a.linkApplied(ctx, c, st, id); err != nil {
+		return err
+	}
 	cfg, err := a.smtpConfig(ctx)
 	if err != nil {
 		return err
@@ -586,6 +589,11 @@ func (a *App) PreNotify(invitationBatchID string, includeNotOnPortal bool) (batc
 		return batch.Batch{}, err
 	}
 	ctx := a.ctx()
+	if c, err := a.current(); err == nil {
+		if err := a.linkApplied(ctx, c, st, invitationBatchID); err != nil {
+			return batch.Batch{}, err
+		}
+	}
 	opt := batch.NotifyOptions{By: "administrator", IncludeNotOnPortal: includeNotOnPortal}
 	if t, ok, err := a.template(ctx, mail.KeyPreNotification); err != nil {
 		return batch.Batch{}, err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -70,6 +71,59 @@ func FromImport(ctx context.Context, st *imports.Store, sessionID string, known 
 			return out, nil
 		}
 	}
+}
+
+// LinkApplied links the batch's rows formed from import sessions to the contacts the
+// import's apply created or updated, once the portal has them (a row whose change is still
+// waiting to be sent stays unlinked, and is named when the batch starts). It returns how
+// many rows it linked.
+func LinkApplied(ctx context.Context, s *Store, im *imports.Store, q imports.Queuer, batchID string) (int, error) {
+	refs, err := s.UnlinkedRefs(ctx, batchID)
+	if err != nil || len(refs) == 0 {
+		return 0, err
+	}
+	bySession := map[string]map[int]string{} // session -> row -> ref
+	for _, ref := range refs {
+		rest, ok := strings.CutPrefix(ref, "import:")
+		if !ok {
+			continue
+		}
+		i := strings.LastIndexByte(rest, ':')
+		if i < 0 {
+			continue
+		}
+		row, err := strconv.Atoi(rest[i+1:])
+		if err != nil {
+			continue
+		}
+		if bySession[rest[:i]] == nil {
+			bySession[rest[:i]] = map[int]string{}
+		}
+		bySession[rest[:i]][row] = ref
+	}
+	links := map[string]ContactLink{}
+	for sessionID, rows := range bySession {
+		if _, err := im.ApplyResults(ctx, sessionID, q); err != nil {
+			if portal.ErrorCode(err) == portal.ENOTFOUND {
+				continue // the import was deleted; its rows stay unlinked
+			}
+			return 0, err
+		}
+		results, err := im.Results(ctx, sessionID)
+		if err != nil {
+			return 0, err
+		}
+		for _, r := range results {
+			ref, ok := rows[r.Row]
+			if ok && r.RecordID != "" && (r.Result == imports.ResultCreated || r.Result == imports.ResultUpdated) {
+				links[ref] = ContactLink{ContactID: r.RecordID}
+			}
+		}
+	}
+	if len(links) == 0 {
+		return 0, nil
+	}
+	return len(links), s.LinkContacts(ctx, batchID, links)
 }
 
 type knownOrg struct {

@@ -177,7 +177,7 @@ func (s *Store) begin(ctx context.Context, batchID, owner string) (Batch, Recove
 				if len(refs) > 20 {
 					refs, more = refs[:20], " and more"
 				}
-				return portal.Errorf(portal.ECONFLICT, "Some rows are not contacts on the portal yet (%s%s), so they cannot be invited. Apply the import first, so that the contacts exist, then start the batch again.", strings.Join(refs, ", "), more)
+				return portal.Errorf(portal.ECONFLICT, "Some rows are not contacts on the portal yet (%s%s), so they cannot be invited. Apply the import and let its contacts reach the portal (Sync now), then start the batch again.", strings.Join(refs, ", "), more)
 			}
 		}
 		ts := fmtTime(now)

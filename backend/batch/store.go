@@ -859,6 +859,26 @@ type ContactLink struct {
 	OrganizationID string `json:"organizationId"`
 }
 
+// UnlinkedRefs lists the row references of the batch's queued rows that have no contact
+// yet (rows formed from an import that was not applied when the batch was formed).
+func (s *Store) UnlinkedRefs(ctx context.Context, batchID string) ([]string, error) {
+	rows, err := s.db.ReadSQL().QueryContext(ctx, `SELECT row_ref FROM batch_recipients WHERE batch_id = ? AND state = 'queued'
+		AND contact_id = '' AND replaces = '' ORDER BY seq`, batchID)
+	if err != nil {
+		return nil, fmt.Errorf("read the rows of batch %s: %w", batchID, err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var ref string
+		if err := rows.Scan(&ref); err != nil {
+			return nil, err
+		}
+		out = append(out, ref)
+	}
+	return out, rows.Err()
+}
+
 // LinkContacts sets the contact (and account and organisation) of queued rows by row
 // reference: rows formed from an import session have none until the import is applied,
 // and an invitation can only be created for a contact the portal knows.

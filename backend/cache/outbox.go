@@ -49,6 +49,10 @@ type Command struct {
 	// invitations can be previewed.
 	Preview        json.RawMessage `json:"preview,omitempty"`
 	PreviewDeletes bool            `json:"previewDeletes,omitempty"`
+	// Key, when set, is the idempotency key, chosen by the caller so that queuing the same
+	// change again (an import applied twice, or resumed after a crash) queues it once:
+	// Enqueue then returns the entry already there. Empty: a new random key.
+	Key string `json:"-"`
 }
 
 // QueuedCommand is a command as stored in the outbox.
@@ -135,13 +139,26 @@ func (tx *Tx) Enqueue(cmd Command) (string, error) {
 	return key, err
 }
 
-// EnqueueRow is Enqueue that also returns the command's outbox row id.
+// EnqueueRow is Enqueue that also returns the command's outbox row id. A command whose
+// Key is queued already (in any state) is not queued again: the entry there is returned.
 func (tx *Tx) EnqueueRow(cmd Command) (int64, string, error) {
 	cmd, err := cmd.check()
 	if err != nil {
 		return 0, "", err
 	}
-	key := newIdempotencyKey()
+	key := cmd.Key
+	if key == "" {
+		key = newIdempotencyKey()
+	} else {
+		var id int64
+		err := tx.tx.QueryRowContext(tx.ctx, `SELECT id FROM outbox WHERE idempotency_key = ?`, key).Scan(&id)
+		if err == nil {
+			return id, key, nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return 0, "", fmt.Errorf("look for the %q change for %s %q: %w", cmd.Name, cmd.EntityType, cmd.EntityID, err)
+		}
+	}
 	now := fmtTime(tx.Now())
 	res, err := tx.exec(`INSERT INTO outbox(idempotency_key, command, entity_type, entity_id, base_version, payload,
 		preview, preview_deletes, state, next_attempt_at, created_at, updated_at)
@@ -157,6 +174,36 @@ func (tx *Tx) EnqueueRow(cmd Command) (int64, string, error) {
 	}
 	tx.touchOverlay(entityKey{cmd.EntityType, cmd.EntityID})
 	return id, key, nil
+}
+
+// OutboxByKey returns the outbox entries with the given idempotency keys that are still
+// kept (sent entries are pruned after a while), by key.
+func (db *DB) OutboxByKey(ctx context.Context, keys []string) (map[string]QueuedCommand, error) {
+	out := make(map[string]QueuedCommand, len(keys))
+	for start := 0; start < len(keys); start += 500 {
+		chunk := keys[start:min(start+500, len(keys))]
+		args := make([]any, len(chunk))
+		for i, k := range chunk {
+			args[i] = k
+		}
+		rows, err := db.r.QueryContext(ctx, "SELECT "+outboxFields+" FROM outbox WHERE idempotency_key IN (?"+strings.Repeat(", ?", len(chunk)-1)+")", args...)
+		if err != nil {
+			return nil, fmt.Errorf("read the queued changes: %w", err)
+		}
+		for rows.Next() {
+			c, err := scanCommand(rows)
+			if err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[c.IdempotencyKey] = c
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // SetLastError records why the server refused outbox command id, without changing its state.

@@ -111,9 +111,12 @@ type PreviewRow struct {
 	Changes []string `json:"changes,omitempty"`
 	// Organization is the organisation's name; NewOrganization is true when the portal
 	// does not know it yet and applying would create it.
-	Organization    string   `json:"organization"`
-	NewOrganization bool     `json:"newOrganization"`
-	Warnings        []string `json:"warnings,omitempty"`
+	Organization    string `json:"organization"`
+	NewOrganization bool   `json:"newOrganization"`
+	// OrganizationType is the kind of organisation the sheet gives ("council"), which a
+	// new organisation is created with.
+	OrganizationType string   `json:"organizationType,omitempty"`
+	Warnings         []string `json:"warnings,omitempty"`
 }
 
 // Preview is the whole plan with its counts.
@@ -162,9 +165,16 @@ func (s *Store) Preview(ctx context.Context, id string) (Preview, error) {
 		if err != nil {
 			return Preview{}, err
 		}
-		p.add(PlanRow(RecordOf(v.Row, v.Cells, ss.Mapping), v.Excluded, v.ExcludeReason, byRow[v.Row], known, ss.DayFirst), newOrgs)
+		p.add(planView(v, ss, byRow[v.Row], known), newOrgs)
 	}
 	return p, rows.Err()
+}
+
+// planView plans one stored row of a session.
+func planView(v RowView, ss Session, findings []quality.Finding, known Known) PreviewRow {
+	p := PlanRow(RecordOf(v.Row, v.Cells, ss.Mapping), v.Excluded, v.ExcludeReason, findings, known, ss.DayFirst)
+	p.OrganizationType = strings.TrimSpace(ss.Mapping.Value(v.Cells, sheets.FieldOrgType))
+	return p
 }
 
 func newPreview() Preview {

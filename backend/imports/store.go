@@ -53,6 +53,9 @@ type Session struct {
 	CreatedAt         time.Time            `json:"createdAt"`
 	UpdatedAt         time.Time            `json:"updatedAt"`
 	CheckedAt         *time.Time           `json:"checkedAt,omitempty"`
+	// ApplyStartedAt is when the administrator chose Apply: from then on the rows are
+	// kept as they were applied, and an interrupted apply resumes.
+	ApplyStartedAt *time.Time `json:"applyStartedAt,omitempty"`
 }
 
 // Store keeps import sessions in the desktop cache database (tables import_*, created by
@@ -227,20 +230,20 @@ func (s *Store) rememberedColumns(ctx context.Context, key string, nHeaders int)
 }
 
 const sessionCols = `id, file_name, file_path, format, sheet, sheets, encoding, state, header_row, header_key, mapping,
-	day_first, as_of, rows_read, stale, error, created_at, updated_at, checked_at`
+	day_first, as_of, rows_read, stale, error, created_at, updated_at, checked_at, apply_started_at`
 
 func scanSession(sc interface{ Scan(...any) error }) (Session, error) {
 	var (
 		ss                      Session
 		sheetsJSON, mappingJSON string
 		created, updated        string
-		checked                 sql.NullString
+		checked, applyStarted   sql.NullString
 		format                  string
 		headerRow               int
 		dayFirst, stale         bool
 	)
 	if err := sc.Scan(&ss.ID, &ss.FileName, &ss.FilePath, &format, &ss.Sheet, &sheetsJSON, &ss.Encoding, &ss.State, &headerRow,
-		&ss.HeaderKey, &mappingJSON, &dayFirst, &ss.AsOf, &ss.RowsRead, &stale, &ss.Error, &created, &updated, &checked); err != nil {
+		&ss.HeaderKey, &mappingJSON, &dayFirst, &ss.AsOf, &ss.RowsRead, &stale, &ss.Error, &created, &updated, &checked, &applyStarted); err != nil {
 		return Session{}, err
 	}
 	ss.Format, ss.DayFirst, ss.Stale = sheets.Format(format), dayFirst, stale
@@ -255,6 +258,10 @@ func scanSession(sc interface{ Scan(...any) error }) (Session, error) {
 	if checked.Valid {
 		t, _ := time.Parse(timeFormat, checked.String)
 		ss.CheckedAt = &t
+	}
+	if applyStarted.Valid {
+		t, _ := time.Parse(timeFormat, applyStarted.String)
+		ss.ApplyStartedAt = &t
 	}
 	return ss, nil
 }
@@ -415,10 +422,12 @@ func (s *Store) editable(ctx context.Context, id string) (Session, error) {
 	if err != nil {
 		return Session{}, fmt.Errorf("read import %s: %w", id, err)
 	}
-	switch ss.State {
-	case StateMapping, StateReview:
+	switch {
+	case ss.ApplyStartedAt != nil && ss.State == StateReview:
+		return Session{}, portal.Errorf(portal.ECONFLICT, "The import of %s is being applied, so its rows can no longer change. Finish applying it; import the file again to start over.", ss.FileName)
+	case ss.State == StateMapping || ss.State == StateReview:
 		return ss, nil
-	case StateReading:
+	case ss.State == StateReading:
 		return Session{}, portal.Errorf(portal.ECONFLICT, "%s is still being read; wait until it is done.", ss.FileName)
 	}
 	return Session{}, portal.Errorf(portal.ECONFLICT, "The import of %s is %s and can no longer be changed. Import the file again to start over.", ss.FileName, ss.State)

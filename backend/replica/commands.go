@@ -35,8 +35,10 @@ type Queued struct {
 // Refusal is a record of a bulk action that was not queued, and why.
 type Refusal struct {
 	EntityID string `json:"entityId"`
-	Code     string `json:"code"`
-	Message  string `json:"message"`
+	// Key is the refused change's idempotency key, when the caller chose one.
+	Key     string `json:"key,omitempty"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
 }
 
 // BulkResult is the outcome of an action on a selection: one outbox entry per accepted
@@ -65,64 +67,66 @@ type item struct {
 	name    string
 	id      string
 	payload any
+	// key is the idempotency key chosen by the caller; empty for a new random one.
+	key string
 }
 
 // ---- accounts ----
 
 // Approve lets a pending person in.
 func (c *Commands) Approve(ctx context.Context, accountID string) (Queued, error) {
-	return c.one(ctx, item{CmdApprove, accountID, nil})
+	return c.one(ctx, item{name: CmdApprove, id: accountID, payload: nil})
 }
 
 // Deny refuses a pending person, with a reason kept in the audit log.
 func (c *Commands) Deny(ctx context.Context, accountID, reason string) (Queued, error) {
-	return c.one(ctx, item{CmdDeny, accountID, denyPayload{Reason: reason}})
+	return c.one(ctx, item{name: CmdDeny, id: accountID, payload: denyPayload{Reason: reason}})
 }
 
 // ApproveInstead lets in a person who was denied.
 func (c *Commands) ApproveInstead(ctx context.Context, accountID string) (Queued, error) {
-	return c.one(ctx, item{CmdApproveInstead, accountID, nil})
+	return c.one(ctx, item{name: CmdApproveInstead, id: accountID, payload: nil})
 }
 
 // Restore takes a denied account out of the recycle bin as an active account.
 func (c *Commands) Restore(ctx context.Context, accountID string) (Queued, error) {
-	return c.one(ctx, item{CmdRestore, accountID, nil})
+	return c.one(ctx, item{name: CmdRestore, id: accountID, payload: nil})
 }
 
 // Purge removes a denied account for good (system administrators only).
 func (c *Commands) Purge(ctx context.Context, accountID string) (Queued, error) {
-	return c.one(ctx, item{CmdPurge, accountID, nil})
+	return c.one(ctx, item{name: CmdPurge, id: accountID, payload: nil})
 }
 
 // Promote turns an active client into a staff user with one core role and any additional
 // roles, deleting the leftover client record if asked.
 func (c *Commands) Promote(ctx context.Context, accountID, core string, additional []string, deleteClientRecord bool) (Queued, error) {
-	return c.one(ctx, item{CmdPromote, accountID, client.PromoteRequest{CoreRole: core, AdditionalRoles: nonNil(additional), DeleteClientRecord: deleteClientRecord}})
+	return c.one(ctx, item{name: CmdPromote, id: accountID, payload: client.PromoteRequest{CoreRole: core, AdditionalRoles: nonNil(additional), DeleteClientRecord: deleteClientRecord}})
 }
 
 // SetRoles replaces an account's core and additional roles.
 func (c *Commands) SetRoles(ctx context.Context, accountID, core string, additional []string) (Queued, error) {
-	return c.one(ctx, item{CmdSetRoles, accountID, client.SetRolesRequest{CoreRole: core, AdditionalRoles: nonNil(additional)}})
+	return c.one(ctx, item{name: CmdSetRoles, id: accountID, payload: client.SetRolesRequest{CoreRole: core, AdditionalRoles: nonNil(additional)}})
 }
 
 // SetOrgAdmin makes an account an administrator of its organisation, or takes it away.
 func (c *Commands) SetOrgAdmin(ctx context.Context, accountID string, admin bool) (Queued, error) {
-	return c.one(ctx, item{CmdSetOrgAdmin, accountID, orgAdminPayload{Admin: admin}})
+	return c.one(ctx, item{name: CmdSetOrgAdmin, id: accountID, payload: orgAdminPayload{Admin: admin}})
 }
 
 // Deactivate suspends an active account.
 func (c *Commands) Deactivate(ctx context.Context, accountID string) (Queued, error) {
-	return c.one(ctx, item{CmdDeactivate, accountID, nil})
+	return c.one(ctx, item{name: CmdDeactivate, id: accountID, payload: nil})
 }
 
 // Reactivate lets a deactivated account sign in again.
 func (c *Commands) Reactivate(ctx context.Context, accountID string) (Queued, error) {
-	return c.one(ctx, item{CmdReactivate, accountID, nil})
+	return c.one(ctx, item{name: CmdReactivate, id: accountID, payload: nil})
 }
 
 // CompleteRegistration marks a ghost account's registration as finished.
 func (c *Commands) CompleteRegistration(ctx context.Context, accountID string) (Queued, error) {
-	return c.one(ctx, item{CmdCompleteRegistration, accountID, nil})
+	return c.one(ctx, item{name: CmdCompleteRegistration, id: accountID, payload: nil})
 }
 
 // ---- organisations ----
@@ -135,13 +139,13 @@ func (c *Commands) UpdateOrganization(ctx context.Context, o portal.Organization
 	if err != nil {
 		return Queued{}, err
 	}
-	return c.one(ctx, item{CmdUpdateOrganization, o.ID, orgPayload{Profile: o, Base: base}})
+	return c.one(ctx, item{name: CmdUpdateOrganization, id: o.ID, payload: orgPayload{Profile: o, Base: base}})
 }
 
 // AddUsersByEmail adds people to an organisation by e-mail address (existing contacts are
 // matched, new ones created) and may invite them.
 func (c *Commands) AddUsersByEmail(ctx context.Context, orgID string, emails []string, opts AddUsersOptions) (Queued, error) {
-	return c.one(ctx, item{CmdAddUsers, orgID, client.AddUsersRequest{
+	return c.one(ctx, item{name: CmdAddUsers, id: orgID, payload: client.AddUsersRequest{
 		OrganizationID: orgID, Emails: emails, Roles: nonNil(opts.Roles), Invite: opts.Invite,
 		ExpiresInDays: opts.ExpiresInDays, Send: true,
 	}})
@@ -157,7 +161,7 @@ func (c *Commands) CreateRole(ctx context.Context, r portal.Role) (Queued, error
 		return Queued{}, err
 	}
 	r.ID, r.Version = id, 0
-	return c.one(ctx, item{CmdPutRole, id, rolePayload{Role: r}})
+	return c.one(ctx, item{name: CmdPutRole, id: id, payload: rolePayload{Role: r}})
 }
 
 // UpdateRole queues a change to an existing role (renaming it, changing its permissions);
@@ -178,12 +182,12 @@ func (c *Commands) UpdateRole(ctx context.Context, r portal.Role) (Queued, error
 	if err != nil {
 		return Queued{}, err
 	}
-	return c.one(ctx, item{CmdPutRole, r.ID, rolePayload{Role: r, Base: &base}})
+	return c.one(ctx, item{name: CmdPutRole, id: r.ID, payload: rolePayload{Role: r, Base: &base}})
 }
 
 // DeleteRole queues the removal of a role nobody holds.
 func (c *Commands) DeleteRole(ctx context.Context, id string) (Queued, error) {
-	return c.one(ctx, item{CmdDeleteRole, id, nil})
+	return c.one(ctx, item{name: CmdDeleteRole, id: id, payload: nil})
 }
 
 func newRoleID() (string, error) {
@@ -198,19 +202,19 @@ func newRoleID() (string, error) {
 
 // Invite invites the person of a contact; the server e-mails the link.
 func (c *Commands) Invite(ctx context.Context, contactID string, opts InviteOptions) (Queued, error) {
-	return c.one(ctx, item{CmdInvite, contactID, client.CreateInvitation{
+	return c.one(ctx, item{name: CmdInvite, id: contactID, payload: client.CreateInvitation{
 		ContactID: contactID, Roles: nonNil(opts.Roles), ExpiresInDays: opts.ExpiresInDays, BatchID: opts.BatchID, Send: true,
 	}})
 }
 
 // Resend replaces an invitation's link with a new one; the old link stops working.
 func (c *Commands) Resend(ctx context.Context, invitationID string, expiresInDays int) (Queued, error) {
-	return c.one(ctx, item{CmdResend, invitationID, client.ResendInvitation{ExpiresInDays: expiresInDays, Send: true}})
+	return c.one(ctx, item{name: CmdResend, id: invitationID, payload: client.ResendInvitation{ExpiresInDays: expiresInDays, Send: true}})
 }
 
 // Revoke kills a pending invitation link.
 func (c *Commands) Revoke(ctx context.Context, invitationID string) (Queued, error) {
-	return c.one(ctx, item{CmdRevoke, invitationID, nil})
+	return c.one(ctx, item{name: CmdRevoke, id: invitationID, payload: nil})
 }
 
 // ---- bulk actions: one outbox entry per record ----
@@ -283,7 +287,7 @@ func (c *Commands) many(ctx context.Context, name string, ids []string, payload 
 	}
 	items := make([]item, len(ids))
 	for i, id := range ids {
-		items[i] = item{name, id, payload}
+		items[i] = item{name: name, id: id, payload: payload}
 	}
 	return c.enqueue(ctx, items, true)
 }
@@ -317,7 +321,7 @@ func (c *Commands) enqueueLocked(ctx context.Context, items []item, partial bool
 			if portal.ErrorCode(err) == portal.EINTERNAL {
 				return res, err
 			}
-			res.Refused = append(res.Refused, Refusal{EntityID: it.id, Code: portal.ErrorCode(err), Message: portal.ErrorMessage(err)})
+			res.Refused = append(res.Refused, Refusal{EntityID: it.id, Key: it.key, Code: portal.ErrorCode(err), Message: portal.ErrorMessage(err)})
 			continue
 		}
 		cmds = append(cmds, cmd)
@@ -370,7 +374,7 @@ func (c *Commands) decide(ctx context.Context, op *portal.Op, k kind, it item) (
 		return cache.Command{}, err
 	}
 	return cache.Command{Name: it.name, EntityType: k.entity, EntityID: it.id, BaseVersion: d.base,
-		Payload: payload, Preview: d.preview, PreviewDeletes: d.deletes}, nil
+		Payload: payload, Preview: d.preview, PreviewDeletes: d.deletes, Key: it.key}, nil
 }
 
 // ---- who acts ----

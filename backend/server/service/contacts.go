@@ -2,7 +2,6 @@ package service
 
 import (
 	"context"
-	"strings"
 
 	"gatehouse/backend/portal"
 	"gatehouse/backend/server/api"
@@ -79,29 +78,6 @@ func administered[T any](act portal.Actor, what, id string, orgOf func(T) string
 	}
 }
 
-// normaliseContact checks a contact before it is stored and fills the full name.
-func normaliseContact(c *portal.Contact) error {
-	c.FullName = strings.TrimSpace(c.FullName)
-	c.FirstName, c.LastName = strings.TrimSpace(c.FirstName), strings.TrimSpace(c.LastName)
-	if c.Email != "" {
-		email, err := portal.ParseEmail(c.Email)
-		if err != nil {
-			return err
-		}
-		c.Email = email
-	}
-	if c.FullName == "" {
-		c.FullName = strings.TrimSpace(c.FirstName + " " + c.LastName)
-	}
-	if c.FullName == "" && c.Email != "" {
-		c.FullName = portal.NameFromEmail(c.Email)
-	}
-	if c.FullName == "" {
-		return portal.FieldErrorf("fullName", "Give the contact a name or an e-mail address.")
-	}
-	return nil
-}
-
 func (s *Service) checkOrgExists(ctx context.Context, r store.Reader, id string) error {
 	if id == "" {
 		return nil
@@ -118,34 +94,31 @@ func (s *Service) checkOrgExists(ctx context.Context, r store.Reader, id string)
 // CreateContact adds a contact to an organisation the actor administers.
 func (s *Service) CreateContact(ctx context.Context, cmd *Cmd, c portal.Contact) (portal.Contact, error) {
 	return command(ctx, s, cmd, func(tx store.Tx) (portal.Contact, error) {
-		if err := cmd.Actor.CanAdminister(c.OrganizationID); err != nil {
-			return portal.Contact{}, err
-		}
-		if err := normaliseContact(&c); err != nil {
+		c, err := portal.NewContact(portal.Op{Now: s.clock.Now(), Actor: cmd.Actor}, c)
+		if err != nil {
 			return portal.Contact{}, err
 		}
 		if err := s.checkOrgExists(ctx, tx, c.OrganizationID); err != nil {
 			return portal.Contact{}, err
 		}
+		// An ID taken by a contact the caller may not see is answered as if it were free:
+		// the contact is made under a new ID, which the answer carries. One the caller
+		// sees is taken: a second create under it is refused, not merged.
 		if c.ID != "" {
-			if err := portal.CheckRecordID("con", c.ID); err != nil {
-				return portal.Contact{}, err
-			}
-			// An ID taken by a contact the caller may not see is answered as if it were
-			// free: the contact is made under a new ID, which the answer carries.
-			if other, err := tx.Contact(ctx, c.ID); err == nil && !cmd.Actor.Administers(other.OrganizationID) {
+			if other, err := tx.Contact(ctx, c.ID); err == nil {
+				if cmd.Actor.Administers(other.OrganizationID) {
+					return portal.Contact{}, portal.Errorf(portal.ECONFLICT, "There is already a contact %q (%s). Change that contact instead.", c.ID, other.FullName)
+				}
 				c.ID = ""
 			}
 		}
 		if c.ID == "" {
 			c.ID = NewID("con")
 		}
-		now := s.clock.Now()
-		c.CreatedAt, c.UpdatedAt, c.Version = now, now, 0
 		if err := tx.PutContact(ctx, &c); err != nil {
 			return portal.Contact{}, err
 		}
-		return c, audit(ctx, tx, portal.AuditEvent{At: now, ActorID: cmd.Actor.ID, ActorName: cmd.Actor.Name, Action: ActionCreateContact,
+		return c, audit(ctx, tx, portal.AuditEvent{At: c.CreatedAt, ActorID: cmd.Actor.ID, ActorName: cmd.Actor.Name, Action: ActionCreateContact,
 			EntityType: api.EntityContact, EntityID: c.ID, OrganizationID: c.OrganizationID, After: jsonOf(c)})
 	})
 }
@@ -163,16 +136,13 @@ func (s *Service) UpdateContact(ctx context.Context, cmd *Cmd, id string, c port
 		if err := checkVersion(cmd, "contact", id, before.Version, before); err != nil {
 			return portal.Contact{}, err
 		}
-		if err := cmd.Actor.CanAdminister(c.OrganizationID); err != nil {
-			return portal.Contact{}, err
-		}
-		if err := normaliseContact(&c); err != nil {
+		c, err := portal.ChangeContact(portal.Op{Now: s.clock.Now(), Actor: cmd.Actor}, before, c)
+		if err != nil {
 			return portal.Contact{}, err
 		}
 		if err := s.checkOrgExists(ctx, tx, c.OrganizationID); err != nil {
 			return portal.Contact{}, err
 		}
-		c.ID, c.CreatedAt, c.UpdatedAt, c.Version = id, before.CreatedAt, s.clock.Now(), before.Version
 		if err := tx.PutContact(ctx, &c); err != nil {
 			return portal.Contact{}, err
 		}

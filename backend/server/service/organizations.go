@@ -70,19 +70,16 @@ func (s *Service) GetOrganization(ctx context.Context, act portal.Actor, id stri
 // CreateOrganization adds an organisation; only system administrators may.
 func (s *Service) CreateOrganization(ctx context.Context, cmd *Cmd, o portal.Organization) (portal.Organization, error) {
 	return command(ctx, s, cmd, func(tx store.Tx) (portal.Organization, error) {
-		if !cmd.Actor.SystemAdmin {
-			return portal.Organization{}, portal.Errorf(portal.EFORBIDDEN, "Only a system administrator can add organisations.")
-		}
-		if err := portal.ValidateOrganization(o); err != nil {
+		o, err := portal.NewOrganization(portal.Op{Now: s.clock.Now(), Actor: cmd.Actor}, o)
+		if err != nil {
 			return portal.Organization{}, err
 		}
 		if o.ID == "" {
 			o.ID = NewID("org")
-		} else if err := portal.CheckRecordID("org", o.ID); err != nil {
-			return portal.Organization{}, err
+		} else if _, err := tx.Organization(ctx, o.ID); err == nil {
+			return portal.Organization{}, portal.Errorf(portal.ECONFLICT, "There is already an organisation %q. Change that organisation instead.", o.ID)
 		}
-		now := s.clock.Now()
-		o.CreatedAt, o.UpdatedAt, o.Version = now, now, 0
+		now := o.CreatedAt
 		if err := tx.PutOrganization(ctx, &o); err != nil {
 			return portal.Organization{}, err
 		}
