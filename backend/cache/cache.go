@@ -265,7 +265,11 @@ type Tx struct {
 	tx      *sql.Tx
 	ctx     context.Context
 	stmts   map[string]*sql.Stmt
-	shadows map[entityKey]bool // entities whose server copy sits in overlay_base; nil until loaded
+	shadows map[entityKey]bool // entities whose server copy sits in overlay_base, as far as known
+	// shadowsLoaded says shadows holds the whole table; shadowLookups counts the records
+	// looked up one by one before that.
+	shadowsLoaded bool
+	shadowLookups int
 	overlay map[entityKey]bool // entities whose overlay must be recomputed before commit
 	bulk    map[string]bool    // per table written: under a bulk load (bulk.go)
 }

@@ -296,7 +296,9 @@ func (tx *Tx) command(id int64) (QueuedCommand, error) {
 }
 
 // transition loads command id, checks that its state is one of from, and runs the update.
-func (tx *Tx) transition(id int64, doing string, from []OutboxState, query string, args ...any) (QueuedCommand, error) {
+// touch brings the record on screen in line afterwards; a move that keeps the preview
+// shown (queued or failed-to-retry to sending) need not.
+func (tx *Tx) transition(id int64, touch bool, doing string, from []OutboxState, query string, args ...any) (QueuedCommand, error) {
 	c, err := tx.command(id)
 	if err != nil {
 		return c, err
@@ -311,7 +313,9 @@ func (tx *Tx) transition(id int64, doing string, from []OutboxState, query strin
 	if _, err := tx.exec(query, append(args, id)...); err != nil {
 		return c, fmt.Errorf("record that the %q change for %s %q is %s: %w", c.Name, c.EntityType, c.EntityID, doing, err)
 	}
-	tx.touchOverlay(entityKey{c.EntityType, c.EntityID})
+	if touch {
+		tx.touchOverlay(entityKey{c.EntityType, c.EntityID})
+	}
 	return c, nil
 }
 
@@ -320,7 +324,7 @@ func (tx *Tx) transition(id int64, doing string, from []OutboxState, query strin
 // the same idempotency key.
 func (tx *Tx) MarkSending(id int64) error {
 	now := tx.Now()
-	_, err := tx.transition(id, "sent", []OutboxState{OutboxQueued, OutboxFailed, OutboxSending},
+	_, err := tx.transition(id, false, "sent", []OutboxState{OutboxQueued, OutboxFailed, OutboxSending},
 		`UPDATE outbox SET state = 'sending', attempts = attempts + 1, next_attempt_at = ?, updated_at = ? WHERE id = ?`,
 		fmtTime(now.Add(tx.db.sendLease)), fmtTime(now))
 	return err
@@ -342,7 +346,7 @@ func (tx *Tx) MarkSent(id int64, response json.RawMessage, version int64) error 
 	if c.State == OutboxSent {
 		return nil
 	}
-	if _, err := tx.transition(id, "marked as sent", []OutboxState{OutboxQueued, OutboxSending, OutboxFailed},
+	if _, err := tx.transition(id, true, "marked as sent", []OutboxState{OutboxQueued, OutboxSending, OutboxFailed},
 		`UPDATE outbox SET state = 'sent', response = ?, next_attempt_at = NULL, last_error = '', updated_at = ? WHERE id = ?`,
 		rawOrNull(response), fmtTime(tx.Now())); err != nil {
 		return err
@@ -365,7 +369,7 @@ func (tx *Tx) MarkConflict(id int64, server json.RawMessage) error {
 	if len(server) > 0 && !json.Valid(server) {
 		return fmt.Errorf("record the server's version for queued change %d: it is not valid JSON", id)
 	}
-	_, err := tx.transition(id, "marked as a conflict", []OutboxState{OutboxQueued, OutboxSending, OutboxFailed},
+	_, err := tx.transition(id, true, "marked as a conflict", []OutboxState{OutboxQueued, OutboxSending, OutboxFailed},
 		`UPDATE outbox SET state = 'conflict', response = ?, next_attempt_at = NULL,
 		last_error = 'Someone else changed this record first.', updated_at = ? WHERE id = ?`,
 		rawOrNull(server), fmtTime(tx.Now()))
@@ -384,7 +388,7 @@ func (tx *Tx) MarkFailed(id int64, cause error, retryAt time.Time) error {
 	if !retryAt.IsZero() {
 		next = fmtTime(retryAt)
 	}
-	_, err := tx.transition(id, "marked as failed", []OutboxState{OutboxQueued, OutboxSending, OutboxFailed},
+	_, err := tx.transition(id, true, "marked as failed", []OutboxState{OutboxQueued, OutboxSending, OutboxFailed},
 		`UPDATE outbox SET state = 'failed', last_error = ?, next_attempt_at = ?, updated_at = ? WHERE id = ?`,
 		msg, next, fmtTime(tx.Now()))
 	return err
@@ -393,7 +397,7 @@ func (tx *Tx) MarkFailed(id int64, cause error, retryAt time.Time) error {
 // Retry sends a failed command again now, with the same idempotency key.
 func (tx *Tx) Retry(id int64) error {
 	now := fmtTime(tx.Now())
-	_, err := tx.transition(id, "retried", []OutboxState{OutboxFailed},
+	_, err := tx.transition(id, true, "retried", []OutboxState{OutboxFailed},
 		`UPDATE outbox SET state = 'queued', next_attempt_at = ?, updated_at = ? WHERE id = ?`, now, now)
 	return err
 }
@@ -415,7 +419,7 @@ func (tx *Tx) Resubmit(id int64, cmd Command) (string, error) {
 	}
 	key := newIdempotencyKey()
 	now := fmtTime(tx.Now())
-	_, err = tx.transition(id, "resubmitted", []OutboxState{OutboxConflict, OutboxFailed},
+	_, err = tx.transition(id, true, "resubmitted", []OutboxState{OutboxConflict, OutboxFailed},
 		`UPDATE outbox SET idempotency_key = ?, command = ?, base_version = ?, payload = ?, preview = ?,
 		preview_deletes = ?, state = 'queued', attempts = 0, next_attempt_at = ?, last_error = '', response = NULL,
 		updated_at = ? WHERE id = ?`,
@@ -429,7 +433,7 @@ func (tx *Tx) Resubmit(id int64, cmd Command) (string, error) {
 // Discard removes a command the server does not have: the administrator's undo before it
 // is sent, or "keep theirs" after a conflict. A command being sent cannot be discarded.
 func (tx *Tx) Discard(id int64) error {
-	_, err := tx.transition(id, "discarded", []OutboxState{OutboxQueued, OutboxFailed, OutboxConflict},
+	_, err := tx.transition(id, true, "discarded", []OutboxState{OutboxQueued, OutboxFailed, OutboxConflict},
 		`DELETE FROM outbox WHERE id = ?`)
 	return err
 }
@@ -490,6 +494,34 @@ func (db *DB) NextDue(ctx context.Context) (QueuedCommand, bool, error) {
 		return QueuedCommand{}, false, fmt.Errorf("read the outbox: %w", err)
 	}
 	return c, true, nil
+}
+
+// DueRun returns first and the commands due after it with the same name, up to limit in
+// all and in queue order, that may go in one bulk request: none waits on an earlier
+// command for its record, and none was queued after an unsettled command of another kind
+// (a contact queued after the organisation it belongs to goes after it).
+func (db *DB) DueRun(ctx context.Context, first QueuedCommand, limit int) ([]QueuedCommand, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT `+outboxFields+` FROM outbox o WHERE o.command = ? AND o.id >= ? AND o.next_attempt_at <= ? AND o.state IN ('queued', 'failed', 'sending')
+		AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.entity_type = o.entity_type AND p.entity_id = o.entity_id
+			AND p.id < o.id AND p.state IN (`+unsettledStates+`))
+		AND NOT EXISTS (SELECT 1 FROM outbox x WHERE x.id > ? AND x.id < o.id AND x.command <> o.command AND x.state IN (`+unsettledStates+`))
+		ORDER BY o.id LIMIT ?`, first.Name, first.ID, fmtTime(db.clock.Now()), first.ID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("read the outbox: %w", err)
+	}
+	return collect(rows, "read the outbox: %w", scanCommand)
+}
+
+// MarkSendingAll is Tx.MarkSending for several commands in one transaction.
+func (db *DB) MarkSendingAll(ctx context.Context, ids []int64) error {
+	return db.Apply(ctx, func(tx *Tx) error {
+		for _, id := range ids {
+			if err := tx.MarkSending(id); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 func (db *DB) listCommands(ctx context.Context, where string, args ...any) ([]QueuedCommand, error) {
@@ -643,29 +675,52 @@ var recordOpsFor = map[string]recordOps{
 
 // shadowed reports whether the server's copy of the record sits in overlay_base.
 func (tx *Tx) shadowed(k entityKey) (bool, error) {
-	if tx.shadows == nil {
-		// Loaded once per transaction: only records with pending changes are there, so the
-		// set is small, and a sync page of thousands of rows needs no query per row.
-		rows, err := tx.tx.QueryContext(tx.ctx, "SELECT entity_type, entity_id FROM overlay_base")
-		if err != nil {
-			return false, fmt.Errorf("read pending changes: %w", err)
-		}
-		defer rows.Close()
-		m := map[entityKey]bool{}
-		for rows.Next() {
-			var k entityKey
-			if err := rows.Scan(&k.typ, &k.id); err != nil {
-				return false, fmt.Errorf("read pending changes: %w", err)
-			}
-			m[k] = true
-		}
-		if err := rows.Err(); err != nil {
-			return false, fmt.Errorf("read pending changes: %w", err)
-		}
-		tx.shadows = m
+	if v, ok := tx.shadows[k]; ok || tx.shadowsLoaded {
+		return v, nil
 	}
+	if tx.shadows == nil {
+		tx.shadows = map[entityKey]bool{}
+	}
+	// A few records are looked up one by one (an action, an acknowledgement: overlay_base
+	// may hold thousands of pending records then, a whole import's); past that the set is
+	// loaded once, so that a sync page of thousands of rows needs no query per row.
+	if tx.shadowLookups < shadowLookupsBeforeLoad {
+		tx.shadowLookups++
+		st, err := tx.stmt("SELECT count(*) FROM overlay_base WHERE entity_type = ? AND entity_id = ?")
+		if err != nil {
+			return false, err
+		}
+		var n int
+		if err := st.QueryRowContext(tx.ctx, k.typ, k.id).Scan(&n); err != nil {
+			return false, fmt.Errorf("read pending changes: %w", err)
+		}
+		tx.shadows[k] = n > 0
+		return n > 0, nil
+	}
+	rows, err := tx.tx.QueryContext(tx.ctx, "SELECT entity_type, entity_id FROM overlay_base")
+	if err != nil {
+		return false, fmt.Errorf("read pending changes: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r entityKey
+		if err := rows.Scan(&r.typ, &r.id); err != nil {
+			return false, fmt.Errorf("read pending changes: %w", err)
+		}
+		if _, known := tx.shadows[r]; !known {
+			tx.shadows[r] = true
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return false, fmt.Errorf("read pending changes: %w", err)
+	}
+	tx.shadowsLoaded = true
 	return tx.shadows[k], nil
 }
+
+// shadowLookupsBeforeLoad is how many records a transaction looks up in overlay_base one by
+// one before it reads the whole table instead.
+const shadowLookupsBeforeLoad = 64
 
 func (tx *Tx) touchOverlay(k entityKey) {
 	if tx.overlay == nil {

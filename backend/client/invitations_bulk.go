@@ -34,9 +34,13 @@ func (c *Client) InviteBulk(ctx context.Context, items []BulkInvitation) (BulkIn
 
 // ItemError returns a refused item's error as an *Error (with the HTTP status the single
 // request would have had), or nil when the item succeeded.
-func ItemError(o BulkInvitationOutcome) error {
-	if o.Error == nil {
+func ItemError(o BulkInvitationOutcome) error { return outcomeError(o.Error) }
+
+// outcomeError is a bulk item's coded refusal as the *Error its single request would
+// have returned; nil for none.
+func outcomeError(e *api.Error) error {
+	if e == nil {
 		return nil
 	}
-	return &Error{Status: api.Status(o.Error.Code, o.Error.Current != nil), Code: o.Error.Code, Message: o.Error.Message, Field: o.Error.Field, Current: o.Error.Current}
+	return &Error{Status: api.Status(e.Code, e.Current != nil), Code: e.Code, Message: e.Message, Field: e.Field, Current: e.Current}
 }

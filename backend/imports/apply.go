@@ -195,13 +195,18 @@ func (s *Store) Apply(ctx context.Context, id string, q Queuer, progress func(Ap
 		pending = left
 	}
 
+	// What the portal holds, read once: each chunk adds what it queued.
+	known, err := s.dir.Load(ctx)
+	if err != nil {
+		return ApplySummary{}, fmt.Errorf("read the portal's contacts: %w", err)
+	}
 	for start := 0; start < len(pending); start += applyChunk {
 		if err := ctx.Err(); err != nil {
 			report()
 			return s.ApplyResults(context.WithoutCancel(ctx), id, q)
 		}
 		chunk := pending[start:min(start+applyChunk, len(pending))]
-		if err := s.applyChunk(ctx, ss, chunk, q); err != nil {
+		if err := s.applyChunk(ctx, ss, known, chunk, q); err != nil {
 			return ApplySummary{}, err
 		}
 		done += len(chunk)
@@ -239,9 +244,9 @@ type rowResult struct {
 
 // applyChunk plans the rows of chunk against what the portal holds now (organisations
 // added by earlier chunks included), queues their changes and stores their results.
-func (s *Store) applyChunk(ctx context.Context, ss Session, chunk []int, q Queuer) error {
+func (s *Store) applyChunk(ctx context.Context, ss Session, known Known, chunk []int, q Queuer) error {
 	id := ss.ID
-	plan, err := s.planRows(ctx, ss, chunk[0], chunk[len(chunk)-1])
+	plan, err := s.planRows(ctx, ss, known, chunk[0], chunk[len(chunk)-1])
 	if err != nil {
 		return err
 	}
@@ -314,15 +319,24 @@ func (s *Store) applyChunk(ctx context.Context, ss Session, chunk []int, q Queue
 			r.result, r.reason, r.recordID = ResultRefused, o.Reason, ""
 		}
 	}
+	// What the next chunks see: the organisations and contacts queued now, as the local
+	// copy shows them from now on.
+	for _, ch := range orgChanges {
+		if o := orgOut[ch.Key]; !o.Refused {
+			known.Organizations[FoldName(ch.Organization.Name)] = ch.Organization.ID
+		}
+	}
+	for _, r := range results {
+		if r.result == ResultQueued {
+			c := contacts[r.row].Contact
+			known.Contacts[quality.EmailKey(c.Email)] = KnownContact{ID: c.ID, OrganizationID: c.OrganizationID, FullName: c.FullName, Phone: c.Phone, Position: c.Position}
+		}
+	}
 	return s.storeResults(ctx, id, results)
 }
 
-// planRows is the preview of rows from..to (inclusive), against the portal as it is now.
-func (s *Store) planRows(ctx context.Context, ss Session, from, to int) ([]PreviewRow, error) {
-	known, err := s.dir.Load(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("read the portal's contacts: %w", err)
-	}
+// planRows is the preview of rows from..to (inclusive), against known.
+func (s *Store) planRows(ctx context.Context, ss Session, known Known, from, to int) ([]PreviewRow, error) {
 	all, err := s.findings(ctx, ss.ID, from, to)
 	if err != nil {
 		return nil, err

@@ -40,6 +40,13 @@ const (
 )
 
 func TestMain(m *testing.M) {
+	if os.Getenv(importChildEnv) != "" {
+		if err := importChild(); err != nil {
+			fmt.Println("CHILD ERROR", err)
+			os.Exit(2)
+		}
+		os.Exit(0)
+	}
 	if mode := os.Getenv(childEnv); mode != "" {
 		if err := killChild(mode); err != nil {
 			fmt.Println("CHILD ERROR", err)

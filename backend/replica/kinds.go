@@ -63,6 +63,9 @@ type kind struct {
 	// load reads the record as the administrator sees it, nil when there is none yet;
 	// nil uses Engine.current.
 	load func(ctx context.Context, e *Engine, id string) (json.RawMessage, error)
+	// bulk, when set, sends a run of due commands of this kind in one request and answers
+	// for each, in order, as send would have; an error is the request's as a whole.
+	bulk func(ctx context.Context, cl *client.Client, cmds []cache.QueuedCommand) ([]bulkAnswer, error)
 }
 
 var kinds = map[string]kind{

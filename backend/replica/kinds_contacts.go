@@ -3,6 +3,7 @@ package replica
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 
 	"gatehouse/backend/cache"
 	"gatehouse/backend/client"
@@ -86,6 +87,7 @@ func init() {
 			}
 			return answer(c, c.Version, record{entity: cache.EntityContact, id: c.ID, version: c.Version, value: c})
 		},
+		bulk: sendContactsBulk,
 	}
 	kinds[CmdUpdateContact] = kind{
 		entity: cache.EntityContact,
@@ -117,6 +119,46 @@ func init() {
 			return answer(c, c.Version, record{entity: cache.EntityContact, id: c.ID, version: c.Version, value: c})
 		},
 	}
+}
+
+// sendContactsBulk creates a run of queued contacts with one request, each with its own
+// idempotency key (so each replays like a single create would).
+func sendContactsBulk(ctx context.Context, cl *client.Client, cmds []cache.QueuedCommand) ([]bulkAnswer, error) {
+	out := make([]bulkAnswer, len(cmds))
+	var items []client.BulkContact
+	var at []int // index in cmds of each item
+	for i, c := range cmds {
+		ct, err := decode[portal.Contact](c.Payload)
+		if err != nil {
+			out[i].err = local(err) // unreadable: not sent
+			continue
+		}
+		items = append(items, client.BulkContact{Contact: ct, IdempotencyKey: c.IdempotencyKey})
+		at = append(at, i)
+	}
+	if len(items) == 0 {
+		return out, nil
+	}
+	res, err := cl.CreateContactsBulk(ctx, items)
+	if err != nil {
+		return nil, err
+	}
+	if len(res.Items) != len(items) {
+		return nil, fmt.Errorf("the portal answered for %d of %d contacts", len(res.Items), len(items))
+	}
+	for j, o := range res.Items {
+		i := at[j]
+		switch err := client.ContactItemError(o); {
+		case err != nil:
+			out[i].err = err
+		case o.Contact == nil:
+			out[i].err = fmt.Errorf("the portal answered for contact %s without it", cmds[i].EntityID)
+		default:
+			c := *o.Contact
+			out[i].ans, out[i].err = answer(c, c.Version, record{entity: cache.EntityContact, id: c.ID, version: c.Version, value: c})
+		}
+	}
+	return out, nil
 }
 
 // loadIfAny reads a record as the administrator sees it, nil when there is none: a record

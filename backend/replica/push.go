@@ -24,11 +24,28 @@ type PushResult struct {
 
 var zeroTime time.Time
 
+// count adds outcomes to the tally.
+func (r *PushResult) count(outs ...outcome) {
+	for _, o := range outs {
+		switch o {
+		case outSent:
+			r.Sent++
+		case outConflict:
+			r.Conflicts++
+		case outFailed:
+			r.Failed++
+		case outRetry:
+			r.Retrying++
+		}
+	}
+}
+
 // outcome is what became of one send.
 type outcome int
 
 const (
-	outSent outcome = iota
+	outNone outcome = iota // not settled: a bulk run stopped before it
+	outSent
 	outConflict
 	outFailed
 	outRetry
@@ -53,17 +70,23 @@ func (e *Engine) Push(ctx context.Context) (PushResult, error) {
 		if !ok {
 			return res, nil
 		}
-		out, err := e.sendOne(ctx, c)
-		switch out {
-		case outSent:
-			res.Sent++
-		case outConflict:
-			res.Conflicts++
-		case outFailed:
-			res.Failed++
-		case outRetry:
-			res.Retrying++
+		var outs []outcome
+		if k, ok := kinds[c.Name]; ok && k.bulk != nil {
+			run, err := e.db.DueRun(ctx, c, bulkRun)
+			if err != nil {
+				return res, local(err)
+			}
+			if len(run) > 1 {
+				outs, err = e.sendRun(ctx, k, run)
+				res.count(outs...)
+				if err != nil {
+					return res, err
+				}
+				continue
+			}
 		}
+		out, err := e.sendOne(ctx, c)
+		res.count(out)
 		if err != nil {
 			return res, err
 		}
@@ -88,6 +111,12 @@ func (e *Engine) sendOne(ctx context.Context, c cache.QueuedCommand) (outcome, e
 		e.log.Debug("queued change sent", "id", c.ID, "replayed", cmd.Replayed)
 		return outSent, e.acknowledge(ctx, c, ans)
 	}
+	return e.settle(ctx, c, err)
+}
+
+// settle records why the server did not apply c (err, from sending it alone or as an item
+// of a bulk request). The error is set when pushing should stop.
+func (e *Engine) settle(ctx context.Context, c cache.QueuedCommand, err error) (outcome, error) {
 	if ctx.Err() != nil {
 		// Stopping: the command stays "sending" and goes again, with the same key, later.
 		return outRetry, ctx.Err()
@@ -137,28 +166,97 @@ func (e *Engine) sendOne(ctx context.Context, c cache.QueuedCommand) (outcome, e
 	}
 }
 
+// bulkRun is the most commands one bulk request carries.
+const bulkRun = 200
+
+// sendRun sends a run of due commands of one kind in one bulk request, then records each
+// one's outcome as sendOne would, the acknowledgements in one transaction. It returns the
+// outcome of each command and the error that stops the push, if any.
+func (e *Engine) sendRun(ctx context.Context, k kind, run []cache.QueuedCommand) ([]outcome, error) {
+	outs := make([]outcome, len(run))
+	ids := make([]int64, len(run))
+	for i, c := range run {
+		ids[i] = c.ID
+	}
+	if err := e.db.MarkSendingAll(ctx, ids); err != nil {
+		return outs, local(err)
+	}
+	e.log.Debug("sending queued changes in one request", "command", run[0].Name, "count", len(run), "first", run[0].ID)
+	answers, err := k.bulk(ctx, e.cl, run)
+	if err != nil {
+		// The request as a whole: every command is in the same position.
+		for i, c := range run {
+			var stop error
+			outs[i], stop = e.settle(ctx, c, err)
+			if stop != nil {
+				return outs, stop
+			}
+		}
+		return outs, nil
+	}
+	var sentCmds []cache.QueuedCommand
+	var sentAns []sent
+	for i, c := range run {
+		if answers[i].err == nil {
+			outs[i] = outSent
+			sentCmds, sentAns = append(sentCmds, c), append(sentAns, answers[i].ans)
+		}
+	}
+	if err := e.acknowledgeAll(ctx, sentCmds, sentAns); err != nil {
+		return outs, err
+	}
+	for i, c := range run {
+		if answers[i].err != nil {
+			var stop error
+			if outs[i], stop = e.settle(ctx, c, answers[i].err); stop != nil {
+				return outs, stop
+			}
+		}
+	}
+	return outs, nil
+}
+
+// bulkAnswer is the server's answer to one command of a bulk request: what a single send
+// would have returned.
+type bulkAnswer struct {
+	ans sent
+	err error
+}
+
 // acknowledge records the server's answer and stores the records it carries, in one
 // transaction, so the screen moves from the preview straight to the acknowledged state.
 func (e *Engine) acknowledge(ctx context.Context, c cache.QueuedCommand, ans sent) error {
+	return e.acknowledgeAll(ctx, []cache.QueuedCommand{c}, []sent{ans})
+}
+
+// acknowledgeAll is acknowledge for several commands, in one transaction.
+func (e *Engine) acknowledgeAll(ctx context.Context, cmds []cache.QueuedCommand, answers []sent) error {
+	if len(cmds) == 0 {
+		return nil
+	}
 	e.writeMu.Lock()
 	defer e.writeMu.Unlock()
+	var cur cache.QueuedCommand
 	err := e.db.Apply(ctx, func(tx *cache.Tx) error {
-		if err := tx.MarkSent(c.ID, ans.response, ans.version); err != nil {
-			return err
-		}
 		a, err := loadAcks(ctx, tx)
 		if err != nil {
 			return err
 		}
-		for _, r := range ans.records {
-			if err := a.fromAnswer(r); err != nil {
+		for i, c := range cmds {
+			cur = c
+			if err := tx.MarkSent(c.ID, answers[i].response, answers[i].version); err != nil {
 				return err
+			}
+			for _, r := range answers[i].records {
+				if err := a.fromAnswer(r); err != nil {
+					return err
+				}
 			}
 		}
 		return nil
 	})
 	if err != nil {
-		return local(fmt.Errorf("record that the server applied the %q change for %s %q: %w", c.Name, c.EntityType, c.EntityID, err))
+		return local(fmt.Errorf("record that the server applied the %q change for %s %q: %w", cur.Name, cur.EntityType, cur.EntityID, err))
 	}
 	return nil
 }

@@ -69,6 +69,7 @@ func (s *Server) apiRoutes() []apiRoute {
 
 		{"GET", "/api/v1/contacts", false, s.handleListContacts},
 		{"POST", "/api/v1/contacts", false, s.handleCreateContact},
+		{"POST", "/api/v1/contacts/bulk", false, s.handleBulkContacts},
 		{"GET", "/api/v1/contacts/{id}", false, s.handleGetContact},
 		{"PUT", "/api/v1/contacts/{id}", false, s.handleUpdateContact},
 		{"DELETE", "/api/v1/contacts/{id}", false, s.handleDeleteContact},

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"fmt"
 
 	"gatehouse/backend/portal"
 	"gatehouse/backend/server/api"
@@ -94,33 +95,104 @@ func (s *Service) checkOrgExists(ctx context.Context, r store.Reader, id string)
 // CreateContact adds a contact to an organisation the actor administers.
 func (s *Service) CreateContact(ctx context.Context, cmd *Cmd, c portal.Contact) (portal.Contact, error) {
 	return command(ctx, s, cmd, func(tx store.Tx) (portal.Contact, error) {
-		c, err := portal.NewContact(portal.Op{Now: s.clock.Now(), Actor: cmd.Actor}, c)
-		if err != nil {
-			return portal.Contact{}, err
+		return s.createContact(ctx, tx, cmd, c)
+	})
+}
+
+func (s *Service) createContact(ctx context.Context, tx store.Tx, cmd *Cmd, c portal.Contact) (portal.Contact, error) {
+	c, err := portal.NewContact(portal.Op{Now: s.clock.Now(), Actor: cmd.Actor}, c)
+	if err != nil {
+		return portal.Contact{}, err
+	}
+	if err := s.checkOrgExists(ctx, tx, c.OrganizationID); err != nil {
+		return portal.Contact{}, err
+	}
+	// An ID taken by a contact the caller may not see is answered as if it were free: the
+	// contact is made under a new ID, which the answer carries. One the caller sees is
+	// taken: a second create under it is refused, not merged.
+	if c.ID != "" {
+		if other, err := tx.Contact(ctx, c.ID); err == nil {
+			if cmd.Actor.Administers(other.OrganizationID) {
+				return portal.Contact{}, portal.Errorf(portal.ECONFLICT, "There is already a contact %q (%s). Change that contact instead.", c.ID, other.FullName)
+			}
+			c.ID = ""
 		}
-		if err := s.checkOrgExists(ctx, tx, c.OrganizationID); err != nil {
-			return portal.Contact{}, err
-		}
-		// An ID taken by a contact the caller may not see is answered as if it were free:
-		// the contact is made under a new ID, which the answer carries. One the caller
-		// sees is taken: a second create under it is refused, not merged.
-		if c.ID != "" {
-			if other, err := tx.Contact(ctx, c.ID); err == nil {
-				if cmd.Actor.Administers(other.OrganizationID) {
-					return portal.Contact{}, portal.Errorf(portal.ECONFLICT, "There is already a contact %q (%s). Change that contact instead.", c.ID, other.FullName)
+	}
+	if c.ID == "" {
+		c.ID = NewID("con")
+	}
+	if err := tx.PutContact(ctx, &c); err != nil {
+		return portal.Contact{}, err
+	}
+	return c, audit(ctx, tx, portal.AuditEvent{At: c.CreatedAt, ActorID: cmd.Actor.ID, ActorName: cmd.Actor.Name, Action: ActionCreateContact,
+		EntityType: api.EntityContact, EntityID: c.ID, OrganizationID: c.OrganizationID, After: jsonOf(c)})
+}
+
+// BulkContact is one item of CreateContactsBulk: its command (actor, key, request hash)
+// and contact, or why it was refused before reaching the store.
+type BulkContact struct {
+	Cmd     *Cmd
+	Contact portal.Contact
+	Refused error
+}
+
+// CreateContactsBulk creates many contacts in one transaction, each item a command of its
+// own (replayed by its idempotency key like a single CreateContact). A refused item
+// changes nothing and does not stop the others.
+func (s *Service) CreateContactsBulk(ctx context.Context, act portal.Actor, items []BulkContact) (api.BulkContactsResult, error) {
+	if err := act.CanManagePeople(); err != nil {
+		return api.BulkContactsResult{}, err
+	}
+	switch {
+	case len(items) == 0:
+		return api.BulkContactsResult{}, portal.FieldErrorf("items", "Give at least one contact to create.")
+	case len(items) > api.MaxBulkContacts:
+		return api.BulkContactsResult{}, portal.FieldErrorf("items", "Create at most %d contacts per request; this one has %d. Split it into smaller requests.",
+			api.MaxBulkContacts, len(items))
+	}
+	var res api.BulkContactsResult
+	err := s.store.Update(ctx, func(tx store.Tx) error {
+		res = api.BulkContactsResult{Items: make([]api.BulkContactOutcome, len(items))}
+		for i, it := range items {
+			if it.Cmd == nil || it.Cmd.Actor.ID != act.ID {
+				return fmt.Errorf("bulk contact item %d is not a command of the caller", i)
+			}
+			o := &res.Items[i]
+			o.Index = i
+			it.Cmd.Replayed = false
+			err := it.Refused
+			var c portal.Contact
+			if err == nil {
+				err = tx.Savepoint(ctx, func() error {
+					var err error
+					c, err = runCommand(ctx, s, tx, it.Cmd, func(tx store.Tx) (portal.Contact, error) {
+						return s.createContact(ctx, tx, it.Cmd, it.Contact)
+					})
+					return err
+				})
+			}
+			if err != nil {
+				ae, ok := itemError(i, err)
+				if !ok {
+					return fmt.Errorf("contact %d of %d (%s): %w", i+1, len(items), it.Contact.Email, err)
 				}
-				c.ID = ""
+				o.Error = ae
+				res.Failed++
+				continue
+			}
+			o.Contact, o.Replayed = &c, it.Cmd.Replayed
+			if o.Replayed {
+				res.Replayed++
+			} else {
+				res.Created++
 			}
 		}
-		if c.ID == "" {
-			c.ID = NewID("con")
-		}
-		if err := tx.PutContact(ctx, &c); err != nil {
-			return portal.Contact{}, err
-		}
-		return c, audit(ctx, tx, portal.AuditEvent{At: c.CreatedAt, ActorID: cmd.Actor.ID, ActorName: cmd.Actor.Name, Action: ActionCreateContact,
-			EntityType: api.EntityContact, EntityID: c.ID, OrganizationID: c.OrganizationID, After: jsonOf(c)})
+		return nil
 	})
+	if err != nil {
+		return api.BulkContactsResult{}, err
+	}
+	return res, nil
 }
 
 // UpdateContact replaces a contact.

@@ -85,6 +85,8 @@ var rows = []row{
 	{what: "  then indexes built in the background", bench: "BenchmarkInitialSync100k/sync", unit: "indexes-built-s", scale: 1, show: "s", peerName: "raw modernc insert", peerBench: "BenchmarkInitialSync100k/sync", peerUnit: "x-raw-indexed"},
 	{what: "  raw modernc insert, same rows", bench: "BenchmarkInitialSync100k/raw-insert", unit: "ns/op", scale: 1e-9, show: "s"},
 	{what: "  cache writes alone, no network", bench: "BenchmarkInitialSync100k/cache-apply-pages", unit: "ns/op", scale: 1e-9, show: "s", peerName: "raw modernc insert", peerBench: "BenchmarkInitialSync100k/raw-insert", peerUnit: "ns/op"},
+	{what: "Apply a 10k-row import, queued and sent", bench: "BenchmarkApplyImport10k/apply-and-send", unit: "ns/op", scale: 1e-9, show: "s", peerName: "server bulk API alone", peerBench: "BenchmarkApplyImport10k/server-bulk", peerUnit: "ns/op", goal: "≤ 10 s"},
+	{what: "  of which checked and queued (offline)", bench: "BenchmarkApplyImport10k/apply-and-send", unit: "queued-s", scale: 1, show: "s"},
 	{what: "Incremental sync, 100 changes", bench: "BenchmarkIncrementalSync100", unit: "ns/op", scale: 1e-6, show: "ms"},
 	{what: "Cache upsert 100k accounts (one tx)", bench: "BenchmarkUpsertAccounts100k", unit: "ns/op", scale: 1e-9, show: "s", peerName: "raw modernc insert", peerBench: "BenchmarkRawInsert100k", peerUnit: "ns/op", goal: "≤ 2× raw"},
 	{what: "  the same, 64 rows per statement", bench: "BenchmarkUpsertAccountsBatched100k", unit: "ns/op", scale: 1e-9, show: "s", peerName: "raw modernc insert", peerBench: "BenchmarkRawInsert100k", peerUnit: "ns/op", goal: "≤ 2× raw"},

@@ -1,0 +1,288 @@
+package replica_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"gatehouse/backend/cache"
+	"gatehouse/backend/client"
+	"gatehouse/backend/imports"
+	"gatehouse/backend/portal"
+	"gatehouse/backend/replica"
+	"gatehouse/backend/server/store"
+)
+
+// The apply kill test: a child process applies a 5,000-row import to its outbox and is
+// killed with SIGKILL at random points, again and again; then the apply is resumed and
+// everything sent. Every row must become exactly one contact on the portal, none lost,
+// and the result file must say so.
+
+const (
+	importChildEnv   = "GATEHOUSE_IMPORT_KILL_CHILD"
+	importSessionEnv = "GATEHOUSE_IMPORT_KILL_SESSION"
+	importRowsEnv    = "GATEHOUSE_IMPORT_KILL_ROWS"
+	importKillsEnv   = "GATEHOUSE_IMPORT_KILL_ITERATIONS"
+)
+
+// importChild is the desktop applying the import: it prints a line after every chunk and
+// "APPLIED" when done.
+func importChild() error {
+	ctx := context.Background()
+	db, err := cache.Open(ctx, os.Getenv(childCacheEnv), cache.WithSchema(replica.Schema()), cache.WithSchema(imports.Schema()))
+	if err != nil {
+		return err
+	}
+	cl := client.New(os.Getenv(childURLEnv), os.Getenv(childTokenEnv), client.WithHTTPClient(&http.Client{Timeout: 10 * time.Second}))
+	eng, err := replica.New(ctx, replica.Config{Cache: db, Client: cl, Logger: quiet()})
+	if err != nil {
+		return err
+	}
+	st := imports.NewStore(db.SQL(), db.Clock())
+	sum, err := st.Apply(ctx, os.Getenv(importSessionEnv), eng.ImportQueue(), func(p imports.ApplyProgress) {
+		fmt.Printf("APPLY %d %d\n", p.Done, p.Total)
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Printf("APPLIED %d\n", sum.Queued)
+	return db.Close()
+}
+
+// importKillFile writes the list: rows people in orgs organisations, every address
+// different, so that every row is one new contact.
+func importKillFile(t testing.TB, dir string, rows, orgs int) string {
+	t.Helper()
+	var b bytes.Buffer
+	b.WriteString("Email,First name,Last name,Organisation,Position\n")
+	for i := range rows {
+		fmt.Fprintf(&b, "person%05d@council%02d.gov.uk,Given%d,Family%d,Council %02d,Clerk\n", i, i%orgs, i, i, i%orgs)
+	}
+	p := filepath.Join(dir, "councils.csv")
+	if err := os.WriteFile(p, b.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestKillDesktopDuringImportApply(t *testing.T) {
+	if raceEnabled {
+		// Processes killed mid-write are the point, not data races; make test-go runs this
+		// test again without the race detector, where it takes seconds instead of minutes.
+		t.Skip("runs without -race (make test-go runs it so)")
+	}
+	iterations, rows := 20, 5000
+	if s := os.Getenv(importKillsEnv); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			t.Fatalf("%s=%q is not a positive number", importKillsEnv, s)
+		}
+		iterations = n
+	}
+	if s := os.Getenv(importRowsEnv); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			t.Fatalf("%s=%q is not a positive number", importRowsEnv, s)
+		}
+		rows = n
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	p := newPortal(t)
+	dir := t.TempDir()
+	cachePath := filepath.Join(dir, "desk.db")
+	file := importKillFile(t, dir, rows, 40)
+
+	// The import, read and reviewed in the desktop's database.
+	db, err := cache.Open(ctx, cachePath, cache.WithSchema(replica.Schema()), cache.WithSchema(imports.Schema()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := imports.NewStore(db.SQL(), db.Clock())
+	ss, err := st.Create(ctx, file, imports.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ss, err = st.SetMapping(ctx, ss.ID, ss.Mapping); err != nil || ss.State != imports.StateReview {
+		t.Fatalf("mapping: %+v, %v", ss, err)
+	}
+	if pv, err := st.Preview(ctx, ss.ID); err != nil || pv.Counts[imports.PreviewCreate] != rows || len(pv.NewOrganizations) != 40 {
+		t.Fatalf("preview: %v, %v", pv.Counts, err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 11))
+	run := func(killAfter int, delay, fallback time.Duration) (lines []string, killed bool) {
+		t.Helper()
+		cmd := exec.Command(exe, "-test.run=^$")
+		cmd.Env = append(os.Environ(), importChildEnv+"=1", childCacheEnv+"="+cachePath, childURLEnv+"="+p.url,
+			childTokenEnv+"="+p.token, importSessionEnv+"="+ss.ID)
+		cmd.Stderr = os.Stderr
+		stdout, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		var once sync.Once
+		var wasKilled atomic.Bool
+		kill := func() { once.Do(func() { wasKilled.Store(true); _ = cmd.Process.Kill() }) }
+		var timer *time.Timer
+		if fallback > 0 {
+			timer = time.AfterFunc(fallback, kill)
+		}
+		sc := bufio.NewScanner(stdout)
+		chunks := 0
+		for sc.Scan() {
+			lines = append(lines, sc.Text())
+			if strings.HasPrefix(sc.Text(), "APPLY ") {
+				chunks++
+				if chunks == killAfter {
+					time.AfterFunc(delay, kill)
+				}
+			}
+		}
+		_, _ = io.Copy(io.Discard, stdout)
+		err = cmd.Wait()
+		if timer != nil {
+			timer.Stop()
+		}
+		if !wasKilled.Load() && err != nil {
+			t.Fatalf("the desktop child failed: %v\n%s", err, strings.Join(lines, "\n"))
+		}
+		return lines, wasKilled.Load()
+	}
+
+	kills := 0
+	started := time.Now()
+	for i := range iterations {
+		// Killed after 1–3 progress lines and a random moment, or at a random time at all.
+		lines, killed := run(1+rng.IntN(3), time.Duration(rng.IntN(25000))*time.Microsecond, time.Duration(30+rng.IntN(400))*time.Millisecond)
+		if killed {
+			kills++
+		}
+		if !killed && (len(lines) == 0 || !strings.HasPrefix(lines[len(lines)-1], "APPLIED")) {
+			t.Fatalf("iteration %d: the child ended without finishing:\n%s", i, strings.Join(lines, "\n"))
+		}
+	}
+	t.Logf("%d killed runs took %s", iterations, time.Since(started).Round(time.Millisecond))
+	started = time.Now()
+	lines, killed := run(0, 0, 3*time.Minute)
+	if killed || len(lines) == 0 || !strings.HasPrefix(lines[len(lines)-1], "APPLIED") {
+		t.Fatalf("the last run did not finish:\n%s", strings.Join(lines, "\n"))
+	}
+	t.Logf("%d of %d runs killed mid-apply; the last run: %s", kills, iterations, lines[len(lines)-1])
+
+	// Send everything, then look at the outbox, the portal and the result file.
+	d := &desk{t: t, ctx: ctx, path: cachePath, clock: portal.NewFixedClock(t0)}
+	db, err = cache.Open(ctx, cachePath, cache.WithSchema(replica.Schema()), cache.WithSchema(imports.Schema()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	d.db = db
+	d.cl = client.New(p.url, p.token, client.WithHTTPClient(&http.Client{Timeout: 30 * time.Second}))
+	if d.eng, err = replica.New(ctx, replica.Config{Cache: db, Client: d.cl, Logger: quiet()}); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("the last run took %s", time.Since(started).Round(time.Millisecond))
+	started = time.Now()
+	if res, err := d.eng.Push(ctx); err != nil || res.Failed > 0 || res.Conflicts > 0 {
+		t.Fatalf("push: %+v, %v", res, err)
+	}
+	t.Logf("sending the %d changes took %s", rows+40, time.Since(started).Round(time.Millisecond))
+	all, err := db.ListOutbox(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	perEntity := map[string]int{}
+	for _, c := range all {
+		perEntity[c.EntityID]++
+		if c.State != cache.OutboxSent {
+			t.Errorf("%s %s ended %s: %s", c.Name, c.EntityID, c.State, c.LastError)
+		}
+	}
+	if len(all) != rows+40 {
+		t.Errorf("the outbox holds %d changes, want %d contacts and 40 organisations", len(all), rows)
+	}
+	for id, n := range perEntity {
+		if n != 1 {
+			t.Errorf("%s was queued %d times", id, n)
+		}
+	}
+	st = imports.NewStore(db.SQL(), db.Clock())
+	sum, err := st.ApplyResults(ctx, ss.ID, d.eng.ImportQueue())
+	if err != nil || sum.Created != rows || sum.Queued+sum.Refused+sum.Skipped+sum.NotYet != 0 || !sum.Complete {
+		t.Fatalf("results: %+v, %v", sum, err)
+	}
+	onPortal := map[string]string{} // e-mail -> contact ID
+	var orgs, creates int
+	p.view(func(r store.Reader) error {
+		page, err := r.Contacts(ctx, store.ContactFilter{Limit: rows * 2})
+		if err != nil {
+			return err
+		}
+		for _, c := range page {
+			if _, dup := onPortal[c.Email]; dup {
+				t.Errorf("%s is on the portal twice", c.Email)
+			}
+			onPortal[c.Email] = c.ID
+		}
+		os, err := r.Organizations(ctx, store.OrgFilter{Limit: 1000})
+		orgs = len(os)
+		if err != nil {
+			return err
+		}
+		evs, err := r.AuditEvents(ctx, store.AuditFilter{Action: portal.ActionCreateContact, Limit: rows * 2})
+		creates = len(evs)
+		return err
+	})
+	if len(onPortal) != rows || creates != rows || orgs != 40 {
+		t.Errorf("the portal has %d contacts (%d created), %d organisations; want %d and 40", len(onPortal), creates, orgs, rows)
+	}
+
+	// The result file names each row's contact on the portal.
+	var out bytes.Buffer
+	if err := st.ExportResults(ctx, ss.ID, d.eng.ImportQueue(), &out); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(&out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sheet, err := f.GetRows(f.GetSheetName(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sheet) != rows+1 {
+		t.Fatalf("the result file has %d rows, want %d", len(sheet), rows+1)
+	}
+	for _, r := range sheet[1:] {
+		if r[5] != "Created" || r[7] != onPortal[r[0]] || r[7] == "" {
+			t.Errorf("result row %q: want Created with the portal's contact %q", r, onPortal[r[0]])
+			break
+		}
+	}
+}
