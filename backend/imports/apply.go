@@ -345,7 +345,7 @@ func (s *Store) planRows(ctx context.Context, ss Session, known Known, from, to 
 	for _, f := range all {
 		byRow[f.Row] = append(byRow[f.Row], f)
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT row_number, cells, edits, excluded, exclude_reason, merged_into FROM import_rows
+	rows, err := s.db.QueryContext(ctx, `SELECT row_number, cells, edits, excluded, exclude_reason, merged_into, result, result_reason FROM import_rows
 		WHERE session_id = ? AND row_number BETWEEN ? AND ? ORDER BY row_number`, ss.ID, from, to)
 	if err != nil {
 		return nil, fmt.Errorf("read rows: %w", err)

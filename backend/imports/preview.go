@@ -152,7 +152,7 @@ func (s *Store) Preview(ctx context.Context, id string) (Preview, error) {
 	for _, f := range all {
 		byRow[f.Row] = append(byRow[f.Row], f)
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT row_number, cells, edits, excluded, exclude_reason, merged_into FROM import_rows
+	rows, err := s.db.QueryContext(ctx, `SELECT row_number, cells, edits, excluded, exclude_reason, merged_into, result, result_reason FROM import_rows
 		WHERE session_id = ? AND row_number > ? ORDER BY row_number`, id, ss.Mapping.HeaderRow)
 	if err != nil {
 		return Preview{}, fmt.Errorf("read rows: %w", err)

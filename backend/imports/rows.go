@@ -46,6 +46,10 @@ type RowView struct {
 	ExcludeReason string            `json:"excludeReason,omitempty"`
 	MergedInto    int               `json:"mergedInto,omitempty"`
 	Findings      []quality.Finding `json:"findings"`
+	// Result is what applying did with the row ("" before: see ResultQueued and the
+	// others), with the reason for a skipped or refused row.
+	Result       string `json:"result,omitempty"`
+	ResultReason string `json:"resultReason,omitempty"`
 }
 
 // RowPage is a page of rows and how many rows match the query in all.
@@ -97,7 +101,7 @@ func (s *Store) Rows(ctx context.Context, id string, q RowQuery) (RowPage, error
 	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM import_rows r WHERE `+cond, args...).Scan(&page.Total); err != nil {
 		return RowPage{}, fmt.Errorf("count rows: %w", err)
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT r.row_number, r.cells, r.edits, r.excluded, r.exclude_reason, r.merged_into FROM import_rows r WHERE `+
+	rows, err := s.db.QueryContext(ctx, `SELECT r.row_number, r.cells, r.edits, r.excluded, r.exclude_reason, r.merged_into, r.result, r.result_reason FROM import_rows r WHERE `+
 		cond+` ORDER BY r.row_number LIMIT ? OFFSET ?`, append(args, q.Limit, q.Offset)...)
 	if err != nil {
 		return RowPage{}, fmt.Errorf("read rows: %w", err)
@@ -144,7 +148,7 @@ func scanRowView(sc interface{ Scan(...any) error }) (RowView, error) {
 		cj, ej string
 		merged sql.NullInt64
 	)
-	if err := sc.Scan(&v.Row, &cj, &ej, &v.Excluded, &v.ExcludeReason, &merged); err != nil {
+	if err := sc.Scan(&v.Row, &cj, &ej, &v.Excluded, &v.ExcludeReason, &merged, &v.Result, &v.ResultReason); err != nil {
 		return RowView{}, err
 	}
 	if err := json.Unmarshal([]byte(cj), &v.Original); err != nil {
@@ -198,7 +202,7 @@ func (s *Store) Findings(ctx context.Context, id string) ([]quality.Finding, err
 
 // Row returns one data row.
 func (s *Store) Row(ctx context.Context, id string, row int) (RowView, error) {
-	v, err := scanRowView(s.db.QueryRowContext(ctx, `SELECT row_number, cells, edits, excluded, exclude_reason, merged_into
+	v, err := scanRowView(s.db.QueryRowContext(ctx, `SELECT row_number, cells, edits, excluded, exclude_reason, merged_into, result, result_reason
 		FROM import_rows WHERE session_id = ? AND row_number = ?`, id, row))
 	if errors.Is(err, sql.ErrNoRows) {
 		return RowView{}, portal.Errorf(portal.ENOTFOUND, "Row %d is empty or not in this import.", row)

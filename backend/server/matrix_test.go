@@ -46,6 +46,7 @@ PUT /api/v1/organizations/{id}                         401  403  403  403  403  
 DELETE /api/v1/organizations/{id}                      401  403  403  403  403  403  403  403  204
 GET /api/v1/contacts                                   401  403  403  403  403  403  200  200  200
 POST /api/v1/contacts                                  401  403  403  403  403  403  201  403  201
+POST /api/v1/contacts/bulk                             401  403  403  403  403  403  200  200  200
 GET /api/v1/contacts/{id}                              401  403  403  403  403  403  200  404  200
 PUT /api/v1/contacts/{id}                              401  403  403  403  403  403  200  404  200
 DELETE /api/v1/contacts/{id}                           401  403  403  403  403  403  204  404  204
@@ -153,6 +154,12 @@ func (f *fixture) targets() map[string]func() call {
 		"GET /api/v1/contacts":              func() call { return call{"GET", "/api/v1/contacts", nil} },
 		"POST /api/v1/contacts": func() call {
 			return call{"POST", "/api/v1/contacts", portal.Contact{OrganizationID: A, FullName: "Ann Example", Email: e.id("ann") + "@example.org"}}
+		},
+		// As for invitations, whether each item was allowed is in its outcome: oadB may not
+		// add contacts to organisation A.
+		"POST /api/v1/contacts/bulk": func() call {
+			return call{"POST", "/api/v1/contacts/bulk", api.BulkContactsRequest{Items: []api.BulkContactItem{{
+				Contact: portal.Contact{OrganizationID: A, FullName: "Bulk Example", Email: e.id("bulk") + "@example.org"}, IdempotencyKey: e.id("kc")}}}}
 		},
 		"GET /api/v1/contacts/{id}": func() call { return call{"GET", "/api/v1/contacts/" + e.contact(A, "c@example.org").ID, nil} },
 		"PUT /api/v1/contacts/{id}": func() call {
@@ -325,6 +332,15 @@ func TestAuthorisationMatrix(t *testing.T) {
 			got[ep][p] = status
 			if status != want[ep][p] {
 				t.Errorf("%s as %s: got %d, want %d: %s", ep, p, status, want[ep][p], body)
+			}
+			if ep == "POST /api/v1/contacts/bulk" && status == http.StatusOK {
+				want := map[string]string{"oadA": "", "sysA": "", "oadB": portal.EFORBIDDEN}[p]
+				var res api.BulkContactsResult
+				if err := json.Unmarshal(body, &res); err != nil || len(res.Items) != 1 {
+					t.Errorf("%s as %s: answer %s", ep, p, body)
+				} else if got := res.Items[0].Error; (got == nil) != (want == "") || (got != nil && got.Code != want) {
+					t.Errorf("%s as %s: item outcome %+v, want code %q", ep, p, got, want)
+				}
 			}
 			if ep == "POST /api/v1/invitations/bulk" && status == http.StatusOK {
 				// Authorisation is per item here: the item's outcome is the cell's meaning.

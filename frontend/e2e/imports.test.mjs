@@ -185,6 +185,51 @@ test('imports: drop a file, map a column, exclude a row, fix an e-mail, merge du
   assert.equal(await page.getByTestId('import-list').getByTestId('import-state').textContent(), 'In review')
   await page.getByTestId('resume-import').click()
   await count(page, 'shared_email', 2)
+
+  // Apply: one step that says what it will do, a confirmation, then the outcome row by row.
+  const apply = page.getByTestId('apply')
+  await apply.waitFor()
+  const label = (await apply.textContent()).trim().replace(/…$/, '')
+  assert.match(label, new RegExp(`^Create ${create} contacts? and \\d+ organisations?.*skip ${skip} rows?$`))
+  await apply.click()
+  const confirm = page.locator('.n-dialog').filter({ hasText: 'Apply the import?' })
+  await confirm.waitFor()
+  await confirm.getByRole('button', { name: label }).click()
+  const result = page.getByTestId('apply-result')
+  await result.waitFor()
+  assert.match(await result.textContent(), new RegExp(`${create} (contacts? created|changes? waiting).*${skip} rows? skipped`))
+  // Once the sync has sent them, the panel says they were created.
+  await result.filter({ hasText: `${create} contacts created` }).waitFor()
+  // Each row says what became of it.
+  await page.getByTestId('row-result').filter({ hasText: 'Created' }).first().waitFor()
+  assert.equal(await page.getByTestId('row-result').filter({ hasText: 'Skipped' }).count() >= 1, true)
+  // The rows are fixed now: no more checks, fixes or column changes.
+  assert.equal(await page.getByTestId('recheck').count(), 0)
+  assert.equal(await page.getByTestId('change-columns').count(), 0)
+  await page.mouse.move(5, 5)
+  await page.screenshot({ path: join(shotsDir, 'imports-applied.png') })
+  await page.getByTestId('theme-toggle').click()
+  await page.waitForFunction(() => document.documentElement.dataset.theme === 'dark')
+  await page.waitForFunction(() => document.getAnimations().length === 0)
+  await page.screenshot({ path: join(shotsDir, 'imports-applied-dark.png') })
+  await page.getByTestId('theme-toggle').click()
+  await page.waitForFunction(() => document.documentElement.dataset.theme === 'light')
+
+  // The result file: the sheet as it came, with Result, Reason and Gatehouse id.
+  const resultFile = join(out, 'members - result.xlsx')
+  await harness.answerSaveFile(resultFile)
+  await page.getByTestId('apply-save-results').click()
+  await page.getByTestId('apply-saved').filter({ hasText: resultFile }).waitFor()
+  const rwb = XLSX.read(readFileSync(resultFile), { type: 'buffer' })
+  const rrows = XLSX.utils.sheet_to_json(rwb.Sheets[rwb.SheetNames[0]], { defval: '' })
+  assert.equal(rrows.length, 9)
+  const results = rrows.map((r) => r.Result)
+  assert.equal(results.filter((r) => r === 'Created' || r === 'Waiting to be sent').length, create)
+  assert.equal(results.filter((r) => r === 'Skipped').length, skip)
+  for (const r of rrows) {
+    if (r.Result === 'Skipped') assert.ok(r.Reason, `a skipped row says why: ${JSON.stringify(r)}`)
+    else assert.match(r['Gatehouse id'], /^con_/)
+  }
   app.assertNoPageErrors()
 })
 

@@ -3,11 +3,15 @@
 // previewing and exporting. Every call turns a rejection into an ApiError.
 import {
   AbandonImport,
+  ApplyImport,
+  CancelApplyImport,
   CancelImport,
   ChooseImportFile,
   ExcludeImportRows,
   ExportImport,
+  ExportImportResults,
   FixImportCell,
+  ImportApplyResults,
   ImportPreview,
   ImportRows,
   ImportRowsAt,
@@ -34,6 +38,14 @@ export type ImportRow = imports.RowView
 export type Finding = quality.Finding
 export type ImportPreviewResult = app.ImportPreviewResult
 export type ImportPreviewRow = app.ImportPreviewRow
+export type ApplySummary = imports.ApplySummary
+
+// Payload of 'import:apply' (app.ImportApplyProgress): rows with a result so far.
+export interface ApplyProgress {
+  id: string
+  done: number
+  total: number
+}
 
 export type ImportState = 'reading' | 'mapping' | 'review' | 'applied' | 'abandoned'
 export type RowFilter = '' | 'included' | 'excluded' | 'withFindings' | 'clean'
@@ -71,7 +83,7 @@ export interface ImportDropped {
   ignored: string[]
 }
 
-export const importEvents = { progress: 'import:progress', dropped: 'import:dropped' } as const
+export const importEvents = { progress: 'import:progress', dropped: 'import:dropped', apply: 'import:apply' } as const
 
 // chooseImportFile opens the native dialog; '' when the user cancelled.
 export function chooseImportFile(): Promise<string> {
@@ -140,6 +152,33 @@ export function previewImport(id: string): Promise<ImportPreviewResult> {
 // exportImport asks where to save the report; '' when the user cancelled.
 export function exportImport(id: string): Promise<string> {
   return call(() => ExportImport(id))
+}
+
+// applyImport turns the reviewed rows into contacts and organisations through the outbox;
+// 'import:apply' events report progress. Applying again resumes; nothing is done twice.
+export function applyImport(id: string): Promise<ApplySummary> {
+  return call(() => ApplyImport(id))
+}
+
+// cancelApplyImport stops an apply after the rows it is queuing; applying again resumes.
+export function cancelApplyImport(id: string): Promise<void> {
+  return call(() => CancelApplyImport(id))
+}
+
+// importApplyResults counts what applying did so far, with what the portal has received.
+export function importApplyResults(id: string): Promise<ApplySummary> {
+  return call(() => ImportApplyResults(id))
+}
+
+// exportImportResults saves the sheet with Result, Reason and Gatehouse id columns; ''
+// when the user cancelled the dialog.
+export function exportImportResults(id: string): Promise<string> {
+  return call(() => ExportImportResults(id))
+}
+
+// onApplyProgress calls cb after each chunk of rows an apply queued; the result unsubscribes.
+export function onApplyProgress(cb: (p: ApplyProgress) => void): () => void {
+  return EventsOn(importEvents.apply, cb)
 }
 
 export function abandonImport(id: string): Promise<void> {

@@ -847,6 +847,8 @@ export namespace app {
 	    updatedAt: any;
 	    // Go type: time
 	    checkedAt?: any;
+	    // Go type: time
+	    applyStartedAt?: any;
 	
 	    static createFrom(source: any = {}) {
 	        return new ImportSessionInfo(source);
@@ -880,6 +882,7 @@ export namespace app {
 	        this.createdAt = this.convertValues(source["createdAt"], null);
 	        this.updatedAt = this.convertValues(source["updatedAt"], null);
 	        this.checkedAt = this.convertValues(source["checkedAt"], null);
+	        this.applyStartedAt = this.convertValues(source["applyStartedAt"], null);
 	    }
 	
 		convertValues(a: any, classs: any, asMap: boolean = false): any {
@@ -2005,6 +2008,34 @@ export namespace batch {
 
 export namespace imports {
 	
+	export class ApplySummary {
+	    queued: number;
+	    created: number;
+	    updated: number;
+	    skipped: number;
+	    refused: number;
+	    notYet: number;
+	    complete: boolean;
+	    started: boolean;
+	    waitingForServer: boolean;
+	
+	    static createFrom(source: any = {}) {
+	        return new ApplySummary(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.queued = source["queued"];
+	        this.created = source["created"];
+	        this.updated = source["updated"];
+	        this.skipped = source["skipped"];
+	        this.refused = source["refused"];
+	        this.notYet = source["notYet"];
+	        this.complete = source["complete"];
+	        this.started = source["started"];
+	        this.waitingForServer = source["waitingForServer"];
+	    }
+	}
 	export class RowView {
 	    row: number;
 	    cells: string[];
@@ -2014,6 +2045,8 @@ export namespace imports {
 	    excludeReason?: string;
 	    mergedInto?: number;
 	    findings: quality.Finding[];
+	    result?: string;
+	    resultReason?: string;
 	
 	    static createFrom(source: any = {}) {
 	        return new RowView(source);
@@ -2029,6 +2062,8 @@ export namespace imports {
 	        this.excludeReason = source["excludeReason"];
 	        this.mergedInto = source["mergedInto"];
 	        this.findings = this.convertValues(source["findings"], quality.Finding);
+	        this.result = source["result"];
+	        this.resultReason = source["resultReason"];
 	    }
 	
 		convertValues(a: any, classs: any, asMap: boolean = false): any {

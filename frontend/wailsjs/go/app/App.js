@@ -10,6 +10,10 @@ export function About() {
   return window['go']['app']['App']['About']();
 }
 
+export function ApplyImport(arg1) {
+  return window['go']['app']['App']['ApplyImport'](arg1);
+}
+
 export function Approve(arg1) {
   return window['go']['app']['App']['Approve'](arg1);
 }
@@ -48,6 +52,10 @@ export function Batches() {
 
 export function BeginSignIn() {
   return window['go']['app']['App']['BeginSignIn']();
+}
+
+export function CancelApplyImport(arg1) {
+  return window['go']['app']['App']['CancelApplyImport'](arg1);
 }
 
 export function CancelBatch(arg1) {
@@ -122,6 +130,10 @@ export function ExportImport(arg1) {
   return window['go']['app']['App']['ExportImport'](arg1);
 }
 
+export function ExportImportResults(arg1) {
+  return window['go']['app']['App']['ExportImportResults'](arg1);
+}
+
 export function ExportReport(arg1, arg2, arg3, arg4) {
   return window['go']['app']['App']['ExportReport'](arg1, arg2, arg3, arg4);
 }
@@ -148,6 +160,10 @@ export function GetUser(arg1) {
 
 export function Ghosts() {
   return window['go']['app']['App']['Ghosts']();
+}
+
+export function ImportApplyResults(arg1) {
+  return window['go']['app']['App']['ImportApplyResults'](arg1);
 }
 
 export function ImportPreview(arg1) {
