@@ -50,6 +50,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"mime"
 	"net"
 	"net/http"
 	"os"
@@ -62,6 +63,7 @@ import (
 	"gatehouse/app"
 	"gatehouse/app/bridge"
 	"gatehouse/backend/keychain"
+	"gatehouse/backend/mail/mailtest"
 )
 
 func main() {
@@ -203,10 +205,38 @@ func run() error {
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(map[string][]string{"urls": opened})
 	})
+	// A real SMTP server (go-smtp's, backend/mail/mailtest) for the browser tests to send
+	// mail to: GET /harness/mail lists what it received, decoded.
+	sink, err := mailtest.Start(func(format string, args ...any) { log.Debug(fmt.Sprintf(format, args...)) })
+	if err != nil {
+		return fmt.Errorf("start the SMTP sink: %w", err)
+	}
+	defer sink.Close()
+	mux.HandleFunc("GET /harness/mail", func(w http.ResponseWriter, r *http.Request) {
+		type message struct {
+			From    string   `json:"from"`
+			To      []string `json:"to"`
+			Subject string   `json:"subject"`
+			Text    string   `json:"text"`
+			HTML    string   `json:"html"`
+			Raw     string   `json:"raw"`
+		}
+		out := []message{}
+		for _, m := range sink.Messages() {
+			subject := ""
+			if m.Header != nil {
+				subject, _ = new(mime.WordDecoder).DecodeHeader(m.Header.Get("Subject"))
+			}
+			out = append(out, message{From: m.From, To: m.To, Subject: subject, Text: m.Body, HTML: m.HTML, Raw: string(m.Data)})
+		}
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(map[string]any{"messages": out})
+	})
 	mux.HandleFunc("GET /harness/info", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		portalURL, portalToken, _ := app.EmbeddedPortal(a)
-		json.NewEncoder(w).Encode(map[string]string{"dataDir": dataDir, "databasePath": dbPath, "portalUrl": portalURL, "portalToken": portalToken})
+		json.NewEncoder(w).Encode(map[string]any{"dataDir": dataDir, "databasePath": dbPath, "portalUrl": portalURL, "portalToken": portalToken,
+			"smtpHost": sink.Host(), "smtpPort": sink.Port()})
 	})
 
 	ln, err := net.Listen("tcp", *addr)

@@ -148,13 +148,24 @@ type Sink struct {
 // NewSink starts a sink; it is closed when the test ends.
 func NewSink(t testing.TB, opts ...Option) *Sink {
 	t.Helper()
+	s, err := Start(t.Logf, opts...)
+	if err != nil {
+		t.Fatalf("mailtest: %v", err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+// Start starts a sink outside a test (the browser tests' harness runs one); logf receives
+// the server's complaints, nil drops them. Close it when done.
+func Start(logf func(format string, args ...any), opts ...Option) (*Sink, error) {
 	s := &Sink{done: make(chan struct{}), served: make(chan struct{}), changed: make(chan struct{})}
 	for _, o := range opts {
 		o(&s.cfg)
 	}
 	tcp, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatalf("mailtest: listening on 127.0.0.1: %v", err)
+		return nil, fmt.Errorf("listening on 127.0.0.1: %w", err)
 	}
 	s.addr = tcp.Addr().(*net.TCPAddr)
 	var ln net.Listener = &countingListener{Listener: tcp, sink: s}
@@ -165,11 +176,12 @@ func NewSink(t testing.TB, opts ...Option) *Sink {
 	s.srv.MaxMessageBytes = 10 << 20
 	s.srv.MaxRecipients = 100
 	s.srv.EnableSMTPUTF8 = true
-	s.srv.ErrorLog = sinkLog{s, t}
+	s.srv.ErrorLog = sinkLog{s, logf}
 	if s.cfg.startTLS || s.cfg.implicitTLS {
 		cert, pool, err := selfSigned()
 		if err != nil {
-			t.Fatalf("mailtest: making a certificate: %v", err)
+			_ = tcp.Close()
+			return nil, fmt.Errorf("making a certificate: %w", err)
 		}
 		s.pool = pool
 		s.srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
@@ -185,8 +197,7 @@ func NewSink(t testing.TB, opts ...Option) *Sink {
 		defer close(s.served)
 		_ = s.srv.Serve(ln)
 	}()
-	t.Cleanup(s.Close)
-	return s
+	return s, nil
 }
 
 // Close stops the sink: its port no longer accepts connections, every open connection is
@@ -360,8 +371,8 @@ func (s *Sink) connNumber(c *smtp.Conn) int {
 }
 
 type sinkLog struct {
-	s *Sink
-	t testing.TB
+	s    *Sink
+	logf func(format string, args ...any)
 }
 
 func (l sinkLog) Printf(format string, v ...any) { l.Println(fmt.Sprintf(format, v...)) }
@@ -372,8 +383,8 @@ func (l sinkLog) Println(v ...any) {
 	}
 	l.s.mu.Lock()
 	defer l.s.mu.Unlock()
-	if !l.s.logOff {
-		l.t.Logf("mailtest server: %s", msg)
+	if !l.s.logOff && l.logf != nil {
+		l.logf("mailtest server: %s", msg)
 	}
 }
 

@@ -97,6 +97,24 @@ export async function startHarness({ version = 'e2e', dataDir, extraArgs = [], s
       return body.result
     },
     drop: (paths, x = 10, y = 10) => post('/harness/drop', { x, y, paths }),
+    // info: the data folder, the embedded portal's address and the SMTP sink's port.
+    async info() {
+      return (await fetch(new URL('/harness/info', url))).json()
+    },
+    // mail lists what the harness's SMTP sink (go-smtp) has received, decoded.
+    async mail() {
+      return (await (await fetch(new URL('/harness/mail', url))).json()).messages
+    },
+    // waitForMail waits until the sink holds at least n messages and returns them.
+    async waitForMail(n, timeout = 60_000) {
+      const end = Date.now() + timeout
+      for (;;) {
+        const got = await this.mail()
+        if (got.length >= n) return got
+        if (Date.now() > end) throw new Error(`${got.length} of ${n} messages reached the SMTP sink within ${timeout} ms`)
+        await new Promise((r) => setTimeout(r, 100))
+      }
+    },
     answerOpenFile: (path) => post('/harness/dialog/open', { path }),
     answerSaveFile: (path) => post('/harness/dialog/save', { path }),
     async stop() {
