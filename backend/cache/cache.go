@@ -270,8 +270,8 @@ type Tx struct {
 	// looked up one by one before that.
 	shadowsLoaded bool
 	shadowLookups int
-	overlay map[entityKey]bool // entities whose overlay must be recomputed before commit
-	bulk    map[string]bool    // per table written: under a bulk load (bulk.go)
+	overlay       map[entityKey]bool // entities whose overlay must be recomputed before commit
+	bulk          map[string]bool    // per table written: under a bulk load (bulk.go)
 }
 
 // SQL returns the underlying transaction, for packages that keep their own tables in the
