@@ -12,6 +12,7 @@ import (
 	"gatehouse/backend/imports"
 	"gatehouse/backend/portal"
 	"gatehouse/backend/quality"
+	"gatehouse/backend/sheets"
 )
 
 // FromImport returns the rows of an import session the administrator kept (not excluded
@@ -57,6 +58,10 @@ func FromImport(ctx context.Context, st *imports.Store, sessionID string, known 
 				if strings.TrimSpace(rec.Member) == "" {
 					c.Member = o.member
 				}
+			}
+			if c.OrganizationType == "" {
+				// An organisation the import will create is of the kind its sheet says.
+				c.OrganizationType = strings.TrimSpace(ss.Mapping.Value(v.Cells, sheets.FieldOrgType))
 			}
 			if k, ok := dir.contacts[portal.NormalizeEmail(c.Email)]; ok && (c.OrganizationID == "" || k.orgID == c.OrganizationID) {
 				c.ContactID, c.AccountID = k.id, k.accountID

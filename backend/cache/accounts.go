@@ -452,8 +452,6 @@ func (db *DB) ListAccounts(ctx context.Context, f AccountFilter) (Page[AccountRo
 		switch {
 		case page.Capped && q.fts != "":
 			pageOrder = "accounts_fts.rowid"
-		case page.Capped && len(q.search.long) == 0:
-			pageOrder = "a.name_key, a.rid" // the short-word search walks the name index
 		case page.Capped:
 			pageOrder = "a.rid"
 		case f.Sort == SortOrganization:

@@ -342,7 +342,7 @@ func BenchmarkSearch(b *testing.B) {
 	defer db.Close()
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	var all, long, cpu []time.Duration
+	var all, long, short, cpu []time.Duration
 	i := 0
 	for b.Loop() {
 		q := queries[i%len(queries)]
@@ -356,6 +356,8 @@ func BenchmarkSearch(b *testing.B) {
 		all = append(all, d)
 		if len([]rune(q)) >= 3 {
 			long = append(long, d)
+		} else {
+			short = append(short, d)
 		}
 	}
 	pct := func(ds []time.Duration, p float64) float64 {
@@ -370,5 +372,6 @@ func BenchmarkSearch(b *testing.B) {
 	b.ReportMetric(pct(all, 0.95), "p95-ms")
 	b.ReportMetric(pct(all, 0.99), "p99-ms")
 	b.ReportMetric(pct(long, 0.95), "p95-3+chars-ms")
+	b.ReportMetric(pct(short, 0.95), "p95-1-2chars-ms")
 	b.ReportMetric(pct(cpu, 0.95), "cpu-p95-ms")
 }

@@ -92,6 +92,8 @@ var rows = []row{
 	{what: "  the same, 64 rows per statement", bench: "BenchmarkUpsertAccountsBatched100k", unit: "ns/op", scale: 1e-9, show: "s", peerName: "raw modernc insert", peerBench: "BenchmarkRawInsert100k", peerUnit: "ns/op", goal: "≤ 2× raw"},
 	{what: "Search p95 over 1,000,000 cached accounts", bench: "BenchmarkSearch", unit: "p95-ms", scale: 1, show: "ms", goal: "≤ 20 ms"},
 	{what: "  search p95, CPU time", bench: "BenchmarkSearch", unit: "cpu-p95-ms", scale: 1, show: "ms", goal: "≤ 20 ms"},
+	{what: "  search p95, 1–2 characters", bench: "BenchmarkSearch", unit: "p95-1-2chars-ms", scale: 1, show: "ms", goal: "≤ 10 ms"},
+	{what: "  search p95, 3+ characters", bench: "BenchmarkSearch", unit: "p95-3+chars-ms", scale: 1, show: "ms", goal: "≤ 10 ms"},
 	{what: "10k invitations end to end, crash-safe", bench: "BenchmarkSend10k/invitations", unit: "msgs/s", scale: 1, show: "msg/s", peerName: "raw go-smtp", peerBench: "BenchmarkSend10k/invitations", peerUnit: "raw-go-smtp-msgs/s", lowerIsBad: true, goal: "≥ 2,000/s"},
 	{what: "10k messages, engine only (no portal call)", bench: "BenchmarkSend10k/notifications", unit: "msgs/s", scale: 1, show: "msg/s", peerName: "raw go-smtp", peerBench: "BenchmarkSend10k/notifications", peerUnit: "raw-go-smtp-msgs/s", lowerIsBad: true},
 	{what: "SMTP sender, one reused connection", bench: "BenchmarkSMTPSend", unit: "msgs/s", scale: 1, show: "msg/s", peerName: "raw go-smtp", peerBench: "BenchmarkRawGoSMTP", peerUnit: "msgs/s", lowerIsBad: true},
