@@ -185,8 +185,23 @@ func (a *App) SendBatch(id string) error {
 	db := c.eng.Cache()
 	ctx := a.ctx()
 	st := batch.NewStore(db)
-	if _, err := st.Get(ctx, id); err != nil {
+	b, err := st.Get(ctx, id)
+	if err != nil {
 		return err
+	}
+	if b.Kind.CarriesLinks() {
+		// A link only its sender's computer can open must never be e-mailed.
+		set, err := c.cl.Settings(ctx)
+		if err != nil {
+			return err
+		}
+		base := set.PublicURL
+		if base == "" {
+			base = c.cl.BaseURL()
+		}
+		if err := portal.CheckLinkBase(base); err != nil {
+			return err
+		}
 	}
 	if err := a.linkApplied(ctx, c, st, id); err != nil {
 		return err

@@ -10,6 +10,7 @@ import (
 	"gatehouse/backend/batch"
 	"gatehouse/backend/mail"
 	"gatehouse/backend/mail/mailtest"
+	"gatehouse/backend/portal"
 )
 
 func (a *testApp) batchEvents(id string) []BatchProgress {
@@ -120,6 +121,21 @@ func TestBatchFromDemoContactsArrivesOnce(t *testing.T) {
 	}
 	sink.WaitFor(t, 1, 10*time.Second)
 
+	// The local portal's links point at this computer: nothing goes out until it has a
+	// public address, and the refusal says where to set one.
+	err = a.SendBatch(b.ID)
+	wantCode(t, err, "invalid", "publicUrl")
+	if !strings.Contains(portal.ErrorMessage(err), "public address") || sink.Count() != 1 {
+		t.Fatalf("SendBatch without a public address: %v; %d messages", err, sink.Count())
+	}
+	set, err := a.PortalSettings()
+	if err != nil {
+		t.Fatal(err)
+	}
+	set.PublicURL = "https://portal.gatehouse.test/"
+	if set, err = a.SavePortalSettings(set); err != nil || set.PublicURL != "https://portal.gatehouse.test" {
+		t.Fatalf("SavePortalSettings = %+v, %v", set, err)
+	}
 	if err := a.SendBatch(b.ID); err != nil {
 		t.Fatalf("SendBatch: %v", err)
 	}
@@ -133,8 +149,8 @@ func TestBatchFromDemoContactsArrivesOnce(t *testing.T) {
 		for _, to := range m.To {
 			per[strings.ToLower(to)]++
 		}
-		if !strings.Contains(m.Body, "http") {
-			t.Fatalf("message to %v has no link:\n%s", m.To, m.Body)
+		if !strings.Contains(m.Body, "https://portal.gatehouse.test/invite/") {
+			t.Fatalf("message to %v has no link at the public address:\n%s", m.To, m.Body)
 		}
 	}
 	if len(per) != b.Counts.Total {

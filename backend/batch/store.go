@@ -42,6 +42,9 @@ func (k Kind) templateKey() string {
 // e-mail.
 func (k Kind) needsInvite() bool { return k != KindPreNotification }
 
+// CarriesLinks says the batch's messages hold a one-time link to the portal.
+func (k Kind) CarriesLinks() bool { return k.needsInvite() }
+
 // readyState is the state of a recipient whose e-mail can be sent.
 func (k Kind) readyState() State {
 	if k.needsInvite() {

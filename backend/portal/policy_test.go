@@ -606,3 +606,19 @@ func TestSurvivorsOfTheFinalRun(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckLinkBase(t *testing.T) {
+	for base, ok := range map[string]bool{
+		"http://127.0.0.1:53211": false, "http://localhost:8080": false, "http://[::1]:80": false, "http://0.0.0.0": false,
+		"http://portal.localhost": false, "": false, "not a url": false,
+		"https://portal.example.org": true, "http://192.168.1.20:8080": true, "https://council.example.org/": true,
+	} {
+		err := portal.CheckLinkBase(base)
+		if (err == nil) != ok {
+			t.Errorf("CheckLinkBase(%q) = %v, want ok=%v", base, err, ok)
+		}
+		if err != nil && (portal.ErrorCode(err) != portal.EINVALID || !strings.Contains(portal.ErrorMessage(err), "Settings")) {
+			t.Errorf("CheckLinkBase(%q): %v does not say what to do", base, err)
+		}
+	}
+}

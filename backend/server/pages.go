@@ -82,7 +82,11 @@ func toParts(segs []mail.Segment, actions map[string]string) (parts, buttons []p
 func setPageHeaders(w http.ResponseWriter) {
 	h := w.Header()
 	h.Set("Cache-Control", "no-store")
-	h.Set("Referrer-Policy", "no-referrer") // invitation and approval links carry tokens
+	// same-origin, not no-referrer: invitation and approval links carry tokens, and no other
+	// site may see them; but with no-referrer a browser sends "Origin: null" on the page's own
+	// forms over plain http (where it sends no Sec-Fetch-Site either), and the cross-origin
+	// check would refuse a person setting their password.
+	h.Set("Referrer-Policy", "same-origin")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'")

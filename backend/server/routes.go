@@ -185,7 +185,10 @@ func (s *Server) guardHost(next http.Handler) http.Handler {
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		u, err := url.Parse(s.BaseURL())
-		if err != nil || r.Host != u.Host {
+		// The public address the administrator set (a tunnel or a proxy to this computer)
+		// is this portal too; any other name is someone else's page pointing here.
+		pub, _ := url.Parse(s.svc.LinkBase())
+		if err != nil || (r.Host != u.Host && (pub == nil || r.Host != pub.Host)) {
 			writeJSON(w, http.StatusMisdirectedRequest, api.Error{Code: portal.EFORBIDDEN, Message: "This embedded portal answers only requests addressed to " + u.Host + "."})
 			return
 		}

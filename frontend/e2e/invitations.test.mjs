@@ -71,6 +71,8 @@ test('invitations: form a batch, preview the e-mail, send it to the sink with pr
 
   await page.getByTestId('view-title').filter({ hasText: 'Invitations' }).waitFor()
   await app.call('SaveSMTPSettings', { host: '127.0.0.1', port: sink.port, security: 'none', username: '', from: 'Portal <portal@example.org>', ratePerSecond: 0, hasPassword: false }, '')
+  // The local portal's links would point at this computer: give it a public address.
+  await app.call('SavePortalSettings', { ...(await app.call('PortalSettings')), publicUrl: 'https://portal.gatehouse.test' })
 
   // What is typed into the form stays when the administrator looks at another tab (the
   // council guide's small alphabetical batches: a range reset to A–Z would send to all).
@@ -135,7 +137,7 @@ test('invitations: form a batch, preview the e-mail, send it to the sink with pr
   for (const m of sink.messages) for (const to of m.to) per.set(to, (per.get(to) ?? 0) + 1)
   assert.equal(per.size, b.counts.total)
   assert.ok([...per.values()].every((n) => n === 1), 'nobody got two messages')
-  assert.ok(sink.messages.every((m) => /https?:\/\//.test(m.data.replace(/=\r\n/g, ''))), 'each message has a link')
+  assert.ok(sink.messages.every((m) => m.data.replace(/=\r\n/g, '').includes('https://portal.gatehouse.test/invite/')), 'each message has a link at the public address')
 
   // Follow-up lists the invitations just sent.
   await page.locator('.n-tabs-tab').filter({ hasText: 'Follow-up' }).click()

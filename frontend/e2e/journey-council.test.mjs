@@ -60,6 +60,20 @@ async function sendOpenBatch(page, people) {
 
 const to = (messages) => messages.flatMap((m) => m.to).sort()
 
+const shotsDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'build', 'bin', 'e2e-shots')
+
+// shots keeps the screen as it is in both themes, to look at.
+async function shots(page, name) {
+  await page.mouse.move(5, 5)
+  await page.screenshot({ path: join(shotsDir, `${name}.png`) })
+  await page.getByTestId('theme-toggle').click()
+  await page.waitForFunction(() => document.documentElement.dataset.theme === 'dark')
+  await page.waitForFunction(() => document.getAnimations().length === 0)
+  await page.screenshot({ path: join(shotsDir, `${name}-dark.png`) })
+  await page.getByTestId('theme-toggle').click()
+  await page.waitForFunction(() => document.documentElement.dataset.theme === 'light')
+}
+
 test('journey: a council list becomes invited people, and one of them signs in', async (t) => {
   const app = await openApp(t)
   if (!app) return
@@ -70,9 +84,20 @@ test('journey: a council list becomes invited people, and one of them signs in',
   await page.getByTestId('first-run-empty').click()
   await page.getByTestId('first-run-empty').waitFor({ state: 'detached' })
   await harness.call('app.App.SaveSMTPSettings', {
-    host: info.smtpHost, port: info.smtpPort, security: 'none', username: '', from: 'Council Association <membership@association.example.org>',
+    host: info.smtpHost, port: Number(info.smtpPort), security: 'none', username: '', from: 'Council Association <membership@association.example.org>',
     ratePerSecond: 0, hasPassword: false,
   }, '')
+
+  // The local portal is reached from outside at a public address (here a name Chromium
+  // resolves to this computer); without one, Gatehouse would send no links.
+  const publicUrl = `http://portal.gatehouse.test:${new URL(info.portalUrl).port}`
+  await app.nav('Settings')
+  await page.locator('.n-tabs-tab').filter({ hasText: 'Portal' }).click()
+  await page.getByTestId('portal-no-public-url').waitFor()
+  await page.getByTestId('portal-public-url').locator('input').fill(publicUrl)
+  await page.getByTestId('portal-save').click()
+  await page.getByTestId('portal-no-public-url').waitFor({ state: 'detached' })
+  await shots(page, 'settings-portal')
 
   // 1. The CRM's export, dropped on the window.
   await app.nav('Imports')
@@ -148,7 +173,7 @@ test('journey: a council list becomes invited people, and one of them signs in',
   const invites = all.slice(4)
   assert.deepEqual(to(invites), abcd)
   const links = invites.map((m) => /https?:\/\/[^\s"<>]+\/invite\/[A-Za-z0-9_-]+/.exec(m.text)?.[0])
-  assert.ok(links.every(Boolean), `every invitation carries its link: ${invites.map((m) => m.text).join('\n---\n')}`)
+  assert.ok(links.every((l) => l?.startsWith(`${publicUrl}/invite/`)), `every invitation carries its link at the public address: ${links}`)
 
   // 7. Beth opens the link from her e-mail, sets a password and is signed in.
   const beth = invites.find((m) => m.to.includes('beth.carter@ashby-tc.gov.uk'))
@@ -158,9 +183,11 @@ test('journey: a council list becomes invited people, and one of them signs in',
   await portal.locator('input[name="password"]').fill('a long and private passphrase')
   await portal.locator('input[name="confirm"]').fill('a long and private passphrase')
   await portal.locator('form').filter({ has: portal.locator('input[name="password"]') }).locator('button[type="submit"]').click()
-  await portal.waitForURL(/\/account$/)
+  await portal.waitForURL(/\/account$/, { timeout: 5000 }).catch(async (e) => {
+    throw new Error(`${e.message}\n${portal.url()}\n${await portal.content()}`)
+  })
   await portal.getByText('beth.carter@ashby-tc.gov.uk').first().waitFor()
-  await portal.screenshot({ path: join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'build', 'bin', 'e2e-shots', 'journey-council-signed-in.png') })
+  await portal.screenshot({ path: join(shotsDir, 'journey-council-signed-in.png') })
   await portal.close()
 
   // 8. Reports: her invitation accepted, the other three pending.

@@ -31,7 +31,7 @@ describe('navigation', () => {
     const router = createAppRouter(createMemoryHistory())
     await router.push('/settings')
     expect(router.currentRoute.value.path).toBe('/settings/about')
-    expect(buildRoutes().find((r) => r.path === '/settings')?.children?.length).toBe(3)
+    expect(buildRoutes().find((r) => r.path === '/settings')?.children?.length).toBe(4)
   })
 
   it.each([

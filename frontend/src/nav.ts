@@ -66,6 +66,7 @@ export const navGroups: NavGroup[] = [
         children: [
           { path: 'about', label: 'About', view: () => import('./views/settings/AboutPanel.vue') },
           { path: 'signin', label: 'Server and sign-in', view: () => import('./views/settings/SignInPanel.vue') },
+          { path: 'portal', label: 'Portal', view: () => import('./views/settings/PortalPanel.vue') },
         ],
       },
     ],

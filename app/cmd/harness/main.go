@@ -56,6 +56,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"syscall"
 	"time"
@@ -235,8 +236,9 @@ func run() error {
 	mux.HandleFunc("GET /harness/info", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		portalURL, portalToken, _ := app.EmbeddedPortal(a)
-		json.NewEncoder(w).Encode(map[string]any{"dataDir": dataDir, "databasePath": dbPath, "portalUrl": portalURL, "portalToken": portalToken,
-			"smtpHost": sink.Host(), "smtpPort": sink.Port()})
+		// Every value a string, so that a test reads them all alike.
+		json.NewEncoder(w).Encode(map[string]string{"dataDir": dataDir, "databasePath": dbPath, "portalUrl": portalURL, "portalToken": portalToken,
+			"smtpHost": sink.Host(), "smtpPort": strconv.Itoa(sink.Port())})
 	})
 
 	ln, err := net.Listen("tcp", *addr)

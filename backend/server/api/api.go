@@ -98,9 +98,14 @@ type Settings struct {
 	// request e-mails the approvers again.
 	RequestAccessIntervalMinutes int `json:"requestAccessIntervalMinutes"`
 	// NotifyDenied e-mails a denied person the "denied" message.
-	NotifyDenied bool      `json:"notifyDenied"`
-	UpdatedAt    time.Time `json:"updatedAt"`
-	Version      int64     `json:"version"`
+	NotifyDenied bool `json:"notifyDenied"`
+	// PublicURL is the address people open the portal at from their own computers
+	// (https://portal.example.org): every link in a message points there. Empty: the
+	// server's own address, which for the portal inside Gatehouse is this computer's and
+	// reaches nobody else.
+	PublicURL string    `json:"publicUrl"`
+	UpdatedAt time.Time `json:"updatedAt"`
+	Version   int64     `json:"version"`
 }
 
 // DefaultSettings are the settings of a new portal.

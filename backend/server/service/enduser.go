@@ -157,7 +157,7 @@ func (s *Service) PageText(ctx context.Context, key string, a *portal.Account, e
 		if err != nil {
 			return err
 		}
-		vars := map[string]string{mail.VarProductName: set.ProductName, mail.VarSignInURL: s.baseURL + "/"}
+		vars := map[string]string{mail.VarProductName: set.ProductName, mail.VarSignInURL: s.LinkBase() + "/"}
 		if a != nil {
 			vars = s.vars(ctx, r, set, *a)
 		}
@@ -267,7 +267,7 @@ func (s *Service) RequestAccess(ctx context.Context, accountID string) (portal.A
 
 // ApprovalURL is an approver's link to a decision page.
 func (s *Service) ApprovalURL(decision, token string) string {
-	return s.baseURL + "/approvals/" + decision + "?token=" + url.QueryEscape(token)
+	return s.LinkBase() + "/approvals/" + decision + "?token=" + url.QueryEscape(token)
 }
 
 // ApprovalView is what an approval link shows.

@@ -12,7 +12,7 @@ import (
 )
 
 // InvitationURL is the one-time link for a token.
-func (s *Service) InvitationURL(token string) string { return s.baseURL + "/invite/" + token }
+func (s *Service) InvitationURL(token string) string { return s.LinkBase() + "/invite/" + token }
 
 // invite creates the invited account of a contact and its invitation.
 func (s *Service) invite(ctx context.Context, tx store.Tx, op portal.Op, c portal.Contact, roles []string, ttl time.Duration, batchID string, send bool) (api.InvitationResult, error) {

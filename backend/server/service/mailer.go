@@ -64,7 +64,7 @@ func (s *Service) vars(ctx context.Context, r store.Reader, set api.Settings, a 
 		mail.VarUserName:    displayName(a),
 		mail.VarEmail:       a.Email,
 		mail.VarDomain:      a.Source,
-		mail.VarSignInURL:   s.baseURL + "/",
+		mail.VarSignInURL:   s.LinkBase() + "/",
 		mail.VarDenyReason:  a.DenyReason,
 	}
 	if a.OrganizationID != "" {

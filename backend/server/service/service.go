@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	netmail "net/mail"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"gatehouse/backend/mail"
@@ -57,6 +58,9 @@ type Service struct {
 	linkTTL time.Duration
 	trust   portal.IssuerTrust
 	wake    chan struct{}
+	// publicURL is the settings' public address, kept here so that a link is made without
+	// reading the settings again; "" when unset (links use baseURL).
+	publicURL atomic.Pointer[string]
 }
 
 // New returns a Service and makes sure the database holds the built-in roles, the
@@ -92,6 +96,11 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	if err := s.seed(ctx); err != nil {
 		return nil, fmt.Errorf("prepare the portal database: %w", err)
 	}
+	set, err := s.settings(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read the portal settings: %w", err)
+	}
+	s.publicURL.Store(&set.PublicURL)
 	return s, nil
 }
 
@@ -103,6 +112,16 @@ func (s *Service) BaseURL() string { return s.baseURL }
 
 // SetBaseURL changes the public address, for a server that learns it when it binds.
 func (s *Service) SetBaseURL(u string) { s.baseURL = strings.TrimRight(u, "/") }
+
+// LinkBase is where the links in messages and pages point: the public address from the
+// settings when one is set (the address people reach this portal at from their own
+// computers), else the server's own.
+func (s *Service) LinkBase() string {
+	if p := s.publicURL.Load(); p != nil && *p != "" {
+		return *p
+	}
+	return s.baseURL
+}
 
 func (s *Service) seed(ctx context.Context) error {
 	return s.store.Update(ctx, func(tx store.Tx) error {

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"strings"
 
 	"gatehouse/backend/mail"
@@ -97,6 +98,13 @@ func ValidateSettings(set *api.Settings) error {
 	case strings.ContainsAny(set.ProductName, "\r\n"):
 		return portal.FieldErrorf("productName", "The portal's name must be one line.")
 	}
+	set.PublicURL = strings.TrimRight(strings.TrimSpace(set.PublicURL), "/")
+	if set.PublicURL != "" {
+		u, err := url.Parse(set.PublicURL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || (u.Path != "" && u.Path != "/") || u.User != nil {
+			return portal.FieldErrorf("publicUrl", "%q is not a public address. Enter the address people open the portal at, like https://portal.example.org.", set.PublicURL)
+		}
+	}
 	if set.SignUpMode != portal.SignUpApproval && set.SignUpMode != portal.SignUpClient {
 		return portal.FieldErrorf("signUpMode", "The sign-up mode must be %q (new SSO sign-ins wait for approval) or %q (they become clients).", portal.SignUpApproval, portal.SignUpClient)
 	}
@@ -117,6 +125,16 @@ func ValidateSettings(set *api.Settings) error {
 
 // UpdateSettings replaces the portal settings; only system administrators may.
 func (s *Service) UpdateSettings(ctx context.Context, cmd *Cmd, set api.Settings) (api.Settings, error) {
+	out, err := s.updateSettings(ctx, cmd, set)
+	if err == nil {
+		// The links use the stored public address from now on.
+		public := out.PublicURL
+		s.publicURL.Store(&public)
+	}
+	return out, err
+}
+
+func (s *Service) updateSettings(ctx context.Context, cmd *Cmd, set api.Settings) (api.Settings, error) {
 	return command(ctx, s, cmd, func(tx store.Tx) (api.Settings, error) {
 		if !cmd.Actor.SystemAdmin {
 			return api.Settings{}, portal.Errorf(portal.EFORBIDDEN, "Only a system administrator can change the portal settings.")

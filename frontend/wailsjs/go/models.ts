@@ -1,3 +1,53 @@
+export namespace api {
+	
+	export class Settings {
+	    productName: string;
+	    signUpMode: string;
+	    approverEmails: string[];
+	    requestAccessIntervalMinutes: number;
+	    notifyDenied: boolean;
+	    publicUrl: string;
+	    // Go type: time
+	    updatedAt: any;
+	    version: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new Settings(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.productName = source["productName"];
+	        this.signUpMode = source["signUpMode"];
+	        this.approverEmails = source["approverEmails"];
+	        this.requestAccessIntervalMinutes = source["requestAccessIntervalMinutes"];
+	        this.notifyDenied = source["notifyDenied"];
+	        this.publicUrl = source["publicUrl"];
+	        this.updatedAt = this.convertValues(source["updatedAt"], null);
+	        this.version = source["version"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+
+}
+
 export namespace app {
 	
 	export class AboutInfo {

@@ -6,6 +6,7 @@ import {batch} from '../models';
 import {session} from '../models';
 import {reports} from '../models';
 import {replica} from '../models';
+import {api} from '../models';
 import {portal} from '../models';
 
 export function AbandonImport(arg1:string):Promise<void>;
@@ -118,6 +119,8 @@ export function PendingChanges():Promise<Array<replica.Change>>;
 
 export function PendingQueue():Promise<Array<app.UserRow>>;
 
+export function PortalSettings():Promise<api.Settings>;
+
 export function PreNotify(arg1:string,arg2:boolean):Promise<batch.Batch>;
 
 export function PreviewTemplate(arg1:string,arg2:string,arg3:string):Promise<app.TemplatePreview>;
@@ -163,6 +166,8 @@ export function RevokeUserInvitation(arg1:string):Promise<app.ActionResult>;
 export function Roles():Promise<app.RoleCatalog>;
 
 export function SMTPSettings():Promise<app.SMTPSettings>;
+
+export function SavePortalSettings(arg1:api.Settings):Promise<api.Settings>;
 
 export function SaveSMTPSettings(arg1:app.SMTPSettings,arg2:string):Promise<app.SMTPSettings>;
 

@@ -222,6 +222,10 @@ export function PendingQueue() {
   return window['go']['app']['App']['PendingQueue']();
 }
 
+export function PortalSettings() {
+  return window['go']['app']['App']['PortalSettings']();
+}
+
 export function PreNotify(arg1, arg2) {
   return window['go']['app']['App']['PreNotify'](arg1, arg2);
 }
@@ -312,6 +316,10 @@ export function Roles() {
 
 export function SMTPSettings() {
   return window['go']['app']['App']['SMTPSettings']();
+}
+
+export function SavePortalSettings(arg1) {
+  return window['go']['app']['App']['SavePortalSettings'](arg1);
 }
 
 export function SaveSMTPSettings(arg1, arg2) {
