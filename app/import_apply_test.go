@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -178,5 +179,38 @@ func TestApplyImport(t *testing.T) {
 	// The original cell is kept, not the fix: the file is the administrator's own.
 	if rows[rowInvalid-2][0] != "Jo Kent <jo@hinton.gov.uk>" {
 		t.Errorf("row %d's address in the result file: %q", rowInvalid, rows[rowInvalid-2][0])
+	}
+}
+
+// Two rows flagged as possibly one person are marked as different people: the finding
+// goes, and stays gone when the checks run again.
+func TestMarkImportRowsDistinct(t *testing.T) {
+	a := newTestApp(t, t.TempDir())
+	file := filepath.Join(a.dir, "pantry.csv")
+	csv := "Email,First name,Last name,Organisation,Phone\n" +
+		"bob.smith@leeds-pantry.org,Bob,Smith,Leeds Pantry,\n" +
+		"robert@leeds-pantry.org,Robert,Smith,Leeds Pantry,\n"
+	if err := os.WriteFile(file, []byte(csv), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, err := a.StartImport(file, ImportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, err = a.SetImportMapping(s.ID, mappingOf(s)); err != nil {
+		t.Fatal(err)
+	}
+	if counts(s)["possible_duplicate"] != 2 {
+		t.Fatalf("Bob and Robert Smith at one pantry: %v", counts(s))
+	}
+	rows, err := a.ImportRowsAt(s.ID, []int{2})
+	if err != nil || len(rows) != 1 || !strings.Contains(rows[0].Findings[0].Message, "(a short form)") {
+		t.Fatalf("the finding says how the names matched: %+v, %v", rows, err)
+	}
+	if s, err = a.MarkImportRowsDistinct(s.ID, []int{2, 3}); err != nil || counts(s)["possible_duplicate"] != 0 {
+		t.Fatalf("after marking them different people: %v, %v", counts(s), err)
+	}
+	if s, err = a.RecheckImport(s.ID); err != nil || counts(s)["possible_duplicate"] != 0 {
+		t.Fatalf("after checking again: %v, %v", counts(s), err)
 	}
 }

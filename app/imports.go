@@ -474,6 +474,14 @@ func (a *App) MergeImportRows(id string, keep int, others []int) (ImportSessionI
 	})
 }
 
+// MarkImportRowsDistinct records that rows flagged as possibly one person are different
+// people: the checks stop flagging them, also after later changes.
+func (a *App) MarkImportRowsDistinct(id string, rows []int) (ImportSessionInfo, error) {
+	return a.withSession(id, func(ctx context.Context, st *imports.Store) (imports.Session, error) {
+		return st.MarkDistinct(ctx, id, rows)
+	})
+}
+
 // RecheckImport runs every check again over the included rows with their fixes.
 func (a *App) RecheckImport(id string) (ImportSessionInfo, error) {
 	return a.withSession(id, func(ctx context.Context, st *imports.Store) (imports.Session, error) {

@@ -106,6 +106,7 @@ func DetectMapping(rows []sheets.Row) sheets.Mapping {
 func RecordOf(row int, cells []string, m sheets.Mapping) quality.Record {
 	return quality.Record{
 		Row:          row,
+		Title:        m.Value(cells, sheets.FieldTitle),
 		Email:        m.Value(cells, sheets.FieldEmail),
 		FirstName:    m.Value(cells, sheets.FieldFirstName),
 		LastName:     m.Value(cells, sheets.FieldLastName),

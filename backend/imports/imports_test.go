@@ -44,7 +44,11 @@ func openTestDB(t testing.TB, path string) *sql.DB {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, q := range []string{string(mig), string(apply),
+		distinct, err := os.ReadFile(filepath.Join("migrations", "0012_import_distinct.sql"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, q := range []string{string(mig), string(apply), string(distinct),
 			`CREATE TABLE organizations (id TEXT PRIMARY KEY, name TEXT NOT NULL, type TEXT NOT NULL DEFAULT '', member INTEGER NOT NULL DEFAULT 0)`,
 			`CREATE TABLE contacts (id TEXT PRIMARY KEY, organization_id TEXT NOT NULL DEFAULT '', full_name TEXT NOT NULL DEFAULT '', email TEXT NOT NULL DEFAULT '', phone TEXT NOT NULL DEFAULT '', position TEXT NOT NULL DEFAULT '')`,
 			`CREATE TABLE accounts (id TEXT PRIMARY KEY, email TEXT NOT NULL, status TEXT NOT NULL)`,

@@ -395,7 +395,7 @@ func (s *Store) Merge(ctx context.Context, id string, keep int, others []int) er
 // Change is one recorded change to a session.
 type Change struct {
 	At      string `json:"at"`
-	Kind    string `json:"kind"` // fix, exclude, include, merge, mapping
+	Kind    string `json:"kind"` // fix, exclude, include, merge, mapping, distinct
 	Row     int    `json:"row,omitempty"`
 	Column  int    `json:"column,omitempty"`
 	Before  string `json:"before,omitempty"`

@@ -433,6 +433,65 @@ func (s *Store) editable(ctx context.Context, id string) (Session, error) {
 	return Session{}, portal.Errorf(portal.ECONFLICT, "The import of %s is %s and can no longer be changed. Import the file again to start over.", ss.FileName, ss.State)
 }
 
+// MarkDistinct records that the rows are different people, each pair of them, so that no
+// check flags them as a possible duplicate again, and checks the session again. It is in
+// the session's log of changes like a fix.
+func (s *Store) MarkDistinct(ctx context.Context, id string, rows []int) (Session, error) {
+	if len(rows) < 2 {
+		return Session{}, portal.FieldErrorf("rows", "Choose at least two rows that are different people.")
+	}
+	if _, err := s.editable(ctx, id); err != nil {
+		return Session{}, err
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return Session{}, err
+	}
+	defer tx.Rollback() //nolint:errcheck // after Commit it does nothing
+	now := s.now()
+	for i, a := range rows {
+		for _, b := range rows[i+1:] {
+			if a == b {
+				continue
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO import_distinct (session_id, row_a, row_b, at) VALUES (?, ?, ?, ?)`,
+				id, min(a, b), max(a, b), now); err != nil {
+				return Session{}, fmt.Errorf("remember rows %d and %d as different people: %w", a, b, err)
+			}
+		}
+	}
+	rel, _ := json.Marshal(rows[1:])
+	if _, err := tx.ExecContext(ctx, `INSERT INTO import_changes (session_id, at, kind, row_number, after, related) VALUES (?, ?, 'distinct', ?, 'different people', ?)`,
+		id, now, rows[0], string(rel)); err != nil {
+		return Session{}, fmt.Errorf("log the change: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE import_sessions SET stale = 1, updated_at = ? WHERE id = ?`, now, id); err != nil {
+		return Session{}, err
+	}
+	if err := tx.Commit(); err != nil {
+		return Session{}, err
+	}
+	return s.Recheck(ctx, id)
+}
+
+// distinct loads the pairs of rows the reviewer said are different people.
+func (s *Store) distinct(ctx context.Context, id string) (map[[2]int]bool, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT row_a, row_b FROM import_distinct WHERE session_id = ?`, id)
+	if err != nil {
+		return nil, fmt.Errorf("read the rows marked as different people: %w", err)
+	}
+	defer rows.Close()
+	out := map[[2]int]bool{}
+	for rows.Next() {
+		var a, b int
+		if err := rows.Scan(&a, &b); err != nil {
+			return nil, err
+		}
+		out[quality.PairKey(a, b)] = true
+	}
+	return out, rows.Err()
+}
+
 // Recheck runs every check again over the included rows with their fixes, and replaces
 // the findings. It reads the known accounts from the directory.
 func (s *Store) Recheck(ctx context.Context, id string) (Session, error) {
@@ -449,7 +508,11 @@ func (s *Store) Recheck(ctx context.Context, id string) (Session, error) {
 		return Session{}, err
 	}
 	asOf, _ := time.Parse("2006-01-02", ss.AsOf)
-	findings := quality.Check(records, CheckConfig(ss.Mapping, asOf, ss.DayFirst, known.Accounts))
+	cfg := CheckConfig(ss.Mapping, asOf, ss.DayFirst, known.Accounts)
+	if cfg.Distinct, err = s.distinct(ctx, id); err != nil {
+		return Session{}, err
+	}
+	findings := quality.Check(records, cfg)
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return Session{}, err

@@ -144,6 +144,9 @@ func organisationRowMessage(r *Record) string {
 type personName struct {
 	first, last string
 	full        string // folded full name, for rows where it cannot be split
+	// title and suffix are the folded courtesy title (mr, ms, dr) and suffix (jr, sr),
+	// from the Title column or the name itself: evidence that two rows are two people.
+	title, suffix string
 }
 
 var titles = map[string]bool{"mr": true, "mrs": true, "ms": true, "miss": true, "mx": true, "dr": true, "cllr": true,
@@ -153,44 +156,66 @@ var titles = map[string]bool{"mr": true, "mrs": true, "ms": true, "miss": true, 
 var suffixes = map[string]bool{"jr": true, "sr": true, "ii": true, "iii": true, "mbe": true, "obe": true, "cbe": true, "phd": true, "esq": true}
 
 func parsePersonName(r *Record) personName {
+	p := parseNameParts(r)
+	for _, t := range strings.Fields(foldName(r.Title)) {
+		if titles[t] {
+			p.title = t
+		}
+	}
+	return p
+}
+
+func parseNameParts(r *Record) personName {
 	first, last := foldName(r.FirstName), foldName(r.LastName)
 	if first == "" && last == "" && strings.TrimSpace(r.FullName) != "" {
 		full := r.FullName
 		if before, after, ok := strings.Cut(full, ","); ok && strings.TrimSpace(after) != "" {
 			// "Smith, John"
 			full = after + " " + before
-			if tokens := nameTokens(foldName(full)); len(tokens) > 0 {
-				return personName{first: tokens[0], last: strings.Join(nameTokens(foldName(before)), " "), full: strings.Join(tokens, " ")}
+			if tokens, title, suffix := nameTokens(foldName(full)); len(tokens) > 0 {
+				lastTokens, _, _ := nameTokens(foldName(before))
+				return personName{first: tokens[0], last: strings.Join(lastTokens, " "), full: strings.Join(tokens, " "), title: title, suffix: suffix}
 			}
 		}
-		tokens := nameTokens(foldName(full))
+		tokens, title, suffix := nameTokens(foldName(full))
 		switch len(tokens) {
 		case 0:
-			return personName{}
+			return personName{title: title, suffix: suffix}
 		case 1:
-			return personName{last: tokens[0], full: tokens[0]}
+			return personName{last: tokens[0], full: tokens[0], title: title, suffix: suffix}
 		}
-		return personName{first: tokens[0], last: tokens[len(tokens)-1], full: strings.Join(tokens, " ")}
+		return personName{first: tokens[0], last: tokens[len(tokens)-1], full: strings.Join(tokens, " "), title: title, suffix: suffix}
 	}
-	if t := nameTokens(first); len(t) > 0 {
-		first = t[0]
+	p := personName{}
+	if t, title, _ := nameTokens(first); len(t) > 0 {
+		first, p.title = t[0], title
 	}
-	if t := nameTokens(last); len(t) > 0 {
-		last = strings.Join(t, " ")
+	if t, _, suffix := nameTokens(last); len(t) > 0 {
+		last, p.suffix = strings.Join(t, " "), suffix
 	}
-	return personName{first: first, last: last, full: strings.TrimSpace(first + " " + last)}
+	p.first, p.last, p.full = first, last, strings.TrimSpace(first+" "+last)
+	return p
 }
 
-func nameTokens(folded string) []string {
-	tokens := strings.Fields(folded)
-	out := tokens[:0]
-	for _, t := range tokens {
-		if !titles[t] && !suffixes[t] {
-			out = append(out, t)
+// nameTokens splits a folded name into its words without the courtesy title and the
+// suffix, which it returns apart.
+func nameTokens(folded string) (tokens []string, title, suffix string) {
+	for _, t := range strings.Fields(folded) {
+		switch {
+		case titles[t]:
+			title = t
+		case suffixes[t]:
+			suffix = t
+		default:
+			tokens = append(tokens, t)
 		}
 	}
-	return out
+	return tokens, title, suffix
 }
+
+// genders of the courtesy titles that say one: a Mr and a Ms of one name are two people.
+var genders = map[string]byte{"mr": 'm', "sir": 'm', "lord": 'm', "father": 'm', "fr": 'm', "master": 'm',
+	"mrs": 'f', "ms": 'f', "miss": 'f', "dame": 'f', "lady": 'f', "sister": 'f', "madam": 'f'}
 
 // nicknames maps common English short forms to the names they stand for. A short form
 // may stand for several names (Chris: Christopher, Christine).
@@ -275,17 +300,30 @@ func sameLastName(a, b string) bool {
 	if a == b {
 		return a != ""
 	}
-	if a == "" || b == "" || a[0] != b[0] {
+	if a == "" || b == "" {
 		return false
 	}
 	// Double-barrelled names: "Smith-Jones" is folded to "smith jones".
-	if strings.HasPrefix(a, b+" ") || strings.HasPrefix(b, a+" ") {
+	if strings.HasPrefix(a, b+" ") || strings.HasPrefix(b, a+" ") || strings.HasSuffix(a, " "+b) || strings.HasSuffix(b, " "+a) {
+		return true
+	}
+	if a[0] != b[0] {
+		return false
+	}
+	// Transliteration: Müller is written Mueller where there are no umlauts.
+	if translit(a) == translit(b) {
 		return true
 	}
 	if len(a) < 4 || len(b) < 4 {
 		return false
 	}
 	return similar(a, b, 0.92)
+}
+
+// translit undoes the German way of writing umlauts without them: ae, oe, ue → a, o, u
+// (after foldName has made ä, ö, ü into a, o, u).
+func translit(s string) string {
+	return strings.NewReplacer("ae", "a", "oe", "o", "ue", "u").Replace(s)
 }
 
 // similar is a typo test: Jaro-Winkler above threshold, or one edit apart for longer
@@ -303,14 +341,98 @@ func similar(a, b string, threshold float64) bool {
 }
 
 func samePerson(a, b personName) bool {
+	_, ok := nameMatch(a, b)
+	return ok
+}
+
+// nameMatch says whether two names may be one person's, and how they matched: the words
+// a finding shows the reviewer.
+func nameMatch(a, b personName) (string, bool) {
 	if a.last == "" || b.last == "" {
-		return false
+		return "", false
 	}
 	if a.first == "" || b.first == "" {
 		// Only one name each: compare them whole, typos allowed, as a last resort.
-		return a.first == "" && b.first == "" && a.full != "" && sameLastName(a.full, b.full) && strings.Contains(a.full, " ")
+		if a.first == "" && b.first == "" && a.full != "" && sameLastName(a.full, b.full) && strings.Contains(a.full, " ") {
+			return "the names " + quoteName(a.full) + " and " + quoteName(b.full), true
+		}
+		return "", false
 	}
-	return sameLastName(a.last, b.last) && sameFirstName(a.first, b.first)
+	if sameLastName(a.last, b.last) && sameFirstName(a.first, b.first) {
+		return surnameWords(a.last, b.last) + ", " + firstNameWords(a.first, b.first), true
+	}
+	// First name and surname swapped over in one of the rows.
+	if a.first == b.last && a.last == b.first {
+		return "the same two names, first name and surname swapped", true
+	}
+	return "", false
+}
+
+func quoteName(s string) string { return "“" + s + "”" }
+
+func surnameWords(a, b string) string {
+	switch {
+	case a == b:
+		return "the same surname"
+	case translit(a) == translit(b):
+		return "surnames " + quoteName(a) + " and " + quoteName(b) + " (one spelling without umlauts)"
+	case strings.Contains(a, " ") || strings.Contains(b, " "):
+		return "surnames " + quoteName(a) + " and " + quoteName(b) + " (one double-barrelled)"
+	}
+	return "surnames " + quoteName(a) + " and " + quoteName(b) + " (a typo apart)"
+}
+
+func firstNameWords(a, b string) string {
+	switch {
+	case a == b:
+		return "the same first name"
+	case len(a) == 1 || len(b) == 1:
+		return "first names " + quoteName(a) + " and " + quoteName(b) + " (an initial)"
+	}
+	for _, x := range append(nicknames[a], a) {
+		for _, y := range append(nicknames[b], b) {
+			if x == y {
+				return "first names " + quoteName(a) + " and " + quoteName(b) + " (a short form)"
+			}
+		}
+	}
+	return "first names " + quoteName(a) + " and " + quoteName(b) + " (a typo apart)"
+}
+
+// apart reports evidence that two rows with matching names are two people: titles of
+// different genders, different suffixes (Jr, Sr), or different working addresses and
+// different phone numbers both.
+func apart(a, b *rowInfo) (string, bool) {
+	ga, gb := genders[a.name.title], genders[b.name.title]
+	switch {
+	case ga != 0 && gb != 0 && ga != gb:
+		return "titles " + a.name.title + " and " + b.name.title, true
+	case a.name.suffix != "" && b.name.suffix != "" && a.name.suffix != b.name.suffix:
+		return "suffixes " + a.name.suffix + " and " + b.name.suffix, true
+	case a.phone != "" && b.phone != "" && a.phone != b.phone && (a.emailKey == "" || b.emailKey == "" || a.emailKey != b.emailKey):
+		// Different phones, and no address in common: two people's contact details.
+		return "different phone numbers and e-mail addresses", true
+	}
+	return "", false
+}
+
+// differences names what differs between two rows judged the same person, for the
+// reviewer to weigh.
+func differences(a, b *rowInfo) string {
+	var d []string
+	switch {
+	case a.emailKey != "" && b.emailKey != "" && a.emailKey != b.emailKey:
+		d = append(d, "different e-mail addresses")
+	case (a.emailKey == "") != (b.emailKey == ""):
+		d = append(d, "one has no working e-mail address")
+	}
+	if a.phone != "" && a.phone == b.phone {
+		return strings.Join(append(d, "the same phone number"), ", ")
+	}
+	if a.phone != "" && b.phone != "" {
+		d = append(d, "different phone numbers")
+	}
+	return strings.Join(d, ", ")
 }
 
 // checkNames finds rows of one organisation that likely name the same person under
@@ -330,66 +452,89 @@ func (c *checker) checkNames(records []Record) {
 		if !ri.person || ri.name.last == "" {
 			continue
 		}
-		key := ri.orgKey + "\x00" + ri.name.last[:1]
-		if orgSize[ri.orgKey] > 2000 {
-			key += "\x00" + firstInitial(ri.name.first)
+		// One block per word of the surname, so that Smith-Jones meets Jones.
+		for _, w := range strings.Fields(ri.name.last) {
+			key := ri.orgKey + "\x00" + w[:1]
+			if orgSize[ri.orgKey] > 2000 {
+				key += "\x00" + firstInitial(ri.name.first)
+			}
+			if n := len(blocks[key]); n == 0 || blocks[key][n-1] != i {
+				blocks[key] = append(blocks[key], i)
+			}
 		}
-		blocks[key] = append(blocks[key], i)
+		// A second block for names swapped over: keyed by both initials, in order.
+		if f := ri.name.first; f != "" && f[0] != ri.name.last[0] {
+			x, y := f[:1], ri.name.last[:1]
+			if x > y {
+				x, y = y, x
+			}
+			blocks[ri.orgKey+"\x00swap\x00"+x+y] = append(blocks[ri.orgKey+"\x00swap\x00"+x+y], i)
+		}
 	}
-	parent := map[int]int{} // union-find over the rows that matched someone
-	find := func(x int) int {
-		if _, ok := parent[x]; !ok {
-			parent[x] = x
-		}
-		for parent[x] != x {
-			parent[x] = parent[parent[x]]
-			x = parent[x]
-		}
-		return x
-	}
+	// Each row names the rows it matched itself, and how: a chain of likenesses (A like B,
+	// B like C) is not a finding about A and C, who may be namesakes kept apart.
+	why := map[[2]int]string{} // row indexes (low, high) -> how they matched
 	for _, idx := range blocks {
 		for ai := 0; ai < len(idx); ai++ {
 			for bi := ai + 1; bi < len(idx); bi++ {
-				a, b := &c.rows[idx[ai]], &c.rows[idx[bi]]
+				i, j := min(idx[ai], idx[bi]), max(idx[ai], idx[bi])
+				if _, seen := why[[2]int{i, j}]; seen {
+					continue
+				}
+				a, b := &c.rows[i], &c.rows[j]
 				if a.emailKey != "" && a.emailKey == b.emailKey {
 					continue // the same address: a duplicate_email already
 				}
-				if samePerson(a.name, b.name) {
-					ra, rb := find(idx[ai]), find(idx[bi])
-					if ra != rb {
-						parent[ra] = rb
-					}
+				if c.cfg.Distinct != nil && c.cfg.Distinct[pairKey(records[i].Row, records[j].Row)] {
+					continue // the reviewer said these are two people
 				}
+				how, ok := nameMatch(a.name, b.name)
+				if !ok {
+					continue
+				}
+				if _, two := apart(a, b); two {
+					continue
+				}
+				if d := differences(a, b); d != "" {
+					how += "; " + d
+				}
+				why[[2]int{i, j}] = how
 			}
 		}
 	}
-	groups := map[int][]int{}
-	for i := range parent {
-		r := find(i)
-		groups[r] = append(groups[r], i)
+	partners := map[int][]int{}
+	for p := range why {
+		partners[p[0]] = append(partners[p[0]], p[1])
+		partners[p[1]] = append(partners[p[1]], p[0])
 	}
-	for _, g := range groups {
-		if len(g) < 2 {
-			continue
-		}
+	rows := make([]int, 0, len(partners))
+	for i := range partners {
+		rows = append(rows, i)
+	}
+	slices.Sort(rows)
+	for _, i := range rows {
+		g := partners[i]
 		slices.Sort(g)
-		for _, i := range g {
-			var related []int
-			var names []string
-			for _, j := range g {
-				if j != i {
-					related = append(related, records[j].Row)
-					names = append(names, fmt.Sprintf("row %d, %s", records[j].Row, displayName(&records[j])))
-				}
-			}
-			if len(names) > 5 {
-				names = append(names[:5], fmt.Sprintf("and %d more", len(names)-5))
-			}
-			c.add(Finding{Row: records[i].Row, Code: PossibleDuplicate, Field: nameField(&records[i]), Action: ActionMerge, Related: related,
-				Message: fmt.Sprintf("%s may be the same person as %s in the same organisation. If so, merge them: keep one row and exclude the others.", displayName(&records[i]), strings.Join(names, "; "))})
+		var related []int
+		var said []string
+		for _, j := range g {
+			related = append(related, records[j].Row)
+			said = append(said, fmt.Sprintf("row %d, %s (%s)", records[j].Row, displayName(&records[j]), why[[2]int{min(i, j), max(i, j)}]))
 		}
+		if len(said) > 5 {
+			said = append(said[:5], fmt.Sprintf("and %d more", len(said)-5))
+		}
+		c.add(Finding{Row: records[i].Row, Code: PossibleDuplicate, Field: nameField(&records[i]), Action: ActionMerge, Related: related,
+			Message: fmt.Sprintf("%s may be the same person as %s in the same organisation. If so, merge them: keep one row and exclude the others; if not, mark them as different people.",
+				displayName(&records[i]), strings.Join(said, "; "))})
 	}
 }
+
+// pairKey is the key of two rows in Config.Distinct, lower row first.
+func pairKey(a, b int) [2]int { return [2]int{min(a, b), max(a, b)} }
+
+// PairKey is pairKey for callers that remember which rows are different people.
+func PairKey(a, b int) [2]int { return pairKey(a, b) }
 
 func firstInitial(s string) string {
 	if s == "" {

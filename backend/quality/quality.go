@@ -88,6 +88,7 @@ const (
 // spreadsheet (the header row is usually 1, so data starts at 2).
 type Record struct {
 	Row          int
+	Title        string
 	Email        string
 	FirstName    string
 	LastName     string
@@ -147,6 +148,9 @@ type Config struct {
 	// Columns gives the column letter of each mapped field (Field* constants), so that
 	// findings can point at the cell.
 	Columns map[string]string
+	// Distinct holds pairs of rows (PairKey) the reviewer said are different people: they
+	// are not flagged as possible duplicates again.
+	Distinct map[[2]int]bool
 }
 
 // Check runs every check over the rows and returns the findings ordered by row, then by
@@ -188,6 +192,7 @@ type rowInfo struct {
 	emailKey string // comparison form of a valid address, "" otherwise
 	orgKey   string
 	name     personName
+	phone    string // the phone number's last nine digits, "" when it has fewer
 }
 
 type checker struct {
@@ -214,6 +219,22 @@ func (c *checker) prepare(i int, r *Record) {
 		ri.emailKey = EmailKey(addr)
 	}
 	ri.name = parsePersonName(r)
+	ri.phone = phoneKey(r.Phone)
+}
+
+// phoneKey compares phone numbers by their last nine digits, so that +44 1632 960123 and
+// 01632 960123 are one number.
+func phoneKey(s string) string {
+	d := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		if s[i] >= '0' && s[i] <= '9' {
+			d = append(d, s[i])
+		}
+	}
+	if len(d) < 9 {
+		return ""
+	}
+	return string(d[len(d)-9:])
 }
 
 func (c *checker) checkRow(i int, r *Record) {

@@ -34,10 +34,13 @@ const (
 	// "pantry"): a heading naming a kind of organisation ("Council type", "Organisation
 	// type") means this, never whether the row is a person or an organisation (FieldType).
 	FieldOrgType Field = "organizationType"
+	// FieldTitle is a person's courtesy title (Mr, Ms, Dr): it tells two people of one
+	// name apart when their titles are of different genders.
+	FieldTitle Field = "title"
 )
 
 // Fields lists every field in the order the mapping screen shows them.
-var Fields = []Field{FieldEmail, FieldFirstName, FieldLastName, FieldFullName, FieldOrganization,
+var Fields = []Field{FieldEmail, FieldTitle, FieldFirstName, FieldLastName, FieldFullName, FieldOrganization,
 	FieldOrgType, FieldRole, FieldMember, FieldRoleUntil, FieldPhone, FieldType, FieldPortalAccess}
 
 // FieldLabel is the English name of a field for screens and reports.
@@ -67,6 +70,8 @@ func FieldLabel(f Field) string {
 		return "Organisation type"
 	case FieldPortalAccess:
 		return "Portal access"
+	case FieldTitle:
+		return "Title (Mr, Ms, Dr)"
 	}
 	return string(f)
 }
@@ -215,6 +220,7 @@ func init() {
 			"type of council", "organisation category", "organization category", "account type", "company type", "agency type",
 			"pantry type", "sector", "industry"},
 		FieldPortalAccess: {"portal access", "portal", "has portal access", "portal user", "access", "portal status", "portal login", "has access"},
+		FieldTitle:        {"title", "salutation", "honorific", "name prefix", "prefix", "courtesy title", "honorific prefix"},
 	} {
 		for _, n := range names {
 			exactHeaders[n] = f

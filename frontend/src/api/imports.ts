@@ -18,6 +18,7 @@ import {
   ImportSession,
   ImportSessions,
   ImportSheets,
+  MarkImportRowsDistinct,
   MergeImportRows,
   RecheckImport,
   SetImportMapping,
@@ -139,6 +140,11 @@ export function excludeImportRows(id: string, rows: number[], excluded: boolean,
 
 export function mergeImportRows(id: string, keep: number, others: number[]): Promise<ImportSessionInfo> {
   return call(() => MergeImportRows(id, keep, others))
+}
+
+// markImportRowsDistinct says rows flagged as possibly one person are different people.
+export function markImportRowsDistinct(id: string, rows: number[]): Promise<ImportSessionInfo> {
+  return call(() => MarkImportRowsDistinct(id, rows))
 }
 
 export function recheckImport(id: string): Promise<ImportSessionInfo> {

@@ -107,6 +107,8 @@ export function InvitationsList(arg1:batch.InvitationQuery):Promise<batch.Page_g
 
 export function LoadDemoData():Promise<app.DemoSummary>;
 
+export function MarkImportRowsDistinct(arg1:string,arg2:Array<number>):Promise<app.ImportSessionInfo>;
+
 export function MergeImportRows(arg1:string,arg2:number,arg3:Array<number>):Promise<app.ImportSessionInfo>;
 
 export function Organisation(arg1:string):Promise<app.OrgProfile>;

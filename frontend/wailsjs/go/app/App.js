@@ -198,6 +198,10 @@ export function LoadDemoData() {
   return window['go']['app']['App']['LoadDemoData']();
 }
 
+export function MarkImportRowsDistinct(arg1, arg2) {
+  return window['go']['app']['App']['MarkImportRowsDistinct'](arg1, arg2);
+}
+
 export function MergeImportRows(arg1, arg2, arg3) {
   return window['go']['app']['App']['MergeImportRows'](arg1, arg2, arg3);
 }
