@@ -71,7 +71,7 @@ func FieldLabel(f Field) string {
 	case FieldPortalAccess:
 		return "Portal access"
 	case FieldTitle:
-		return "Title (Mr, Ms, Dr)"
+		return "Title"
 	}
 	return string(f)
 }
