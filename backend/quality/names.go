@@ -323,8 +323,13 @@ func sameLastName(a, b string) bool {
 // translit undoes the German way of writing umlauts without them: ae, oe, ue → a, o, u
 // (after foldName has made ä, ö, ü into a, o, u).
 func translit(s string) string {
-	return strings.NewReplacer("ae", "a", "oe", "o", "ue", "u").Replace(s)
+	if !strings.Contains(s, "e") {
+		return s
+	}
+	return umlautSpelling.Replace(s)
 }
+
+var umlautSpelling = strings.NewReplacer("ae", "a", "oe", "o", "ue", "u")
 
 // similar is a typo test: Jaro-Winkler above threshold, or one edit apart for longer
 // words (Jaro-Winkler is lenient with short ones and strict with late typos).
@@ -441,6 +446,7 @@ func differences(a, b *rowInfo) string {
 // first name too, so 100,000 rows take a fraction of a second.
 func (c *checker) checkNames(records []Record) {
 	blocks := map[string][]int{}
+	byName := map[[3]string]int{} // organisation, first name, surname -> first row with them
 	orgSize := map[string]int{}
 	for i := range records {
 		if c.rows[i].person && c.rows[i].name.last != "" {
@@ -462,18 +468,36 @@ func (c *checker) checkNames(records []Record) {
 				blocks[key] = append(blocks[key], i)
 			}
 		}
-		// A second block for names swapped over: keyed by both initials, in order.
-		if f := ri.name.first; f != "" && f[0] != ri.name.last[0] {
-			x, y := f[:1], ri.name.last[:1]
-			if x > y {
-				x, y = y, x
+		// Names swapped over: a row meets the rows whose first name is its surname and
+		// whose surname is its first name.
+		if f := ri.name.first; f != "" && f != ri.name.last {
+			k := [3]string{ri.orgKey, f, ri.name.last}
+			if _, ok := byName[k]; !ok {
+				byName[k] = i
 			}
-			blocks[ri.orgKey+"\x00swap\x00"+x+y] = append(blocks[ri.orgKey+"\x00swap\x00"+x+y], i)
 		}
 	}
 	// Each row names the rows it matched itself, and how: a chain of likenesses (A like B,
 	// B like C) is not a finding about A and C, who may be namesakes kept apart.
 	why := map[[2]int]string{} // row indexes (low, high) -> how they matched
+	for k, i := range byName {
+		j, ok := byName[[3]string{k[0], k[2], k[1]}]
+		if !ok || j <= i {
+			continue // no swapped namesake, or the pair is met from its other row
+		}
+		a, b := &c.rows[i], &c.rows[j]
+		if (a.emailKey != "" && a.emailKey == b.emailKey) || (c.cfg.Distinct != nil && c.cfg.Distinct[pairKey(records[i].Row, records[j].Row)]) {
+			continue
+		}
+		if _, two := apart(a, b); two {
+			continue
+		}
+		how := "the same two names, first name and surname swapped"
+		if d := differences(a, b); d != "" {
+			how += "; " + d
+		}
+		why[[2]int{i, j}] = how
+	}
 	for _, idx := range blocks {
 		for ai := 0; ai < len(idx); ai++ {
 			for bi := ai + 1; bi < len(idx); bi++ {
