@@ -419,6 +419,10 @@ type TemplateInfo struct {
 	Customised bool `json:"customised"`
 }
 
+// The messages are the portal's: one store, so that an invitation sent from Users (by the
+// portal) and one sent in a batch (by the desktop) read the same. The desktop keeps the
+// last copy it read (templatesSetting), to form a batch while the portal cannot be reached.
+
 func (a *App) savedTemplates(ctx context.Context) (map[string]mail.Template, error) {
 	db, err := a.cache()
 	if err != nil {
@@ -429,8 +433,43 @@ func (a *App) savedTemplates(ctx context.Context) (map[string]mail.Template, err
 	return m, err
 }
 
+// portalTemplates reads the portal's messages and keeps a copy; when the portal cannot be
+// reached, the copy (and the built-in text for any message it lacks) answers, and stale
+// says so.
+func (a *App) portalTemplates(ctx context.Context) (m map[string]mail.Template, versions map[string]int64, stale bool, err error) {
+	c, err := a.current()
+	if err != nil {
+		return nil, nil, false, err
+	}
+	versions = map[string]int64{}
+	ts, err := c.cl.Templates(ctx)
+	if err != nil {
+		if _, refused := client.AsError(err); refused {
+			return nil, nil, false, err // the portal answered no: nothing to fall back on
+		}
+		m, serr := a.savedTemplates(ctx)
+		return m, versions, true, serr
+	}
+	m = map[string]mail.Template{}
+	for _, t := range ts {
+		def, ok := mail.DefaultTemplate(t.Key)
+		if !ok {
+			continue // a message this version does not know
+		}
+		def.Subject, def.Body = t.Subject, t.Body
+		m[t.Key], versions[t.Key] = def, t.Version
+	}
+	if db, err := a.cache(); err == nil {
+		if err := db.SetSetting(ctx, templatesSetting, m); err != nil {
+			a.log.Warn("keep a copy of the portal's messages", "err", err)
+		}
+	}
+	return m, versions, false, nil
+}
+
+// template is the message key as the portal has it, for a batch to snapshot when formed.
 func (a *App) template(ctx context.Context, key string) (mail.Template, bool, error) {
-	m, err := a.savedTemplates(ctx)
+	m, _, _, err := a.portalTemplates(ctx)
 	if err != nil {
 		return mail.Template{}, false, err
 	}
@@ -438,9 +477,10 @@ func (a *App) template(ctx context.Context, key string) (mail.Template, bool, er
 	return t, ok, nil
 }
 
-// Templates lists every message, the administrator's version where there is one.
+// Templates lists every message as the portal has it; Customised marks those that differ
+// from the built-in text.
 func (a *App) Templates() ([]TemplateInfo, error) {
-	saved, err := a.savedTemplates(a.ctx())
+	saved, _, _, err := a.portalTemplates(a.ctx())
 	if err != nil {
 		return nil, err
 	}
@@ -448,43 +488,50 @@ func (a *App) Templates() ([]TemplateInfo, error) {
 	for _, t := range mail.Defaults() {
 		info := TemplateInfo{Template: t}
 		if s, ok := saved[t.Key]; ok {
-			info.Subject, info.Body, info.Customised = s.Subject, s.Body, true
+			info.Subject, info.Body = s.Subject, s.Body
+			info.Customised = s.Subject != t.Subject || s.Body != t.Body
 		}
 		out = append(out, info)
 	}
 	return out, nil
 }
 
-// SaveTemplate saves a message's subject and body; an unknown placeholder is refused.
+// SaveTemplate changes a message on the portal, so that every message it or a batch sends
+// from now on reads so. A placeholder the message does not know, or a broken default
+// (@name|"…"@), is refused with its line and column; someone else's change since the
+// message was read is refused, not overwritten.
 func (a *App) SaveTemplate(key, subject, body string) (TemplateInfo, error) {
-	db, err := a.cache()
-	if err != nil {
-		return TemplateInfo{}, err
-	}
 	def, ok := mail.DefaultTemplate(key)
 	if !ok {
 		return TemplateInfo{}, portal.FieldErrorf("key", "There is no message %q.", key)
 	}
-	for field, text := range map[string]string{"subject": subject, "body": body} {
-		if ps := mail.Check(text, def.Placeholders); len(ps) > 0 {
-			return TemplateInfo{}, portal.FieldErrorf(field, "Line %d, column %d: %s", ps[0].Line, ps[0].Column, ps[0].Message)
+	for _, f := range []struct{ field, text string }{{"subject", subject}, {"body", body}} {
+		if ps := mail.Check(f.text, def.Placeholders); len(ps) > 0 {
+			return TemplateInfo{}, portal.FieldErrorf(f.field, "Line %d, column %d: %s", ps[0].Line, ps[0].Column, ps[0].Message)
 		}
 	}
 	if strings.TrimSpace(subject) == "" && key != mail.KeyNotAuthorised {
 		return TemplateInfo{}, portal.FieldErrorf("subject", "Enter a subject.")
 	}
 	ctx := a.ctx()
-	m, err := a.savedTemplates(ctx)
+	c, err := a.current()
+	if err != nil {
+		return TemplateInfo{}, err
+	}
+	cur, err := c.cl.Template(ctx, key)
+	if err != nil {
+		return TemplateInfo{}, err
+	}
+	saved, err := c.cl.UpdateTemplate(ctx, key, client.TemplateUpdate{Name: cur.Name, Subject: subject, Body: body}, &client.Cmd{IfMatch: cur.Version})
 	if err != nil {
 		return TemplateInfo{}, err
 	}
 	t := def
-	t.Subject, t.Body = subject, body
-	m[key] = t
-	if err := db.SetSetting(ctx, templatesSetting, m); err != nil {
-		return TemplateInfo{}, fmt.Errorf("save the message %q: %w", key, err)
+	t.Subject, t.Body = saved.Subject, saved.Body
+	if _, _, _, err := a.portalTemplates(ctx); err != nil {
+		a.log.Warn("refresh the copy of the portal's messages", "err", err)
 	}
-	return TemplateInfo{Template: t, Customised: true}, nil
+	return TemplateInfo{Template: t, Customised: t.Subject != def.Subject || t.Body != def.Body}, nil
 }
 
 // TemplatePreview is a message rendered for one recipient.

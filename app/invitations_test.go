@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -8,6 +9,7 @@ import (
 	"github.com/zalando/go-keyring"
 
 	"gatehouse/backend/batch"
+	"gatehouse/backend/client"
 	"gatehouse/backend/mail"
 	"gatehouse/backend/mail/mailtest"
 	"gatehouse/backend/portal"
@@ -287,6 +289,31 @@ func TestTemplatesEditAndPreview(t *testing.T) {
 	}
 	if _, err := a.SaveTemplate(mail.KeyInvitation, "Welcome @UserName@", "Hello @UserName|\"friend\"@, open @InvitationUrl@"); err != nil {
 		t.Fatalf("SaveTemplate: %v", err)
+	}
+	// One store: the portal has the message now, for what it sends itself too.
+	onPortal, err := a.other().Template(context.Background(), mail.KeyInvitation)
+	if err != nil || onPortal.Subject != "Welcome @UserName@" || !strings.Contains(onPortal.Body, "@InvitationUrl@") {
+		t.Fatalf("the portal's invitation message: %+v, %v", onPortal, err)
+	}
+	ts, err = a.Templates()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range ts {
+		if x.Key == mail.KeyInvitation && (!x.Customised || x.Subject != "Welcome @UserName@") {
+			t.Fatalf("Templates after saving: %+v", x)
+		}
+	}
+	// Someone changes it on the portal: the desktop shows theirs, and a save on top of it
+	// is made against the version it read.
+	if _, err := a.other().UpdateTemplate(context.Background(), mail.KeyApproved, client.TemplateUpdate{Name: "Approved", Subject: "You are in, @UserName@", Body: "Sign in at @SignInUrl@"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	ts, _ = a.Templates()
+	for _, x := range ts {
+		if x.Key == mail.KeyApproved && x.Subject != "You are in, @UserName@" {
+			t.Fatalf("the desktop does not show the portal's approved message: %+v", x)
+		}
 	}
 	p, err := a.PreviewTemplate(mail.KeyInvitation, "Welcome @UserName@", "Hi @UserName@")
 	if err != nil {
