@@ -128,7 +128,7 @@ func Defaults() []Template {
 			Subject: "Your invitation to @system.ProductName|\"Gatehouse\"@",
 			Body: "Hello @UserName|\"there\"@,\n" +
 				"\n" +
-				"@InvitedBy|\"Your administrator\"@ has invited you to the @system.ProductName|\"Gatehouse\"@ portal " +
+				"@InvitedBy|\"Your administrator\"@ has invited you to @system.ProductName|\"Gatehouse\"@ " +
 				"for @OrganizationName|\"your organisation\"@.\n" +
 				"\n" +
 				"Open this one-time link to access the portal for the first time and set up your password:\n" +
@@ -148,7 +148,7 @@ func Defaults() []Template {
 			Body: "Hello @UserName|\"there\"@,\n" +
 				"\n" +
 				"We are changing the way we deliver our services: @OrganizationName|\"your organisation\"@ " +
-				"will soon have access to the @system.ProductName|\"Gatehouse\"@ portal.\n" +
+				"will soon have access to @system.ProductName|\"Gatehouse\"@.\n" +
 				"\n" +
 				"In the next few days you will receive an e-mail at @Email@ inviting you to the portal. " +
 				"Please look out for it, and check your spam folder if it does not arrive. " +
@@ -163,7 +163,7 @@ func Defaults() []Template {
 			Subject: "Reminder: activate your access to @system.ProductName|\"Gatehouse\"@",
 			Body: "Hello @UserName|\"there\"@,\n" +
 				"\n" +
-				"You were invited to the @system.ProductName|\"Gatehouse\"@ portal for " +
+				"You were invited to @system.ProductName|\"Gatehouse\"@ for " +
 				"@OrganizationName|\"your organisation\"@ but have not activated your access yet.\n" +
 				"\n" +
 				"Open this new one-time link to access the portal for the first time and set up your password:\n" +

@@ -53,7 +53,7 @@ func TestApprovalFlow(t *testing.T) {
 	if len(toAdmin) != 1 || len(toApprover) != 1 || len(msgs) != 2 {
 		t.Fatalf("access request e-mails: %d to admin, %d to approver, %d in all", len(toAdmin), len(toApprover), len(msgs))
 	}
-	if s := subject(toApprover[0]); s != "Pat Pending is requesting access to the portal" {
+	if s := subject(toApprover[0]); s != "Pat Pending is requesting access to Gatehouse" {
 		t.Errorf("subject %q", s)
 	}
 	body := toApprover[0].Body

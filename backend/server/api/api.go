@@ -111,7 +111,9 @@ type Settings struct {
 // DefaultSettings are the settings of a new portal.
 func DefaultSettings() Settings {
 	return Settings{
-		ProductName:                  "the portal",
+		// The portal's name is used bare in every message ("Your Gatehouse account has been
+		// approved"), so the default is a name, never "the portal".
+		ProductName:                  "Gatehouse",
 		SignUpMode:                   portal.SignUpApproval,
 		ApproverEmails:               []string{},
 		RequestAccessIntervalMinutes: 24 * 60,
