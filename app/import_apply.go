@@ -10,6 +10,7 @@ import (
 	"gatehouse/backend/batch"
 	"gatehouse/backend/imports"
 	"gatehouse/backend/portal"
+	"gatehouse/backend/replica"
 )
 
 // EventImportApply carries an ImportApplyProgress after each chunk of rows an apply queued.
@@ -28,11 +29,7 @@ type ImportApplyProgress struct {
 // Applying again (after a cancel, a crash, or a second click) resumes and never queues a
 // row twice. The answer counts what happened to the rows.
 func (a *App) ApplyImport(id string) (imports.ApplySummary, error) {
-	im, err := a.importer(a.ctx())
-	if err != nil {
-		return imports.ApplySummary{}, err
-	}
-	eng, _, err := a.engine()
+	im, q, err := a.applyParts()
 	if err != nil {
 		return imports.ApplySummary{}, err
 	}
@@ -50,7 +47,7 @@ func (a *App) ApplyImport(id string) (imports.ApplySummary, error) {
 		delete(im.applying, id)
 		im.mu.Unlock()
 	}()
-	sum, err := im.store.Apply(ctx, id, eng.ImportQueue(), func(p imports.ApplyProgress) {
+	sum, err := im.store.Apply(ctx, id, q, func(p imports.ApplyProgress) {
 		a.rt.Emit(EventImportApply, ImportApplyProgress{ID: id, Done: p.Done, Total: p.Total})
 	})
 	if err != nil {
@@ -73,15 +70,24 @@ func (a *App) CancelApplyImport(id string) {
 // ImportApplyResults counts what applying the import did so far, row by row, with the
 // rows the portal has received since brought up to date.
 func (a *App) ImportApplyResults(id string) (imports.ApplySummary, error) {
-	im, err := a.importer(a.ctx())
+	im, q, err := a.applyParts()
 	if err != nil {
 		return imports.ApplySummary{}, err
+	}
+	return im.store.ApplyResults(a.ctx(), id, q)
+}
+
+// applyParts are what applying an import needs: the import store and the outbox.
+func (a *App) applyParts() (*importer, replica.ImportQueue, error) {
+	im, err := a.importer(a.ctx())
+	if err != nil {
+		return nil, replica.ImportQueue{}, err
 	}
 	eng, _, err := a.engine()
 	if err != nil {
-		return imports.ApplySummary{}, err
+		return nil, replica.ImportQueue{}, err
 	}
-	return im.store.ApplyResults(a.ctx(), id, eng.ImportQueue())
+	return im, eng.ImportQueue(), nil
 }
 
 // ExportImportResults asks where to save and writes the sheet as it was read with three
@@ -89,11 +95,7 @@ func (a *App) ImportApplyResults(id string) (imports.ApplySummary, error) {
 // returns the saved file, or "" when the dialog was cancelled.
 func (a *App) ExportImportResults(id string) (string, error) {
 	ctx := a.ctx()
-	im, err := a.importer(ctx)
-	if err != nil {
-		return "", err
-	}
-	eng, _, err := a.engine()
+	im, q, err := a.applyParts()
 	if err != nil {
 		return "", err
 	}
@@ -102,28 +104,9 @@ func (a *App) ExportImportResults(id string) (string, error) {
 		return "", err
 	}
 	base := strings.TrimSuffix(ss.FileName, filepath.Ext(ss.FileName))
-	dest, err := a.rt.SaveFileDialog(SaveFileOptions{
-		Title:            "Save the result of the import",
-		DefaultDirectory: filepath.Dir(ss.FilePath),
-		DefaultFilename:  base + " - result.xlsx",
-		Filters:          []FileFilter{{DisplayName: "Excel workbook (*.xlsx)", Pattern: "*.xlsx"}},
+	return a.saveWorkbook("Save the result of the import", ss, base+" - result.xlsx", func(f *os.File) error {
+		return im.store.ExportResults(ctx, id, q, f)
 	})
-	if err != nil {
-		return "", portal.Errorf(portal.EINTERNAL, "The save dialog could not be opened: %v", err)
-	}
-	if dest == "" {
-		return "", nil
-	}
-	if filepath.Ext(dest) == "" {
-		dest += ".xlsx"
-	}
-	if samePath(dest, ss.FilePath) {
-		return "", portal.FieldErrorf("path", "%s is the file that was imported; choose another name so it is not overwritten.", filepath.Base(dest))
-	}
-	if err := writeAtomically(dest, func(f *os.File) error { return im.store.ExportResults(ctx, id, eng.ImportQueue(), f) }); err != nil {
-		return "", err
-	}
-	return dest, nil
 }
 
 // linkApplied links a batch's rows formed from an applied import to the contacts the

@@ -531,10 +531,17 @@ func (a *App) ExportImport(id string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	return a.saveWorkbook("Export the checked list", ss, exportName(ss.FileName), func(f *os.File) error { return im.store.Export(ctx, id, f) })
+}
+
+// saveWorkbook asks where to save an .xlsx made from the import ss, beside its file, and
+// writes it whole or not at all; "" when the dialog was cancelled. The imported file itself
+// is never overwritten.
+func (a *App) saveWorkbook(title string, ss imports.Session, name string, write func(*os.File) error) (string, error) {
 	dest, err := a.rt.SaveFileDialog(SaveFileOptions{
-		Title:            "Export the checked list",
+		Title:            title,
 		DefaultDirectory: filepath.Dir(ss.FilePath),
-		DefaultFilename:  exportName(ss.FileName),
+		DefaultFilename:  name,
 		Filters:          []FileFilter{{DisplayName: "Excel workbook (*.xlsx)", Pattern: "*.xlsx"}},
 	})
 	if err != nil {
@@ -549,7 +556,7 @@ func (a *App) ExportImport(id string) (string, error) {
 	if samePath(dest, ss.FilePath) {
 		return "", portal.FieldErrorf("path", "%s is the file being imported; choose another name so it is not overwritten.", filepath.Base(dest))
 	}
-	if err := writeAtomically(dest, func(f *os.File) error { return im.store.Export(ctx, id, f) }); err != nil {
+	if err := writeAtomically(dest, write); err != nil {
 		return "", err
 	}
 	return dest, nil

@@ -1,20 +1,15 @@
 package replica_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -134,44 +129,16 @@ func TestKillDesktopDuringImportApply(t *testing.T) {
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 11))
 	run := func(killAfter int, delay, fallback time.Duration) (lines []string, killed bool) {
 		t.Helper()
-		cmd := exec.Command(exe, "-test.run=^$")
-		cmd.Env = append(os.Environ(), importChildEnv+"=1", childCacheEnv+"="+cachePath, childURLEnv+"="+p.url,
-			childTokenEnv+"="+p.token, importSessionEnv+"="+ss.ID)
-		cmd.Stderr = os.Stderr
-		stdout, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		var once sync.Once
-		var wasKilled atomic.Bool
-		kill := func() { once.Do(func() { wasKilled.Store(true); _ = cmd.Process.Kill() }) }
-		var timer *time.Timer
-		if fallback > 0 {
-			timer = time.AfterFunc(fallback, kill)
-		}
-		sc := bufio.NewScanner(stdout)
 		chunks := 0
-		for sc.Scan() {
-			lines = append(lines, sc.Text())
-			if strings.HasPrefix(sc.Text(), "APPLY ") {
+		return runKillable(t, exe, []string{importChildEnv + "=1", childCacheEnv + "=" + cachePath, childURLEnv + "=" + p.url,
+			childTokenEnv + "=" + p.token, importSessionEnv + "=" + ss.ID}, func(line string, kill func()) {
+			if strings.HasPrefix(line, "APPLY ") {
 				chunks++
 				if chunks == killAfter {
 					time.AfterFunc(delay, kill)
 				}
 			}
-		}
-		_, _ = io.Copy(io.Discard, stdout)
-		err = cmd.Wait()
-		if timer != nil {
-			timer.Stop()
-		}
-		if !wasKilled.Load() && err != nil {
-			t.Fatalf("the desktop child failed: %v\n%s", err, strings.Join(lines, "\n"))
-		}
-		return lines, wasKilled.Load()
+		}, fallback)
 	}
 
 	kills := 0

@@ -208,56 +208,23 @@ func TestKillDesktopDuringApplyAndPush(t *testing.T) {
 	kills := map[string]int{}
 	runChild := func(mode string, trigger func(line string) bool, delay time.Duration, fallback time.Duration) (lines []string, wasKilled bool) {
 		t.Helper()
-		cmd := exec.Command(exe, "-test.run=^$")
-		cmd.Env = append(os.Environ(), childEnv+"="+mode, childCacheEnv+"="+cachePath, childURLEnv+"="+p.url, childTokenEnv+"="+p.token)
-		cmd.Stderr = os.Stderr
-		stdout, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		var once sync.Once
-		var killed atomic.Bool
-		kill := func() {
-			once.Do(func() {
-				killed.Store(true)
-				_ = cmd.Process.Kill() // SIGKILL on Unix
-			})
-		}
-		var timer *time.Timer
-		if fallback > 0 {
-			timer = time.AfterFunc(fallback, kill)
-		}
-		sc := bufio.NewScanner(stdout)
-		sc.Buffer(make([]byte, 1<<20), 1<<20)
-		for sc.Scan() {
-			line := sc.Text()
-			lines = append(lines, line)
-			if trigger != nil && trigger(line) {
-				trigger = nil
-				if delay > 0 {
-					time.AfterFunc(delay, kill)
-				} else {
-					kill()
+		lines, wasKilled = runKillable(t, exe, []string{childEnv + "=" + mode, childCacheEnv + "=" + cachePath, childURLEnv + "=" + p.url, childTokenEnv + "=" + p.token},
+			func(line string, kill func()) {
+				if trigger != nil && trigger(line) {
+					trigger = nil
+					if delay > 0 {
+						time.AfterFunc(delay, kill)
+					} else {
+						kill()
+					}
 				}
-			}
-		}
-		_, _ = io.Copy(io.Discard, stdout)
-		err = cmd.Wait()
-		if timer != nil {
-			timer.Stop()
-		}
-		if !killed.Load() && err != nil {
-			t.Fatalf("the desktop child failed: %v\n%s", err, strings.Join(lines, "\n"))
-		}
+			}, fallback)
 		for _, l := range lines {
 			if f := strings.Fields(l); len(f) >= 3 && f[0] == "QUEUED" {
 				queued[killStep{f[1], f[2]}] = true
 			}
 		}
-		return lines, killed.Load()
+		return lines, wasKilled
 	}
 
 	for i := range iterations {
@@ -458,4 +425,51 @@ func atPageBoundary(t *testing.T, p *portalEnv, db *cache.DB, label string) {
 	if bad > 0 {
 		t.FailNow()
 	}
+}
+
+// runKillable runs this test binary again as a child with env added, hands each line it
+// prints to onLine (with a kill that SIGKILLs it), kills it after fallback if it is still
+// running (0: never), and returns its lines and whether it was killed. A child that fails
+// without being killed fails the test.
+func runKillable(t *testing.T, exe string, env []string, onLine func(line string, kill func()), fallback time.Duration) (lines []string, killed bool) {
+	t.Helper()
+	cmd := exec.Command(exe, "-test.run=^$")
+	cmd.Env = append(os.Environ(), env...)
+	cmd.Stderr = os.Stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var once sync.Once
+	var wasKilled atomic.Bool
+	kill := func() {
+		once.Do(func() {
+			wasKilled.Store(true)
+			_ = cmd.Process.Kill() // SIGKILL on Unix
+		})
+	}
+	var timer *time.Timer
+	if fallback > 0 {
+		timer = time.AfterFunc(fallback, kill)
+	}
+	sc := bufio.NewScanner(stdout)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		lines = append(lines, sc.Text())
+		if onLine != nil {
+			onLine(sc.Text(), kill)
+		}
+	}
+	_, _ = io.Copy(io.Discard, stdout)
+	err = cmd.Wait()
+	if timer != nil {
+		timer.Stop()
+	}
+	if !wasKilled.Load() && err != nil {
+		t.Fatalf("the desktop child failed: %v\n%s", err, strings.Join(lines, "\n"))
+	}
+	return lines, wasKilled.Load()
 }

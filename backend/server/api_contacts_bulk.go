@@ -1,10 +1,6 @@
 package server
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
-	"fmt"
 	"net/http"
 
 	"gatehouse/backend/portal"
@@ -43,17 +39,5 @@ func (s *Server) handleBulkContacts(w http.ResponseWriter, r *http.Request, rc *
 // contactItemCmd builds the command of one bulk item as newCmd builds the command of a
 // single POST /api/v1/contacts carrying the same contact and Idempotency-Key.
 func contactItemCmd(act portal.Actor, it api.BulkContactItem) (*service.Cmd, error) {
-	cmd := &service.Cmd{Actor: act, IdempotencyKey: it.IdempotencyKey}
-	if err := checkIdempotencyKey(it.IdempotencyKey); err != nil {
-		return cmd, err
-	}
-	body, err := json.Marshal(it.Contact)
-	if err != nil {
-		return cmd, err
-	}
-	h := sha256.New()
-	fmt.Fprintf(h, "%s\n%s\n%s\n%d\n", http.MethodPost, singleContactPath, "", 0)
-	h.Write(body)
-	cmd.RequestHash = hex.EncodeToString(h.Sum(nil))
-	return cmd, nil
+	return bulkItemCmd(act, singleContactPath, it.IdempotencyKey, 0, it.Contact)
 }

@@ -45,20 +45,26 @@ func (s *Server) handleBulkInvitations(w http.ResponseWriter, r *http.Request, r
 // itemCmd builds the command of one bulk item as newCmd builds the command of a single
 // POST /api/v1/invitations carrying the same body, Idempotency-Key and If-Match.
 func itemCmd(act portal.Actor, it api.BulkInvitationItem) (*service.Cmd, error) {
-	cmd := &service.Cmd{Actor: act, IdempotencyKey: it.IdempotencyKey, IfMatch: it.IfMatch}
-	if err := checkIdempotencyKey(it.IdempotencyKey); err != nil {
+	if it.IfMatch < 0 {
+		return &service.Cmd{Actor: act, IdempotencyKey: it.IdempotencyKey}, portal.FieldErrorf("ifMatch", "ifMatch must be the contact's version as its ETag gives it, such as 3.")
+	}
+	return bulkItemCmd(act, singleInvitationPath, it.IdempotencyKey, it.IfMatch, it.CreateInvitationRequest)
+}
+
+// bulkItemCmd is the command of one item of a bulk request: hashed as a single POST to
+// path with body, key and ifMatch would be (newCmd), so that the two replay each other.
+func bulkItemCmd(act portal.Actor, path, key string, ifMatch int64, body any) (*service.Cmd, error) {
+	cmd := &service.Cmd{Actor: act, IdempotencyKey: key, IfMatch: ifMatch}
+	if err := checkIdempotencyKey(key); err != nil {
 		return cmd, err
 	}
-	if it.IfMatch < 0 {
-		return cmd, portal.FieldErrorf("ifMatch", "ifMatch must be the contact's version as its ETag gives it, such as 3.")
-	}
-	body, err := json.Marshal(it.CreateInvitationRequest)
+	b, err := json.Marshal(body)
 	if err != nil {
 		return cmd, err
 	}
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\n%s\n%s\n%d\n", http.MethodPost, singleInvitationPath, "", it.IfMatch)
-	h.Write(body)
+	fmt.Fprintf(h, "%s\n%s\n%s\n%d\n", http.MethodPost, path, "", ifMatch)
+	h.Write(b)
 	cmd.RequestHash = hex.EncodeToString(h.Sum(nil))
 	return cmd, nil
 }

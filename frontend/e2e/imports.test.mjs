@@ -9,22 +9,13 @@ import { dirname, join } from 'node:path'
 import { test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { openApp } from './lib/app.mjs'
+import { chooseOption, count } from './lib/imports.mjs'
 import { repoDir } from './lib/harness.mjs'
 
 const XLSX = createRequire(import.meta.url)('xlsx')
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'imports')
 const shotsDir = join(repoDir, 'build', 'bin', 'e2e-shots')
 
-// count waits until the badge of a finding code shows n (0: the badge is gone).
-async function count(page, code, n) {
-  await page.waitForFunction(
-    ([code, n]) => {
-      const el = document.querySelector(`[data-testid="count-${code}"] [data-testid="count-value"]`)
-      return n === 0 ? el === null : el?.textContent === String(n)
-    },
-    [code, n],
-  )
-}
 
 async function counts(page) {
   return page.evaluate(() =>
@@ -47,10 +38,6 @@ async function pastFirstRun(app) {
   await empty.waitFor({ state: 'detached' })
 }
 
-async function chooseOption(page, container, text) {
-  await container.locator('.n-base-selection').click()
-  await page.locator('.n-base-select-option').filter({ hasText: text }).first().click()
-}
 
 test('imports: drop a file, map a column, exclude a row, fix an e-mail, merge duplicates and export the report', async (t) => {
   const app = await openApp(t)

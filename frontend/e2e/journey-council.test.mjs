@@ -12,23 +12,11 @@ import { dirname, join } from 'node:path'
 import { test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { openApp } from './lib/app.mjs'
+import { chooseOption, count } from './lib/imports.mjs'
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'journey')
 
-async function chooseOption(page, container, text) {
-  await container.locator('.n-base-selection').click()
-  await page.locator('.n-base-select-option').filter({ hasText: text }).first().click()
-}
 
-async function count(page, code, n) {
-  await page.waitForFunction(
-    ([code, n]) => {
-      const el = document.querySelector(`[data-testid="count-${code}"] [data-testid="count-value"]`)
-      return n === 0 ? el === null : el?.textContent === String(n)
-    },
-    [code, n],
-  )
-}
 
 // applyReviewed applies the import on screen: the button says what it will do, the dialog
 // asks, and the outcome follows once the portal has the contacts.
