@@ -151,12 +151,3 @@ func fold(s string) string {
 	}
 	return strings.ToLower(foldLetters.Replace(out))
 }
-
-// prefixEnd returns the smallest string greater than every string that starts with p, so
-// "col >= p AND col < prefixEnd(p)" is an index range. The last byte of UTF-8 text is
-// never 0xFF, so incrementing it is always possible.
-func prefixEnd(p string) string {
-	b := []byte(p)
-	b[len(b)-1]++
-	return string(b)
-}

@@ -345,11 +345,6 @@ func similar(a, b string, threshold float64) bool {
 	return len(a) >= 6 && lev.Distance(a, b) <= 1
 }
 
-func samePerson(a, b personName) bool {
-	_, ok := nameMatch(a, b)
-	return ok
-}
-
 // nameMatch says whether two names may be one person's, and how they matched: the words
 // a finding shows the reviewer.
 func nameMatch(a, b personName) (string, bool) {
