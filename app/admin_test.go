@@ -791,6 +791,12 @@ func TestConnectServer(t *testing.T) {
 	wantCode(t, err, portal.EINVALID, "url")
 	_, err = a.ConnectServer("ftp://portal.example.org")
 	wantCode(t, err, portal.EINVALID, "url")
+	// An address where no portal answers changes nothing.
+	_, err = a.ConnectServer("http://127.0.0.1:1")
+	wantCode(t, err, portal.EINVALID, "url")
+	if st, _ := a.SyncStatus(); st.Mode != ModeEmbedded || !strings.Contains(portal.ErrorMessage(err), "stays as it was") {
+		t.Fatalf("after a server that does not answer: %+v, %v", st, err)
+	}
 
 	// A change not yet on the local portal keeps Gatehouse from switching.
 	if _, err := a.LoadDemoData(); err != nil {

@@ -1,8 +1,14 @@
 package app
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"gatehouse/backend/client"
 	"gatehouse/backend/demo"
 	"gatehouse/backend/portal"
+	"strings"
+	"time"
 )
 
 // FirstRunState tells the frontend whether to show the first-run screen.
@@ -73,6 +79,22 @@ func (a *App) LoadDemoData() (DemoSummary, error) {
 		Invitations: sum.Invitations, AlreadyLoaded: sum.AlreadyLoaded}, nil
 }
 
+// shortCause says in a few words why a server did not answer.
+func shortCause(err error) string {
+	if ce, ok := client.AsError(err); ok {
+		return fmt.Sprintf("it answered HTTP %d", ce.Status)
+	}
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return "it did not answer within 15 seconds"
+	case strings.Contains(err.Error(), "connection refused"):
+		return "nothing listens there"
+	case strings.Contains(err.Error(), "no such host"):
+		return "there is no such host name"
+	}
+	return "it could not be reached"
+}
+
 // UseEmbedded keeps (or goes back to) the local portal and ends the first run.
 func (a *App) UseEmbedded() (FirstRunState, error) {
 	if err := a.switchTo(connTarget{Mode: ModeEmbedded}); err != nil {
@@ -88,6 +110,13 @@ func (a *App) ConnectServer(url string) (FirstRunState, error) {
 	u, err := checkServerURL(url)
 	if err != nil {
 		return FirstRunState{}, err
+	}
+	// Switch only to a server that answers: a mistyped address would otherwise leave the
+	// administrator offline with an empty Users list and their local portal out of sight.
+	ctx, cancel := context.WithTimeout(a.ctx(), 15*time.Second)
+	defer cancel()
+	if err := client.New(u, "").Health(ctx); err != nil {
+		return FirstRunState{}, portal.FieldErrorf("url", "No portal server answered at %s (%s). Check the address and this computer's network; Gatehouse stays as it was.", u, shortCause(err))
 	}
 	if err := a.switchTo(connTarget{Mode: ModeRemote, ServerURL: u}); err != nil {
 		return FirstRunState{}, err

@@ -135,5 +135,11 @@ test('settings: sign in at the identity provider, see who is signed in, sign out
   assert.equal(after.signedIn, false)
   assert.equal(after.needsSignIn, true)
 
+  // The local portal is always one click away while a server is in use.
+  await page.getByTestId('signin-use-local').click()
+  await page.getByTestId('signin-local').waitFor()
+  await page.getByTestId('signin-notice').filter({ hasText: 'uses the local portal on this computer again' }).waitFor()
+  assert.equal((await harness.call('app.App.SessionState')).mode, 'embedded')
+
   assert.deepEqual(pageErrors.map(String), [], 'the page reported errors')
 })
