@@ -2,10 +2,12 @@ package mail_test
 
 import (
 	"errors"
+	stdmail "net/mail"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"gatehouse/backend/mail"
@@ -292,6 +294,7 @@ func FuzzRender(f *testing.F) {
 	for _, s := range []string{
 		"", "@", "@@", "@@@", "a@b.org", "@a@", `@a|"x"@`, `@a|""x""@`, `@a|""@`, `@a|""""@`,
 		"@a.b.c@", "@a.@", "@a|", `@a|"`, "x@y@z", "Grüße @UserName@ ✓", "[l](@u@)", "@\xff@",
+		"Hello @UserName@,\n\nOpen:\n@InvitationUrl@\n", "[@a@](@InvitationUrl@)",
 	} {
 		f.Add(s)
 	}
@@ -318,6 +321,15 @@ func FuzzRender(f *testing.F) {
 		_ = mail.Check(s, []string{"a"})
 		_ = mail.RenderHTML(s, vars)
 		_ = mail.RenderText(s, vars)
+		// No markup from a value ever reaches the HTML part: values full of markup give
+		// the same tags as harmless ones.
+		tags := func(h string) int { return strings.Count(h, "<") }
+		harmless := map[string]string{"a": "A", "UserName": "U", "a.b.c": "ABC", "InvitationUrl": "https://portal.example.org/invite/x"}
+		hostile := map[string]string{"a": `<script>x</script>`, "UserName": `<b onclick="x">"'&`, "a.b.c": "<img src=x>",
+			"InvitationUrl": `https://portal.example.org/invite/x"><script>`}
+		if utf8.ValidString(s) && tags(mail.MessageHTML(s, hostile)) > tags(mail.MessageHTML(s, harmless)) {
+			t.Fatalf("MessageHTML(%q) lets markup from a value through:\n%s", s, mail.MessageHTML(s, hostile))
+		}
 	})
 }
 
@@ -426,3 +438,32 @@ func validName(s string) bool {
 }
 
 func isLetter(c byte) bool { return ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z') }
+
+// The HTML part says what the text says: paragraphs, and the link on its own line as a
+// button and as the address itself; values escaped.
+func TestMessageHTML(t *testing.T) {
+	inv, _ := mail.DefaultTemplate(mail.KeyInvitation)
+	vars := mail.SampleValues()
+	vars[mail.VarUserName] = `Zoë <b>Ménard</b>`
+	vars[mail.VarInvitationURL] = "https://portal.example.org/invite/abc123"
+	h := mail.MessageHTML(inv.Body, vars)
+	for _, want := range []string{
+		`<a href="https://portal.example.org/invite/abc123" style="`, ">Accept the invitation</a>",
+		">https://portal.example.org/invite/abc123</a>", "Zoë &lt;b&gt;Ménard&lt;/b&gt;", "<p>",
+	} {
+		if !strings.Contains(h, want) {
+			t.Errorf("the HTML part lacks %q:\n%s", want, h)
+		}
+	}
+	if strings.Contains(h, "<b>") || strings.Contains(h, "<img") || strings.Contains(h, "http://") {
+		t.Errorf("the HTML part has markup from a value, an image or a remote resource:\n%s", h)
+	}
+	m := mail.Compose(inv, stdmail.Address{Address: "zoe@example.org"}, vars)
+	raw, err := (func() ([]byte, error) {
+		m.From = stdmail.Address{Address: "portal@example.org"}
+		return m.Bytes(time.Now())
+	})()
+	if err != nil || !strings.Contains(string(raw), "multipart/alternative") || !strings.Contains(string(raw), "text/html") {
+		t.Fatalf("the message is not multipart/alternative with an HTML part: %v\n%s", err, raw)
+	}
+}

@@ -212,5 +212,5 @@ func SampleValues() map[string]string {
 // the body with RenderText (so a [label](link) in an edited template reads well). From
 // and MessageID are left for the caller (SMTPSender fills From from its settings).
 func Compose(t Template, to mail.Address, vars map[string]string) Message {
-	return Message{To: to, Subject: Render(t.Subject, vars), Text: RenderText(t.Body, vars)}
+	return Message{To: to, Subject: Render(t.Subject, vars), Text: RenderText(t.Body, vars), HTML: MessageHTML(t.Body, vars)}
 }

@@ -176,6 +176,13 @@ test('journey: a council list becomes invited people, and one of them signs in',
   // 7. Beth opens the link from her e-mail, sets a password and is signed in.
   const beth = invites.find((m) => m.to.includes('beth.carter@ashby-tc.gov.uk'))
   const link = /https?:\/\/[^\s"<>]+\/invite\/[A-Za-z0-9_-]+/.exec(beth.text)[0]
+  // The same words as HTML, for mail programs that show it: the link as a button and as
+  // the address.
+  assert.ok(beth.html.includes(`href="${link}"`) && beth.html.includes('Accept the invitation'), `the HTML part: ${beth.html}`)
+  const letter = await browser.context.newPage()
+  await letter.setContent(beth.html)
+  await letter.screenshot({ path: join(shotsDir, 'journey-council-invitation-email.png') })
+  await letter.close()
   const portal = await browser.context.newPage()
   await portal.goto(link)
   await portal.locator('input[name="password"]').fill('a long and private passphrase')
