@@ -90,7 +90,8 @@ func (a *App) connect(ctx context.Context, db *cache.DB, target connTarget) (*co
 	switch target.Mode {
 	case ModeEmbedded:
 		path := a.embeddedPortalPath(db)
-		srv, err := server.New(ctx, server.Config{Embedded: true, DBPath: path, Clock: a.cfg.Clock, Logger: a.log.With("component", "portal")})
+		srv, err := server.New(ctx, server.Config{Embedded: true, DBPath: path, Clock: a.cfg.Clock, Logger: a.log.With("component", "portal"),
+			Sender: desktopMail{a}})
 		if err != nil {
 			return nil, portal.Errorf(portal.EINTERNAL, "Gatehouse could not open its local portal database at %q (%v). Check that the folder is writable and the disk is not full, then restart Gatehouse.", path, err)
 		}

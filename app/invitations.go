@@ -664,3 +664,25 @@ func (a *App) PreNotify(invitationBatchID string, includeNotOnPortal bool) (batc
 	}
 	return st.CreatePreNotification(ctx, invitationBatchID, opt)
 }
+
+// desktopMail is the local portal's mail server: the desktop's own mail settings, read at
+// each message, so that approval notices and approved e-mails go out as a batch's do. The
+// sender address is the settings' too. Without settings the portal records the message as
+// not sent (mail.ErrNotConfigured).
+type desktopMail struct{ a *App }
+
+func (d desktopMail) Send(ctx context.Context, m mail.Message) error {
+	cfg, err := d.a.smtpConfig(ctx)
+	if portal.ErrorCode(err) == portal.EINVALID {
+		return mail.ErrNotConfigured
+	}
+	if err != nil {
+		return err
+	}
+	if from, err := netmail.ParseAddress(cfg.From); err == nil {
+		m.From = *from
+	}
+	s := mail.NewSMTPSender(cfg)
+	defer s.Close()
+	return s.Send(ctx, m)
+}

@@ -331,3 +331,57 @@ func TestTemplatesEditAndPreview(t *testing.T) {
 		t.Fatalf("batch preview does not use the saved template: %+v, %v", pv.Items, err)
 	}
 }
+
+// The local portal sends its own messages through the desktop's mail settings: without
+// them an approval e-mails nobody (and is recorded so); with them, the person approved
+// receives the approved message, from the settings' sender.
+func TestLocalPortalMailUsesTheDesktopSettings(t *testing.T) {
+	a := withDemo(t)
+	sink := mailtest.NewSink(t)
+	first := a.find("Oscar Bell")
+	if _, err := a.Approve(first.ID); err != nil {
+		t.Fatal(err)
+	}
+	a.syncNow()
+	if _, err := a.SaveSMTPSettings(SMTPSettings{Host: sink.Host(), Port: sink.Port(), Security: mail.SecurityNone, From: "Dunmore Council <portal@dunmore.example.org>"}, ""); err != nil {
+		t.Fatal(err)
+	}
+	pending := a.search(UserQuery{Status: []string{"pending"}})
+	if len(pending.Rows) < 2 {
+		t.Fatal("the demo has too few people waiting")
+	}
+	// The approved message carries the sign-in link: while it would point at this computer,
+	// it is not sent.
+	if _, err := a.Approve(pending.Rows[1].ID); err != nil {
+		t.Fatal(err)
+	}
+	a.syncNow()
+	set, err := a.PortalSettings()
+	if err != nil {
+		t.Fatal(err)
+	}
+	set.PublicURL = "https://portal.dunmore.example.org"
+	if _, err := a.SavePortalSettings(set); err != nil {
+		t.Fatal(err)
+	}
+	p := pending.Rows[0]
+	if _, err := a.Approve(p.ID); err != nil {
+		t.Fatal(err)
+	}
+	a.syncNow()
+	msgs := sink.WaitFor(t, 1, 30*time.Second)
+	if !strings.Contains(msgs[0].Body, "https://portal.dunmore.example.org/") {
+		t.Errorf("the approved e-mail's link is not at the public address:\n%s", msgs[0].Body)
+	}
+	if len(msgs) != 1 || !strings.EqualFold(msgs[0].To[0], p.Email) || !strings.Contains(msgs[0].Header.Get("From"), "portal@dunmore.example.org") ||
+		!strings.Contains(msgs[0].Header.Get("Subject"), "approved") {
+		t.Fatalf("the approved e-mail: %+v", msgs)
+	}
+	for _, m := range msgs {
+		for _, to := range m.To {
+			if strings.EqualFold(to, first.Email) || strings.EqualFold(to, pending.Rows[1].Email) {
+				t.Errorf("%s was mailed although the mail could not go (no mail server, or a link to this computer)", to)
+			}
+		}
+	}
+}

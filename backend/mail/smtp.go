@@ -28,6 +28,10 @@ type Sender interface {
 
 var _ Sender = (*SMTPSender)(nil)
 
+// ErrNotConfigured is a Sender's answer when no mail server is set up: the message is
+// recorded as not sent, and why, rather than tried again.
+var ErrNotConfigured = errors.New("no SMTP server is configured")
+
 // Security settings for SMTPConfig.
 const (
 	SecurityNone     = "none"     // plain text; a password is only sent to a loopback server

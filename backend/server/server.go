@@ -188,7 +188,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	svc, err := service.New(ctx, service.Config{
 		Store: s.store, Clock: cfg.Clock, BaseURL: s.baseURL, Sender: sender, From: fromAddr, Logger: cfg.Logger,
-		APISessionTTL: cfg.APISessionTTL, WebSessionTTL: cfg.WebSessionTTL, Trust: trust,
+		APISessionTTL: cfg.APISessionTTL, WebSessionTTL: cfg.WebSessionTTL, Trust: trust, Local: cfg.Embedded,
 	})
 	if err != nil {
 		s.closeStore()

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	netmail "net/mail"
 	"net/url"
+	"strings"
 	"time"
 
 	"gatehouse/backend/mail"
@@ -33,7 +34,26 @@ func (s *Service) queueMail(ctx context.Context, tx store.Tx, key string, to net
 		MessageID: mail.NewMessageID(s.host()),
 		Status:    store.MailQueued, NextAttemptAt: now,
 	}
+	// A message whose links nobody but this computer could open is not sent: recorded
+	// as skipped with the reason, like a message with no mail server.
+	if s.local && carriesLink(t.Body, t.Subject) {
+		if err := portal.CheckLinkBase(s.LinkBase()); err != nil {
+			m.Status, m.LastError = store.MailSkipped, portal.ErrorMessage(err)
+		}
+	}
 	return tx.QueueMail(ctx, m)
+}
+
+// carriesLink reports whether a template uses one of the portal's links.
+func carriesLink(texts ...string) bool {
+	for _, t := range texts {
+		for _, p := range mail.Placeholders(t) {
+			if strings.HasSuffix(p, "Url") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (s *Service) host() string {
@@ -165,6 +185,10 @@ func (s *Service) deliver(ctx context.Context, m store.Mail) store.Mail {
 	})
 	if err == nil {
 		m.Status, m.SentAt, m.LastError = store.MailSent, now, ""
+		return m
+	}
+	if errors.Is(err, mail.ErrNotConfigured) {
+		m.Status, m.LastError = store.MailSkipped, err.Error()
 		return m
 	}
 	m.LastError = err.Error()

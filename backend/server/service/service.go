@@ -43,6 +43,10 @@ type Config struct {
 	ApprovalLinkTTL time.Duration
 	// Trust says which identity providers may link which accounts (see portal.IssuerTrust).
 	Trust portal.IssuerTrust
+	// Local is the portal inside the desktop, on this computer's loopback address: a
+	// message whose links would point there is not sent until a public address is set
+	// (portal.CheckLinkBase). A server's own address is its operator's choice.
+	Local bool
 }
 
 // Service runs the portal's use cases.
@@ -57,6 +61,7 @@ type Service struct {
 	webTTL  time.Duration
 	linkTTL time.Duration
 	trust   portal.IssuerTrust
+	local   bool
 	wake    chan struct{}
 	// publicURL is the settings' public address, kept here so that a link is made without
 	// reading the settings again; "" when unset (links use baseURL).
@@ -72,7 +77,7 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	s := &Service{
 		store: cfg.Store, clock: cfg.Clock, baseURL: strings.TrimRight(cfg.BaseURL, "/"),
 		sender: cfg.Sender, from: cfg.From, log: cfg.Logger,
-		apiTTL: cfg.APISessionTTL, webTTL: cfg.WebSessionTTL, linkTTL: cfg.ApprovalLinkTTL, trust: cfg.Trust,
+		apiTTL: cfg.APISessionTTL, webTTL: cfg.WebSessionTTL, linkTTL: cfg.ApprovalLinkTTL, trust: cfg.Trust, local: cfg.Local,
 		wake: make(chan struct{}, 1),
 	}
 	if s.clock == nil {
