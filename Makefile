@@ -143,7 +143,7 @@ test-go:
 		$(GO) test -race ./...; \
 	fi
 	@# The kill tests run whole child processes; they are about crashes, not data races,
-	@# and take minutes under the race detector (which their Go tests skip).
+	@# and take minutes under the race detector, so that test is built without -race only.
 	$(GO) test -count=1 -run 'TestKillDesktopDuringImportApply' ./backend/replica
 
 test-unit: $(NODE_OK)

@@ -16,11 +16,7 @@ func (e *Engine) ImportQueue() ImportQueue { return ImportQueue{e: e} }
 
 // Queue queues the changes in one transaction and says by key which were refused.
 func (q ImportQueue) Queue(ctx context.Context, changes []imports.ApplyChange) (map[string]imports.ApplyOutcome, error) {
-	rc := make([]RecordChange, len(changes))
-	for i, ch := range changes {
-		rc[i] = RecordChange{Key: ch.Key, Organization: ch.Organization, Contact: ch.Contact, Update: ch.Update}
-	}
-	res, err := q.e.Commands().Queue(ctx, rc)
+	res, err := q.e.Commands().Queue(ctx, changes)
 	if err != nil {
 		return nil, err
 	}

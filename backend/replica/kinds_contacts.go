@@ -7,6 +7,7 @@ import (
 
 	"gatehouse/backend/cache"
 	"gatehouse/backend/client"
+	"gatehouse/backend/imports"
 	"gatehouse/backend/portal"
 )
 
@@ -173,20 +174,11 @@ func loadIfAny(entity string) func(ctx context.Context, e *Engine, id string) (j
 	}
 }
 
-// RecordChange is one record to add or change, with the idempotency key that makes queuing it
-// a second time (an import applied again, or resumed after a crash) queue it once.
-// Exactly one of Organization and Contact is set; Update changes an existing contact.
-type RecordChange struct {
-	Key          string
-	Organization *portal.Organization
-	Contact      *portal.Contact
-	Update       bool
-}
-
-// Queue checks every change on the records as the administrator sees them and queues the
-// accepted ones in one durable transaction; the refused are listed with their reasons.
+// Queue checks every change (a record to add or change, with the idempotency key that makes
+// queuing it twice queue it once) on the records as the administrator sees them, and queues
+// the accepted ones in one durable transaction; the refused are listed with their reasons.
 // A change whose key is queued already is answered with the entry there.
-func (c *Commands) Queue(ctx context.Context, changes []RecordChange) (BulkResult, error) {
+func (c *Commands) Queue(ctx context.Context, changes []imports.ApplyChange) (BulkResult, error) {
 	keys := make([]string, 0, len(changes))
 	for _, ch := range changes {
 		if ch.Key != "" {
