@@ -126,7 +126,7 @@ test: deps
 # Each fuzz target runs briefly on top of its seed corpus (which test-go already replays):
 # long enough to catch a regression in the parsers of untrusted input, short enough for CI.
 FUZZTIME ?= 8s
-FUZZ_TARGETS := backend/sheets:FuzzReadCSV backend/sheets:FuzzReadXLSX backend/mail:FuzzHeaders backend/mail:FuzzRender
+FUZZ_TARGETS := backend/sheets:FuzzReadCSV backend/sheets:FuzzReadXLSX backend/sheets:FuzzFastReadMatchesExcelize backend/mail:FuzzHeaders backend/mail:FuzzRender
 test-fuzz:
 	@build/fuzz.sh $(GO) $(FUZZTIME) $(FUZZ_TARGETS)
 

@@ -3,6 +3,7 @@ package cache
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -396,6 +397,10 @@ const SearchCountCap = 1000
 // there without reading the table; the page is chosen by its sort keys first and only its
 // rows are read in full.
 func (db *DB) ListAccounts(ctx context.Context, f AccountFilter) (Page[AccountRow], error) {
+	return db.listAccounts(ctx, f, true)
+}
+
+func (db *DB) listAccounts(ctx context.Context, f AccountFilter, narrow bool) (Page[AccountRow], error) {
 	if _, err := f.compile(true); err != nil {
 		return Page[AccountRow]{}, err
 	}
@@ -406,6 +411,12 @@ func (db *DB) ListAccounts(ctx context.Context, f AccountFilter) (Page[AccountRo
 	limit, offset := pageBounds(f.Limit, f.Offset)
 
 	page := Page[AccountRow]{Rows: []AccountRow{}}
+	version, key, words := db.writes.Load(), narrowKey(f), searchWords(f.Query)
+	var matches, cand []int64
+	canNarrow, narrowed := false, false
+	if narrow {
+		cand, canNarrow = db.narrow.candidates(key, words, version)
+	}
 	err = db.readTx(ctx, func(rq queryer) error {
 		loading, err := bulkPending(ctx, rq, "accounts")
 		if err != nil {
@@ -427,13 +438,32 @@ func (db *DB) ListAccounts(ctx context.Context, f AccountFilter) (Page[AccountRo
 			where = " WHERE " + strings.Join(cond, " AND ")
 		}
 
+		// A search the index answers is matched once: the index's matches (up to the cap)
+		// are counted, and the page is chosen among them. Matching a phrase of common
+		// trigrams is most of a search's cost, so it is not done a second time for the page.
 		switch {
+		case q.fts != "" && canNarrow:
+			// Typing on: among the previous keystroke's matches, checked on their rows.
+			onRow, err := f.compile(false)
+			if err != nil {
+				return err
+			}
+			list, _ := json.Marshal(cand)
+			matches, err = queryRIDs(ctx, rq, "SELECT a.rid FROM accounts a WHERE a.rid IN (SELECT value FROM json_each(?)) AND "+
+				strings.Join(onRow.where, " AND ")+" ORDER BY a.rid", append([]any{string(list)}, onRow.args...)...)
+			if err != nil {
+				return err
+			}
+			narrowed, page.Total = true, len(matches)
+		case q.fts != "":
+			matchSQL := "SELECT rowid FROM accounts_fts WHERE accounts_fts MATCH ? ORDER BY rowid LIMIT ?"
+			if len(q.where) > 0 {
+				matchSQL = "SELECT a.rid FROM " + from + where + " ORDER BY accounts_fts.rowid LIMIT ?"
+			}
+			matches, err = queryRIDs(ctx, rq, matchSQL, append(args, db.searchCap+1)...)
+			page.Total = len(matches)
 		case q.search.empty():
 			err = rq.QueryRowContext(ctx, "SELECT count(*) FROM "+from+where, args...).Scan(&page.Total)
-		case q.fts != "" && len(q.where) == 0:
-			// Every account has one entry in the index: count there, without the table.
-			err = rq.QueryRowContext(ctx, "SELECT count(*) FROM (SELECT 1 FROM accounts_fts WHERE accounts_fts MATCH ? LIMIT ?)",
-				q.fts, db.searchCap+1).Scan(&page.Total)
 		default:
 			err = rq.QueryRowContext(ctx, "SELECT count(*) FROM (SELECT 1 FROM "+from+where+" LIMIT ?)",
 				append(args, db.searchCap+1)...).Scan(&page.Total)
@@ -448,41 +478,42 @@ func (db *DB) ListAccounts(ctx context.Context, f AccountFilter) (Page[AccountRo
 			return nil
 		}
 
-		pageOrder, pageFrom := order, from
+		pageOrder, pageFrom, pageWhere, pageArgs := order, from, where, args
+		if matches != nil {
+			// Among the index's matches: by the table's order, reading only those rows.
+			list, _ := json.Marshal(matches)
+			pageFrom, pageWhere, pageArgs = "accounts a", " WHERE a.rid IN (SELECT value FROM json_each(?))", []any{string(list)}
+		}
 		switch {
-		case page.Capped && q.fts != "":
-			pageOrder = "accounts_fts.rowid"
+		case page.Capped && matches != nil && offset+limit <= len(matches):
+			// Over the cap the page is in the index's order, as stored.
+			pageFrom = ""
+		case page.Capped && matches != nil:
+			// A page beyond the matches counted: on through the index.
+			pageFrom, pageWhere, pageArgs, pageOrder = from, where, args, "accounts_fts.rowid"
 		case page.Capped:
 			pageOrder = "a.rid"
 		case f.Sort == SortOrganization:
 			pageFrom += " LEFT JOIN organizations o ON o.id = a.organization_id"
 		}
-		rows, err := rq.QueryContext(ctx, "SELECT a.rid FROM "+pageFrom+where+" ORDER BY "+pageOrder+" LIMIT ? OFFSET ?",
-			append(args, limit, offset)...)
-		if err != nil {
+		var rids []int64
+		if pageFrom == "" {
+			rids = matches[offset : offset+limit]
+		} else if rids, err = queryRIDs(ctx, rq, "SELECT a.rid FROM "+pageFrom+pageWhere+" ORDER BY "+pageOrder+" LIMIT ? OFFSET ?",
+			append(pageArgs, limit, offset)...); err != nil {
 			return err
 		}
-		var rids []any
-		for rows.Next() {
-			var rid int64
-			if err := rows.Scan(&rid); err != nil {
-				rows.Close()
-				return err
-			}
-			rids = append(rids, rid)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil || len(rids) == 0 {
-			return err
+		if len(rids) == 0 {
+			return nil
 		}
 
 		// The page's rows in full, with what only the screen needs.
-		rows, err = rq.QueryContext(ctx, `SELECT `+accountFields+`, coalesce(o.name, ''),
+		rows, err := rq.QueryContext(ctx, `SELECT `+accountFields+`, coalesce(o.name, ''),
 			(SELECT count(*) FROM outbox x WHERE x.entity_type = 'account' AND x.entity_id = a.id AND x.state IN ('queued', 'sending', 'failed')),
 			EXISTS (SELECT 1 FROM outbox x WHERE x.entity_type = 'account' AND x.entity_id = a.id AND x.state = 'conflict'),
 			a.rid
 			FROM accounts a LEFT JOIN organizations o ON o.id = a.organization_id
-			WHERE a.rid IN (?`+strings.Repeat(", ?", len(rids)-1)+`)`, rids...)
+			WHERE a.rid IN (?`+strings.Repeat(", ?", len(rids)-1)+`)`, anys(rids)...)
 		if err != nil {
 			return err
 		}
@@ -502,14 +533,47 @@ func (db *DB) ListAccounts(ctx context.Context, f AccountFilter) (Page[AccountRo
 			return err
 		}
 		for _, rid := range rids {
-			page.Rows = append(page.Rows, byRID[rid.(int64)])
+			page.Rows = append(page.Rows, byRID[rid])
 		}
 		return nil
 	})
 	if err != nil {
 		return Page[AccountRow]{}, fmt.Errorf("list accounts from the local database: %w", err)
 	}
+	switch now := db.writes.Load(); {
+	case narrowed && now != version:
+		// A write came between: the previous matches may miss a new one.
+		return db.listAccounts(ctx, f, false)
+	case matches != nil && !page.Capped && now == version && version%2 == 0:
+		db.narrow.store(key, words, matches, version)
+	}
 	return page, nil
+}
+
+// queryRIDs runs a query of one integer column.
+func queryRIDs(ctx context.Context, rq queryer, query string, args ...any) ([]int64, error) {
+	rows, err := rq.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []int64{}
+	for rows.Next() {
+		var rid int64
+		if err := rows.Scan(&rid); err != nil {
+			return nil, err
+		}
+		out = append(out, rid)
+	}
+	return out, rows.Err()
+}
+
+func anys[T any](xs []T) []any {
+	out := make([]any, len(xs))
+	for i, x := range xs {
+		out[i] = x
+	}
+	return out
 }
 
 // GhostAccounts lists unfinished client registrations, by name.

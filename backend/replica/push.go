@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"gatehouse/backend/cache"
@@ -162,8 +163,49 @@ func (e *Engine) settle(ctx context.Context, c cache.QueuedCommand, err error) (
 		return outConflict, e.conflict(ctx, c, ce, theirs, !gone)
 	default:
 		// Invalid or forbidden: the administrator has to look at it.
-		return outFailed, local(e.db.MarkFailed(ctx, c.ID, errors.New(portal.ErrorMessage(ce)), zeroTime))
+		msg, wait := e.refusal(ctx, c, ce)
+		if wait {
+			return outRetry, e.retryLater(ctx, c, errors.New(msg), nil)
+		}
+		return outFailed, local(e.db.MarkFailed(ctx, c.ID, errors.New(msg), zeroTime))
 	}
+}
+
+// refusal is the sentence recorded for a change the server refused, and whether it
+// should rather wait. A contact refused because its organisation does not exist, while
+// that organisation's own creation is in the outbox, depends on it: if the organisation
+// was refused for good, the contact is refused naming it and why (not an identifier the
+// import made up); if it is still to be sent, the contact waits and goes after it.
+func (e *Engine) refusal(ctx context.Context, c cache.QueuedCommand, ce *client.Error) (string, bool) {
+	msg := portal.ErrorMessage(ce)
+	// A bulk request names the item's field ("items[3].organizationId").
+	if ce.Field != "organizationId" && !strings.HasSuffix(ce.Field, ".organizationId") || (c.Name != CmdCreateContact && c.Name != CmdUpdateContact) {
+		return msg, false
+	}
+	var contact struct {
+		OrganizationID string `json:"organizationId"`
+	}
+	if json.Unmarshal(c.Payload, &contact) != nil || contact.OrganizationID == "" {
+		return msg, false
+	}
+	pending, err := e.db.PendingFor(ctx, cache.EntityOrganization, contact.OrganizationID)
+	if err != nil {
+		return msg, false
+	}
+	for _, o := range pending {
+		if o.Name != CmdCreateOrganization {
+			continue
+		}
+		var org struct {
+			Name string `json:"name"`
+		}
+		_ = json.Unmarshal(o.Payload, &org)
+		if o.State == cache.OutboxConflict || o.State == cache.OutboxFailed && o.NextAttemptAt == nil {
+			return fmt.Sprintf("Its organisation %q was not created: %s", org.Name, o.LastError), false
+		}
+		return fmt.Sprintf("Its organisation %q is not on the portal yet; this contact goes after it.", org.Name), true
+	}
+	return msg, false
 }
 
 // bulkRun is the most commands one bulk request carries.

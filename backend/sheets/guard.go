@@ -57,8 +57,9 @@ type cellMeta struct {
 	col    int
 	typ    cellType
 	style  int
-	sst    int  // shared-string index, for typeShared
-	inline bool // the text is in <is>, not in <v>
+	sst    int    // shared-string index, for typeShared
+	inline bool   // the text is in <is>, not in <v>
+	val    string // the fast read's text of the cell (not for shared strings)
 }
 
 // rowMeta is a row with at least one cell that holds something. cells are in column
@@ -86,6 +87,14 @@ type sheetGuard struct {
 	runs            int // <t> in the current <is> or <r>
 	v               []byte
 	cells           []cellMeta
+
+	// The fast read (fast.go): the guard also takes each cell's text, and is strict.
+	fast       bool
+	allowSkips int
+	stack      tagStack
+	t          []byte // the inline text's <t>, decoded
+	isDepth    int    // elements open inside <is>
+	inRun      bool   // inside an <is>'s <r>
 }
 
 func newSheetGuard(r io.Reader, file, sheet string, lim Limits) *sheetGuard {
@@ -100,6 +109,9 @@ func (g *sheetGuard) fail(col int, msg string, err error) error {
 func (g *sheetGuard) next() (rowMeta, bool, error) {
 	for !g.done {
 		k, err := g.sc.next()
+		if g.fast && (err != nil || !strictToken(g.sc, k, &g.stack, g.allowSkips)) {
+			return rowMeta{}, false, errFallback
+		}
 		if err != nil {
 			return rowMeta{}, false, g.fail(0, fmt.Sprintf("the sheet's XML is damaged here (%v); rows from this one on cannot be read. Open the file in Excel and save it again.", err), err)
 		}
@@ -128,6 +140,12 @@ func (g *sheetGuard) next() (rowMeta, bool, error) {
 				return rowMeta{}, false, err
 			}
 		case tokText, tokCDATA:
+			if g.fast {
+				if !g.fastText(k) {
+					return rowMeta{}, false, errFallback
+				}
+				continue
+			}
 			switch {
 			case g.vOpen:
 				g.v = append(g.v, g.sc.text...)
@@ -138,6 +156,11 @@ func (g *sheetGuard) next() (rowMeta, bool, error) {
 			if !g.inData {
 				g.depth--
 				continue
+			}
+			if g.fast && g.inIS && string(g.sc.name) != "is" {
+				if g.isDepth--; g.isDepth == 0 {
+					g.inRun = false
+				}
 			}
 			switch string(g.sc.name) {
 			case "sheetData":
@@ -175,6 +198,24 @@ func (g *sheetGuard) next() (rowMeta, bool, error) {
 
 func (g *sheetGuard) start() error {
 	sc := g.sc
+	if g.fast {
+		if g.vOpen || g.tOpen {
+			return errFallback // markup inside a value: encoding/xml's business
+		}
+		if g.inIS {
+			// excelize takes the text of <is><t> and <is><r><t> only.
+			name := string(sc.name)
+			if name == "t" && g.rph == 0 && !(g.isDepth == 0 || g.inRun && g.isDepth == 1) {
+				return errFallback
+			}
+			if name == "r" && g.isDepth == 0 {
+				g.inRun = !sc.self
+			}
+			if !sc.self {
+				g.isDepth++
+			}
+		}
+	}
 	switch string(sc.name) {
 	case "row":
 		if g.rowOpen || g.inCell {
@@ -202,6 +243,7 @@ func (g *sheetGuard) start() error {
 			return g.fail(g.col, "the sheet's XML is damaged: a cell starts inside another cell. Open the file in Excel and save it again.", errXMLSyntax)
 		}
 		g.inCell, g.cur, g.v, g.hasText, g.rph, g.values = true, cellMeta{}, g.v[:0], false, 0, 0
+		g.t = g.t[:0]
 		col := g.col + 1
 		if ref, ok := sc.attr("r"); ok {
 			c, row, err := parseCellRef(ref)
@@ -238,6 +280,7 @@ func (g *sheetGuard) start() error {
 		}
 		g.vOpen = string(sc.name) == "v" && !sc.self
 		g.inIS, g.runs = string(sc.name) == "is" && !sc.self, 0
+		g.isDepth, g.inRun = 0, false
 	case "r":
 		g.runs = 0
 	case "rPh":
@@ -267,6 +310,13 @@ func (g *sheetGuard) endCell() error {
 	}
 	c := g.cur
 	c.inline = len(g.v) == 0
+	switch {
+	case !g.fast:
+	case c.inline:
+		c.val = unescapeOOXML(string(g.t))
+	case c.typ != typeShared:
+		c.val = string(g.v)
+	}
 	if c.typ == typeShared && len(g.v) > 0 {
 		i, err := strconv.Atoi(string(trimXMLSpace(g.v)))
 		if err != nil || i < 0 {
@@ -276,6 +326,24 @@ func (g *sheetGuard) endCell() error {
 	}
 	g.cells = append(g.cells, c)
 	return nil
+}
+
+// fastText takes text for the fast read: decoded into the value or the inline text,
+// and checked wherever it is.
+func (g *sheetGuard) fastText(k tokKind) bool {
+	var ok bool
+	switch {
+	case g.vOpen:
+		g.v, ok = appendText(g.v, g.sc.text, k == tokCDATA)
+	case g.tOpen:
+		if len(g.sc.text) > 0 {
+			g.hasText = true
+		}
+		g.t, ok = appendText(g.t, g.sc.text, k == tokCDATA)
+	default:
+		ok = validText(g.sc.text, k == tokCDATA)
+	}
+	return ok
 }
 
 func trimXMLSpace(b []byte) []byte {

@@ -255,10 +255,12 @@ func (p *xlsxPackage) sheet(name string) (sheetRef, error) {
 	return sheetRef{}, &ReadError{File: p.file, Sheet: name, Msg: "there is no sheet with this name. The workbook has " + strings.Join(names, ", ") + "."}
 }
 
-// readXLSX streams the chosen sheet's rows. excelize reads every value (streaming Rows,
-// raw cell values); the guard walks the same sheet part alongside it to learn each
+// readXLSX streams the chosen sheet's rows. The guard walks the sheet part to learn each
 // cell's type and style, which excelize's Rows does not give, and to turn any text
-// excelize hands back empty into an error naming the row and column.
+// excelize hands back empty into an error naming the row and column. On a well-formed
+// sheet the guard also takes the values itself (the fast read, fast.go), several times
+// faster than excelize's Rows; where it is not certain, excelize's Rows reads every
+// value from there on, as it always did.
 func readXLSX(ctx context.Context, r io.ReaderAt, size int64, file string, opt Options, fn func(Row) error) (Info, error) {
 	lim := opt.limits()
 	info := Info{File: file, Format: FormatXLSX}
@@ -319,16 +321,12 @@ func readXLSX(ctx context.Context, r io.ReaderAt, size int64, file string, opt O
 		return info, fail("the sheet cannot be read ("+err.Error()+"). Open the file in Excel and save it again.", err)
 	}
 	defer rows.Close()
-	rc, err := zf.Open()
-	if err != nil {
+	xr := &xlsxReader{p: p, x: x, rows: rows, part: zf, sheet: ref.name, date1904: info.Date1904,
+		lim: lim, fn: fn, prog: newProgress(opt), ctx: ctx}
+	defer xr.closeGuard()
+	if err := xr.openGuard(fastRead); err != nil {
 		return info, fail("the sheet cannot be read: "+err.Error(), err)
 	}
-	defer rc.Close()
-
-	guard := newSheetGuard(rc, file, ref.name, lim).ahead()
-	defer guard.close()
-	xr := &xlsxReader{p: p, x: x, rows: rows, part: zf, sheet: ref.name, date1904: info.Date1904,
-		guard: guard, lim: lim, fn: fn, prog: newProgress(opt), ctx: ctx}
 	err = xr.run()
 	info.Rows = xr.prog.n
 	if err == nil {
@@ -347,6 +345,7 @@ type xlsxReader struct {
 	sheet    string
 	date1904 bool
 	guard    *guardAhead
+	rc       io.ReadCloser // the sheet part, as the guard reads it
 	lim      Limits
 	fn       func(Row) error
 	prog     *progress
@@ -356,6 +355,103 @@ type xlsxReader struct {
 	sst      *sstIndex        // built only when a shared-string cell comes back empty
 	xmlErr   error            // why excelize stopped early, found only when it did
 	xmlCheck bool
+
+	// The fast read (fast.go): the guard's own values, until it steps aside.
+	fast        bool
+	table       *sstTable     // the shared strings, once read
+	tableDone   chan struct{} // closed when table is read (nil if it could not be)
+	tableBroken bool          // the shared strings are there but the fast read does not take them
+	delivered   int           // the last row handed out, so excelize does not repeat it
+}
+
+// openGuard starts the guard on the sheet part, fast (taking the values itself) when
+// asked and the part allows it.
+func (xr *xlsxReader) openGuard(fast bool) error {
+	rc, err := xr.part.Open()
+	if err != nil {
+		return err
+	}
+	g := newSheetGuard(rc, xr.p.file, xr.sheet, xr.lim)
+	if fast {
+		if g.allowSkips, g.fast = xmlPrologOK(xr.part); !g.fast {
+			fastFallbacks.Add(1)
+		}
+	}
+	xr.rc, xr.fast, xr.guard = rc, g.fast, g.ahead()
+	if xr.fast && xr.tableDone == nil {
+		// The shared strings are read beside the sheet, on the other core.
+		xr.tableDone = make(chan struct{})
+		go func() {
+			defer close(xr.tableDone)
+			// excelize reads the shared strings from their usual place only.
+			if zf := xr.p.part("xl/sharedStrings.xml"); zf != nil {
+				xr.table, _ = readSST(zf)
+				xr.tableBroken = xr.table == nil
+			}
+		}()
+	}
+	return nil
+}
+
+func (xr *xlsxReader) closeGuard() {
+	if xr.guard != nil {
+		xr.guard.close()
+		xr.rc.Close()
+		xr.guard = nil
+	}
+	if xr.tableDone != nil {
+		<-xr.tableDone
+	}
+}
+
+// fastCells is combine for the fast read: the guard's values as excelize would give
+// them. false hands the row, and the rest of the sheet, to excelize, which then also
+// says what is wrong with it.
+func (xr *xlsxReader) fastCells(m rowMeta) ([]string, bool) {
+	if xr.delivered == 0 {
+		// excelize reads the whole shared-strings table with the first row it reads,
+		// whether the sheet uses it or not, and stops there if it is broken.
+		<-xr.tableDone
+		if xr.tableBroken {
+			return nil, false
+		}
+	}
+	var out []string
+	for _, c := range m.cells {
+		v := c.val
+		switch {
+		case c.typ == typeShared && !c.inline:
+			<-xr.tableDone
+			if xr.table == nil || xr.p.misplaced(xr.p.sstPath, "xl/sharedStrings.xml", true) {
+				return nil, false
+			}
+			s, ok := xr.table.get(c.sst)
+			if !ok {
+				return nil, false
+			}
+			if s == "" {
+				continue // an empty shared string
+			}
+			v = s
+		case c.inline && c.typ != typeInline, v == "":
+			return nil, false
+		}
+		if len(v) > xr.lim.MaxCellChars && utf8.RuneCountInString(v) > xr.lim.MaxCellChars {
+			return nil, false
+		}
+		text, err := xr.cellText(m.num, c, v)
+		if err != nil {
+			return nil, false
+		}
+		if out == nil {
+			out = make([]string, 0, m.cells[len(m.cells)-1].col)
+		}
+		for len(out) < c.col-1 {
+			out = append(out, "")
+		}
+		out = append(out, text)
+	}
+	return out, true
 }
 
 func (xr *xlsxReader) fail(row int, col int, msg string, err error) error {
@@ -365,17 +461,40 @@ func (xr *xlsxReader) fail(row int, col int, msg string, err error) error {
 func (xr *xlsxReader) run() error {
 	for {
 		m, ok, err := xr.guard.next()
-		if err != nil || !ok {
-			return err
+		var cells []string
+		if xr.fast {
+			fine := err == nil
+			if fine && ok {
+				cells, fine = xr.fastCells(m)
+			}
+			if !fine {
+				// From here excelize reads, and the guard walks beside it as before.
+				fastFallbacks.Add(1)
+				xr.closeGuard()
+				if err := xr.openGuard(false); err != nil {
+					return xr.fail(m.num, 0, "the sheet cannot be read: "+err.Error(), err)
+				}
+				continue
+			}
+			if !ok {
+				return nil
+			}
+		} else {
+			if err != nil || !ok {
+				return err
+			}
+			if m.num <= xr.delivered {
+				continue // handed out by the fast read
+			}
+			vals, err := xr.values(m)
+			if err != nil {
+				return err
+			}
+			if cells, err = xr.combine(m, vals); err != nil {
+				return err
+			}
 		}
-		vals, err := xr.values(m)
-		if err != nil {
-			return err
-		}
-		cells, err := xr.combine(m, vals)
-		if err != nil {
-			return err
-		}
+		xr.delivered = m.num
 		if len(cells) == 0 {
 			continue // only empty shared strings
 		}

@@ -17,6 +17,8 @@ type xmlScanner struct {
 	r        *bufio.Reader
 	kind     tokKind
 	name     []byte // local name of the current tag
+	qname    []byte // the current tag's name as written, with any prefix
+	skips    int    // comments, processing instructions and declarations passed over
 	attrs    []byte // raw attributes of the current start tag
 	self     bool   // the current start tag is self-closing
 	text     []byte // raw text (tokText) or CDATA contents (tokCDATA); valid until next
@@ -47,6 +49,7 @@ func (s *xmlScanner) next() (tokKind, error) {
 	for {
 		k, err := s.next1()
 		if k == tokSkip {
+			s.skips++
 			continue
 		}
 		return k, err
@@ -153,7 +156,8 @@ func (s *xmlScanner) readTag() (tokKind, error) {
 		return tokEOF, errXMLSyntax
 	}
 	if t[0] == '/' {
-		s.kind, s.name = tokEnd, localName(bytes.TrimSpace(t[1:]))
+		s.qname = bytes.TrimSpace(t[1:])
+		s.kind, s.name = tokEnd, localName(s.qname)
 		return tokEnd, nil
 	}
 	s.self = false
@@ -165,6 +169,7 @@ func (s *xmlScanner) readTag() (tokKind, error) {
 	for i < len(t) && !isXMLSpace(t[i]) {
 		i++
 	}
+	s.qname = t[:i]
 	s.kind, s.name, s.attrs = tokStart, localName(t[:i]), t[i:]
 	return tokStart, nil
 }
