@@ -26,6 +26,7 @@ import (
 	"gatehouse/backend/cache"
 	"gatehouse/backend/imports"
 	"gatehouse/backend/keychain"
+	"gatehouse/backend/outreach"
 	"gatehouse/backend/portal"
 	"gatehouse/backend/replica"
 	"gatehouse/backend/session"
@@ -79,8 +80,8 @@ type App struct {
 
 	// imports keeps the Imports screen's store and reads in progress between calls.
 	imports *importer
-	// sends keeps the batch engines of the invitation runs in progress.
-	sends *sender
+	// runs are the invitation batches being sent.
+	runs *outreach.Runs
 }
 
 // New returns an App that talks to its window through rt. Nothing is opened until Startup:
@@ -98,7 +99,7 @@ func New(cfg Config, rt Runtime) *App {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	a := &App{cfg: cfg, rt: rt, log: log, imports: &importer{reading: map[string]context.CancelFunc{}, applying: map[string]context.CancelFunc{}},
-		sends: &sender{engines: map[string]*batch.Engine{}}}
+		runs: outreach.NewRuns()}
 	a.auth = session.New(sessionHost{a}, session.Config{Keychain: cfg.Keychain, OpenURL: cfg.OpenURL, Clock: cfg.Clock, Log: log})
 	return a
 }

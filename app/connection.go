@@ -11,6 +11,7 @@ import (
 
 	"gatehouse/backend/cache"
 	"gatehouse/backend/client"
+	"gatehouse/backend/outreach"
 	"gatehouse/backend/portal"
 	"gatehouse/backend/replica"
 	"gatehouse/backend/server"
@@ -91,7 +92,7 @@ func (a *App) connect(ctx context.Context, db *cache.DB, target connTarget) (*co
 	case ModeEmbedded:
 		path := a.embeddedPortalPath(db)
 		srv, err := server.New(ctx, server.Config{Embedded: true, DBPath: path, Clock: a.cfg.Clock, Logger: a.log.With("component", "portal"),
-			Sender: desktopMail{a}})
+			Sender: outreach.PortalMail{Mail: a.mailer, Clock: a.cfg.Clock}})
 		if err != nil {
 			return nil, portal.Errorf(portal.EINTERNAL, "Gatehouse could not open its local portal database at %q (%v). Check that the folder is writable and the disk is not full, then restart Gatehouse.", path, err)
 		}

@@ -3,18 +3,15 @@ package app
 import (
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
-	"time"
 
 	"gatehouse/backend/cache"
 	"gatehouse/backend/imports"
 	"gatehouse/backend/portal"
-	"gatehouse/backend/quality"
 	"gatehouse/backend/sheets"
 )
 
@@ -31,16 +28,6 @@ const (
 	EventImportDropped = "import:dropped"
 )
 
-// ImportOptions control reading a file (StartImport) and checking it (SetImportOptions).
-type ImportOptions struct {
-	// Sheet is the worksheet to read; "" reads the first one. Ignored for .csv.
-	Sheet string `json:"sheet"`
-	// DayFirst reads texty dates such as 03/04/2024 as 3 April, not 4 March.
-	DayFirst bool `json:"dayFirst"`
-	// AsOf is the date roles are checked against, YYYY-MM-DD; "" means today.
-	AsOf string `json:"asOf"`
-}
-
 // ImportProgress is the payload of EventImportProgress.
 type ImportProgress struct {
 	Path     string `json:"path"`
@@ -55,121 +42,14 @@ type ImportDropped struct {
 	Ignored []string `json:"ignored"`
 }
 
-// ImportColumn is one column of the file as the header row names it.
-type ImportColumn struct {
-	Column int    `json:"column"` // 1-based
-	Letter string `json:"letter"` // A, B, …, AA
-	Header string `json:"header"`
-}
-
-// ImportField is a contact field and the column it is read from (0: not mapped).
-type ImportField struct {
-	Field  string `json:"field"`
-	Label  string `json:"label"`
-	Column int    `json:"column"`
-}
-
-// ImportCount is how many findings of one code the included rows have.
-type ImportCount struct {
-	Code  string `json:"code"`
-	Label string `json:"label"`
-	Count int    `json:"count"`
-}
-
-// ImportSheetRow is one row of the file as read, for choosing the header row.
-type ImportSheetRow struct {
-	Row   int      `json:"row"`
-	Cells []string `json:"cells"`
-}
-
-// ImportSessionInfo is an import session as the Imports screen shows it.
-type ImportSessionInfo struct {
-	ID       string   `json:"id"`
-	FileName string   `json:"fileName"`
-	FilePath string   `json:"filePath"`
-	Format   string   `json:"format"` // xlsx | csv
-	Sheet    string   `json:"sheet"`
-	Sheets   []string `json:"sheets"`
-	Encoding string   `json:"encoding"`
-	// State is reading | mapping | review | applied | abandoned.
-	State string `json:"state"`
-
-	// HeaderRow is the spreadsheet row holding the column names (0: none found yet).
-	HeaderRow int            `json:"headerRow"`
-	Columns   []ImportColumn `json:"columns"`
-	// Fields lists every contact field in the order the mapping step shows them.
-	Fields []ImportField `json:"fields"`
-	// MappingRemembered is true when the columns were mapped as the administrator mapped
-	// a file with the same headers before. Known only right after reading.
-	MappingRemembered bool `json:"mappingRemembered"`
-	// TopRows are the first rows of the file, for choosing another header row. Only
-	// StartImport and ImportSession fill them.
-	TopRows []ImportSheetRow `json:"topRows"`
-
-	DayFirst bool   `json:"dayFirst"`
-	AsOf     string `json:"asOf"`
-
-	RowsRead int `json:"rowsRead"`
-	DataRows int `json:"dataRows"`
-	Excluded int `json:"excluded"`
-	Included int `json:"included"`
-	// RowsWithFindings counts the included rows with at least one finding; -1 when not
-	// counted (ImportSessions).
-	RowsWithFindings int `json:"rowsWithFindings"`
-	// Counts has one entry per finding code, in report order, zeros included.
-	Counts []ImportCount `json:"counts"`
-	// Stale is true when rows changed since the last check: Counts are out of date.
-	Stale bool   `json:"stale"`
-	Error string `json:"error"`
-
-	CreatedAt time.Time  `json:"createdAt"`
-	UpdatedAt time.Time  `json:"updatedAt"`
-	CheckedAt *time.Time `json:"checkedAt"`
-	// ApplyStartedAt is when Apply was chosen (null before): the rows are fixed from then on.
-	ApplyStartedAt *time.Time `json:"applyStartedAt"`
-}
-
-// ImportMapping is the mapping the administrator confirms: the header row and, for each
-// field, its 1-based column (0 or absent: not mapped).
-type ImportMapping struct {
-	HeaderRow int            `json:"headerRow"`
-	Columns   map[string]int `json:"columns"`
-}
-
-// ImportRowQuery asks for one page of a session's data rows, in spreadsheet order.
-type ImportRowQuery struct {
-	Offset int `json:"offset"`
-	// Limit defaults to 100; at most 1000.
-	Limit int `json:"limit"`
-	// Filter is "" (all rows), included, excluded, withFindings or clean.
-	Filter string `json:"filter"`
-	// Code keeps only rows with a finding of this code.
-	Code string `json:"code"`
-	// Search keeps rows with this text in any cell.
-	Search string `json:"search"`
-}
-
-// ImportPreviewRow says what applying the import would do with one data row.
-type ImportPreviewRow struct {
-	Row             int      `json:"row"`
-	Action          string   `json:"action"` // create | update | skip
-	Reason          string   `json:"reason"`
-	Name            string   `json:"name"`
-	Email           string   `json:"email"`
-	Organization    string   `json:"organization"`
-	NewOrganization bool     `json:"newOrganization"`
-	Changes         []string `json:"changes"`
-	Warnings        []string `json:"warnings"`
-}
-
-// ImportPreviewResult is the whole plan with its counts.
-type ImportPreviewResult struct {
-	Create           int                `json:"create"`
-	Update           int                `json:"update"`
-	Skip             int                `json:"skip"`
-	NewOrganizations []string           `json:"newOrganizations"`
-	Rows             []ImportPreviewRow `json:"rows"`
-}
+// The Imports screen's shapes, from backend/imports.
+type (
+	ImportOptions       = imports.ReadOptions
+	ImportSessionInfo   = imports.SessionInfo
+	ImportMapping       = imports.MappingRequest
+	ImportRowQuery      = imports.RowRequest
+	ImportPreviewResult = imports.PreviewSummary
+)
 
 // importer is what the import methods keep between calls for one App: the store on the
 // App's cache, whether the drop handler is registered, and the reads in progress (so they
@@ -272,7 +152,7 @@ func (a *App) ChooseImportFile() (string, error) {
 
 // ImportSheets lists the worksheets of an .xlsx file in workbook order; none for a .csv.
 func (a *App) ImportSheets(path string) ([]string, error) {
-	if err := checkImportPath(path); err != nil {
+	if err := imports.CheckPath(path); err != nil {
 		return nil, err
 	}
 	names, err := sheets.ListSheets(path)
@@ -282,25 +162,15 @@ func (a *App) ImportSheets(path string) ([]string, error) {
 	return slices.DeleteFunc(names, func(s string) bool { return s == "" }), nil
 }
 
-func checkImportPath(path string) error {
-	if strings.TrimSpace(path) == "" {
-		return portal.FieldErrorf("path", "Choose a spreadsheet to import.")
-	}
-	if !filepath.IsAbs(path) {
-		return portal.FieldErrorf("path", "%q is not a full path to a file. Choose the file again.", path)
-	}
-	return nil
-}
-
 // StartImport reads a spreadsheet into a new import session and proposes the column
 // mapping. While reading it sends EventImportProgress with the rows read so far. A file
 // that cannot be read leaves nothing behind and the error names the file, sheet, row and
 // column.
 func (a *App) StartImport(path string, opts ImportOptions) (ImportSessionInfo, error) {
-	if err := checkImportPath(path); err != nil {
+	if err := imports.CheckPath(path); err != nil {
 		return ImportSessionInfo{}, err
 	}
-	asOf, err := parseAsOf(opts.AsOf)
+	asOf, err := imports.ParseAsOf(opts.AsOf)
 	if err != nil {
 		return ImportSessionInfo{}, err
 	}
@@ -326,7 +196,7 @@ func (a *App) StartImport(path string, opts ImportOptions) (ImportSessionInfo, e
 		}
 		return ImportSessionInfo{}, err
 	}
-	return sessionInfo(ctx, im.store, ss, true)
+	return im.store.Info(ctx, ss, true)
 }
 
 // CancelImport stops reading path; StartImport then fails and keeps nothing. It does
@@ -358,7 +228,7 @@ func (a *App) ImportSessions() ([]ImportSessionInfo, error) {
 	}
 	out := make([]ImportSessionInfo, 0, len(list))
 	for _, ss := range list {
-		info, err := sessionInfo(ctx, im.store, ss, false)
+		info, err := im.store.Info(ctx, ss, false)
 		if err != nil {
 			return nil, err
 		}
@@ -377,21 +247,15 @@ func (a *App) ImportSession(id string) (ImportSessionInfo, error) {
 // SetImportMapping confirms the header row and the columns, remembers them for files with
 // the same headers, and checks every row: the session moves to review.
 func (a *App) SetImportMapping(id string, m ImportMapping) (ImportSessionInfo, error) {
-	mapping := sheets.Mapping{HeaderRow: m.HeaderRow, Columns: map[sheets.Field]int{}}
-	for f, c := range m.Columns {
-		if c != 0 {
-			mapping.Columns[sheets.Field(f)] = c
-		}
-	}
 	return a.withSession(id, func(ctx context.Context, st *imports.Store) (imports.Session, error) {
-		return st.SetMapping(ctx, id, mapping)
+		return st.SetMapping(ctx, id, m.Mapping())
 	})
 }
 
 // SetImportOptions changes the date roles are checked against and how texty dates are
 // read, and checks again. Sheet is ignored: read another sheet with StartImport.
 func (a *App) SetImportOptions(id string, opts ImportOptions) (ImportSessionInfo, error) {
-	asOf, err := parseAsOf(opts.AsOf)
+	asOf, err := imports.ParseAsOf(opts.AsOf)
 	if err != nil {
 		return ImportSessionInfo{}, err
 	}
@@ -414,10 +278,7 @@ func (a *App) ImportRows(id string, q ImportRowQuery) (imports.RowPage, error) {
 	if err != nil {
 		return imports.RowPage{}, err
 	}
-	return im.store.Rows(ctx, id, imports.RowQuery{
-		Offset: max(q.Offset, 0), Limit: q.Limit, Filter: imports.Filter(q.Filter),
-		Code: quality.Code(q.Code), Search: q.Search,
-	})
+	return im.store.Rows(ctx, id, q.Query())
 }
 
 // ImportRowsAt returns the given rows (at most 100) in the order asked, for choosing which
@@ -497,25 +358,7 @@ func (a *App) ImportPreview(id string) (ImportPreviewResult, error) {
 	if err != nil {
 		return ImportPreviewResult{}, err
 	}
-	p, err := im.store.Preview(ctx, id)
-	if err != nil {
-		return ImportPreviewResult{}, err
-	}
-	out := ImportPreviewResult{
-		Create: p.Counts[imports.PreviewCreate], Update: p.Counts[imports.PreviewUpdate], Skip: p.Counts[imports.PreviewSkip],
-		NewOrganizations: p.NewOrganizations, Rows: make([]ImportPreviewRow, len(p.Rows)),
-	}
-	if out.NewOrganizations == nil {
-		out.NewOrganizations = []string{}
-	}
-	for i, r := range p.Rows {
-		out.Rows[i] = ImportPreviewRow{
-			Row: r.Row, Action: string(r.Action), Reason: r.Reason, Name: r.Contact.FullName, Email: r.Contact.Email,
-			Organization: r.Organization, NewOrganization: r.NewOrganization,
-			Changes: nonNil(r.Changes), Warnings: nonNil(r.Warnings),
-		}
-	}
-	return out, nil
+	return im.store.PreviewSummary(ctx, id)
 }
 
 // ExportImport asks where to save and writes the annotated list with a findings report as
@@ -531,12 +374,11 @@ func (a *App) ExportImport(id string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return a.saveWorkbook("Export the checked list", ss, exportName(ss.FileName), func(f *os.File) error { return im.store.Export(ctx, id, f) })
+	return a.saveWorkbook("Export the checked list", ss, imports.ExportName(ss.FileName), func(f *os.File) error { return im.store.Export(ctx, id, f) })
 }
 
 // saveWorkbook asks where to save an .xlsx made from the import ss, beside its file, and
-// writes it whole or not at all; "" when the dialog was cancelled. The imported file itself
-// is never overwritten.
+// writes it whole or not at all; "" when the dialog was cancelled.
 func (a *App) saveWorkbook(title string, ss imports.Session, name string, write func(*os.File) error) (string, error) {
 	dest, err := a.rt.SaveFileDialog(SaveFileOptions{
 		Title:            title,
@@ -553,10 +395,7 @@ func (a *App) saveWorkbook(title string, ss imports.Session, name string, write 
 	if filepath.Ext(dest) == "" {
 		dest += ".xlsx" // the Linux dialog adds no extension; Excel needs one
 	}
-	if samePath(dest, ss.FilePath) {
-		return "", portal.FieldErrorf("path", "%s is the file being imported; choose another name so it is not overwritten.", filepath.Base(dest))
-	}
-	if err := writeAtomically(dest, write); err != nil {
+	if err := imports.SaveBeside(ss, dest, write); err != nil {
 		return "", err
 	}
 	return dest, nil
@@ -583,127 +422,5 @@ func (a *App) withSession(id string, fn func(context.Context, *imports.Store) (i
 	if err != nil {
 		return ImportSessionInfo{}, err
 	}
-	return sessionInfo(ctx, im.store, ss, true)
-}
-
-// topRowsScanned is how many row numbers from the top are offered as header rows.
-const topRowsScanned = 30
-
-// sessionInfo shapes a session for the screen; full adds the top rows and the count of
-// rows with findings, which cost a few queries.
-func sessionInfo(ctx context.Context, st *imports.Store, ss imports.Session, full bool) (ImportSessionInfo, error) {
-	info := ImportSessionInfo{
-		ID: ss.ID, FileName: ss.FileName, FilePath: ss.FilePath, Format: string(ss.Format), Sheet: ss.Sheet,
-		Sheets: nonNil(ss.Sheets), Encoding: ss.Encoding, State: string(ss.State),
-		HeaderRow: ss.Mapping.HeaderRow, MappingRemembered: ss.MappingRemembered,
-		DayFirst: ss.DayFirst, AsOf: ss.AsOf, RowsRead: ss.RowsRead, DataRows: ss.DataRows, Excluded: ss.Excluded,
-		Included: ss.DataRows - ss.Excluded, RowsWithFindings: -1, Stale: ss.Stale, Error: ss.Error,
-		CreatedAt: ss.CreatedAt, UpdatedAt: ss.UpdatedAt, CheckedAt: ss.CheckedAt, ApplyStartedAt: ss.ApplyStartedAt,
-		Columns: make([]ImportColumn, len(ss.Mapping.Headers)), TopRows: []ImportSheetRow{},
-	}
-	for i, h := range ss.Mapping.Headers {
-		info.Columns[i] = ImportColumn{Column: i + 1, Letter: sheets.ColumnName(i + 1), Header: h}
-	}
-	for _, f := range sheets.Fields {
-		info.Fields = append(info.Fields, ImportField{Field: string(f), Label: sheets.FieldLabel(f), Column: ss.Mapping.Columns[f]})
-	}
-	for _, c := range quality.Codes {
-		info.Counts = append(info.Counts, ImportCount{Code: string(c), Label: c.Label(), Count: ss.Summary[c]})
-	}
-	if !full || ss.State == imports.StateReading || (ss.State == imports.StateAbandoned && ss.Format == "") {
-		return info, nil
-	}
-	last := max(topRowsScanned, ss.Mapping.HeaderRow+3)
-	for n := 1; n <= last && len(info.TopRows) < topRowsScanned; n++ {
-		r, err := st.Row(ctx, ss.ID, n)
-		if portal.ErrorCode(err) == portal.ENOTFOUND {
-			continue // an empty row: not stored
-		}
-		if err != nil {
-			return ImportSessionInfo{}, fmt.Errorf("read the first rows of %s: %w", ss.FileName, err)
-		}
-		info.TopRows = append(info.TopRows, ImportSheetRow{Row: r.Row, Cells: r.Cells})
-	}
-	if ss.State == imports.StateReview {
-		p, err := st.Rows(ctx, ss.ID, imports.RowQuery{Filter: imports.FilterWithFindings, Limit: 1})
-		if err != nil {
-			return ImportSessionInfo{}, err
-		}
-		info.RowsWithFindings = p.Total
-	}
-	return info, nil
-}
-
-func parseAsOf(s string) (time.Time, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return time.Time{}, nil
-	}
-	t, err := time.Parse("2006-01-02", s)
-	if err != nil {
-		return time.Time{}, portal.FieldErrorf("asOf", "%q is not a date; give it as YYYY-MM-DD, for example 2024-06-30.", s)
-	}
-	return t, nil
-}
-
-// exportName proposes "contacts-checked.xlsx" for "contacts.csv".
-func exportName(fileName string) string {
-	base := strings.TrimSuffix(fileName, filepath.Ext(fileName))
-	if base == "" {
-		base = "import"
-	}
-	return base + "-checked.xlsx"
-}
-
-func samePath(a, b string) bool {
-	if b == "" {
-		return false
-	}
-	if filepath.Clean(a) == filepath.Clean(b) {
-		return true
-	}
-	sa, errA := os.Stat(a)
-	sb, errB := os.Stat(b)
-	return errA == nil && errB == nil && os.SameFile(sa, sb)
-}
-
-// writeAtomically writes a temporary file beside dest and renames it over dest, so a
-// failed export never leaves half a workbook, nor destroys the file it would replace.
-func writeAtomically(dest string, write func(*os.File) error) error {
-	dir := filepath.Dir(dest)
-	fail := func(err error) error {
-		return portal.Errorf(portal.EINVALID, "Gatehouse could not save %s: %v. Choose a folder you may write to, with enough free space.", dest, err)
-	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(dest)+".*.tmp")
-	if err != nil {
-		return fail(err)
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp) // fails harmlessly once renamed
-	if err := write(f); err != nil {
-		f.Close()
-		var pe *portal.Error
-		if errors.As(err, &pe) {
-			return err
-		}
-		return fmt.Errorf("export to %s: %w", dest, err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fail(err)
-	}
-	if err := f.Close(); err != nil {
-		return fail(err)
-	}
-	if err := os.Rename(tmp, dest); err != nil {
-		return fail(err)
-	}
-	return nil
-}
-
-func nonNil[T any](s []T) []T {
-	if s == nil {
-		return []T{}
-	}
-	return s
+	return im.store.Info(ctx, ss, true)
 }

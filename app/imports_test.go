@@ -169,7 +169,7 @@ func TestImportReviewFlow(t *testing.T) {
 	if field(s, "email") != colEmail || field(s, "organization") != 0 {
 		t.Fatalf("automatic mapping: %+v", s.Fields)
 	}
-	if len(s.Columns) != len(importHeader) || s.Columns[colBody-1] != (ImportColumn{Column: colBody, Letter: "D", Header: "Body"}) {
+	if len(s.Columns) != len(importHeader) || s.Columns[colBody-1] != (imports.ColumnInfo{Column: colBody, Letter: "D", Header: "Body"}) {
 		t.Fatalf("columns: %+v", s.Columns)
 	}
 	if len(s.TopRows) != 2+len(importRows) || s.TopRows[0].Row != 1 || s.TopRows[1].Cells[0] != "E-mail address" {
@@ -274,7 +274,7 @@ func TestImportReviewFlow(t *testing.T) {
 	if p.Create+p.Update+p.Skip != len(importRows) || len(p.Rows) != len(importRows) {
 		t.Fatalf("preview counts %d/%d/%d for %d rows", p.Create, p.Update, p.Skip, len(p.Rows))
 	}
-	byRow := map[int]ImportPreviewRow{}
+	byRow := map[int]imports.PreviewLine{}
 	for _, r := range p.Rows {
 		byRow[r.Row] = r
 	}
@@ -535,7 +535,7 @@ func TestInterruptedReadIsTidied(t *testing.T) {
 
 func TestExportName(t *testing.T) {
 	for in, want := range map[string]string{"members.csv": "members-checked.xlsx", "List.2024.xlsx": "List.2024-checked.xlsx", ".csv": "import-checked.xlsx"} {
-		if got := exportName(in); got != want {
+		if got := imports.ExportName(in); got != want {
 			t.Errorf("exportName(%q) = %q, want %q", in, got, want)
 		}
 	}

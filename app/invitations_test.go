@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/zalando/go-keyring"
-
 	"gatehouse/backend/batch"
 	"gatehouse/backend/client"
 	"gatehouse/backend/mail"
@@ -167,7 +165,7 @@ func TestBatchFromDemoContactsArrivesOnce(t *testing.T) {
 	if err := a.ResumeBatch(b.ID); err != nil {
 		t.Fatalf("ResumeBatch: %v", err)
 	}
-	waitFor(t, "the second run to end", func() bool { return a.running(b.ID) == nil })
+	waitFor(t, "the second run to end", func() bool { return a.runs.Running(b.ID) == nil })
 	// A message counts as sent once the sink answered its DATA, and the sink stores it
 	// before answering: when the run has ended, everything it sent is in the sink.
 	if n := sink.Count(); n != 1+b.Counts.Total {
@@ -245,36 +243,6 @@ func TestBatchFromDemoContactsArrivesOnce(t *testing.T) {
 	err = a.SendTestMessage("admin@example.org")
 	if p := Payload(err); err == nil || p.Code == "internal" || !strings.Contains(p.Message, "127.0.0.1") {
 		t.Fatalf("SendTestMessage to a closed port = %v (%+v)", err, p)
-	}
-}
-
-func TestSMTPPasswordGoesToTheKeychain(t *testing.T) {
-	keyring.MockInit()
-	a := newTestApp(t, t.TempDir())
-	s, err := a.SaveSMTPSettings(SMTPSettings{Host: "127.0.0.1", Port: 2525, Security: mail.SecurityNone, Username: "portal", From: "portal@example.org"}, "s3cret-pw")
-	if err != nil {
-		t.Fatalf("SaveSMTPSettings: %v", err)
-	}
-	if !s.HasPassword {
-		t.Fatal("HasPassword is false")
-	}
-	db, _ := a.cache()
-	var raw map[string]any
-	if _, err := db.GetSetting(a.ctx(), smtpSetting, &raw); err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range raw {
-		if str, ok := v.(string); ok && strings.Contains(str, "s3cret") {
-			t.Fatalf("password stored in the database under %s", k)
-		}
-	}
-	cfg, err := a.smtpConfig(a.ctx())
-	if err != nil || cfg.Password != "s3cret-pw" {
-		t.Fatalf("smtpConfig = %+v, %v", cfg.Password, err)
-	}
-	_, err = a.SaveSMTPSettings(SMTPSettings{Host: "", Port: 25}, "")
-	if err == nil {
-		t.Fatal("settings with no host accepted")
 	}
 }
 

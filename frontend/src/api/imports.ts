@@ -25,20 +25,20 @@ import {
   SetImportOptions,
   StartImport,
 } from '../../wailsjs/go/app/App'
-import type { app, imports, quality } from '../../wailsjs/go/models'
+import type { imports, quality } from '../../wailsjs/go/models'
 import { EventsOn, OnFileDrop } from '../../wailsjs/runtime/runtime'
 import { call } from './errors'
 
-export type ImportSessionInfo = app.ImportSessionInfo
-export type ImportColumn = app.ImportColumn
-export type ImportField = app.ImportField
-export type ImportCount = app.ImportCount
-export type ImportSheetRow = app.ImportSheetRow
+export type ImportSessionInfo = imports.SessionInfo
+export type ImportColumn = imports.ColumnInfo
+export type ImportField = imports.FieldInfo
+export type ImportCount = imports.CountInfo
+export type ImportSheetRow = imports.SheetRow
 export type ImportRowPage = imports.RowPage
 export type ImportRow = imports.RowView
 export type Finding = quality.Finding
-export type ImportPreviewResult = app.ImportPreviewResult
-export type ImportPreviewRow = app.ImportPreviewRow
+export type ImportPreviewResult = imports.PreviewSummary
+export type ImportPreviewRow = imports.PreviewLine
 export type ApplySummary = imports.ApplySummary
 
 // Payload of 'import:apply' (app.ImportApplyProgress): rows with a result so far.

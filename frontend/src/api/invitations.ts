@@ -1,10 +1,10 @@
 // Invitations: batches, sending with progress, follow-up, templates and mail settings. The
-// Go side is app/invitations.go over backend/batch and backend/mail. Every call goes through
+// Go side is app/invitations.go over backend/outreach, backend/batch and backend/mail. Every call goes through
 // the generated bindings and every type is the generated model, so a renamed Go method or
 // field is a vue-tsc error, not a runtime one. Requests are Partial: Go fills what is left
 // out with its zero value, as it would for a missing JSON field.
 import * as App from '../../wailsjs/go/app/App'
-import type { app, batch } from '../../wailsjs/go/models'
+import type { batch, outreach } from '../../wailsjs/go/models'
 import { EventsOn } from '../../wailsjs/runtime/runtime'
 import { call } from './errors'
 
@@ -25,16 +25,16 @@ export type Batch = batch.Batch
 export type Reason = batch.Reason
 export type Recipient = batch.Recipient
 export type Override = batch.Override
-export type FormBatchRequest = Partial<app.FormBatchRequest>
-export type FormBatchResult = app.FormBatchResult
+export type FormBatchRequest = Partial<outreach.FormBatchRequest>
+export type FormBatchResult = outreach.FormBatchResult
 export type PreviewMessage = batch.PreviewMessage
 export type BatchPreview = batch.Preview
 export type RecipientQuery = Partial<batch.RecipientQuery>
 export type RecipientPage = batch.Page_gatehouse_backend_batch_Recipient_
 export type InvitationPage = batch.Page_gatehouse_backend_batch_InvitationRow_
-export type SMTPSettings = app.SMTPSettings
-export type MessageTemplate = app.TemplateInfo
-export type TemplatePreview = app.TemplatePreview
+export type SMTPSettings = outreach.SMTPSettings
+export type MessageTemplate = outreach.TemplateInfo
+export type TemplatePreview = outreach.TemplatePreview
 export type InvitationRow = batch.InvitationRow
 export type InvitationQuery = Partial<batch.InvitationQuery>
 
@@ -55,7 +55,7 @@ export interface BatchProgress {
 export const invitationEvents = { progress: 'batch:progress' } as const
 
 export const batches = (): Promise<Batch[]> => call(() => App.Batches())
-export const formBatch = (req: FormBatchRequest): Promise<FormBatchResult> => call(() => App.FormBatch(req as app.FormBatchRequest))
+export const formBatch = (req: FormBatchRequest): Promise<FormBatchResult> => call(() => App.FormBatch(req as outreach.FormBatchRequest))
 export const batchPreview = (id: string, q: RecipientQuery): Promise<BatchPreview> =>
   call(() => App.BatchPreview(id, q as batch.RecipientQuery))
 export const batchRecipients = (id: string, q: RecipientQuery): Promise<RecipientPage> =>

@@ -606,354 +606,6 @@ export namespace app {
 	        this.demoLoaded = source["demoLoaded"];
 	    }
 	}
-	export class FormBatchRequest {
-	    name: string;
-	    importSessionId: string;
-	    contactIds: string[];
-	    letterFrom: string;
-	    letterTo: string;
-	    sortBy: string;
-	    organizationType: string;
-	    membersOnly: boolean;
-	    overrides: batch.Override[];
-	    roles: string[];
-	    expiresInDays: number;
-	
-	    static createFrom(source: any = {}) {
-	        return new FormBatchRequest(source);
-	    }
-	
-	    constructor(source: any = {}) {
-	        if ('string' === typeof source) source = JSON.parse(source);
-	        this.name = source["name"];
-	        this.importSessionId = source["importSessionId"];
-	        this.contactIds = source["contactIds"];
-	        this.letterFrom = source["letterFrom"];
-	        this.letterTo = source["letterTo"];
-	        this.sortBy = source["sortBy"];
-	        this.organizationType = source["organizationType"];
-	        this.membersOnly = source["membersOnly"];
-	        this.overrides = this.convertValues(source["overrides"], batch.Override);
-	        this.roles = source["roles"];
-	        this.expiresInDays = source["expiresInDays"];
-	    }
-	
-		convertValues(a: any, classs: any, asMap: boolean = false): any {
-		    if (!a) {
-		        return a;
-		    }
-		    if (a.slice && a.map) {
-		        return (a as any[]).map(elem => this.convertValues(elem, classs));
-		    } else if ("object" === typeof a) {
-		        if (asMap) {
-		            for (const key of Object.keys(a)) {
-		                a[key] = new classs(a[key]);
-		            }
-		            return a;
-		        }
-		        return new classs(a);
-		    }
-		    return a;
-		}
-	}
-	export class FormBatchResult {
-	    batch: batch.Batch;
-	    excluded: batch.Recipient[];
-	
-	    static createFrom(source: any = {}) {
-	        return new FormBatchResult(source);
-	    }
-	
-	    constructor(source: any = {}) {
-	        if ('string' === typeof source) source = JSON.parse(source);
-	        this.batch = this.convertValues(source["batch"], batch.Batch);
-	        this.excluded = this.convertValues(source["excluded"], batch.Recipient);
-	    }
-	
-		convertValues(a: any, classs: any, asMap: boolean = false): any {
-		    if (!a) {
-		        return a;
-		    }
-		    if (a.slice && a.map) {
-		        return (a as any[]).map(elem => this.convertValues(elem, classs));
-		    } else if ("object" === typeof a) {
-		        if (asMap) {
-		            for (const key of Object.keys(a)) {
-		                a[key] = new classs(a[key]);
-		            }
-		            return a;
-		        }
-		        return new classs(a);
-		    }
-		    return a;
-		}
-	}
-	export class ImportColumn {
-	    column: number;
-	    letter: string;
-	    header: string;
-	
-	    static createFrom(source: any = {}) {
-	        return new ImportColumn(source);
-	    }
-	
-	    constructor(source: any = {}) {
-	        if ('string' === typeof source) source = JSON.parse(source);
-	        this.column = source["column"];
-	        this.letter = source["letter"];
-	        this.header = source["header"];
-	    }
-	}
-	export class ImportCount {
-	    code: string;
-	    label: string;
-	    count: number;
-	
-	    static createFrom(source: any = {}) {
-	        return new ImportCount(source);
-	    }
-	
-	    constructor(source: any = {}) {
-	        if ('string' === typeof source) source = JSON.parse(source);
-	        this.code = source["code"];
-	        this.label = source["label"];
-	        this.count = source["count"];
-	    }
-	}
-	export class ImportField {
-	    field: string;
-	    label: string;
-	    column: number;
-	
-	    static createFrom(source: any = {}) {
-	        return new ImportField(source);
-	    }
-	
-	    constructor(source: any = {}) {
-	        if ('string' === typeof source) source = JSON.parse(source);
-	        this.field = source["field"];
-	        this.label = source["label"];
-	        this.column = source["column"];
-	    }
-	}
-	export class ImportMapping {
-	    headerRow: number;
-	    columns: Record<string, number>;
-	
-	    static createFrom(source: any = {}) {
-	        return new ImportMapping(source);
-	    }
-	
-	    constructor(source: any = {}) {
-	        if ('string' === typeof source) source = JSON.parse(source);
-	        this.headerRow = source["headerRow"];
-	        this.columns = source["columns"];
-	    }
-	}
-	export class ImportOptions {
-	    sheet: string;
-	    dayFirst: boolean;
-	    asOf: string;
-	
-	    static createFrom(source: any = {}) {
-	        return new ImportOptions(source);
-	    }
-	
-	    constructor(source: any = {}) {
-	        if ('string' === typeof source) source = JSON.parse(source);
-	        this.sheet = source["sheet"];
-	        this.dayFirst = source["dayFirst"];
-	        this.asOf = source["asOf"];
-	    }
-	}
-	export class ImportPreviewRow {
-	    row: number;
-	    action: string;
-	    reason: string;
-	    name: string;
-	    email: string;
-	    organization: string;
-	    newOrganization: boolean;
-	    changes: string[];
-	    warnings: string[];
-	
-	    static createFrom(source: any = {}) {
-	        return new ImportPreviewRow(source);
-	    }
-	
-	    constructor(source: any = {}) {
-	        if ('string' === typeof source) source = JSON.parse(source);
-	        this.row = source["row"];
-	        this.action = source["action"];
-	        this.reason = source["reason"];
-	        this.name = source["name"];
-	        this.email = source["email"];
-	        this.organization = source["organization"];
-	        this.newOrganization = source["newOrganization"];
-	        this.changes = source["changes"];
-	        this.warnings = source["warnings"];
-	    }
-	}
-	export class ImportPreviewResult {
-	    create: number;
-	    update: number;
-	    skip: number;
-	    newOrganizations: string[];
-	    rows: ImportPreviewRow[];
-	
-	    static createFrom(source: any = {}) {
-	        return new ImportPreviewResult(source);
-	    }
-	
-	    constructor(source: any = {}) {
-	        if ('string' === typeof source) source = JSON.parse(source);
-	        this.create = source["create"];
-	        this.update = source["update"];
-	        this.skip = source["skip"];
-	        this.newOrganizations = source["newOrganizations"];
-	        this.rows = this.convertValues(source["rows"], ImportPreviewRow);
-	    }
-	
-		convertValues(a: any, classs: any, asMap: boolean = false): any {
-		    if (!a) {
-		        return a;
-		    }
-		    if (a.slice && a.map) {
-		        return (a as any[]).map(elem => this.convertValues(elem, classs));
-		    } else if ("object" === typeof a) {
-		        if (asMap) {
-		            for (const key of Object.keys(a)) {
-		                a[key] = new classs(a[key]);
-		            }
-		            return a;
-		        }
-		        return new classs(a);
-		    }
-		    return a;
-		}
-	}
-	
-	export class ImportRowQuery {
-	    offset: number;
-	    limit: number;
-	    filter: string;
-	    code: string;
-	    search: string;
-	
-	    static createFrom(source: any = {}) {
-	        return new ImportRowQuery(source);
-	    }
-	
-	    constructor(source: any = {}) {
-	        if ('string' === typeof source) source = JSON.parse(source);
-	        this.offset = source["offset"];
-	        this.limit = source["limit"];
-	        this.filter = source["filter"];
-	        this.code = source["code"];
-	        this.search = source["search"];
-	    }
-	}
-	export class ImportSheetRow {
-	    row: number;
-	    cells: string[];
-	
-	    static createFrom(source: any = {}) {
-	        return new ImportSheetRow(source);
-	    }
-	
-	    constructor(source: any = {}) {
-	        if ('string' === typeof source) source = JSON.parse(source);
-	        this.row = source["row"];
-	        this.cells = source["cells"];
-	    }
-	}
-	export class ImportSessionInfo {
-	    id: string;
-	    fileName: string;
-	    filePath: string;
-	    format: string;
-	    sheet: string;
-	    sheets: string[];
-	    encoding: string;
-	    state: string;
-	    headerRow: number;
-	    columns: ImportColumn[];
-	    fields: ImportField[];
-	    mappingRemembered: boolean;
-	    topRows: ImportSheetRow[];
-	    dayFirst: boolean;
-	    asOf: string;
-	    rowsRead: number;
-	    dataRows: number;
-	    excluded: number;
-	    included: number;
-	    rowsWithFindings: number;
-	    counts: ImportCount[];
-	    stale: boolean;
-	    error: string;
-	    // Go type: time
-	    createdAt: any;
-	    // Go type: time
-	    updatedAt: any;
-	    // Go type: time
-	    checkedAt?: any;
-	    // Go type: time
-	    applyStartedAt?: any;
-	
-	    static createFrom(source: any = {}) {
-	        return new ImportSessionInfo(source);
-	    }
-	
-	    constructor(source: any = {}) {
-	        if ('string' === typeof source) source = JSON.parse(source);
-	        this.id = source["id"];
-	        this.fileName = source["fileName"];
-	        this.filePath = source["filePath"];
-	        this.format = source["format"];
-	        this.sheet = source["sheet"];
-	        this.sheets = source["sheets"];
-	        this.encoding = source["encoding"];
-	        this.state = source["state"];
-	        this.headerRow = source["headerRow"];
-	        this.columns = this.convertValues(source["columns"], ImportColumn);
-	        this.fields = this.convertValues(source["fields"], ImportField);
-	        this.mappingRemembered = source["mappingRemembered"];
-	        this.topRows = this.convertValues(source["topRows"], ImportSheetRow);
-	        this.dayFirst = source["dayFirst"];
-	        this.asOf = source["asOf"];
-	        this.rowsRead = source["rowsRead"];
-	        this.dataRows = source["dataRows"];
-	        this.excluded = source["excluded"];
-	        this.included = source["included"];
-	        this.rowsWithFindings = source["rowsWithFindings"];
-	        this.counts = this.convertValues(source["counts"], ImportCount);
-	        this.stale = source["stale"];
-	        this.error = source["error"];
-	        this.createdAt = this.convertValues(source["createdAt"], null);
-	        this.updatedAt = this.convertValues(source["updatedAt"], null);
-	        this.checkedAt = this.convertValues(source["checkedAt"], null);
-	        this.applyStartedAt = this.convertValues(source["applyStartedAt"], null);
-	    }
-	
-		convertValues(a: any, classs: any, asMap: boolean = false): any {
-		    if (!a) {
-		        return a;
-		    }
-		    if (a.slice && a.map) {
-		        return (a as any[]).map(elem => this.convertValues(elem, classs));
-		    } else if ("object" === typeof a) {
-		        if (asMap) {
-		            for (const key of Object.keys(a)) {
-		                a[key] = new classs(a[key]);
-		            }
-		            return a;
-		        }
-		        return new classs(a);
-		    }
-		    return a;
-		}
-	}
-	
 	export class InvitationRow {
 	    id: string;
 	    email: string;
@@ -1304,30 +956,6 @@ export namespace app {
 		    return a;
 		}
 	}
-	export class SMTPSettings {
-	    host: string;
-	    port: number;
-	    security: string;
-	    username: string;
-	    from: string;
-	    ratePerSecond: number;
-	    hasPassword: boolean;
-	
-	    static createFrom(source: any = {}) {
-	        return new SMTPSettings(source);
-	    }
-	
-	    constructor(source: any = {}) {
-	        if ('string' === typeof source) source = JSON.parse(source);
-	        this.host = source["host"];
-	        this.port = source["port"];
-	        this.security = source["security"];
-	        this.username = source["username"];
-	        this.from = source["from"];
-	        this.ratePerSecond = source["ratePerSecond"];
-	        this.hasPassword = source["hasPassword"];
-	    }
-	}
 	export class SyncStatus {
 	    mode: string;
 	    serverUrl: string;
@@ -1378,46 +1006,6 @@ export namespace app {
 		    }
 		    return a;
 		}
-	}
-	export class TemplateInfo {
-	    key: string;
-	    name: string;
-	    subject: string;
-	    body: string;
-	    placeholders: string[];
-	    customised: boolean;
-	
-	    static createFrom(source: any = {}) {
-	        return new TemplateInfo(source);
-	    }
-	
-	    constructor(source: any = {}) {
-	        if ('string' === typeof source) source = JSON.parse(source);
-	        this.key = source["key"];
-	        this.name = source["name"];
-	        this.subject = source["subject"];
-	        this.body = source["body"];
-	        this.placeholders = source["placeholders"];
-	        this.customised = source["customised"];
-	    }
-	}
-	export class TemplatePreview {
-	    recipient: string;
-	    subject: string;
-	    body: string;
-	    problems: string[];
-	
-	    static createFrom(source: any = {}) {
-	        return new TemplatePreview(source);
-	    }
-	
-	    constructor(source: any = {}) {
-	        if ('string' === typeof source) source = JSON.parse(source);
-	        this.recipient = source["recipient"];
-	        this.subject = source["subject"];
-	        this.body = source["body"];
-	        this.problems = source["problems"];
-	    }
 	}
 	export class UserDetail {
 	    user: UserRow;
@@ -2086,6 +1674,150 @@ export namespace imports {
 	        this.waitingForServer = source["waitingForServer"];
 	    }
 	}
+	export class ColumnInfo {
+	    column: number;
+	    letter: string;
+	    header: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new ColumnInfo(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.column = source["column"];
+	        this.letter = source["letter"];
+	        this.header = source["header"];
+	    }
+	}
+	export class CountInfo {
+	    code: string;
+	    label: string;
+	    count: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new CountInfo(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.code = source["code"];
+	        this.label = source["label"];
+	        this.count = source["count"];
+	    }
+	}
+	export class FieldInfo {
+	    field: string;
+	    label: string;
+	    column: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new FieldInfo(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.field = source["field"];
+	        this.label = source["label"];
+	        this.column = source["column"];
+	    }
+	}
+	export class MappingRequest {
+	    headerRow: number;
+	    columns: Record<string, number>;
+	
+	    static createFrom(source: any = {}) {
+	        return new MappingRequest(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.headerRow = source["headerRow"];
+	        this.columns = source["columns"];
+	    }
+	}
+	export class PreviewLine {
+	    row: number;
+	    action: string;
+	    reason: string;
+	    name: string;
+	    email: string;
+	    organization: string;
+	    newOrganization: boolean;
+	    changes: string[];
+	    warnings: string[];
+	
+	    static createFrom(source: any = {}) {
+	        return new PreviewLine(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.row = source["row"];
+	        this.action = source["action"];
+	        this.reason = source["reason"];
+	        this.name = source["name"];
+	        this.email = source["email"];
+	        this.organization = source["organization"];
+	        this.newOrganization = source["newOrganization"];
+	        this.changes = source["changes"];
+	        this.warnings = source["warnings"];
+	    }
+	}
+	export class PreviewSummary {
+	    create: number;
+	    update: number;
+	    skip: number;
+	    newOrganizations: string[];
+	    rows: PreviewLine[];
+	
+	    static createFrom(source: any = {}) {
+	        return new PreviewSummary(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.create = source["create"];
+	        this.update = source["update"];
+	        this.skip = source["skip"];
+	        this.newOrganizations = source["newOrganizations"];
+	        this.rows = this.convertValues(source["rows"], PreviewLine);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class ReadOptions {
+	    sheet: string;
+	    dayFirst: boolean;
+	    asOf: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new ReadOptions(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.sheet = source["sheet"];
+	        this.dayFirst = source["dayFirst"];
+	        this.asOf = source["asOf"];
+	    }
+	}
 	export class RowView {
 	    row: number;
 	    cells: string[];
@@ -2166,6 +1898,127 @@ export namespace imports {
 		    return a;
 		}
 	}
+	export class RowRequest {
+	    offset: number;
+	    limit: number;
+	    filter: string;
+	    code: string;
+	    search: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new RowRequest(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.offset = source["offset"];
+	        this.limit = source["limit"];
+	        this.filter = source["filter"];
+	        this.code = source["code"];
+	        this.search = source["search"];
+	    }
+	}
+	
+	export class SheetRow {
+	    row: number;
+	    cells: string[];
+	
+	    static createFrom(source: any = {}) {
+	        return new SheetRow(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.row = source["row"];
+	        this.cells = source["cells"];
+	    }
+	}
+	export class SessionInfo {
+	    id: string;
+	    fileName: string;
+	    filePath: string;
+	    format: string;
+	    sheet: string;
+	    sheets: string[];
+	    encoding: string;
+	    state: string;
+	    headerRow: number;
+	    columns: ColumnInfo[];
+	    fields: FieldInfo[];
+	    mappingRemembered: boolean;
+	    topRows: SheetRow[];
+	    dayFirst: boolean;
+	    asOf: string;
+	    rowsRead: number;
+	    dataRows: number;
+	    excluded: number;
+	    included: number;
+	    rowsWithFindings: number;
+	    counts: CountInfo[];
+	    stale: boolean;
+	    error: string;
+	    // Go type: time
+	    createdAt: any;
+	    // Go type: time
+	    updatedAt: any;
+	    // Go type: time
+	    checkedAt?: any;
+	    // Go type: time
+	    applyStartedAt?: any;
+	
+	    static createFrom(source: any = {}) {
+	        return new SessionInfo(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.fileName = source["fileName"];
+	        this.filePath = source["filePath"];
+	        this.format = source["format"];
+	        this.sheet = source["sheet"];
+	        this.sheets = source["sheets"];
+	        this.encoding = source["encoding"];
+	        this.state = source["state"];
+	        this.headerRow = source["headerRow"];
+	        this.columns = this.convertValues(source["columns"], ColumnInfo);
+	        this.fields = this.convertValues(source["fields"], FieldInfo);
+	        this.mappingRemembered = source["mappingRemembered"];
+	        this.topRows = this.convertValues(source["topRows"], SheetRow);
+	        this.dayFirst = source["dayFirst"];
+	        this.asOf = source["asOf"];
+	        this.rowsRead = source["rowsRead"];
+	        this.dataRows = source["dataRows"];
+	        this.excluded = source["excluded"];
+	        this.included = source["included"];
+	        this.rowsWithFindings = source["rowsWithFindings"];
+	        this.counts = this.convertValues(source["counts"], CountInfo);
+	        this.stale = source["stale"];
+	        this.error = source["error"];
+	        this.createdAt = this.convertValues(source["createdAt"], null);
+	        this.updatedAt = this.convertValues(source["updatedAt"], null);
+	        this.checkedAt = this.convertValues(source["checkedAt"], null);
+	        this.applyStartedAt = this.convertValues(source["applyStartedAt"], null);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
 
 }
 
@@ -2189,6 +2042,157 @@ export namespace mail {
 	        this.subject = source["subject"];
 	        this.body = source["body"];
 	        this.placeholders = source["placeholders"];
+	    }
+	}
+
+}
+
+export namespace outreach {
+	
+	export class FormBatchRequest {
+	    name: string;
+	    importSessionId: string;
+	    contactIds: string[];
+	    letterFrom: string;
+	    letterTo: string;
+	    sortBy: string;
+	    organizationType: string;
+	    membersOnly: boolean;
+	    overrides: batch.Override[];
+	    roles: string[];
+	    expiresInDays: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new FormBatchRequest(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.name = source["name"];
+	        this.importSessionId = source["importSessionId"];
+	        this.contactIds = source["contactIds"];
+	        this.letterFrom = source["letterFrom"];
+	        this.letterTo = source["letterTo"];
+	        this.sortBy = source["sortBy"];
+	        this.organizationType = source["organizationType"];
+	        this.membersOnly = source["membersOnly"];
+	        this.overrides = this.convertValues(source["overrides"], batch.Override);
+	        this.roles = source["roles"];
+	        this.expiresInDays = source["expiresInDays"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class FormBatchResult {
+	    batch: batch.Batch;
+	    excluded: batch.Recipient[];
+	
+	    static createFrom(source: any = {}) {
+	        return new FormBatchResult(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.batch = this.convertValues(source["batch"], batch.Batch);
+	        this.excluded = this.convertValues(source["excluded"], batch.Recipient);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class SMTPSettings {
+	    host: string;
+	    port: number;
+	    security: string;
+	    username: string;
+	    from: string;
+	    ratePerSecond: number;
+	    hasPassword: boolean;
+	
+	    static createFrom(source: any = {}) {
+	        return new SMTPSettings(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.host = source["host"];
+	        this.port = source["port"];
+	        this.security = source["security"];
+	        this.username = source["username"];
+	        this.from = source["from"];
+	        this.ratePerSecond = source["ratePerSecond"];
+	        this.hasPassword = source["hasPassword"];
+	    }
+	}
+	export class TemplateInfo {
+	    key: string;
+	    name: string;
+	    subject: string;
+	    body: string;
+	    placeholders: string[];
+	    customised: boolean;
+	
+	    static createFrom(source: any = {}) {
+	        return new TemplateInfo(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.key = source["key"];
+	        this.name = source["name"];
+	        this.subject = source["subject"];
+	        this.body = source["body"];
+	        this.placeholders = source["placeholders"];
+	        this.customised = source["customised"];
+	    }
+	}
+	export class TemplatePreview {
+	    recipient: string;
+	    subject: string;
+	    body: string;
+	    problems: string[];
+	
+	    static createFrom(source: any = {}) {
+	        return new TemplatePreview(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.recipient = source["recipient"];
+	        this.subject = source["subject"];
+	        this.body = source["body"];
+	        this.problems = source["problems"];
 	    }
 	}
 

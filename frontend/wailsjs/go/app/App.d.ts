@@ -5,6 +5,7 @@ import {imports} from '../models';
 import {batch} from '../models';
 import {session} from '../models';
 import {reports} from '../models';
+import {outreach} from '../models';
 import {replica} from '../models';
 import {api} from '../models';
 import {portal} from '../models';
@@ -69,7 +70,7 @@ export function DenyMany(arg1:Array<string>,arg2:string):Promise<app.BulkResult>
 
 export function DiscardChange(arg1:number):Promise<app.SyncStatus>;
 
-export function ExcludeImportRows(arg1:string,arg2:Array<number>,arg3:boolean,arg4:string):Promise<app.ImportSessionInfo>;
+export function ExcludeImportRows(arg1:string,arg2:Array<number>,arg3:boolean,arg4:string):Promise<imports.SessionInfo>;
 
 export function ExportImport(arg1:string):Promise<string>;
 
@@ -83,7 +84,7 @@ export function FirstRunState():Promise<app.FirstRunState>;
 
 export function FixImportCell(arg1:string,arg2:number,arg3:number,arg4:string):Promise<imports.RowView>;
 
-export function FormBatch(arg1:app.FormBatchRequest):Promise<app.FormBatchResult>;
+export function FormBatch(arg1:outreach.FormBatchRequest):Promise<outreach.FormBatchResult>;
 
 export function GetUser(arg1:string):Promise<app.UserDetail>;
 
@@ -91,15 +92,15 @@ export function Ghosts():Promise<Array<app.UserRow>>;
 
 export function ImportApplyResults(arg1:string):Promise<imports.ApplySummary>;
 
-export function ImportPreview(arg1:string):Promise<app.ImportPreviewResult>;
+export function ImportPreview(arg1:string):Promise<imports.PreviewSummary>;
 
-export function ImportRows(arg1:string,arg2:app.ImportRowQuery):Promise<imports.RowPage>;
+export function ImportRows(arg1:string,arg2:imports.RowRequest):Promise<imports.RowPage>;
 
 export function ImportRowsAt(arg1:string,arg2:Array<number>):Promise<Array<imports.RowView>>;
 
-export function ImportSession(arg1:string):Promise<app.ImportSessionInfo>;
+export function ImportSession(arg1:string):Promise<imports.SessionInfo>;
 
-export function ImportSessions():Promise<Array<app.ImportSessionInfo>>;
+export function ImportSessions():Promise<Array<imports.SessionInfo>>;
 
 export function ImportSheets(arg1:string):Promise<Array<string>>;
 
@@ -107,9 +108,9 @@ export function InvitationsList(arg1:batch.InvitationQuery):Promise<batch.Page_g
 
 export function LoadDemoData():Promise<app.DemoSummary>;
 
-export function MarkImportRowsDistinct(arg1:string,arg2:Array<number>):Promise<app.ImportSessionInfo>;
+export function MarkImportRowsDistinct(arg1:string,arg2:Array<number>):Promise<imports.SessionInfo>;
 
-export function MergeImportRows(arg1:string,arg2:number,arg3:Array<number>):Promise<app.ImportSessionInfo>;
+export function MergeImportRows(arg1:string,arg2:number,arg3:Array<number>):Promise<imports.SessionInfo>;
 
 export function Organisation(arg1:string):Promise<app.OrgProfile>;
 
@@ -125,7 +126,7 @@ export function PortalSettings():Promise<api.Settings>;
 
 export function PreNotify(arg1:string,arg2:boolean):Promise<batch.Batch>;
 
-export function PreviewTemplate(arg1:string,arg2:string,arg3:string):Promise<app.TemplatePreview>;
+export function PreviewTemplate(arg1:string,arg2:string,arg3:string):Promise<outreach.TemplatePreview>;
 
 export function Promote(arg1:string,arg2:string,arg3:Array<string>,arg4:boolean):Promise<app.ActionResult>;
 
@@ -135,7 +136,7 @@ export function ReactivateUser(arg1:string):Promise<app.ActionResult>;
 
 export function ReactivateUsers(arg1:Array<string>):Promise<app.BulkResult>;
 
-export function RecheckImport(arg1:string):Promise<app.ImportSessionInfo>;
+export function RecheckImport(arg1:string):Promise<imports.SessionInfo>;
 
 export function RecycleBin():Promise<Array<app.UserRow>>;
 
@@ -167,15 +168,15 @@ export function RevokeUserInvitation(arg1:string):Promise<app.ActionResult>;
 
 export function Roles():Promise<app.RoleCatalog>;
 
-export function SMTPSettings():Promise<app.SMTPSettings>;
+export function SMTPSettings():Promise<outreach.SMTPSettings>;
 
 export function SavePortalSettings(arg1:api.Settings):Promise<api.Settings>;
 
-export function SaveSMTPSettings(arg1:app.SMTPSettings,arg2:string):Promise<app.SMTPSettings>;
+export function SaveSMTPSettings(arg1:outreach.SMTPSettings,arg2:string):Promise<outreach.SMTPSettings>;
 
 export function SaveSignInSettings(arg1:session.Settings):Promise<session.Settings>;
 
-export function SaveTemplate(arg1:string,arg2:string,arg3:string):Promise<app.TemplateInfo>;
+export function SaveTemplate(arg1:string,arg2:string,arg3:string):Promise<outreach.TemplateInfo>;
 
 export function SearchUsers(arg1:app.UserQuery):Promise<app.UserPage>;
 
@@ -187,9 +188,9 @@ export function SendTestMessage(arg1:string):Promise<void>;
 
 export function SessionState():Promise<session.State>;
 
-export function SetImportMapping(arg1:string,arg2:app.ImportMapping):Promise<app.ImportSessionInfo>;
+export function SetImportMapping(arg1:string,arg2:imports.MappingRequest):Promise<imports.SessionInfo>;
 
-export function SetImportOptions(arg1:string,arg2:app.ImportOptions):Promise<app.ImportSessionInfo>;
+export function SetImportOptions(arg1:string,arg2:imports.ReadOptions):Promise<imports.SessionInfo>;
 
 export function SetOrgAdmin(arg1:string,arg2:boolean):Promise<app.ActionResult>;
 
@@ -201,13 +202,13 @@ export function SignInSettings():Promise<session.Settings>;
 
 export function SignOut():Promise<session.State>;
 
-export function StartImport(arg1:string,arg2:app.ImportOptions):Promise<app.ImportSessionInfo>;
+export function StartImport(arg1:string,arg2:imports.ReadOptions):Promise<imports.SessionInfo>;
 
 export function SyncNow():Promise<app.SyncStatus>;
 
 export function SyncStatus():Promise<app.SyncStatus>;
 
-export function Templates():Promise<Array<app.TemplateInfo>>;
+export function Templates():Promise<Array<outreach.TemplateInfo>>;
 
 export function TestSignIn():Promise<session.Start>;
 

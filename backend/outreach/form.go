@@ -1,0 +1,123 @@
+package outreach
+
+import (
+	"context"
+	"strings"
+
+	"gatehouse/backend/batch"
+	"gatehouse/backend/cache"
+	"gatehouse/backend/imports"
+	"gatehouse/backend/mail"
+)
+
+// FormBatchRequest is the Batches tab's form.
+type FormBatchRequest struct {
+	Name             string           `json:"name"`
+	ImportSessionID  string           `json:"importSessionId"`
+	ContactIDs       []string         `json:"contactIds"` // with no import session: these contacts; empty: all of them
+	LetterFrom       string           `json:"letterFrom"`
+	LetterTo         string           `json:"letterTo"`
+	SortBy           batch.SortKey    `json:"sortBy"`
+	OrganizationType string           `json:"organizationType"`
+	MembersOnly      bool             `json:"membersOnly"`
+	Overrides        []batch.Override `json:"overrides"`
+	Roles            []string         `json:"roles"` // role names, granted in each recipient's organisation
+	ExpiresInDays    int              `json:"expiresInDays"`
+}
+
+// FormBatchResult is the batch formed, with the rows left out and why.
+type FormBatchResult struct {
+	Batch    batch.Batch       `json:"batch"`
+	Excluded []batch.Recipient `json:"excluded"`
+}
+
+// Desk forms the desktop's batches: from an import session or the cache's contacts, with
+// the portal's message as it is now and the mail settings' sender.
+type Desk struct {
+	DB        *cache.DB
+	Templates Templates
+	Mail      Mail
+	// Imports is the import sessions' store, for a batch formed from one.
+	Imports func(context.Context) (*imports.Store, error)
+}
+
+// Form forms an invitation batch.
+func (d Desk) Form(ctx context.Context, req FormBatchRequest) (FormBatchResult, error) {
+	opt := batch.FormOptions{
+		Name: req.Name, SortBy: req.SortBy, Overrides: req.Overrides, RoleNames: req.Roles,
+		Letters:       batch.LetterRange{From: strings.TrimSpace(req.LetterFrom), To: strings.TrimSpace(req.LetterTo)},
+		ExpiresInDays: req.ExpiresInDays, By: "administrator",
+	}
+	if t := strings.TrimSpace(req.OrganizationType); t != "" {
+		opt.OrganizationTypes = []string{t}
+	}
+	if req.MembersOnly {
+		opt.Membership = batch.MembershipMembers
+	}
+	var err error
+	if len(opt.RoleNames) > 0 {
+		if opt.Catalog, err = d.DB.RoleCatalog(ctx); err != nil {
+			return FormBatchResult{}, err
+		}
+	}
+	if opt.Template, err = d.Templates.Get(ctx, mail.KeyInvitation); err != nil {
+		return FormBatchResult{}, err
+	}
+	s, _, err := d.Mail.Saved(ctx)
+	if err != nil {
+		return FormBatchResult{}, err
+	}
+	opt.From = s.From
+	var cands []batch.Candidate
+	if req.ImportSessionID != "" {
+		im, err := d.Imports(ctx)
+		if err != nil {
+			return FormBatchResult{}, err
+		}
+		if cands, err = batch.FromImport(ctx, im, req.ImportSessionID, d.DB); err != nil {
+			return FormBatchResult{}, err
+		}
+		opt.Source = "import " + req.ImportSessionID
+	} else {
+		if cands, err = batch.FromCache(ctx, d.DB, batch.CacheQuery{}); err != nil {
+			return FormBatchResult{}, err
+		}
+		opt.Source = "contacts"
+		for _, id := range req.ContactIDs {
+			opt.Select = append(opt.Select, "contact:"+id)
+		}
+	}
+	st := batch.NewStore(d.DB)
+	b, err := st.Create(ctx, cands, opt)
+	if err != nil {
+		return FormBatchResult{}, err
+	}
+	page, err := st.Recipients(ctx, b.ID, batch.RecipientQuery{States: []batch.State{batch.StateExcluded}, Limit: 1000})
+	if err != nil {
+		return FormBatchResult{}, err
+	}
+	return FormBatchResult{Batch: b, Excluded: page.Items}, nil
+}
+
+// Remind forms a reminder batch with the portal's reminder message: for these lines of
+// the invitations list, or everyone not activated when rows is empty.
+func (d Desk) Remind(ctx context.Context, rows []batch.RecipientRef) (batch.Batch, error) {
+	opt := batch.ReminderOptions{Rows: rows, By: "administrator"}
+	var err error
+	if opt.Template, err = d.Templates.Get(ctx, mail.KeyReminder); err != nil {
+		return batch.Batch{}, err
+	}
+	return batch.NewStore(d.DB).CreateReminders(ctx, opt)
+}
+
+// PreNotify forms the "your invitation is coming" batch for the people an invitation batch
+// will invite, with the portal's pre-notification message. People who are not contacts on
+// the portal yet are left out unless includeNotOnPortal.
+func (d Desk) PreNotify(ctx context.Context, invitationBatchID string, includeNotOnPortal bool) (batch.Batch, error) {
+	opt := batch.NotifyOptions{By: "administrator", IncludeNotOnPortal: includeNotOnPortal}
+	var err error
+	if opt.Template, err = d.Templates.Get(ctx, mail.KeyPreNotification); err != nil {
+		return batch.Batch{}, err
+	}
+	return batch.NewStore(d.DB).CreatePreNotification(ctx, invitationBatchID, opt)
+}
