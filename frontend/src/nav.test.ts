@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } fr
 import { flushPromises, mount } from '@vue/test-utils'
 import { createMemoryHistory } from 'vue-router'
 import App from './App.vue'
-import { buildRoutes, homePath, navGroups, navItems, navKeyFor } from './nav'
+import { buildRoutes, homePath, navGroups, navItems, navKeyFor, preloadViews } from './nav'
 import { createAppRouter } from './router'
 
 const screens = ['Users', 'Approvals', 'Organisations', 'Imports', 'Invitations', 'Reports', 'Audit', 'Settings']
@@ -88,5 +88,25 @@ describe('app shell', () => {
     expect(document.documentElement.dataset.theme).not.toBe(before)
     expect(localStorage.getItem('gatehouse.theme')).toBe(document.documentElement.dataset.theme)
     w.unmount()
+  })
+})
+
+describe('preloadViews', () => {
+  it('loads every screen once, Users first, one after another, each when idle', async () => {
+    const order: string[] = []
+    const idles: (() => void)[] = []
+    const loaders = ['users', 'approvals', 'reports'].map((k) => () => {
+      order.push(k)
+      return k === 'approvals' ? Promise.reject(new Error('offline')) : Promise.resolve()
+    })
+    preloadViews((fn) => idles.push(fn), (fn) => fn(), loaders)
+    expect(order).toEqual([]) // nothing before the browser is idle
+    for (let i = 0; i < 3; i++) {
+      expect(idles.length).toBe(i + 1)
+      idles[i]()
+      await new Promise((r) => setTimeout(r, 0))
+    }
+    expect(order).toEqual(['users', 'approvals', 'reports']) // a failed load does not stop the rest
+    expect(navItems[0].key).toBe('users')
   })
 })
