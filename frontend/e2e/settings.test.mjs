@@ -1,6 +1,9 @@
-// Settings → About reads the version and the database path from the real Go App.
+// Settings → About reads the version and the database path from the real Go App; Settings →
+// Portal changes the portal's settings.
 import assert from 'node:assert/strict'
 import { existsSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { test } from 'node:test'
 import { openApp } from './lib/app.mjs'
 import { expectURL } from './lib/browser.mjs'
@@ -28,3 +31,74 @@ test('settings: About shows the version and the database the Go side opened', as
   assert.equal(await page.getByTestId('about-os').textContent(), about.os)
   app.assertNoPageErrors()
 })
+
+// Settings → Portal: the sign-up settings reach the portal, a wrong address is refused at
+// its field, and the change is in the portal's audit log with what it was before.
+test('settings: the portal decides what a first sign-in does, who is told, and how often', async (t) => {
+  const app = await openApp(t)
+  if (!app) return
+  const { page, harness } = app
+  await app.nav('Settings')
+  await page.locator('.n-tabs-tab').filter({ hasText: 'Portal' }).click()
+  await page.getByTestId('portal-settings').locator('form').waitFor()
+  assert.equal(await page.getByTestId('portal-signup-approval').locator('input').isChecked(), true)
+
+  // An address that is not one is refused at the approvers' field; nothing is saved.
+  const approvers = page.getByTestId('portal-approvers')
+  const addApprover = async (addr) => {
+    await approvers.locator('button').last().click()
+    await approvers.locator('input').fill(addr)
+    await approvers.locator('input').press('Enter')
+  }
+  await addApprover('approvals@eastgate.example.org')
+  await addApprover('not an address')
+  await page.getByTestId('portal-interval').fill('6')
+  await page.getByTestId('portal-notify-denied').click()
+  await page.getByTestId('portal-save').click()
+  await page.getByText('"not an address" is not a plain e-mail address').waitFor()
+  let saved = await harness.call('app.App.PortalSettings')
+  assert.deepEqual(saved.approverEmails, [], 'nothing was saved')
+
+  // Take the wrong one out and save: the portal has it all.
+  await approvers.locator('.n-tag').filter({ hasText: 'not an address' }).locator('.n-tag__close').click()
+  await page.getByTestId('portal-save').click()
+  await page.getByText('The portal settings were saved.').waitFor()
+  saved = await harness.call('app.App.PortalSettings')
+  assert.deepEqual(saved.approverEmails, ['approvals@eastgate.example.org'])
+  assert.equal(saved.requestAccessIntervalMinutes, 360)
+  assert.equal(saved.notifyDenied, true)
+  assert.equal(saved.signUpMode, 'approval')
+
+  // New sign-ins become clients: the approval settings no longer apply, and say so.
+  await page.getByTestId('portal-signup-client').click()
+  assert.equal(await page.getByTestId('portal-interval').isDisabled(), true)
+  await page.getByTestId('portal-save').click()
+  await assert.doesNotReject(async () => {
+    for (let i = 0; i < 50; i++) {
+      if ((await harness.call('app.App.PortalSettings')).signUpMode === 'client') return
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    throw new Error('the sign-up mode did not reach the portal')
+  })
+  await page.mouse.move(5, 5)
+  await shots(page, 'settings-portal-signup')
+  // The harness's bridge answers a refused call with 500, which the page logs; the refused
+  // save above is the one expected, and there is no other error.
+  const others = app.pageErrors.map(String).filter((e) => !e.includes('/bridge/call/app.App.SavePortalSettings'))
+  assert.deepEqual(others, [], 'the page reported errors')
+  assert.equal(app.pageErrors.length, 1, 'one refused save')
+})
+
+const shotsDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'build', 'bin', 'e2e-shots')
+
+// shots keeps the screen as it is in both themes, to look at.
+async function shots(page, name) {
+  await page.waitForFunction(() => document.getAnimations().length === 0)
+  await page.screenshot({ path: join(shotsDir, `${name}.png`) })
+  await page.getByTestId('theme-toggle').click()
+  await page.waitForFunction(() => document.documentElement.dataset.theme === 'dark')
+  await page.waitForFunction(() => document.getAnimations().length === 0)
+  await page.screenshot({ path: join(shotsDir, `${name}-dark.png`) })
+  await page.getByTestId('theme-toggle').click()
+  await page.waitForFunction(() => document.documentElement.dataset.theme === 'light')
+}
