@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Audit actions, one per transition.
@@ -132,6 +133,26 @@ type SSOIdentity struct {
 	Name    string
 	Subject string
 	Source  string // the account source shown to approvers: the SSO domain or issuer
+}
+
+// BindIdentity brings an account up to date with the SSO identity it signs in with. An
+// account found by e-mail is tied to the identity's subject, with the issuer as its
+// source; and the name the identity provider gives replaces the account's, so that a name
+// changed there, or an account set up by hand as "admin", reads right everywhere after
+// the next sign-in. An empty or unusable name claim changes nothing. It reports whether
+// the account changed.
+func BindIdentity(a Account, id SSOIdentity) (Account, bool) {
+	changed := false
+	if a.Subject == "" && id.Subject != "" {
+		a.Subject, a.Source = id.Subject, id.Source
+		changed = true
+	}
+	// One line, single spaces; a claim longer than any name is left out rather than cut.
+	if name := strings.Join(strings.Fields(id.Name), " "); name != "" && utf8.RuneCountInString(name) <= 200 && name != a.Name {
+		a.Name = name
+		changed = true
+	}
+	return a, changed
 }
 
 // SignUp creates the account of a person signing in with SSO for the first time.

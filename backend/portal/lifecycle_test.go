@@ -563,3 +563,34 @@ func TestUpdateOrganization(t *testing.T) {
 		t.Fatalf("org admin editing own profile: %v", err)
 	}
 }
+
+func TestBindIdentity(t *testing.T) {
+	base := portal.Account{ID: "acc_1", Email: "ada@example.org", Name: "admin"}
+	for _, tc := range []struct {
+		name    string
+		a       portal.Account
+		id      portal.SSOIdentity
+		want    portal.Account
+		changed bool
+	}{
+		{"first SSO sign-in binds the subject and takes the name", base, portal.SSOIdentity{Subject: "s1", Source: "idp.example.org", Name: "Ada Lovelace"},
+			portal.Account{ID: "acc_1", Email: "ada@example.org", Name: "Ada Lovelace", Subject: "s1", Source: "idp.example.org"}, true},
+		{"a bound subject is not replaced", portal.Account{ID: "acc_1", Name: "Ada", Subject: "s1", Source: "a"}, portal.SSOIdentity{Subject: "s2", Source: "b", Name: "Ada"},
+			portal.Account{ID: "acc_1", Name: "Ada", Subject: "s1", Source: "a"}, false},
+		{"no name claim keeps the name", portal.Account{ID: "acc_1", Name: "Ada", Subject: "s1"}, portal.SSOIdentity{Subject: "s1"},
+			portal.Account{ID: "acc_1", Name: "Ada", Subject: "s1"}, false},
+		{"spaces are tidied", portal.Account{ID: "acc_1", Name: "Ada", Subject: "s1"}, portal.SSOIdentity{Subject: "s1", Name: " Ada\n  King "},
+			portal.Account{ID: "acc_1", Name: "Ada King", Subject: "s1"}, true},
+		{"the same name is no change", portal.Account{ID: "acc_1", Name: "Ada King", Subject: "s1"}, portal.SSOIdentity{Subject: "s1", Name: "Ada  King"},
+			portal.Account{ID: "acc_1", Name: "Ada King", Subject: "s1"}, false},
+		{"a name longer than any is left out", portal.Account{ID: "acc_1", Name: "Ada", Subject: "s1"}, portal.SSOIdentity{Subject: "s1", Name: strings.Repeat("x", 201)},
+			portal.Account{ID: "acc_1", Name: "Ada", Subject: "s1"}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, changed := portal.BindIdentity(tc.a, tc.id)
+			if changed != tc.changed || got.Name != tc.want.Name || got.Subject != tc.want.Subject || got.Source != tc.want.Source {
+				t.Errorf("BindIdentity = %+v, %v; want %+v, %v", got, changed, tc.want, tc.changed)
+			}
+		})
+	}
+}

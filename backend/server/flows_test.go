@@ -152,6 +152,11 @@ func TestDenialFlowAndRateLimit(t *testing.T) {
 	if len(msgs) != 1 || msgs[0].To[0] != "approvals@example.org" {
 		t.Fatalf("with configured addresses only they are e-mailed: %+v", msgs)
 	}
+	// The portal's own messages carry an HTML part made from the same template: the
+	// approve link as a button and as its address, the person's name escaped.
+	if h := msgs[0].HTML; !strings.Contains(h, "<!DOCTYPE html>") || !strings.Contains(h, `href="`+e.url+`/approvals/approve?token=`) || !strings.Contains(msgs[0].Body, e.url+"/approvals/approve?token=") {
+		t.Errorf("the access request's HTML part:\n%s", h)
+	}
 
 	// Within the hour: refused, nothing sent. After it: sent again.
 	e.clock.Advance(59 * time.Minute)
@@ -200,6 +205,15 @@ func TestDenialFlowAndRateLimit(t *testing.T) {
 	}
 	if a := e.stored(accs.Items[0].ID); a.LastLoginAt == nil || !a.LastLoginAt.Equal(e.clock.Now()) {
 		t.Errorf("last login not recorded: %v", a.LastLoginAt)
+	}
+	// A sign-in without a name claim leaves the name; one with a new name brings it over.
+	if a := e.stored(accs.Items[0].ID); a.Name != "Dan" {
+		t.Errorf("name after a sign-in without a name claim: %q", a.Name)
+	}
+	before := e.stored(accs.Items[0].ID).Version
+	e.browser().signInSSO(opUser{Sub: "dan-1", Email: "dan@example.org", Name: "  Daniel   Okafor "})
+	if a := e.stored(accs.Items[0].ID); a.Name != "Daniel Okafor" || a.Version <= before {
+		t.Errorf("name after the provider's name changed: %q (version %d, was %d)", a.Name, a.Version, before)
 	}
 }
 

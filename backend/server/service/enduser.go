@@ -33,7 +33,7 @@ func (s *Service) SignInSSO(ctx context.Context, id portal.SSOIdentity, emailVer
 			return err
 		}
 		if ok {
-			if bound := bind(a, id); bound.Subject != a.Subject {
+			if bound, changed := portal.BindIdentity(a, id); changed {
 				a = bound
 				if err := tx.PutAccount(ctx, &a); err != nil {
 					return err

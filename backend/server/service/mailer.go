@@ -31,6 +31,7 @@ func (s *Service) queueMail(ctx context.Context, tx store.Tx, key string, to net
 		ToAddr: to.Address, ToName: to.Name,
 		Subject:   mail.Render(t.Subject, vars),
 		Body:      mail.RenderText(t.Body, vars),
+		HTML:      mail.MessageHTML(t.Body, vars),
 		MessageID: mail.NewMessageID(s.host()),
 		Status:    store.MailQueued, NextAttemptAt: now,
 	}
@@ -181,7 +182,7 @@ func (s *Service) deliver(ctx context.Context, m store.Mail) store.Mail {
 	}
 	err := s.sender.Send(ctx, mail.Message{
 		From: s.from, To: netmail.Address{Name: m.ToName, Address: m.ToAddr},
-		Subject: m.Subject, Text: m.Body, MessageID: m.MessageID,
+		Subject: m.Subject, Text: m.Body, HTML: m.HTML, MessageID: m.MessageID,
 	})
 	if err == nil {
 		m.Status, m.SentAt, m.LastError = store.MailSent, now, ""

@@ -50,15 +50,6 @@ func findAccount(ctx context.Context, r store.Reader, id portal.SSOIdentity, ema
 	return *found, true, nil
 }
 
-// bind ties an account found by e-mail to the SSO identity that signed in, recording the
-// issuer as the account's source.
-func bind(a portal.Account, id portal.SSOIdentity) portal.Account {
-	if a.Subject == "" {
-		a.Subject, a.Source = id.Subject, id.Source
-	}
-	return a
-}
-
 // issueSession stores a new session for the account and returns its token.
 func (s *Service) issueSession(ctx context.Context, tx store.Tx, accountID, kind string) (string, time.Time, error) {
 	token, hash := portal.NewToken()
@@ -116,7 +107,7 @@ func (s *Service) CreateAPISession(ctx context.Context, id portal.SSOIdentity, e
 		if !ok {
 			return portal.Errorf(portal.EFORBIDDEN, "%s has no account on this portal. Ask a system administrator to invite you or to add your SSO identity.", orDefault(id.Email, "This identity"))
 		}
-		if bound := bind(a, id); bound.Subject != a.Subject {
+		if bound, changed := portal.BindIdentity(a, id); changed {
 			a = bound
 			if err := tx.PutAccount(ctx, &a); err != nil {
 				return err

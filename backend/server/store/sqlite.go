@@ -1267,7 +1267,7 @@ func (w *writer) DeleteOIDCState(ctx context.Context, hash string) error {
 
 // ---- mail outbox ----
 
-const mailCols = `id, created_at, template, to_addr, to_name, subject, body, message_id, status, attempts, next_attempt_at, last_error, sent_at`
+const mailCols = `id, created_at, template, to_addr, to_name, subject, body, message_id, status, attempts, next_attempt_at, last_error, sent_at, html`
 
 func (r *reader) scanMail(ctx context.Context, query string, args ...any) ([]Mail, error) {
 	rows, err := r.q.QueryContext(ctx, query, args...)
@@ -1279,7 +1279,7 @@ func (r *reader) scanMail(ctx context.Context, query string, args ...any) ([]Mai
 	for rows.Next() {
 		var m Mail
 		var created, next, sent string
-		if err := rows.Scan(&m.ID, &created, &m.Template, &m.ToAddr, &m.ToName, &m.Subject, &m.Body, &m.MessageID, &m.Status, &m.Attempts, &next, &m.LastError, &sent); err != nil {
+		if err := rows.Scan(&m.ID, &created, &m.Template, &m.ToAddr, &m.ToName, &m.Subject, &m.Body, &m.MessageID, &m.Status, &m.Attempts, &next, &m.LastError, &sent, &m.HTML); err != nil {
 			return nil, fmt.Errorf("read mail outbox: %w", err)
 		}
 		m.CreatedAt, m.NextAttemptAt, m.SentAt = parseTS(created), parseTS(next), parseTS(sent)
@@ -1304,8 +1304,8 @@ func (r *reader) Mail(ctx context.Context, f MailFilter) ([]Mail, error) {
 }
 
 func (w *writer) QueueMail(ctx context.Context, m Mail) error {
-	_, err := w.tx.ExecContext(ctx, `INSERT INTO mail_outbox (`+mailCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		m.ID, ts(m.CreatedAt), m.Template, m.ToAddr, m.ToName, m.Subject, m.Body, m.MessageID, m.Status, m.Attempts, ts(m.NextAttemptAt), m.LastError, ts(m.SentAt))
+	_, err := w.tx.ExecContext(ctx, `INSERT INTO mail_outbox (`+mailCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		m.ID, ts(m.CreatedAt), m.Template, m.ToAddr, m.ToName, m.Subject, m.Body, m.MessageID, m.Status, m.Attempts, ts(m.NextAttemptAt), m.LastError, ts(m.SentAt), m.HTML)
 	if err != nil {
 		return fmt.Errorf("queue e-mail to %s: %w", m.ToAddr, err)
 	}

@@ -243,6 +243,7 @@ type Mail struct {
 	ToName        string
 	Subject       string
 	Body          string
+	HTML          string // the HTML part, derived from the same template; "" for text only
 	MessageID     string
 	Status        string
 	Attempts      int
