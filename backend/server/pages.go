@@ -9,6 +9,7 @@ import (
 	"html/template"
 	"net/http"
 	"strings"
+	"time"
 
 	"gatehouse/backend/mail"
 	"gatehouse/backend/portal"
@@ -177,8 +178,10 @@ func (s *Server) setSession(w http.ResponseWriter, token string) {
 	if token == "" {
 		return
 	}
+	// The cookie may outlive the session: the session's own expiry, from the portal's
+	// setting, is what the server checks.
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token, Path: "/", HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode,
-		MaxAge: int(orDuration(s.cfg.WebSessionTTL, 8*60*60*1e9).Seconds())})
+		MaxAge: int((30 * 24 * time.Hour).Seconds())})
 }
 
 // webAccount returns the signed-in end user, if any.

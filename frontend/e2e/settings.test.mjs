@@ -34,7 +34,7 @@ test('settings: About shows the version and the database the Go side opened', as
 
 // Settings → Portal: the sign-up settings reach the portal, a wrong address is refused at
 // its field, and the change is in the portal's audit log with what it was before.
-test('settings: the portal decides what a first sign-in does, who is told, and how often', async (t) => {
+test('settings: the portal decides who its messages come from, how long links and sign-ins last, what a first sign-in does and who is told', async (t) => {
   const app = await openApp(t)
   if (!app) return
   const { page, harness } = app
@@ -59,8 +59,14 @@ test('settings: the portal decides what a first sign-in does, who is told, and h
   let saved = await harness.call('app.App.PortalSettings')
   assert.deepEqual(saved.approverEmails, [], 'nothing was saved')
 
-  // Take the wrong one out and save: the portal has it all.
+  // Take the wrong one out, name the sender and shorten invitations and sign-ins: the
+  // portal has it all.
   await approvers.locator('.n-tag').filter({ hasText: 'not an address' }).locator('.n-tag__close').click()
+  await page.getByTestId('portal-sender-name').locator('input').fill('Eastgate Registrations')
+  await page.getByTestId('portal-sender-address').locator('input').fill('registrations@eastgate.example.org')
+  await page.getByTestId('portal-invitation-days').fill('3')
+  await page.getByTestId('portal-max-invitation-days').fill('14')
+  await page.getByTestId('portal-session-hours').fill('2')
   await page.getByTestId('portal-save').click()
   await page.getByText('The portal settings were saved.').waitFor()
   saved = await harness.call('app.App.PortalSettings')
@@ -68,6 +74,9 @@ test('settings: the portal decides what a first sign-in does, who is told, and h
   assert.equal(saved.requestAccessIntervalMinutes, 360)
   assert.equal(saved.notifyDenied, true)
   assert.equal(saved.signUpMode, 'approval')
+  assert.equal(saved.senderName, 'Eastgate Registrations')
+  assert.equal(saved.senderAddress, 'registrations@eastgate.example.org')
+  assert.deepEqual([saved.invitationDays, saved.maxInvitationDays, saved.sessionHours], [3, 14, 2])
 
   // New sign-ins become clients: the approval settings no longer apply, and say so.
   await page.getByTestId('portal-signup-client').click()

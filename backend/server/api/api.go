@@ -103,9 +103,46 @@ type Settings struct {
 	// (https://portal.example.org): every link in a message points there. Empty: the
 	// server's own address, which for the portal inside Gatehouse is this computer's and
 	// reaches nobody else.
-	PublicURL string    `json:"publicUrl"`
-	UpdatedAt time.Time `json:"updatedAt"`
-	Version   int64     `json:"version"`
+	PublicURL string `json:"publicUrl"`
+	// SenderName and SenderAddress are who the portal's own messages come from (a
+	// registration mailbox such as registrations@example.org); empty: the server's
+	// configured sender. In the portal inside Gatehouse the desktop's mail settings send,
+	// from their own address.
+	SenderName    string `json:"senderName"`
+	SenderAddress string `json:"senderAddress"`
+	// InvitationDays is how long an invitation link stays valid unless its sender says
+	// otherwise, and MaxInvitationDays the longest anyone may choose (at most 30).
+	InvitationDays    int `json:"invitationDays"`
+	MaxInvitationDays int `json:"maxInvitationDays"`
+	// SessionHours is how long a person stays signed in to the portal's pages.
+	SessionHours int       `json:"sessionHours"`
+	UpdatedAt    time.Time `json:"updatedAt"`
+	Version      int64     `json:"version"`
+}
+
+// Defaults of the settings added after a portal's first version: a portal whose stored
+// settings predate them reads them as these.
+const (
+	DefaultInvitationDays    = 7
+	DefaultMaxInvitationDays = 30
+	DefaultSessionHours      = 8
+)
+
+// WithDefaults fills the settings a portal stored before they existed.
+func (s Settings) WithDefaults() Settings {
+	if s.InvitationDays == 0 {
+		s.InvitationDays = DefaultInvitationDays
+	}
+	if s.MaxInvitationDays == 0 {
+		s.MaxInvitationDays = DefaultMaxInvitationDays
+	}
+	if s.SessionHours == 0 {
+		s.SessionHours = DefaultSessionHours
+	}
+	if s.ApproverEmails == nil {
+		s.ApproverEmails = []string{}
+	}
+	return s
 }
 
 // DefaultSettings are the settings of a new portal.
@@ -117,6 +154,9 @@ func DefaultSettings() Settings {
 		SignUpMode:                   portal.SignUpApproval,
 		ApproverEmails:               []string{},
 		RequestAccessIntervalMinutes: 24 * 60,
+		InvitationDays:               DefaultInvitationDays,
+		MaxInvitationDays:            DefaultMaxInvitationDays,
+		SessionHours:                 DefaultSessionHours,
 	}
 }
 

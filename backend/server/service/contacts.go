@@ -253,12 +253,16 @@ func (s *Service) DeleteContact(ctx context.Context, cmd *Cmd, id string) (struc
 // of the organisation or becomes a new contact named after the address, and with
 // req.Invite each is invited. Every address is checked before anything is written.
 func (s *Service) AddUsers(ctx context.Context, cmd *Cmd, req api.AddUsersRequest) (api.AddUsersResult, error) {
-	emails, ttl, err := portal.CheckAddUsers(cmd.Actor, req.OrganizationID, req.Emails, req.ExpiresInDays)
+	emails, _, err := portal.CheckAddUsers(cmd.Actor, req.OrganizationID, req.Emails, req.ExpiresInDays)
 	if err != nil {
 		return api.AddUsersResult{}, err
 	}
 	return command(ctx, s, cmd, func(tx store.Tx) (api.AddUsersResult, error) {
 		if err := s.checkOrgExists(ctx, tx, req.OrganizationID); err != nil {
+			return api.AddUsersResult{}, err
+		}
+		ttl, err := invitationTTL(ctx, tx, req.ExpiresInDays)
+		if err != nil {
 			return api.AddUsersResult{}, err
 		}
 		op, err := s.op(ctx, tx, cmd.Actor)

@@ -123,8 +123,7 @@ func visibleInvitation(ctx context.Context, r store.Reader, act portal.Actor, id
 
 // Invite invites the person of a contact.
 func (s *Service) Invite(ctx context.Context, cmd *Cmd, req api.CreateInvitationRequest) (api.InvitationResult, error) {
-	ttl, err := portal.InvitationTTLDays(req.ExpiresInDays)
-	if err != nil {
+	if _, err := portal.InvitationTTLDays(req.ExpiresInDays); err != nil {
 		return api.InvitationResult{}, err
 	}
 	if err := cmd.Actor.CanManagePeople(); err != nil {
@@ -138,13 +137,17 @@ func (s *Service) Invite(ctx context.Context, cmd *Cmd, req api.CreateInvitation
 		if err != nil {
 			return api.InvitationResult{}, err
 		}
-		return s.inviteContact(ctx, tx, cmd, op, req, ttl)
+		return s.inviteContact(ctx, tx, cmd, op, req)
 	})
 }
 
 // inviteContact is Invite inside its transaction, shared with InviteBulk so that both
 // check and write exactly the same.
-func (s *Service) inviteContact(ctx context.Context, tx store.Tx, cmd *Cmd, op portal.Op, req api.CreateInvitationRequest, ttl time.Duration) (api.InvitationResult, error) {
+func (s *Service) inviteContact(ctx context.Context, tx store.Tx, cmd *Cmd, op portal.Op, req api.CreateInvitationRequest) (api.InvitationResult, error) {
+	ttl, err := invitationTTL(ctx, tx, req.ExpiresInDays)
+	if err != nil {
+		return api.InvitationResult{}, err
+	}
 	c, err := visibleContact(ctx, tx, cmd.Actor, req.ContactID)
 	if err != nil {
 		return api.InvitationResult{}, err
@@ -157,8 +160,7 @@ func (s *Service) inviteContact(ctx context.Context, tx store.Tx, cmd *Cmd, op p
 
 // Resend replaces an invitation with a new one; the old link stops working.
 func (s *Service) Resend(ctx context.Context, cmd *Cmd, id string, req api.ResendInvitationRequest) (api.InvitationResult, error) {
-	ttl, err := portal.InvitationTTLDays(req.ExpiresInDays)
-	if err != nil {
+	if _, err := portal.InvitationTTLDays(req.ExpiresInDays); err != nil {
 		return api.InvitationResult{}, err
 	}
 	if err := cmd.Actor.CanManagePeople(); err != nil {
@@ -174,6 +176,10 @@ func (s *Service) Resend(ctx context.Context, cmd *Cmd, id string, req api.Resen
 			return api.InvitationResult{}, err
 		}
 		op, err := s.op(ctx, tx, cmd.Actor)
+		if err != nil {
+			return api.InvitationResult{}, err
+		}
+		ttl, err := invitationTTL(ctx, tx, req.ExpiresInDays)
 		if err != nil {
 			return api.InvitationResult{}, err
 		}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"gatehouse/backend/portal"
 	"gatehouse/backend/server/api"
@@ -39,7 +38,6 @@ func (s *Service) InviteBulk(ctx context.Context, act portal.Actor, items []Bulk
 		return api.BulkInvitationsResult{}, portal.FieldErrorf("items", "Create at most %d invitations per request; this one has %d. Split it into smaller requests.",
 			api.MaxBulkInvitations, len(items))
 	}
-	ttls := make([]time.Duration, len(items))
 	early := make([]error, len(items))
 	for i, it := range items {
 		if it.Cmd == nil || it.Cmd.Actor.ID != act.ID {
@@ -48,7 +46,7 @@ func (s *Service) InviteBulk(ctx context.Context, act portal.Actor, items []Bulk
 		var err error
 		if it.Refused != nil {
 			early[i] = it.Refused
-		} else if ttls[i], err = portal.InvitationTTLDays(it.Req.ExpiresInDays); err != nil {
+		} else if _, err = portal.InvitationTTLDays(it.Req.ExpiresInDays); err != nil {
 			early[i] = err
 		} else if it.Req.ContactID == "" {
 			early[i] = portal.FieldErrorf("contactId", "Choose the contact to invite.")
@@ -73,7 +71,7 @@ func (s *Service) InviteBulk(ctx context.Context, act portal.Actor, items []Bulk
 				err = tx.Savepoint(ctx, func() error {
 					var err error
 					r, err = runCommand(ctx, s, tx, it.Cmd, func(tx store.Tx) (api.InvitationResult, error) {
-						return s.inviteContact(ctx, tx, it.Cmd, op, it.Req, ttls[i])
+						return s.inviteContact(ctx, tx, it.Cmd, op, it.Req)
 					})
 					return err
 				})

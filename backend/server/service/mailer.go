@@ -133,8 +133,17 @@ func (s *Service) DeliverMail(ctx context.Context) (int, error) {
 	sent := 0
 	for {
 		var due []store.Mail
+		from := s.from
 		err := s.store.View(ctx, func(r store.Reader) error {
-			var err error
+			set, err := r.Settings(ctx)
+			if err != nil {
+				return err
+			}
+			// The portal's own sender, when its settings name one (a registration
+			// mailbox); otherwise the server's.
+			if set.SenderAddress != "" {
+				from = netmail.Address{Name: set.SenderName, Address: set.SenderAddress}
+			}
 			due, err = r.DueMail(ctx, s.clock.Now(), 50)
 			return err
 		})
@@ -145,7 +154,7 @@ func (s *Service) DeliverMail(ctx context.Context) (int, error) {
 			// Nothing is sent: record the whole batch at once.
 			err := s.store.Update(ctx, func(tx store.Tx) error {
 				for _, m := range due {
-					if err := tx.UpdateMail(ctx, s.deliver(ctx, m)); err != nil {
+					if err := tx.UpdateMail(ctx, s.deliver(ctx, m, from)); err != nil {
 						return err
 					}
 				}
@@ -159,7 +168,7 @@ func (s *Service) DeliverMail(ctx context.Context) (int, error) {
 		// One message at a time, its outcome stored at once: after a crash no message is
 		// sent twice because its "sent" was never written.
 		for _, m := range due {
-			m = s.deliver(ctx, m)
+			m = s.deliver(ctx, m, from)
 			if m.Status == store.MailSent {
 				sent++
 			}
@@ -173,7 +182,7 @@ func (s *Service) DeliverMail(ctx context.Context) (int, error) {
 	}
 }
 
-func (s *Service) deliver(ctx context.Context, m store.Mail) store.Mail {
+func (s *Service) deliver(ctx context.Context, m store.Mail, from netmail.Address) store.Mail {
 	now := s.clock.Now()
 	m.Attempts++
 	if s.sender == nil {
@@ -181,7 +190,7 @@ func (s *Service) deliver(ctx context.Context, m store.Mail) store.Mail {
 		return m
 	}
 	err := s.sender.Send(ctx, mail.Message{
-		From: s.from, To: netmail.Address{Name: m.ToName, Address: m.ToAddr},
+		From: from, To: netmail.Address{Name: m.ToName, Address: m.ToAddr},
 		Subject: m.Subject, Text: m.Body, HTML: m.HTML, MessageID: m.MessageID,
 	})
 	if err == nil {

@@ -36,7 +36,8 @@ type Config struct {
 	// From is the sender of every e-mail.
 	From   netmail.Address
 	Logger *slog.Logger
-	// APISessionTTL and WebSessionTTL bound sessions; zero means 12 hours and 8 hours.
+	// APISessionTTL bounds API sessions (zero: 12 hours). WebSessionTTL, when set, caps the
+	// portal's own setting for how long a person stays signed in to its pages.
 	APISessionTTL time.Duration
 	WebSessionTTL time.Duration
 	// ApprovalLinkTTL bounds approve/deny links in access-request e-mails; zero means 14 days.
@@ -58,7 +59,7 @@ type Service struct {
 	from    netmail.Address
 	log     *slog.Logger
 	apiTTL  time.Duration
-	webTTL  time.Duration
+	webCap  time.Duration // the operator's longest web session; 0: the portal's setting alone
 	linkTTL time.Duration
 	trust   portal.IssuerTrust
 	local   bool
@@ -77,7 +78,7 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	s := &Service{
 		store: cfg.Store, clock: cfg.Clock, baseURL: strings.TrimRight(cfg.BaseURL, "/"),
 		sender: cfg.Sender, from: cfg.From, log: cfg.Logger,
-		apiTTL: cfg.APISessionTTL, webTTL: cfg.WebSessionTTL, linkTTL: cfg.ApprovalLinkTTL, trust: cfg.Trust, local: cfg.Local,
+		apiTTL: cfg.APISessionTTL, webCap: cfg.WebSessionTTL, linkTTL: cfg.ApprovalLinkTTL, trust: cfg.Trust, local: cfg.Local,
 		wake: make(chan struct{}, 1),
 	}
 	if s.clock == nil {
@@ -88,9 +89,6 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	}
 	if s.apiTTL <= 0 {
 		s.apiTTL = 12 * time.Hour
-	}
-	if s.webTTL <= 0 {
-		s.webTTL = 8 * time.Hour
 	}
 	if s.linkTTL <= 0 {
 		s.linkTTL = 14 * 24 * time.Hour

@@ -55,7 +55,15 @@ func (s *Service) issueSession(ctx context.Context, tx store.Tx, accountID, kind
 	token, hash := portal.NewToken()
 	ttl := s.apiTTL
 	if kind == SessionWeb {
-		ttl = s.webTTL
+		// As long as the portal's setting says, within what the server's operator allows.
+		set, err := tx.Settings(ctx)
+		if err != nil {
+			return "", time.Time{}, err
+		}
+		ttl = time.Duration(set.SessionHours) * time.Hour
+		if s.webCap > 0 && ttl > s.webCap {
+			ttl = s.webCap
+		}
 	}
 	now := s.clock.Now()
 	exp := now.Add(ttl)

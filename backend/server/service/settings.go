@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
 
 	"gatehouse/backend/mail"
 	"gatehouse/backend/portal"
@@ -120,7 +121,43 @@ func ValidateSettings(set *api.Settings) error {
 		out = append(out, addr)
 	}
 	set.ApproverEmails = out
+	set.SenderName = strings.Join(strings.Fields(set.SenderName), " ")
+	if set.SenderAddress = strings.TrimSpace(set.SenderAddress); set.SenderAddress != "" {
+		addr, err := portal.ParseEmail(set.SenderAddress)
+		if err != nil {
+			return &portal.Error{Code: portal.EINVALID, Field: "senderAddress", Message: portal.ErrorMessage(err)}
+		}
+		set.SenderAddress = addr
+	} else if set.SenderName != "" {
+		return portal.FieldErrorf("senderAddress", "Give the address the portal's messages come from, or leave the name empty too.")
+	}
+	max := portal.MaxInvitationTTL / (24 * time.Hour)
+	switch {
+	case set.MaxInvitationDays < 1 || set.MaxInvitationDays > int(max):
+		return portal.FieldErrorf("maxInvitationDays", "The longest an invitation may stay valid must be between 1 and %d days.", max)
+	case set.InvitationDays < 1 || set.InvitationDays > set.MaxInvitationDays:
+		return portal.FieldErrorf("invitationDays", "An invitation must stay valid between 1 day and the longest allowed, %d days.", set.MaxInvitationDays)
+	case set.SessionHours < 1 || set.SessionHours > 30*24:
+		return portal.FieldErrorf("sessionHours", "A sign-in must last between 1 hour and 30 days (720 hours).")
+	}
 	return nil
+}
+
+// invitationTTL is how long an invitation asked to last days (0: the portal's usual
+// lifetime) stays valid, within the portal's longest, as its settings are in tx.
+func invitationTTL(ctx context.Context, tx store.Reader, days int) (time.Duration, error) {
+	set, err := tx.Settings(ctx)
+	if err != nil {
+		return 0, err
+	}
+	set = set.WithDefaults()
+	if days == 0 {
+		days = set.InvitationDays
+	}
+	if days > set.MaxInvitationDays {
+		return 0, portal.FieldErrorf("expiresInDays", "Invitations on this portal stay valid for %d days at most.", set.MaxInvitationDays)
+	}
+	return portal.InvitationTTLDays(days)
 }
 
 // UpdateSettings replaces the portal settings; only system administrators may.

@@ -1041,7 +1041,8 @@ func (r *reader) Settings(ctx context.Context) (api.Settings, error) {
 	if portal.ErrorCode(err) == portal.ENOTFOUND {
 		return api.DefaultSettings(), nil
 	}
-	return s, err
+	// Settings stored before a field existed read it as its default.
+	return s.WithDefaults(), err
 }
 
 func (w *writer) PutSettings(ctx context.Context, s *api.Settings) error {

@@ -7,6 +7,11 @@ export namespace api {
 	    requestAccessIntervalMinutes: number;
 	    notifyDenied: boolean;
 	    publicUrl: string;
+	    senderName: string;
+	    senderAddress: string;
+	    invitationDays: number;
+	    maxInvitationDays: number;
+	    sessionHours: number;
 	    // Go type: time
 	    updatedAt: any;
 	    version: number;
@@ -23,6 +28,11 @@ export namespace api {
 	        this.requestAccessIntervalMinutes = source["requestAccessIntervalMinutes"];
 	        this.notifyDenied = source["notifyDenied"];
 	        this.publicUrl = source["publicUrl"];
+	        this.senderName = source["senderName"];
+	        this.senderAddress = source["senderAddress"];
+	        this.invitationDays = source["invitationDays"];
+	        this.maxInvitationDays = source["maxInvitationDays"];
+	        this.sessionHours = source["sessionHours"];
 	        this.updatedAt = this.convertValues(source["updatedAt"], null);
 	        this.version = source["version"];
 	    }
