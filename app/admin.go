@@ -71,11 +71,14 @@ type UserRow struct {
 	AccessRequestedAt    *time.Time `json:"accessRequestedAt"`
 	DenyReason           string     `json:"denyReason"`
 	DecidedBy            string     `json:"decidedBy"`
-	DecidedAt            *time.Time `json:"decidedAt"`
-	LastLoginAt          *time.Time `json:"lastLoginAt"`
-	CreatedAt            time.Time  `json:"createdAt"`
-	UpdatedAt            time.Time  `json:"updatedAt"`
-	Version              int64      `json:"version"`
+	// DecidedByName says who decided in words: the administrator's name or address, or
+	// the approver's address for a decision made from an e-mailed link.
+	DecidedByName string     `json:"decidedByName"`
+	DecidedAt     *time.Time `json:"decidedAt"`
+	LastLoginAt   *time.Time `json:"lastLoginAt"`
+	CreatedAt     time.Time  `json:"createdAt"`
+	UpdatedAt     time.Time  `json:"updatedAt"`
+	Version       int64      `json:"version"`
 	// PendingChanges counts this account's changes the server does not have yet; Pending
 	// is PendingChanges > 0. Conflict is set when one of them was refused because someone
 	// else changed the account first (see Conflicts).

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"sort"
+	"strings"
 
 	"gatehouse/backend/cache"
 	"gatehouse/backend/portal"
@@ -36,10 +37,33 @@ func (a *App) byStatus(s portal.Status) ([]UserRow, error) {
 	if err != nil {
 		return nil, err
 	}
+	names := map[string]string{}
 	for i := range out {
 		out[i].Actions = acts[i]
+		out[i].DecidedByName = decidedByName(ctx, db, out[i].DecidedBy, names)
 	}
 	return out, nil
+}
+
+// decidedByName puts who decided into words: "approver:ann@example.org" was an approver's
+// e-mailed link; an account ID is that administrator, by name (or address) from the local
+// copy; anything else is shown as it is.
+func decidedByName(ctx context.Context, db *cache.DB, by string, seen map[string]string) string {
+	if email, ok := strings.CutPrefix(by, "approver:"); ok {
+		return email
+	}
+	if n, ok := seen[by]; ok {
+		return n
+	}
+	n := by
+	if acc, err := db.GetAccount(ctx, by); err == nil {
+		n = acc.Name
+		if n == "" {
+			n = acc.Email
+		}
+	}
+	seen[by] = n
+	return n
 }
 
 // PendingQueue lists the people waiting for approval: those who requested access first

@@ -55,8 +55,11 @@ const nativeClient = (id) => ({
   redirect_uris: ['http://127.0.0.1/callback', 'http://[::1]/callback'],
 });
 
+// The portal's own pages sign people in too, through its /auth/callback on 127.0.0.1.
+const portalClient = { ...nativeClient('gatehouse-portal'), redirect_uris: ['http://127.0.0.1/auth/callback'] };
+
 const configuration = {
-  clients: [nativeClient('gatehouse-desktop'), nativeClient('another-app')],
+  clients: [nativeClient('gatehouse-desktop'), nativeClient('another-app'), portalClient],
   clientBasedCORS: () => false,
   findAccount: (ctx, id) => account(id),
   claims: {

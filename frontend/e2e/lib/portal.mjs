@@ -62,7 +62,7 @@ export async function startProvider(t, dir) {
 // startPortal builds and runs gatehouse-server on 127.0.0.1, trusting issuer for the
 // desktop's client ID, with admin as its first system administrator. With demo, the
 // database holds the demonstration data first (gatehouse-server demo).
-export async function startPortal(t, dir, issuer, { admin = 'admin@example.org', demo = false } = {}) {
+export async function startPortal(t, dir, issuer, { admin = 'admin@example.org', demo = false, extraArgs = [] } = {}) {
   const bin = join(dir, 'gatehouse-server')
   execFileSync('go', ['build', '-o', bin, './backend/cmd/gatehouse-server'], { cwd: repoDir, stdio: 'inherit' })
   if (demo) execFileSync(bin, ['demo', '--db', join(dir, 'portal.db')], { stdio: 'inherit', env: { ...process.env, GATEHOUSE_DB: '' } })
@@ -72,6 +72,7 @@ export async function startPortal(t, dir, issuer, { admin = 'admin@example.org',
     '--db', join(dir, 'portal.db'),
     '--trusted-issuer', `${issuer}=${clientId}`,
     '--bootstrap-admin', admin,
+    ...extraArgs,
   ], { env: { ...process.env, GATEHOUSE_TRUSTED_ISSUERS: '' } })
   t.after(async () => {
     p.child.kill('SIGTERM')

@@ -103,6 +103,7 @@ export namespace app {
 	    accessRequestedAt?: any;
 	    denyReason: string;
 	    decidedBy: string;
+	    decidedByName: string;
 	    // Go type: time
 	    decidedAt?: any;
 	    // Go type: time
@@ -142,6 +143,7 @@ export namespace app {
 	        this.accessRequestedAt = this.convertValues(source["accessRequestedAt"], null);
 	        this.denyReason = source["denyReason"];
 	        this.decidedBy = source["decidedBy"];
+	        this.decidedByName = source["decidedByName"];
 	        this.decidedAt = this.convertValues(source["decidedAt"], null);
 	        this.lastLoginAt = this.convertValues(source["lastLoginAt"], null);
 	        this.createdAt = this.convertValues(source["createdAt"], null);
