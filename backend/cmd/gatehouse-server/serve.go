@@ -82,7 +82,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	f.str(&smtpPass, "smtp-password", "GATEHOUSE_SMTP_PASSWORD", "", "SMTP password; prefer the environment variable")
 	f.str(&mailFrom, "mail-from", "GATEHOUSE_MAIL_FROM", "", "sender of e-mails, such as 'Portal <portal@example.org>'")
 	f.str(&apiTTL, "api-session-ttl", "GATEHOUSE_API_SESSION_TTL", "12h", "how long an admin app's API session lasts")
-	f.str(&webTTL, "web-session-ttl", "GATEHOUSE_WEB_SESSION_TTL", "8h", "how long an end user's sign-in on the pages lasts")
+	f.str(&webTTL, "web-session-ttl", "GATEHOUSE_WEB_SESSION_TTL", "", "the longest an end user's sign-in on the pages may last, whatever the portal's settings say (empty: as the settings say, 8 hours unless changed)")
 	f.str(&bootstrap, "bootstrap-admin", "GATEHOUSE_BOOTSTRAP_ADMIN", "", "e-mail of the first system administrator, created when the portal has none; they sign in with SSO")
 	f.str(&logLevel, "log-level", "GATEHOUSE_LOG_LEVEL", "info", "debug, info, warn or error")
 	if v := getenv("GATEHOUSE_TRUSTED_ISSUERS"); v != "" {
@@ -103,9 +103,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if err != nil || apiDur <= 0 {
 		return fmt.Errorf("--api-session-ttl %q is not a duration like 12h", apiTTL)
 	}
-	webDur, err := time.ParseDuration(webTTL)
-	if err != nil || webDur <= 0 {
-		return fmt.Errorf("--web-session-ttl %q is not a duration like 8h", webTTL)
+	var webDur time.Duration
+	if webTTL != "" {
+		if webDur, err = time.ParseDuration(webTTL); err != nil || webDur <= 0 {
+			return fmt.Errorf("--web-session-ttl %q is not a duration like 8h", webTTL)
+		}
 	}
 	cfg := server.Config{
 		Addr: listen, DBPath: db, BaseURL: baseURL, TrustedIssuers: issuers, MailFrom: mailFrom,
