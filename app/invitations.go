@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"strings"
+	"time"
 
 	"gatehouse/backend/batch"
 	"gatehouse/backend/client"
@@ -252,13 +253,24 @@ func (a *App) SaveTemplate(key, subject, body string) (TemplateInfo, error) {
 }
 
 // PreviewTemplate renders subject and body (as being edited) for a real contact of the
-// cache, or the sample person when there is none.
+// cache, or the sample person when there is none, with the portal's name and the expiry
+// of an invitation sent now. Without the portal's settings (offline), sample ones.
 func (a *App) PreviewTemplate(key, subject, body string) (TemplatePreview, error) {
 	db, err := a.cache()
 	if err != nil {
 		return TemplatePreview{}, err
 	}
-	return outreach.Preview(a.ctx(), db, key, subject, body)
+	var pp outreach.PreviewPortal
+	if c, err := a.current(); err == nil {
+		if set, err := c.cl.Settings(a.ctx()); err == nil {
+			ttl := time.Duration(set.InvitationDays) * 24 * time.Hour
+			if ttl == 0 {
+				ttl = portal.DefaultInvitationTTL // a server older than the setting
+			}
+			pp = outreach.PreviewPortal{ProductName: set.ProductName, ExpiresAt: a.cfg.Clock.Now().Add(ttl)}
+		}
+	}
+	return outreach.Preview(a.ctx(), db, key, subject, body, pp)
 }
 
 // ---- follow-up ----

@@ -283,12 +283,15 @@ func TestTemplatesEditAndPreview(t *testing.T) {
 			t.Fatalf("the desktop does not show the portal's approved message: %+v", x)
 		}
 	}
-	p, err := a.PreviewTemplate(mail.KeyInvitation, "Welcome @UserName@", "Hi @UserName@")
+	p, err := a.PreviewTemplate(mail.KeyInvitation, "Welcome @UserName@", "Hi @UserName@, to @system.ProductName@ until @ExpiresAt@")
 	if err != nil {
 		t.Fatalf("PreviewTemplate: %v", err)
 	}
-	if strings.Contains(p.Subject, "@") || p.Subject != "Welcome "+strings.TrimPrefix(p.Body, "Hi ") {
-		t.Fatalf("preview = %+v", p)
+	// A real person, the portal's own name, and the expiry of an invitation sent now.
+	name := strings.TrimPrefix(p.Subject, "Welcome ")
+	wantExpiry := a.cfg.Clock.Now().Add(portal.DefaultInvitationTTL).UTC().Format(batch.ExpiresLayout)
+	if strings.Contains(p.Subject, "@") || p.Body != "Hi "+name+", to Gatehouse until "+wantExpiry {
+		t.Fatalf("preview = %+v, want the body to name %q, Gatehouse and %s", p, name, wantExpiry)
 	}
 	res, err := a.FormBatch(FormBatchRequest{})
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"time"
 
 	"gatehouse/backend/batch"
 	"gatehouse/backend/cache"
@@ -135,15 +136,28 @@ func (t Templates) Save(ctx context.Context, key, subject, body string) (Templat
 	return TemplateInfo{Template: out, Customised: out.Subject != def.Subject || out.Body != def.Body}, nil
 }
 
+// PreviewPortal is what the preview takes from the portal in use: its name, and when an
+// invitation sent now would stop working.
+type PreviewPortal struct {
+	ProductName string
+	ExpiresAt   time.Time
+}
+
 // Preview renders subject and body (as being edited) for a real contact of the cache, or
-// the sample person when there is none, filling what a person does not have with sample
-// values.
-func Preview(ctx context.Context, db *cache.DB, key, subject, body string) (TemplatePreview, error) {
+// the sample person when there is none, with the portal's name and a real expiry; what a
+// person does not have is filled with sample values.
+func Preview(ctx context.Context, db *cache.DB, key, subject, body string, pp PreviewPortal) (TemplatePreview, error) {
 	def, ok := mail.DefaultTemplate(key)
 	if !ok {
 		return TemplatePreview{}, portal.FieldErrorf("key", "There is no message %q.", key)
 	}
 	vars := mail.SampleValues()
+	if pp.ProductName != "" {
+		vars[mail.VarProductName] = pp.ProductName
+	}
+	if !pp.ExpiresAt.IsZero() {
+		vars[mail.VarExpiresAt] = pp.ExpiresAt.UTC().Format(batch.ExpiresLayout)
+	}
 	p := TemplatePreview{Recipient: vars[mail.VarUserName], Problems: []string{}}
 	if cands, err := batch.FromCache(ctx, db, batch.CacheQuery{}); err == nil {
 		for _, c := range cands {
