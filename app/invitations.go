@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"gatehouse/backend/batch"
+	"gatehouse/backend/cache"
 	"gatehouse/backend/client"
 	"gatehouse/backend/imports"
 	"gatehouse/backend/keychain"
@@ -53,7 +54,12 @@ func (a *App) mailer() (outreach.Mail, error) {
 	if err != nil {
 		return outreach.Mail{}, err
 	}
-	return outreach.Mail{DB: db, Keychain: keychain.NewSystem()}, nil
+	return mailOn(db), nil
+}
+
+// mailOn is the mail settings kept in db, their password in the OS keychain.
+func mailOn(db *cache.DB) outreach.Mail {
+	return outreach.Mail{DB: db, Keychain: keychain.NewSystem()}
 }
 
 // templates is the portal in use's messages.
@@ -71,7 +77,7 @@ func (a *App) desk() (outreach.Desk, error) {
 	if err != nil {
 		return outreach.Desk{}, err
 	}
-	return outreach.Desk{DB: t.DB, Templates: t, Mail: outreach.Mail{DB: t.DB, Keychain: keychain.NewSystem()},
+	return outreach.Desk{DB: t.DB, Templates: t, Mail: mailOn(t.DB),
 		Imports: func(ctx context.Context) (*imports.Store, error) {
 			im, err := a.importer(ctx)
 			if err != nil {
@@ -154,7 +160,7 @@ func (a *App) SendBatch(id string) error {
 	if err := a.linkApplied(ctx, c, st, id); err != nil {
 		return err
 	}
-	cfg, err := outreach.Mail{DB: db, Keychain: keychain.NewSystem()}.Config(ctx, a.cfg.Clock)
+	cfg, err := mailOn(db).Config(ctx, a.cfg.Clock)
 	if err != nil {
 		return err
 	}

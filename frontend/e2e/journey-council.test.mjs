@@ -11,7 +11,7 @@ import assert from 'node:assert/strict'
 import { dirname, join } from 'node:path'
 import { test } from 'node:test'
 import { fileURLToPath } from 'node:url'
-import { openApp } from './lib/app.mjs'
+import { openApp, themedShots, themedShotsDir } from './lib/app.mjs'
 import { chooseOption, count } from './lib/imports.mjs'
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'journey')
@@ -48,19 +48,6 @@ async function sendOpenBatch(page, people) {
 
 const to = (messages) => messages.flatMap((m) => m.to).sort()
 
-const shotsDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'build', 'bin', 'e2e-shots')
-
-// shots keeps the screen as it is in both themes, to look at.
-async function shots(page, name) {
-  await page.waitForFunction(() => document.getAnimations().length === 0)
-  await page.screenshot({ path: join(shotsDir, `${name}.png`) })
-  await page.getByTestId('theme-toggle').click()
-  await page.waitForFunction(() => document.documentElement.dataset.theme === 'dark')
-  await page.waitForFunction(() => document.getAnimations().length === 0)
-  await page.screenshot({ path: join(shotsDir, `${name}-dark.png`) })
-  await page.getByTestId('theme-toggle').click()
-  await page.waitForFunction(() => document.documentElement.dataset.theme === 'light')
-}
 
 test('journey: a council list becomes invited people, and one of them signs in', async (t) => {
   const app = await openApp(t)
@@ -86,7 +73,7 @@ test('journey: a council list becomes invited people, and one of them signs in',
   await page.getByTestId('portal-save').click()
   await page.getByTestId('portal-no-public-url').waitFor({ state: 'detached' })
   await page.mouse.move(5, 5)
-  await shots(page, 'settings-portal')
+  await themedShots(page, 'settings-portal')
 
   // 1. The CRM's export, dropped on the window.
   await app.nav('Imports')
@@ -136,7 +123,7 @@ test('journey: a council list becomes invited people, and one of them signs in',
   await count(page, 'possible_duplicate', 2)
   await page.getByTestId('row-2').locator('.finding-badge[data-code="possible_duplicate"]').hover()
   await page.locator('.finding-tip').filter({ hasText: 'the same first name' }).waitFor()
-  await shots(page, 'imports-possible-duplicate')
+  await themedShots(page, 'imports-possible-duplicate')
   await page.mouse.move(5, 5)
   await page.getByTestId('row-2').getByTestId('distinct-row').click()
   await count(page, 'possible_duplicate', 0)
@@ -181,7 +168,7 @@ test('journey: a council list becomes invited people, and one of them signs in',
   assert.ok(beth.html.includes(`href="${link}"`) && beth.html.includes('Accept the invitation'), `the HTML part: ${beth.html}`)
   const letter = await browser.context.newPage()
   await letter.setContent(beth.html)
-  await letter.screenshot({ path: join(shotsDir, 'journey-council-invitation-email.png') })
+  await letter.screenshot({ path: join(themedShotsDir, 'journey-council-invitation-email.png') })
   await letter.close()
   const portal = await browser.context.newPage()
   await portal.goto(link)
@@ -192,7 +179,7 @@ test('journey: a council list becomes invited people, and one of them signs in',
     throw new Error(`${e.message}\n${portal.url()}\n${await portal.content()}`)
   })
   await portal.getByText('beth.carter@ashby-tc.gov.uk').first().waitFor()
-  await portal.screenshot({ path: join(shotsDir, 'journey-council-signed-in.png') })
+  await portal.screenshot({ path: join(themedShotsDir, 'journey-council-signed-in.png') })
   await portal.close()
 
   // 8. Reports: her invitation accepted, the other three pending.

@@ -2,10 +2,8 @@
 // Portal changes the portal's settings.
 import assert from 'node:assert/strict'
 import { existsSync } from 'node:fs'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { test } from 'node:test'
-import { openApp } from './lib/app.mjs'
+import { openApp, themedShots } from './lib/app.mjs'
 import { expectURL } from './lib/browser.mjs'
 
 test('settings: About shows the version and the database the Go side opened', async (t) => {
@@ -90,7 +88,7 @@ test('settings: the portal decides who its messages come from, how long links an
     throw new Error('the sign-up mode did not reach the portal')
   })
   await page.mouse.move(5, 5)
-  await shots(page, 'settings-portal-signup')
+  await themedShots(page, 'settings-portal-signup')
   // The harness's bridge answers a refused call with 500, which the page logs; the refused
   // save above is the one expected, and there is no other error.
   const others = app.pageErrors.map(String).filter((e) => !e.includes('/bridge/call/app.App.SavePortalSettings'))
@@ -98,16 +96,3 @@ test('settings: the portal decides who its messages come from, how long links an
   assert.equal(app.pageErrors.length, 1, 'one refused save')
 })
 
-const shotsDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'build', 'bin', 'e2e-shots')
-
-// shots keeps the screen as it is in both themes, to look at.
-async function shots(page, name) {
-  await page.waitForFunction(() => document.getAnimations().length === 0)
-  await page.screenshot({ path: join(shotsDir, `${name}.png`) })
-  await page.getByTestId('theme-toggle').click()
-  await page.waitForFunction(() => document.documentElement.dataset.theme === 'dark')
-  await page.waitForFunction(() => document.getAnimations().length === 0)
-  await page.screenshot({ path: join(shotsDir, `${name}-dark.png`) })
-  await page.getByTestId('theme-toggle').click()
-  await page.waitForFunction(() => document.documentElement.dataset.theme === 'light')
-}

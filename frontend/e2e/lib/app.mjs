@@ -69,3 +69,18 @@ export async function shot(page, name) {
   await page.screenshot({ path: file })
   return file
 }
+
+// themedShots keeps the screen as it is in both themes under build/bin/e2e-shots/, to look
+// at: name.png in the light theme and name-dark.png, then the light theme again.
+export const themedShotsDir = join(frontendDir, '..', 'build', 'bin', 'e2e-shots')
+export async function themedShots(page, name) {
+  mkdirSync(themedShotsDir, { recursive: true })
+  await page.waitForFunction(() => document.getAnimations().length === 0)
+  await page.screenshot({ path: join(themedShotsDir, `${name}.png`) })
+  await page.getByTestId('theme-toggle').click()
+  await page.waitForFunction(() => document.documentElement.dataset.theme === 'dark')
+  await page.waitForFunction(() => document.getAnimations().length === 0)
+  await page.screenshot({ path: join(themedShotsDir, `${name}-dark.png`) })
+  await page.getByTestId('theme-toggle').click()
+  await page.waitForFunction(() => document.documentElement.dataset.theme === 'light')
+}
