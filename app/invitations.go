@@ -68,7 +68,7 @@ func (a *App) templates() (outreach.Templates, error) {
 	if err != nil {
 		return outreach.Templates{}, err
 	}
-	return outreach.Templates{DB: c.eng.Cache(), Client: c.cl, Log: a.log}, nil
+	return outreach.Templates{DB: c.eng.Cache(), Commands: c.eng.Commands()}, nil
 }
 
 // desk forms batches with the portal's messages and the mail settings' sender.
@@ -249,32 +249,34 @@ func (a *App) Templates() ([]TemplateInfo, error) {
 }
 
 // SaveTemplate changes a message on the portal, so that every message it or a batch sends
-// from now on reads so.
+// from now on reads so. The change goes through the outbox: offline it waits (Pending),
+// and someone else's change since it was read comes back as a conflict showing both.
 func (a *App) SaveTemplate(key, subject, body string) (TemplateInfo, error) {
-	t, err := a.templates()
+	c, err := a.current()
 	if err != nil {
 		return TemplateInfo{}, err
 	}
-	return t.Save(a.ctx(), key, subject, body)
+	t := outreach.Templates{DB: c.eng.Cache(), Commands: c.eng.Commands()}
+	if _, err := t.Save(a.ctx(), key, subject, body); err != nil {
+		return TemplateInfo{}, err
+	}
+	a.pushSoon(c.eng)
+	return t.Info(a.ctx(), key)
 }
 
 // PreviewTemplate renders subject and body (as being edited) for a real contact of the
 // cache, or the sample person when there is none, with the portal's name and the expiry
-// of an invitation sent now. Without the portal's settings (offline), sample ones.
+// of an invitation sent now, from the local copy of its settings (sample ones before the
+// first sync).
 func (a *App) PreviewTemplate(key, subject, body string) (TemplatePreview, error) {
 	db, err := a.cache()
 	if err != nil {
 		return TemplatePreview{}, err
 	}
 	var pp outreach.PreviewPortal
-	if c, err := a.current(); err == nil {
-		if set, err := c.cl.Settings(a.ctx()); err == nil {
-			ttl := time.Duration(set.InvitationDays) * 24 * time.Hour
-			if ttl == 0 {
-				ttl = portal.DefaultInvitationTTL // a server older than the setting
-			}
-			pp = outreach.PreviewPortal{ProductName: set.ProductName, ExpiresAt: a.cfg.Clock.Now().Add(ttl)}
-		}
+	if v, err := portalSettingsOf(a, db); err == nil {
+		set := v.Settings
+		pp = outreach.PreviewPortal{ProductName: set.ProductName, ExpiresAt: a.cfg.Clock.Now().Add(time.Duration(set.InvitationDays) * 24 * time.Hour)}
 	}
 	return outreach.Preview(a.ctx(), db, key, subject, body, pp)
 }

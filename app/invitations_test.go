@@ -132,8 +132,8 @@ func TestBatchFromDemoContactsArrivesOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	set.PublicURL = "https://portal.gatehouse.test/"
-	if set, err = a.SavePortalSettings(set); err != nil || set.PublicURL != "https://portal.gatehouse.test" {
+	set.Settings.PublicURL = "https://portal.gatehouse.test/"
+	if set, err = a.SavePortalSettings(set.Settings); err != nil || set.Settings.PublicURL != "https://portal.gatehouse.test" || set.Pending {
 		t.Fatalf("SavePortalSettings = %+v, %v", set, err)
 	}
 	if err := a.SendBatch(b.ID); err != nil {
@@ -272,11 +272,11 @@ func TestTemplatesEditAndPreview(t *testing.T) {
 			t.Fatalf("Templates after saving: %+v", x)
 		}
 	}
-	// Someone changes it on the portal: the desktop shows theirs, and a save on top of it
-	// is made against the version it read.
+	// Someone changes it on the portal: after the next sync the desktop shows theirs.
 	if _, err := a.other().UpdateTemplate(context.Background(), mail.KeyApproved, client.TemplateUpdate{Name: "Approved", Subject: "You are in, @UserName@", Body: "Sign in at @SignInUrl@"}, nil); err != nil {
 		t.Fatal(err)
 	}
+	a.syncNow()
 	ts, _ = a.Templates()
 	for _, x := range ts {
 		if x.Key == mail.KeyApproved && x.Subject != "You are in, @UserName@" {
@@ -293,9 +293,21 @@ func TestTemplatesEditAndPreview(t *testing.T) {
 	if strings.Contains(p.Subject, "@") || p.Body != "Hi "+name+", to Gatehouse until "+wantExpiry {
 		t.Fatalf("preview = %+v, want the body to name %q, Gatehouse and %s", p, name, wantExpiry)
 	}
+	// The portal names its registration mailbox: a batch's messages come from it too.
+	set, err := a.PortalSettings()
+	if err != nil {
+		t.Fatal(err)
+	}
+	set.Settings.SenderName, set.Settings.SenderAddress = "Dunmore Registrations", "registrations@dunmore.example.org"
+	if _, err := a.SavePortalSettings(set.Settings); err != nil {
+		t.Fatal(err)
+	}
 	res, err := a.FormBatch(FormBatchRequest{})
 	if err != nil {
 		t.Fatalf("FormBatch: %v", err)
+	}
+	if res.Batch.From != `"Dunmore Registrations" <registrations@dunmore.example.org>` {
+		t.Errorf("the batch comes from %q, not the portal's sender", res.Batch.From)
 	}
 	pv, err := a.BatchPreview(res.Batch.ID, batch.RecipientQuery{States: []batch.State{batch.StateQueued}, Limit: 1})
 	if err != nil || len(pv.Items) != 1 || !strings.HasPrefix(pv.Items[0].Message.Subject, "Welcome ") {
@@ -331,8 +343,8 @@ func TestLocalPortalMailUsesTheDesktopSettings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	set.PublicURL = "https://portal.dunmore.example.org"
-	if _, err := a.SavePortalSettings(set); err != nil {
+	set.Settings.PublicURL = "https://portal.dunmore.example.org"
+	if _, err := a.SavePortalSettings(set.Settings); err != nil {
 		t.Fatal(err)
 	}
 	p := pending.Rows[0]

@@ -671,6 +671,8 @@ var recordOpsFor = map[string]recordOps{
 	EntityInvitation: opsFor("invitations", getInvitation, (*Tx).putInvitation,
 		func(i portal.Invitation) string { return i.ID }, func(i portal.Invitation) int64 { return i.Version },
 		func(portal.Invitation) error { return nil }),
+	EntityTemplate: documentOps(EntityTemplate),
+	EntitySettings: documentOps(EntitySettings),
 }
 
 // shadowed reports whether the server's copy of the record sits in overlay_base.

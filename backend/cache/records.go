@@ -858,6 +858,7 @@ func (tx *Tx) ResetMirror() error {
 		`DELETE FROM accounts WHERE id NOT IN (SELECT entity_id FROM overlay_base WHERE entity_type = 'account')`,
 		`DELETE FROM roles WHERE id NOT IN (SELECT entity_id FROM overlay_base WHERE entity_type = 'role')`,
 		`DELETE FROM invitations WHERE id NOT IN (SELECT entity_id FROM overlay_base WHERE entity_type = 'invitation')`,
+		`DELETE FROM documents WHERE NOT EXISTS (SELECT 1 FROM overlay_base o WHERE o.entity_type = documents.entity_type AND o.entity_id = documents.id)`,
 		`DELETE FROM access_requests`,
 		`DELETE FROM audit_events`,
 	} {

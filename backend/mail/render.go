@@ -270,6 +270,9 @@ func Validate(t Template) error {
 	if strings.TrimSpace(t.Name) == "" {
 		return portal.FieldErrorf("name", "The template %q has no name; give it one.", t.Key)
 	}
+	if strings.TrimSpace(t.Subject) == "" && t.Key != KeyNotAuthorised {
+		return portal.FieldErrorf("subject", "Enter a subject for %q.", t.Name)
+	}
 	if strings.ContainsAny(t.Subject, "\r\n") {
 		return portal.FieldErrorf("subject", "The subject of %q must be a single line.", t.Name)
 	}

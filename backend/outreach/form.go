@@ -2,12 +2,15 @@ package outreach
 
 import (
 	"context"
+	netmail "net/mail"
 	"strings"
 
 	"gatehouse/backend/batch"
 	"gatehouse/backend/cache"
+	"gatehouse/backend/client"
 	"gatehouse/backend/imports"
 	"gatehouse/backend/mail"
+	"gatehouse/backend/portal"
 )
 
 // FormBatchRequest is the Batches tab's form.
@@ -63,11 +66,9 @@ func (d Desk) Form(ctx context.Context, req FormBatchRequest) (FormBatchResult, 
 	if opt.Template, err = d.Templates.Get(ctx, mail.KeyInvitation); err != nil {
 		return FormBatchResult{}, err
 	}
-	s, _, err := d.Mail.Saved(ctx)
-	if err != nil {
+	if opt.From, err = d.sender(ctx); err != nil {
 		return FormBatchResult{}, err
 	}
-	opt.From = s.From
 	var cands []batch.Candidate
 	if req.ImportSessionID != "" {
 		im, err := d.Imports(ctx)
@@ -97,6 +98,20 @@ func (d Desk) Form(ctx context.Context, req FormBatchRequest) (FormBatchResult, 
 		return FormBatchResult{}, err
 	}
 	return FormBatchResult{Batch: b, Excluded: page.Items}, nil
+}
+
+// sender is who a batch's messages come from: the portal's sender when its settings name
+// one (a registration mailbox), so that a batch's invitations and the portal's own
+// messages come from the same address; otherwise the mail settings' sender.
+func (d Desk) sender(ctx context.Context) (string, error) {
+	var set client.Settings
+	if ok, err := d.DB.Document(ctx, cache.EntitySettings, portal.SettingsID, &set); err != nil {
+		return "", err
+	} else if ok && set.SenderAddress != "" {
+		return (&netmail.Address{Name: set.SenderName, Address: set.SenderAddress}).String(), nil
+	}
+	s, _, err := d.Mail.Saved(ctx)
+	return s.From, err
 }
 
 // Remind forms a reminder batch with the portal's reminder message: for these lines of

@@ -19,11 +19,9 @@ import (
 	"gatehouse/backend/portal"
 )
 
-// Settings of the local database. The SMTP password is never among them.
-const (
-	smtpSetting      = "mail.smtp"
-	templatesSetting = "mail.templates"
-)
+// smtpSetting is the local database's setting of the SMTP tab. The SMTP password is
+// never in it.
+const smtpSetting = "mail.smtp"
 
 // SMTPSettings is the SMTP tab. The password is not part of it.
 type SMTPSettings struct {

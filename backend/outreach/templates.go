@@ -2,9 +2,8 @@ package outreach
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
-	"log/slog"
-	"strings"
 	"time"
 
 	"gatehouse/backend/batch"
@@ -12,16 +11,23 @@ import (
 	"gatehouse/backend/client"
 	"gatehouse/backend/mail"
 	"gatehouse/backend/portal"
+	"gatehouse/backend/replica"
 )
 
 // The messages are the portal's: one store, so that an invitation sent from Users (by the
-// portal) and one sent in a batch (by the desktop) read the same. The desktop keeps the
-// last copy it read (templatesSetting), to form a batch while the portal cannot be reached.
+// portal) and one sent in a batch (by the desktop) read the same. The desktop reads them
+// from its mirror of the portal (offline too) and edits them through the outbox, like any
+// other record: checked at once, shown as pending, sent when the portal can be reached.
 
 // TemplateInfo is one editable message with its placeholders.
 type TemplateInfo struct {
 	mail.Template
 	Customised bool `json:"customised"`
+	// Pending is true while an edit waits to reach the portal.
+	Pending bool `json:"pending"`
+	// Synced is false while the portal's copy has not reached this computer yet: the
+	// built-in text is shown and cannot be edited.
+	Synced bool `json:"synced"`
 }
 
 // TemplatePreview is a message rendered for one recipient.
@@ -32,49 +38,39 @@ type TemplatePreview struct {
 	Problems  []string `json:"problems"`
 }
 
-// Templates reads and edits the portal's messages through Client, the portal in use.
+// Templates reads the portal's messages from the cache and edits them through Commands.
 type Templates struct {
-	DB     *cache.DB
-	Client *client.Client
-	Log    *slog.Logger
+	DB       *cache.DB
+	Commands *replica.Commands
 }
 
-func (t Templates) saved(ctx context.Context) (map[string]mail.Template, error) {
-	m := map[string]mail.Template{}
-	_, err := t.DB.GetSetting(ctx, templatesSetting, &m)
-	return m, err
-}
-
-// All reads the portal's messages and keeps a copy; when the portal cannot be reached,
-// the copy answers and stale says so. versions are the portal's, for a save.
-func (t Templates) All(ctx context.Context) (m map[string]mail.Template, versions map[string]int64, stale bool, err error) {
-	versions = map[string]int64{}
-	ts, err := t.Client.Templates(ctx)
+// All is every message the portal has, as the administrator sees it (a pending edit
+// included), keyed by message.
+func (t Templates) All(ctx context.Context) (map[string]mail.Template, error) {
+	docs, err := t.DB.Documents(ctx, cache.EntityTemplate)
 	if err != nil {
-		if _, refused := client.AsError(err); refused {
-			return nil, nil, false, err // the portal answered no: nothing to fall back on
-		}
-		m, serr := t.saved(ctx)
-		return m, versions, true, serr
+		return nil, err
 	}
-	m = map[string]mail.Template{}
-	for _, pt := range ts {
-		def, ok := mail.DefaultTemplate(pt.Key)
+	m := map[string]mail.Template{}
+	for key, raw := range docs {
+		def, ok := mail.DefaultTemplate(key)
 		if !ok {
 			continue // a message this version does not know
 		}
+		var pt client.Template
+		if err := json.Unmarshal(raw, &pt); err != nil {
+			return nil, fmt.Errorf("read the message %q from the local copy: %w", key, err)
+		}
 		def.Subject, def.Body = pt.Subject, pt.Body
-		m[pt.Key], versions[pt.Key] = def, pt.Version
+		m[key] = def
 	}
-	if err := t.DB.SetSetting(ctx, templatesSetting, m); err != nil && t.Log != nil {
-		t.Log.Warn("keep a copy of the portal's messages", "err", err)
-	}
-	return m, versions, false, nil
+	return m, nil
 }
 
-// Get is the message key as the portal has it, for a batch to snapshot when formed.
+// Get is the message key as the portal has it, for a batch to snapshot when formed; nil
+// while the portal's copy has not reached this computer (the batch uses the built-in text).
 func (t Templates) Get(ctx context.Context, key string) (*mail.Template, error) {
-	m, _, _, err := t.All(ctx)
+	m, err := t.All(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -85,9 +81,9 @@ func (t Templates) Get(ctx context.Context, key string) (*mail.Template, error) 
 }
 
 // List is every message as the portal has it; Customised marks those that differ from
-// the built-in text.
+// the built-in text, Pending those with an edit on its way.
 func (t Templates) List(ctx context.Context) ([]TemplateInfo, error) {
-	saved, _, _, err := t.All(ctx)
+	saved, err := t.All(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -95,45 +91,45 @@ func (t Templates) List(ctx context.Context) ([]TemplateInfo, error) {
 	for _, d := range mail.Defaults() {
 		info := TemplateInfo{Template: d}
 		if s, ok := saved[d.Key]; ok {
-			info.Subject, info.Body = s.Subject, s.Body
+			info.Subject, info.Body, info.Synced = s.Subject, s.Body, true
 			info.Customised = s.Subject != d.Subject || s.Body != d.Body
 		}
+		pending, err := t.DB.PendingFor(ctx, cache.EntityTemplate, d.Key)
+		if err != nil {
+			return nil, err
+		}
+		info.Pending = len(pending) > 0
 		out = append(out, info)
 	}
 	return out, nil
 }
 
-// Save changes a message on the portal, so that every message it or a batch sends from
-// now on reads so. A placeholder the message does not know, or a broken default
-// (@name|"…"@), is refused with its line and column; someone else's change since the
-// message was read is refused, not overwritten.
+// Save queues a change to a message: every message the portal or a batch sends reads so
+// once the portal has it. A placeholder the message does not know, or a broken default
+// (@name|"…"@), is refused at once with its line and column; someone else's change since
+// the message was read comes back as a conflict showing both.
 func (t Templates) Save(ctx context.Context, key, subject, body string) (TemplateInfo, error) {
-	def, ok := mail.DefaultTemplate(key)
-	if !ok {
+	if _, ok := mail.DefaultTemplate(key); !ok {
 		return TemplateInfo{}, portal.FieldErrorf("key", "There is no message %q.", key)
 	}
-	for _, f := range []struct{ field, text string }{{"subject", subject}, {"body", body}} {
-		if ps := mail.Check(f.text, def.Placeholders); len(ps) > 0 {
-			return TemplateInfo{}, portal.FieldErrorf(f.field, "Line %d, column %d: %s", ps[0].Line, ps[0].Column, ps[0].Message)
+	if _, err := t.Commands.UpdateTemplate(ctx, key, client.TemplateUpdate{Subject: subject, Body: body}); err != nil {
+		return TemplateInfo{}, err
+	}
+	return t.Info(ctx, key)
+}
+
+// Info is one message as List shows it.
+func (t Templates) Info(ctx context.Context, key string) (TemplateInfo, error) {
+	list, err := t.List(ctx)
+	if err != nil {
+		return TemplateInfo{}, err
+	}
+	for _, info := range list {
+		if info.Key == key {
+			return info, nil
 		}
 	}
-	if strings.TrimSpace(subject) == "" && key != mail.KeyNotAuthorised {
-		return TemplateInfo{}, portal.FieldErrorf("subject", "Enter a subject.")
-	}
-	cur, err := t.Client.Template(ctx, key)
-	if err != nil {
-		return TemplateInfo{}, err
-	}
-	saved, err := t.Client.UpdateTemplate(ctx, key, client.TemplateUpdate{Name: cur.Name, Subject: subject, Body: body}, &client.Cmd{IfMatch: cur.Version})
-	if err != nil {
-		return TemplateInfo{}, err
-	}
-	out := def
-	out.Subject, out.Body = saved.Subject, saved.Body
-	if _, _, _, err := t.All(ctx); err != nil && t.Log != nil {
-		t.Log.Warn("refresh the copy of the portal's messages", "err", err)
-	}
-	return TemplateInfo{Template: out, Customised: out.Subject != def.Subject || out.Body != def.Body}, nil
+	return TemplateInfo{}, portal.FieldErrorf("key", "There is no message %q.", key)
 }
 
 // PreviewPortal is what the preview takes from the portal in use: its name, and when an

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"gatehouse/backend/cache"
+	"gatehouse/backend/client"
 	"gatehouse/backend/portal"
 )
 
@@ -18,6 +19,8 @@ type Version struct {
 	Contact      *portal.Contact      `json:"contact,omitempty"`
 	Invitation   *portal.Invitation   `json:"invitation,omitempty"`
 	Role         *portal.Role         `json:"role,omitempty"`
+	Template     *client.Template     `json:"template,omitempty"`
+	Settings     *client.Settings     `json:"settings,omitempty"`
 	// Removed is true when the record does not exist in this version (purged, deleted).
 	Removed bool `json:"removed"`
 	// Version is the record's version on the server (for theirs) or the version the
@@ -147,6 +150,14 @@ func versionFrom(entity string, rec json.RawMessage, version int64) Version {
 		if x, err := decode[portal.Role](rec); err == nil {
 			v.Role = &x
 		}
+	case cache.EntityTemplate:
+		if x, err := decode[client.Template](rec); err == nil {
+			v.Template = &x
+		}
+	case cache.EntitySettings:
+		if x, err := decode[client.Settings](rec); err == nil {
+			v.Settings = &x
+		}
 	}
 	return v
 }
@@ -267,6 +278,7 @@ func (e *Engine) label(ctx context.Context, c cache.QueuedCommand) string {
 		Name     string `json:"name"`
 		FullName string `json:"fullName"`
 		Email    string `json:"email"`
+		Product  string `json:"productName"` // the portal's settings
 	}
 	if json.Unmarshal(rec, &v) == nil {
 		switch {
@@ -276,6 +288,8 @@ func (e *Engine) label(ctx context.Context, c cache.QueuedCommand) string {
 			return v.FullName
 		case v.Email != "":
 			return v.Email
+		case v.Product != "":
+			return v.Product
 		}
 	}
 	return fmt.Sprintf("%s %s", c.EntityType, c.EntityID)

@@ -16,6 +16,7 @@ import (
 
 	"gatehouse/backend/cache"
 	"gatehouse/backend/client"
+	"gatehouse/backend/mail"
 	"gatehouse/backend/portal"
 	"gatehouse/backend/replica"
 	"gatehouse/backend/server"
@@ -41,6 +42,10 @@ type portalEnv struct {
 	// served on our own listener so tests can step into the connection.
 	embedded bool
 	wrap     func(http.Handler) http.Handler
+	// smtp, when set, is the server's mail server (a mailtest sink); the server's mailer
+	// runs while it is started.
+	smtp       *mail.SMTPConfig
+	stopMailer func()
 
 	mu      sync.Mutex
 	srv     *server.Server
@@ -74,7 +79,7 @@ func (p *portalEnv) start() {
 	if p.srv != nil {
 		return
 	}
-	srv, err := server.New(p.ctx, server.Config{Addr: p.addr, DBPath: p.dbPath, Embedded: p.embedded, Clock: p.clock, Logger: quiet()})
+	srv, err := server.New(p.ctx, server.Config{Addr: p.addr, DBPath: p.dbPath, Embedded: p.embedded, Clock: p.clock, Logger: quiet(), SMTP: p.smtp})
 	if err != nil {
 		p.t.Fatalf("start the portal server: %v", err)
 	}
@@ -99,6 +104,12 @@ func (p *portalEnv) start() {
 		}
 		p.hs = &http.Server{Handler: h}
 		go p.hs.Serve(ln) //nolint:errcheck // ends with Shutdown
+		if p.smtp != nil {
+			mctx, cancel := context.WithCancel(p.ctx)
+			done := make(chan struct{})
+			go func() { defer close(done); srv.Service().RunMailer(mctx, time.Second) }()
+			p.stopMailer = func() { cancel(); <-done }
+		}
 		if p.adminID == "" {
 			admin := portal.Account{ID: "acc_desk_admin", Email: "desk.admin@example.org", Name: "Desk Admin",
 				Status: portal.StatusActive, Kind: portal.KindStaff, CoreRole: portal.RoleAdministrator,
@@ -123,6 +134,10 @@ func (p *portalEnv) stop() {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	if p.stopMailer != nil {
+		p.stopMailer()
+		p.stopMailer = nil
+	}
 	if p.hs != nil {
 		_ = p.hs.Close()
 		p.hs = nil
@@ -430,6 +445,18 @@ func serverMirror(p *portalEnv) map[string]string {
 		for _, x := range is {
 			m["invitation/"+x.ID] = asJSON(p.t, x)
 		}
+		ts, err := r.Templates(p.ctx)
+		if err != nil {
+			return err
+		}
+		for _, x := range ts {
+			m["template/"+x.Key] = asJSON(p.t, x)
+		}
+		set, err := r.Settings(p.ctx)
+		if err != nil {
+			return err
+		}
+		m["settings/portal"] = asJSON(p.t, set.WithDefaults())
 		evs, err := r.AuditEvents(p.ctx, store.AuditFilter{})
 		if err != nil {
 			return err
@@ -499,6 +526,22 @@ func cacheMirror(t testing.TB, db *cache.DB) map[string]string {
 			break
 		}
 	}
+	ts, err := db.Documents(ctx, cache.EntityTemplate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for key, raw := range ts {
+		var x client.Template
+		if err := json.Unmarshal(raw, &x); err != nil {
+			t.Fatal(err)
+		}
+		m["template/"+key] = asJSON(t, x)
+	}
+	var set client.Settings
+	if ok, err := db.Document(ctx, cache.EntitySettings, portal.SettingsID, &set); err != nil || !ok {
+		t.Fatalf("the portal's settings are not in the local copy: %v", err)
+	}
+	m["settings/portal"] = asJSON(t, set.WithDefaults())
 	pg, err := db.ListAuditEvents(ctx, cache.AuditFilter{Limit: 1})
 	if err != nil {
 		t.Fatal(err)

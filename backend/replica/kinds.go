@@ -551,13 +551,7 @@ func rebaseOrganization(payload, theirs json.RawMessage) (json.RawMessage, error
 	if err != nil {
 		return nil, err
 	}
-	merged := cur
-	mv, pv, bv := reflect.ValueOf(&merged).Elem(), reflect.ValueOf(p.Profile), reflect.ValueOf(p.Base)
-	for i := range mv.NumField() {
-		if !reflect.DeepEqual(pv.Field(i).Interface(), bv.Field(i).Interface()) {
-			mv.Field(i).Set(pv.Field(i))
-		}
-	}
+	merged := mergeChanged(p.Profile, p.Base, cur)
 	merged.ID, merged.Version, merged.CreatedAt, merged.UpdatedAt = cur.ID, cur.Version, cur.CreatedAt, cur.UpdatedAt
 	return json.Marshal(orgPayload{Profile: merged, Base: cur})
 }
@@ -569,4 +563,18 @@ func loadRoleOrNotFound(ctx context.Context, e *Engine, id string) (json.RawMess
 		err = portal.Errorf(portal.ENOTFOUND, "There is no role %q in the local copy.", id)
 	}
 	return raw, err
+}
+
+// mergeChanged is theirs with every field that mine changed from base set to mine's: "apply
+// mine again" carries over what the administrator changed and keeps everything else of
+// the newer record.
+func mergeChanged[T any](mine, base, theirs T) T {
+	merged := theirs
+	mv, pv, bv := reflect.ValueOf(&merged).Elem(), reflect.ValueOf(mine), reflect.ValueOf(base)
+	for i := range mv.NumField() {
+		if !reflect.DeepEqual(pv.Field(i).Interface(), bv.Field(i).Interface()) {
+			mv.Field(i).Set(pv.Field(i))
+		}
+	}
+	return merged
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -79,6 +80,9 @@ func (e *Engine) Pull(ctx context.Context) (PullResult, error) {
 		e.log.Warn("the portal server's database was replaced; downloading everything again", "old feed", cur.feed)
 		res.Reset = true
 		_, err = e.pullFrom(ctx, cursor{}, true, &res)
+	}
+	if err == nil {
+		err = e.backfillDocuments(ctx)
 	}
 	if err == nil && res.Changes > 0 {
 		// A first download goes into the cache without its indexes (the cache defers them
@@ -250,4 +254,39 @@ func emptyMirror(ctx context.Context, tx *cache.Tx) error {
 		return fmt.Errorf("empty the local copy of the replaced server database: %w", err)
 	}
 	return tx.ResetMirror()
+}
+
+// backfillDocuments reads the portal's settings and messages once when the cache has none:
+// a cache whose feed position is older than this version skipped them in the feed (they
+// were not mirrored then) and would otherwise see them only after the next change.
+func (e *Engine) backfillDocuments(ctx context.Context) error {
+	var s client.Settings
+	if ok, err := e.db.Document(ctx, cache.EntitySettings, portal.SettingsID, &s); err != nil || ok {
+		return local(err)
+	}
+	set, err := e.cl.Settings(ctx)
+	if err != nil {
+		if ce, ok := client.AsError(err); ok && ce.Status == http.StatusForbidden {
+			return nil // an account that may not read them: the screens say so
+		}
+		return err
+	}
+	ts, err := e.cl.Templates(ctx)
+	if err != nil {
+		return err
+	}
+	recs := []record{{entity: cache.EntitySettings, id: portal.SettingsID, version: set.Version, value: set}}
+	for _, t := range ts {
+		recs = append(recs, record{entity: cache.EntityTemplate, id: t.Key, version: t.Version, value: t})
+	}
+	e.writeMu.Lock()
+	defer e.writeMu.Unlock()
+	return local(e.db.Apply(ctx, func(tx *cache.Tx) error {
+		for _, r := range recs {
+			if err := r.store(tx); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
 }

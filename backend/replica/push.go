@@ -375,6 +375,10 @@ func (e *Engine) fetchCurrent(ctx context.Context, entity, id string) (rec json.
 			return nil, true, nil
 		}
 		v = rs[i]
+	case cache.EntityTemplate:
+		v, err = e.cl.Template(ctx, id)
+	case cache.EntitySettings:
+		v, err = e.cl.Settings(ctx)
 	default:
 		return nil, false, nil
 	}

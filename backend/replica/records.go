@@ -42,7 +42,8 @@ func decodeRecord(entity, id, op string, version int64, data json.RawMessage) (r
 	case "delete":
 		r.deleted = true
 		switch entity {
-		case cache.EntityOrganization, cache.EntityContact, cache.EntityAccount, cache.EntityRole, cache.EntityInvitation:
+		case cache.EntityOrganization, cache.EntityContact, cache.EntityAccount, cache.EntityRole, cache.EntityInvitation,
+			cache.EntityTemplate, cache.EntitySettings:
 			return r, true, nil
 		}
 		return r, false, nil // audit events are never deleted; others are not mirrored
@@ -64,6 +65,10 @@ func decodeRecord(entity, id, op string, version int64, data json.RawMessage) (r
 		r.value, err = decode[portal.Invitation](data)
 	case "audit":
 		r.value, err = decode[portal.AuditEvent](data)
+	case cache.EntityTemplate:
+		r.value, err = decode[client.Template](data)
+	case cache.EntitySettings:
+		r.value, err = decode[client.Settings](data)
 	default:
 		return r, false, nil
 	}
@@ -97,14 +102,19 @@ func feedRecord(c client.FeedChange) (record, bool, error) {
 		r.value = v
 	case *portal.AuditEvent:
 		r.value = v
+	case *client.Template:
+		r.value = v
+	case *client.Settings:
+		r.value = v
 	case nil:
 		switch c.Entity {
-		case cache.EntityOrganization, cache.EntityContact, cache.EntityAccount, cache.EntityRole, cache.EntityInvitation, "audit":
+		case cache.EntityOrganization, cache.EntityContact, cache.EntityAccount, cache.EntityRole, cache.EntityInvitation, "audit",
+			cache.EntityTemplate, cache.EntitySettings:
 			return r, false, fmt.Errorf("the server sent a %s %q without its record; report this to the portal server's administrator", c.Entity, c.ID)
 		}
 		return r, false, nil
 	default:
-		return r, false, nil // templates, settings and entities this version does not know
+		return r, false, nil // entities this version does not know
 	}
 	return r, true, nil
 }
@@ -132,6 +142,8 @@ func (r record) store(tx *cache.Tx) error {
 			return tx.DeleteRole(r.id)
 		case cache.EntityInvitation:
 			return tx.DeleteInvitation(r.id)
+		case cache.EntityTemplate, cache.EntitySettings:
+			return tx.DeleteDocument(r.entity, r.id)
 		}
 		return nil
 	}
@@ -160,6 +172,14 @@ func (r record) store(tx *cache.Tx) error {
 		return tx.UpsertInvitation(v)
 	case portal.AuditEvent:
 		return tx.UpsertAuditEvent(v)
+	case *client.Template:
+		return tx.UpsertDocument(cache.EntityTemplate, v.Key, v.Version, v)
+	case client.Template:
+		return tx.UpsertDocument(cache.EntityTemplate, v.Key, v.Version, v)
+	case *client.Settings:
+		return tx.UpsertDocument(cache.EntitySettings, portal.SettingsID, v.Version, v)
+	case client.Settings:
+		return tx.UpsertDocument(cache.EntitySettings, portal.SettingsID, v.Version, v)
 	}
 	return fmt.Errorf("sync: cannot store a %T", r.value)
 }
@@ -256,6 +276,8 @@ func (e *Engine) current(ctx context.Context, entity, id string) (json.RawMessag
 		v, err = e.db.GetInvitation(ctx, id)
 	case cache.EntityRole:
 		return loadRoleOrNotFound(ctx, e, id)
+	case cache.EntityTemplate, cache.EntitySettings:
+		return loadDocumentOrNotFound(ctx, e, entity, id)
 	default:
 		return nil, fmt.Errorf("sync: no %s records in the local copy", entity)
 	}

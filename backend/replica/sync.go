@@ -31,7 +31,7 @@ const Stream = "changes"
 
 // Entities are the feed entities the desktop mirrors. Templates and portal settings are
 // read from the server when needed, not mirrored.
-var Entities = []string{"organization", "role", "contact", "account", "invitation", "audit"}
+var Entities = []string{"organization", "role", "contact", "account", "invitation", "audit", "template", "settings"}
 
 // Defaults for Config. Pages are as large as the server hands out: a first download of
 // 100,000 accounts then takes 20 transactions, and a page still commits in well under a

@@ -72,7 +72,7 @@ test('invitations: form a batch, preview the e-mail, send it to the sink with pr
   await page.getByTestId('view-title').filter({ hasText: 'Invitations' }).waitFor()
   await app.call('SaveSMTPSettings', { host: '127.0.0.1', port: sink.port, security: 'none', username: '', from: 'Portal <portal@example.org>', ratePerSecond: 0, hasPassword: false }, '')
   // The local portal's links would point at this computer: give it a public address.
-  await app.call('SavePortalSettings', { ...(await app.call('PortalSettings')), publicUrl: 'https://portal.gatehouse.test' })
+  await app.call('SavePortalSettings', { ...(await app.call('PortalSettings')).settings, publicUrl: 'https://portal.gatehouse.test' })
 
   // What is typed into the form stays when the administrator looks at another tab (the
   // council guide's small alphabetical batches: a range reset to A–Z would send to all).

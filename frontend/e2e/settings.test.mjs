@@ -54,7 +54,7 @@ test('settings: the portal decides who its messages come from, how long links an
   await page.getByTestId('portal-notify-denied').click()
   await page.getByTestId('portal-save').click()
   await page.getByText('"not an address" is not a plain e-mail address').waitFor()
-  let saved = await harness.call('app.App.PortalSettings')
+  let saved = (await harness.call('app.App.PortalSettings')).settings
   assert.deepEqual(saved.approverEmails, [], 'nothing was saved')
 
   // Take the wrong one out, name the sender and shorten invitations and sign-ins: the
@@ -67,7 +67,7 @@ test('settings: the portal decides who its messages come from, how long links an
   await page.getByTestId('portal-session-hours').fill('2')
   await page.getByTestId('portal-save').click()
   await page.getByText('The portal settings were saved.').waitFor()
-  saved = await harness.call('app.App.PortalSettings')
+  saved = (await harness.call('app.App.PortalSettings')).settings
   assert.deepEqual(saved.approverEmails, ['approvals@eastgate.example.org'])
   assert.equal(saved.requestAccessIntervalMinutes, 360)
   assert.equal(saved.notifyDenied, true)
@@ -82,7 +82,7 @@ test('settings: the portal decides who its messages come from, how long links an
   await page.getByTestId('portal-save').click()
   await assert.doesNotReject(async () => {
     for (let i = 0; i < 50; i++) {
-      if ((await harness.call('app.App.PortalSettings')).signUpMode === 'client') return
+      if ((await harness.call('app.App.PortalSettings')).settings.signUpMode === 'client') return
       await new Promise((r) => setTimeout(r, 100))
     }
     throw new Error('the sign-up mode did not reach the portal')

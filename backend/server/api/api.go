@@ -85,80 +85,19 @@ type Template struct {
 	Version      int64     `json:"version"`
 }
 
-// Settings are the portal-wide settings an administrator can change.
-type Settings struct {
-	// ProductName fills @system.ProductName@ in messages and pages.
-	ProductName string `json:"productName"`
-	// SignUpMode decides what a first SSO sign-in creates: a pending account that needs
-	// approval, or an active client who still owes the registration form.
-	SignUpMode portal.SignUpMode `json:"signUpMode"`
-	// ApproverEmails, when set, receive access requests instead of every approver.
-	ApproverEmails []string `json:"approverEmails"`
-	// RequestAccessIntervalMinutes is how long a pending person must wait before their
-	// request e-mails the approvers again.
-	RequestAccessIntervalMinutes int `json:"requestAccessIntervalMinutes"`
-	// NotifyDenied e-mails a denied person the "denied" message.
-	NotifyDenied bool `json:"notifyDenied"`
-	// PublicURL is the address people open the portal at from their own computers
-	// (https://portal.example.org): every link in a message points there. Empty: the
-	// server's own address, which for the portal inside Gatehouse is this computer's and
-	// reaches nobody else.
-	PublicURL string `json:"publicUrl"`
-	// SenderName and SenderAddress are who the portal's own messages come from (a
-	// registration mailbox such as registrations@example.org); empty: the server's
-	// configured sender. In the portal inside Gatehouse the desktop's mail settings send,
-	// from their own address.
-	SenderName    string `json:"senderName"`
-	SenderAddress string `json:"senderAddress"`
-	// InvitationDays is how long an invitation link stays valid unless its sender says
-	// otherwise, and MaxInvitationDays the longest anyone may choose (at most 30).
-	InvitationDays    int `json:"invitationDays"`
-	MaxInvitationDays int `json:"maxInvitationDays"`
-	// SessionHours is how long a person stays signed in to the portal's pages.
-	SessionHours int       `json:"sessionHours"`
-	UpdatedAt    time.Time `json:"updatedAt"`
-	Version      int64     `json:"version"`
-}
+// Settings are the portal-wide settings (portal.Settings: the type and its rules live in
+// the domain, so that the desktop checks an edit offline as the server will).
+type Settings = portal.Settings
 
-// Defaults of the settings added after a portal's first version: a portal whose stored
-// settings predate them reads them as these.
+// The defaults of the settings added after a portal's first version.
 const (
-	DefaultInvitationDays    = 7
-	DefaultMaxInvitationDays = 30
-	DefaultSessionHours      = 8
+	DefaultInvitationDays    = portal.DefaultInvitationDays
+	DefaultMaxInvitationDays = portal.DefaultMaxInvitationDays
+	DefaultSessionHours      = portal.DefaultSessionHours
 )
 
-// WithDefaults fills the settings a portal stored before they existed.
-func (s Settings) WithDefaults() Settings {
-	if s.InvitationDays == 0 {
-		s.InvitationDays = DefaultInvitationDays
-	}
-	if s.MaxInvitationDays == 0 {
-		s.MaxInvitationDays = DefaultMaxInvitationDays
-	}
-	if s.SessionHours == 0 {
-		s.SessionHours = DefaultSessionHours
-	}
-	if s.ApproverEmails == nil {
-		s.ApproverEmails = []string{}
-	}
-	return s
-}
-
 // DefaultSettings are the settings of a new portal.
-func DefaultSettings() Settings {
-	return Settings{
-		// The portal's name is used bare in every message ("Your Gatehouse account has been
-		// approved"), so the default is a name, never "the portal".
-		ProductName:                  "Gatehouse",
-		SignUpMode:                   portal.SignUpApproval,
-		ApproverEmails:               []string{},
-		RequestAccessIntervalMinutes: 24 * 60,
-		InvitationDays:               DefaultInvitationDays,
-		MaxInvitationDays:            DefaultMaxInvitationDays,
-		SessionHours:                 DefaultSessionHours,
-	}
-}
+func DefaultSettings() Settings { return portal.DefaultSettings() }
 
 // SessionRequest trades an OpenID Connect ID token for an API session.
 type SessionRequest struct {

@@ -1033,7 +1033,7 @@ func (w *writer) PutTemplate(ctx context.Context, t *api.Template) error {
 	return err
 }
 
-const settingsID = "portal"
+const settingsID = portal.SettingsID
 
 func (r *reader) Settings(ctx context.Context) (api.Settings, error) {
 	var s api.Settings

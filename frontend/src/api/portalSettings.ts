@@ -1,10 +1,12 @@
 // The settings of the portal Gatehouse is connected to (app/portal_settings.go): its name
 // and the public address every e-mailed link points at.
 import { PortalSettings, SavePortalSettings } from '../../wailsjs/go/app/App'
-import type { api } from '../../wailsjs/go/models'
+import type { app, portal } from '../../wailsjs/go/models'
 import { call } from './errors'
 
-export type PortalSettingsData = api.Settings
+export type PortalSettingsData = portal.Settings
+// The settings as shown here, and whether a change to them is still on its way to the portal.
+export type PortalSettingsView = app.PortalSettingsView
 
-export const portalSettings = (): Promise<PortalSettingsData> => call(() => PortalSettings())
-export const savePortalSettings = (s: PortalSettingsData): Promise<PortalSettingsData> => call(() => SavePortalSettings(s))
+export const portalSettings = (): Promise<PortalSettingsView> => call(() => PortalSettings())
+export const savePortalSettings = (s: PortalSettingsData): Promise<PortalSettingsView> => call(() => SavePortalSettings(s))

@@ -28,6 +28,23 @@ describe('conflictFields', () => {
     expect(rows[0]).toEqual({ path: 'actualAddress.city', label: 'Actual address › City', mine: 'Leeds', theirs: 'York', differs: true })
   })
 
+  it("shows a message's subject and text, not its bookkeeping", () => {
+    const tpl = (subject: string, body: string) =>
+      ({ template: { key: 'approved', name: 'Approved', subject, body, placeholders: ['UserName'], version: 4 }, removed: false, version: 4 }) as unknown as Version
+    const rows = conflictFields(tpl('Welcome', 'Hi @UserName@'), tpl('You are in', 'Hi @UserName@'))
+    expect(rows.map((r) => [r.path, r.mine, r.theirs, r.differs])).toEqual([
+      ['subject', 'Welcome', 'You are in', true],
+      ['name', 'Approved', 'Approved', false],
+      ['body', 'Hi @UserName@', 'Hi @UserName@', false],
+    ])
+  })
+
+  it("names the portal's settings by the portal", () => {
+    const set = (productName: string) => ({ settings: { productName, sessionHours: 8, version: 2 }, removed: false, version: 2 }) as unknown as Version
+    expect(conflictTitle(set('Riverside'), set('Council Hub'), 'x')).toBe('Council Hub')
+    expect(conflictFields(set('Riverside'), set('Council Hub'))[0]).toMatchObject({ path: 'productName', mine: 'Riverside', theirs: 'Council Hub' })
+  })
+
   it('lines up two versions of an organisation role', () => {
     const role = (name: string, permissions: string[]) =>
       ({ role: { id: 'org_a_clerk', name, scope: 'organization', organizationId: 'org_a', permissions, version: 2 }, removed: false, version: 2 }) as unknown as Version

@@ -10,19 +10,30 @@ export interface ConflictField {
   differs: boolean
 }
 
-// Fields that are bookkeeping, not something the administrator decides on.
+// Fields that are bookkeeping, not something the administrator decides on. An account's
+// subject is its SSO identifier; a message's subject is what the administrator wrote.
 const hidden = new Set(['id', 'version', 'updatedAt', 'createdAt', 'subject', 'contactId', 'organizationId'])
+const hiddenInMessages = new Set(['key', 'version', 'updatedAt', 'placeholders'])
 
 export function recordOf(v: Version | undefined | null): Record<string, unknown> | null {
   if (!v || v.removed) return null
-  return (v.account ?? v.organization ?? v.contact ?? v.invitation ?? v.role ?? null) as Record<string, unknown> | null
+  return (v.account ?? v.organization ?? v.contact ?? v.invitation ?? v.role ?? v.template ?? v.settings ?? null) as Record<
+    string,
+    unknown
+  > | null
 }
 
-function flatten(rec: Record<string, unknown>, prefix: string[] = [], label: string[] = [], out = new Map<string, [string, unknown]>()) {
+function flatten(
+  rec: Record<string, unknown>,
+  prefix: string[] = [],
+  label: string[] = [],
+  out = new Map<string, [string, unknown]>(),
+  skip: Set<string> = hidden,
+) {
   for (const [k, v] of Object.entries(rec)) {
-    if (prefix.length === 0 && hidden.has(k)) continue
+    if (prefix.length === 0 && skip.has(k)) continue
     if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
-      flatten(v as Record<string, unknown>, [...prefix, k], [...label, fieldLabel(k)], out)
+      flatten(v as Record<string, unknown>, [...prefix, k], [...label, fieldLabel(k)], out, skip)
     } else {
       out.set([...prefix, k].join('.'), [[...label, fieldLabel(k)].join(' › '), v])
     }
@@ -35,8 +46,9 @@ function flatten(rec: Record<string, unknown>, prefix: string[] = [], label: str
 export function conflictFields(mine: Version | undefined | null, theirs: Version | undefined | null): ConflictField[] {
   const m = recordOf(mine)
   const t = recordOf(theirs)
-  const fm = m ? flatten(m) : new Map<string, [string, unknown]>()
-  const ft = t ? flatten(t) : new Map<string, [string, unknown]>()
+  const skip = (mine?.template ?? theirs?.template) ? hiddenInMessages : hidden
+  const fm = m ? flatten(m, [], [], undefined, skip) : new Map<string, [string, unknown]>()
+  const ft = t ? flatten(t, [], [], undefined, skip) : new Map<string, [string, unknown]>()
   const paths = [...fm.keys(), ...[...ft.keys()].filter((k) => !fm.has(k))]
   const rows = paths.map((p) => {
     const label = (fm.get(p) ?? ft.get(p))![0]
@@ -52,7 +64,7 @@ export function conflictFields(mine: Version | undefined | null, theirs: Version
 export function conflictTitle(mine: Version | undefined | null, theirs: Version | undefined | null, fallback: string): string {
   const r = recordOf(theirs) ?? recordOf(mine)
   if (!r) return fallback
-  const name = (r.name ?? r.fullName ?? '') as string
+  const name = (r.name ?? r.fullName ?? r.productName ?? '') as string
   const email = (r.email ?? '') as string
   if (name && email) return `${name} (${email})`
   return name || email || fallback

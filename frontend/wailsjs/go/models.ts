@@ -1,38 +1,26 @@
 export namespace api {
 	
-	export class Settings {
-	    productName: string;
-	    signUpMode: string;
-	    approverEmails: string[];
-	    requestAccessIntervalMinutes: number;
-	    notifyDenied: boolean;
-	    publicUrl: string;
-	    senderName: string;
-	    senderAddress: string;
-	    invitationDays: number;
-	    maxInvitationDays: number;
-	    sessionHours: number;
+	export class Template {
+	    key: string;
+	    name: string;
+	    subject: string;
+	    body: string;
+	    placeholders: string[];
 	    // Go type: time
 	    updatedAt: any;
 	    version: number;
 	
 	    static createFrom(source: any = {}) {
-	        return new Settings(source);
+	        return new Template(source);
 	    }
 	
 	    constructor(source: any = {}) {
 	        if ('string' === typeof source) source = JSON.parse(source);
-	        this.productName = source["productName"];
-	        this.signUpMode = source["signUpMode"];
-	        this.approverEmails = source["approverEmails"];
-	        this.requestAccessIntervalMinutes = source["requestAccessIntervalMinutes"];
-	        this.notifyDenied = source["notifyDenied"];
-	        this.publicUrl = source["publicUrl"];
-	        this.senderName = source["senderName"];
-	        this.senderAddress = source["senderAddress"];
-	        this.invitationDays = source["invitationDays"];
-	        this.maxInvitationDays = source["maxInvitationDays"];
-	        this.sessionHours = source["sessionHours"];
+	        this.key = source["key"];
+	        this.name = source["name"];
+	        this.subject = source["subject"];
+	        this.body = source["body"];
+	        this.placeholders = source["placeholders"];
 	        this.updatedAt = this.convertValues(source["updatedAt"], null);
 	        this.version = source["version"];
 	    }
@@ -860,6 +848,38 @@ export namespace app {
 	        this.state = source["state"];
 	        this.message = source["message"];
 	        this.queuedAt = this.convertValues(source["queuedAt"], null);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class PortalSettingsView {
+	    settings: portal.Settings;
+	    pending: boolean;
+	
+	    static createFrom(source: any = {}) {
+	        return new PortalSettingsView(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.settings = this.convertValues(source["settings"], portal.Settings);
+	        this.pending = source["pending"];
 	    }
 	
 		convertValues(a: any, classs: any, asMap: boolean = false): any {
@@ -2174,6 +2194,8 @@ export namespace outreach {
 	    body: string;
 	    placeholders: string[];
 	    customised: boolean;
+	    pending: boolean;
+	    synced: boolean;
 	
 	    static createFrom(source: any = {}) {
 	        return new TemplateInfo(source);
@@ -2187,6 +2209,8 @@ export namespace outreach {
 	        this.body = source["body"];
 	        this.placeholders = source["placeholders"];
 	        this.customised = source["customised"];
+	        this.pending = source["pending"];
+	        this.synced = source["synced"];
 	    }
 	}
 	export class TemplatePreview {
@@ -2522,6 +2546,61 @@ export namespace portal {
 	        this.version = source["version"];
 	    }
 	}
+	export class Settings {
+	    productName: string;
+	    signUpMode: string;
+	    approverEmails: string[];
+	    requestAccessIntervalMinutes: number;
+	    notifyDenied: boolean;
+	    publicUrl: string;
+	    senderName: string;
+	    senderAddress: string;
+	    invitationDays: number;
+	    maxInvitationDays: number;
+	    sessionHours: number;
+	    // Go type: time
+	    updatedAt: any;
+	    version: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new Settings(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.productName = source["productName"];
+	        this.signUpMode = source["signUpMode"];
+	        this.approverEmails = source["approverEmails"];
+	        this.requestAccessIntervalMinutes = source["requestAccessIntervalMinutes"];
+	        this.notifyDenied = source["notifyDenied"];
+	        this.publicUrl = source["publicUrl"];
+	        this.senderName = source["senderName"];
+	        this.senderAddress = source["senderAddress"];
+	        this.invitationDays = source["invitationDays"];
+	        this.maxInvitationDays = source["maxInvitationDays"];
+	        this.sessionHours = source["sessionHours"];
+	        this.updatedAt = this.convertValues(source["updatedAt"], null);
+	        this.version = source["version"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
 
 }
 
@@ -2616,6 +2695,8 @@ export namespace replica {
 	    contact?: portal.Contact;
 	    invitation?: portal.Invitation;
 	    role?: portal.Role;
+	    template?: api.Template;
+	    settings?: portal.Settings;
 	    removed: boolean;
 	    version: number;
 	
@@ -2630,6 +2711,8 @@ export namespace replica {
 	        this.contact = this.convertValues(source["contact"], portal.Contact);
 	        this.invitation = this.convertValues(source["invitation"], portal.Invitation);
 	        this.role = this.convertValues(source["role"], portal.Role);
+	        this.template = this.convertValues(source["template"], api.Template);
+	        this.settings = this.convertValues(source["settings"], portal.Settings);
 	        this.removed = source["removed"];
 	        this.version = source["version"];
 	    }

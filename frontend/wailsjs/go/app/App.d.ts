@@ -7,7 +7,6 @@ import {session} from '../models';
 import {reports} from '../models';
 import {outreach} from '../models';
 import {replica} from '../models';
-import {api} from '../models';
 import {portal} from '../models';
 
 export function AbandonImport(arg1:string):Promise<void>;
@@ -122,7 +121,7 @@ export function PendingChanges():Promise<Array<replica.Change>>;
 
 export function PendingQueue():Promise<Array<app.UserRow>>;
 
-export function PortalSettings():Promise<api.Settings>;
+export function PortalSettings():Promise<app.PortalSettingsView>;
 
 export function PreNotify(arg1:string,arg2:boolean):Promise<batch.Batch>;
 
@@ -170,7 +169,7 @@ export function Roles():Promise<app.RoleCatalog>;
 
 export function SMTPSettings():Promise<outreach.SMTPSettings>;
 
-export function SavePortalSettings(arg1:api.Settings):Promise<api.Settings>;
+export function SavePortalSettings(arg1:portal.Settings):Promise<app.PortalSettingsView>;
 
 export function SaveSMTPSettings(arg1:outreach.SMTPSettings,arg2:string):Promise<outreach.SMTPSettings>;
 
