@@ -77,6 +77,8 @@ type App struct {
 
 	// switchMu serialises connecting and disconnecting.
 	switchMu sync.Mutex
+	// carrying is held while local work is carried to a server (golive.go).
+	carrying sync.Mutex
 
 	// imports keeps the Imports screen's store and reads in progress between calls.
 	imports *importer

@@ -228,6 +228,7 @@ func (c *connection) watch(ctx context.Context, a *App, db *cache.DB) {
 			if cur := cursor(); cur != lastCursor && ctx.Err() == nil {
 				lastCursor = cur
 				a.rt.Emit(EventDataChanged, DataChanged{Reason: "sync"})
+				a.carrySoon() // local work waiting for this server's records (golive.go)
 			}
 		}
 	}

@@ -8,7 +8,6 @@ import (
 	"gatehouse/backend/demo"
 	"gatehouse/backend/portal"
 	"strings"
-	"time"
 )
 
 // FirstRunState tells the frontend whether to show the first-run screen.
@@ -107,16 +106,11 @@ func (a *App) UseEmbedded() (FirstRunState, error) {
 // local portal stops. Signing in to the server comes with the SSO sign-in: until then the
 // status says the server wants a sign-in.
 func (a *App) ConnectServer(url string) (FirstRunState, error) {
-	u, err := checkServerURL(url)
-	if err != nil {
-		return FirstRunState{}, err
-	}
 	// Switch only to a server that answers: a mistyped address would otherwise leave the
 	// administrator offline with an empty Users list and their local portal out of sight.
-	ctx, cancel := context.WithTimeout(a.ctx(), 15*time.Second)
-	defer cancel()
-	if err := client.New(u, "").Health(ctx); err != nil {
-		return FirstRunState{}, portal.FieldErrorf("url", "No portal server answered at %s (%s). Check the address and this computer's network; Gatehouse stays as it was.", u, shortCause(err))
+	u, err := a.answering(url)
+	if err != nil {
+		return FirstRunState{}, err
 	}
 	if err := a.switchTo(connTarget{Mode: ModeRemote, ServerURL: u}); err != nil {
 		return FirstRunState{}, err

@@ -19,6 +19,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"gatehouse/backend/portal"
@@ -557,4 +558,10 @@ func setTimes(ctx context.Context, tx store.Tx, a portal.Account, created time.T
 		return fmt.Errorf("times of %s: %w", a.Email, err)
 	}
 	return nil
+}
+
+// IsDemo reports whether id is one of the demo's organisations or contacts, which must
+// never reach a real portal.
+func IsDemo(id string) bool {
+	return strings.HasPrefix(id, "org_demo_") || strings.HasPrefix(id, "con_demo_")
 }

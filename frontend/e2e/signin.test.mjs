@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import { shot } from './lib/app.mjs'
+import { shot, themedShots } from './lib/app.mjs'
 import { launch } from './lib/browser.mjs'
 import { frontendBuilt, frontendDir, startHarness } from './lib/harness.mjs'
 import { chromiumPath, hasExecutable, need } from './lib/parts.mjs'
@@ -61,6 +61,16 @@ test('settings: sign in at the identity provider, see who is signed in, sign out
   await page.getByTestId('signin-issuer').fill(issuer)
   await page.getByTestId('signin-client-id').fill(clientId)
   await page.getByTestId('signin-save').click()
+  // Leaving the local portal: the server answered, and the dialog says what would be
+  // carried to it and what not, before anything changes.
+  const plan = page.getByTestId('golive-plan')
+  await plan.waitFor()
+  assert.match(await plan.textContent(), new RegExp(`The server at ${portal.replace(/[.]/g, '\\.')} answered`))
+  assert.match(await page.getByTestId('golive-not-carried').textContent(), /links point at this computer/)
+  assert.equal((await harness.call('app.App.SyncStatus')).mode, 'embedded', 'nothing switched while the dialog is open')
+  await themedShots(page, 'settings-golive-plan')
+  await page.getByTestId('golive-connect-carry').click()
+  await page.getByTestId('golive-waiting').waitFor()
   const state = page.getByTestId('signin-state')
   await state.filter({ hasText: `Not signed in to ${portal}` }).waitFor()
   assert.deepEqual(
@@ -91,8 +101,12 @@ test('settings: sign in at the identity provider, see who is signed in, sign out
   assert.equal(await signInAtProvider(idp, authUrl, admin), 'You are signed in')
   await idp.close()
 
-  // Back in Gatehouse: signed in, as whom, until when.
+  // Back in Gatehouse: signed in, as whom, until when; the local work is carried once
+  // the first sync with the server is done.
   await page.getByTestId('signin-email').filter({ hasText: admin }).waitFor()
+  await page.getByTestId('golive-result').waitFor({ timeout: 30000 })
+  assert.match(await page.getByTestId('golive-result').textContent(), /Carried to http:\/\/127\.0\.0\.1:\d+.*organisations, \d+ contacts and \d+ messages were\s+queued/s)
+  await themedShots(page, 'settings-golive-result')
   assert.equal(await page.getByTestId('signin-waiting').count(), 0, 'the address to copy is gone once signed in')
   assert.match(await page.getByTestId('signin-notice').textContent(), /Signed in as admin@example\.org\./)
   assert.match(await state.textContent(), /Signed in\s+as admin@example\.org .*to http:\/\/127\.0\.0\.1:\d+, until /)

@@ -71,16 +71,17 @@ export async function shot(page, name) {
 }
 
 // themedShots keeps the screen as it is in both themes under build/bin/e2e-shots/, to look
-// at: name.png in the light theme and name-dark.png, then the light theme again.
+// at: name.png in the light theme and name-dark.png, then the light theme again. The toggle
+// gets its click as an event, so that a screen with a dialog open can be kept too.
 export const themedShotsDir = join(frontendDir, '..', 'build', 'bin', 'e2e-shots')
 export async function themedShots(page, name) {
   mkdirSync(themedShotsDir, { recursive: true })
   await page.waitForFunction(() => document.getAnimations().length === 0)
   await page.screenshot({ path: join(themedShotsDir, `${name}.png`) })
-  await page.getByTestId('theme-toggle').click()
+  await page.getByTestId('theme-toggle').dispatchEvent('click')
   await page.waitForFunction(() => document.documentElement.dataset.theme === 'dark')
   await page.waitForFunction(() => document.getAnimations().length === 0)
   await page.screenshot({ path: join(themedShotsDir, `${name}-dark.png`) })
-  await page.getByTestId('theme-toggle').click()
+  await page.getByTestId('theme-toggle').dispatchEvent('click')
   await page.waitForFunction(() => document.documentElement.dataset.theme === 'light')
 }

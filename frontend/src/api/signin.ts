@@ -2,7 +2,7 @@
 // starting a sign-in in the system browser, its outcome, and the session this computer
 // holds. Tokens never reach the frontend: only who is signed in and until when.
 import * as App from '../../wailsjs/go/app/App'
-import type { session } from '../../wailsjs/go/models'
+import type { app, golive, session } from '../../wailsjs/go/models'
 import { EventsOn } from '../../wailsjs/runtime/runtime'
 import { call } from './errors'
 
@@ -54,6 +54,14 @@ export const testSignIn = (): Promise<SignInStart> => call(() => App.TestSignIn(
 export const cancelSignIn = (): Promise<SessionState> => call(() => App.CancelSignIn())
 export const signOut = (): Promise<SessionState> => call(() => App.SignOut())
 export const sessionState = (): Promise<SessionState> => call(() => App.SessionState())
+
+// Going live (app/golive.go): what connecting to a server carries from the local portal,
+// connecting with or without it, and whether the carry waits for the sign-in or what it did.
+export type GoLivePlan = golive.Plan
+export type GoLiveStatus = app.GoLiveResult
+export const goLivePlan = (serverUrl: string): Promise<GoLivePlan> => call(() => App.GoLivePlan(serverUrl))
+export const goLive = (s: SignInSettings, carry: boolean): Promise<SignInSettings> => call(() => App.GoLive(s, carry))
+export const goLiveStatus = (): Promise<GoLiveStatus> => call(() => App.GoLiveStatus())
 
 // Event subscriptions; each returns the function that unsubscribes.
 export const onSignInURL = (fn: (u: SignInURL) => void): (() => void) => EventsOn('signin:url', fn)

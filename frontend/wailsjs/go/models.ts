@@ -606,6 +606,40 @@ export namespace app {
 	        this.demoLoaded = source["demoLoaded"];
 	    }
 	}
+	export class GoLiveResult {
+	    waiting: boolean;
+	    serverUrl: string;
+	    result?: golive.Result;
+	
+	    static createFrom(source: any = {}) {
+	        return new GoLiveResult(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.waiting = source["waiting"];
+	        this.serverUrl = source["serverUrl"];
+	        this.result = this.convertValues(source["result"], golive.Result);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
 	export class InvitationRow {
 	    id: string;
 	    email: string;
@@ -1673,6 +1707,86 @@ export namespace batch {
 	    }
 	}
 	
+
+}
+
+export namespace golive {
+	
+	export class Plan {
+	    serverUrl: string;
+	    organizations: number;
+	    contacts: number;
+	    messages: string[];
+	    accounts: number;
+	    invitations: number;
+	    demo: number;
+	    carried: string[];
+	    notCarried: string[];
+	    kept: string[];
+	
+	    static createFrom(source: any = {}) {
+	        return new Plan(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.serverUrl = source["serverUrl"];
+	        this.organizations = source["organizations"];
+	        this.contacts = source["contacts"];
+	        this.messages = source["messages"];
+	        this.accounts = source["accounts"];
+	        this.invitations = source["invitations"];
+	        this.demo = source["demo"];
+	        this.carried = source["carried"];
+	        this.notCarried = source["notCarried"];
+	        this.kept = source["kept"];
+	    }
+	}
+	export class Result {
+	    // Go type: time
+	    at: any;
+	    serverUrl: string;
+	    organizations: number;
+	    contacts: number;
+	    messages: number;
+	    alreadyThere: number;
+	    keptTheirs: string[];
+	    refused: string[];
+	
+	    static createFrom(source: any = {}) {
+	        return new Result(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.at = this.convertValues(source["at"], null);
+	        this.serverUrl = source["serverUrl"];
+	        this.organizations = source["organizations"];
+	        this.contacts = source["contacts"];
+	        this.messages = source["messages"];
+	        this.alreadyThere = source["alreadyThere"];
+	        this.keptTheirs = source["keptTheirs"];
+	        this.refused = source["refused"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
 
 }
 

@@ -6,6 +6,7 @@ import {batch} from '../models';
 import {session} from '../models';
 import {reports} from '../models';
 import {outreach} from '../models';
+import {golive} from '../models';
 import {replica} from '../models';
 import {portal} from '../models';
 
@@ -88,6 +89,12 @@ export function FormBatch(arg1:outreach.FormBatchRequest):Promise<outreach.FormB
 export function GetUser(arg1:string):Promise<app.UserDetail>;
 
 export function Ghosts():Promise<Array<app.UserRow>>;
+
+export function GoLive(arg1:session.Settings,arg2:boolean):Promise<session.Settings>;
+
+export function GoLivePlan(arg1:string):Promise<golive.Plan>;
+
+export function GoLiveStatus():Promise<app.GoLiveResult>;
 
 export function ImportApplyResults(arg1:string):Promise<imports.ApplySummary>;
 

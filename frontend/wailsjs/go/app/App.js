@@ -162,6 +162,18 @@ export function Ghosts() {
   return window['go']['app']['App']['Ghosts']();
 }
 
+export function GoLive(arg1, arg2) {
+  return window['go']['app']['App']['GoLive'](arg1, arg2);
+}
+
+export function GoLivePlan(arg1) {
+  return window['go']['app']['App']['GoLivePlan'](arg1);
+}
+
+export function GoLiveStatus() {
+  return window['go']['app']['App']['GoLiveStatus']();
+}
+
 export function ImportApplyResults(arg1) {
   return window['go']['app']['App']['ImportApplyResults'](arg1);
 }
