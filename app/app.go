@@ -79,6 +79,8 @@ type App struct {
 	switchMu sync.Mutex
 	// carrying is held while local work is carried to a server (golive.go).
 	carrying sync.Mutex
+	// goLive is a switch to a server waiting for the sign-in to it (golive.go); under mu.
+	goLive *goLiveWait
 
 	// imports keeps the Imports screen's store and reads in progress between calls.
 	imports *importer

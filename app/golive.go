@@ -57,32 +57,89 @@ func (a *App) GoLivePlan(serverURL string) (golive.Plan, error) {
 	return golive.MakePlan(a.ctx(), a.embeddedPortalPath(c.eng.Cache()), u)
 }
 
-// GoLive connects to the portal server in set (as SaveSignInSettings does: only once it
-// answered; a failure changes nothing) and, with carry, carries the local portal's
-// organisations, contacts and reworded messages to it after the first sync with it, that
-// is once the administrator has signed in.
-func (a *App) GoLive(set session.Settings, carry bool) (session.Settings, error) {
+// goLiveWait is a switch to a server waiting for the administrator's sign-in to it.
+type goLiveWait struct {
+	set   session.Settings
+	carry bool
+	path  string
+}
+
+// GoLive starts going live to the portal server in set: once it answered, the sign-in
+// settings are kept and the sign-in to it begins (its outcome arrives as signin:done, as
+// for BeginSignIn). Only when the server accepted the sign-in does Gatehouse switch to it
+// and, with carry, carry the local portal's organisations, contacts and reworded messages
+// after the first sync. A failure at any step leaves Gatehouse on the local portal.
+func (a *App) GoLive(set session.Settings, carry bool) (session.Start, error) {
 	c, err := a.current()
 	if err != nil {
-		return session.Settings{}, err
+		return session.Start{}, err
 	}
 	if c.target.Mode != ModeEmbedded {
-		return session.Settings{}, portal.Errorf(portal.ECONFLICT, "Gatehouse already uses the portal server at %s.", c.url)
+		return session.Start{}, portal.Errorf(portal.ECONFLICT, "Gatehouse already uses the portal server at %s.", c.url)
+	}
+	set, err = session.CheckSettings(set)
+	if err != nil {
+		return session.Start{}, err
+	}
+	if set.Issuer == "" || set.ClientID == "" {
+		return session.Start{}, portal.FieldErrorf("issuer", "Enter the identity provider and the client ID registered for Gatehouse: the switch waits for your sign-in to the server.")
+	}
+	if set.ServerURL, err = a.answering(set.ServerURL); err != nil {
+		return session.Start{}, err
 	}
 	db := c.eng.Cache()
-	path := a.embeddedPortalPath(db)
-	out, err := a.SaveSignInSettings(set)
-	if err != nil {
-		return session.Settings{}, err
+	if n, err := db.PendingCount(a.ctx()); err != nil {
+		return session.Start{}, err
+	} else if n > 0 {
+		return session.Start{}, portal.Errorf(portal.ECONFLICT, "%d of your changes have not reached the local portal yet. Let them sync (or discard them) before you connect to a server.", n)
 	}
-	if carry {
-		p := pendingCarry{ServerURL: out.ServerURL, PortalPath: path, ChosenAt: a.cfg.Clock.Now()}
-		if err := db.SetSetting(a.ctx(), goLivePending, p); err != nil {
-			return session.Settings{}, err
+	if err := a.auth.SaveSettings(a.ctx(), set); err != nil {
+		return session.Start{}, err
+	}
+	a.mu.Lock()
+	a.goLive = &goLiveWait{set: set, carry: carry, path: a.embeddedPortalPath(db)}
+	a.mu.Unlock()
+	st, err := a.auth.BeginAt(set.ServerURL)
+	if err != nil {
+		a.mu.Lock()
+		a.goLive = nil
+		a.mu.Unlock()
+	}
+	return st, err
+}
+
+// signedIn ends a going live waiting for the sign-in d reports: accepted, Gatehouse
+// switches to the server (and keeps the carry for after the first sync); refused or
+// abandoned, it stays where it is. It runs before the window hears of d, so that the
+// window finds the switch made.
+func (a *App) signedIn(d session.Done) {
+	if d.Test {
+		return
+	}
+	a.mu.Lock()
+	w := a.goLive
+	a.goLive = nil
+	a.mu.Unlock()
+	if w == nil || !d.OK {
+		return
+	}
+	if err := a.switchTo(connTarget{Mode: ModeRemote, ServerURL: w.set.ServerURL}); err != nil {
+		a.log.Error("switch to the portal server after signing in", "server", w.set.ServerURL, "err", err)
+		return
+	}
+	a.auth.ForgetOtherServers(a.ctx(), w.set.ServerURL)
+	if w.carry {
+		p := pendingCarry{ServerURL: w.set.ServerURL, PortalPath: w.path, ChosenAt: a.cfg.Clock.Now()}
+		db, err := a.cache()
+		if err == nil {
+			err = db.SetSetting(a.ctx(), goLivePending, p)
+		}
+		if err != nil {
+			a.log.Error("remember to carry the local work to the server", "err", err)
+			return
 		}
 		a.carrySoon()
 	}
-	return out, nil
 }
 
 // GoLiveResult is the outcome of the last carry to a portal server; nil when none ran.

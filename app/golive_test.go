@@ -79,6 +79,19 @@ func TestGoLiveCarriesLocalWork(t *testing.T) {
 	if _, err := a.GoLive(session.Settings{ServerURL: wrong, Issuer: e.issuer, ClientID: ssotest.ClientID}, true); portal.ErrorCode(err) != portal.EINVALID {
 		t.Fatalf("GoLive(%s) = %v", wrong, err)
 	}
+	// A sign-in the server refuses (an account it does not know) leaves it all as it was.
+	e.browser.set("stranger@example.org", false)
+	if _, err := a.GoLive(session.Settings{ServerURL: e.url, Issuer: e.issuer, ClientID: ssotest.ClientID}, true); err != nil {
+		t.Fatal(err)
+	}
+	if done := e.ev.done(t); done.OK || done.Error == nil {
+		t.Fatalf("a stranger's sign-in: %+v", done)
+	}
+	<-e.browser.done
+	e.browser.set(adminEmail, false)
+	if st, _ := a.SyncStatus(); st.Mode != ModeEmbedded {
+		t.Fatalf("after a refused sign-in the mode is %q", st.Mode)
+	}
 	if st, _ := a.SyncStatus(); st.Mode != ModeEmbedded {
 		t.Fatalf("after a wrong address the mode is %q", st.Mode)
 	}
@@ -98,14 +111,23 @@ func TestGoLiveCarriesLocalWork(t *testing.T) {
 		t.Errorf("the plan does not say why invitations stay: %q", plan.NotCarried)
 	}
 
-	if _, err := a.GoLive(session.Settings{ServerURL: e.url, Issuer: e.issuer, ClientID: ssotest.ClientID}, true); err != nil {
+	// Going live begins with the sign-in to the server; Gatehouse stays on the local portal
+	// until the server accepted it.
+	start, err := a.GoLive(session.Settings{ServerURL: e.url, Issuer: e.issuer, ClientID: ssotest.ClientID}, true)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if gs, _ := a.GoLiveStatus(); !gs.Waiting || gs.ServerURL != e.url {
-		t.Fatalf("before the sign-in the carry should wait: %+v", gs)
+	if u, ok := e.ev.next(t, EventSignInURL).(session.URLEvent); !ok || u.AuthURL != start.AuthURL {
+		t.Fatalf("signin:url = %+v, GoLive = %+v", u, start)
 	}
-	if done := e.signIn(t); !done.OK {
+	if done := e.ev.done(t); !done.OK {
 		t.Fatalf("sign-in: %+v", done)
+	}
+	if err := <-e.browser.done; err != nil {
+		t.Fatalf("the browser: %v", err)
+	}
+	if st, _ := a.SyncStatus(); st.Mode != ModeRemote || st.ServerURL != e.url || st.NeedsSignIn {
+		t.Fatalf("after the sign-in: %+v", st)
 	}
 	var res GoLiveResult
 	deadline := time.Now().Add(60 * time.Second)

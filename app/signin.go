@@ -22,8 +22,13 @@ const (
 // sessionHost gives the session Manager the App's cache, connection and events.
 type sessionHost struct{ a *App }
 
-func (h sessionHost) Cache() (*cache.DB, error)   { return h.a.cache() }
-func (h sessionHost) Emit(event string, data any) { h.a.rt.Emit(event, data) }
+func (h sessionHost) Cache() (*cache.DB, error) { return h.a.cache() }
+func (h sessionHost) Emit(event string, data any) {
+	if d, ok := data.(session.Done); ok && event == session.EventDone {
+		h.a.signedIn(d) // going live switches once the server accepted the sign-in (golive.go)
+	}
+	h.a.rt.Emit(event, data)
+}
 func (h sessionHost) SyncNow() {
 	if eng, _, err := h.a.engine(); err == nil {
 		eng.SyncNow()

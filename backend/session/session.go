@@ -885,11 +885,6 @@ var errCancelledInApp = portal.Errorf(portal.EUNAUTHORIZED, "Sign-in was cancell
 // copied if no browser opens); the outcome arrives as EventDone. Starting again abandons a
 // sign-in still waiting.
 func (s *Manager) Begin(test bool) (Start, error) {
-	db, err := s.host.Cache()
-	if err != nil {
-		return Start{}, err
-	}
-	ctx := context.Background()
 	mode, serverURL, err := s.server()
 	if err != nil {
 		return Start{}, err
@@ -897,6 +892,26 @@ func (s *Manager) Begin(test bool) (Start, error) {
 	if mode != ModeRemote || serverURL == "" {
 		return Start{}, portal.FieldErrorf("serverUrl", "Signing in is for a portal server. Enter the server's address in Settings and save it first; the local portal on this computer needs no sign-in.")
 	}
+	return s.begin(test, serverURL)
+}
+
+// BeginAt starts signing in to the portal server at serverURL, which need not be the one
+// in use yet: going live signs in first and switches only once the server accepted the
+// sign-in. The outcome arrives as EventDone, as for Begin.
+func (s *Manager) BeginAt(serverURL string) (Start, error) {
+	serverURL = NormaliseServerURL(serverURL)
+	if serverURL == "" {
+		return Start{}, portal.FieldErrorf("serverUrl", "Enter the portal server's address.")
+	}
+	return s.begin(false, serverURL)
+}
+
+func (s *Manager) begin(test bool, serverURL string) (Start, error) {
+	db, err := s.host.Cache()
+	if err != nil {
+		return Start{}, err
+	}
+	ctx := context.Background()
 	var set Settings
 	if _, err := db.GetSetting(ctx, settingSignIn, &set); err != nil {
 		return Start{}, err

@@ -69,18 +69,10 @@ test('settings: sign in at the identity provider, see who is signed in, sign out
   assert.match(await page.getByTestId('golive-not-carried').textContent(), /links point at this computer/)
   assert.equal((await harness.call('app.App.SyncStatus')).mode, 'embedded', 'nothing switched while the dialog is open')
   await themedShots(page, 'settings-golive-plan')
+  // Sign in to the server: the App asks the "system browser" to open the provider's page
+  // and shows the same address to copy. Until the server accepts the sign-in, Gatehouse
+  // stays on the local portal.
   await page.getByTestId('golive-connect-carry').click()
-  await page.getByTestId('golive-waiting').waitFor()
-  const state = page.getByTestId('signin-state')
-  await state.filter({ hasText: `Not signed in to ${portal}` }).waitFor()
-  assert.deepEqual(
-    { ...(await harness.call('app.App.SignInSettings')) },
-    { serverUrl: portal, issuer, clientId, scopes: '' },
-  )
-
-  // Sign in: the App asks the "system browser" to open the provider's page and shows the
-  // same address to copy.
-  await page.getByTestId('signin-begin').click()
   const shown = page.getByTestId('signin-auth-url')
   await shown.waitFor()
   const authUrl = await shown.inputValue()
@@ -95,15 +87,21 @@ test('settings: sign in at the identity provider, see who is signed in, sign out
   await page.getByTestId('signin-copied').waitFor()
   assert.equal(await page.evaluate(() => navigator.clipboard.readText()), authUrl)
   await shot(page, 'settings-signin-waiting-for-the-browser')
+  assert.equal((await harness.call('app.App.SyncStatus')).mode, 'embedded', 'nothing switched before the sign-in')
 
   // The administrator signs in in "their browser".
   const idp = await browser.context.newPage()
   assert.equal(await signInAtProvider(idp, authUrl, admin), 'You are signed in')
   await idp.close()
 
-  // Back in Gatehouse: signed in, as whom, until when; the local work is carried once
-  // the first sync with the server is done.
+  // Back in Gatehouse: connected to the server, signed in, as whom, until when; the local
+  // work is carried once the first sync with the server is done.
   await page.getByTestId('signin-email').filter({ hasText: admin }).waitFor()
+  const state = page.getByTestId('signin-state')
+  assert.deepEqual(
+    { ...(await harness.call('app.App.SignInSettings')) },
+    { serverUrl: portal, issuer, clientId, scopes: '' },
+  )
   await page.getByTestId('golive-result').waitFor({ timeout: 30000 })
   assert.match(await page.getByTestId('golive-result').textContent(), /Carried to http:\/\/127\.0\.0\.1:\d+.*organisations, \d+ contacts and \d+ messages were\s+queued/s)
   await themedShots(page, 'settings-golive-result')
@@ -148,6 +146,16 @@ test('settings: sign in at the identity provider, see who is signed in, sign out
   const after = await harness.call('app.App.SessionState')
   assert.equal(after.signedIn, false)
   assert.equal(after.needsSignIn, true)
+
+  // Signing in again to the server in use: the Sign in button.
+  await browser.context.clearCookies()
+  await page.getByTestId('signin-begin').click()
+  await shown.waitFor()
+  const idp3 = await browser.context.newPage()
+  assert.equal(await signInAtProvider(idp3, await shown.inputValue(), admin), 'You are signed in')
+  await idp3.close()
+  await page.getByTestId('signin-email').filter({ hasText: admin }).waitFor()
+  assert.equal((await harness.call('app.App.SessionState')).signedIn, true)
 
   // The local portal is always one click away while a server is in use.
   await page.getByTestId('signin-use-local').click()

@@ -55,12 +55,13 @@ export const cancelSignIn = (): Promise<SessionState> => call(() => App.CancelSi
 export const signOut = (): Promise<SessionState> => call(() => App.SignOut())
 export const sessionState = (): Promise<SessionState> => call(() => App.SessionState())
 
-// Going live (app/golive.go): what connecting to a server carries from the local portal,
-// connecting with or without it, and whether the carry waits for the sign-in or what it did.
+// Going live (app/golive.go): what connecting to a server carries from the local portal;
+// signing in to it, after which (signin:done) Gatehouse switches to it, carrying the local
+// work or not; and whether the carry waits for the first sync or what it did.
 export type GoLivePlan = golive.Plan
 export type GoLiveStatus = app.GoLiveResult
 export const goLivePlan = (serverUrl: string): Promise<GoLivePlan> => call(() => App.GoLivePlan(serverUrl))
-export const goLive = (s: SignInSettings, carry: boolean): Promise<SignInSettings> => call(() => App.GoLive(s, carry))
+export const goLive = (s: SignInSettings, carry: boolean): Promise<SignInStart> => call(() => App.GoLive(s, carry))
 export const goLiveStatus = (): Promise<GoLiveStatus> => call(() => App.GoLiveStatus())
 
 // Event subscriptions; each returns the function that unsubscribes.

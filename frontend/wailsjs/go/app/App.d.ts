@@ -90,7 +90,7 @@ export function GetUser(arg1:string):Promise<app.UserDetail>;
 
 export function Ghosts():Promise<Array<app.UserRow>>;
 
-export function GoLive(arg1:session.Settings,arg2:boolean):Promise<session.Settings>;
+export function GoLive(arg1:session.Settings,arg2:boolean):Promise<session.Start>;
 
 export function GoLivePlan(arg1:string):Promise<golive.Plan>;
 
