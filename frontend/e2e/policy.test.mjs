@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import { shot } from './lib/app.mjs'
+import { shot, themedShots } from './lib/app.mjs'
 import { launch } from './lib/browser.mjs'
 import { frontendBuilt, frontendDir, startHarness } from './lib/harness.mjs'
 import { chromiumPath, hasExecutable, need } from './lib/parts.mjs'
@@ -138,6 +138,21 @@ test('policy: an organisation administrator meets a system administrator of her 
   const halDetail = await harness.call('app.App.GetUser', hal.id)
   assert.equal(halDetail.invitations.filter((i) => i.status === 'revoked').length, 1, 'the old link is dead')
   assert.equal(halDetail.invitations.filter((i) => i.status === 'pending').length, 1, 'one live link')
+
+  // The portal's settings are the system administrators': she sees them, cannot save them,
+  // and is told where her organisation's own details are; a save through the App is
+  // refused at once, before anything is queued.
+  await page.goto(new URL('#/settings', harness.url).href)
+  await page.locator('.n-tabs-tab').filter({ hasText: 'Portal' }).click()
+  await page.getByTestId('portal-settings-read-only').filter({ hasText: 'Organisations → Dunmore Community Pantry' }).waitFor()
+  assert.equal(await page.getByTestId('portal-save').isDisabled(), true, 'Save is disabled')
+  const view = await harness.call('app.App.PortalSettings')
+  await assert.rejects(harness.call('app.App.SavePortalSettings', { ...view.settings, productName: 'Gina Portal' }), /Only a system administrator can change the portal settings/)
+  assert.equal((await harness.call('app.App.PendingChanges')).length, 0, 'nothing was queued')
+  await themedShots(page, 'policy-org-admin-portal-settings')
+  const expected = pageErrors.filter((e) => !String(e).includes('/bridge/call/app.App.SavePortalSettings'))
+  pageErrors.length = 0
+  pageErrors.push(...expected)
 
   assert.deepEqual(pageErrors.map(String), [], 'the page reported errors')
 })
