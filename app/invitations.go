@@ -144,16 +144,7 @@ func (a *App) SendBatch(id string) error {
 		return err
 	}
 	if b.Kind.CarriesLinks() {
-		// A link only its sender's computer can open must never be e-mailed.
-		set, err := c.cl.Settings(ctx)
-		if err != nil {
-			return err
-		}
-		base := set.PublicURL
-		if base == "" {
-			base = c.cl.BaseURL()
-		}
-		if err := portal.CheckLinkBase(base); err != nil {
+		if err := linksReachable(ctx, c); err != nil {
 			return err
 		}
 	}
@@ -234,6 +225,20 @@ func (a *App) SendTestMessage(to string) error {
 		return err
 	}
 	return m.SendTest(a.ctx(), a.cfg.Clock, to)
+}
+
+// linksReachable refuses to have links e-mailed that only this computer could open: the
+// portal's public address, or its own when it has none, must be reachable by others.
+func linksReachable(ctx context.Context, c *connection) error {
+	set, err := c.cl.Settings(ctx)
+	if err != nil {
+		return err
+	}
+	base := set.PublicURL
+	if base == "" {
+		base = c.cl.BaseURL()
+	}
+	return portal.CheckLinkBase(base)
 }
 
 // ---- templates ----

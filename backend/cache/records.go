@@ -890,3 +890,22 @@ func (db *DB) CountActiveHolders(ctx context.Context, ids []string) (int, error)
 	}
 	return n, nil
 }
+
+// ContactsByEmail returns the contacts with this address (compared as the accounts'
+// addresses are), as the screens show them.
+func (db *DB) ContactsByEmail(ctx context.Context, email string) ([]portal.Contact, error) {
+	rows, err := db.r.QueryContext(ctx, "SELECT "+contactFields+" FROM contacts c WHERE c.email_key = ? ORDER BY c.rid", fold(email))
+	if err != nil {
+		return nil, fmt.Errorf("find contacts by e-mail in the local database: %w", err)
+	}
+	defer rows.Close()
+	var out []portal.Contact
+	for rows.Next() {
+		c, err := scanContact(rows)
+		if err != nil {
+			return nil, fmt.Errorf("find contacts by e-mail in the local database: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}

@@ -78,20 +78,35 @@ func CheckEmailList(emails []string) ([]string, error) {
 	if len(emails) > 1000 {
 		return nil, FieldErrorf("emails", "Add at most 1,000 addresses at a time; split the list into batches.")
 	}
+	out, errs := CheckEmails(emails)
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// CheckEmails checks each address of a list as CheckEmailList does, and says for each
+// what is wrong with it (nil: nothing), so a screen can mark every address as typed.
+func CheckEmails(emails []string) ([]string, []error) {
 	out := make([]string, len(emails))
+	errs := make([]error, len(emails))
 	seen := map[string]int{}
 	for i, s := range emails {
 		addr, err := ParseEmail(s)
 		if err != nil {
-			return nil, &Error{Code: EINVALID, Field: fmt.Sprintf("emails[%d]", i), Message: ErrorMessage(err)}
+			errs[i] = &Error{Code: EINVALID, Field: fmt.Sprintf("emails[%d]", i), Message: ErrorMessage(err)}
+			continue
 		}
 		if j, dup := seen[NormalizeEmail(addr)]; dup {
-			return nil, FieldErrorf(fmt.Sprintf("emails[%d]", i), "%s is in the list twice (also at position %d); give each address once.", addr, j+1)
+			errs[i] = FieldErrorf(fmt.Sprintf("emails[%d]", i), "%s is in the list twice (also at position %d); give each address once.", addr, j+1)
+			continue
 		}
 		seen[NormalizeEmail(addr)] = i
 		out[i] = addr
 	}
-	return out, nil
+	return out, errs
 }
 
 // SameEmail reports whether two addresses name the same mailbox for Gatehouse's purposes:

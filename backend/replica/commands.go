@@ -142,6 +142,17 @@ func (c *Commands) UpdateOrganization(ctx context.Context, o portal.Organization
 	return c.one(ctx, item{name: CmdUpdateOrganization, id: o.ID, payload: orgPayload{Profile: o, Base: base}})
 }
 
+// CreateOrganization queues a new organisation. Its ID is made here (the server keeps the
+// one it is given), so that people can be added to it before the server has it.
+func (c *Commands) CreateOrganization(ctx context.Context, o portal.Organization) (Queued, error) {
+	b := make([]byte, 8)
+	if _, err := rand.Read(b); err != nil {
+		return Queued{}, fmt.Errorf("make an ID for the new organisation: %w", err)
+	}
+	o.ID, o.Version = "org_"+hex.EncodeToString(b), 0
+	return c.one(ctx, item{name: CmdCreateOrganization, id: o.ID, payload: o})
+}
+
 // AddUsersByEmail adds people to an organisation by e-mail address (existing contacts are
 // matched, new ones created) and may invite them.
 func (c *Commands) AddUsersByEmail(ctx context.Context, orgID string, emails []string, opts AddUsersOptions) (Queued, error) {

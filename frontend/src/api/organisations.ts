@@ -21,3 +21,15 @@ export const createOrgRole = (orgId: string, name: string): Promise<RoleResult> 
 export const renameOrgRole = (roleId: string, name: string, version: number): Promise<RoleResult> =>
   call(() => App.RenameOrgRole(roleId, name, version))
 export const deleteOrgRole = (roleId: string): Promise<RoleResult> => call(() => App.DeleteOrgRole(roleId))
+
+// A new organisation (system administrators), shown at once and sent through the outbox.
+export const createOrganisation = (org: Partial<Organization>): Promise<app.OrgResult> =>
+  call(() => App.CreateOrganisation(org as Organization))
+
+// Adding people by e-mail (Creatio's "add users"): each address checked as typed, then
+// added to the organisation and invited now or later.
+export type AddressCheck = app.AddressCheck
+export type AddUsersRequest = app.AddUsersRequest
+export type AddUsersOutcome = app.AddUsersOutcome
+export const checkAddUsers = (orgId: string, inputs: string[]): Promise<AddressCheck[]> => call(() => App.CheckAddUsers(orgId, inputs))
+export const addUsers = (req: AddUsersRequest): Promise<AddUsersOutcome> => call(() => App.AddUsers(req))

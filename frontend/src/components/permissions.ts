@@ -20,6 +20,7 @@ export interface Actor {
 export type Action =
   | 'purge'
   | 'promote'
+  | 'createOrganisation'
   | 'systemRoles'
   | 'decide' // approve, deny, approve instead, restore
   | 'administer' // deactivate, reactivate, roles, organisation administrators, profile, org roles
@@ -37,6 +38,7 @@ export function refusal(actor: Actor | null, action: Action, orgId = ''): string
   switch (action) {
     case 'purge':
     case 'promote':
+    case 'createOrganisation':
     case 'systemRoles':
       why = actor.systemAdmin ? '' : r.system
       break

@@ -280,6 +280,103 @@ export namespace app {
 		}
 	}
 	
+	export class AddedPerson {
+	    email: string;
+	    name: string;
+	    created: boolean;
+	    invited: boolean;
+	    skipped?: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new AddedPerson(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.email = source["email"];
+	        this.name = source["name"];
+	        this.created = source["created"];
+	        this.invited = source["invited"];
+	        this.skipped = source["skipped"];
+	    }
+	}
+	export class AddUsersOutcome {
+	    change: QueuedChange;
+	    sent: boolean;
+	    people: AddedPerson[];
+	
+	    static createFrom(source: any = {}) {
+	        return new AddUsersOutcome(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.change = this.convertValues(source["change"], QueuedChange);
+	        this.sent = source["sent"];
+	        this.people = this.convertValues(source["people"], AddedPerson);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class AddUsersRequest {
+	    organizationId: string;
+	    emails: string[];
+	    roles: string[];
+	    inviteNow: boolean;
+	    expiresInDays: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new AddUsersRequest(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.organizationId = source["organizationId"];
+	        this.emails = source["emails"];
+	        this.roles = source["roles"];
+	        this.inviteNow = source["inviteNow"];
+	        this.expiresInDays = source["expiresInDays"];
+	    }
+	}
+	
+	export class AddressCheck {
+	    input: string;
+	    email: string;
+	    error?: string;
+	    contactName?: string;
+	    newName?: string;
+	    account?: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new AddressCheck(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.input = source["input"];
+	        this.email = source["email"];
+	        this.error = source["error"];
+	        this.contactName = source["contactName"];
+	        this.newName = source["newName"];
+	        this.account = source["account"];
+	    }
+	}
 	export class AuditActor {
 	    id: string;
 	    name: string;

@@ -4,15 +4,17 @@ import {app} from '../models';
 import {imports} from '../models';
 import {batch} from '../models';
 import {session} from '../models';
+import {portal} from '../models';
 import {reports} from '../models';
 import {outreach} from '../models';
 import {golive} from '../models';
 import {replica} from '../models';
-import {portal} from '../models';
 
 export function AbandonImport(arg1:string):Promise<void>;
 
 export function About():Promise<app.AboutInfo>;
+
+export function AddUsers(arg1:app.AddUsersRequest):Promise<app.AddUsersOutcome>;
 
 export function ApplyImport(arg1:string):Promise<imports.ApplySummary>;
 
@@ -44,6 +46,8 @@ export function CancelImport(arg1:string):Promise<void>;
 
 export function CancelSignIn():Promise<session.State>;
 
+export function CheckAddUsers(arg1:string,arg2:Array<string>):Promise<Array<app.AddressCheck>>;
+
 export function ChooseImportFile():Promise<string>;
 
 export function CompleteRegistration(arg1:string):Promise<app.ActionResult>;
@@ -53,6 +57,8 @@ export function Conflicts():Promise<Array<app.Conflict>>;
 export function ConnectServer(arg1:string):Promise<app.FirstRunState>;
 
 export function CreateOrgRole(arg1:string,arg2:string):Promise<app.RoleResult>;
+
+export function CreateOrganisation(arg1:portal.Organization):Promise<app.OrgResult>;
 
 export function CurrentActor():Promise<app.ActorInfo>;
 

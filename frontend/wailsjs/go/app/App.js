@@ -10,6 +10,10 @@ export function About() {
   return window['go']['app']['App']['About']();
 }
 
+export function AddUsers(arg1) {
+  return window['go']['app']['App']['AddUsers'](arg1);
+}
+
 export function ApplyImport(arg1) {
   return window['go']['app']['App']['ApplyImport'](arg1);
 }
@@ -70,6 +74,10 @@ export function CancelSignIn() {
   return window['go']['app']['App']['CancelSignIn']();
 }
 
+export function CheckAddUsers(arg1, arg2) {
+  return window['go']['app']['App']['CheckAddUsers'](arg1, arg2);
+}
+
 export function ChooseImportFile() {
   return window['go']['app']['App']['ChooseImportFile']();
 }
@@ -88,6 +96,10 @@ export function ConnectServer(arg1) {
 
 export function CreateOrgRole(arg1, arg2) {
   return window['go']['app']['App']['CreateOrgRole'](arg1, arg2);
+}
+
+export function CreateOrganisation(arg1) {
+  return window['go']['app']['App']['CreateOrganisation'](arg1);
 }
 
 export function CurrentActor() {
