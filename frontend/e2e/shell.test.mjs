@@ -23,7 +23,7 @@ test('shell: every screen is reachable from the navigation', async (t) => {
   for (const label of screens) {
     await app.nav(label)
     await expectURL(page, new RegExp(`#/${label.toLowerCase()}(/|$)`))
-    assert.equal(await page.locator('.n-menu-item-content--selected').textContent(), label, 'the entry is highlighted')
+    assert.equal(await page.locator('[data-testid="nav"] [aria-current="page"]').textContent(), label, 'the entry is highlighted')
     assert.equal(await page.getByTestId('placeholder').count(), 0, `${label} is a real screen, not a placeholder`)
   }
   // Settings opens on its About tab.

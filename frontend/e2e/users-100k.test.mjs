@@ -30,7 +30,7 @@ test(`users: time to first rows of a ${N.toLocaleString('en')}-account table`, {
   // From a click on "Users" to the first row on screen, measured in the page.
   const ms = await page.evaluate(async () => {
     const t0 = performance.now()
-    const item = [...document.querySelectorAll('[data-testid="nav"] .n-menu-item-content')].find((e) => e.textContent?.trim() === 'Users')
+    const item = [...document.querySelectorAll('[data-testid="nav"] a.nav-item')].find((e) => e.textContent?.trim() === 'Users')
     item.click()
     await new Promise((res) => {
       const tick = () => (document.querySelector('[data-testid="cell-name"]') ? res() : requestAnimationFrame(tick))

@@ -68,7 +68,7 @@ describe('app shell', () => {
     expect(w.get('[data-testid="view-title"]').text()).toBe('Users')
     expect(w.get('[data-testid="status-mode"]').text()).toBe('Local portal')
 
-    const approvals = nav.findAll('.n-menu-item-content').find((el) => el.text() === 'Approvals')
+    const approvals = nav.findAll('a.nav-item').find((el) => el.text() === 'Approvals')
     expect(approvals).toBeDefined()
     await approvals!.trigger('click')
     await flushPromises()
