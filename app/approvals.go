@@ -147,3 +147,54 @@ func (a *App) Restore(id string) (ActionResult, error) {
 func (a *App) Purge(id string) (ActionResult, error) {
 	return a.accountAction(id, func(ctx context.Context, c *replica.Commands) (replica.Queued, error) { return c.Purge(ctx, id) })
 }
+
+// UndoResult is the answer to UndoDecision.
+type UndoResult struct {
+	// Undone is true when the decision was withdrawn before the portal had it: nothing
+	// happened, nobody was told.
+	Undone bool `json:"undone"`
+	// Reverse names the action that takes the decision back now that the portal has it:
+	// "deactivate" after an approval, "approveInstead" after a denial.
+	Reverse string `json:"reverse,omitempty"`
+	// Message says what happened, or what the reverse action would do, in a sentence.
+	Message string `json:"message"`
+}
+
+// UndoDecision takes back an approval or denial made a moment ago (changeID is its queued
+// change). While the change waits in the outbox it is withdrawn; once the portal has it,
+// the answer names the action that reverses it, for the administrator to confirm.
+func (a *App) UndoDecision(changeID int64) (UndoResult, error) {
+	eng, db, err := a.engine()
+	if err != nil {
+		return UndoResult{}, err
+	}
+	ctx := a.ctx()
+	cmd, err := db.GetCommand(ctx, changeID)
+	if err != nil {
+		return UndoResult{}, err
+	}
+	if cmd.Name != replica.CmdApprove && cmd.Name != replica.CmdDeny {
+		return UndoResult{}, portal.FieldErrorf("id", "Only an approval or a denial can be undone here; other changes are under Changes in the status bar.")
+	}
+	name := cmd.EntityID
+	if acc, err := db.GetAccount(ctx, cmd.EntityID); err == nil {
+		name = acc.Name
+		if name == "" {
+			name = acc.Email
+		}
+	}
+	verb := map[string]string{replica.CmdApprove: "approval", replica.CmdDeny: "denial"}[cmd.Name]
+	switch cmd.State {
+	case cache.OutboxQueued, cache.OutboxFailed, cache.OutboxConflict:
+		if err := eng.Discard(ctx, changeID); err != nil {
+			return UndoResult{}, err
+		}
+		return UndoResult{Undone: true, Message: "The " + verb + " of " + name + " was withdrawn before the portal had it: nothing changed and nobody was told."}, nil
+	case cache.OutboxSending:
+		return UndoResult{}, portal.Errorf(portal.ECONFLICT, "The %s of %s is reaching the portal right now. Try Undo again in a moment.", verb, name)
+	}
+	if cmd.Name == replica.CmdApprove {
+		return UndoResult{Reverse: "deactivate", Message: "The portal already has the approval: " + name + " can sign in, and may have been told by e-mail. Deactivate " + name + "'s account to take it back?"}, nil
+	}
+	return UndoResult{Reverse: "approveInstead", Message: "The portal already has the denial of " + name + ". Approve " + name + " instead?"}, nil
+}

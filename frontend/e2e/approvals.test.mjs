@@ -19,17 +19,36 @@ test('approvals: approve takes a person out of the queue and the server makes th
   assert.match(await row(page, 'harriet.cole@').textContent(), /ashby\.example\.org/)
   await app.shot('approvals-queue')
 
-  await row(page, 'harriet.cole@').getByRole('button', { name: 'Approve Harriet Cole' }).click()
+  // Approve: the row stays where it was, marked, so that a second click 350 ms later (meant
+  // for the next person, or a double click) lands on the mark, not on someone's Approve.
+  const approveHarriet = row(page, 'harriet.cole@').getByRole('button', { name: 'Approve Harriet Cole' })
+  const box = await approveHarriet.boundingBox()
+  await approveHarriet.click()
   await app.toast('Harriet Cole was approved')
-  await row(page, 'harriet.cole@').waitFor({ state: 'detached' })
+  await row(page, 'harriet.cole@').getByTestId('decided').filter({ hasText: 'Approved ✓' }).waitFor()
+  await page.waitForTimeout(350)
+  await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2)
   await page.getByTestId('tab-queue').filter({ hasText: '(5)' }).waitFor()
+  await app.synced()
+  assert.equal((await harnessPending(app)).length, 0, 'nothing else was queued by the second click')
+  assert.equal((await app.user('harriet.cole@')).status, 'active')
+  assert.equal((await app.user('imran.shah@')).status, 'pending', 'the next person was not approved')
+  await app.shot('approvals-approved-undo')
 
+  // Undo after the portal has it: the reverse is offered in a sentence, and done once confirmed.
+  await row(page, 'harriet.cole@').getByTestId('undo').click()
+  await page.getByText('The portal already has the approval: Harriet Cole can sign in').waitFor()
+  await page.getByRole('button', { name: 'Deactivate the account' }).click()
+  await app.toast('Harriet Cole is deactivated and can no longer sign in.')
+  await row(page, 'harriet.cole@').waitFor({ state: 'detached' })
   await app.synced()
   const u = await app.user('harriet.cole@')
-  assert.equal(u.status, 'active')
-  assert.equal(u.pending, false, 'the server has the approval')
+  assert.equal(u.status, 'deactivated')
+  assert.equal(u.pending, false, 'the server has the reverse')
   app.assertNoPageErrors()
 })
+
+const harnessPending = (app) => app.call('PendingChanges')
 
 test('approvals: deny asks for a reason, then moves the person to the recycle bin', async (t) => {
   const app = await openDemo(t, { path: '/approvals' })

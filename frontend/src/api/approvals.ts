@@ -16,3 +16,8 @@ export const denyMany = (ids: string[], reason: string): Promise<BulkResult> => 
 export const recycleBin = (): Promise<UserRow[]> => call(() => App.RecycleBin())
 export const restore = (id: string): Promise<ActionResult> => call(() => App.Restore(id))
 export const purge = (id: string): Promise<ActionResult> => call(() => App.Purge(id))
+
+// Undo of a decision made a moment ago: withdrawn while it waits in the outbox; once the
+// portal has it, the answer names the reverse action to offer.
+export type UndoResult = app.UndoResult
+export const undoDecision = (changeId: number): Promise<UndoResult> => call(() => App.UndoDecision(changeId))

@@ -1170,6 +1170,22 @@ export namespace app {
 		    return a;
 		}
 	}
+	export class UndoResult {
+	    undone: boolean;
+	    reverse?: string;
+	    message: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new UndoResult(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.undone = source["undone"];
+	        this.reverse = source["reverse"];
+	        this.message = source["message"];
+	    }
+	}
 	export class UserDetail {
 	    user: UserRow;
 	    server?: UserRow;

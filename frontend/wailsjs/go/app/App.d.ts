@@ -224,6 +224,8 @@ export function Templates():Promise<Array<outreach.TemplateInfo>>;
 
 export function TestSignIn():Promise<session.Start>;
 
+export function UndoDecision(arg1:number):Promise<app.UndoResult>;
+
 export function UpdateOrganisation(arg1:portal.Organization):Promise<app.OrgResult>;
 
 export function UseEmbedded():Promise<app.FirstRunState>;

@@ -430,6 +430,10 @@ export function TestSignIn() {
   return window['go']['app']['App']['TestSignIn']();
 }
 
+export function UndoDecision(arg1) {
+  return window['go']['app']['App']['UndoDecision'](arg1);
+}
+
 export function UpdateOrganisation(arg1) {
   return window['go']['app']['App']['UpdateOrganisation'](arg1);
 }
