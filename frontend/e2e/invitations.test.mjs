@@ -152,5 +152,17 @@ test('invitations: form a batch, preview the e-mail, send it to the sink with pr
   await previewSubject.filter({ hasText: /^Hello .+, your .+ link$/ }).waitFor()
   assert.ok(!(await previewSubject.textContent()).includes('@'), 'no placeholder is left in the preview')
 
+  // Choosing another message with this one edited asks first; Stay keeps the edit,
+  // Discard drops it.
+  await page.getByTestId('template-key').click()
+  await page.locator('.n-base-select-option').filter({ hasText: 'Reminder' }).first().click()
+  await page.getByTestId('unsaved-text').filter({ hasText: 'the message' }).waitFor()
+  await page.getByTestId('unsaved-stay').click()
+  assert.equal(await page.getByTestId('template-subject').locator('input').inputValue(), 'Hello @UserName@, your @system.ProductName@ link')
+  await page.getByTestId('template-key').click()
+  await page.locator('.n-base-select-option').filter({ hasText: 'Reminder' }).first().click()
+  await page.getByTestId('unsaved-discard').click()
+  await page.waitForFunction(() => !(document.querySelector('[data-testid="template-subject"] input')?.value ?? '').startsWith('Hello @UserName@, your'))
+
   app.assertNoPageErrors()
 })

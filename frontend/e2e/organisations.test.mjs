@@ -61,6 +61,26 @@ test('organisations: the profile is saved, and a bad phone number is explained a
   assert.equal(p.organization.phone, '+44 1632 960 123')
   assert.equal(p.organization.shippingAddress.city, 'Fairview Junction')
   assert.equal(p.pending, false)
+
+  // Edits are not dropped without asking. "Same as actual" asks before replacing an address
+  // that is different; choosing another organisation asks to save, discard or stay.
+  await shipping.getByLabel('Shipping address: Town or city').fill('Fairview Sidings')
+  await page.getByTestId('org-shippingAddress').getByRole('button', { name: 'Same as actual' }).click()
+  await page.getByTestId('confirm-text').filter({ hasText: 'The shipping address is' }).waitFor()
+  await page.getByTestId('confirm-no').click()
+  assert.equal(await shipping.getByLabel('Shipping address: Town or city').inputValue(), 'Fairview Sidings', 'kept when not confirmed')
+  await page.getByTestId('org-item').filter({ hasText: 'Eastgate Food Bank' }).click()
+  await page.getByTestId('unsaved-text').filter({ hasText: 'the profile of Fairview Family Pantry' }).waitFor()
+  await app.shot('organisations-unsaved')
+  await page.getByTestId('unsaved-stay').click()
+  await profile.waitFor()
+  assert.equal(await shipping.getByLabel('Shipping address: Town or city').inputValue(), 'Fairview Sidings', 'still there after Stay')
+  await page.getByTestId('org-item').filter({ hasText: 'Eastgate Food Bank' }).click()
+  await page.getByTestId('unsaved-save').click()
+  await app.toast('The profile of Fairview Family Pantry is saved')
+  await page.getByTestId('org-profile').filter({ hasText: 'Eastgate Food Bank' }).waitFor()
+  await app.synced()
+  assert.equal((await app.call('Organisation', id)).organization.shippingAddress.city, 'Fairview Sidings', 'saved on the way out')
   app.assertNoPageErrors()
 })
 

@@ -2,13 +2,16 @@
 // error's own sentence (it says what to do) for failures, and a dialog to confirm anything
 // that cannot be undone from the screen.
 import { h } from 'vue'
-import { useDialog, useMessage } from 'naive-ui'
+import { NButton, NSpace, useDialog, useMessage } from 'naive-ui'
 import { toApiError, type ApiError } from '../api/errors'
 
 export interface Feedback {
   ok(text: string): void
   fail(e: unknown, doing?: string): ApiError
   confirm(opts: { title: string; content: string; positive: string; negative?: string; danger?: boolean }): Promise<boolean>
+  // unsaved asks what to do with edits about to be left behind: save them, discard them, or
+  // stay (also Esc and closing the dialog).
+  unsaved(what: string): Promise<'save' | 'discard' | 'stay'>
 }
 
 export function useFeedback(): Feedback {
@@ -51,6 +54,32 @@ export function useFeedback(): Feedback {
           onMaskClick: () => done(false),
           onAfterLeave: () => done(false),
         })
+      })
+    },
+    unsaved(what) {
+      return new Promise((resolve) => {
+        let settled = false
+        const d = dialog.warning({
+          title: 'Keep your changes?',
+          content: () => h('div', { 'data-testid': 'unsaved-text' }, `You changed ${what} and have not saved it.`),
+          closeOnEsc: true,
+          maskClosable: false,
+          autoFocus: true,
+          action: () =>
+            h(NSpace, { justify: 'end' }, () => [
+              h(NButton, { 'data-testid': 'unsaved-stay', onClick: () => done('stay') } as never, () => 'Stay here'),
+              h(NButton, { 'data-testid': 'unsaved-discard', onClick: () => done('discard') } as never, () => 'Discard changes'),
+              h(NButton, { type: 'primary', 'data-testid': 'unsaved-save', onClick: () => done('save') } as never, () => 'Save'),
+            ]),
+          onClose: () => done('stay'),
+          onAfterLeave: () => done('stay'),
+        })
+        function done(v: 'save' | 'discard' | 'stay') {
+          if (settled) return
+          settled = true
+          resolve(v)
+          d.destroy()
+        }
       })
     },
   }
