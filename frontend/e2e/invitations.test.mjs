@@ -129,7 +129,7 @@ test('invitations: form a batch, preview the e-mail, send it to the sink with pr
   await app.shot('invitations-confirm-send')
   await page.getByTestId('confirm-yes').click()
   await page.getByTestId('progress-text').filter({ hasText: `${b.counts.total} of ${b.counts.total}` }).waitFor({ timeout: 60_000 })
-  await page.getByTestId('batch-state').filter({ hasText: 'done' }).waitFor()
+  await page.getByTestId('batch-state').filter({ hasText: 'Finished' }).waitFor()
 
   // Every recipient got exactly one message, with a link.
   assert.equal(sink.messages.length, b.counts.total)

@@ -43,7 +43,7 @@ async function sendOpenBatch(page, people) {
   await page.getByTestId('confirm-text').filter({ hasText: `${people} people will be e-mailed` }).waitFor()
   await page.getByTestId('confirm-yes').click()
   await page.getByTestId('progress-text').filter({ hasText: `${people} of ${people}` }).waitFor({ timeout: 60_000 })
-  await page.getByTestId('batch-state').filter({ hasText: 'done' }).waitFor()
+  await page.getByTestId('batch-state').filter({ hasText: 'Finished' }).waitFor()
 }
 
 const to = (messages) => messages.flatMap((m) => m.to).sort()

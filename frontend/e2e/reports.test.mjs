@@ -7,6 +7,7 @@ import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
+import { themedShots } from './lib/app.mjs'
 import { openDemo } from './lib/demo.mjs'
 
 const XLSX = createRequire(import.meta.url)('xlsx')
@@ -18,6 +19,7 @@ async function barPoint(page, chart, i, value) {
     ([name, i, value]) => {
       const c = window.__gatehouseCharts?.[name]?.chart
       if (!c) throw new Error(`chart ${name} is not on the page`)
+      c.getDom().scrollIntoView({ block: 'center' }) // the charts sit below the table
       const [x, y] = c.convertToPixel({ seriesIndex: 0 }, [i, value / 2])
       const box = c.getDom().getBoundingClientRect()
       return { x: box.left + x, y: box.top + y }
@@ -49,6 +51,7 @@ test('reports: click the never-logged-in bar, the table follows, export it to Ex
   const pt = await barPoint(page, 'loginStates', idx, never.count)
   await page.mouse.click(pt.x, pt.y)
   await page.getByTestId('chip-login').filter({ hasText: 'Never logged in' }).waitFor()
+  await themedShots(page, 'reports-charts')
   await page.getByTestId('report-total').filter({ hasText: `${never.count.toLocaleString('en')} ${never.count === 1 ? 'row' : 'rows'}` }).waitFor()
   const table = page.getByTestId('report-table')
   await table.getByText('Never logged in').first().waitFor()

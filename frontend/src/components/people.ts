@@ -37,6 +37,15 @@ export function formatDateTime(v: unknown, none = '—'): string {
   return d ? d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' }) : none
 }
 
+// formatDateTimeZone is formatDateTime with this computer's time zone named, for a hover:
+// every time is shown in the computer's zone, and the hover says which one.
+export function formatDateTimeZone(v: unknown, none = '—'): string {
+  const d = toDate(v)
+  if (!d) return none
+  const zone = new Intl.DateTimeFormat(undefined, { timeZoneName: 'short' }).formatToParts(d).find((p) => p.type === 'timeZoneName')?.value
+  return zone ? `${formatDateTime(d)} (${zone})` : formatDateTime(d)
+}
+
 export function formatDate(v: unknown, none = '—'): string {
   const d = toDate(v)
   return d ? d.toLocaleDateString(undefined, { dateStyle: 'medium' }) : none
