@@ -259,6 +259,14 @@ func (a *App) DeactivateUser(id string) (ActionResult, error) {
 	return a.accountAction(id, func(ctx context.Context, c *replica.Commands) (replica.Queued, error) { return c.Deactivate(ctx, id) })
 }
 
+// DeleteClientRecord drops the client record a staff user kept at promotion; they stay a
+// staff user with their roles.
+func (a *App) DeleteClientRecord(id string) (ActionResult, error) {
+	return a.accountAction(id, func(ctx context.Context, c *replica.Commands) (replica.Queued, error) {
+		return c.DeleteClientRecord(ctx, id)
+	})
+}
+
 // ResendUserInvitation sends the invited person a new link; the old one stops working.
 func (a *App) ResendUserInvitation(id string) (ActionResult, error) {
 	return a.invitationAction(id, func(ctx context.Context, c *replica.Commands, inv string) (replica.Queued, error) {

@@ -181,6 +181,11 @@ func (c *Client) CompleteRegistration(ctx context.Context, id string, cmd *Cmd) 
 	return c.accountCommand(ctx, id, "complete-registration", nil, cmd)
 }
 
+// DeleteClientRecord drops the client record a staff user kept at promotion.
+func (c *Client) DeleteClientRecord(ctx context.Context, id string, cmd *Cmd) (portal.Account, error) {
+	return c.accountCommand(ctx, id, "delete-client-record", nil, cmd)
+}
+
 // ---- invitations ----
 
 // InvitationQuery selects invitations.

@@ -41,6 +41,8 @@ const (
 	ActionDeleteContact    = "contact.delete"
 	ActionUpdateTemplate   = "template.update"
 	ActionUpdateSettings   = "settings.update"
+	// ActionDeleteClientRecord drops the client record a staff user kept at promotion.
+	ActionDeleteClientRecord = "account.delete_client_record"
 )
 
 // Actions lists every audit action the portal records, for the audit log's filter.
@@ -50,7 +52,7 @@ var Actions = []string{
 	ActionSetOrgAdmin, ActionUnsetOrgAdmin, ActionCompleteRegister, ActionInvite, ActionResend,
 	ActionRevoke, ActionExpire, ActionAccept, ActionUpdateOrg, ActionBootstrapAdmin, ActionCreateOrg,
 	ActionDeleteOrg, ActionCreateContact, ActionUpdateContact, ActionDeleteContact, ActionPutRole,
-	ActionDeleteRole, ActionUpdateTemplate, ActionUpdateSettings,
+	ActionDeleteRole, ActionUpdateTemplate, ActionUpdateSettings, ActionDeleteClientRecord,
 }
 
 // Invitation lifetimes.
@@ -363,6 +365,23 @@ func CompleteRegistration(op Op, a Account) (Account, AuditEvent, error) {
 	b := op.touched(a)
 	b.RegistrationComplete = true
 	return b, op.event(ActionCompleteRegister, &a, &b), nil
+}
+
+// DeleteClientRecord drops the client record a staff user kept when promoted (PantrySoft's
+// step 5, done later): the person stays a staff user with their roles.
+func DeleteClientRecord(op Op, a Account) (Account, AuditEvent, error) {
+	if err := op.mayChange(a); err != nil {
+		return Account{}, AuditEvent{}, err
+	}
+	if a.Kind != KindStaff || !a.ClientRecord {
+		return Account{}, AuditEvent{}, Errorf(ECONFLICT, "%s has no client record to delete: only a staff user who kept theirs at promotion has one.", a.label())
+	}
+	if a.Status == StatusDenied {
+		return Account{}, AuditEvent{}, wrongStatus(a, "changed", hintFor(a.Status))
+	}
+	b := op.touched(a)
+	b.ClientRecord = false
+	return b, op.event(ActionDeleteClientRecord, &a, &b), nil
 }
 
 // Promote turns an active client into a staff user with one core role and any additional

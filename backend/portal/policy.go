@@ -53,13 +53,14 @@ const (
 	DoCompleteRegistration AccountAction = "completeRegistration"
 	DoResendInvitation     AccountAction = "resendInvitation"
 	DoRevokeInvitation     AccountAction = "revokeInvitation"
+	DoDeleteClientRecord   AccountAction = "deleteClientRecord"
 )
 
 // AccountActionsInOrder lists every account action.
 var AccountActionsInOrder = []AccountAction{
 	DoApprove, DoDeny, DoApproveInstead, DoRestore, DoPurge, DoPromote, DoSetRoles,
 	DoMakeOrgAdmin, DoRemoveOrgAdmin, DoDeactivate, DoReactivate, DoCompleteRegistration,
-	DoResendInvitation, DoRevokeInvitation,
+	DoResendInvitation, DoRevokeInvitation, DoDeleteClientRecord,
 }
 
 // AccountActionApplies reports whether action makes sense for a at all, whoever asks: a
@@ -87,6 +88,8 @@ func AccountActionApplies(action AccountAction, a Account) bool {
 		return a.Ghost()
 	case DoResendInvitation, DoRevokeInvitation:
 		return a.Status == StatusInvited
+	case DoDeleteClientRecord:
+		return a.Kind == KindStaff && a.ClientRecord && a.Status != StatusDenied
 	}
 	return false
 }
@@ -147,6 +150,8 @@ func tryAccountAction(op Op, action AccountAction, a Account, inv *Invitation) e
 		_, _, err = Reactivate(op, a)
 	case DoCompleteRegistration:
 		_, _, err = CompleteRegistration(op, a)
+	case DoDeleteClientRecord:
+		_, _, err = DeleteClientRecord(op, a)
 	case DoResendInvitation, DoRevokeInvitation:
 		if inv == nil {
 			// Without the invitation only the account side can be checked.

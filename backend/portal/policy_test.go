@@ -75,6 +75,9 @@ func policyTargets() map[string]portal.Account {
 	g := t["ghost"]
 	g.RegistrationComplete = false
 	t["ghost"] = g
+	k := staff("kept", portal.StatusActive, portal.RoleStaff)
+	k.ClientRecord = true
+	t["kept"] = k
 	o := t["orgadm"]
 	o.OrgAdmin = true
 	t["orgadm"] = o
@@ -228,6 +231,10 @@ func TestAccountActions(t *testing.T) {
 		{"org admin on a ghost", "oadA", "ghost", nil,
 			want{portal.DoPromote: false, portal.DoMakeOrgAdmin: true, portal.DoDeactivate: true, portal.DoCompleteRegistration: true}},
 		{"org admin on another admin", "oadA", "orgadm", nil, want{portal.DoPromote: false, portal.DoRemoveOrgAdmin: true, portal.DoDeactivate: true}},
+		{"org admin on a staff user who kept the client record", "oadA", "kept", nil,
+			want{portal.DoSetRoles: true, portal.DoMakeOrgAdmin: true, portal.DoDeactivate: true, portal.DoDeleteClientRecord: true}},
+		{"other org admin on a staff user who kept the client record", "oadB", "kept", nil,
+			want{portal.DoSetRoles: false, portal.DoMakeOrgAdmin: false, portal.DoDeactivate: false, portal.DoDeleteClientRecord: false}},
 		{"org admin on a deactivated system admin", "oadA", "deactsys", nil,
 			want{portal.DoSetRoles: false, portal.DoMakeOrgAdmin: false, portal.DoReactivate: false}},
 	} {
@@ -619,6 +626,20 @@ func TestCheckLinkBase(t *testing.T) {
 		}
 		if err != nil && (portal.ErrorCode(err) != portal.EINVALID || !strings.Contains(portal.ErrorMessage(err), "Settings")) {
 			t.Errorf("CheckLinkBase(%q): %v does not say what to do", base, err)
+		}
+	}
+}
+
+func TestDeleteClientRecord(t *testing.T) {
+	tg := policyTargets()
+	op := portal.Op{Now: t0, Actor: policyActors["oadA"], Roles: policyRoles(), ActiveSystemAdmins: 3}
+	b, ev, err := portal.DeleteClientRecord(op, tg["kept"])
+	if err != nil || b.ClientRecord || b.Kind != portal.KindStaff || b.CoreRole != portal.RoleStaff || ev.Action != portal.ActionDeleteClientRecord || !b.UpdatedAt.Equal(t0) {
+		t.Fatalf("DeleteClientRecord = %+v, %+v, %v", b, ev, err)
+	}
+	for _, target := range []string{"member", "staff"} {
+		if _, _, err := portal.DeleteClientRecord(op, tg[target]); portal.ErrorCode(err) != portal.ECONFLICT || !strings.Contains(portal.ErrorMessage(err), "no client record") {
+			t.Errorf("%s: %v", target, err)
 		}
 	}
 }

@@ -124,6 +124,11 @@ func (c *Commands) Reactivate(ctx context.Context, accountID string) (Queued, er
 	return c.one(ctx, item{name: CmdReactivate, id: accountID, payload: nil})
 }
 
+// DeleteClientRecord drops the client record a staff user kept at promotion.
+func (c *Commands) DeleteClientRecord(ctx context.Context, accountID string) (Queued, error) {
+	return c.one(ctx, item{name: CmdDeleteClientRecord, id: accountID, payload: nil})
+}
+
 // CompleteRegistration marks a ghost account's registration as finished.
 func (c *Commands) CompleteRegistration(ctx context.Context, accountID string) (Queued, error) {
 	return c.one(ctx, item{name: CmdCompleteRegistration, id: accountID, payload: nil})

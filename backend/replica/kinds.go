@@ -31,6 +31,7 @@ const (
 	CmdRevoke               = "revoke_invitation"
 	CmdPutRole              = "put_role"
 	CmdDeleteRole           = "delete_role"
+	CmdDeleteClientRecord   = "delete_client_record"
 )
 
 // decided is a command's local outcome: what the record will look like, and the version it
@@ -128,6 +129,12 @@ var kinds = map[string]kind{
 		return b, err
 	}, func(ctx context.Context, cl *client.Client, id string, _ struct{}, cmd *client.Cmd) (portal.Account, error) {
 		return cl.CompleteRegistration(ctx, id, cmd)
+	}),
+	CmdDeleteClientRecord: accountKind("Delete the client record of", func(op portal.Op, a portal.Account, _ struct{}) (portal.Account, error) {
+		b, _, err := portal.DeleteClientRecord(op, a)
+		return b, err
+	}, func(ctx context.Context, cl *client.Client, id string, _ struct{}, cmd *client.Cmd) (portal.Account, error) {
+		return cl.DeleteClientRecord(ctx, id, cmd)
 	}),
 	CmdPurge: {
 		entity: cache.EntityAccount,

@@ -103,6 +103,12 @@ func (s *Server) handleReactivate(w http.ResponseWriter, r *http.Request, rc *re
 	})
 }
 
+func (s *Server) handleDeleteClientRecord(w http.ResponseWriter, r *http.Request, rc *reqCtx) error {
+	return s.accountCommand(w, r, rc, func(cmd *service.Cmd, id string) (portal.Account, error) {
+		return s.svc.DeleteClientRecord(r.Context(), cmd, id)
+	})
+}
+
 func (s *Server) handleCompleteRegistration(w http.ResponseWriter, r *http.Request, rc *reqCtx) error {
 	return s.accountCommand(w, r, rc, func(cmd *service.Cmd, id string) (portal.Account, error) {
 		return s.svc.CompleteRegistration(r.Context(), cmd, id)

@@ -64,6 +64,7 @@ POST /api/v1/accounts/{id}/org-admin                   401  403  403  403  403  
 POST /api/v1/accounts/{id}/deactivate                  401  403  403  403  403  403  200  404  200
 POST /api/v1/accounts/{id}/reactivate                  401  403  403  403  403  403  200  404  200
 POST /api/v1/accounts/{id}/complete-registration       401  403  403  403  403  403  200  404  200
+POST /api/v1/accounts/{id}/delete-client-record        401  403  403  403  403  403  200  404  200
 GET /api/v1/invitations                                401  403  403  403  403  403  200  200  200
 POST /api/v1/invitations                               401  403  403  403  403  403  201  404  201
 POST /api/v1/invitations/bulk                          401  403  403  403  403  403  200  200  200
@@ -207,6 +208,9 @@ func (f *fixture) targets() map[string]func() call {
 		},
 		"POST /api/v1/accounts/{id}/complete-registration": func() call {
 			return call{"POST", "/api/v1/accounts/" + acc(portal.Account{Kind: portal.KindClient}) + "/complete-registration", nil}
+		},
+		"POST /api/v1/accounts/{id}/delete-client-record": func() call {
+			return call{"POST", "/api/v1/accounts/" + acc(portal.Account{Kind: portal.KindStaff, CoreRole: portal.RoleStaff, ClientRecord: true}) + "/delete-client-record", nil}
 		},
 		"GET /api/v1/invitations": func() call { return call{"GET", "/api/v1/invitations", nil} },
 		"POST /api/v1/invitations": func() call {

@@ -88,6 +88,7 @@ func (s *Server) apiRoutes() []apiRoute {
 		{"POST", "/api/v1/accounts/{id}/deactivate", false, s.handleDeactivate},
 		{"POST", "/api/v1/accounts/{id}/reactivate", false, s.handleReactivate},
 		{"POST", "/api/v1/accounts/{id}/complete-registration", false, s.handleCompleteRegistration},
+		{"POST", "/api/v1/accounts/{id}/delete-client-record", false, s.handleDeleteClientRecord},
 
 		{"GET", "/api/v1/invitations", false, s.handleListInvitations},
 		{"POST", "/api/v1/invitations", false, s.handleCreateInvitation},

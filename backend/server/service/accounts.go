@@ -224,6 +224,13 @@ func (s *Service) CompleteRegistration(ctx context.Context, cmd *Cmd, id string)
 	}, nil)
 }
 
+// DeleteClientRecord drops the client record a staff user kept at promotion.
+func (s *Service) DeleteClientRecord(ctx context.Context, cmd *Cmd, id string) (portal.Account, error) {
+	return s.accountCommand(ctx, cmd, id, func(_ store.Tx, op portal.Op, a portal.Account) (portal.Account, portal.AuditEvent, error) {
+		return portal.DeleteClientRecord(op, a)
+	}, nil)
+}
+
 // Purge removes a denied account for good, with its invitations; the audit trail stays.
 func (s *Service) Purge(ctx context.Context, cmd *Cmd, id string) (struct{}, error) {
 	// Only system administrators purge: the others are refused before the account is read,

@@ -32,6 +32,8 @@ export const setOrgAdmin = (id: string, admin: boolean): Promise<ActionResult> =
 export const setUserRoles = (id: string, core: string, additional: string[]): Promise<ActionResult> =>
   call(() => App.SetUserRoles(id, core, additional))
 export const completeRegistration = (id: string): Promise<ActionResult> => call(() => App.CompleteRegistration(id))
+// Drops the client record a staff user kept when promoted; they stay a staff user.
+export const deleteClientRecord = (id: string): Promise<ActionResult> => call(() => App.DeleteClientRecord(id))
 export const resendUserInvitation = (id: string): Promise<ActionResult> => call(() => App.ResendUserInvitation(id))
 export const revokeUserInvitation = (id: string): Promise<ActionResult> => call(() => App.RevokeUserInvitation(id))
 

@@ -15,6 +15,7 @@ const words: Record<string, string> = {
   'account.set_org_admin': 'Made organisation administrator',
   'account.unset_org_admin': 'Removed as organisation administrator',
   'account.complete_registration': 'Marked registration complete',
+  'account.delete_client_record': 'Client record deleted',
   'invitation.create': 'Invited',
   'invitation.resend': 'Resent invitation',
   'invitation.revoke': 'Revoked invitation',

@@ -68,6 +68,8 @@ export function DeactivateUsers(arg1:Array<string>):Promise<app.BulkResult>;
 
 export function DecideUnknown(arg1:string,arg2:Array<number>,arg3:string):Promise<number>;
 
+export function DeleteClientRecord(arg1:string):Promise<app.ActionResult>;
+
 export function DeleteOrgRole(arg1:string):Promise<app.RoleResult>;
 
 export function Deny(arg1:string,arg2:string):Promise<app.ActionResult>;

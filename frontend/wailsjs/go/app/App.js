@@ -118,6 +118,10 @@ export function DecideUnknown(arg1, arg2, arg3) {
   return window['go']['app']['App']['DecideUnknown'](arg1, arg2, arg3);
 }
 
+export function DeleteClientRecord(arg1) {
+  return window['go']['app']['App']['DeleteClientRecord'](arg1);
+}
+
 export function DeleteOrgRole(arg1) {
   return window['go']['app']['App']['DeleteOrgRole'](arg1);
 }
