@@ -4,9 +4,10 @@
 // cache, and exports each table as a styled .xlsx workbook or CSV (through backend/sheets).
 //
 // Everything is read through the cache's read-only pool, so a report never blocks the sync.
-// Only each person's latest login is known to the portal (accounts.last_login_at): the
-// logins-over-time figure counts people by the day or week of their latest login, and says
-// so in its title.
+// Logins over time counts every sign-in the portal recorded (its audit events, mirrored in
+// the cache) together with each person's latest login (accounts.last_login_at), the same
+// sign-in counted once; a portal whose history the cache does not hold gives latest logins
+// only, and the title says which.
 package reports
 
 import (
@@ -176,7 +177,7 @@ type LoginSeries struct {
 	Title       string   `json:"title"`
 	Granularity string   `json:"granularity"`
 	Buckets     []Bucket `json:"buckets"`
-	// LatestOnly is true: the portal keeps each person's latest login only.
+	// LatestOnly is true when no sign-in history is known, only each person's latest login.
 	LatestOnly bool `json:"latestOnly"`
 }
 
@@ -344,13 +345,28 @@ func labelOr(m map[string]string, k string) string {
 	return k
 }
 
-// loginSeries buckets the accounts' latest logins per day (a span up to 62 days) or per
-// week starting on Monday, with empty buckets filled in so the axis is continuous.
+// signIns is every sign-in known, one row (account, time) each: the audit's sign-in events
+// and each account's latest login, which is one of them when the history is complete (the
+// UNION counts it once). orgE and orgA filter both sides by organisation.
+func signIns(orgE, orgA string) string {
+	return `SELECT e.entity_id AS id, e.at AS at FROM audit_events e WHERE e.action = '` + portal.ActionSignIn + `' AND e.entity_type = 'account'` + orgE + `
+		UNION SELECT a.id, a.last_login_at FROM accounts a WHERE a.last_login_at IS NOT NULL` + orgA
+}
+
+// loginSeries buckets the sign-ins per day (a span up to 62 days) or per week starting on
+// Monday, with empty buckets filled in so the axis is continuous.
 func (r *Reports) loginSeries(ctx context.Context, tx *sql.Tx, f Filter, orgA string, orgArgs []any) (LoginSeries, error) {
-	s := LoginSeries{LatestOnly: true, Buckets: []Bucket{}}
+	s := LoginSeries{Buckets: []Bucket{}}
+	orgE := strings.ReplaceAll(orgA, "a.", "e.")
+	var history int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM audit_events e WHERE e.action = ? AND e.entity_type = 'account'`+orgE+` LIMIT 1)`,
+		append([]any{portal.ActionSignIn}, orgArgs...)...).Scan(&history); err != nil {
+		return s, readErr(err)
+	}
+	s.LatestOnly = history == 0
+	both := append(append([]any{}, orgArgs...), orgArgs...)
 	var minS, maxS sql.NullString
-	if err := tx.QueryRowContext(ctx, `SELECT min(a.last_login_at), max(a.last_login_at) FROM accounts a
-		WHERE a.last_login_at IS NOT NULL`+orgA, orgArgs...).Scan(&minS, &maxS); err != nil {
+	if err := tx.QueryRowContext(ctx, `SELECT min(at), max(at) FROM (`+signIns(orgE, orgA)+`)`, both...).Scan(&minS, &maxS); err != nil {
 		return s, readErr(err)
 	}
 	lo, err := parseTime(minS)
@@ -362,11 +378,15 @@ func (r *Reports) loginSeries(ctx context.Context, tx *sql.Tx, f Filter, orgA st
 		return s, err
 	}
 	s.Granularity = f.Granularity
+	what := "Sign-ins"
+	if s.LatestOnly {
+		what = "Latest login of each person"
+	}
 	if lo == nil {
 		if s.Granularity == "" {
 			s.Granularity = "week"
 		}
-		s.Title = "Latest login of each person, per " + s.Granularity + " (no logins recorded yet)"
+		s.Title = what + ", per " + s.Granularity + " (no logins recorded yet)"
 		return s, nil
 	}
 	day := func(t time.Time) time.Time { return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC) }
@@ -393,8 +413,8 @@ func (r *Reports) loginSeries(ctx context.Context, tx *sql.Tx, f Filter, orgA st
 		}
 		s.Buckets = append(s.Buckets, b)
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT substr(a.last_login_at, 1, 10) AS d, count(*) FROM accounts a
-		WHERE a.last_login_at >= ?`+orgA+` GROUP BY d ORDER BY d`, append([]any{fmtTime(start)}, orgArgs...)...)
+	rows, err := tx.QueryContext(ctx, `SELECT substr(at, 1, 10) AS d, count(*) FROM (`+signIns(orgE, orgA)+`)
+		WHERE at >= ? GROUP BY d ORDER BY d`, append(both, fmtTime(start))...)
 	if err != nil {
 		return s, readErr(err)
 	}
@@ -413,7 +433,11 @@ func (r *Reports) loginSeries(ctx context.Context, tx *sql.Tx, f Filter, orgA st
 			s.Buckets[i].Count += n
 		}
 	}
-	s.Title = fmt.Sprintf("Latest login of each person, per %s (only the latest login is known)", s.Granularity)
+	if s.LatestOnly {
+		s.Title = fmt.Sprintf("Latest login of each person, per %s (no sign-in history is known)", s.Granularity)
+	} else {
+		s.Title = fmt.Sprintf("Sign-ins per %s (every sign-in the portal recorded)", s.Granularity)
+	}
 	return s, readErr(rows.Err())
 }
 
@@ -462,7 +486,7 @@ func (f Filter) describe(orgName string) string {
 		if f.LoginTo != nil {
 			to = f.LoginTo.UTC().Add(-time.Nanosecond).Format("2006-01-02")
 		}
-		parts = append(parts, "latest login "+from+" to "+to)
+		parts = append(parts, "signed in "+from+" to "+to)
 	}
 	if f.Decision != "" {
 		parts = append(parts, "decision: "+f.Decision)

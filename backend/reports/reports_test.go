@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"gatehouse/backend/cache"
 	"gatehouse/backend/portal"
 )
 
@@ -64,8 +65,9 @@ func TestFigures(t *testing.T) {
 		t.Errorf("organisation label = %q", l)
 	}
 
-	// Logins over time: 200 days of span → per week; the title admits only latest logins exist.
-	if fig.Logins.Granularity != "week" || !strings.Contains(fig.Logins.Title, "only the latest login") {
+	// Logins over time: 200 days of span → per week; with no sign-in history in the cache the
+	// title says only latest logins are counted.
+	if fig.Logins.Granularity != "week" || !fig.Logins.LatestOnly || !strings.Contains(fig.Logins.Title, "no sign-in history is known") {
 		t.Errorf("logins series = %q, %q", fig.Logins.Granularity, fig.Logins.Title)
 	}
 	total := 0
@@ -265,4 +267,57 @@ func mapsEqual(a, b map[string]int) bool {
 		}
 	}
 	return true
+}
+
+// With the sign-in history in the cache, logins over time counts every sign-in, each once
+// (Ada's latest login is also her last sign-in event), and a bucket selects who signed in
+// then, even when it was not their latest login.
+func TestLoginsFromTheSignInHistory(t *testing.T) {
+	r, db := openFixture(t)
+	ctx := context.Background()
+	err := db.Apply(ctx, func(tx *cache.Tx) error {
+		for i, at := range []*time.Time{ago(9 * day), ago(5 * day), ago(2 * day)} {
+			if err := tx.UpsertAuditEvent(portal.AuditEvent{ID: int64(100 + i), At: *at, ActorID: "acc_ada", ActorName: "Ada Lovelace",
+				Action: portal.ActionSignIn, EntityType: "account", EntityID: "acc_ada", OrganizationID: "org_acton"}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fig, err := r.Figures(ctx, Filter{Granularity: "day"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fig.Logins.LatestOnly || !strings.Contains(fig.Logins.Title, "every sign-in") {
+		t.Errorf("logins series: latest only %v, %q", fig.Logins.LatestOnly, fig.Logins.Title)
+	}
+	total := 0
+	var fiveDaysAgo Bucket
+	for _, b := range fig.Logins.Buckets {
+		total += b.Count
+		if !ago(5*day).Before(b.Start) && ago(5*day).Before(b.End) {
+			fiveDaysAgo = b
+		}
+	}
+	if total != 6 { // the four latest logins, and Ada's two earlier sign-ins
+		t.Errorf("the buckets hold %d sign-ins, want 6", total)
+	}
+	page, err := r.Table(ctx, KindLogins, Filter{LoginFrom: &fiveDaysAgo.Start, LoginTo: &fiveDaysAgo.End}, Sort{}, 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if names := namesOf(page); fiveDaysAgo.Count != 1 || !slices.Equal(names, []string{"Ada Lovelace"}) {
+		t.Errorf("bucket %s (count %d) selects %v", fiveDaysAgo.Label, fiveDaysAgo.Count, names)
+	}
+	// Another organisation's figures do not count her.
+	fig, err = r.Figures(ctx, Filter{OrganizationID: "org_barham", Granularity: "day"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !fig.Logins.LatestOnly {
+		t.Error("Barham has no sign-in history, yet the series says it has")
+	}
 }

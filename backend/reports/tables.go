@@ -108,11 +108,18 @@ func accountWhere(f Filter, now time.Time) (where []string, args []any) {
 	case LoginRecent:
 		add("a.last_login_at >= ?", cutoff)
 	}
-	if f.LoginFrom != nil {
-		add("a.last_login_at >= ?", fmtTime(*f.LoginFrom))
-	}
-	if f.LoginTo != nil {
-		add("a.last_login_at < ?", fmtTime(*f.LoginTo))
+	// A bucket of the logins chart: the people who signed in then, by the sign-in history
+	// or by their latest login (loginSeries counts the same sign-ins).
+	if f.LoginFrom != nil || f.LoginTo != nil {
+		from, to := "0000", "9999"
+		if f.LoginFrom != nil {
+			from = fmtTime(*f.LoginFrom)
+		}
+		if f.LoginTo != nil {
+			to = fmtTime(*f.LoginTo)
+		}
+		add(`(a.last_login_at >= ? AND a.last_login_at < ? OR EXISTS (SELECT 1 FROM audit_events e
+			WHERE e.action = '`+portal.ActionSignIn+`' AND e.entity_type = 'account' AND e.entity_id = a.id AND e.at >= ? AND e.at < ?))`, from, to, from, to)
 	}
 	if f.OrganizationID != "" {
 		add("a.organization_id = ?", f.OrganizationID)
