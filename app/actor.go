@@ -67,6 +67,9 @@ func actorInfo(act portal.Actor, embedded bool) ActorInfo {
 	switch {
 	case embedded:
 		info.Kind, info.Label = ActorLocal, "Local administrator"
+		if act.ID != "system" && act.Name != "" {
+			info.Label = act.Name + " (local administrator)"
+		}
 	case act.SystemAdmin:
 		info.Kind, info.Label = ActorSystem, "System administrator"
 	case act.UserSetup:

@@ -81,6 +81,8 @@ type App struct {
 	carrying sync.Mutex
 	// goLive is a switch to a server waiting for the sign-in to it (golive.go); under mu.
 	goLive *goLiveWait
+	// localAdmin is who works on the local portal (localadmin.go).
+	localAdmin localAdminHolder
 
 	// imports keeps the Imports screen's store and reads in progress between calls.
 	imports *importer

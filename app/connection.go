@@ -91,8 +91,9 @@ func (a *App) connect(ctx context.Context, db *cache.DB, target connTarget) (*co
 	switch target.Mode {
 	case ModeEmbedded:
 		path := a.embeddedPortalPath(db)
+		a.loadLocalAdmin(ctx, db)
 		srv, err := server.New(ctx, server.Config{Embedded: true, DBPath: path, Clock: a.cfg.Clock, Logger: a.log.With("component", "portal"),
-			Sender: outreach.PortalMail{Mail: a.mailer, Clock: a.cfg.Clock}})
+			Sender: outreach.PortalMail{Mail: a.mailer, Clock: a.cfg.Clock}, EmbeddedActor: a.localAdmin.actor})
 		if err != nil {
 			return nil, portal.Errorf(portal.EINTERNAL, "Gatehouse could not open its local portal database at %q (%v). Check that the folder is writable and the disk is not full, then restart Gatehouse.", path, err)
 		}
@@ -109,9 +110,13 @@ func (a *App) connect(ctx context.Context, db *cache.DB, target connTarget) (*co
 			c.stopServer(ctx, a)
 			return nil, portal.Errorf(portal.EINTERNAL, "Gatehouse started its local portal but cannot reach it on %s (%v). Check that no firewall blocks 127.0.0.1, then restart Gatehouse.", u, err)
 		}
-		// The embedded portal's token acts as the system; no need to ask who we are.
-		sys := portal.SystemActor()
-		actor = &sys
+		// The embedded portal's token acts for the administrator who said who they are
+		// (localadmin.go), or as the system; no need to ask.
+		act := a.localAdmin.actor()
+		if act.ID == "" {
+			act = portal.SystemActor()
+		}
+		actor = &act
 	case ModeRemote:
 		// The API session comes with the SSO sign-in; until then the server refuses and
 		// the status bar asks the administrator to sign in.

@@ -155,6 +155,19 @@ func bearer(r *http.Request) string {
 	return ""
 }
 
+// embeddedActor is who the embedded portal's start token acts for (Config.EmbeddedActor).
+func (s *Server) embeddedActor() portal.Actor {
+	if s.cfg.EmbeddedActor == nil {
+		return portal.SystemActor()
+	}
+	act := s.cfg.EmbeddedActor()
+	if act.ID == "" {
+		return portal.SystemActor()
+	}
+	act.SystemAdmin, act.UserSetup, act.OrgAdminOf = true, true, ""
+	return act
+}
+
 // authenticate works out who sent an API request.
 func (s *Server) authenticate(ctx context.Context, r *http.Request) (*reqCtx, error) {
 	token := bearer(r)
@@ -163,7 +176,7 @@ func (s *Server) authenticate(ctx context.Context, r *http.Request) (*reqCtx, er
 	}
 	if s.cfg.Embedded {
 		if s.embeddedToken(token) {
-			return &reqCtx{actor: portal.SystemActor(), token: token}, nil
+			return &reqCtx{actor: s.embeddedActor(), token: token}, nil
 		}
 		return nil, portal.Errorf(portal.EUNAUTHORIZED, "This embedded portal accepts only the token it was started with.")
 	}

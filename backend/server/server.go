@@ -52,6 +52,11 @@ type Config struct {
 	BaseURL string
 	// Embedded selects embedded mode (see the package documentation).
 	Embedded bool
+	// EmbeddedActor, in embedded mode, names who the start token acts for: the desktop's
+	// administrator, so that the audit log says who did what. Asked on every request (the
+	// administrator may give their name later); nil, or an actor without an ID, acts as
+	// portal.SystemActor. It always acts with a system administrator's rights.
+	EmbeddedActor func() portal.Actor
 	// TrustedIssuers are the OpenID Providers admin clients may sign in with.
 	TrustedIssuers []TrustedIssuer
 	// SSO enables SSO sign-in on the end-user pages; nil disables it.

@@ -33,6 +33,8 @@ async function counts(page) {
 async function pastFirstRun(app) {
   const state = await app.harness.call('app.App.FirstRunState').catch(() => ({ needsSetup: false }))
   if (!state.needsSetup) return
+  await app.page.getByTestId('first-run-name').fill('Ann Reed')
+  await app.page.getByTestId('first-run-email').fill('ann.reed@example.org')
   const empty = app.page.getByTestId('first-run-empty')
   await empty.click()
   await empty.waitFor({ state: 'detached' })

@@ -56,6 +56,8 @@ test('journey: a council list becomes invited people, and one of them signs in',
   const info = await harness.info()
 
   // The local portal on this computer, empty; mail goes to the harness's SMTP server.
+  await page.getByTestId('first-run-name').fill('Ann Reed')
+  await page.getByTestId('first-run-email').fill('ann.reed@example.org')
   await page.getByTestId('first-run-empty').click()
   await page.getByTestId('first-run-empty').waitFor({ state: 'detached' })
   await harness.call('app.App.SaveSMTPSettings', {

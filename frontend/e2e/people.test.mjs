@@ -11,6 +11,8 @@ test('people: a new organisation, then people added by e-mail, invited later or 
   if (!app) return
   const { page, harness } = app
   const info = await (await fetch(new URL('/harness/info', harness.url))).json()
+  await page.getByTestId('first-run-name').fill('Ann Reed')
+  await page.getByTestId('first-run-email').fill('ann.reed@example.org')
   await page.getByTestId('first-run-empty').click()
   await page.getByTestId('first-run').waitFor({ state: 'detached' })
   await app.nav('Organisations')

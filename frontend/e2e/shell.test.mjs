@@ -8,6 +8,8 @@ const screens = ['Users', 'Approvals', 'Organisations', 'Imports', 'Invitations'
 
 // A fresh App asks once what to start with; the shell tests answer "an empty local portal".
 async function pastFirstRun(app) {
+  await app.page.getByTestId('first-run-name').fill('Ann Reed')
+  await app.page.getByTestId('first-run-email').fill('ann.reed@example.org')
   const empty = app.page.getByTestId('first-run-empty')
   await empty.click()
   await empty.waitFor({ state: 'detached' })

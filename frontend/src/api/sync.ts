@@ -24,3 +24,8 @@ export const firstRunState = (): Promise<FirstRun> => call(() => App.FirstRunSta
 export const loadDemoData = (): Promise<DemoSummary> => call(() => App.LoadDemoData())
 export const useEmbedded = (): Promise<FirstRun> => call(() => App.UseEmbedded())
 export const connectServer = (url: string): Promise<FirstRun> => call(() => App.ConnectServer(url))
+
+// Who works on the local portal (app/localadmin.go): their name is on every change there.
+export type LocalAdmin = app.LocalAdmin
+export const localAdmin = (): Promise<LocalAdmin> => call(() => App.LocalAdmin())
+export const saveLocalAdmin = (l: LocalAdmin): Promise<LocalAdmin> => call(() => App.SaveLocalAdmin(l))

@@ -789,6 +789,20 @@ export namespace app {
 		    return a;
 		}
 	}
+	export class LocalAdmin {
+	    name: string;
+	    email: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new LocalAdmin(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.name = source["name"];
+	        this.email = source["email"];
+	    }
+	}
 	export class OrgRow {
 	    id: string;
 	    name: string;

@@ -122,6 +122,8 @@ export function InvitationsList(arg1:batch.InvitationQuery):Promise<batch.Page_g
 
 export function LoadDemoData():Promise<app.DemoSummary>;
 
+export function LocalAdmin():Promise<app.LocalAdmin>;
+
 export function MarkImportRowsDistinct(arg1:string,arg2:Array<number>):Promise<imports.SessionInfo>;
 
 export function MergeImportRows(arg1:string,arg2:number,arg3:Array<number>):Promise<imports.SessionInfo>;
@@ -183,6 +185,8 @@ export function RevokeUserInvitation(arg1:string):Promise<app.ActionResult>;
 export function Roles():Promise<app.RoleCatalog>;
 
 export function SMTPSettings():Promise<outreach.SMTPSettings>;
+
+export function SaveLocalAdmin(arg1:app.LocalAdmin):Promise<app.LocalAdmin>;
 
 export function SavePortalSettings(arg1:portal.Settings):Promise<app.PortalSettingsView>;
 

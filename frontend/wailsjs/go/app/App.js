@@ -226,6 +226,10 @@ export function LoadDemoData() {
   return window['go']['app']['App']['LoadDemoData']();
 }
 
+export function LocalAdmin() {
+  return window['go']['app']['App']['LocalAdmin']();
+}
+
 export function MarkImportRowsDistinct(arg1, arg2) {
   return window['go']['app']['App']['MarkImportRowsDistinct'](arg1, arg2);
 }
@@ -348,6 +352,10 @@ export function Roles() {
 
 export function SMTPSettings() {
   return window['go']['app']['App']['SMTPSettings']();
+}
+
+export function SaveLocalAdmin(arg1) {
+  return window['go']['app']['App']['SaveLocalAdmin'](arg1);
 }
 
 export function SavePortalSettings(arg1) {
