@@ -53,8 +53,14 @@ test('settings: sign in at the identity provider, see who is signed in, sign out
   await page.getByText('Server and sign-in', { exact: true }).click()
   await page.getByTestId('signin-panel').waitFor()
   await expectURL(page, /#\/settings\/signin$/)
-  // The harness starts with the local portal, which needs no sign-in.
+  // The harness starts with the local portal, which needs no sign-in; who works on it is
+  // said here (or at first run), for the audit log.
   await page.getByTestId('signin-local').waitFor()
+  await page.getByTestId('local-admin-name').fill('Ann Reed')
+  await page.getByTestId('local-admin-email').fill('ann.reed@example.org')
+  await page.getByTestId('local-admin-save').click()
+  await page.getByText('Changes on the local portal are recorded as Ann Reed from now on.').waitFor()
+  assert.equal((await harness.call('app.App.CurrentActor')).label, 'Ann Reed (local administrator)')
 
   // Settings: the portal server and the identity provider.
   await page.getByTestId('signin-server-url').fill(portal)
