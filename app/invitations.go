@@ -77,7 +77,7 @@ func (a *App) desk() (outreach.Desk, error) {
 	if err != nil {
 		return outreach.Desk{}, err
 	}
-	return outreach.Desk{DB: t.DB, Templates: t, Mail: mailOn(t.DB),
+	return outreach.Desk{By: a.byWhom(), DB: t.DB, Templates: t, Mail: mailOn(t.DB),
 		Imports: func(ctx context.Context) (*imports.Store, error) {
 			im, err := a.importer(ctx)
 			if err != nil {
@@ -194,7 +194,21 @@ func (a *App) DecideUnknown(id string, seqs []int, decision string) (int, error)
 	if decision == "sent" {
 		d = batch.DecisionMarkSent
 	}
-	return st.Decide(a.ctx(), id, seqs, d, "administrator")
+	return st.Decide(a.ctx(), id, seqs, d, a.byWhom())
+}
+
+// byWhom names the administrator on what the desktop records itself (a batch's overrides
+// and decisions): the signed-in account's name, or the local portal's administrator.
+func (a *App) byWhom() string {
+	c, err := a.current()
+	if err != nil {
+		return "administrator"
+	}
+	act, err := c.eng.Actor(a.ctx())
+	if err != nil || act.ID == "system" || act.Name == "" {
+		return "administrator"
+	}
+	return act.Name
 }
 
 // ---- SMTP settings ----

@@ -47,6 +47,11 @@ func TestLocalAdminNamesTheChanges(t *testing.T) {
 	if !found {
 		t.Fatalf("no approval in the audit: %+v", evs)
 	}
+	// What the desktop records itself names her too: the batch she forms.
+	res, err := a.FormBatch(FormBatchRequest{})
+	if err != nil || res.Batch.CreatedBy != "Ann Reed" {
+		t.Fatalf("FormBatch = %q, %v", res.Batch.CreatedBy, err)
+	}
 	// A restart finds her again.
 	a.Shutdown(context.Background())
 	again := newTestApp(t, a.dir)

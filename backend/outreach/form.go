@@ -37,6 +37,8 @@ type FormBatchResult struct {
 // Desk forms the desktop's batches: from an import session or the cache's contacts, with
 // the portal's message as it is now and the mail settings' sender.
 type Desk struct {
+	// By names the administrator on what the batches record (overrides, decisions).
+	By        string
 	DB        *cache.DB
 	Templates Templates
 	Mail      Mail
@@ -49,7 +51,7 @@ func (d Desk) Form(ctx context.Context, req FormBatchRequest) (FormBatchResult, 
 	opt := batch.FormOptions{
 		Name: req.Name, SortBy: req.SortBy, Overrides: req.Overrides, RoleNames: req.Roles,
 		Letters:       batch.LetterRange{From: strings.TrimSpace(req.LetterFrom), To: strings.TrimSpace(req.LetterTo)},
-		ExpiresInDays: req.ExpiresInDays, By: "administrator",
+		ExpiresInDays: req.ExpiresInDays, By: d.by(),
 	}
 	if t := strings.TrimSpace(req.OrganizationType); t != "" {
 		opt.OrganizationTypes = []string{t}
@@ -114,10 +116,17 @@ func (d Desk) sender(ctx context.Context) (string, error) {
 	return s.From, err
 }
 
+func (d Desk) by() string {
+	if d.By == "" {
+		return "administrator"
+	}
+	return d.By
+}
+
 // Remind forms a reminder batch with the portal's reminder message: for these lines of
 // the invitations list, or everyone not activated when rows is empty.
 func (d Desk) Remind(ctx context.Context, rows []batch.RecipientRef) (batch.Batch, error) {
-	opt := batch.ReminderOptions{Rows: rows, By: "administrator"}
+	opt := batch.ReminderOptions{Rows: rows, By: d.by()}
 	var err error
 	if opt.Template, err = d.Templates.Get(ctx, mail.KeyReminder); err != nil {
 		return batch.Batch{}, err
@@ -129,7 +138,7 @@ func (d Desk) Remind(ctx context.Context, rows []batch.RecipientRef) (batch.Batc
 // will invite, with the portal's pre-notification message. People who are not contacts on
 // the portal yet are left out unless includeNotOnPortal.
 func (d Desk) PreNotify(ctx context.Context, invitationBatchID string, includeNotOnPortal bool) (batch.Batch, error) {
-	opt := batch.NotifyOptions{By: "administrator", IncludeNotOnPortal: includeNotOnPortal}
+	opt := batch.NotifyOptions{By: d.by(), IncludeNotOnPortal: includeNotOnPortal}
 	var err error
 	if opt.Template, err = d.Templates.Get(ctx, mail.KeyPreNotification); err != nil {
 		return batch.Batch{}, err
