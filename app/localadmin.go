@@ -74,15 +74,13 @@ func (a *App) SaveLocalAdmin(l LocalAdmin) (LocalAdmin, error) {
 		return LocalAdmin{}, err
 	}
 	a.localAdmin.p.Store(&l)
-	// The sync engine decides changes as its actor: start it again as this one.
+	// The local portal asks for the actor on every request; the sync engine, which decides
+	// changes as its actor, is told. The portal keeps running on the address it has.
 	a.mu.RLock()
 	c := a.conn
 	a.mu.RUnlock()
-	if c != nil && c.target.Mode == ModeEmbedded {
-		a.switchMu.Lock()
-		a.disconnectLocked(a.ctx())
-		a.connectLocked(a.ctx(), db, c.target)
-		a.switchMu.Unlock()
+	if c != nil && c.target.Mode == ModeEmbedded && c.eng != nil {
+		c.eng.SetActor(a.localAdmin.actor())
 	}
 	return l, nil
 }

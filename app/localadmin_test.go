@@ -18,9 +18,14 @@ func TestLocalAdminNamesTheChanges(t *testing.T) {
 	if _, err := a.SaveLocalAdmin(LocalAdmin{Name: "Ann Reed", Email: "not an address"}); portal.ErrorCode(err) != portal.EINVALID {
 		t.Fatalf("no address: %v", err)
 	}
+	before, _, _ := EmbeddedPortal(a.App)
 	l, err := a.SaveLocalAdmin(LocalAdmin{Name: " Ann   Reed ", Email: "Ann.Reed@Example.org"})
 	if err != nil || l.Name != "Ann Reed" || l.Email != "Ann.Reed@example.org" {
 		t.Fatalf("SaveLocalAdmin = %+v, %v", l, err)
+	}
+	// The local portal keeps its address: links already e-mailed still point at it.
+	if after, _, _ := EmbeddedPortal(a.App); after != before {
+		t.Fatalf("the local portal moved from %s to %s", before, after)
 	}
 	a.syncNow()
 	if info, err := a.CurrentActor(); err != nil || info.Label != "Ann Reed (local administrator)" {

@@ -116,6 +116,13 @@ func (a *App) AddUsers(req AddUsersRequest) (AddUsersOutcome, error) {
 		return AddUsersOutcome{}, portal.FieldErrorf("organizationId", "Choose the organisation to add the people to.")
 	}
 	if req.InviteNow {
+		// The local portal sends through the desktop's mail server: without one, nobody
+		// would get their invitation, so nobody is invited.
+		if c.srv != nil {
+			if _, err := mailOn(c.eng.Cache()).Config(ctx, a.cfg.Clock); err != nil {
+				return AddUsersOutcome{}, err
+			}
+		}
 		if err := linksReachable(ctx, c); err != nil {
 			return AddUsersOutcome{}, err
 		}

@@ -18,6 +18,15 @@ func TestAddPeopleAndOrganisations(t *testing.T) {
 	a := newTestApp(t, t.TempDir())
 	a.syncNow()
 	sink := mailtest.NewSink(t)
+	org0, err := a.CreateOrganisation(portal.Organization{Name: "Westgate Council"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// No mail server yet: inviting now would e-mail nobody, so it is refused.
+	if _, err := a.AddUsers(AddUsersRequest{OrganizationID: org0.Organization.ID, Emails: []string{"x@westgate.example.org"}, InviteNow: true}); portal.ErrorCode(err) != portal.EINVALID ||
+		!strings.Contains(portal.ErrorMessage(err), "No mail server") {
+		t.Fatalf("inviting without a mail server: %v", err)
+	}
 	if _, err := a.SaveSMTPSettings(SMTPSettings{Host: sink.Host(), Port: sink.Port(), Security: mail.SecurityNone, From: "Eastgate <portal@eastgate.example.org>"}, ""); err != nil {
 		t.Fatal(err)
 	}

@@ -435,9 +435,15 @@ type savedActor struct {
 
 // Actor is who the desktop acts as: Config.Actor, else what the server said last (asked
 // now if never).
+// SetActor pins who the engine acts as from now on (Config.Actor): the desktop's
+// administrator on the local portal, named after the engine started.
+func (e *Engine) SetActor(a portal.Actor) {
+	e.pinned.Store(&a)
+}
+
 func (e *Engine) Actor(ctx context.Context) (portal.Actor, error) {
-	if e.pinned != nil {
-		return *e.pinned, nil
+	if p := e.pinned.Load(); p != nil {
+		return *p, nil
 	}
 	var s savedActor
 	ok, err := e.db.GetSetting(ctx, actorSetting, &s)
@@ -459,7 +465,7 @@ func (e *Engine) Actor(ctx context.Context) (portal.Actor, error) {
 // refreshActor asks the server who the desktop acts as, so that local checks follow
 // role changes made elsewhere. Failures are left to the push and pull that follow.
 func (e *Engine) refreshActor(ctx context.Context) {
-	if e.pinned == nil {
+	if e.pinned.Load() == nil {
 		_ = e.fetchActor(ctx)
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"io"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"gatehouse/backend/cache"
@@ -75,7 +76,7 @@ type Engine struct {
 	backoff Backoff
 	sleeper Sleeper
 	log     *slog.Logger
-	pinned  *portal.Actor
+	pinned  atomic.Pointer[portal.Actor]
 
 	// writeMu makes "read a record, decide, write" atomic against the other writers of
 	// this package: a feed page, a command's acknowledgement, another command.
@@ -103,8 +104,11 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 	}
 	e := &Engine{
 		db: cfg.Cache, cl: cfg.Client, clock: cfg.Clock, page: cfg.PageSize, every: cfg.Interval,
-		backoff: cfg.Backoff.withDefaults(), sleeper: cfg.Sleeper, log: cfg.Logger, pinned: cfg.Actor,
+		backoff: cfg.Backoff.withDefaults(), sleeper: cfg.Sleeper, log: cfg.Logger,
 		trigger: make(chan struct{}, 1),
+	}
+	if cfg.Actor != nil {
+		e.pinned.Store(cfg.Actor)
 	}
 	if e.clock == nil {
 		e.clock = cfg.Cache.Clock()

@@ -68,7 +68,7 @@ test('people: a new organisation, then people added by e-mail, invited later or 
   const view = await harness.call('app.App.PortalSettings')
   await harness.call('app.App.SavePortalSettings', { ...view.settings, publicUrl: 'https://portal.eastgate.example.org' })
   await page.getByTestId('add-users-submit').click()
-  await page.getByText('2 added: 1 new, 1 matched. 2 invited by e-mail.').waitFor()
+  await page.getByText('2 added: 1 new, 1 matched. 2 invited: the portal e-mails each their link.').waitFor()
   const mail = (await (await fetch(new URL('/harness/mail', harness.url))).json()).messages
   assert.deepEqual(mail.map((m) => m.to[0].toLowerCase()).sort(), ['ann.reed@eastgate.example.org', 'cy.moss@eastgate.example.org'], 'both were invited')
   for (const m of mail) assert.match(m.text, /https:\/\/portal\.eastgate\.example\.org\/invite\//)
