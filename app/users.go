@@ -268,9 +268,14 @@ func (a *App) DeleteClientRecord(id string) (ActionResult, error) {
 }
 
 // ResendUserInvitation sends the invited person a new link; the old one stops working.
-func (a *App) ResendUserInvitation(id string) (ActionResult, error) {
+// expiresInDays is how long the new link stays valid (0: the portal's usual lifetime,
+// at most its longest): a new link with a new expiry is how an invitation's expiry changes.
+func (a *App) ResendUserInvitation(id string, expiresInDays int) (ActionResult, error) {
+	if expiresInDays < 0 {
+		return ActionResult{}, portal.FieldErrorf("expiresInDays", "Choose how many days the new link stays valid.")
+	}
 	return a.invitationAction(id, func(ctx context.Context, c *replica.Commands, inv string) (replica.Queued, error) {
-		return c.Resend(ctx, inv, 0)
+		return c.Resend(ctx, inv, expiresInDays)
 	})
 }
 

@@ -128,16 +128,27 @@ test('policy: an organisation administrator meets a system administrator of her 
   await shot(page, 'policy-org-admin-on-invited')
   await darkShot('Hal Price', 'policy-org-admin-on-invited-dark')
 
-  // The new link goes through the outbox to the server, which accepts it from her.
+  // The new link, with an expiry she chooses (the portal's usual 7 days offered), goes
+  // through the outbox to the server, which accepts it from her.
   await resend.click()
-  await page.getByText('A new invitation link goes to hal.price@dunmore.example.org').first().waitFor()
+  const days = drawer.getByTestId('drawer-resend-days')
+  await days.waitFor()
+  assert.equal(await days.inputValue(), '7', "the portal's usual lifetime is offered")
+  await days.fill('3')
+  await days.press('Tab')
+  const sentAt = Date.now()
+  await drawer.getByTestId('drawer-resend-send').click()
+  await page.getByText('A new invitation link goes to hal.price@dunmore.example.org, valid for 3 days').first().waitFor()
   const after = await harness.call('app.App.SyncNow')
   assert.equal(after.lastError, '')
   assert.equal((await harness.call('app.App.Conflicts')).length, 0, 'the server accepted the resend')
   const hal = (await harness.call('app.App.SearchUsers', { query: 'Hal Price', limit: 1 })).rows[0]
   const halDetail = await harness.call('app.App.GetUser', hal.id)
   assert.equal(halDetail.invitations.filter((i) => i.status === 'revoked').length, 1, 'the old link is dead')
-  assert.equal(halDetail.invitations.filter((i) => i.status === 'pending').length, 1, 'one live link')
+  const live = halDetail.invitations.filter((i) => i.status === 'pending')
+  assert.equal(live.length, 1, 'one live link')
+  const lasts = (new Date(live[0].expiresAt).getTime() - sentAt) / 86_400_000
+  assert.ok(lasts > 2.9 && lasts < 3.1, `the new link lasts 3 days, not ${lasts.toFixed(2)}`)
 
   // The portal's settings are the system administrators': she sees them, cannot save them,
   // and is told where her organisation's own details are; a save through the App is

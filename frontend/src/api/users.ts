@@ -34,7 +34,8 @@ export const setUserRoles = (id: string, core: string, additional: string[]): Pr
 export const completeRegistration = (id: string): Promise<ActionResult> => call(() => App.CompleteRegistration(id))
 // Drops the client record a staff user kept when promoted; they stay a staff user.
 export const deleteClientRecord = (id: string): Promise<ActionResult> => call(() => App.DeleteClientRecord(id))
-export const resendUserInvitation = (id: string): Promise<ActionResult> => call(() => App.ResendUserInvitation(id))
+// A new link, valid for days (0: the portal's usual lifetime); the old one dies.
+export const resendUserInvitation = (id: string, days = 0): Promise<ActionResult> => call(() => App.ResendUserInvitation(id, days))
 export const revokeUserInvitation = (id: string): Promise<ActionResult> => call(() => App.RevokeUserInvitation(id))
 
 export const deactivateUsers = (ids: string[]): Promise<BulkResult> => call(() => App.DeactivateUsers(ids))

@@ -168,7 +168,7 @@ export function ResendInvitation(arg1:Array<batch.RecipientRef>):Promise<batch.B
 
 export function ResendInvitations(arg1:Array<string>):Promise<app.BulkResult>;
 
-export function ResendUserInvitation(arg1:string):Promise<app.ActionResult>;
+export function ResendUserInvitation(arg1:string,arg2:number):Promise<app.ActionResult>;
 
 export function ResolveConflict(arg1:number,arg2:string):Promise<app.SyncStatus>;
 

@@ -318,8 +318,8 @@ export function ResendInvitations(arg1) {
   return window['go']['app']['App']['ResendInvitations'](arg1);
 }
 
-export function ResendUserInvitation(arg1) {
-  return window['go']['app']['App']['ResendUserInvitation'](arg1);
+export function ResendUserInvitation(arg1, arg2) {
+  return window['go']['app']['App']['ResendUserInvitation'](arg1, arg2);
 }
 
 export function ResolveConflict(arg1, arg2) {
