@@ -61,29 +61,16 @@ func readLocal(ctx context.Context, path string) (local, error) {
 	}
 	defer st.Close()
 	err = st.View(ctx, func(r store.Reader) error {
-		var err error
 		orgs, err := r.Organizations(ctx, store.OrgFilter{})
 		if err != nil {
 			return err
-		}
-		for _, o := range orgs {
-			if demo.IsDemo(o.ID) {
-				l.demo++
-			} else {
-				l.orgs = append(l.orgs, o)
-			}
 		}
 		contacts, err := r.Contacts(ctx, store.ContactFilter{})
 		if err != nil {
 			return err
 		}
-		for _, c := range contacts {
-			if demo.IsDemo(c.ID) {
-				l.demo++
-			} else {
-				l.contacts = append(l.contacts, c)
-			}
-		}
+		l.orgs = withoutDemo(orgs, func(o portal.Organization) string { return o.ID }, &l.demo)
+		l.contacts = withoutDemo(contacts, func(c portal.Contact) string { return c.ID }, &l.demo)
 		accs, err := r.Accounts(ctx, store.AccountFilter{})
 		if err != nil {
 			return err
@@ -109,6 +96,19 @@ func readLocal(ctx context.Context, path string) (local, error) {
 		return l, fmt.Errorf("read the local portal's database %s: %w", path, err)
 	}
 	return l, nil
+}
+
+// withoutDemo returns recs without the demo's records, counting those in demoCount.
+func withoutDemo[T any](recs []T, id func(T) string, demoCount *int) []T {
+	out := make([]T, 0, len(recs))
+	for _, r := range recs {
+		if demo.IsDemo(id(r)) {
+			*demoCount++
+		} else {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // MakePlan reads the local portal's database at path and says what going live to

@@ -39,12 +39,13 @@ type settingsPayload struct {
 	Base     client.Settings `json:"base"`
 }
 
+// loadDocument reads one document as the administrator sees it; nil when the cache has none.
 func loadDocument(ctx context.Context, e *Engine, entity, id string) (json.RawMessage, error) {
-	docs, err := e.db.Documents(ctx, entity)
-	if err != nil {
+	var raw json.RawMessage
+	if ok, err := e.db.Document(ctx, entity, id, &raw); err != nil || !ok {
 		return nil, err
 	}
-	return docs[id], nil
+	return raw, nil
 }
 
 func loadTemplateDoc(ctx context.Context, e *Engine, id string) (json.RawMessage, error) {

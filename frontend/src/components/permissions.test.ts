@@ -25,6 +25,9 @@ describe('refusal', () => {
     ['user setup decides anywhere', setup, 'decide', 'org_b', ''],
     ['user setup does not administer', setup, 'administer', 'org_b', refusals.otherOrganisation],
     ['user setup cannot change system roles', setup, 'systemRoles', '', refusals.system],
+    ['local admin changes the portal', local, 'changePortal', '', ''],
+    ['org admin cannot change the portal', orgAdmin, 'changePortal', '', refusals.system],
+    ['org admin cannot add organisations', orgAdmin, 'createOrganisation', '', refusals.system],
   ] as const)('%s', (_, actor, action, org, want) => {
     expect(refusal(actor, action, org)).toBe(want)
     expect(may(actor, action, org)).toBe(want === '')

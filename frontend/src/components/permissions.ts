@@ -21,6 +21,7 @@ export type Action =
   | 'purge'
   | 'promote'
   | 'createOrganisation'
+  | 'changePortal' // the portal's settings and messages
   | 'systemRoles'
   | 'decide' // approve, deny, approve instead, restore
   | 'administer' // deactivate, reactivate, roles, organisation administrators, profile, org roles
@@ -39,6 +40,7 @@ export function refusal(actor: Actor | null, action: Action, orgId = ''): string
     case 'purge':
     case 'promote':
     case 'createOrganisation':
+    case 'changePortal':
     case 'systemRoles':
       why = actor.systemAdmin ? '' : r.system
       break
