@@ -26,6 +26,7 @@ test('people: a new organisation, then people added by e-mail, invited later or 
   await page.getByTestId('org-new-create').click()
   await page.getByTestId('org-new-dialog').getByText('Give the organisation a name').waitFor()
   await page.getByTestId('org-new-name').fill('Eastgate Pantry')
+  await page.getByTestId('org-new-dialog').getByText('Give the organisation a name').waitFor({ state: 'detached' })
   await themedShots(page, 'organisations-new')
   await page.getByTestId('org-new-create').click()
   await page.getByTestId('org-profile').filter({ hasText: 'Eastgate Pantry' }).waitFor()
