@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"gatehouse/backend/batch"
 	"gatehouse/backend/cache"
 	"gatehouse/backend/client"
 	"gatehouse/backend/portal"
@@ -99,6 +100,9 @@ type AddUsersOutcome struct {
 	Change QueuedChange  `json:"change"`
 	Sent   bool          `json:"sent"`
 	People []AddedPerson `json:"people"`
+	// Batch holds the people added "for later": their invitations, with the roles chosen,
+	// wait in it until it is sent from Invitations → Batches.
+	Batch *batch.Batch `json:"batch,omitempty"`
 }
 
 // AddUsers adds people to an organisation by e-mail address: each is matched to one of its
@@ -143,11 +147,37 @@ func (a *App) AddUsers(req AddUsersRequest) (AddUsersOutcome, error) {
 		return out, fmt.Errorf("read the portal's answer to adding people: %w", err)
 	}
 	out.Sent = true
+	var ids []string
 	for _, u := range res.Users {
 		out.People = append(out.People, AddedPerson{Email: u.Email, Name: u.Contact.FullName, Created: u.ContactCreated,
 			Invited: u.Invitation != nil, Skipped: u.Skipped})
+		ids = append(ids, u.Contact.ID)
 	}
+	if req.InviteNow || len(ids) == 0 {
+		return out, nil
+	}
+	// "Later", as in Creatio's guide, keeps the invitations to send: a batch of exactly these
+	// people with the roles chosen, sent in careful steps like any other.
+	b, err := a.formAddedBatch(req, ids)
+	if err != nil {
+		return out, fmt.Errorf("the people were added, but their invitations could not be put in a batch (form one from Invitations → Batches): %w", err)
+	}
+	out.Batch = &b
 	return out, nil
+}
+
+// formAddedBatch forms the invitation batch of people just added to an organisation.
+func (a *App) formAddedBatch(req AddUsersRequest, contactIDs []string) (batch.Batch, error) {
+	d, err := a.desk()
+	if err != nil {
+		return batch.Batch{}, err
+	}
+	org, err := d.DB.GetOrganization(a.ctx(), req.OrganizationID)
+	if err != nil {
+		return batch.Batch{}, err
+	}
+	name := fmt.Sprintf("Added to %s, %s", org.Name, a.cfg.Clock.Now().Local().Format("2 Jan 15:04"))
+	return d.FormAdded(a.ctx(), name, org.ID, contactIDs, req.Roles, req.ExpiresInDays)
 }
 
 // CreateOrganisation adds an organisation with its profile (system administrators only).

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"gatehouse/backend/batch"
 	"gatehouse/backend/mail"
 	"gatehouse/backend/mail/mailtest"
 	"gatehouse/backend/portal"
@@ -71,13 +72,33 @@ func TestAddPeopleAndOrganisations(t *testing.T) {
 		t.Fatalf("a list with a wrong address: %v", err)
 	}
 
-	// Later: added as contacts, nobody e-mailed.
-	out, err := a.AddUsers(AddUsersRequest{OrganizationID: org.ID, Emails: []string{"ann.reed@eastgate.example.org", "bob.lane@eastgate.example.org"}})
+	// Later: added as contacts, nobody e-mailed; their invitations, with the role chosen,
+	// wait in a batch of exactly these two.
+	drivers, err := a.CreateOrgRole(org.ID, "Drivers")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := a.AddUsers(AddUsersRequest{OrganizationID: org.ID, Emails: []string{"ann.reed@eastgate.example.org", "bob.lane@eastgate.example.org"}, Roles: []string{drivers.Role.ID}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !out.Sent || len(out.People) != 2 || out.People[0].Created || out.People[0].Invited || !out.People[1].Created || out.People[1].Name != "bob.lane" {
 		t.Fatalf("added later: %+v", out)
+	}
+	if out.Batch == nil || out.Batch.Counts.Total != 2 || !strings.HasPrefix(out.Batch.Name, "Added to Eastgate Pantry, ") {
+		t.Fatalf("the batch of the people added for later: %+v", out.Batch)
+	}
+	recips, err := a.BatchRecipients(out.Batch.ID, batch.RecipientQuery{Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range recips.Items {
+		if len(r.Roles) != 1 || r.Roles[0] != drivers.Role.ID || (r.Email != "ann.reed@eastgate.example.org" && r.Email != "bob.lane@eastgate.example.org") {
+			t.Errorf("a recipient of the batch: %s with roles %v", r.Email, r.Roles)
+		}
+	}
+	if n := sink.Count(); n != 0 {
+		t.Fatalf("%d messages before the batch is sent", n)
 	}
 	// Now: the local portal has no public address yet, so nothing is queued.
 	if _, err := a.AddUsers(AddUsersRequest{OrganizationID: org.ID, Emails: []string{"cy.moss@eastgate.example.org"}, InviteNow: true}); portal.ErrorCode(err) != portal.EINVALID ||

@@ -3,6 +3,7 @@ package outreach
 import (
 	"context"
 	netmail "net/mail"
+	"slices"
 	"strings"
 
 	"gatehouse/backend/batch"
@@ -11,6 +12,7 @@ import (
 	"gatehouse/backend/imports"
 	"gatehouse/backend/mail"
 	"gatehouse/backend/portal"
+	"gatehouse/backend/quality"
 )
 
 // FormBatchRequest is the Batches tab's form.
@@ -24,7 +26,8 @@ type FormBatchRequest struct {
 	OrganizationType string           `json:"organizationType"`
 	MembersOnly      bool             `json:"membersOnly"`
 	Overrides        []batch.Override `json:"overrides"`
-	Roles            []string         `json:"roles"` // role names, granted in each recipient's organisation
+	Roles            []string         `json:"roles"`   // role names, granted in each recipient's organisation
+	RoleIDs          []string         `json:"roleIds"` // roles of the recipients' organisation, by ID
 	ExpiresInDays    int              `json:"expiresInDays"`
 }
 
@@ -49,7 +52,7 @@ type Desk struct {
 // Form forms an invitation batch.
 func (d Desk) Form(ctx context.Context, req FormBatchRequest) (FormBatchResult, error) {
 	opt := batch.FormOptions{
-		Name: req.Name, SortBy: req.SortBy, Overrides: req.Overrides, RoleNames: req.Roles,
+		Name: req.Name, SortBy: req.SortBy, Overrides: req.Overrides, RoleNames: req.Roles, Roles: req.RoleIDs,
 		Letters:       batch.LetterRange{From: strings.TrimSpace(req.LetterFrom), To: strings.TrimSpace(req.LetterTo)},
 		ExpiresInDays: req.ExpiresInDays, By: d.by(),
 	}
@@ -60,7 +63,7 @@ func (d Desk) Form(ctx context.Context, req FormBatchRequest) (FormBatchResult, 
 		opt.Membership = batch.MembershipMembers
 	}
 	var err error
-	if len(opt.RoleNames) > 0 {
+	if len(opt.RoleNames) > 0 || len(opt.Roles) > 0 {
 		if opt.Catalog, err = d.DB.RoleCatalog(ctx); err != nil {
 			return FormBatchResult{}, err
 		}
@@ -71,6 +74,12 @@ func (d Desk) Form(ctx context.Context, req FormBatchRequest) (FormBatchResult, 
 	if opt.From, err = d.sender(ctx); err != nil {
 		return FormBatchResult{}, err
 	}
+	// The message names the portal as its settings do now, and the administrator inviting.
+	set, _, err := d.portalSettings(ctx)
+	if err != nil {
+		return FormBatchResult{}, err
+	}
+	opt.ProductName, opt.InvitedBy = set.ProductName, d.By
 	var cands []batch.Candidate
 	if req.ImportSessionID != "" {
 		im, err := d.Imports(ctx)
@@ -102,18 +111,45 @@ func (d Desk) Form(ctx context.Context, req FormBatchRequest) (FormBatchResult, 
 	return FormBatchResult{Batch: b, Excluded: page.Items}, nil
 }
 
+// FormAdded forms the invitation batch of people added to an organisation by hand ("send
+// the invitations later"): exactly these contacts, with the roles chosen. The administrator
+// named each person, so an organisation that is not a member does not hold them back (the
+// override says so, with the batch); every other finding still does.
+func (d Desk) FormAdded(ctx context.Context, name, orgID string, contactIDs, roleIDs []string, expiresInDays int) (batch.Batch, error) {
+	cands, err := batch.FromCache(ctx, d.DB, batch.CacheQuery{OrganizationIDs: []string{orgID}})
+	if err != nil {
+		return batch.Batch{}, err
+	}
+	req := FormBatchRequest{Name: name, ContactIDs: contactIDs, RoleIDs: roleIDs, SortBy: batch.SortSurname, ExpiresInDays: expiresInDays}
+	for _, c := range cands {
+		if slices.Contains(contactIDs, c.ContactID) && slices.Contains(c.Findings, string(quality.NonMember)) {
+			req.Overrides = append(req.Overrides, batch.Override{RowRef: c.RowRef, Code: string(quality.NonMember),
+				Reason: "Added by hand to the organisation by " + d.by()})
+		}
+	}
+	res, err := d.Form(ctx, req)
+	return res.Batch, err
+}
+
 // sender is who a batch's messages come from: the portal's sender when its settings name
 // one (a registration mailbox), so that a batch's invitations and the portal's own
 // messages come from the same address; otherwise the mail settings' sender.
 func (d Desk) sender(ctx context.Context) (string, error) {
-	var set client.Settings
-	if ok, err := d.DB.Document(ctx, cache.EntitySettings, portal.SettingsID, &set); err != nil {
+	if set, ok, err := d.portalSettings(ctx); err != nil {
 		return "", err
 	} else if ok && set.SenderAddress != "" {
 		return (&netmail.Address{Name: set.SenderName, Address: set.SenderAddress}).String(), nil
 	}
 	s, _, err := d.Mail.Saved(ctx)
 	return s.From, err
+}
+
+// portalSettings is the portal's settings as the local copy has them; ok is false before
+// the first sync brought them.
+func (d Desk) portalSettings(ctx context.Context) (client.Settings, bool, error) {
+	var set client.Settings
+	ok, err := d.DB.Document(ctx, cache.EntitySettings, portal.SettingsID, &set)
+	return set, ok, err
 }
 
 func (d Desk) by() string {

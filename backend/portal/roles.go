@@ -1,6 +1,9 @@
 package portal
 
-import "slices"
+import (
+	"slices"
+	"strings"
+)
 
 // Permission is something a role lets its holders do.
 type Permission string
@@ -155,4 +158,34 @@ func DeleteRole(op Op, r Role, holders int) (AuditEvent, error) {
 // BuiltInRole reports whether id is one of the roles every portal starts with.
 func BuiltInRole(id string) bool {
 	return slices.ContainsFunc(DefaultRoles(), func(r Role) bool { return r.ID == id })
+}
+
+// AccessSentence says what an account is, as its holder reads it on the portal: the kind of
+// account with its roles by name, and whether it administers its organisation.
+func (rs Roles) AccessSentence(a Account) string {
+	var names []string
+	for _, id := range a.RoleIDs() {
+		if r, ok := rs[id]; ok && r.Name != "" {
+			names = append(names, r.Name)
+		} else {
+			names = append(names, id)
+		}
+	}
+	kind := "a client"
+	if a.Kind == KindStaff {
+		kind = "a staff user"
+	}
+	s := "You are " + kind
+	switch len(names) {
+	case 0:
+	case 1:
+		s += " with the role " + names[0]
+	default:
+		s += " with the roles " + strings.Join(names, ", ")
+	}
+	s += "."
+	if a.OrgAdmin {
+		s += " You administer your organisation's people."
+	}
+	return s
 }

@@ -55,6 +55,7 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) error {
 type accountData struct {
 	Account                 portal.Account
 	Ghost                   bool
+	Access                  string
 	LastLogin, LastLoginISO string
 }
 
@@ -70,6 +71,10 @@ func (s *Server) handleAccount(w http.ResponseWriter, r *http.Request) error {
 		return s.renderRefusal(w, r, a, err)
 	}
 	d := accountData{Account: a, Ghost: a.Ghost()}
+	var err error
+	if d.Access, err = s.svc.AccessSentence(r.Context(), a); err != nil {
+		return err
+	}
 	if a.LastLoginAt != nil {
 		d.LastLogin, d.LastLoginISO = a.LastLoginAt.Format("2 January 2006 15:04 MST"), a.LastLoginAt.Format(time.RFC3339)
 	}

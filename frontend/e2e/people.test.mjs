@@ -47,7 +47,7 @@ test('people: a new organisation, then people added by e-mail, invited later or 
   await page.getByTestId('add-users-submit').filter({ hasText: 'Add 2 people' }).waitFor()
   await page.getByTestId('add-users-later').click()
   await page.getByTestId('add-users-submit').click()
-  await page.getByText('2 added: 2 new, 0 matched. Invite them from Invitations → Batches when you are ready.').waitFor()
+  await page.getByText(/^2 added: 2 new, 0 matched. Their invitations wait in the batch “Added to Eastgate Pantry, .*”: send it from Invitations → Batches when you are ready.$/).waitFor()
   assert.equal((await (await fetch(new URL('/harness/mail', harness.url))).json()).messages.length, 0, 'nobody was e-mailed')
 
   // From Users: the same dialog, with the organisation to choose; Ann is a contact now.

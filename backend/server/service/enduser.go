@@ -171,6 +171,20 @@ func (s *Service) PageText(ctx context.Context, key string, a *portal.Account, e
 	return heading, body, segments, err
 }
 
+// AccessSentence says what the account is, with its roles by name, for its holder.
+func (s *Service) AccessSentence(ctx context.Context, a portal.Account) (string, error) {
+	var out string
+	err := s.store.View(ctx, func(r store.Reader) error {
+		rs, err := r.Roles(ctx)
+		if err != nil {
+			return err
+		}
+		out = portal.NewRoles(rs...).AccessSentence(a)
+		return nil
+	})
+	return out, err
+}
+
 // ProductName is the portal's name from the settings.
 func (s *Service) ProductName(ctx context.Context) string {
 	set, err := s.settings(ctx)

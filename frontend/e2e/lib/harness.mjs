@@ -115,6 +115,16 @@ export async function startHarness({ version = 'e2e', dataDir, extraArgs = [], s
         await new Promise((r) => setTimeout(r, 100))
       }
     },
+    // mailTo waits for the n-th message to addr at the sink and returns it.
+    async mailTo(addr, n = 1, timeout = 30_000) {
+      const end = Date.now() + timeout
+      for (;;) {
+        const mine = (await this.mail()).filter((m) => m.to.some((t) => t.toLowerCase() === addr.toLowerCase()))
+        if (mine.length >= n) return mine[n - 1]
+        if (Date.now() > end) throw new Error(`no message ${n} to ${addr} within ${timeout} ms`)
+        await new Promise((r) => setTimeout(r, 150))
+      }
+    },
     answerOpenFile: (path) => post('/harness/dialog/open', { path }),
     answerSaveFile: (path) => post('/harness/dialog/save', { path }),
     async stop() {

@@ -99,3 +99,57 @@ export async function signInAtProvider(page, authUrl, login) {
   return (await page.textContent('#heading'))?.trim()
 }
 
+
+// connectDesktop points the desktop open on page at the portal server and signs in there as
+// login (oidc-provider's form takes any login; "olivia@x.org" keeps the address), through
+// Settings → Server and sign-in, as an administrator does. The provider's pages open in a
+// second page of the same browser, as the system browser would.
+export async function connectDesktop(page, { portal, issuer, login }) {
+  await page.getByTestId('nav').getByText('Settings', { exact: true }).click()
+  await page.getByTestId('view-title').filter({ hasText: 'Settings' }).waitFor()
+  await page.getByText('Server and sign-in', { exact: true }).click()
+  await page.getByTestId('signin-server-url').fill(portal)
+  await page.getByTestId('signin-issuer').fill(issuer)
+  await page.getByTestId('signin-client-id').fill(clientId)
+  await page.getByTestId('signin-save').click()
+  await page.getByTestId('golive-connect-only').click()
+  const authUrl = await page.getByTestId('signin-auth-url').inputValue()
+  const idp = await page.context().newPage()
+  assert.equal(await signInAtProvider(idp, authUrl, login), 'You are signed in')
+  await idp.close()
+  const email = login.includes('@') ? login.toLowerCase() : `${login.toLowerCase()}@example.org`
+  await page.getByTestId('signin-email').filter({ hasText: email }).waitFor()
+}
+
+// linkIn finds the address starting with prefix in a message's text.
+export function linkIn(text, prefix) {
+  const at = text.indexOf(prefix)
+  assert.ok(at >= 0, `no link ${prefix} in:\n${text}`)
+  return text.slice(at).split(/[\s)>\]]/)[0]
+}
+
+// acceptWithPassword follows an invitation link in page, sets a password and waits for the
+// portal's account page.
+export async function acceptWithPassword(page, link, password = 'a long and private passphrase') {
+  await page.goto(link)
+  await page.locator('input[name="password"]').fill(password)
+  await page.locator('input[name="confirm"]').fill(password)
+  await page.locator('form').filter({ has: page.locator('input[name="password"]') }).locator('button[type="submit"]').click()
+  await page.waitForURL(/\/account$/, { timeout: 10_000 }).catch(async (e) => {
+    throw new Error(`${e.message}\n${page.url()}\n${await page.content()}`)
+  })
+}
+
+// portalSignIn signs a person in on the portal's own pages with their organisation's account.
+export async function portalSignIn(page, portal, login) {
+  await page.goto(portal + '/')
+  await page.getByText("Sign in with your organisation's account").click()
+  await page.fill('input[name="login"]', login)
+  await page.fill('input[name="password"]', 'any password will do')
+  await page.click('button[type="submit"]')
+  // Back at the portal: its callback either lets the person in (and moves on) or says why not.
+  const back = page.waitForURL((u) => u.origin === portal)
+  const consent = page.locator('input[name="prompt"][value="consent"]')
+  await Promise.race([back, consent.waitFor({ state: 'attached' }).then(() => page.click('button[type="submit"]'))])
+  await back
+}

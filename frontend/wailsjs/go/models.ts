@@ -304,6 +304,7 @@ export namespace app {
 	    change: QueuedChange;
 	    sent: boolean;
 	    people: AddedPerson[];
+	    batch?: batch.Batch;
 	
 	    static createFrom(source: any = {}) {
 	        return new AddUsersOutcome(source);
@@ -314,6 +315,7 @@ export namespace app {
 	        this.change = this.convertValues(source["change"], QueuedChange);
 	        this.sent = source["sent"];
 	        this.people = this.convertValues(source["people"], AddedPerson);
+	        this.batch = this.convertValues(source["batch"], batch.Batch);
 	    }
 	
 		convertValues(a: any, classs: any, asMap: boolean = false): any {
@@ -2333,6 +2335,7 @@ export namespace outreach {
 	    membersOnly: boolean;
 	    overrides: batch.Override[];
 	    roles: string[];
+	    roleIds: string[];
 	    expiresInDays: number;
 	
 	    static createFrom(source: any = {}) {
@@ -2351,6 +2354,7 @@ export namespace outreach {
 	        this.membersOnly = source["membersOnly"];
 	        this.overrides = this.convertValues(source["overrides"], batch.Override);
 	        this.roles = source["roles"];
+	        this.roleIds = source["roleIds"];
 	        this.expiresInDays = source["expiresInDays"];
 	    }
 	
