@@ -53,6 +53,8 @@ func (a *App) ApplyImport(id string) (imports.ApplySummary, error) {
 	if err != nil {
 		return imports.ApplySummary{}, err
 	}
+	a.recordImportWork(ctx, im.store, id, portal.ActionImportApply, "", map[string]any{"queued": sum.Queued, "created": sum.Created,
+		"updated": sum.Updated, "skipped": sum.Skipped, "refused": sum.Refused, "complete": sum.Complete})
 	return sum, nil
 }
 

@@ -311,7 +311,11 @@ func (a *App) FixImportCell(id string, row, column int, value string) (imports.R
 	if err != nil {
 		return imports.RowView{}, err
 	}
-	return im.store.FixCell(ctx, id, row, column, value)
+	v, err := im.store.FixCell(ctx, id, row, column, value)
+	if err == nil {
+		a.recordImportWork(ctx, im.store, id, portal.ActionImportFix, "", map[string]any{"row": row, "column": column, "value": value})
+	}
+	return v, err
 }
 
 // ExcludeImportRows leaves rows out of the import with a reason, or takes them back in
@@ -321,6 +325,7 @@ func (a *App) ExcludeImportRows(id string, rows []int, excluded bool, reason str
 		if err := st.Exclude(ctx, id, rows, excluded, reason); err != nil {
 			return imports.Session{}, err
 		}
+		a.recordImportWork(ctx, st, id, portal.ActionImportExclude, reason, map[string]any{"rows": rows, "excluded": excluded})
 		return st.Get(ctx, id)
 	})
 }
@@ -331,6 +336,7 @@ func (a *App) MergeImportRows(id string, keep int, others []int) (ImportSessionI
 		if err := st.Merge(ctx, id, keep, others); err != nil {
 			return imports.Session{}, err
 		}
+		a.recordImportWork(ctx, st, id, portal.ActionImportMerge, "", map[string]any{"kept": keep, "merged": others})
 		return st.Get(ctx, id)
 	})
 }
@@ -339,7 +345,11 @@ func (a *App) MergeImportRows(id string, keep int, others []int) (ImportSessionI
 // people: the checks stop flagging them, also after later changes.
 func (a *App) MarkImportRowsDistinct(id string, rows []int) (ImportSessionInfo, error) {
 	return a.withSession(id, func(ctx context.Context, st *imports.Store) (imports.Session, error) {
-		return st.MarkDistinct(ctx, id, rows)
+		s, err := st.MarkDistinct(ctx, id, rows)
+		if err == nil {
+			a.recordImportWork(ctx, st, id, portal.ActionImportDistinct, "", map[string]any{"rows": rows})
+		}
+		return s, err
 	})
 }
 

@@ -108,7 +108,23 @@ func (a *App) FormBatch(req FormBatchRequest) (FormBatchResult, error) {
 	if err != nil {
 		return FormBatchResult{}, err
 	}
-	return d.Form(a.ctx(), req)
+	res, err := d.Form(a.ctx(), req)
+	if err == nil {
+		a.recordFormed(res.Batch)
+	}
+	return res, err
+}
+
+// recordFormed records a batch just formed, with every override and why.
+func (a *App) recordFormed(b batch.Batch) {
+	overrides := []map[string]string{}
+	if st, err := a.batchStore(); err == nil {
+		ovs, _ := st.Overrides(a.ctx(), b.ID)
+		for _, o := range ovs {
+			overrides = append(overrides, map[string]string{"row": o.RowRef, "finding": o.Code, "reason": o.Reason})
+		}
+	}
+	a.recordBatchWork(b, portal.ActionBatchForm, "", map[string]any{"source": b.Source, "excluded": b.Counts.Excluded, "overrides": overrides})
 }
 
 // BatchPreview returns the exact messages of a page of recipients and the counts.
@@ -164,8 +180,10 @@ func (a *App) SendBatch(id string) error {
 		}})
 	if err != nil {
 		_ = smtp.Close()
+		return err
 	}
-	return err
+	a.recordBatchWork(b, portal.ActionBatchSend, "", nil)
+	return nil
 }
 
 // ResumeBatch sends what is left of a paused or interrupted batch.
@@ -180,7 +198,11 @@ func (a *App) CancelBatch(id string) error {
 	if err != nil {
 		return err
 	}
-	return a.runs.Cancel(a.ctx(), st, id)
+	if err := a.runs.Cancel(a.ctx(), st, id); err != nil {
+		return err
+	}
+	a.recordBatchByID(id, portal.ActionBatchCancel, "", nil)
+	return nil
 }
 
 // DecideUnknown settles recipients whose e-mail may or may not have arrived: "resend" or
@@ -194,7 +216,11 @@ func (a *App) DecideUnknown(id string, seqs []int, decision string) (int, error)
 	if decision == "sent" {
 		d = batch.DecisionMarkSent
 	}
-	return st.Decide(a.ctx(), id, seqs, d, a.byWhom())
+	n, err := st.Decide(a.ctx(), id, seqs, d, a.byWhom())
+	if err == nil && n > 0 {
+		a.recordBatchByID(id, portal.ActionBatchDecide, "", map[string]any{"decision": decision, "settled": n})
+	}
+	return n, err
 }
 
 // byWhom names the administrator on what the desktop records itself (a batch's overrides
@@ -325,7 +351,15 @@ func (a *App) ResendInvitation(rows []batch.RecipientRef) (batch.Batch, error) {
 	if err != nil {
 		return batch.Batch{}, err
 	}
-	return d.Remind(a.ctx(), rows)
+	return a.formed(d.Remind(a.ctx(), rows))
+}
+
+// formed records a batch formed by one of the shortcuts (resend, remind, pre-notify).
+func (a *App) formed(b batch.Batch, err error) (batch.Batch, error) {
+	if err == nil {
+		a.recordFormed(b)
+	}
+	return b, err
 }
 
 // RevokeInvitation revokes an invitation on the portal server: its link stops working.
@@ -350,7 +384,7 @@ func (a *App) RemindAll() (batch.Batch, error) {
 	if err != nil {
 		return batch.Batch{}, err
 	}
-	return d.Remind(a.ctx(), nil)
+	return a.formed(d.Remind(a.ctx(), nil))
 }
 
 // PreNotify forms the "your invitation is coming" batch for the people an invitation batch
@@ -367,5 +401,5 @@ func (a *App) PreNotify(invitationBatchID string, includeNotOnPortal bool) (batc
 			return batch.Batch{}, err
 		}
 	}
-	return d.PreNotify(ctx, invitationBatchID, includeNotOnPortal)
+	return a.formed(d.PreNotify(ctx, invitationBatchID, includeNotOnPortal))
 }

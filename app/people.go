@@ -177,7 +177,11 @@ func (a *App) formAddedBatch(req AddUsersRequest, contactIDs []string) (batch.Ba
 		return batch.Batch{}, err
 	}
 	name := fmt.Sprintf("Added to %s, %s", org.Name, a.cfg.Clock.Now().Local().Format("2 Jan 15:04"))
-	return d.FormAdded(a.ctx(), name, org.ID, contactIDs, req.Roles, req.ExpiresInDays)
+	b, err := d.FormAdded(a.ctx(), name, org.ID, contactIDs, req.Roles, req.ExpiresInDays)
+	if err == nil {
+		a.recordFormed(b)
+	}
+	return b, err
 }
 
 // CreateOrganisation adds an organisation with its profile (system administrators only).

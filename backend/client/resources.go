@@ -91,6 +91,12 @@ func (c *Client) AddUsers(ctx context.Context, req AddUsersRequest, cmd *Cmd) (A
 	return out, c.do(ctx, http.MethodPost, "/api/v1/users", nil, cmd, req, &out)
 }
 
+// RecordDesktopEvents records the desktop's own work in the portal's audit log.
+func (c *Client) RecordDesktopEvents(ctx context.Context, events []portal.DesktopEvent, cmd *Cmd) (api.DesktopEventsResult, error) {
+	var out api.DesktopEventsResult
+	return out, c.do(ctx, http.MethodPost, "/api/v1/audit/desktop-events", nil, cmd, api.DesktopEventsRequest{Events: events}, &out)
+}
+
 // ---- accounts ----
 
 // AccountQuery selects accounts.

@@ -46,14 +46,14 @@ const (
 )
 
 // Actions lists every audit action the portal records, for the audit log's filter.
-var Actions = []string{
+var Actions = append([]string{
 	ActionSignUp, ActionSignIn, ActionRequestAccess, ActionApprove, ActionDeny, ActionApproveInstead,
 	ActionRestore, ActionPurge, ActionDeactivate, ActionReactivate, ActionPromote, ActionSetRoles,
 	ActionSetOrgAdmin, ActionUnsetOrgAdmin, ActionCompleteRegister, ActionInvite, ActionResend,
 	ActionRevoke, ActionExpire, ActionAccept, ActionUpdateOrg, ActionBootstrapAdmin, ActionCreateOrg,
 	ActionDeleteOrg, ActionCreateContact, ActionUpdateContact, ActionDeleteContact, ActionPutRole,
 	ActionDeleteRole, ActionUpdateTemplate, ActionUpdateSettings, ActionDeleteClientRecord,
-}
+}, DesktopActions...) // and the desktop's own work (desktop_audit.go)
 
 // Invitation lifetimes.
 const (

@@ -3,6 +3,7 @@ package server
 import (
 	"net/http"
 
+	"gatehouse/backend/server/api"
 	"gatehouse/backend/server/service"
 )
 
@@ -23,4 +24,11 @@ func (s *Server) handleListAudit(w http.ResponseWriter, r *http.Request, rc *req
 	}
 	writeJSON(w, http.StatusOK, page)
 	return nil
+}
+
+// handleRecordDesktopEvents records a desktop's own work in the audit log, under the caller.
+func (s *Server) handleRecordDesktopEvents(w http.ResponseWriter, r *http.Request, rc *reqCtx) error {
+	return command(s, w, r, rc, http.StatusOK, true, func(cmd *service.Cmd, req api.DesktopEventsRequest) (api.DesktopEventsResult, error) {
+		return s.svc.RecordDesktopEvents(r.Context(), cmd, req)
+	})
 }

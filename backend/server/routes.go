@@ -102,6 +102,7 @@ func (s *Server) apiRoutes() []apiRoute {
 		{"DELETE", "/api/v1/roles/{id}", false, s.handleDeleteRole},
 
 		{"GET", "/api/v1/audit", false, s.handleListAudit},
+		{"POST", "/api/v1/audit/desktop-events", false, s.handleRecordDesktopEvents},
 
 		{"GET", "/api/v1/templates", false, s.handleListTemplates},
 		{"GET", "/api/v1/templates/{key}", false, s.handleGetTemplate},

@@ -13,6 +13,7 @@ import { test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { openApp, themedShots, themedShotsDir } from './lib/app.mjs'
 import { chooseOption, count } from './lib/imports.mjs'
+import { acceptWithPassword } from './lib/portal.mjs'
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'journey')
 
@@ -173,13 +174,7 @@ test('journey: a council list becomes invited people, and one of them signs in',
   await letter.screenshot({ path: join(themedShotsDir, 'journey-council-invitation-email.png') })
   await letter.close()
   const portal = await browser.context.newPage()
-  await portal.goto(link)
-  await portal.locator('input[name="password"]').fill('a long and private passphrase')
-  await portal.locator('input[name="confirm"]').fill('a long and private passphrase')
-  await portal.locator('form').filter({ has: portal.locator('input[name="password"]') }).locator('button[type="submit"]').click()
-  await portal.waitForURL(/\/account$/, { timeout: 5000 }).catch(async (e) => {
-    throw new Error(`${e.message}\n${portal.url()}\n${await portal.content()}`)
-  })
+  await acceptWithPassword(portal, link)
   await portal.getByText('beth.carter@ashby-tc.gov.uk').first().waitFor()
   await portal.screenshot({ path: join(themedShotsDir, 'journey-council-signed-in.png') })
   await portal.close()
@@ -206,5 +201,22 @@ test('journey: a council list becomes invited people, and one of them signs in',
   await sendOpenBatch(page, 3)
   const reminded = (await harness.waitForMail(11)).slice(8)
   assert.deepEqual(to(reminded), abcd.filter((e) => !e.startsWith('beth')))
+
+  // 10. The audit log holds the desktop's own work too, under the officer's name: the
+  // fix, the exclusion with its reason, the merge, the two Zoës told apart, both applies, and every batch formed
+  // and sent.
+  await harness.call('app.App.SyncNow')
+  const log = (await harness.call('app.App.AuditLog', { entityType: '', entityId: '', actorId: '', action: '', organizationId: '', from: null, to: null, offset: 0, limit: 500 })).rows
+  const work = log.filter((e) => e.entityType === 'import' || e.entityType === 'batch').reverse()
+  const tally = {}
+  for (const e of work) {
+    assert.equal(e.actorName, 'Ann Reed', `${e.action} is recorded under the officer`)
+    tally[e.action] = (tally[e.action] ?? 0) + 1
+  }
+  assert.deepEqual(tally, { 'import.fix': 1, 'import.exclude': 1, 'import.merge': 1, 'import.distinct': 1, 'import.apply': 2, 'batch.form': 3, 'batch.send': 3 })
+  assert.equal(work.find((e) => e.action === 'import.exclude').reason, 'No address; Brampton to send one')
+  await app.nav('Audit')
+  await page.locator('[data-testid="audit-row"][data-action="batch.send"]').filter({ hasText: 'Ann Reed' }).filter({ hasText: reminder.name }).waitFor()
+  await themedShots(page, 'journey-council-audit')
   app.assertNoPageErrors()
 })

@@ -181,6 +181,17 @@ func (r InvitationResult) WithoutSecrets() InvitationResult {
 	return r
 }
 
+// DesktopEventsRequest records work done on a desktop (checking an import, forming and
+// sending a batch) in the audit log, under the administrator who sends it.
+type DesktopEventsRequest struct {
+	Events []portal.DesktopEvent `json:"events"`
+}
+
+// DesktopEventsResult says how many events were recorded.
+type DesktopEventsResult struct {
+	Recorded int `json:"recorded"`
+}
+
 // AddUsersRequest adds people to an organisation by e-mail address: each address is
 // matched to an existing contact of the organisation or becomes a new contact named after
 // the address. With Invite each is also invited.

@@ -2,6 +2,8 @@ package service
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -65,4 +67,36 @@ func (s *Service) ListAudit(ctx context.Context, act portal.Actor, q AuditQuery)
 		return err
 	})
 	return page, err
+}
+
+// maxDesktopEvents bounds one report of desktop work; the desktop sends what it did since it
+// last reached the portal, a few events per screen action.
+const maxDesktopEvents = 500
+
+// RecordDesktopEvents records work done on a desktop in the audit log, under the caller: the
+// desktop says what was done and when, never who.
+func (s *Service) RecordDesktopEvents(ctx context.Context, cmd *Cmd, req api.DesktopEventsRequest) (api.DesktopEventsResult, error) {
+	if len(req.Events) == 0 || len(req.Events) > maxDesktopEvents {
+		return api.DesktopEventsResult{}, portal.FieldErrorf("events", "Send between 1 and %d events.", maxDesktopEvents)
+	}
+	return command(ctx, s, cmd, func(tx store.Tx) (api.DesktopEventsResult, error) {
+		op, err := s.op(ctx, tx, cmd.Actor)
+		if err != nil {
+			return api.DesktopEventsResult{}, err
+		}
+		for i, d := range req.Events {
+			ev, err := op.RecordDesktopEvent(d)
+			var pe *portal.Error
+			if errors.As(err, &pe) && pe.Field != "" {
+				return api.DesktopEventsResult{}, portal.FieldErrorf(fmt.Sprintf("events[%d].%s", i, pe.Field), "Event %d: %s", i+1, pe.Message)
+			}
+			if err != nil {
+				return api.DesktopEventsResult{}, err
+			}
+			if err := audit(ctx, tx, ev); err != nil {
+				return api.DesktopEventsResult{}, err
+			}
+		}
+		return api.DesktopEventsResult{Recorded: len(req.Events)}, nil
+	})
 }

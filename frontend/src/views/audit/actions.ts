@@ -22,6 +22,15 @@ const words: Record<string, string> = {
   'invitation.expire': 'Invitation expired',
   'invitation.accept': 'Accepted invitation',
   'organization.update': 'Updated organisation profile',
+  'import.fix': 'Corrected an import cell',
+  'import.exclude': 'Excluded import rows',
+  'import.merge': 'Merged import rows',
+  'import.distinct': 'Marked import rows as different people',
+  'import.apply': 'Applied an import',
+  'batch.form': 'Formed a batch',
+  'batch.send': 'Started sending a batch',
+  'batch.cancel': 'Cancelled a batch',
+  'batch.decide': 'Settled unknown deliveries',
 }
 
 export function actionLabel(action: string): string {
@@ -37,6 +46,8 @@ const entities: Record<string, string> = {
   invitation: 'Invitation',
   contact: 'Contact',
   role: 'Role',
+  import: 'Import',
+  batch: 'Batch',
 }
 
 export function entityLabel(t: string): string {
