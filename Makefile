@@ -40,7 +40,7 @@ FRONTEND_SRC := $(shell find frontend/src frontend/public frontend/wailsjs -type
 FORCE:
 
 .PHONY: deps deps-apt deps-wails deps-node print-apt-packages run build build-windows \
-	bindings frontend test test-go test-fuzz test-unit test-e2e test-desktop screenshot bench lint icon clean mutate
+	bindings frontend test test-go test-fuzz test-unit test-e2e test-desktop screenshot screenshots bench lint icon clean mutate
 
 ## deps: install what is missing (idempotent)
 deps: deps-apt deps-wails deps-node
@@ -164,6 +164,12 @@ test-desktop: $(APP)
 ## screenshot: refresh build/screenshot.png (shown in the README) from the smoke test
 screenshot: test-desktop
 	cp $(BIN)/smoke.png build/screenshot.png
+
+## screenshots: every screen at 1280×800 and 1024×700 in both themes, with the demo data,
+## into build/screens/ (committed, to be looked at); the same run checks the layout
+screenshots: $(NODE_OK) $(DIST) $(HARNESS)
+	rm -rf build/screens
+	cd frontend && SCREENS_DIR=$(abspath build/screens) HARNESS_BIN=$(abspath $(HARNESS)) node e2e/run.mjs e2e/layout.test.mjs
 
 ## bench: the benchmarks, each beside its peer measured in the same run, as one table
 ## (BENCH_SEARCH=0 leaves out the 1,000,000-row search fixture, which takes a few minutes)
