@@ -274,6 +274,9 @@ func checkServerURL(raw string) (string, error) {
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
 		return "", portal.FieldErrorf("url", "%q is not a server address. Enter one like https://portal.example.org.", s)
 	}
+	if err := portal.RequireHTTPS("url", u, session.InsecureHTTPAllowed()); err != nil {
+		return "", err
+	}
 	return strings.TrimRight(u.String(), "/"), nil
 }
 

@@ -236,6 +236,8 @@ func codeFor(status int) string {
 		return portal.ENOTFOUND
 	case 409, 412:
 		return portal.ECONFLICT
+	case 429:
+		return portal.ETOOMANY
 	}
 	return portal.EINTERNAL
 }

@@ -413,7 +413,7 @@ func (l *loader) accept(ctx context.Context, v invitee, a portal.Account, token 
 		}
 		token = res.Token
 	}
-	res, err := l.svc.AcceptWithPassword(ctx, token, demoPassword)
+	res, err := l.svc.AcceptWithPassword(ctx, token, demoPassword, "")
 	if err != nil {
 		return a, fmt.Errorf("accept the invitation of %s: %w", v.email, err)
 	}
@@ -443,7 +443,7 @@ func (l *loader) signUps(ctx context.Context) error {
 			continue
 		}
 		if s.requested && a.AccessRequestedAt == nil {
-			if a, err = l.svc.RequestAccess(ctx, a.ID); err != nil {
+			if a, err = l.svc.RequestAccess(ctx, a.ID, ""); err != nil {
 				return fmt.Errorf("access request of %s: %w", s.email, err)
 			}
 		}

@@ -16,6 +16,8 @@ const (
 	EUNAUTHORIZED = "unauthorized"
 	EFORBIDDEN    = "forbidden"
 	EINTERNAL     = "internal"
+	// ETOOMANY refuses a try for a while: too many of them lately (HTTP 429).
+	ETOOMANY = "too_many_requests"
 )
 
 // Error is an error an administrator can act on: Message says what happened and what to do.

@@ -27,11 +27,11 @@ func (s *Server) handleCreateSession(w http.ResponseWriter, r *http.Request, _ *
 	if len(s.cfg.TrustedIssuers) == 0 {
 		return portal.Errorf(portal.EUNAUTHORIZED, "This portal trusts no identity provider yet, so nobody can sign in to its API. Start the server with --trusted-issuer.")
 	}
-	id, verified, err := s.verifiers.verifyForAPI(r.Context(), s.cfg.TrustedIssuers, req.IDToken)
+	id, verified, use, err := s.verifiers.verifyForAPI(r.Context(), s.cfg.TrustedIssuers, req.IDToken)
 	if err != nil {
 		return err
 	}
-	sess, err := s.svc.CreateAPISession(r.Context(), id, verified)
+	sess, err := s.svc.CreateAPISession(r.Context(), id, verified, use)
 	if err != nil {
 		return err
 	}

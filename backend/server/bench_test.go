@@ -152,3 +152,53 @@ func BenchmarkChangeFeedStore(b *testing.B) {
 	}
 	b.ReportMetric(float64(rows)/time.Since(began).Seconds(), "rows/s")
 }
+
+// BenchmarkMeDuringPasswordFlood: a signed-in administrator's GET /api/v1/me, median
+// latency while idle and while 8 attackers send 1,000 wrong passwords (throttled: after a
+// few, each is refused before any argon2 check). Reported: idle-ms, flood-ms and
+// flood-x-idle (the goal is ≤ 2×). A figure, never an assertion.
+func BenchmarkMeDuringPasswordFlood(b *testing.B) {
+	for range b.N {
+		e := newEnv(b, noMail)
+		admin := e.account(portal.Account{CoreRole: portal.RoleAdministrator, Email: "admin@example.org", Name: "Ada"})
+		c := e.client(admin.ID)
+		median := func(n int) float64 {
+			var ds []time.Duration
+			for range n {
+				t0 := time.Now()
+				if _, err := c.Me(e.ctx); err != nil {
+					b.Fatal(err)
+				}
+				ds = append(ds, time.Since(t0))
+			}
+			slices.Sort(ds)
+			return float64(ds[len(ds)/2].Microseconds()) / 1000
+		}
+		idle := median(200)
+		var sent atomic.Int64
+		stop := make(chan struct{})
+		var wg sync.WaitGroup
+		for w := range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				br := e.browser()
+				home := br.get("/")
+				for sent.Add(1) <= 1000 {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					br.post(home, "/login/password", urlValues("victim"+fmt.Sprint(w)+"@example.org", "guess"))
+				}
+			}()
+		}
+		flood := median(200)
+		close(stop)
+		wg.Wait()
+		b.ReportMetric(idle, "idle-ms")
+		b.ReportMetric(flood, "flood-ms")
+		b.ReportMetric(flood/idle, "flood-x-idle")
+	}
+}

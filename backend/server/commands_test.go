@@ -263,6 +263,32 @@ func TestSessions(t *testing.T) {
 	untrusted := newTestOP(t, e.clock)
 	refuse("untrusted issuer", untrusted.IDToken(desktopAudience, ada, "", time.Hour), "does not trust")
 
+	// An ID token buys sessions only in the minute after its first use (a retry after a
+	// lost answer); a copy traded later is refused, with or without a jti.
+	once := e.op.IDToken(desktopAudience, ada, "", 3*time.Hour)
+	if _, err := client.New(e.url, "").CreateSession(e.ctx, once); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.New(e.url, "").CreateSession(e.ctx, once); err != nil {
+		t.Errorf("a retry at once: %v", err)
+	}
+	noJTI := e.op.IDTokenWith(desktopAudience, ada, "n-1", 3*time.Hour, map[string]any{"jti": nil})
+	if _, err := client.New(e.url, "").CreateSession(e.ctx, noJTI); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(61 * time.Second)
+	refuse("the same token a minute later", once, "already used")
+	refuse("the same token without a jti a minute later", noJTI, "already used")
+	if _, err := client.New(e.url, "").CreateSession(e.ctx, e.op.IDTokenWith(desktopAudience, ada, "n-2", time.Hour, map[string]any{"jti": nil})); err != nil {
+		t.Errorf("a new sign-in: %v", err)
+	}
+	// Several audiences: the token must name this portal's client as its authorised party.
+	refuse("several audiences without azp", e.op.IDTokenWith(desktopAudience, ada, "", time.Hour, map[string]any{"aud": []string{desktopAudience, "another-app"}}), "azp")
+	refuse("several audiences for another party", e.op.IDTokenWith(desktopAudience, ada, "", time.Hour, map[string]any{"aud": []string{desktopAudience, "another-app"}, "azp": "another-app"}), "azp")
+	if _, err := client.New(e.url, "").CreateSession(e.ctx, e.op.IDTokenWith(desktopAudience, ada, "", time.Hour, map[string]any{"aud": []string{desktopAudience, "another-app"}, "azp": desktopAudience})); err != nil {
+		t.Errorf("several audiences, issued to the desktop: %v", err)
+	}
+
 	// Nobody is signed up through the API.
 	_, err = client.New(e.url, "").CreateSession(e.ctx, e.op.IDToken(desktopAudience, opUser{Sub: "stranger", Email: "stranger@example.org"}, "", time.Hour))
 	if ce, ok := client.AsError(err); !ok || ce.Status != 403 || !strings.Contains(ce.Message, "has no account") {

@@ -205,6 +205,7 @@ type page struct {
 	Status int
 	URL    string
 	Body   string
+	Header http.Header
 }
 
 func (b *browser) get(u string) page {
@@ -225,7 +226,7 @@ func readPage(t testing.TB, resp *http.Response) page {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return page{Status: resp.StatusCode, URL: resp.Request.URL.String(), Body: string(body)}
+	return page{Status: resp.StatusCode, URL: resp.Request.URL.String(), Body: string(body), Header: resp.Header}
 }
 
 var csrfRe = regexp.MustCompile(`name="csrf" value="([^"]+)"`)

@@ -9,9 +9,11 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"gatehouse/backend/portal"
 	"gatehouse/backend/server/api"
@@ -43,6 +45,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		writeJSON(w, http.StatusPreconditionFailed, api.Error{Code: portal.ECONFLICT, Field: api.HeaderIfMatch, Message: stale.Error(), Current: cur})
 		return
 	}
+	setRetryAfter(w, err, s.clock.Now())
 	var pe *portal.Error
 	if !errors.As(err, &pe) {
 		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
@@ -259,3 +262,22 @@ func command[Req, Res any](s *Server, w http.ResponseWriter, r *http.Request, rc
 
 // empty is the body of commands that take none; "{}" and no body are both fine.
 type empty struct{}
+
+// setRetryAfter tells a throttled client when to try again (RFC 9110 10.2.3).
+func setRetryAfter(w http.ResponseWriter, err error, now time.Time) {
+	var th *service.ThrottledError
+	if errors.As(err, &th) {
+		w.Header().Set("Retry-After", strconv.Itoa(th.RetryAfter(now)))
+	}
+}
+
+// clientAddr is the address a request came from: the connection's, as the server sees it.
+// (Behind a proxy every request shares the proxy's address; the throttles per address are
+// generous for that reason, those per account are not.)
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}

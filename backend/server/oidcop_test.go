@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -30,9 +31,10 @@ type testOP struct {
 	clock  portal.Clock
 	secret string
 
-	mu    sync.Mutex
-	user  opUser
-	codes map[string]grant
+	mu     sync.Mutex
+	user   opUser
+	codes  map[string]grant
+	issued int // tokens signed, for their jti
 }
 
 type opUser struct {
@@ -131,13 +133,30 @@ func (op *testOP) token(w http.ResponseWriter, r *http.Request) {
 
 // IDToken mints an ID token for aud, valid for ttl from the test clock.
 func (op *testOP) IDToken(aud string, u opUser, nonce string, ttl time.Duration) string {
+	return op.IDTokenWith(aud, u, nonce, ttl, nil)
+}
+
+// IDTokenWith is IDToken with claims added or replaced (an audience list, azp, no jti).
+// Every token has its own jti, as most providers give.
+func (op *testOP) IDTokenWith(aud string, u opUser, nonce string, ttl time.Duration, extra map[string]any) string {
 	now := op.clock.Now()
+	op.mu.Lock()
+	op.issued++
+	n := op.issued
+	op.mu.Unlock()
 	claims := map[string]any{
 		"iss": op.URL, "aud": aud, "sub": u.Sub, "email": u.Email, "email_verified": !u.Unverified, "name": u.Name,
-		"iat": now.Unix(), "exp": now.Add(ttl).Unix(),
+		"iat": now.Unix(), "exp": now.Add(ttl).Unix(), "jti": fmt.Sprintf("jti-%d", n),
 	}
 	if nonce != "" {
 		claims["nonce"] = nonce
+	}
+	for k, v := range extra {
+		if v == nil {
+			delete(claims, k)
+		} else {
+			claims[k] = v
+		}
 	}
 	return op.sign(claims, op.key)
 }

@@ -44,7 +44,7 @@ func (s *Server) handleInvitePassword(w http.ResponseWriter, r *http.Request) er
 	if pw != r.PostForm.Get("confirm") {
 		return s.renderInvite(w, r, http.StatusBadRequest, token, "The two passwords are not the same. Type the same password twice.")
 	}
-	res, err := s.svc.AcceptWithPassword(r.Context(), token, pw)
+	res, err := s.svc.AcceptWithPassword(r.Context(), token, pw, clientAddr(r))
 	if portal.ErrorCode(err) == portal.EINVALID {
 		return s.renderInvite(w, r, http.StatusBadRequest, token, portal.ErrorMessage(err))
 	}

@@ -122,8 +122,9 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) 
 	code := portal.ErrorCode(err)
 	title := map[string]string{
 		portal.EINVALID: "Please check your input", portal.EUNAUTHORIZED: "Sign-in needed", portal.EFORBIDDEN: "Not allowed",
-		portal.ENOTFOUND: "Not found", portal.ECONFLICT: "This cannot be done now",
+		portal.ENOTFOUND: "Not found", portal.ECONFLICT: "This cannot be done now", portal.ETOOMANY: "Too many tries",
 	}[code]
+	setRetryAfter(w, err, s.clock.Now())
 	if title == "" {
 		title = "Something went wrong"
 		s.log.Error("page failed", "method", r.Method, "path", r.URL.Path, "err", err)

@@ -45,7 +45,18 @@ func (s *Server) routes() http.Handler {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	s.pageRoutes(mux)
-	return s.guardHost(mux)
+	return s.hsts(s.guardHost(mux))
+}
+
+// hsts tells browsers to come back over HTTPS only, for a year, when the server serves it.
+func (s *Server) hsts(next http.Handler) http.Handler {
+	if s.cfg.TLS == nil {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Strict-Transport-Security", "max-age=31536000")
+		next.ServeHTTP(w, r)
+	})
 }
 
 type apiRoute struct {

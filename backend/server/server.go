@@ -13,13 +13,17 @@ package server
 import (
 	"context"
 	"crypto/subtle"
+	"crypto/tls"
+	"encoding/base64"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
 	netmail "net/mail"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -79,6 +83,17 @@ type Config struct {
 	MailRetryInterval time.Duration
 	// ExpiryInterval is how often expired invitations are written down; zero means 1 min.
 	ExpiryInterval time.Duration
+	// TLS, when set, serves HTTPS with it (certificate files, or ACME's GetCertificate),
+	// with HSTS; the default base URL is then https://.
+	TLS *tls.Config
+	// InsecureHTTP allows plain HTTP where others could listen: a listen address, base URL
+	// or trusted issuer that is neither HTTPS nor on loopback. For a server behind a proxy
+	// that terminates TLS; anything else sends passwords and session cookies in the clear.
+	InsecureHTTP bool
+	// MailKeyFile holds the key that seals the links of waiting e-mail, outside the
+	// database (created, readable by this user only, when missing). Empty means DBPath
+	// with ".key" added; with neither, a key for this process only.
+	MailKeyFile string
 }
 
 // Server is a portal server.
@@ -136,6 +151,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.Addr == "" {
 		cfg.Addr = ":8080"
 	}
+	if err := checkTransport(cfg); err != nil {
+		return nil, err
+	}
 	for _, t := range cfg.TrustedIssuers {
 		if u, err := url.Parse(t.Issuer); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 			return nil, fmt.Errorf("trusted issuer %q is not an http(s) URL", t.Issuer)
@@ -145,7 +163,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		}
 	}
 	s := &Server{cfg: cfg, clock: cfg.Clock, log: cfg.Logger, maxBody: cfg.MaxBodyBytes, baseURL: strings.TrimRight(cfg.BaseURL, "/")}
-	s.secure = strings.HasPrefix(s.baseURL, "https://")
+	s.secure = strings.HasPrefix(s.baseURL, "https://") || cfg.TLS != nil
 	s.verifiers = newVerifiers(cfg.HTTPClient, cfg.Clock)
 	if cfg.SSO != nil {
 		s.sso = &ssoClient{cfg: *cfg.SSO, verifiers: s.verifiers}
@@ -191,9 +209,22 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.SSO != nil {
 		trust.People = append(trust.People, sourceOf(cfg.SSO.Issuer))
 	}
+	keyFile := cfg.MailKeyFile
+	if keyFile == "" && cfg.Store == nil && cfg.DBPath != "" {
+		keyFile = cfg.DBPath + ".key"
+	}
+	var mailKey []byte
+	if keyFile != "" {
+		k, err := loadMailKey(keyFile)
+		if err != nil {
+			s.closeStore()
+			return nil, err
+		}
+		mailKey = k
+	}
 	svc, err := service.New(ctx, service.Config{
 		Store: s.store, Clock: cfg.Clock, BaseURL: s.baseURL, Sender: sender, From: fromAddr, Logger: cfg.Logger,
-		APISessionTTL: cfg.APISessionTTL, WebSessionTTL: cfg.WebSessionTTL, Trust: trust, Local: cfg.Embedded,
+		APISessionTTL: cfg.APISessionTTL, WebSessionTTL: cfg.WebSessionTTL, Trust: trust, Local: cfg.Embedded, MailKey: mailKey,
 	})
 	if err != nil {
 		s.closeStore()
@@ -202,6 +233,79 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s.svc = svc
 	s.handler = s.routes()
 	return s, nil
+}
+
+// checkTransport refuses plain HTTP where others could read it, unless the operator said
+// InsecureHTTP: the pages carry passwords and session cookies, the API session tokens.
+func checkTransport(cfg Config) error {
+	if cfg.InsecureHTTP || cfg.Embedded {
+		return nil
+	}
+	const fix = "Serve HTTPS (--tls-cert and --tls-key, or --acme-domain), or, behind a proxy that terminates TLS, say --insecure-http"
+	if cfg.TLS == nil {
+		host, _, err := net.SplitHostPort(cfg.Addr)
+		if err != nil {
+			return fmt.Errorf("listen address %q is not host:port", cfg.Addr)
+		}
+		if !loopbackHost(host) {
+			return fmt.Errorf("listen address %s: plain HTTP on an address other computers reach. %s", cfg.Addr, fix)
+		}
+	}
+	if cfg.BaseURL != "" {
+		if u, err := url.Parse(cfg.BaseURL); err == nil && u.Scheme == "http" && !loopbackHost(u.Hostname()) {
+			return fmt.Errorf("base URL %s: people would reach the portal over plain HTTP. Give an https:// address. %s", cfg.BaseURL, fix)
+		}
+	}
+	for _, t := range cfg.TrustedIssuers {
+		if u, err := url.Parse(t.Issuer); err == nil && u.Scheme == "http" && !loopbackHost(u.Hostname()) {
+			return fmt.Errorf("trusted issuer %s: its keys would be fetched over plain HTTP, so anyone on the way could sign tokens. Use its https:// address, or say --insecure-http", t.Issuer)
+		}
+	}
+	if cfg.SSO != nil {
+		if u, err := url.Parse(cfg.SSO.Issuer); err == nil && u.Scheme == "http" && !loopbackHost(u.Hostname()) {
+			return fmt.Errorf("SSO issuer %s: its keys would be fetched over plain HTTP. Use its https:// address, or say --insecure-http", cfg.SSO.Issuer)
+		}
+	}
+	return nil
+}
+
+// loopbackHost reports whether host is this computer only (an empty host is every address).
+func loopbackHost(host string) bool { return portal.IsLoopbackHost(host) }
+
+// loadMailKey reads the key that seals links in waiting e-mail, creating the file (this
+// user's only) with a new key when there is none. The key is kept beside the database, not
+// in it: a copy of the database alone opens no link.
+func loadMailKey(path string) ([]byte, error) {
+	raw, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		key, err := service.NewMailKey()
+		if err != nil {
+			return nil, err
+		}
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if err != nil {
+			return nil, fmt.Errorf("create the mail key file %s: %w", path, err)
+		}
+		_, werr := f.WriteString(base64.StdEncoding.EncodeToString(key) + "\n")
+		if cerr := f.Close(); werr == nil {
+			werr = cerr
+		}
+		if werr != nil {
+			return nil, fmt.Errorf("write the mail key file %s: %w", path, werr)
+		}
+		return key, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read the mail key file %s: %w", path, err)
+	}
+	key, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(raw)))
+	if err != nil || len(key) != service.MailKeySize {
+		return nil, fmt.Errorf("the mail key file %s does not hold a key (%d base64-encoded bytes); restore it from where you keep it, or move it away to make a new one (waiting messages' links are then lost)", path, service.MailKeySize)
+	}
+	if err := os.Chmod(path, 0o600); err != nil {
+		return nil, fmt.Errorf("restrict access to the mail key file %s: %w", path, err)
+	}
+	return key, nil
 }
 
 func (s *Server) closeStore() {
@@ -263,11 +367,15 @@ func (s *Server) start(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("listen on %s: %w (is another server using the port?)", s.cfg.Addr, err)
 	}
+	scheme := "http"
+	if s.cfg.TLS != nil {
+		ln, scheme = tls.NewListener(ln, s.cfg.TLS), "https"
+	}
 	s.listener = ln
 	if s.baseURL == "" {
-		s.baseURL = "http://" + ln.Addr().String()
+		s.baseURL = scheme + "://" + ln.Addr().String()
 		if tcp, ok := ln.Addr().(*net.TCPAddr); ok && tcp.IP.IsUnspecified() {
-			s.baseURL = fmt.Sprintf("http://127.0.0.1:%d", tcp.Port)
+			s.baseURL = fmt.Sprintf("%s://127.0.0.1:%d", scheme, tcp.Port)
 		}
 		s.svc.SetBaseURL(s.baseURL)
 	}

@@ -70,7 +70,7 @@ func (s *Server) startSSO(w http.ResponseWriter, r *http.Request, invitationHash
 	if err := s.svc.SaveOIDCState(r.Context(), store.OIDCState{
 		StateHash: portal.HashToken(state), Nonce: nonce, Verifier: verifier, InvitationHash: invitationHash,
 		CreatedAt: now, ExpiresAt: now.Add(ssoTimeout),
-	}); err != nil {
+	}, clientAddr(r)); err != nil {
 		return err
 	}
 	http.SetCookie(w, &http.Cookie{Name: stateCookie, Value: state, Path: "/auth/callback", MaxAge: int(ssoTimeout / time.Second),
@@ -92,11 +92,11 @@ func (s *Server) handleCallback(w http.ResponseWriter, r *http.Request) error {
 	}
 	q := r.URL.Query()
 	if e := q.Get("error"); e != "" {
-		msg := q.Get("error_description")
-		if msg == "" {
-			msg = e
-		}
-		return portal.Errorf(portal.EUNAUTHORIZED, "Your identity provider did not sign you in: %s. Try again, or ask your administrator.", msg)
+		// Anyone can send a person to this address with any words in it: the page says only
+		// fixed sentences, chosen by the standard error code (RFC 6749 4.1.2.1, OpenID
+		// Connect Core 3.1.2.6); the provider's own text goes to the log.
+		s.log.Info("sign-in refused by the identity provider", "error", e, "description", q.Get("error_description"))
+		return portal.Errorf(portal.EUNAUTHORIZED, "%s Try again, or ask your administrator.", providerRefusal(e))
 	}
 	state := q.Get("state")
 	c, err := r.Cookie(stateCookie)
@@ -162,4 +162,19 @@ func (s *Server) finishWebSignIn(w http.ResponseWriter, r *http.Request, id port
 	s.setSession(w, session)
 	http.Redirect(w, r, "/account", http.StatusSeeOther)
 	return nil
+}
+
+// providerRefusal says in a fixed sentence why the identity provider did not sign the
+// person in, by its error code.
+func providerRefusal(code string) string {
+	switch code {
+	case "access_denied":
+		return "Your identity provider did not sign you in: the sign-in was cancelled or refused."
+	case "login_required", "interaction_required", "consent_required", "account_selection_required":
+		return "Your identity provider needs you to sign in or agree first."
+	case "temporarily_unavailable", "server_error":
+		return "Your identity provider could not sign you in just now."
+	default:
+		return "Your identity provider did not sign you in."
+	}
 }

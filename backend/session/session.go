@@ -26,6 +26,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -851,6 +852,11 @@ func (s *Manager) SaveSettings(ctx context.Context, set Settings) error {
 	return nil
 }
 
+// InsecureHTTPAllowed reports whether this desktop was started to allow plain-HTTP portal
+// servers and identity providers off this computer (GATEHOUSE_INSECURE_HTTP=1): a test
+// setup's choice, never the default.
+func InsecureHTTPAllowed() bool { return os.Getenv("GATEHOUSE_INSECURE_HTTP") == "1" }
+
 // CheckSettings trims set and says, field by field, what is wrong with it.
 func CheckSettings(set Settings) (Settings, error) {
 	set.ServerURL = NormaliseServerURL(set.ServerURL)
@@ -862,11 +868,17 @@ func CheckSettings(set Settings) (Settings, error) {
 		if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") || u.RawQuery != "" || u.Fragment != "" {
 			return set, portal.FieldErrorf("serverUrl", "%q is not a portal server address. Enter it like https://portal.example.org.", set.ServerURL)
 		}
+		if err := portal.RequireHTTPS("serverUrl", u, InsecureHTTPAllowed()); err != nil {
+			return set, err
+		}
 	}
 	if set.Issuer != "" {
 		u, err := url.Parse(set.Issuer)
 		if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
 			return set, portal.FieldErrorf("issuer", "%q is not an identity provider address. Enter the issuer URL like https://login.example.org.", set.Issuer)
+		}
+		if err := portal.RequireHTTPS("issuer", u, InsecureHTTPAllowed()); err != nil {
+			return set, err
 		}
 	}
 	if strings.ContainsAny(set.ClientID, " \t\r\n") {

@@ -10,7 +10,7 @@ test('people: a new organisation, then people added by e-mail, invited later or 
   const app = await openApp(t)
   if (!app) return
   const { page, harness } = app
-  const info = await (await fetch(new URL('/harness/info', harness.url))).json()
+  const info = await harness.info()
   await page.getByTestId('first-run-name').fill('Ann Reed')
   await page.getByTestId('first-run-email').fill('ann.reed@example.org')
   await page.getByTestId('first-run-empty').click()
@@ -48,7 +48,7 @@ test('people: a new organisation, then people added by e-mail, invited later or 
   await page.getByTestId('add-users-later').click()
   await page.getByTestId('add-users-submit').click()
   await page.getByText(/^2 added: 2 new, 0 matched. Their invitations wait in the batch “Added to Eastgate Pantry, .*”: send it from Invitations → Batches when you are ready.$/).waitFor()
-  assert.equal((await (await fetch(new URL('/harness/mail', harness.url))).json()).messages.length, 0, 'nobody was e-mailed')
+  assert.equal((await harness.mail()).length, 0, 'nobody was e-mailed')
 
   // From Users: the same dialog, with the organisation to choose; Ann is a contact now.
   await harness.call('app.App.SaveSMTPSettings', { host: info.smtpHost, port: Number(info.smtpPort), security: 'none', username: '', from: 'Eastgate <portal@eastgate.example.org>', ratePerSecond: 0, hasPassword: false }, '')
@@ -70,7 +70,7 @@ test('people: a new organisation, then people added by e-mail, invited later or 
   await harness.call('app.App.SavePortalSettings', { ...view.settings, publicUrl: 'https://portal.eastgate.example.org' })
   await page.getByTestId('add-users-submit').click()
   await page.getByText('2 added: 1 new, 1 matched. 2 invited: the portal e-mails each their link.').waitFor()
-  const mail = (await (await fetch(new URL('/harness/mail', harness.url))).json()).messages
+  const mail = (await harness.mail())
   assert.deepEqual(mail.map((m) => m.to[0].toLowerCase()).sort(), ['ann.reed@eastgate.example.org', 'cy.moss@eastgate.example.org'], 'both were invited')
   for (const m of mail) assert.match(m.text, /https:\/\/portal\.eastgate\.example\.org\/invite\//)
 

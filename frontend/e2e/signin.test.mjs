@@ -16,6 +16,15 @@ import { clientId, signInAtProvider, startPortal, startProvider } from './lib/po
 
 const admin = 'admin@example.org'
 
+// forgetProviderSignIn clears the browser's cookies, as another person at this computer
+// would find it, but keeps the harness's own cookie, which carries this run's token to its
+// bridge (the provider and the harness both live on 127.0.0.1).
+async function forgetProviderSignIn(context) {
+  const keep = (await context.cookies()).filter((c) => c.name === 'harness')
+  await context.clearCookies()
+  await context.addCookies(keep)
+}
+
 test('settings: sign in at the identity provider, see who is signed in, sign out', { timeout: 240_000 }, async (t) => {
   if (!need(t, 'Chromium', hasExecutable(chromiumPath), 'install Debian\'s chromium (apt-get install chromium) or set CHROMIUM')) return
   const provider = join(frontendDir, 'node_modules', 'oidc-provider', 'package.json')
@@ -87,7 +96,7 @@ test('settings: sign in at the identity provider, see who is signed in, sign out
   assert.equal(auth.searchParams.get('client_id'), clientId)
   assert.equal(auth.searchParams.get('code_challenge_method'), 'S256')
   assert.match(auth.searchParams.get('redirect_uri'), /^http:\/\/127\.0\.0\.1:\d+\/callback$/)
-  const opened = await (await fetch(new URL('/harness/browser', harness.url))).json()
+  const opened = { urls: await harness.browserOpened() }
   assert.deepEqual(opened.urls, [authUrl], 'the App asked the system browser to open exactly the address it shows')
   await page.getByTestId('signin-copy').click()
   await page.getByTestId('signin-copied').waitFor()
@@ -126,7 +135,7 @@ test('settings: sign in at the identity provider, see who is signed in, sign out
 
   // Someone without an account on the portal is told why, in a sentence. (Another person
   // at this browser: the provider forgets the administrator's sign-in first.)
-  await browser.context.clearCookies()
+  await forgetProviderSignIn(browser.context)
   await page.getByTestId('signin-test').click()
   await shown.waitFor()
   const idp2 = await browser.context.newPage()
@@ -154,7 +163,7 @@ test('settings: sign in at the identity provider, see who is signed in, sign out
   assert.equal(after.needsSignIn, true)
 
   // Signing in again to the server in use: the Sign in button.
-  await browser.context.clearCookies()
+  await forgetProviderSignIn(browser.context)
   await page.getByTestId('signin-begin').click()
   await shown.waitFor()
   const idp3 = await browser.context.newPage()

@@ -20,6 +20,14 @@
 //
 //	HARNESS_URL=http://127.0.0.1:PORT/
 //	HARNESS_DATA=DIR            (the data folder; the database is DIR/gatehouse.db)
+//	HARNESS_TOKEN=…             (this run's token: /bridge/ and /harness/ want it)
+//
+// It listens on loopback only. /bridge/ and /harness/ answer only requests naming this
+// computer's loopback address in their Host header (no DNS rebinding) and carrying this
+// run's token: in the X-Harness-Token header (a test's own calls) or the harness cookie,
+// which the page gets with index.html (SameSite=Strict: another site's page cannot use it).
+// Without both, another web page or a neighbour on the network could call every bound
+// method, or read the embedded portal's system token at /harness/info.
 //
 // Besides /bridge/ (see package bridge) it serves what a test needs to act as the user's
 // operating system:
@@ -45,6 +53,9 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -57,6 +68,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -241,14 +253,21 @@ func run() error {
 			"smtpHost": sink.Host(), "smtpPort": strconv.Itoa(sink.Port())})
 	})
 
+	if err := loopbackOnly(*addr); err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", *addr, err)
 	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	token, err := newToken()
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: guard(mux, token, ln.Addr().(*net.TCPAddr).Port), ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
-	fmt.Printf("HARNESS_URL=http://%s/\nHARNESS_DATA=%s\n", ln.Addr(), dataDir)
+	fmt.Printf("HARNESS_URL=http://%s/\nHARNESS_DATA=%s\nHARNESS_TOKEN=%s\n", ln.Addr(), dataDir, token)
 	log.Info("harness listening", "url", "http://"+ln.Addr().String()+"/", "data", dataDir)
 
 	select {
@@ -263,6 +282,56 @@ func run() error {
 		return fmt.Errorf("shut down: %w", err)
 	}
 	return nil
+}
+
+// loopbackOnly refuses an address other computers could reach.
+func loopbackOnly(addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("-addr %s: %w", addr, err)
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return fmt.Errorf("-addr %s: the harness serves every bound method without a sign-in, so it listens on loopback only (127.0.0.1, ::1 or localhost)", addr)
+	}
+	return nil
+}
+
+func newToken() (string, error) {
+	b := make([]byte, 24)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("make this run's token: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+const tokenCookie = "harness"
+
+// guard lets /bridge/ and /harness/ through only for this computer with this run's token;
+// the page (any other path) sets the token's cookie.
+func guard(next http.Handler, token string, port int) http.Handler {
+	hosts := map[string]bool{}
+	for _, h := range []string{"127.0.0.1", "localhost", "[::1]"} {
+		hosts[h+":"+strconv.Itoa(port)] = true
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !hosts[r.Host] {
+			http.Error(w, "harness: this harness answers requests for its loopback address only, not "+r.Host, http.StatusMisdirectedRequest)
+			return
+		}
+		if strings.HasPrefix(r.URL.Path, "/bridge/") || strings.HasPrefix(r.URL.Path, "/harness/") {
+			got := r.Header.Get("X-Harness-Token")
+			if c, err := r.Cookie(tokenCookie); got == "" && err == nil {
+				got = c.Value
+			}
+			if subtle.ConstantTimeCompare([]byte(got), []byte(token)) != 1 {
+				http.Error(w, "harness: this run's token is missing or wrong (X-Harness-Token, printed as HARNESS_TOKEN)", http.StatusUnauthorized)
+				return
+			}
+		} else {
+			http.SetCookie(w, &http.Cookie{Name: tokenCookie, Value: token, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 func decode(w http.ResponseWriter, r *http.Request, v any) bool {

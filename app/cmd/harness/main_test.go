@@ -53,21 +53,61 @@ func TestHarnessWithDemoData(t *testing.T) {
 	}()
 	lines := bufio.NewScanner(stdout)
 	vals := map[string]string{}
-	for len(vals) < 2 && lines.Scan() {
+	for len(vals) < 3 && lines.Scan() {
 		if k, v, ok := strings.Cut(lines.Text(), "="); ok {
 			vals[k] = v
 		}
 	}
 	go func() { done <- cmd.Wait() }()
 	waiting = true
-	base, data := vals["HARNESS_URL"], vals["HARNESS_DATA"]
-	if base == "" || data == "" {
+	base, data, token := vals["HARNESS_URL"], vals["HARNESS_DATA"], vals["HARNESS_TOKEN"]
+	if base == "" || data == "" || token == "" {
 		t.Fatalf("harness printed %v; stderr:\n%s", vals, stderr.String())
+	}
+	send := func(method, path, host, tok string) *http.Response {
+		t.Helper()
+		req, _ := http.NewRequest(method, base+path, strings.NewReader("[]"))
+		if host != "" {
+			req.Host = host
+		}
+		if tok != "" {
+			req.Header.Set("X-Harness-Token", tok)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+
+	// Without this run's token, or for another host name (DNS rebinding), nothing is
+	// answered; the page itself hands the browser the token as a strict cookie.
+	for _, c := range []struct {
+		name, path, host, token string
+		want                    int
+	}{
+		{"no token", "bridge/call/app.App.SyncStatus", "", "", http.StatusUnauthorized},
+		{"a wrong token", "harness/info", "", "x" + token, http.StatusUnauthorized},
+		{"another host", "harness/info", "attacker.example:80", token, http.StatusMisdirectedRequest},
+	} {
+		res := send("POST", c.path, c.host, c.token)
+		res.Body.Close()
+		if res.StatusCode != c.want {
+			t.Errorf("%s: %d, want %d", c.name, res.StatusCode, c.want)
+		}
+	}
+	page := send("GET", "", "", "")
+	page.Body.Close()
+	if ck := page.Cookies(); len(ck) != 1 || ck[0].Value != token || !ck[0].HttpOnly || ck[0].SameSite != http.SameSiteStrictMode {
+		t.Errorf("the page's cookie: %v", ck)
 	}
 
 	call := func(method, body string, out any) {
 		t.Helper()
-		res, err := http.Post(base+"bridge/call/app.App."+method, "application/json", strings.NewReader(body))
+		req, _ := http.NewRequest("POST", base+"bridge/call/app.App."+method, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Harness-Token", token)
+		res, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -99,10 +139,7 @@ func TestHarnessWithDemoData(t *testing.T) {
 	}
 
 	// The portal's API is there for a test playing a second administrator.
-	res, err := http.Get(base + "harness/info")
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := send("GET", "harness/info", "", token)
 	var info map[string]string
 	err = json.NewDecoder(res.Body).Decode(&info)
 	res.Body.Close()
@@ -137,5 +174,14 @@ func TestHarnessWithDemoData(t *testing.T) {
 	}
 	if _, err := os.Stat(data); !os.IsNotExist(err) {
 		t.Errorf("the temporary data folder %s was left behind: %v", data, err)
+	}
+}
+
+// The harness refuses to listen where other computers could reach it.
+func TestHarnessListensOnLoopbackOnly(t *testing.T) {
+	for addr, ok := range map[string]bool{"127.0.0.1:0": true, "[::1]:0": true, "localhost:0": true, "0.0.0.0:0": false, ":8080": false, "192.0.2.1:0": false} {
+		if err := loopbackOnly(addr); (err == nil) != ok {
+			t.Errorf("%s: %v", addr, err)
+		}
 	}
 }

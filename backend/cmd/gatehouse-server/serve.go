@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -22,8 +24,15 @@ with SSO (--sso-*) or with the password they set from an invitation. E-mails (ac
 requests, approvals, invitations) go out through the SMTP server (--smtp-*); without
 one they are recorded but not sent.
 
+The portal is what people reach from the internet, so it serves HTTPS: a certificate
+from Let's Encrypt (--acme-domain; the server must be reachable on port 443 for that
+name) or from files (--tls-cert, --tls-key). Plain HTTP is served only on loopback
+(the default, 127.0.0.1:8080, for a proxy on the same machine), or anywhere with
+--insecure-http, for a proxy elsewhere that terminates TLS.
+
 Example:
-  gatehouse-server serve --listen :8080 --db /var/lib/gatehouse/portal.db \
+  gatehouse-server serve --listen :443 --acme-domain portal.example.org \
+    --acme-cache /var/lib/gatehouse/certs --db /var/lib/gatehouse/portal.db \
     --base-url https://portal.example.org \
     --trusted-issuer 'https://login.example.org=gatehouse-desktop' \
     --sso-issuer https://login.example.org --sso-client-id gatehouse-portal \
@@ -64,11 +73,22 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		listen, db, baseURL, logLevel                     string
 		smtpHost, smtpPort, smtpSec, smtpUser, smtpPass   string
 		mailFrom, ssoIssuer, ssoClient, ssoSecret, scopes string
-		apiTTL, webTTL, bootstrap                         string
+		apiTTL, webTTL, bootstrap, mailKey                string
+		tlsCert, tlsKey, acmeDomains, acmeEmail           string
+		acmeDir, acmeCache, acmeCA, insecure              string
 		issuers                                           issuerList
 	)
-	f.str(&listen, "listen", "GATEHOUSE_LISTEN", ":8080", "address to listen on, host:port")
+	f.str(&listen, "listen", "GATEHOUSE_LISTEN", "127.0.0.1:8080", "address to listen on, host:port (:443 for every address with HTTPS)")
+	f.str(&tlsCert, "tls-cert", "GATEHOUSE_TLS_CERT", "", "HTTPS certificate (PEM, with its chain), read again when it changes")
+	f.str(&tlsKey, "tls-key", "GATEHOUSE_TLS_KEY", "", "the certificate's private key (PEM)")
+	f.str(&acmeDomains, "acme-domain", "GATEHOUSE_ACME_DOMAIN", "", "get and renew the HTTPS certificate from an ACME CA for these names, comma-separated")
+	f.str(&acmeEmail, "acme-email", "GATEHOUSE_ACME_EMAIL", "", "address the CA writes to about the certificate")
+	f.str(&acmeDir, "acme-directory", "GATEHOUSE_ACME_DIRECTORY", "", "the CA's ACME directory URL (default: Let's Encrypt)")
+	f.str(&acmeCache, "acme-cache", "GATEHOUSE_ACME_CACHE", "", "folder that keeps the ACME account and certificates (default: certs beside the database)")
+	f.str(&acmeCA, "acme-ca-file", "GATEHOUSE_ACME_CA_FILE", "", "PEM root to trust for the CA's own HTTPS (a private CA)")
+	f.str(&insecure, "insecure-http", "GATEHOUSE_INSECURE_HTTP", "false", "true: allow plain HTTP on addresses other computers reach, http:// base URL and issuers (only behind a proxy that terminates TLS)")
 	f.str(&db, "db", "GATEHOUSE_DB", "gatehouse.db", "SQLite database file (created if missing)")
+	f.str(&mailKey, "mail-key-file", "GATEHOUSE_MAIL_KEY_FILE", "", "file with the key that seals the links of e-mail waiting to be sent, kept out of the database (default: the database file with .key added; created if missing)")
 	f.str(&baseURL, "base-url", "GATEHOUSE_BASE_URL", "", "public URL of this server, for links in e-mails and the SSO redirect (default http://<listen address>)")
 	f.Var(&issuers, "trusted-issuer", "an OpenID issuer whose ID tokens admin apps may sign in with, as ISSUER=AUDIENCE[,AUDIENCE...]; repeat for more ($GATEHOUSE_TRUSTED_ISSUERS, space-separated)")
 	f.str(&ssoIssuer, "sso-issuer", "GATEHOUSE_SSO_ISSUER", "", "OpenID issuer for end-user SSO sign-in on the pages (empty: no SSO button)")
@@ -111,7 +131,35 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	}
 	cfg := server.Config{
 		Addr: listen, DBPath: db, BaseURL: baseURL, TrustedIssuers: issuers, MailFrom: mailFrom,
-		Logger: logger, APISessionTTL: apiDur, WebSessionTTL: webDur,
+		Logger: logger, APISessionTTL: apiDur, WebSessionTTL: webDur, MailKeyFile: mailKey,
+	}
+	switch insecure {
+	case "true", "1", "yes":
+		cfg.InsecureHTTP = true
+	case "false", "0", "no", "":
+	default:
+		return fmt.Errorf("--insecure-http %q: say true or false", insecure)
+	}
+	switch {
+	case acmeDomains != "" && (tlsCert != "" || tlsKey != ""):
+		return errors.New("--acme-domain gets the certificate from a CA; --tls-cert and --tls-key give one: choose one way")
+	case acmeDomains != "":
+		if acmeCache == "" {
+			acmeCache = filepath.Join(filepath.Dir(db), "certs")
+		}
+		if cfg.TLS, err = (server.ACME{Domains: strings.Split(acmeDomains, ","), Email: acmeEmail, DirectoryURL: acmeDir, CacheDir: acmeCache, CAFile: acmeCA}).TLSConfig(); err != nil {
+			return err
+		}
+	case tlsCert != "" || tlsKey != "":
+		if tlsCert == "" || tlsKey == "" {
+			return errors.New("--tls-cert and --tls-key go together: give the certificate and its key")
+		}
+		if cfg.TLS, err = server.CertFiles(tlsCert, tlsKey); err != nil {
+			return err
+		}
+	}
+	if cfg.InsecureHTTP && cfg.TLS == nil {
+		logger.Warn("--insecure-http: serving plain HTTP; passwords and session cookies cross the network in the clear unless a proxy in front terminates TLS")
 	}
 	if ssoIssuer != "" {
 		if ssoClient == "" {
@@ -134,6 +182,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	}
 	srv, err := server.New(ctx, cfg)
 	if err != nil {
+		return err
+	}
+	unreachable, err := srv.CheckIssuers(ctx)
+	for _, u := range unreachable {
+		logger.Warn("identity provider not checked at start-up", "reason", u)
+	}
+	if err != nil {
+		srv.Shutdown(ctx)
 		return err
 	}
 	if bootstrap != "" {

@@ -24,6 +24,8 @@ func Status(code string, stale bool) int {
 			return http.StatusPreconditionFailed
 		}
 		return http.StatusConflict
+	case portal.ETOOMANY:
+		return http.StatusTooManyRequests
 	}
 	return http.StatusInternalServerError
 }

@@ -93,32 +93,55 @@ var dummyHash = HashPassword("gatehouse-timing-equaliser")
 
 // SignInPassword signs an end user in with the e-mail and password set through an
 // invitation.
-func (s *Service) SignInPassword(ctx context.Context, email, password string) (SignInResult, error) {
+func (s *Service) SignInPassword(ctx context.Context, email, password, addr string) (SignInResult, error) {
 	wrong := portal.Errorf(portal.EUNAUTHORIZED, "The e-mail address or the password is wrong. Check both and try again.")
-	var id string
+	keys := []throttleKey{{throttlePasswordAccount, portal.NormalizeEmail(email)}, {throttlePasswordAddress, addr}}
+	if err := s.checkThrottles(ctx, keys...); err != nil {
+		return SignInResult{}, err
+	}
+	// The hashes are read, then checked outside any transaction: an argon2 check holds
+	// neither a database connection nor more than its share of the cores.
+	type candidate struct{ id, hash string }
+	var cands []candidate
 	err := s.store.View(ctx, func(r store.Reader) error {
 		accs, err := r.AccountsByEmail(ctx, email)
 		if err != nil {
 			return err
 		}
-		checked := false
 		for _, a := range accs {
-			h, err := r.PasswordHash(ctx, a.ID)
-			if err != nil {
-				continue
-			}
-			checked = true
-			if VerifyPassword(password, h) {
-				id = a.ID
-				return nil
+			if h, err := r.PasswordHash(ctx, a.ID); err == nil {
+				cands = append(cands, candidate{a.ID, h})
 			}
 		}
-		if !checked {
-			VerifyPassword(password, dummyHash)
-		}
-		return wrong
+		return nil
 	})
 	if err != nil {
+		return SignInResult{}, err
+	}
+	id := ""
+	if len(cands) == 0 {
+		// As slow as a real check, so that the answer's time does not tell who has an account.
+		if _, err := verifyPasswordBounded(ctx, password, dummyHash); err != nil {
+			return SignInResult{}, err
+		}
+	}
+	for _, c := range cands {
+		ok, err := verifyPasswordBounded(ctx, password, c.hash)
+		if err != nil {
+			return SignInResult{}, err
+		}
+		if ok {
+			id = c.id
+			break
+		}
+	}
+	if id == "" {
+		if err := s.hitThrottles(ctx, keys...); err != nil {
+			return SignInResult{}, err
+		}
+		return SignInResult{}, wrong
+	}
+	if err := s.clearThrottle(ctx, keys[0]); err != nil {
 		return SignInResult{}, err
 	}
 	var res SignInResult
@@ -227,7 +250,17 @@ func (s *Service) approvers(ctx context.Context, r store.Reader, set api.Setting
 
 // RequestAccess e-mails every approver (or the configured addresses) that a pending
 // person asks for access, at most once per the configured interval.
-func (s *Service) RequestAccess(ctx context.Context, accountID string) (portal.Account, error) {
+func (s *Service) RequestAccess(ctx context.Context, accountID, addr string) (portal.Account, error) {
+	// Each account asks once per interval (portal.RequestAccess); one address asking for
+	// many accounts (each a new sign-up) is held back too, so the approvers' inboxes are not
+	// the target.
+	key := throttleKey{throttleRequestAddress, addr}
+	if err := s.checkThrottles(ctx, key); err != nil {
+		return portal.Account{}, err
+	}
+	if err := s.hitThrottles(ctx, key); err != nil {
+		return portal.Account{}, err
+	}
 	var out portal.Account
 	err := s.store.Update(ctx, func(tx store.Tx) error {
 		a, err := tx.Account(ctx, accountID)
@@ -448,11 +481,20 @@ func (s *Service) accept(ctx context.Context, tx store.Tx, tokenHash string, bin
 }
 
 // AcceptWithPassword uses a one-time invitation link to set the person's password.
-func (s *Service) AcceptWithPassword(ctx context.Context, token, password string) (SignInResult, error) {
+func (s *Service) AcceptWithPassword(ctx context.Context, token, password, addr string) (SignInResult, error) {
+	key := throttleKey{throttleInviteAddress, addr}
+	if err := s.checkThrottles(ctx, key); err != nil {
+		return SignInResult{}, err
+	}
 	if err := CheckPassword(password); err != nil {
 		return SignInResult{}, err
 	}
 	if _, _, err := s.InvitationForToken(ctx, token); err != nil {
+		if code := portal.ErrorCode(err); code == portal.ENOTFOUND || code == portal.EUNAUTHORIZED || code == portal.ECONFLICT {
+			if herr := s.hitThrottles(ctx, key); herr != nil {
+				return SignInResult{}, herr
+			}
+		}
 		return SignInResult{}, err
 	}
 	hash := HashPassword(password) // slow on purpose: outside the write transaction
@@ -516,8 +558,16 @@ func (s *Service) CompleteOwnRegistration(ctx context.Context, accountID, name s
 	return out, err
 }
 
-// SaveOIDCState remembers an end-user sign-in in flight.
-func (s *Service) SaveOIDCState(ctx context.Context, st store.OIDCState) error {
+// SaveOIDCState remembers an end-user sign-in in flight, started from addr: each start is
+// counted against the address, and a flood is refused before it fills the table.
+func (s *Service) SaveOIDCState(ctx context.Context, st store.OIDCState, addr string) error {
+	key := throttleKey{throttleLoginAddress, addr}
+	if err := s.checkThrottles(ctx, key); err != nil {
+		return err
+	}
+	if err := s.hitThrottles(ctx, key); err != nil {
+		return err
+	}
 	return s.store.Update(ctx, func(tx store.Tx) error { return tx.PutOIDCState(ctx, st) })
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	netmail "net/mail"
 	"net/url"
 	"strings"
@@ -26,8 +27,14 @@ func (s *Service) queueMail(ctx context.Context, tx store.Tx, key string, to net
 		return err
 	}
 	now := s.clock.Now()
+	id := NewID("mail")
+	vars = maps.Clone(vars) // the caller's keep their links
+	sealed, err := s.sealLinks(id, vars)
+	if err != nil {
+		return fmt.Errorf("seal the links of the e-mail to %s: %w", to.Address, err)
+	}
 	m := store.Mail{
-		ID: NewID("mail"), CreatedAt: now, Template: key,
+		ID: id, CreatedAt: now, Template: key, Sealed: sealed,
 		ToAddr: to.Address, ToName: to.Name,
 		Subject:   mail.Render(t.Subject, vars),
 		Body:      mail.RenderText(t.Body, vars),
@@ -82,7 +89,7 @@ func (s *Service) template(ctx context.Context, r store.Reader, key string) (api
 func (s *Service) vars(ctx context.Context, r store.Reader, set api.Settings, a portal.Account) map[string]string {
 	v := map[string]string{
 		mail.VarProductName: set.ProductName,
-		mail.VarUserName:    displayName(a),
+		mail.VarUserName:    mailName(a),
 		mail.VarEmail:       a.Email,
 		mail.VarDomain:      a.Source,
 		mail.VarSignInURL:   s.LinkBase() + "/",
@@ -96,9 +103,11 @@ func (s *Service) vars(ctx context.Context, r store.Reader, set api.Settings, a 
 	return v
 }
 
-func displayName(a portal.Account) string {
-	if a.Name != "" {
-		return a.Name
+// mailName is the person's name as a message may carry it: a name from an identity
+// provider or a registration form is the person's own text (mail.PlainName).
+func mailName(a portal.Account) string {
+	if n := mail.PlainName(a.Name); n != "" {
+		return n
 	}
 	return a.Email
 }
@@ -189,9 +198,14 @@ func (s *Service) deliver(ctx context.Context, m store.Mail, from netmail.Addres
 		m.Status, m.LastError = store.MailSkipped, "no SMTP server is configured"
 		return m
 	}
-	err := s.sender.Send(ctx, mail.Message{
+	subject, text, htmlPart, err := s.unsealLinks(m)
+	if err != nil {
+		m.Status, m.LastError = store.MailFailed, err.Error()
+		return m
+	}
+	err = s.sender.Send(ctx, mail.Message{
 		From: from, To: netmail.Address{Name: m.ToName, Address: m.ToAddr},
-		Subject: m.Subject, Text: m.Body, HTML: m.HTML, MessageID: m.MessageID,
+		Subject: subject, Text: text, HTML: htmlPart, MessageID: m.MessageID,
 	})
 	if err == nil {
 		m.Status, m.SentAt, m.LastError = store.MailSent, now, ""

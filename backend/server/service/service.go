@@ -7,6 +7,7 @@ package service
 
 import (
 	"context"
+	"crypto/cipher"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -44,6 +45,10 @@ type Config struct {
 	ApprovalLinkTTL time.Duration
 	// Trust says which identity providers may link which accounts (see portal.IssuerTrust).
 	Trust portal.IssuerTrust
+	// MailKey seals the links of waiting e-mail (MailKeySize bytes, kept outside the
+	// database); nil makes one for this process only, so that messages it leaves waiting
+	// cannot be sent by the next.
+	MailKey []byte
 	// Local is the portal inside the desktop, on this computer's loopback address: a
 	// message whose links would point there is not sent until a public address is set
 	// (portal.CheckLinkBase). A server's own address is its operator's choice.
@@ -63,6 +68,7 @@ type Service struct {
 	linkTTL time.Duration
 	trust   portal.IssuerTrust
 	local   bool
+	seal    cipher.AEAD
 	wake    chan struct{}
 	// publicURL is the settings' public address, kept here so that a link is made without
 	// reading the settings again; "" when unset (links use baseURL).
@@ -95,6 +101,17 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	}
 	if s.from.Address == "" {
 		s.from = netmail.Address{Name: "Gatehouse", Address: "gatehouse@localhost.localdomain"}
+	}
+	key := cfg.MailKey
+	if key == nil {
+		var err error
+		if key, err = NewMailKey(); err != nil {
+			return nil, err
+		}
+	}
+	var err error
+	if s.seal, err = newAEAD(key); err != nil {
+		return nil, err
 	}
 	if err := s.seed(ctx); err != nil {
 		return nil, fmt.Errorf("prepare the portal database: %w", err)

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"gatehouse/backend/portal"
@@ -105,9 +106,21 @@ func (s *Service) signIn(ctx context.Context, tx store.Tx, a portal.Account, kin
 
 // CreateAPISession trades a verified SSO identity for an API session. The person must
 // already have an active account; nobody is signed up through the admin API.
-func (s *Service) CreateAPISession(ctx context.Context, id portal.SSOIdentity, emailVerified bool) (api.Session, error) {
+func (s *Service) CreateAPISession(ctx context.Context, id portal.SSOIdentity, emailVerified bool, use IDTokenUse) (api.Session, error) {
 	var out api.Session
 	err := s.store.Update(ctx, func(tx store.Tx) error {
+		if use.KeyHash == "" {
+			return fmt.Errorf("create an API session: the ID token's use key is missing")
+		}
+		// An ID token buys sessions only in the minute after its first use: a client's retry
+		// after a lost answer, or a provider that gives a renewal the very token it gave a
+		// moment before, still gets in; a copy found later buys nothing.
+		now := s.clock.Now()
+		if first, err := tx.UseIDToken(ctx, use.KeyHash, use.Expires, now); err != nil {
+			return err
+		} else if now.Sub(first) > idTokenRetryWindow {
+			return portal.Errorf(portal.EUNAUTHORIZED, "This sign-in was already used for a session at %s; an ID token buys one. Sign in again.", first.Format(time.RFC3339))
+		}
 		a, ok, err := findAccount(ctx, tx, id, emailVerified, s.trust)
 		if err != nil {
 			return err
@@ -133,6 +146,16 @@ func (s *Service) CreateAPISession(ctx context.Context, id portal.SSOIdentity, e
 		return nil
 	})
 	return out, err
+}
+
+// idTokenRetryWindow is how long after its first use an ID token may be traded again.
+const idTokenRetryWindow = time.Minute
+
+// IDTokenUse is how a traded ID token is remembered: a hash of what identifies it, kept
+// until it expires.
+type IDTokenUse struct {
+	KeyHash string
+	Expires time.Time
 }
 
 func orDefault(s, def string) string {

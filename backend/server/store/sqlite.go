@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -58,6 +59,26 @@ type SQLite struct {
 
 var _ Store = (*SQLite)(nil)
 
+// privateFile makes the database file (and its -wal and -shm files, when they are there)
+// readable by this user only: it holds people's addresses, password hashes and the
+// messages waiting to be sent. A new file is created so before SQLite opens it (SQLite
+// gives the -wal and -shm files the mode of the database file); an older, wider one is
+// narrowed.
+func privateFile(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if err == nil {
+		f.Close()
+	} else if !errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("create database %s: %w", path, err)
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("restrict access to %s to this user: %w", p, err)
+		}
+	}
+	return nil
+}
+
 // Open opens (creating if needed) the SQLite database at path and brings its schema up to
 // date. The database runs in WAL mode with foreign keys on and a busy timeout, so the
 // server, the migrate command and an import can share the file.
@@ -67,6 +88,9 @@ func Open(ctx context.Context, path string, clock portal.Clock) (*SQLite, error)
 	}
 	if clock == nil {
 		clock = portal.SystemClock{}
+	}
+	if err := privateFile(path); err != nil {
+		return nil, err
 	}
 	base := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)"
 	// Savepoints (bulk commands keep each record's writes undoable alone) journal the
@@ -1253,6 +1277,11 @@ func (r *reader) OIDCState(ctx context.Context, hash string) (OIDCState, error) 
 }
 
 func (w *writer) PutOIDCState(ctx context.Context, s OIDCState) error {
+	// Sign-ins abandoned in flight go as soon as they expire, not with the weekly prune:
+	// anyone can start one, so the table must not grow with them.
+	if _, err := w.tx.ExecContext(ctx, `DELETE FROM oidc_states WHERE expires_at < ?`, ts(s.CreatedAt)); err != nil {
+		return fmt.Errorf("forget expired sign-in states: %w", err)
+	}
 	_, err := w.tx.ExecContext(ctx, `INSERT INTO oidc_states (state_hash, nonce, verifier, invitation_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)`,
 		s.StateHash, s.Nonce, s.Verifier, s.InvitationHash, ts(s.CreatedAt), ts(s.ExpiresAt))
 	if err != nil {
@@ -1268,7 +1297,7 @@ func (w *writer) DeleteOIDCState(ctx context.Context, hash string) error {
 
 // ---- mail outbox ----
 
-const mailCols = `id, created_at, template, to_addr, to_name, subject, body, message_id, status, attempts, next_attempt_at, last_error, sent_at, html`
+const mailCols = `id, created_at, template, to_addr, to_name, subject, body, message_id, status, attempts, next_attempt_at, last_error, sent_at, html, sealed`
 
 func (r *reader) scanMail(ctx context.Context, query string, args ...any) ([]Mail, error) {
 	rows, err := r.q.QueryContext(ctx, query, args...)
@@ -1280,7 +1309,7 @@ func (r *reader) scanMail(ctx context.Context, query string, args ...any) ([]Mai
 	for rows.Next() {
 		var m Mail
 		var created, next, sent string
-		if err := rows.Scan(&m.ID, &created, &m.Template, &m.ToAddr, &m.ToName, &m.Subject, &m.Body, &m.MessageID, &m.Status, &m.Attempts, &next, &m.LastError, &sent, &m.HTML); err != nil {
+		if err := rows.Scan(&m.ID, &created, &m.Template, &m.ToAddr, &m.ToName, &m.Subject, &m.Body, &m.MessageID, &m.Status, &m.Attempts, &next, &m.LastError, &sent, &m.HTML, &m.Sealed); err != nil {
 			return nil, fmt.Errorf("read mail outbox: %w", err)
 		}
 		m.CreatedAt, m.NextAttemptAt, m.SentAt = parseTS(created), parseTS(next), parseTS(sent)
@@ -1305,8 +1334,8 @@ func (r *reader) Mail(ctx context.Context, f MailFilter) ([]Mail, error) {
 }
 
 func (w *writer) QueueMail(ctx context.Context, m Mail) error {
-	_, err := w.tx.ExecContext(ctx, `INSERT INTO mail_outbox (`+mailCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		m.ID, ts(m.CreatedAt), m.Template, m.ToAddr, m.ToName, m.Subject, m.Body, m.MessageID, m.Status, m.Attempts, ts(m.NextAttemptAt), m.LastError, ts(m.SentAt), m.HTML)
+	_, err := w.tx.ExecContext(ctx, `INSERT INTO mail_outbox (`+mailCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		m.ID, ts(m.CreatedAt), m.Template, m.ToAddr, m.ToName, m.Subject, m.Body, m.MessageID, m.Status, m.Attempts, ts(m.NextAttemptAt), m.LastError, ts(m.SentAt), m.HTML, m.Sealed)
 	if err != nil {
 		return fmt.Errorf("queue e-mail to %s: %w", m.ToAddr, err)
 	}
@@ -1314,20 +1343,73 @@ func (w *writer) QueueMail(ctx context.Context, m Mail) error {
 }
 
 func (w *writer) UpdateMail(ctx context.Context, m Mail) error {
-	_, err := w.tx.ExecContext(ctx, `UPDATE mail_outbox SET status = ?, attempts = ?, next_attempt_at = ?, last_error = ?, sent_at = ? WHERE id = ?`,
-		m.Status, m.Attempts, ts(m.NextAttemptAt), m.LastError, ts(m.SentAt), m.ID)
+	// A finished message keeps no sealed links.
+	if m.Status != MailQueued {
+		m.Sealed = ""
+	}
+	_, err := w.tx.ExecContext(ctx, `UPDATE mail_outbox SET status = ?, attempts = ?, next_attempt_at = ?, last_error = ?, sent_at = ?, sealed = ? WHERE id = ?`,
+		m.Status, m.Attempts, ts(m.NextAttemptAt), m.LastError, ts(m.SentAt), m.Sealed, m.ID)
 	if err != nil {
 		return fmt.Errorf("update e-mail %s: %w", m.ID, err)
 	}
 	return nil
 }
 
+func (r *reader) Throttle(ctx context.Context, key string) (Throttle, error) {
+	th := Throttle{Key: key}
+	var until, updated string
+	err := r.q.QueryRowContext(ctx, `SELECT failures, blocked_until, updated_at FROM throttle WHERE key = ?`, key).Scan(&th.Failures, &until, &updated)
+	if errors.Is(err, sql.ErrNoRows) {
+		return th, nil
+	}
+	if err != nil {
+		return th, fmt.Errorf("read throttle: %w", err)
+	}
+	th.BlockedUntil, th.UpdatedAt = parseTS(until), parseTS(updated)
+	return th, nil
+}
+
+func (w *writer) PutThrottle(ctx context.Context, th Throttle) error {
+	_, err := w.tx.ExecContext(ctx, `INSERT INTO throttle (key, failures, blocked_until, updated_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (key) DO UPDATE SET failures = excluded.failures, blocked_until = excluded.blocked_until, updated_at = excluded.updated_at`,
+		th.Key, th.Failures, ts(th.BlockedUntil), ts(th.UpdatedAt))
+	if err != nil {
+		return fmt.Errorf("write throttle: %w", err)
+	}
+	return nil
+}
+
+func (w *writer) DeleteThrottle(ctx context.Context, key string) error {
+	if _, err := w.tx.ExecContext(ctx, `DELETE FROM throttle WHERE key = ?`, key); err != nil {
+		return fmt.Errorf("clear throttle: %w", err)
+	}
+	return nil
+}
+
+func (w *writer) UseIDToken(ctx context.Context, keyHash string, expires, now time.Time) (time.Time, error) {
+	if _, err := w.tx.ExecContext(ctx, `DELETE FROM used_id_tokens WHERE expires_at < ?`, ts(now)); err != nil {
+		return time.Time{}, fmt.Errorf("forget expired ID tokens: %w", err)
+	}
+	if _, err := w.tx.ExecContext(ctx, `INSERT INTO used_id_tokens (key_hash, used_at, expires_at) VALUES (?, ?, ?) ON CONFLICT (key_hash) DO NOTHING`,
+		keyHash, ts(now), ts(expires)); err != nil {
+		return time.Time{}, fmt.Errorf("remember the ID token: %w", err)
+	}
+	var used string
+	if err := w.tx.QueryRowContext(ctx, `SELECT used_at FROM used_id_tokens WHERE key_hash = ?`, keyHash).Scan(&used); err != nil {
+		return time.Time{}, fmt.Errorf("read the ID token's first use: %w", err)
+	}
+	return parseTS(used), nil
+}
+
 func (w *writer) PruneBefore(ctx context.Context, t time.Time) error {
 	for _, q := range []string{
 		`DELETE FROM sessions WHERE expires_at < ?`,
 		`DELETE FROM oidc_states WHERE expires_at < ?`,
+		`DELETE FROM throttle WHERE updated_at < ?`,
 		`DELETE FROM approval_tokens WHERE expires_at < ?`,
 		`DELETE FROM idempotency WHERE created_at < ?`,
+		// What finished messages said is not kept past the retention period.
+		`UPDATE mail_outbox SET body = '', html = '', sealed = '' WHERE status <> 'queued' AND created_at < ? AND (body <> '' OR html <> '' OR sealed <> '')`,
 	} {
 		if _, err := w.tx.ExecContext(ctx, q, ts(t)); err != nil {
 			return fmt.Errorf("prune old records: %w", err)

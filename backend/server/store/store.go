@@ -88,6 +88,8 @@ type Reader interface {
 	OIDCState(ctx context.Context, stateHash string) (OIDCState, error)
 	DueMail(ctx context.Context, now time.Time, limit int) ([]Mail, error)
 	Mail(ctx context.Context, f MailFilter) ([]Mail, error)
+	// Throttle reads a throttle; a key never seen is a zero Throttle with that key.
+	Throttle(ctx context.Context, key string) (Throttle, error)
 }
 
 // Tx reads and writes inside one write transaction. Every Put/Delete of a record that
@@ -124,6 +126,12 @@ type Tx interface {
 	// UseApprovalTokens marks every unused approval token of the account as used.
 	UseApprovalTokens(ctx context.Context, accountID string, at time.Time) error
 	SetPasswordHash(ctx context.Context, accountID, hash string, at time.Time) error
+	// UseIDToken records that the ID token known by keyHash bought a session at now, and
+	// returns when it first did (now for a token not seen before). It is forgotten once it
+	// expires, as the token is dead by then.
+	UseIDToken(ctx context.Context, keyHash string, expires, now time.Time) (time.Time, error)
+	PutThrottle(ctx context.Context, th Throttle) error
+	DeleteThrottle(ctx context.Context, key string) error
 	PutOIDCState(ctx context.Context, s OIDCState) error
 	DeleteOIDCState(ctx context.Context, stateHash string) error
 	QueueMail(ctx context.Context, m Mail) error
@@ -134,6 +142,15 @@ type Tx interface {
 	// Savepoint runs fn so that, when fn fails, its writes (feed entries included) are
 	// undone and the rest of the transaction goes on; fn's error is returned.
 	Savepoint(ctx context.Context, fn func() error) error
+}
+
+// Throttle is how often something keyed (an account's password, a client address) failed
+// lately, and until when it is refused.
+type Throttle struct {
+	Key          string
+	Failures     int
+	BlockedUntil time.Time
+	UpdatedAt    time.Time
 }
 
 // OrgFilter selects organisations. IDs, when not nil, restricts to those organisations.
@@ -236,14 +253,17 @@ const (
 
 // Mail is one outgoing message in the outbox.
 type Mail struct {
-	ID            string
-	CreatedAt     time.Time
-	Template      string
-	ToAddr        string
-	ToName        string
-	Subject       string
-	Body          string
-	HTML          string // the HTML part, derived from the same template; "" for text only
+	ID        string
+	CreatedAt time.Time
+	Template  string
+	ToAddr    string
+	ToName    string
+	Subject   string
+	Body      string
+	HTML      string // the HTML part, derived from the same template; "" for text only
+	// Sealed holds the message's links with live tokens, encrypted; Body and HTML hold
+	// placeholders for them. Emptied once the message is finished.
+	Sealed        string
 	MessageID     string
 	Status        string
 	Attempts      int

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -111,5 +112,33 @@ func TestRefusesDatabaseFromTheFuture(t *testing.T) {
 	db.Close()
 	if _, err := store.Open(ctx, path, nil); err == nil || !strings.Contains(err.Error(), "newer gatehouse-server") {
 		t.Errorf("opening a newer database: %v", err)
+	}
+}
+
+// The database holds addresses, password hashes and waiting messages: its file, and the
+// -wal and -shm files beside it, are this user's only, also when an older, wider file is
+// opened again.
+func TestDatabaseFilesArePrivate(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "portal.db")
+	st := open(t, path)
+	if err := st.Update(context.Background(), func(tx store.Tx) error {
+		return tx.PutSettings(context.Background(), &api.Settings{ProductName: "Eastgate", SignUpMode: portal.SignUpApproval, SessionHours: 12, RequestAccessIntervalMinutes: 60})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if fi, err := os.Stat(p); err != nil || fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s: %v %v", filepath.Base(p), fi.Mode(), err)
+		}
+	}
+	st.Close()
+
+	if err := os.Chmod(path, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	open(t, path).Close()
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("an older, wider file was not narrowed: %v %v", fi.Mode(), err)
 	}
 }

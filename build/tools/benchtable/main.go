@@ -98,6 +98,7 @@ var rows = []row{
 	{what: "10k invitations end to end, crash-safe", bench: "BenchmarkSend10k/invitations", unit: "msgs/s", scale: 1, show: "msg/s", peerName: "raw go-smtp", peerBench: "BenchmarkSend10k/invitations", peerUnit: "raw-go-smtp-msgs/s", lowerIsBad: true, goal: "≥ 2,000/s"},
 	{what: "10k messages, engine only (no portal call)", bench: "BenchmarkSend10k/notifications", unit: "msgs/s", scale: 1, show: "msg/s", peerName: "raw go-smtp", peerBench: "BenchmarkSend10k/notifications", peerUnit: "raw-go-smtp-msgs/s", lowerIsBad: true},
 	{what: "SMTP sender, one reused connection", bench: "BenchmarkSMTPSend", unit: "msgs/s", scale: 1, show: "msg/s", peerName: "raw go-smtp", peerBench: "BenchmarkRawGoSMTP", peerUnit: "msgs/s", lowerIsBad: true},
+	{what: "Admin GET /me, median, 1,000 guesses flooding", bench: "BenchmarkMeDuringPasswordFlood", unit: "flood-ms", scale: 1, show: "ms", peerName: "idle", peerBench: "BenchmarkMeDuringPasswordFlood", peerUnit: "idle-ms", goal: "≤ 2× idle"},
 	{what: "Approve/deny, 50 concurrent clients", bench: "BenchmarkApproveDeny50Clients", unit: "ops/s", scale: 1, show: "ops/s"},
 	{what: "  p99 latency", bench: "BenchmarkApproveDeny50Clients", unit: "p99-ms", scale: 1, show: "ms"},
 	{what: "Change feed paging over HTTP", bench: "BenchmarkChangeFeedPaging", unit: "rows/s", scale: 1, show: "rows/s", peerName: "store, no HTTP", peerBench: "BenchmarkChangeFeedStore", peerUnit: "rows/s", lowerIsBad: true},

@@ -44,7 +44,7 @@ export async function openDemo(t, { demo = true, extraArgs = [], path = '/users'
     assert.equal(code, 0, `harness exited with ${code}:\n${harness.stderr()}`)
   })
 
-  const info = await (await fetch(new URL('/harness/info', harness.url))).json()
+  const info = await harness.info()
 
   await page.goto(new URL(`#${path}`, harness.url).href)
   await page.getByTestId('nav').waitFor()

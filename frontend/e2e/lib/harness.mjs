@@ -58,9 +58,9 @@ export async function startHarness({ version = 'e2e', dataDir, extraArgs = [], s
     const found = {}
     const timer = setTimeout(() => rej(new Error(`harness did not start within ${startTimeout / 1000} s:\n${stderr}`)), startTimeout)
     createInterface({ input: child.stdout }).on('line', (line) => {
-      const m = /^HARNESS_(URL|DATA)=(.*)$/.exec(line)
+      const m = /^HARNESS_(URL|DATA|TOKEN)=(.*)$/.exec(line)
       if (m) found[m[1]] = m[2]
-      if (found.URL && found.DATA) {
+      if (found.URL && found.DATA && found.TOKEN) {
         clearTimeout(timer)
         res(found)
       }
@@ -72,8 +72,11 @@ export async function startHarness({ version = 'e2e', dataDir, extraArgs = [], s
   })
 
   const url = info.URL
+  // Every call to /bridge/ and /harness/ carries this run's token (the page gets it as a
+  // cookie with index.html).
+  const request = (path, init = {}) => fetch(new URL(path, url), { ...init, headers: { ...init.headers, 'X-Harness-Token': info.TOKEN } })
   const post = async (path, body) => {
-    const res = await fetch(new URL(path, url), {
+    const res = await request(path, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify(body),
@@ -85,9 +88,10 @@ export async function startHarness({ version = 'e2e', dataDir, extraArgs = [], s
     url,
     dataDir: info.DATA,
     databasePath: join(info.DATA, 'gatehouse.db'),
+    token: info.TOKEN,
     stderr: () => stderr,
     async call(method, ...args) {
-      const res = await fetch(new URL(`/bridge/call/${method}`, url), {
+      const res = await request(`/bridge/call/${method}`, {
         method: 'POST',
         headers: { 'Content-Type': 'application/json' },
         body: JSON.stringify(args),
@@ -99,11 +103,11 @@ export async function startHarness({ version = 'e2e', dataDir, extraArgs = [], s
     drop: (paths, x = 10, y = 10) => post('/harness/drop', { x, y, paths }),
     // info: the data folder, the embedded portal's address and the SMTP sink's port.
     async info() {
-      return (await fetch(new URL('/harness/info', url))).json()
+      return (await request('/harness/info')).json()
     },
     // mail lists what the harness's SMTP sink (go-smtp) has received, decoded.
     async mail() {
-      return (await (await fetch(new URL('/harness/mail', url))).json()).messages
+      return (await (await request('/harness/mail')).json()).messages
     },
     // waitForMail waits until the sink holds at least n messages and returns them.
     async waitForMail(n, timeout = 60_000) {
@@ -124,6 +128,10 @@ export async function startHarness({ version = 'e2e', dataDir, extraArgs = [], s
         if (Date.now() > end) throw new Error(`no message ${n} to ${addr} within ${timeout} ms`)
         await new Promise((r) => setTimeout(r, 150))
       }
+    },
+    // browserOpened lists what the App asked the system browser to open.
+    async browserOpened() {
+      return (await (await request('/harness/browser')).json()).urls
     },
     answerOpenFile: (path) => post('/harness/dialog/open', { path }),
     answerSaveFile: (path) => post('/harness/dialog/save', { path }),

@@ -3,7 +3,7 @@
 // call's promise with new Error(thatString). toApiError turns any rejection back into an
 // ApiError, so screens only ever deal with one error type.
 
-export const errorCodes = ['invalid', 'not_found', 'conflict', 'unauthorized', 'forbidden', 'internal'] as const
+export const errorCodes = ['invalid', 'not_found', 'conflict', 'unauthorized', 'forbidden', 'too_many_requests', 'internal'] as const
 export type ErrorCode = (typeof errorCodes)[number]
 
 // One sentence per code, for titles and for errors that came without a message.
@@ -13,6 +13,7 @@ export const codeSentences: Record<ErrorCode, string> = {
   conflict: 'Someone else changed this first. Review the latest version and try again.',
   unauthorized: 'Your session has ended. Sign in again to continue.',
   forbidden: 'You are not allowed to do this. Ask a system administrator for access.',
+  too_many_requests: 'There were too many tries just now. Wait a little, then try again.',
   internal:
     'Something went wrong inside Gatehouse. Try again; if it keeps happening, send the log file to your support contact.',
 }

@@ -1,0 +1,108 @@
+package server_test
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"gatehouse/backend/mail"
+	"gatehouse/backend/portal"
+	"gatehouse/backend/server"
+	"gatehouse/backend/server/api"
+	"gatehouse/backend/server/store"
+)
+
+// No live link at rest: whoever reads the database file (or a backup of it) finds no
+// invitation or approval link that works — not while the message waits for a mail server
+// that is down, and not after it was sent. The key that seals the links lives beside the
+// database, readable by this user only.
+func TestNoLiveLinksAtRest(t *testing.T) {
+	dir := t.TempDir()
+	dbPath := filepath.Join(dir, "portal.db")
+	// A mail server that is not there: the invitation waits in the outbox.
+	down := func(c *server.Config) {
+		c.DBPath = dbPath
+		c.SMTP = &mail.SMTPConfig{Host: "127.0.0.1", Port: 1, Security: mail.SecurityNone, From: "Portal <portal@example.org>"}
+	}
+	e := newEnv(t, down)
+	admin := e.account(portal.Account{CoreRole: portal.RoleAdministrator, Email: "admin@example.org", Name: "Ada Admin"})
+	c := e.client(admin.ID)
+	org, err := c.CreateOrganization(e.ctx, portal.Organization{Name: "Riverside Council"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := c.AddUsers(e.ctx, api.AddUsersRequest{OrganizationID: org.ID, Emails: []string{"clara@example.org"}, Invite: true, Send: true}, nil)
+	if err != nil || res.Users[0].Invitation == nil {
+		t.Fatalf("invite: %v %+v", err, res)
+	}
+	if _, err := e.svc.DeliverMail(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	waiting, err := e.svc.Outbox(e.ctx, store.MailFilter{ToAddr: "clara@example.org"})
+	if err != nil || len(waiting) != 1 || waiting[0].Status != "queued" {
+		t.Fatalf("the waiting invitation: %v %+v", err, waiting)
+	}
+	m := waiting[0]
+	if m.Sealed == "" || strings.Contains(m.Body, "/invite/") || !strings.Contains(m.Body, "https://sealed-link.invalid/InvitationUrl") {
+		t.Fatalf("the stored message carries its link:\nsealed %q\n%s", m.Sealed, m.Body)
+	}
+	assertNoInviteLinkInFiles(t, dbPath)
+	if fi, err := os.Stat(dbPath + ".key"); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("the key file: %v %v", fi, err)
+	}
+	e.srv.Shutdown(e.ctx)
+
+	// The mail server is back (the same database, the same key file): the message goes
+	// with its link, and the sealed link is forgotten.
+	up := newEnv(t, func(c *server.Config) { c.DBPath = dbPath })
+	up.clock.Advance(time.Hour)                           // past the retry the failed attempt set
+	if _, err := up.svc.DeliverMail(up.ctx); err != nil { // its own mailer may have been first
+		t.Fatal(err)
+	}
+	got := up.sink.WaitFor(t, 1, 10*time.Second)
+	// The link was made when the invitation was (this test's first server had another port).
+	_, after, ok := strings.Cut(got[0].Body, "/invite/")
+	token := strings.Fields(after + " ")[0]
+	if !ok || len(token) < 40 {
+		t.Fatalf("no invitation link in:\n%s", got[0].Body)
+	}
+	if !strings.Contains(got[0].HTML, "/invite/"+token) {
+		t.Errorf("the HTML part lacks the link:\n%s", got[0].HTML)
+	}
+	if p := up.browser().get("/invite/" + token); p.Status != 200 {
+		t.Errorf("the link from the e-mail: %d", p.Status)
+	}
+	sent, _ := up.svc.Outbox(up.ctx, store.MailFilter{ToAddr: "clara@example.org"})
+	if len(sent) != 1 || sent[0].Status != "sent" || sent[0].Sealed != "" {
+		t.Errorf("after sending: %+v", sent)
+	}
+	up.srv.Shutdown(up.ctx)
+	if raw := readAll(t, dbPath); bytes.Contains(raw, []byte(token)) {
+		t.Error("the invitation token is in the database file")
+	}
+}
+
+func assertNoInviteLinkInFiles(t *testing.T, dbPath string) {
+	t.Helper()
+	if raw := readAll(t, dbPath); bytes.Contains(raw, []byte("/invite/")) {
+		i := bytes.Index(raw, []byte("/invite/"))
+		t.Errorf("a live invitation link is in the database files: %q", raw[i:min(len(raw), i+60)])
+	}
+}
+
+// readAll is the database file and its -wal file, as a copy or backup would hold them.
+func readAll(t *testing.T, dbPath string) []byte {
+	t.Helper()
+	var out []byte
+	for _, p := range []string{dbPath, dbPath + "-wal"} {
+		b, err := os.ReadFile(p)
+		if err != nil && !os.IsNotExist(err) {
+			t.Fatal(err)
+		}
+		out = append(out, b...)
+	}
+	return out
+}

@@ -1,0 +1,139 @@
+package server_test
+
+import (
+	"context"
+	"database/sql"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"gatehouse/backend/portal"
+	"gatehouse/backend/server"
+	"gatehouse/backend/server/service"
+	"gatehouse/backend/server/store"
+)
+
+// Password guesses cost the guesser: five wrong tries for one account are answered, the
+// sixth waits (429, Retry-After, a page that says how long), even with the right password;
+// the wait doubles; after it, the right password lets the person in and clears the count.
+// The count is in the database: a restarted server remembers it.
+func TestPasswordGuessesAreThrottled(t *testing.T) {
+	dbPath := filepath.Join(t.TempDir(), "portal.db")
+	e := newEnv(t, func(c *server.Config) { c.DBPath = dbPath })
+	clara := e.account(portal.Account{Kind: portal.KindClient, RegistrationComplete: true, Email: "clara@example.org", Name: "Clara"})
+	e.update(func(tx store.Tx) error {
+		return tx.SetPasswordHash(e.ctx, clara.ID, service.HashPassword("correct horse battery"), e.clock.Now())
+	})
+	try := func(e *env, pw string) page {
+		t.Helper()
+		b := e.browser()
+		return b.post(b.get("/"), "/login/password", url.Values{"email": {"clara@example.org"}, "password": {pw}})
+	}
+	for i := 1; i <= 5; i++ {
+		if p := try(e, "wrong password!"); p.Status != http.StatusUnauthorized {
+			t.Fatalf("wrong try %d: %d", i, p.Status)
+		}
+	}
+	p := try(e, "wrong password!") // the sixth failure sets the first wait (1 s)
+	if p.Status != http.StatusUnauthorized {
+		t.Fatalf("sixth try: %d", p.Status)
+	}
+	p = try(e, "correct horse battery")
+	if p.Status != http.StatusTooManyRequests || p.Header.Get("Retry-After") != "1" || !strings.Contains(p.Body, "Too many tries") {
+		t.Fatalf("while waiting, even the right password: %d Retry-After %q\n%s", p.Status, p.Header.Get("Retry-After"), p.Body)
+	}
+
+	// The server restarts on the same database: the wait holds.
+	e.srv.Shutdown(e.ctx)
+	e2 := newEnv(t, func(c *server.Config) { c.DBPath = dbPath })
+	if p := try(e2, "correct horse battery"); p.Status != http.StatusTooManyRequests {
+		t.Fatalf("after a restart: %d", p.Status)
+	}
+	e2.clock.Advance(2 * time.Second)
+	if p := try(e2, "wrong password!"); p.Status != http.StatusUnauthorized {
+		t.Fatalf("after the wait, a wrong try: %d", p.Status)
+	}
+	if p := try(e2, "correct horse battery"); p.Status != http.StatusTooManyRequests || p.Header.Get("Retry-After") != "2" {
+		t.Fatalf("the second wait doubles: %d %q", p.Status, p.Header.Get("Retry-After"))
+	}
+	e2.clock.Advance(3 * time.Second)
+	if p := try(e2, "correct horse battery"); p.Status != http.StatusOK || !strings.Contains(p.Body, "You are signed in") {
+		t.Fatalf("the right password after the wait: %d\n%s", p.Status, p.Body)
+	}
+	// A success clears the count: the next typo is answered at once.
+	if p := try(e2, "wrong password!"); p.Status != http.StatusUnauthorized {
+		t.Fatalf("a typo after signing in: %d", p.Status)
+	}
+}
+
+// One address guessing across many accounts is held back too, later than one account (an
+// office shares its address); unknown addresses count like known ones.
+func TestPasswordGuessesFromOneAddressAreThrottled(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser()
+	home := b.get("/")
+	refused := 0
+	for i := 0; i < 60; i++ {
+		p := b.post(home, "/login/password", url.Values{"email": {"person" + itoa(i) + "@example.org"}, "password": {"guess guess guess"}})
+		if p.Status == http.StatusTooManyRequests {
+			refused = i
+			break
+		}
+		if p.Status != http.StatusUnauthorized {
+			t.Fatalf("guess %d: %d", i, p.Status)
+		}
+	}
+	if refused != 51 {
+		t.Fatalf("the address was held back at guess %d, want 51 (50 failures let through, then a wait)", refused)
+	}
+}
+
+// Starting SSO sign-ins again and again from one address is refused after a while, and
+// abandoned sign-ins leave the database when they expire.
+func TestSignInStartsAreThrottledAndForgotten(t *testing.T) {
+	e := newEnv(t)
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	status := 0
+	starts := 0
+	for starts = 0; starts < 100; starts++ {
+		res, err := noRedirect.Get(e.url + "/login")
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if status = res.StatusCode; status != http.StatusSeeOther {
+			break
+		}
+	}
+	// 60 starts are free; the 61st goes through and sets the first wait.
+	if status != http.StatusTooManyRequests || starts != 61 {
+		t.Fatalf("start %d answered %d; want 429 after 61", starts, status)
+	}
+	// Ten minutes on (the sign-ins expired, the window passed), one more start: the
+	// expired ones are gone.
+	e.clock.Advance(11 * time.Minute)
+	res, err := noRedirect.Get(e.url + "/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("after the window: %d", res.StatusCode)
+	}
+	db, err := sql.Open("sqlite", e.st.(*store.SQLite).Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var n int
+	if err := db.QueryRowContext(context.Background(), "SELECT count(*) FROM oidc_states").Scan(&n); err != nil || n != 1 {
+		t.Errorf("sign-ins in flight kept: %d (%v), want only the last", n, err)
+	}
+}
+
+func urlValues(email, password string) url.Values {
+	return url.Values{"email": {email}, "password": {password}}
+}
