@@ -185,7 +185,14 @@ func (c *connection) status(st replica.Status) SyncStatus {
 		Mode: c.target.Mode, ServerURL: c.url, Online: st.Online, Syncing: st.Syncing, LastSyncAt: st.LastSyncAt,
 		Pending: st.Pending, Conflicts: st.Conflicts, Failed: st.Failed, LastError: st.LastError, Indexing: st.Indexing,
 		NeedsSignIn: c.target.Mode == ModeRemote && c.auth != nil && !c.auth.SignedInTo(c.url),
+		Unencrypted: unencrypted(c.url),
 	}
+}
+
+// unencrypted reports whether url is plain HTTP to another computer.
+func unencrypted(raw string) bool {
+	u, err := url.Parse(raw)
+	return err == nil && u.Scheme == "http" && !portal.IsLoopbackHost(u.Hostname())
 }
 
 // publish sends the status to the window and wakes the watcher. It runs on the engine's

@@ -47,6 +47,9 @@ type SyncStatus struct {
 	// Indexing is true while the local copy's search indexes are built after a first
 	// download: every screen works, search and filters are slower until it is done.
 	Indexing bool `json:"indexing"`
+	// Unencrypted is true when the portal server is reached over plain HTTP off this
+	// computer (allowed only with GATEHOUSE_INSECURE_HTTP=1): the status bar says so.
+	Unencrypted bool `json:"unencrypted"`
 }
 
 // DataChanged is the payload of EventDataChanged.

@@ -35,6 +35,7 @@ type (
 	Settings         = api.Settings
 	InvitationResult = api.InvitationResult
 	AddUsersRequest  = api.AddUsersRequest
+	MailItem         = api.MailItem
 	AddUsersResult   = api.AddUsersResult
 	PromoteRequest   = api.PromoteRequest
 	SetRolesRequest  = api.SetRolesRequest

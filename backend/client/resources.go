@@ -97,6 +97,23 @@ func (c *Client) RecordDesktopEvents(ctx context.Context, events []portal.Deskto
 	return out, c.do(ctx, http.MethodPost, "/api/v1/audit/desktop-events", nil, cmd, api.DesktopEventsRequest{Events: events}, &out)
 }
 
+// Mail lists the portal's outgoing mail without bodies (system administrators); status ""
+// lists all.
+func (c *Client) Mail(ctx context.Context, status string) ([]api.MailItem, error) {
+	q := url.Values{}
+	if status != "" {
+		q.Set("status", status)
+	}
+	var out []api.MailItem
+	return out, c.do(ctx, http.MethodGet, "/api/v1/mail", q, nil, nil, &out)
+}
+
+// RetryMail sends a waiting or failed message again.
+func (c *Client) RetryMail(ctx context.Context, id string) (api.MailItem, error) {
+	var out api.MailItem
+	return out, c.do(ctx, http.MethodPost, "/api/v1/mail/"+esc(id)+"/retry", nil, nil, nil, &out)
+}
+
 // ---- accounts ----
 
 // AccountQuery selects accounts.

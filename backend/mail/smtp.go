@@ -204,6 +204,8 @@ func (e *SendError) Error() string {
 		return fmt.Sprintf("The mail server %s could not check the user name and password just now (%s). Try again later.", server, e.reply())
 	case e.Stage == StageAuth:
 		return fmt.Sprintf("The mail server %s refused the user name or password (%s). Check the SMTP user and password in the mail settings.", server, e.reply())
+	case e.Code == 530 && strings.Contains(strings.ToUpper(e.Message), "STARTTLS"):
+		return fmt.Sprintf("The mail server %s takes mail only over an encrypted connection (%s). Set the security to STARTTLS.", server, e.reply())
 	case (e.Stage == StageMail || e.Stage == StageRcpt) && !e.Temporary && (e.Code == 530 || strings.Contains(strings.ToLower(e.Message), "authenticat")):
 		return fmt.Sprintf("The mail server %s wants Gatehouse to log in before it takes mail (%s). Enter the SMTP user and password in the mail settings.", server, e.reply())
 	case e.Temporary && e.Code != 0:
@@ -253,6 +255,13 @@ type session struct {
 type trackedConn struct {
 	net.Conn
 	writeFailed atomic.Bool
+	read        atomic.Int64 // bytes received, to tell a silent server from a slow one
+}
+
+func (c *trackedConn) Read(b []byte) (int, error) {
+	n, err := c.Conn.Read(b)
+	c.read.Add(int64(n))
+	return n, err
 }
 
 func (c *trackedConn) Write(b []byte) (int, error) {
@@ -450,7 +459,13 @@ func (s *SMTPSender) connect(ctx context.Context) *SendError {
 	case SecurityTLS:
 		tconn := tls.Client(tc, tlsConf)
 		if err := tconn.HandshakeContext(cctx); err != nil {
-			return fail(StageTLS, err)
+			e := fail(StageTLS, err)
+			var rh tls.RecordHeaderError
+			if errors.As(err, &rh) {
+				// The server spoke plain SMTP ("220 …") where TLS was expected.
+				e.sentence = fmt.Sprintf("The mail server %s answered in plain text, not TLS: this port expects STARTTLS (usually port 587) or no encryption. Set the security to STARTTLS.", s.addr())
+			}
+			return e
 		}
 		c, secure = smtp.NewClient(tconn), true
 		s.setTimeouts(c)
@@ -460,6 +475,14 @@ func (s *SMTPSender) connect(ctx context.Context) *SendError {
 	case SecurityStartTLS:
 		// NewClientStartTLS greets as "localhost" before TLS; the real name follows over TLS.
 		c, err = smtp.NewClientStartTLS(tc, tlsConf)
+		if err != nil && cctx.Err() != nil && ctx.Err() == nil && tc.read.Load() == 0 {
+			// Not a byte in answer: a server that expects TLS from the first byte (port 465)
+			// waits for our handshake while we wait for its greeting.
+			e := fail(StageDial, err)
+			e.Temporary = false
+			e.sentence = fmt.Sprintf("The mail server %s said nothing within %s: a server on this port probably expects TLS from the first byte (usually port 465). Set the security to TLS, or use the STARTTLS port (usually 587).", s.addr(), s.cfg.timeout())
+			return e
+		}
 		if err != nil {
 			var se *smtp.SMTPError
 			if errors.As(err, &se) {

@@ -160,6 +160,13 @@ func TestSecurityFailures(t *testing.T) {
 	startSink := mailtest.NewSink(t, mailtest.WithSTARTTLS())
 	plainSink := mailtest.NewSink(t)
 	authSink := mailtest.NewSink(t, mailtest.WithSTARTTLS(), mailtest.WithAuth("mailer", "s3cret"))
+	// A server that takes mail only after STARTTLS, as Postfix with smtpd_tls_security_level=encrypt.
+	encryptFirst := mailtest.NewSink(t, mailtest.WithFaults(func(st mailtest.Stage, _ mailtest.Envelope) mailtest.Fault {
+		if st == mailtest.StageMail {
+			return mailtest.Fault{Code: 530, Text: "5.7.0 Must issue a STARTTLS command first"}
+		}
+		return mailtest.Fault{}
+	}))
 	// Reaching the STARTTLS sink through 127.0.0.2, while its certificate only names
 	// 127.0.0.1 and localhost, must fail the name check.
 	otherName := 0
@@ -185,7 +192,12 @@ func TestSecurityFailures(t *testing.T) {
 		{"STARTTLS required but not offered", plainSink, func(c *gmail.SMTPConfig) { c.Security = gmail.SecurityStartTLS },
 			gmail.StageTLS, 0, false, []string{"does not offer STARTTLS"}},
 		{"TLS to a plain server", plainSink, func(c *gmail.SMTPConfig) { c.Security = gmail.SecurityTLS; c.Timeout = 3 * time.Second },
-			gmail.StageTLS, 0, false, []string{"TLS"}},
+			gmail.StageTLS, 0, false, []string{"answered in plain text", "Set the security to STARTTLS"}},
+		{"STARTTLS to a server that expects TLS at once (port 465)", tlsSink, func(c *gmail.SMTPConfig) {
+			c.Security, c.Timeout = gmail.SecurityStartTLS, 2*time.Second
+		}, gmail.StageDial, 0, false, []string{"expects TLS from the first byte", "Set the security to TLS"}},
+		{"530 Must issue a STARTTLS command first", encryptFirst, func(*gmail.SMTPConfig) {},
+			gmail.StageMail, 530, false, []string{"only over an encrypted connection", "Set the security to STARTTLS"}},
 		{"wrong password", authSink, func(c *gmail.SMTPConfig) {
 			c.Security, c.RootCAs, c.Username, c.Password = gmail.SecurityStartTLS, authSink.CertPool(), "mailer", "wrong"
 		}, gmail.StageAuth, 535, false, []string{"refused the user name or password", "535", "Authentication failed"}},

@@ -6,6 +6,7 @@ package outreach
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
@@ -32,6 +33,22 @@ type SMTPSettings struct {
 	From        string  `json:"from"`
 	RatePerSec  float64 `json:"ratePerSecond"`
 	HasPassword bool    `json:"hasPassword"`
+	// CACertificates (PEM) are the roots trusted for the mail server's certificate instead
+	// of the system's: a private CA, or a server's own self-signed certificate. Public
+	// data, so kept with the settings.
+	CACertificates string `json:"caCertificates"`
+}
+
+// rootCAs is the pool CACertificates make; nil (the system's roots) when there are none.
+func (s SMTPSettings) rootCAs() (*x509.CertPool, error) {
+	if strings.TrimSpace(s.CACertificates) == "" {
+		return nil, nil
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM([]byte(s.CACertificates)) {
+		return nil, portal.FieldErrorf("caCertificates", "This is not a certificate in PEM form (text from -----BEGIN CERTIFICATE----- to -----END CERTIFICATE-----). Paste the mail server's CA certificate, or leave it empty to trust the system's.")
+	}
+	return pool, nil
 }
 
 func (s SMTPSettings) keychainKey() keychain.Key {
@@ -71,13 +88,24 @@ func (m Mail) Save(ctx context.Context, s SMTPSettings, password string) (SMTPSe
 	if err := cfg.Validate(); err != nil {
 		return SMTPSettings{}, err
 	}
+	s.CACertificates = strings.TrimSpace(s.CACertificates)
+	if _, err := s.rootCAs(); err != nil {
+		return SMTPSettings{}, err
+	}
 	old, _, _ := m.Saved(ctx)
 	if password != "" {
 		if s.Username == "" {
 			return SMTPSettings{}, portal.FieldErrorf("username", "Enter the user name that goes with the password.")
 		}
 		if err := m.Keychain.Store(ctx, s.keychainKey(), keychain.Secret{SessionToken: password}); err != nil {
-			return SMTPSettings{}, err
+			if portal.ErrorCode(err) == portal.EINVALID {
+				return SMTPSettings{}, err
+			}
+			// The password is kept nowhere else (never in the local database): without the
+			// keychain it cannot be kept at all, and the message says so about mail, not
+			// about signing in.
+			return SMTPSettings{}, fmt.Errorf("%w: %w", portal.FieldErrorf("password",
+				"Gatehouse keeps the mail server's password only in this computer's keychain, and could not reach it. On Linux, install and unlock a Secret Service keyring (for example gnome-keyring); on Windows and macOS, check that you are logged in normally. The mail settings were not saved."), err)
 		}
 		s.HasPassword = true
 	} else {
@@ -99,8 +127,12 @@ func (m Mail) Config(ctx context.Context, clock portal.Clock) (mail.SMTPConfig, 
 	if !ok || s.Host == "" {
 		return mail.SMTPConfig{}, portal.Errorf(portal.EINVALID, "No mail server is set up. Enter it on the SMTP tab first.")
 	}
+	roots, err := s.rootCAs()
+	if err != nil {
+		return mail.SMTPConfig{}, err
+	}
 	cfg := mail.SMTPConfig{Host: s.Host, Port: s.Port, Security: s.Security, Username: s.Username, From: s.From,
-		RatePerSecond: s.RatePerSec, Clock: clock}
+		RatePerSecond: s.RatePerSec, Clock: clock, RootCAs: roots}
 	if s.HasPassword {
 		sec, err := m.Keychain.Load(ctx, s.keychainKey())
 		if err != nil {

@@ -2,13 +2,16 @@ package outreach
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"gatehouse/backend/cache"
 	"gatehouse/backend/keychain"
 	"gatehouse/backend/mail"
+	"gatehouse/backend/mail/mailtest"
 	"gatehouse/backend/portal"
 
 	"github.com/zalando/go-keyring"
@@ -19,12 +22,7 @@ import (
 func TestSMTPPasswordGoesToTheKeychain(t *testing.T) {
 	keyring.MockInit()
 	ctx := context.Background()
-	db, err := cache.Open(ctx, filepath.Join(t.TempDir(), "gatehouse.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	m := Mail{DB: db, Keychain: keychain.NewSystem()}
+	m, db := newMail(t)
 	if s, err := m.Settings(ctx); err != nil || s.Port != 587 || s.Security != mail.SecurityStartTLS {
 		t.Fatalf("settings before any are saved: %+v, %v", s, err)
 	}
@@ -63,4 +61,66 @@ func TestSMTPPasswordGoesToTheKeychain(t *testing.T) {
 	if _, err := m.Save(ctx, SMTPSettings{Host: "mail.example.org", Port: 587, Security: mail.SecurityStartTLS, From: "a@example.org"}, "pw"); portal.ErrorCode(err) != portal.EINVALID {
 		t.Fatalf("a password without a user name: %v", err)
 	}
+}
+
+// Without a keychain the mail password cannot be kept: the refusal names the password
+// field and speaks of mail, not of signing in, and nothing is saved.
+func TestSMTPPasswordWithoutAKeychain(t *testing.T) {
+	keyring.MockInitWithError(errors.New("org.freedesktop.secrets was not provided by any .service files"))
+	defer keyring.MockInit()
+	ctx := context.Background()
+	m, _ := newMail(t)
+	_, err := m.Save(ctx, SMTPSettings{Host: "smtp.example.org", Port: 587, Security: mail.SecurityStartTLS, Username: "portal", From: "portal@example.org"}, "s3cret-pw")
+	var pe *portal.Error
+	if !errors.As(err, &pe) || pe.Field != "password" || !strings.Contains(pe.Message, "mail server's password") || strings.Contains(pe.Message, "sign in") {
+		t.Fatalf("Save without a keychain: %v", err)
+	}
+	if s, _, _ := m.Saved(ctx); s.Host != "" {
+		t.Errorf("settings were saved: %+v", s)
+	}
+}
+
+// A mail server with a private or self-signed certificate: its certificate, pasted into
+// the settings, is trusted (and only then); something that is not one is refused at its
+// field.
+func TestSMTPWithAPrivateCertificate(t *testing.T) {
+	keyring.MockInit()
+	ctx := context.Background()
+	m, _ := newMail(t)
+	sink := mailtest.NewSink(t, mailtest.WithTLS())
+	base := SMTPSettings{Host: sink.Host(), Port: sink.Port(), Security: mail.SecurityTLS, From: "portal@example.org"}
+	if _, err := m.Save(ctx, base, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.SendTest(ctx, portal.SystemClock{}, "ann@example.org"); err == nil || !strings.Contains(err.Error(), "certificate") {
+		t.Fatalf("an untrusted self-signed server: %v", err)
+	}
+	bad := base
+	bad.CACertificates = "not a certificate"
+	var pe *portal.Error
+	if _, err := m.Save(ctx, bad, ""); !errors.As(err, &pe) || pe.Field != "caCertificates" {
+		t.Fatalf("a paste that is not a certificate: %v", err)
+	}
+	trusted := base
+	trusted.CACertificates = sink.CertPEM()
+	if _, err := m.Save(ctx, trusted, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.SendTest(ctx, portal.SystemClock{}, "ann@example.org"); err != nil {
+		t.Fatalf("with its certificate trusted: %v", err)
+	}
+	if got := sink.WaitFor(t, 1, 10*time.Second); got[0].To[0] != "ann@example.org" {
+		t.Errorf("the test message: %+v", got[0])
+	}
+}
+
+// newMail is the mail settings over a fresh local database and the (mocked) keychain.
+func newMail(t *testing.T) (Mail, *cache.DB) {
+	t.Helper()
+	db, err := cache.Open(context.Background(), filepath.Join(t.TempDir(), "gatehouse.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return Mail{DB: db, Keychain: keychain.NewSystem()}, db
 }

@@ -32,3 +32,28 @@ func (s *Server) handleRecordDesktopEvents(w http.ResponseWriter, r *http.Reques
 		return s.svc.RecordDesktopEvents(r.Context(), cmd, req)
 	})
 }
+
+// handleListMail lists the portal's outgoing mail, without bodies (system administrators).
+func (s *Server) handleListMail(w http.ResponseWriter, r *http.Request, rc *reqCtx) error {
+	q := newQuery(r, "status", "limit")
+	status, limit := q.str("status"), q.int("limit")
+	if q.err != nil {
+		return q.err
+	}
+	items, err := s.svc.MailList(r.Context(), rc.actor, status, limit)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, items)
+	return nil
+}
+
+// handleRetryMail sends a waiting or failed message again.
+func (s *Server) handleRetryMail(w http.ResponseWriter, r *http.Request, rc *reqCtx) error {
+	it, err := s.svc.RetryMail(r.Context(), rc.actor, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, it)
+	return nil
+}

@@ -106,3 +106,49 @@ func readAll(t *testing.T, dbPath string) []byte {
 	}
 	return out
 }
+
+// A system administrator sees the portal's outgoing mail — where each message stands and
+// why — but never what it says; a waiting message is tried again at once, a failed one
+// that carried a link is not (its link is gone: the person needs a new one).
+func TestMailOutboxForAdministrators(t *testing.T) {
+	e := newEnv(t, func(c *server.Config) {
+		c.SMTP = &mail.SMTPConfig{Host: "127.0.0.1", Port: 1, Security: mail.SecurityNone, From: "Portal <portal@example.org>"}
+	})
+	admin := e.account(portal.Account{CoreRole: portal.RoleAdministrator, Email: "admin@example.org", Name: "Ada Admin"})
+	c := e.client(admin.ID)
+	org, err := c.CreateOrganization(e.ctx, portal.Organization{Name: "Riverside Council"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.AddUsers(e.ctx, api.AddUsersRequest{OrganizationID: org.ID, Emails: []string{"clara@example.org"}, Invite: true, Send: true}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.DeliverMail(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	resp, body := send(t, e.url, e.session(admin.ID), call{"GET", "/api/v1/mail", nil})
+	if resp.StatusCode != 200 || strings.Contains(string(body), "/invite/") || strings.Contains(string(body), `"body"`) {
+		t.Fatalf("the outbox: %d %s", resp.StatusCode, body)
+	}
+	items, err := c.Mail(e.ctx, "")
+	if err != nil || len(items) != 1 {
+		t.Fatalf("items: %v %+v", err, items)
+	}
+	it := items[0]
+	if it.To != "clara@example.org" || it.Status != "queued" || it.Attempts != 1 || !it.CarriesLink || !strings.Contains(it.LastError, "127.0.0.1:1") || it.NextAttemptAt == nil {
+		t.Errorf("the waiting invitation: %+v", it)
+	}
+	again, err := c.RetryMail(e.ctx, it.ID)
+	if err != nil || again.Status != "queued" || !again.NextAttemptAt.Equal(e.clock.Now()) {
+		t.Errorf("retry a waiting message: %+v %v", again, err)
+	}
+	// Given up: its link was forgotten; retrying says to send a new link.
+	e.update(func(tx store.Tx) error {
+		ms, _ := tx.Mail(e.ctx, store.MailFilter{ID: it.ID})
+		ms[0].Status = store.MailFailed
+		return tx.UpdateMail(e.ctx, ms[0])
+	})
+	if _, err := c.RetryMail(e.ctx, it.ID); portal.ErrorCode(err) != portal.ECONFLICT || !strings.Contains(portal.ErrorMessage(err), "new link") {
+		t.Errorf("retry a failed invitation: %v", err)
+	}
+}

@@ -76,6 +76,8 @@ PUT /api/v1/roles/{id}                                 401  403  403  403  403  
 DELETE /api/v1/roles/{id}                              401  403  403  403  403  403  204  404  204
 GET /api/v1/audit                                      401  403  403  403  403  200  200  200  200
 POST /api/v1/audit/desktop-events                      401  403  403  403  403  200  200  200  200
+GET /api/v1/mail                                       401  403  403  403  403  403  403  403  200
+POST /api/v1/mail/{id}/retry                           401  403  403  403  403  403  403  403  404
 GET /api/v1/templates                                  401  403  403  403  403  200  200  200  200
 GET /api/v1/templates/{key}                            401  403  403  403  403  200  200  200  200
 PUT /api/v1/templates/{key}                            401  403  403  403  403  403  403  403  200
@@ -231,8 +233,10 @@ func (f *fixture) targets() map[string]func() call {
 		"PUT /api/v1/roles/{id}": func() call {
 			return call{"PUT", "/api/v1/roles/" + orgRole(), portal.Role{Name: "Renamed", Scope: portal.ScopeOrganization, OrganizationID: A}}
 		},
-		"DELETE /api/v1/roles/{id}": func() call { return call{"DELETE", "/api/v1/roles/" + orgRole(), nil} },
-		"GET /api/v1/audit":         func() call { return call{"GET", "/api/v1/audit", nil} },
+		"DELETE /api/v1/roles/{id}":    func() call { return call{"DELETE", "/api/v1/roles/" + orgRole(), nil} },
+		"GET /api/v1/audit":            func() call { return call{"GET", "/api/v1/audit", nil} },
+		"GET /api/v1/mail":             func() call { return call{"GET", "/api/v1/mail", nil} },
+		"POST /api/v1/mail/{id}/retry": func() call { return call{"POST", "/api/v1/mail/mail_unknown/retry", nil} },
 		"POST /api/v1/audit/desktop-events": func() call {
 			return call{"POST", "/api/v1/audit/desktop-events", api.DesktopEventsRequest{Events: []portal.DesktopEvent{{Action: portal.ActionBatchSend, EntityID: "bat_1", Name: "Councils A–B"}}}}
 		},

@@ -114,6 +114,8 @@ func (s *Server) apiRoutes() []apiRoute {
 
 		{"GET", "/api/v1/audit", false, s.handleListAudit},
 		{"POST", "/api/v1/audit/desktop-events", false, s.handleRecordDesktopEvents},
+		{"GET", "/api/v1/mail", false, s.handleListMail},
+		{"POST", "/api/v1/mail/{id}/retry", false, s.handleRetryMail},
 
 		{"GET", "/api/v1/templates", false, s.handleListTemplates},
 		{"GET", "/api/v1/templates/{key}", false, s.handleGetTemplate},

@@ -78,7 +78,7 @@ func TestServeRunsUntilInterrupted(t *testing.T) {
 	done := make(chan int)
 	go func() {
 		done <- run(ctx, []string{"serve", "--listen", "127.0.0.1:" + strconv.Itoa(port), "--db", filepath.Join(t.TempDir(), "p.db"),
-			"--trusted-issuer", "https://login.example.org=gatehouse-desktop", "--bootstrap-admin", "first@example.org", "--log-level", "error"}, &out, &errb, noEnv)
+			"--trusted-issuer", "https://127.0.0.1:1=gatehouse-desktop", "--bootstrap-admin", "first@example.org", "--log-level", "error"}, &out, &errb, noEnv)
 	}()
 	url := "http://127.0.0.1:" + strconv.Itoa(port) + "/healthz"
 	var ok bool

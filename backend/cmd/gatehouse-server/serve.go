@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -74,7 +76,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		smtpHost, smtpPort, smtpSec, smtpUser, smtpPass   string
 		mailFrom, ssoIssuer, ssoClient, ssoSecret, scopes string
 		apiTTL, webTTL, bootstrap, mailKey                string
-		tlsCert, tlsKey, acmeDomains, acmeEmail           string
+		tlsCert, tlsKey, acmeDomains, acmeEmail, smtpCA   string
 		acmeDir, acmeCache, acmeCA, insecure              string
 		issuers                                           issuerList
 	)
@@ -98,6 +100,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	f.str(&smtpHost, "smtp-host", "GATEHOUSE_SMTP_HOST", "", "SMTP server for outgoing e-mail (empty: e-mails are recorded, not sent)")
 	f.str(&smtpPort, "smtp-port", "GATEHOUSE_SMTP_PORT", "587", "SMTP port: 587 for STARTTLS, 465 for TLS")
 	f.str(&smtpSec, "smtp-security", "GATEHOUSE_SMTP_SECURITY", "", "none, starttls or tls (default: tls on port 465, starttls otherwise)")
+	f.str(&smtpCA, "smtp-ca-file", "GATEHOUSE_SMTP_CA_FILE", "", "PEM root(s) to trust for the SMTP server's certificate instead of the system's (a private CA or a self-signed server)")
 	f.str(&smtpUser, "smtp-username", "GATEHOUSE_SMTP_USERNAME", "", "SMTP user name for AUTH (empty: no AUTH)")
 	f.str(&smtpPass, "smtp-password", "GATEHOUSE_SMTP_PASSWORD", "", "SMTP password; prefer the environment variable")
 	f.str(&mailFrom, "mail-from", "GATEHOUSE_MAIL_FROM", "", "sender of e-mails, such as 'Portal <portal@example.org>'")
@@ -173,6 +176,17 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 			return fmt.Errorf("--smtp-port %q is not a number", smtpPort)
 		}
 		cfg.SMTP = &mail.SMTPConfig{Host: smtpHost, Port: port, Security: smtpSec, Username: smtpUser, Password: smtpPass, From: mailFrom}
+		if smtpCA != "" {
+			pem, err := os.ReadFile(smtpCA)
+			if err != nil {
+				return fmt.Errorf("--smtp-ca-file: %w", err)
+			}
+			pool := x509.NewCertPool()
+			if !pool.AppendCertsFromPEM(pem) {
+				return fmt.Errorf("--smtp-ca-file %s holds no PEM certificate", smtpCA)
+			}
+			cfg.SMTP.RootCAs = pool
+		}
 	}
 	if baseURL == "" && !strings.HasPrefix(listen, "127.0.0.1:") && !strings.HasPrefix(listen, "localhost:") {
 		logger.Warn("no --base-url given: links in e-mails will point at this machine's loopback address; set --base-url to the address people use")

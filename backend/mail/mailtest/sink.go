@@ -13,6 +13,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/base64"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -125,11 +126,12 @@ func WithIdleTimeout(d time.Duration) Option { return func(c *config) { c.readTi
 
 // Sink is a running SMTP server on 127.0.0.1.
 type Sink struct {
-	cfg  config
-	srv  *smtp.Server
-	ln   net.Listener
-	addr *net.TCPAddr
-	pool *x509.CertPool
+	cfg     config
+	srv     *smtp.Server
+	ln      net.Listener
+	addr    *net.TCPAddr
+	pool    *x509.CertPool
+	certPEM string
 
 	done      chan struct{} // closed by Close: ends fault delays
 	served    chan struct{} // closed when Serve has returned
@@ -184,6 +186,7 @@ func Start(logf func(format string, args ...any), opts ...Option) (*Sink, error)
 			return nil, fmt.Errorf("making a certificate: %w", err)
 		}
 		s.pool = pool
+		s.certPEM = string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Certificate[0]}))
 		s.srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 		if s.cfg.implicitTLS {
 			ln = tls.NewListener(ln, s.srv.TLSConfig)
@@ -235,6 +238,9 @@ func (s *Sink) Port() int { return s.addr.Port }
 // CertPool returns a pool holding the sink's self-signed certificate (nil without TLS).
 // The certificate is valid for 127.0.0.1 and localhost.
 func (s *Sink) CertPool() *x509.CertPool { return s.pool }
+
+// CertPEM is the TLS certificate (its own root) as PEM, as an administrator would paste it.
+func (s *Sink) CertPEM() string { return s.certPEM }
 
 // Messages returns a copy of what has been received so far, in order of arrival.
 func (s *Sink) Messages() []Received {

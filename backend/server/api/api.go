@@ -181,6 +181,23 @@ func (r InvitationResult) WithoutSecrets() InvitationResult {
 	return r
 }
 
+// MailItem is one message of the portal's outgoing mail, as an administrator sees it:
+// where it stands and why, never what it says (it may carry a live link).
+type MailItem struct {
+	ID            string     `json:"id"`
+	CreatedAt     time.Time  `json:"createdAt"`
+	Template      string     `json:"template"`
+	To            string     `json:"to"`
+	Status        string     `json:"status"` // queued, sent, skipped or failed
+	Attempts      int        `json:"attempts"`
+	NextAttemptAt *time.Time `json:"nextAttemptAt,omitempty"`
+	LastError     string     `json:"lastError"`
+	SentAt        *time.Time `json:"sentAt,omitempty"`
+	// CarriesLink: the message had an invitation or approval link; once it failed, the
+	// link is no longer kept, and the person needs a new one rather than this message.
+	CarriesLink bool `json:"carriesLink"`
+}
+
 // DesktopEventsRequest records work done on a desktop (checking an import, forming and
 // sending a batch) in the audit log, under the administrator who sends it.
 type DesktopEventsRequest struct {

@@ -46,7 +46,8 @@ func (s *Service) queueMail(ctx context.Context, tx store.Tx, key string, to net
 	// as skipped with the reason, like a message with no mail server.
 	if s.local && carriesLink(t.Body, t.Subject) {
 		if err := portal.CheckLinkBase(s.LinkBase()); err != nil {
-			m.Status, m.LastError = store.MailSkipped, portal.ErrorMessage(err)
+			// Its links point at this computer and are useless elsewhere: none is kept.
+			m.Status, m.LastError, m.Sealed = store.MailSkipped, portal.ErrorMessage(err), ""
 		}
 	}
 	return tx.QueueMail(ctx, m)
@@ -217,7 +218,10 @@ func (s *Service) deliver(ctx context.Context, m store.Mail, from netmail.Addres
 	}
 	m.LastError = err.Error()
 	var se *mail.SendError
-	retry := !errors.As(err, &se) || se.Temporary
+	// A refusal of the message is final; a mail server that cannot be reached or secured is
+	// the operator's to fix (its certificate, the security setting), so the message waits
+	// and is tried again, less and less often, rather than failing at once.
+	retry := !errors.As(err, &se) || se.Temporary || (!se.Unknown && (se.Stage == mail.StageTLS || se.Stage == mail.StageDial))
 	if retry && m.Attempts < maxMailAttempts {
 		backoff := time.Minute << (m.Attempts - 1)
 		m.NextAttemptAt = now.Add(min(backoff, time.Hour))
@@ -238,4 +242,84 @@ func (s *Service) Outbox(ctx context.Context, f store.MailFilter) ([]store.Mail,
 		return err
 	})
 	return out, err
+}
+
+// maxMailList bounds one answer of MailList.
+const maxMailList = 500
+
+// MailList lists the portal's outgoing mail for a system administrator, newest last,
+// without bodies: status "" lists all, otherwise queued, sent, skipped or failed.
+func (s *Service) MailList(ctx context.Context, act portal.Actor, status string, limit int) ([]api.MailItem, error) {
+	if err := act.CanSystem(); err != nil {
+		return nil, err
+	}
+	switch status {
+	case "", store.MailQueued, store.MailSent, store.MailSkipped, store.MailFailed:
+	default:
+		return nil, portal.FieldErrorf("status", "Choose queued, sent, skipped or failed, not %q.", status)
+	}
+	if limit <= 0 || limit > maxMailList {
+		limit = maxMailList
+	}
+	ms, err := s.Outbox(ctx, store.MailFilter{Status: status, Limit: limit})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]api.MailItem, len(ms))
+	for i, m := range ms {
+		out[i] = mailItem(m)
+	}
+	return out, nil
+}
+
+func mailItem(m store.Mail) api.MailItem {
+	it := api.MailItem{ID: m.ID, CreatedAt: m.CreatedAt, Template: m.Template, To: m.ToAddr, Status: m.Status,
+		Attempts: m.Attempts, LastError: m.LastError, CarriesLink: m.Sealed != "" || strings.Contains(m.Body, linkMarker(""))}
+	if m.Status == store.MailQueued && !m.NextAttemptAt.IsZero() {
+		t := m.NextAttemptAt
+		it.NextAttemptAt = &t
+	}
+	if !m.SentAt.IsZero() {
+		t := m.SentAt
+		it.SentAt = &t
+	}
+	return it
+}
+
+// RetryMail sends a message again: a waiting one at once, a failed one (without a link, or
+// the mail server's problem fixed) from the start. A failed message that carried a link no
+// longer has it: the person needs a new link, not this message.
+func (s *Service) RetryMail(ctx context.Context, act portal.Actor, id string) (api.MailItem, error) {
+	if err := act.CanSystem(); err != nil {
+		return api.MailItem{}, err
+	}
+	var out store.Mail
+	err := s.store.Update(ctx, func(tx store.Tx) error {
+		ms, err := tx.Mail(ctx, store.MailFilter{ID: id, Limit: 1})
+		if err != nil {
+			return err
+		}
+		if len(ms) == 0 {
+			return portal.NotFound("message", id)
+		}
+		m := ms[0]
+		switch {
+		case m.Status == store.MailSent:
+			return portal.Errorf(portal.ECONFLICT, "The message to %s was sent on %s; it is not sent twice.", m.ToAddr, m.SentAt.Format(time.RFC1123))
+		case m.Status != store.MailQueued && m.Sealed == "" && strings.Contains(m.Body, linkMarker("")):
+			return portal.Errorf(portal.ECONFLICT, "The message to %s carried a link that is no longer kept. Send the person a new link from Gatehouse (their record → Send a new link).", m.ToAddr)
+		case m.Status != store.MailQueued && m.Body == "" && m.HTML == "":
+			return portal.Errorf(portal.ECONFLICT, "What the message to %s said is no longer kept (finished messages are emptied after a week).", m.ToAddr)
+		}
+		if m.Status != store.MailQueued {
+			m.Attempts = 0
+		}
+		m.Status, m.NextAttemptAt, m.LastError = store.MailQueued, s.clock.Now(), ""
+		out = m
+		return tx.UpdateMail(ctx, m)
+	})
+	if err == nil {
+		s.wakeMailer()
+	}
+	return mailItem(out), err
 }

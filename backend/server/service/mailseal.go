@@ -26,6 +26,7 @@ var secretVars = []string{mail.VarInvitationURL, mail.VarApproveURL, mail.VarDen
 
 // linkMarker stands for a sealed link in a stored message: an address of a reserved
 // domain (RFC 2606), so that text and HTML rendering keep it as it is.
+// linkMarker("") is the prefix every marker shares.
 func linkMarker(name string) string { return "https://sealed-link.invalid/" + name }
 
 // MailKeySize is the length of the key that seals links (AES-256).

@@ -1324,6 +1324,9 @@ func (r *reader) DueMail(ctx context.Context, now time.Time, n int) ([]Mail, err
 
 func (r *reader) Mail(ctx context.Context, f MailFilter) ([]Mail, error) {
 	var w where
+	if f.ID != "" {
+		w.add("id = ?", f.ID)
+	}
 	if f.ToAddr != "" {
 		w.add("to_addr = ?", f.ToAddr)
 	}

@@ -274,6 +274,7 @@ type Mail struct {
 
 // MailFilter selects outbox rows, oldest first.
 type MailFilter struct {
+	ID     string
 	ToAddr string
 	Status string
 	Limit  int

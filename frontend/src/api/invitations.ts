@@ -4,7 +4,7 @@
 // field is a vue-tsc error, not a runtime one. Requests are Partial: Go fills what is left
 // out with its zero value, as it would for a missing JSON field.
 import * as App from '../../wailsjs/go/app/App'
-import type { batch, outreach } from '../../wailsjs/go/models'
+import type { api, batch, outreach } from '../../wailsjs/go/models'
 import { EventsOn } from '../../wailsjs/runtime/runtime'
 import { call } from './errors'
 
@@ -68,6 +68,11 @@ export const decideUnknown = (id: string, seqs: number[], decision: 'resend' | '
   call(() => App.DecideUnknown(id, seqs, decision))
 
 export const smtpSettings = (): Promise<SMTPSettings> => call(() => App.SMTPSettings())
+
+// The portal's own outgoing mail (system administrators): status and reason, never a body.
+export type MailItem = api.MailItem
+export const portalMail = (status: string): Promise<MailItem[]> => call(() => App.PortalMail(status))
+export const retryPortalMail = (id: string): Promise<MailItem> => call(() => App.RetryPortalMail(id))
 export const saveSMTPSettings = (s: SMTPSettings, password: string): Promise<SMTPSettings> =>
   call(() => App.SaveSMTPSettings(s, password))
 export const sendTestMessage = (to: string): Promise<void> => call(() => App.SendTestMessage(to))

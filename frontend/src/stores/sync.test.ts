@@ -23,6 +23,11 @@ describe('statusFrom', () => {
     expect(statusFrom({}).pending).toBe(0)
   })
 
+  it('carries "not encrypted" from a plain-HTTP server off this computer', () => {
+    expect(statusFrom({ ...base, mode: 'remote', online: true, unencrypted: true }).unencrypted).toBe(true)
+    expect(statusFrom({ ...base, mode: 'remote', online: true }).unencrypted).toBe(false)
+  })
+
   it('carries "sign in needed" from a remote server without a usable sign-in', () => {
     expect(statusFrom({ ...base, mode: 'remote', online: true, needsSignIn: true }).needsSignIn).toBe(true)
     expect(statusFrom({ ...base, mode: 'remote', online: true }).needsSignIn).toBe(false)

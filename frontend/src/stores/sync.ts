@@ -21,6 +21,8 @@ export interface SyncStatus {
   // indexing: the search indexes are being built after a first download; screens work,
   // search and filters are slower until it is done.
   indexing: boolean
+  // unencrypted: the portal server is reached over plain HTTP off this computer.
+  unencrypted: boolean
   // known is false until the Go side has said anything.
   known: boolean
 }
@@ -36,6 +38,7 @@ const status = reactive<SyncStatus>({
   lastError: '',
   needsSignIn: false,
   indexing: false,
+  unencrypted: false,
   known: false,
 })
 
@@ -67,6 +70,7 @@ export function statusFrom(s: Partial<SyncStatusInfo>): SyncStatus {
     lastError: s.lastError ?? '',
     needsSignIn: !!s.needsSignIn,
     indexing: !!s.indexing,
+    unencrypted: !!s.unencrypted,
     known: true,
   }
 }

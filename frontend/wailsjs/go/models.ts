@@ -1,5 +1,56 @@
 export namespace api {
 	
+	export class MailItem {
+	    id: string;
+	    // Go type: time
+	    createdAt: any;
+	    template: string;
+	    to: string;
+	    status: string;
+	    attempts: number;
+	    // Go type: time
+	    nextAttemptAt?: any;
+	    lastError: string;
+	    // Go type: time
+	    sentAt?: any;
+	    carriesLink: boolean;
+	
+	    static createFrom(source: any = {}) {
+	        return new MailItem(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.createdAt = this.convertValues(source["createdAt"], null);
+	        this.template = source["template"];
+	        this.to = source["to"];
+	        this.status = source["status"];
+	        this.attempts = source["attempts"];
+	        this.nextAttemptAt = this.convertValues(source["nextAttemptAt"], null);
+	        this.lastError = source["lastError"];
+	        this.sentAt = this.convertValues(source["sentAt"], null);
+	        this.carriesLink = source["carriesLink"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
 	export class Template {
 	    key: string;
 	    name: string;
@@ -1148,6 +1199,7 @@ export namespace app {
 	    lastError: string;
 	    needsSignIn: boolean;
 	    indexing: boolean;
+	    unencrypted: boolean;
 	
 	    static createFrom(source: any = {}) {
 	        return new SyncStatus(source);
@@ -1166,6 +1218,7 @@ export namespace app {
 	        this.lastError = source["lastError"];
 	        this.needsSignIn = source["needsSignIn"];
 	        this.indexing = source["indexing"];
+	        this.unencrypted = source["unencrypted"];
 	    }
 	
 		convertValues(a: any, classs: any, asMap: boolean = false): any {
@@ -2416,6 +2469,7 @@ export namespace outreach {
 	    from: string;
 	    ratePerSecond: number;
 	    hasPassword: boolean;
+	    caCertificates: string;
 	
 	    static createFrom(source: any = {}) {
 	        return new SMTPSettings(source);
@@ -2430,6 +2484,7 @@ export namespace outreach {
 	        this.from = source["from"];
 	        this.ratePerSecond = source["ratePerSecond"];
 	        this.hasPassword = source["hasPassword"];
+	        this.caCertificates = source["caCertificates"];
 	    }
 	}
 	export class TemplateInfo {

@@ -9,6 +9,7 @@ import {reports} from '../models';
 import {outreach} from '../models';
 import {golive} from '../models';
 import {replica} from '../models';
+import {api} from '../models';
 
 export function AbandonImport(arg1:string):Promise<void>;
 
@@ -138,6 +139,8 @@ export function PendingChanges():Promise<Array<replica.Change>>;
 
 export function PendingQueue():Promise<Array<app.UserRow>>;
 
+export function PortalMail(arg1:string):Promise<Array<api.MailItem>>;
+
 export function PortalSettings():Promise<app.PortalSettingsView>;
 
 export function PreNotify(arg1:string,arg2:boolean):Promise<batch.Batch>;
@@ -177,6 +180,8 @@ export function Restore(arg1:string):Promise<app.ActionResult>;
 export function ResumeBatch(arg1:string):Promise<void>;
 
 export function RetryChange(arg1:number):Promise<app.SyncStatus>;
+
+export function RetryPortalMail(arg1:string):Promise<api.MailItem>;
 
 export function RevokeInvitation(arg1:string):Promise<void>;
 

@@ -258,6 +258,10 @@ export function PendingQueue() {
   return window['go']['app']['App']['PendingQueue']();
 }
 
+export function PortalMail(arg1) {
+  return window['go']['app']['App']['PortalMail'](arg1);
+}
+
 export function PortalSettings() {
   return window['go']['app']['App']['PortalSettings']();
 }
@@ -336,6 +340,10 @@ export function ResumeBatch(arg1) {
 
 export function RetryChange(arg1) {
   return window['go']['app']['App']['RetryChange'](arg1);
+}
+
+export function RetryPortalMail(arg1) {
+  return window['go']['app']['App']['RetryPortalMail'](arg1);
 }
 
 export function RevokeInvitation(arg1) {
