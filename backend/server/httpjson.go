@@ -11,6 +11,7 @@ import (
 	"mime"
 	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -271,13 +272,40 @@ func setRetryAfter(w http.ResponseWriter, err error, now time.Time) {
 	}
 }
 
-// clientAddr is the address a request came from: the connection's, as the server sees it.
-// (Behind a proxy every request shares the proxy's address; the throttles per address are
-// generous for that reason, those per account are not.)
-func clientAddr(r *http.Request) string {
+// clientAddr is the address a request came from, for the throttles: the connection's,
+// or, when that is one of the trusted proxies, the last address in X-Forwarded-For that
+// is not (a client can write anything at the front of the header; the proxies append).
+func (s *Server) clientAddr(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
-		return r.RemoteAddr
+		host = r.RemoteAddr
+	}
+	if len(s.cfg.TrustedProxies) == 0 || !s.trustedProxy(host) {
+		return host
+	}
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		hop := strings.TrimSpace(hops[i])
+		if hop == "" {
+			continue
+		}
+		if !s.trustedProxy(hop) {
+			return hop
+		}
+		host = hop
 	}
 	return host
+}
+
+func (s *Server) trustedProxy(addr string) bool {
+	ip, err := netip.ParseAddr(addr)
+	if err != nil {
+		return false
+	}
+	for _, p := range s.cfg.TrustedProxies {
+		if p.Contains(ip.Unmap()) {
+			return true
+		}
+	}
+	return false
 }

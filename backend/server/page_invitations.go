@@ -16,7 +16,7 @@ type inviteData struct {
 }
 
 func (s *Server) renderInvite(w http.ResponseWriter, r *http.Request, status int, token, errMsg string) error {
-	inv, a, err := s.svc.InvitationForToken(r.Context(), token)
+	inv, a, err := s.svc.InvitationFrom(r.Context(), token, s.clientAddr(r))
 	if err != nil {
 		return err
 	}
@@ -44,7 +44,7 @@ func (s *Server) handleInvitePassword(w http.ResponseWriter, r *http.Request) er
 	if pw != r.PostForm.Get("confirm") {
 		return s.renderInvite(w, r, http.StatusBadRequest, token, "The two passwords are not the same. Type the same password twice.")
 	}
-	res, err := s.svc.AcceptWithPassword(r.Context(), token, pw, clientAddr(r))
+	res, err := s.svc.AcceptWithPassword(r.Context(), token, pw, s.clientAddr(r))
 	if portal.ErrorCode(err) == portal.EINVALID {
 		return s.renderInvite(w, r, http.StatusBadRequest, token, portal.ErrorMessage(err))
 	}

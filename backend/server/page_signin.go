@@ -26,7 +26,7 @@ func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) handlePasswordLogin(w http.ResponseWriter, r *http.Request) error {
 	email := strings.TrimSpace(r.PostForm.Get("email"))
-	res, err := s.svc.SignInPassword(r.Context(), email, r.PostForm.Get("password"), clientAddr(r))
+	res, err := s.svc.SignInPassword(r.Context(), email, r.PostForm.Get("password"), s.clientAddr(r))
 	if portal.ErrorCode(err) == portal.EUNAUTHORIZED {
 		return s.render(w, r, http.StatusUnauthorized, "home", "Sign in", homeData{SSO: s.sso != nil, Email: email}, portal.ErrorMessage(err))
 	}
@@ -117,7 +117,7 @@ func (s *Server) handleRequestAccess(w http.ResponseWriter, r *http.Request) err
 	if !ok {
 		return portal.Errorf(portal.EUNAUTHORIZED, "Sign in first, then request access.")
 	}
-	b, err := s.svc.RequestAccess(r.Context(), a.ID, clientAddr(r))
+	b, err := s.svc.RequestAccess(r.Context(), a.ID, s.clientAddr(r))
 	if portal.ErrorCode(err) == portal.ECONFLICT {
 		return s.renderMessage(w, r, http.StatusTooManyRequests, "Request not sent again", portal.ErrorMessage(err))
 	}

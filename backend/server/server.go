@@ -22,6 +22,7 @@ import (
 	"net"
 	"net/http"
 	netmail "net/mail"
+	"net/netip"
 	"net/url"
 	"os"
 	"strings"
@@ -90,6 +91,10 @@ type Config struct {
 	// or trusted issuer that is neither HTTPS nor on loopback. For a server behind a proxy
 	// that terminates TLS; anything else sends passwords and session cookies in the clear.
 	InsecureHTTP bool
+	// TrustedProxies are the reverse proxies in front of the server: for a request from one
+	// of them, the client's address is the last X-Forwarded-For entry that is not a proxy.
+	// Empty: the connection's address (X-Forwarded-For is never believed).
+	TrustedProxies []netip.Prefix
 	// MailKeyFile holds the key that seals the links of waiting e-mail, outside the
 	// database (created, readable by this user only, when missing). Empty means DBPath
 	// with ".key" added; with neither, a key for this process only.

@@ -70,7 +70,7 @@ func (s *Server) startSSO(w http.ResponseWriter, r *http.Request, invitationHash
 	if err := s.svc.SaveOIDCState(r.Context(), store.OIDCState{
 		StateHash: portal.HashToken(state), Nonce: nonce, Verifier: verifier, InvitationHash: invitationHash,
 		CreatedAt: now, ExpiresAt: now.Add(ssoTimeout),
-	}, clientAddr(r)); err != nil {
+	}, s.clientAddr(r)); err != nil {
 		return err
 	}
 	http.SetCookie(w, &http.Cookie{Name: stateCookie, Value: state, Path: "/auth/callback", MaxAge: int(ssoTimeout / time.Second),

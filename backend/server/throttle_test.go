@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"path/filepath"
 	"strings"
@@ -136,4 +137,64 @@ func TestSignInStartsAreThrottledAndForgotten(t *testing.T) {
 
 func urlValues(email, password string) url.Values {
 	return url.Values{"email": {email}, "password": {password}}
+}
+
+// Behind a trusted proxy, each client is counted by the address the proxy saw; a client
+// that writes its own X-Forwarded-For in front changes nothing, and without a trusted
+// proxy the header is never believed.
+func TestThrottlesBehindATrustedProxy(t *testing.T) {
+	guesses := func(e *env, forwarded string, n int) int {
+		t.Helper()
+		b := e.browser()
+		home := b.get("/")
+		for i := 0; i < n; i++ {
+			req, _ := http.NewRequest("POST", e.url+"/login/password", strings.NewReader(url.Values{
+				"email": {"person" + itoa(i) + "@example.org"}, "password": {"guess guess guess"}, "csrf": {csrfRe.FindStringSubmatch(home.Body)[1]},
+			}.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set("X-Forwarded-For", forwarded)
+			res, err := b.hc.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			if res.StatusCode == http.StatusTooManyRequests {
+				return i
+			}
+		}
+		return -1
+	}
+	proxied := newEnv(t, func(c *server.Config) { c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")} })
+	if at := guesses(proxied, "198.51.100.7", 60); at != 51 {
+		t.Fatalf("one client behind the proxy was held back at guess %d, want 51", at)
+	}
+	// Another client behind the same proxy is not; a forged first entry does not help the first.
+	if at := guesses(proxied, "203.0.113.9", 10); at != -1 {
+		t.Errorf("another client behind the proxy was held back at guess %d", at)
+	}
+	if at := guesses(proxied, "203.0.113.250, 198.51.100.7", 1); at != 0 {
+		t.Errorf("a forged X-Forwarded-For let the first client through (%d)", at)
+	}
+	// No trusted proxy: the header is the client's own words, and ignored.
+	direct := newEnv(t)
+	if at := guesses(direct, "192.0.2.1", 60); at != 51 {
+		t.Fatalf("without a trusted proxy, held back at guess %d, want 51 whatever the header says", at)
+	}
+}
+
+// Invitation links that are not one, opened again and again from one address, are refused
+// for a while, on the page as at acceptance.
+func TestInvitationLinkGuessesAreThrottled(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser()
+	status := 0
+	tries := 0
+	for tries = 0; tries < 40; tries++ {
+		if status = b.get("/invite/not-a-real-token-" + itoa(tries)).Status; status == http.StatusTooManyRequests {
+			break
+		}
+	}
+	if status != http.StatusTooManyRequests || tries != 21 {
+		t.Fatalf("try %d answered %d; want 429 after 21", tries, status)
+	}
 }

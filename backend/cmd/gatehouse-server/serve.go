@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -77,7 +78,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		mailFrom, ssoIssuer, ssoClient, ssoSecret, scopes string
 		apiTTL, webTTL, bootstrap, mailKey                string
 		tlsCert, tlsKey, acmeDomains, acmeEmail, smtpCA   string
-		acmeDir, acmeCache, acmeCA, insecure              string
+		acmeDir, acmeCache, acmeCA, insecure, proxies     string
 		issuers                                           issuerList
 	)
 	f.str(&listen, "listen", "GATEHOUSE_LISTEN", "127.0.0.1:8080", "address to listen on, host:port (:443 for every address with HTTPS)")
@@ -88,6 +89,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	f.str(&acmeDir, "acme-directory", "GATEHOUSE_ACME_DIRECTORY", "", "the CA's ACME directory URL (default: Let's Encrypt)")
 	f.str(&acmeCache, "acme-cache", "GATEHOUSE_ACME_CACHE", "", "folder that keeps the ACME account and certificates (default: certs beside the database)")
 	f.str(&acmeCA, "acme-ca-file", "GATEHOUSE_ACME_CA_FILE", "", "PEM root to trust for the CA's own HTTPS (a private CA)")
+	f.str(&proxies, "trusted-proxy", "GATEHOUSE_TRUSTED_PROXY", "", "reverse proxies in front of the server, comma-separated addresses or CIDRs: for their requests the client's address is taken from X-Forwarded-For (for the throttles)")
 	f.str(&insecure, "insecure-http", "GATEHOUSE_INSECURE_HTTP", "false", "true: allow plain HTTP on addresses other computers reach, http:// base URL and issuers (only behind a proxy that terminates TLS)")
 	f.str(&db, "db", "GATEHOUSE_DB", "gatehouse.db", "SQLite database file (created if missing)")
 	f.str(&mailKey, "mail-key-file", "GATEHOUSE_MAIL_KEY_FILE", "", "file with the key that seals the links of e-mail waiting to be sent, kept out of the database (default: the database file with .key added; created if missing)")
@@ -135,6 +137,21 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	cfg := server.Config{
 		Addr: listen, DBPath: db, BaseURL: baseURL, TrustedIssuers: issuers, MailFrom: mailFrom,
 		Logger: logger, APISessionTTL: apiDur, WebSessionTTL: webDur, MailKeyFile: mailKey,
+	}
+	for _, p := range strings.Split(proxies, ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		if !strings.Contains(p, "/") {
+			if a, err := netip.ParseAddr(p); err == nil {
+				p = netip.PrefixFrom(a, a.BitLen()).String()
+			}
+		}
+		pref, err := netip.ParsePrefix(p)
+		if err != nil {
+			return fmt.Errorf("--trusted-proxy %q is not an address or CIDR like 10.0.0.0/8", p)
+		}
+		cfg.TrustedProxies = append(cfg.TrustedProxies, pref)
 	}
 	switch insecure {
 	case "true", "1", "yes":

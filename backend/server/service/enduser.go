@@ -432,6 +432,22 @@ func (s *Service) DecideByLink(ctx context.Context, token string, approve bool, 
 	return out, err
 }
 
+// InvitationFrom is InvitationForToken for a link opened from addr: links that are not one
+// (guesses), too many from one address, are refused for a while.
+func (s *Service) InvitationFrom(ctx context.Context, token, addr string) (portal.Invitation, portal.Account, error) {
+	key := throttleKey{throttleInviteAddress, addr}
+	if err := s.checkThrottles(ctx, key); err != nil {
+		return portal.Invitation{}, portal.Account{}, err
+	}
+	inv, a, err := s.InvitationForToken(ctx, token)
+	if code := portal.ErrorCode(err); code == portal.ENOTFOUND || code == portal.EUNAUTHORIZED {
+		if herr := s.hitThrottles(ctx, key); herr != nil {
+			return inv, a, herr
+		}
+	}
+	return inv, a, err
+}
+
 // InvitationForToken returns the invitation of a one-time link if it can still be used.
 func (s *Service) InvitationForToken(ctx context.Context, token string) (portal.Invitation, portal.Account, error) {
 	var inv portal.Invitation
@@ -482,19 +498,10 @@ func (s *Service) accept(ctx context.Context, tx store.Tx, tokenHash string, bin
 
 // AcceptWithPassword uses a one-time invitation link to set the person's password.
 func (s *Service) AcceptWithPassword(ctx context.Context, token, password, addr string) (SignInResult, error) {
-	key := throttleKey{throttleInviteAddress, addr}
-	if err := s.checkThrottles(ctx, key); err != nil {
-		return SignInResult{}, err
-	}
 	if err := CheckPassword(password); err != nil {
 		return SignInResult{}, err
 	}
-	if _, _, err := s.InvitationForToken(ctx, token); err != nil {
-		if code := portal.ErrorCode(err); code == portal.ENOTFOUND || code == portal.EUNAUTHORIZED || code == portal.ECONFLICT {
-			if herr := s.hitThrottles(ctx, key); herr != nil {
-				return SignInResult{}, herr
-			}
-		}
+	if _, _, err := s.InvitationFrom(ctx, token, addr); err != nil {
 		return SignInResult{}, err
 	}
 	hash := HashPassword(password) // slow on purpose: outside the write transaction
