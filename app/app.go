@@ -202,3 +202,11 @@ func (a *App) ctx() context.Context {
 	}
 	return a.life
 }
+
+// keychain is where secrets go: the configured one, or the OS keychain.
+func (a *App) keychain() keychain.Keychain {
+	if a.cfg.Keychain != nil {
+		return a.cfg.Keychain
+	}
+	return keychain.NewSystem()
+}

@@ -171,10 +171,18 @@ func (a *App) SendBatch(id string) error {
 	if err != nil {
 		return err
 	}
+	var linkKey []byte
+	if b.Kind.CarriesLinks() {
+		var where string
+		if linkKey, where, err = outreach.LinkKey(ctx, a.keychain(), db.Path()); err != nil {
+			return err
+		}
+		a.log.Debug("invitation links sealed", "key", where)
+	}
 	smtp := mail.NewSMTPSender(cfg)
 	rt := a.rt
 	err = a.runs.Start(ctx, id, outreach.Run{Store: st, Inviter: batch.ClientInviter{Client: c.cl}, Sender: smtp, Close: smtp.Close,
-		Clock: a.cfg.Clock, Log: a.log, Progress: func(p batch.Progress, finished bool) {
+		Clock: a.cfg.Clock, Log: a.log, LinkKey: linkKey, Progress: func(p batch.Progress, finished bool) {
 			rt.Emit(EventBatchProgress, BatchProgress{BatchID: id, Done: p.Done, Total: p.Total, Rate: p.RatePerSecond,
 				ETASeconds: p.ETASeconds, State: p.State, Counts: p.Counts, LastError: p.LastError, Finished: finished})
 		}})

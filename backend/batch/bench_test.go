@@ -57,7 +57,7 @@ func benchSend(b *testing.B, kind Kind, strict bool) {
 		}
 		sender := mail.NewSMTPSender(mail.SMTPConfig{Host: e.sink.Host(), Port: e.sink.Port(), Security: mail.SecurityNone,
 			From: "Riverside Portal <portal@example.org>"})
-		eng := NewEngine(e.st, inviter, sender, EngineOptions{StrictDurability: strict})
+		eng := NewEngine(e.st, inviter, sender, EngineOptions{LinkKey: testLinkKey, StrictDurability: strict})
 		raw += rawGoSMTP(b, e, bt)
 		b.StartTimer()
 		t0 := time.Now()

@@ -90,7 +90,7 @@ func TestOlderPortalWithoutBulk(t *testing.T) {
 	}))
 	t.Cleanup(old.Close)
 	b := e.form(FormOptions{})
-	eng := NewEngine(e.st, ClientInviter{Client: newClient(old.URL, e.token)}, e.sender(), EngineOptions{})
+	eng := NewEngine(e.st, ClientInviter{Client: newClient(old.URL, e.token)}, e.sender(), EngineOptions{LinkKey: testLinkKey})
 	p, err := eng.Run(e.ctx, b.ID)
 	if err != nil || p.Counts.Sent != b.Counts.Queued {
 		t.Fatalf("run: %v %+v", err, p.Counts)

@@ -56,7 +56,7 @@ func crashChild() int {
 	sender := mail.NewSMTPSender(mail.SMTPConfig{Host: host, Port: p, Security: mail.SecurityNone, From: "Riverside Portal <portal@example.org>"})
 	defer sender.Close()
 	said := false
-	eng := NewEngine(NewStore(db), ClientInviter{Client: client.New(os.Getenv(childURL), os.Getenv(childToken))}, sender, EngineOptions{
+	eng := NewEngine(NewStore(db), ClientInviter{Client: client.New(os.Getenv(childURL), os.Getenv(childToken))}, sender, EngineOptions{LinkKey: testLinkKey,
 		ProgressEvery: -1, Backoff: 10 * time.Millisecond,
 		// One line per step (a reservation, a message, a chunk of invitations), so the
 		// parent can kill at a random point of the work rather than of the clock.

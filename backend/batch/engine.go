@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"gatehouse/backend/internal/seal"
 	"gatehouse/backend/internal/wait"
 	"gatehouse/backend/mail"
 	"gatehouse/backend/portal"
@@ -53,6 +54,9 @@ type EngineOptions struct {
 	// marks and links) with synchronous=FULL instead of only the reservations: power-cut
 	// safe per message, at one disk flush per message (see doc.go).
 	StrictDurability bool
+	// LinkKey (seal.KeySize bytes, kept outside the local database) seals the invitation
+	// links that wait for their e-mail. Without it an invitation batch does not start.
+	LinkKey []byte
 }
 
 func (o EngineOptions) withDefaults(st *Store, inviter Inviter) EngineOptions {
@@ -118,6 +122,8 @@ type Engine struct {
 	inviter Inviter
 	sender  mail.Sender
 	opt     EngineOptions
+	links   *seal.Box // nil without a key, or with a broken one (linkErr says why)
+	linkErr error
 
 	mu   sync.Mutex
 	runs map[string]*run
@@ -125,7 +131,12 @@ type Engine struct {
 
 // NewEngine returns an engine. inviter may be nil when only pre-notifications are sent.
 func NewEngine(st *Store, inviter Inviter, sender mail.Sender, opt EngineOptions) *Engine {
-	return &Engine{st: st, inviter: inviter, sender: sender, opt: opt.withDefaults(st, inviter), runs: map[string]*run{}}
+	e := &Engine{st: st, inviter: inviter, sender: sender, opt: opt.withDefaults(st, inviter), runs: map[string]*run{}}
+	e.links, e.linkErr = newLinkBox(opt.LinkKey)
+	if e.links == nil && e.linkErr == nil {
+		e.linkErr = errNoLinkKey
+	}
+	return e
 }
 
 type stopReason int
@@ -252,6 +263,9 @@ func (e *Engine) Run(ctx context.Context, batchID string) (Progress, error) {
 	}
 	if b0.Kind.needsInvite() && e.inviter == nil {
 		return Progress{}, portal.Errorf(portal.EINVALID, "Batch %q creates invitations, but no portal server is connected. Sign in to the portal first.", b0.Name)
+	}
+	if b0.Kind.needsInvite() && e.linkErr != nil {
+		return Progress{}, fmt.Errorf("batch %q: the key that seals its invitation links: %w", b0.Name, e.linkErr)
 	}
 	comp, err := b0.composer()
 	if err != nil {
@@ -683,7 +697,13 @@ func (r *run) sendLoop() (*outcome, error) {
 		if rc.ExpiresAt != nil {
 			exp = *rc.ExpiresAt
 		}
-		msg := r.comp.Message(rc.Candidate, rc.url, exp, rc.MessageID)
+		link, lerr := r.e.openLink(rc)
+		var msg mail.Message
+		if lerr == nil {
+			msg = r.comp.Message(rc.Candidate, link, exp, rc.MessageID)
+		} else if err := r.forgetLink(rc.Seq); err != nil {
+			return pend, err
+		}
 		ok, err := r.markSending(pend, rc.Seq)
 		if err != nil {
 			return pend, err
@@ -694,7 +714,11 @@ func (r *run) sendLoop() (*outcome, error) {
 			continue
 		}
 		r.move(r.ready, StateSending)
-		pend = r.judge(rc, r.e.sender.Send(r.ctx, msg))
+		if lerr != nil {
+			pend = r.judge(rc, lerr)
+		} else {
+			pend = r.judge(rc, r.e.sender.Send(r.ctx, msg))
+		}
 		if pend.kind != outRequeue {
 			connectFailures = 0
 		} else {
@@ -1107,7 +1131,10 @@ func (r *run) recordInvites(chunk []Recipient, results []inviteOutcome, attempt 
 				_, err = tx.ExecContext(ctx, `UPDATE batch_recipients SET state = 'failed', stage = 'invite', last_error = ?, updated_at = ?
 					WHERE batch_id = ? AND seq = ? AND state = 'inviting'`, "The portal server returned no invitation link.", ts, r.b.ID, rc.Seq)
 			case ierr == nil:
-				_, err = invited.ExecContext(ctx, res.InvitationID, res.URL, fmtTimePtr(&res.ExpiresAt), ts, r.b.ID, rc.Seq)
+				var link string
+				if link, err = r.e.sealLink(r.b.ID, rc.Seq, res.URL); err == nil {
+					_, err = invited.ExecContext(ctx, res.InvitationID, link, fmtTimePtr(&res.ExpiresAt), ts, r.b.ID, rc.Seq)
+				}
 			case r.ctx.Err() != nil:
 				// Stopped mid-call: the row stays inviting and is asked again, same key.
 			case errors.As(ierr, &withheld):

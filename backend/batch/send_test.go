@@ -330,7 +330,7 @@ func TestMailServerTrouble(t *testing.T) {
 	wrong := mail.NewSMTPSender(mail.SMTPConfig{Host: e.sink.Host(), Port: e.sink.Port(), Security: mail.SecurityNone,
 		Username: "portal", Password: "wrong", From: "portal@example.org", Clock: e.clock})
 	defer wrong.Close()
-	eng := NewEngine(e.st, ClientInviter{Client: e.client}, wrong, EngineOptions{Sleep: e.engine(EngineOptions{}).opt.Sleep})
+	eng := NewEngine(e.st, ClientInviter{Client: e.client}, wrong, EngineOptions{LinkKey: testLinkKey, Sleep: e.engine(EngineOptions{LinkKey: testLinkKey}).opt.Sleep})
 	p, err := eng.Run(e.ctx, b.ID)
 	if err == nil || p.State != BatchPaused || !contains(p.LastError, "refused the user name or password") || p.Counts.Failed != 0 {
 		t.Fatalf("wrong password: %v, %+v", err, p)
@@ -343,7 +343,7 @@ func TestMailServerTrouble(t *testing.T) {
 	// Nobody listening: retried with waits, then paused.
 	down := mail.NewSMTPSender(mail.SMTPConfig{Host: "127.0.0.1", Port: closedPort(t), Security: mail.SecurityNone, From: "portal@example.org", Clock: e.clock})
 	defer down.Close()
-	eng = NewEngine(e.st, ClientInviter{Client: e.client}, down, EngineOptions{Sleep: eng.opt.Sleep, MaxConnectFailures: 3})
+	eng = NewEngine(e.st, ClientInviter{Client: e.client}, down, EngineOptions{LinkKey: testLinkKey, Sleep: eng.opt.Sleep, MaxConnectFailures: 3})
 	p, err = eng.Run(e.ctx, b.ID)
 	if err == nil || p.State != BatchPaused || !contains(p.LastError, "tried 3 times") || p.Counts.Failed != 0 || p.Counts.Unknown != 0 {
 		t.Fatalf("server down: %v, %+v", err, p)
@@ -352,7 +352,7 @@ func TestMailServerTrouble(t *testing.T) {
 	right := mail.NewSMTPSender(mail.SMTPConfig{Host: e.sink.Host(), Port: e.sink.Port(), Security: mail.SecurityNone,
 		Username: "portal", Password: "right", From: "portal@example.org", Clock: e.clock})
 	defer right.Close()
-	p, err = NewEngine(e.st, ClientInviter{Client: e.client}, right, EngineOptions{}).Run(e.ctx, b.ID)
+	p, err = NewEngine(e.st, ClientInviter{Client: e.client}, right, EngineOptions{LinkKey: testLinkKey}).Run(e.ctx, b.ID)
 	if err != nil || p.State != BatchDone || p.Counts.Sent != 6 {
 		t.Fatalf("resumed: %v, %+v", err, p)
 	}
@@ -454,7 +454,7 @@ func TestPreNotificationAndReminders(t *testing.T) {
 		t.Fatalf("pre-notification preview %+v %v", pv.Items[0].Message, err)
 	}
 	// No inviter needed.
-	if p, err := NewEngine(e.st, nil, e.sender(), EngineOptions{}).Run(e.ctx, pre.ID); err != nil || p.Counts.Sent != 6 {
+	if p, err := NewEngine(e.st, nil, e.sender(), EngineOptions{LinkKey: testLinkKey}).Run(e.ctx, pre.ID); err != nil || p.Counts.Sent != 6 {
 		t.Fatalf("pre-notification run: %v %+v", err, p)
 	}
 	if n := len(e.serverInvitations()); n != 0 {
@@ -465,7 +465,7 @@ func TestPreNotificationAndReminders(t *testing.T) {
 			t.Errorf("pre-notification body:\n%s", m.Body)
 		}
 	}
-	if _, err := NewEngine(e.st, nil, e.sender(), EngineOptions{}).Run(e.ctx, b.ID); portal.ErrorCode(err) != portal.EINVALID {
+	if _, err := NewEngine(e.st, nil, e.sender(), EngineOptions{LinkKey: testLinkKey}).Run(e.ctx, b.ID); portal.ErrorCode(err) != portal.EINVALID {
 		t.Errorf("invitation batch without an inviter: %v", err)
 	}
 
@@ -629,7 +629,7 @@ func TestSecureTransports(t *testing.T) {
 			s := mail.NewSMTPSender(mail.SMTPConfig{Host: e.sink.Host(), Port: e.sink.Port(), Security: tc.security, RootCAs: e.sink.CertPool(),
 				Username: "portal", Password: "secret", From: "portal@example.org", Clock: e.clock})
 			defer s.Close()
-			p, err := NewEngine(e.st, ClientInviter{Client: e.client}, s, EngineOptions{}).Run(e.ctx, b.ID)
+			p, err := NewEngine(e.st, ClientInviter{Client: e.client}, s, EngineOptions{LinkKey: testLinkKey}).Run(e.ctx, b.ID)
 			if err != nil || p.Counts.Sent != 4 {
 				t.Fatalf("%v %+v", err, p.Counts)
 			}

@@ -35,6 +35,8 @@ type Run struct {
 	Close   func() error // the mail connection, once the run ends
 	Clock   portal.Clock
 	Log     *slog.Logger
+	// LinkKey seals invitation links until they are sent (see LinkKey).
+	LinkKey []byte
 	// Progress hears the run as it goes and, finished, once at the end with the batch's
 	// state and counts as stored.
 	Progress func(p batch.Progress, finished bool)
@@ -49,7 +51,7 @@ func (r *Runs) Start(ctx context.Context, id string, run Run) error {
 		return portal.Errorf(portal.ECONFLICT, "This batch is already being sent.")
 	}
 	eng := batch.NewEngine(run.Store, run.Inviter, run.Sender,
-		batch.EngineOptions{Clock: run.Clock, Progress: func(p batch.Progress) { run.Progress(p, false) }})
+		batch.EngineOptions{Clock: run.Clock, LinkKey: run.LinkKey, Progress: func(p batch.Progress) { run.Progress(p, false) }})
 	r.engines[id] = eng
 	go func() {
 		p, err := eng.Run(ctx, id)

@@ -6,6 +6,7 @@ package portal
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Error codes. Transports map them to HTTP statuses, the UI to sentences.
@@ -40,6 +41,22 @@ func Errorf(code, format string, args ...any) *Error {
 // FieldErrorf returns an invalid-input error that names the field at fault.
 func FieldErrorf(field, format string, args ...any) *Error {
 	return &Error{Code: EINVALID, Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// fieldSpentIDToken marks the one refusal of an ID token that the client mends itself, by
+// asking its provider for a new token: the token already bought a session.
+const fieldSpentIDToken = "idToken:spent"
+
+// IDTokenSpent refuses an ID token that already bought a session (first, at that time).
+func IDTokenSpent(first time.Time) *Error {
+	return &Error{Code: EUNAUTHORIZED, Field: fieldSpentIDToken, Message: fmt.Sprintf(
+		"This sign-in was already used for a session at %s; an ID token buys one. Sign in again.", first.UTC().Format(time.RFC3339))}
+}
+
+// IsIDTokenSpent reports whether an error's code and field (as a transport carries them)
+// are IDTokenSpent's.
+func IsIDTokenSpent(code, field string) bool {
+	return code == EUNAUTHORIZED && field == fieldSpentIDToken
 }
 
 // ErrorCode returns the code of the first *Error in err's chain, EINTERNAL for any other

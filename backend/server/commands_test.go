@@ -263,22 +263,34 @@ func TestSessions(t *testing.T) {
 	untrusted := newTestOP(t, e.clock)
 	refuse("untrusted issuer", untrusted.IDToken(desktopAudience, ada, "", time.Hour), "does not trust")
 
-	// An ID token buys sessions only in the minute after its first use (a retry after a
-	// lost answer); a copy traded later is refused, with or without a jti.
+	// An ID token buys one session, with or without a jti: a second trade, at once or
+	// later, is refused in a way the desktop recognises (it asks its provider again).
+	spent := func(name, token string) {
+		t.Helper()
+		_, err := client.New(e.url, "").CreateSession(e.ctx, token)
+		ce, ok := client.AsError(err)
+		if !ok || ce.Status != http.StatusUnauthorized || !portal.IsIDTokenSpent(ce.Code, ce.Field) || !strings.Contains(ce.Message, "already used") {
+			t.Errorf("%s: %v, want 401 saying the token was already used", name, err)
+		}
+	}
 	once := e.op.IDToken(desktopAudience, ada, "", 3*time.Hour)
 	if _, err := client.New(e.url, "").CreateSession(e.ctx, once); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := client.New(e.url, "").CreateSession(e.ctx, once); err != nil {
-		t.Errorf("a retry at once: %v", err)
-	}
+	spent("the same token at once", once)
 	noJTI := e.op.IDTokenWith(desktopAudience, ada, "n-1", 3*time.Hour, map[string]any{"jti": nil})
 	if _, err := client.New(e.url, "").CreateSession(e.ctx, noJTI); err != nil {
 		t.Fatal(err)
 	}
+	spent("the same token without a jti at once", noJTI)
 	e.clock.Advance(61 * time.Second)
-	refuse("the same token a minute later", once, "already used")
-	refuse("the same token without a jti a minute later", noJTI, "already used")
+	spent("the same token a minute later", once)
+	spent("the same token without a jti a minute later", noJTI)
+	// A refusal for another reason is not one the desktop mends by asking again.
+	_, err = client.New(e.url, "").CreateSession(e.ctx, e.op.IDToken("another-app", ada, "", time.Hour))
+	if ce, _ := client.AsError(err); ce == nil || portal.IsIDTokenSpent(ce.Code, ce.Field) {
+		t.Errorf("wrong audience reads as a spent token: %v", err)
+	}
 	if _, err := client.New(e.url, "").CreateSession(e.ctx, e.op.IDTokenWith(desktopAudience, ada, "n-2", time.Hour, map[string]any{"jti": nil})); err != nil {
 		t.Errorf("a new sign-in: %v", err)
 	}

@@ -1,8 +1,14 @@
 package session_test
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
 	"errors"
+	"io"
+	"net/http"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -161,4 +167,90 @@ func field(err error) string {
 		return pe.Field
 	}
 	return ""
+}
+
+// spendFirstRefresh is the provider's road as seen by a thief who copies the first ID token
+// a renewal gets and trades it at the portal before the desktop does.
+type spendFirstRefresh struct {
+	base    http.RoundTripper
+	server  string
+	mu      sync.Mutex
+	grants  int
+	spentBy error
+}
+
+func (s *spendFirstRefresh) RoundTrip(r *http.Request) (*http.Response, error) {
+	refresh := false
+	if r.Method == http.MethodPost && r.Body != nil {
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		refresh = strings.Contains(string(body), "grant_type=refresh_token")
+	}
+	res, err := s.base.RoundTrip(r)
+	if err != nil || !refresh {
+		return res, err
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body = io.NopCloser(bytes.NewReader(body))
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.grants++
+	if s.grants == 1 {
+		var tok struct {
+			IDToken string `json:"id_token"`
+		}
+		_ = json.Unmarshal(body, &tok)
+		_, s.spentBy = client.New(s.server, "").CreateSession(context.Background(), tok.IDToken)
+	}
+	return res, nil
+}
+
+// The portal takes an ID token once. When the token a renewal got was spent first (a copy
+// traded by someone else, or a provider giving the token it gave a moment before), the
+// Manager asks the provider for a new one instead of asking the person to sign in.
+func TestManagerRenewsPastASpentIDToken(t *testing.T) {
+	e := newEnv(t)
+	e.account(t, "ops@example.org", portal.StatusActive, portal.RoleAdministrator)
+	m, h, _ := newManager(t, e, "ops@example.org")
+	if _, err := m.Begin(false); err != nil {
+		t.Fatal(err)
+	}
+	h.wait(t, session.EventDone)
+	if !m.SignedInTo(e.url) {
+		t.Fatal("not signed in")
+	}
+
+	cl := m.Client(e.ctx, h.db, e.url)
+	// From here on the provider's answers pass the thief (the sso client uses the default
+	// transport).
+	thief := &spendFirstRefresh{base: http.DefaultTransport, server: e.url}
+	http.DefaultTransport = thief
+	t.Cleanup(func() { http.DefaultTransport = thief.base })
+
+	// The server ends the session: the next request renews it.
+	old := m.LiveToken()
+	if err := client.New(e.url, old).DeleteSession(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if me, err := cl.Me(e.ctx); err != nil || me.Account == nil || me.Account.Email != "ops@example.org" {
+		t.Fatalf("after the renewal: %+v, %v", me, err)
+	}
+	thief.mu.Lock()
+	defer thief.mu.Unlock()
+	// The thief's trade succeeds, or finds the token spent already: oidc-provider gives a
+	// renewal in the sign-in's second the very token of the sign-in.
+	if ce, _ := client.AsError(thief.spentBy); thief.spentBy != nil && (ce == nil || !portal.IsIDTokenSpent(ce.Code, ce.Field)) {
+		t.Fatalf("the thief's trade: %v", thief.spentBy)
+	}
+	if thief.grants != 2 {
+		t.Errorf("the provider was asked %d times for a refresh, want 2 (the spent token, then a new one)", thief.grants)
+	}
+	if tok := m.LiveToken(); tok == "" || tok == old {
+		t.Errorf("the live session token is %q after the renewal", tok)
+	}
+	for _, ev := range h.events {
+		if ev == session.EventRequired {
+			t.Error("the person was asked to sign in again")
+		}
+	}
 }

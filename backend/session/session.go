@@ -33,6 +33,7 @@ import (
 
 	"gatehouse/backend/cache"
 	"gatehouse/backend/client"
+	"gatehouse/backend/internal/wait"
 	"gatehouse/backend/keychain"
 	"gatehouse/backend/portal"
 	"gatehouse/backend/sso"
@@ -641,24 +642,37 @@ func (s *Manager) renewSession(ctx context.Context, r *renewal, st Stored, db *c
 	if err != nil {
 		return "", &renewFailure{reason: string(sso.ReasonOf(err)), err: err, keepRefresh: sso.ReasonOf(err) == sso.ReasonProviderUnreachable}
 	}
-	res, err := c.Refresh(pctx, sec.RefreshToken)
-	if err != nil {
-		return "", &renewFailure{reason: string(sso.ReasonOf(err)), err: err, keepRefresh: sso.ReasonOf(err) == sso.ReasonProviderUnreachable}
-	}
-	refresh := res.RefreshToken
-	if refresh == "" {
-		refresh = sec.RefreshToken // not rotated: the old one stays good
-	} else if refresh != sec.RefreshToken {
-		// The provider rotated it: the old one is dead from now on, so the new one is kept
-		// before anything else can fail.
-		if err := s.storeSecretIf(ctx, r.old, st, keychain.Secret{SessionToken: r.old, RefreshToken: refresh, Expiry: st.ExpiresAt}); err != nil {
-			return "", &renewFailure{reason: "keychain", err: err}
+	refresh := sec.RefreshToken
+	var sess client.Session
+	for try := 1; ; try++ {
+		res, err := c.Refresh(pctx, refresh)
+		if err != nil {
+			return "", &renewFailure{reason: string(sso.ReasonOf(err)), err: err, keepRefresh: sso.ReasonOf(err) == sso.ReasonProviderUnreachable}
 		}
-	}
-	sess, err := s.trade(ctx, st.ServerURL, res.RawIDToken)
-	if err != nil {
-		_, reachable := client.AsError(err)
-		return "", &renewFailure{reason: describeServerError(errors.Unwrap(err), st.ServerURL, st.Email).Reason, err: err, keepRefresh: !reachable}
+		if res.RefreshToken != "" && res.RefreshToken != refresh {
+			// The provider rotated it: the old one is dead from now on, so the new one is
+			// kept before anything else can fail.
+			refresh = res.RefreshToken
+			if err := s.storeSecretIf(ctx, r.old, st, keychain.Secret{SessionToken: r.old, RefreshToken: refresh, Expiry: st.ExpiresAt}); err != nil {
+				return "", &renewFailure{reason: "keychain", err: err}
+			}
+		} // else not rotated: the old one stays good
+		sess, err = s.trade(ctx, st.ServerURL, res.RawIDToken)
+		ce, reachable := client.AsError(err)
+		if err != nil && reachable && portal.IsIDTokenSpent(ce.Code, ce.Field) && try < spentTokenTries {
+			// The server takes an ID token once. A provider stamps its tokens to the
+			// second and may give a renewal in the same second the very token it gave the
+			// sign-in, and a lost answer leaves a token spent: a later second's token is new.
+			s.log.Info("the ID token was already used; asking the provider for a new one", "try", try)
+			if werr := wait.Sleep(pctx, time.Until(time.Now().Truncate(time.Second).Add(time.Second+50*time.Millisecond))); werr != nil {
+				return "", &renewFailure{reason: "cancelled", err: werr, keepRefresh: true}
+			}
+			continue
+		}
+		if err != nil {
+			return "", &renewFailure{reason: describeServerError(errors.Unwrap(err), st.ServerURL, st.Email).Reason, err: err, keepRefresh: !reachable}
+		}
+		break
 	}
 	if !strings.EqualFold(sess.Account.Email, st.Email) {
 		s.endTestSession(st.ServerURL, sess.Token)
@@ -672,6 +686,10 @@ func (s *Manager) renewSession(ctx context.Context, r *renewal, st Stored, db *c
 	}
 	return sess.Token, nil
 }
+
+// spentTokenTries is how many ID tokens a renewal trades before it gives up on a server
+// that calls each one already used.
+const spentTokenTries = 3
 
 // errSessionReplaced is a renewal overtaken by a sign-in or a sign-out.
 var errSessionReplaced = errors.New("the session was replaced or ended while it was being renewed")

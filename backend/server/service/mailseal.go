@@ -1,16 +1,12 @@
 package service
 
 import (
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/rand"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"html"
 	"strings"
 
+	"gatehouse/backend/internal/seal"
 	"gatehouse/backend/mail"
 	"gatehouse/backend/server/store"
 )
@@ -30,27 +26,10 @@ var secretVars = []string{mail.VarInvitationURL, mail.VarApproveURL, mail.VarDen
 func linkMarker(name string) string { return "https://sealed-link.invalid/" + name }
 
 // MailKeySize is the length of the key that seals links (AES-256).
-const MailKeySize = 32
+const MailKeySize = seal.KeySize
 
 // NewMailKey makes a key for sealing links.
-func NewMailKey() ([]byte, error) {
-	k := make([]byte, MailKeySize)
-	if _, err := rand.Read(k); err != nil {
-		return nil, fmt.Errorf("make the key that seals links in waiting e-mail: %w", err)
-	}
-	return k, nil
-}
-
-func newAEAD(key []byte) (cipher.AEAD, error) {
-	if len(key) != MailKeySize {
-		return nil, fmt.Errorf("the key that seals links in waiting e-mail has %d bytes, not %d", len(key), MailKeySize)
-	}
-	b, err := aes.NewCipher(key)
-	if err != nil {
-		return nil, err
-	}
-	return cipher.NewGCM(b)
-}
+func NewMailKey() ([]byte, error) { return seal.NewKey() }
 
 // sealLinks takes the live links out of vars (leaving markers) and returns them sealed
 // for message id; "" when there are none.
@@ -68,12 +47,8 @@ func (s *Service) sealLinks(id string, vars map[string]string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	nonce := make([]byte, s.seal.NonceSize())
-	if _, err := rand.Read(nonce); err != nil {
-		return "", err
-	}
 	// The message's ID is bound in: a sealed value moved to another row does not open.
-	return base64.RawStdEncoding.EncodeToString(s.seal.Seal(nonce, nonce, plain, []byte(id))), nil
+	return s.seal.Seal(plain, id)
 }
 
 var errSealBroken = errors.New("the links of this message cannot be unsealed (the key file changed, or the row was altered); send a new link from Gatehouse")
@@ -84,11 +59,7 @@ func (s *Service) unsealLinks(m store.Mail) (subject, text, htmlPart string, err
 	if m.Sealed == "" {
 		return m.Subject, m.Body, m.HTML, nil
 	}
-	raw, err := base64.RawStdEncoding.DecodeString(m.Sealed)
-	if err != nil || len(raw) < s.seal.NonceSize() {
-		return "", "", "", errSealBroken
-	}
-	plain, err := s.seal.Open(nil, raw[:s.seal.NonceSize()], raw[s.seal.NonceSize():], []byte(m.ID))
+	plain, err := s.seal.Open(m.Sealed, m.ID)
 	if err != nil {
 		return "", "", "", errSealBroken
 	}

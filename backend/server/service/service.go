@@ -7,7 +7,6 @@ package service
 
 import (
 	"context"
-	"crypto/cipher"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -19,6 +18,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"gatehouse/backend/internal/seal"
 	"gatehouse/backend/mail"
 	"gatehouse/backend/portal"
 	"gatehouse/backend/server/api"
@@ -68,7 +68,7 @@ type Service struct {
 	linkTTL time.Duration
 	trust   portal.IssuerTrust
 	local   bool
-	seal    cipher.AEAD
+	seal    *seal.Box
 	wake    chan struct{}
 	// publicURL is the settings' public address, kept here so that a link is made without
 	// reading the settings again; "" when unset (links use baseURL).
@@ -110,8 +110,8 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 		}
 	}
 	var err error
-	if s.seal, err = newAEAD(key); err != nil {
-		return nil, err
+	if s.seal, err = seal.New(key); err != nil {
+		return nil, fmt.Errorf("the key that seals links in waiting e-mail: %w", err)
 	}
 	if err := s.seed(ctx); err != nil {
 		return nil, fmt.Errorf("prepare the portal database: %w", err)

@@ -112,14 +112,13 @@ func (s *Service) CreateAPISession(ctx context.Context, id portal.SSOIdentity, e
 		if use.KeyHash == "" {
 			return fmt.Errorf("create an API session: the ID token's use key is missing")
 		}
-		// An ID token buys sessions only in the minute after its first use: a client's retry
-		// after a lost answer, or a provider that gives a renewal the very token it gave a
-		// moment before, still gets in; a copy found later buys nothing.
-		now := s.clock.Now()
-		if first, err := tx.UseIDToken(ctx, use.KeyHash, use.Expires, now); err != nil {
+		// An ID token buys one session. A client whose answer was lost, or whose provider
+		// renewed with the very token it gave a moment before, asks the provider for a new
+		// one (the desktop does, on portal.IsIDTokenSpent).
+		if first, fresh, err := tx.UseIDToken(ctx, use.KeyHash, use.Expires, s.clock.Now()); err != nil {
 			return err
-		} else if now.Sub(first) > idTokenRetryWindow {
-			return portal.Errorf(portal.EUNAUTHORIZED, "This sign-in was already used for a session at %s; an ID token buys one. Sign in again.", first.Format(time.RFC3339))
+		} else if !fresh {
+			return portal.IDTokenSpent(first)
 		}
 		a, ok, err := findAccount(ctx, tx, id, emailVerified, s.trust)
 		if err != nil {
@@ -147,9 +146,6 @@ func (s *Service) CreateAPISession(ctx context.Context, id portal.SSOIdentity, e
 	})
 	return out, err
 }
-
-// idTokenRetryWindow is how long after its first use an ID token may be traded again.
-const idTokenRetryWindow = time.Minute
 
 // IDTokenUse is how a traded ID token is remembered: a hash of what identifies it, kept
 // until it expires.

@@ -1389,19 +1389,25 @@ func (w *writer) DeleteThrottle(ctx context.Context, key string) error {
 	return nil
 }
 
-func (w *writer) UseIDToken(ctx context.Context, keyHash string, expires, now time.Time) (time.Time, error) {
+func (w *writer) UseIDToken(ctx context.Context, keyHash string, expires, now time.Time) (time.Time, bool, error) {
 	if _, err := w.tx.ExecContext(ctx, `DELETE FROM used_id_tokens WHERE expires_at < ?`, ts(now)); err != nil {
-		return time.Time{}, fmt.Errorf("forget expired ID tokens: %w", err)
+		return time.Time{}, false, fmt.Errorf("forget expired ID tokens: %w", err)
 	}
-	if _, err := w.tx.ExecContext(ctx, `INSERT INTO used_id_tokens (key_hash, used_at, expires_at) VALUES (?, ?, ?) ON CONFLICT (key_hash) DO NOTHING`,
-		keyHash, ts(now), ts(expires)); err != nil {
-		return time.Time{}, fmt.Errorf("remember the ID token: %w", err)
+	res, err := w.tx.ExecContext(ctx, `INSERT INTO used_id_tokens (key_hash, used_at, expires_at) VALUES (?, ?, ?) ON CONFLICT (key_hash) DO NOTHING`,
+		keyHash, ts(now), ts(expires))
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("remember the ID token: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return time.Time{}, false, fmt.Errorf("remember the ID token: %w", err)
+	} else if n == 1 {
+		return now, true, nil
 	}
 	var used string
 	if err := w.tx.QueryRowContext(ctx, `SELECT used_at FROM used_id_tokens WHERE key_hash = ?`, keyHash).Scan(&used); err != nil {
-		return time.Time{}, fmt.Errorf("read the ID token's first use: %w", err)
+		return time.Time{}, false, fmt.Errorf("read the ID token's first use: %w", err)
 	}
-	return parseTS(used), nil
+	return parseTS(used), false, nil
 }
 
 func (w *writer) PruneBefore(ctx context.Context, t time.Time) error {

@@ -126,10 +126,10 @@ type Tx interface {
 	// UseApprovalTokens marks every unused approval token of the account as used.
 	UseApprovalTokens(ctx context.Context, accountID string, at time.Time) error
 	SetPasswordHash(ctx context.Context, accountID, hash string, at time.Time) error
-	// UseIDToken records that the ID token known by keyHash bought a session at now, and
-	// returns when it first did (now for a token not seen before). It is forgotten once it
-	// expires, as the token is dead by then.
-	UseIDToken(ctx context.Context, keyHash string, expires, now time.Time) (time.Time, error)
+	// UseIDToken records that the ID token known by keyHash bought a session at now. For a
+	// token seen before it changes nothing, reports fresh false and returns when the token
+	// was first used. It is forgotten once it expires, as the token is dead by then.
+	UseIDToken(ctx context.Context, keyHash string, expires, now time.Time) (first time.Time, fresh bool, err error)
 	PutThrottle(ctx context.Context, th Throttle) error
 	DeleteThrottle(ctx context.Context, key string) error
 	PutOIDCState(ctx context.Context, s OIDCState) error
