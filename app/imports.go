@@ -75,7 +75,7 @@ func (a *App) importer(ctx context.Context) (*importer, error) {
 	im.mu.Lock()
 	defer im.mu.Unlock()
 	if im.db != db {
-		st := imports.NewStore(db.SQL(), db.Clock())
+		st := imports.OnCache(db)
 		// Sessions still "reading" are left over from a run that stopped: every read of
 		// this App goes through here first, and none is running (Recover would take it).
 		if len(im.reading) == 0 {

@@ -2,7 +2,6 @@ package batch
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"strconv"
 	"strings"
@@ -33,7 +32,7 @@ func FromImport(ctx context.Context, st *imports.Store, sessionID string, known 
 	}
 	var dir directory
 	if known != nil {
-		if dir, err = loadDirectory(ctx, known.ReadSQL()); err != nil {
+		if dir, err = loadDirectory(ctx, known); err != nil {
 			return nil, err
 		}
 	}
@@ -145,40 +144,23 @@ type directory struct {
 	contacts map[string]knownContact
 }
 
-func loadDirectory(ctx context.Context, db *sql.DB) (directory, error) {
+func loadDirectory(ctx context.Context, db *cache.DB) (directory, error) {
 	d := directory{orgs: map[string]knownOrg{}, contacts: map[string]knownContact{}}
-	rows, err := db.QueryContext(ctx, "SELECT id, name, type, member FROM organizations")
+	orgs, err := db.Organizations(ctx)
 	if err != nil {
-		return d, fmt.Errorf("read the organisations from the local database: %w", err)
-	}
-	for rows.Next() {
-		var o knownOrg
-		var name string
-		if err := rows.Scan(&o.id, &name, &o.typ, &o.member); err != nil {
-			rows.Close()
-			return d, err
-		}
-		d.orgs[fold(name)] = o
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return d, err
 	}
-	rows, err = db.QueryContext(ctx, `SELECT c.id, c.organization_id, c.email, coalesce((SELECT a.id FROM accounts a WHERE a.contact_id = c.id
-		ORDER BY a.status = 'denied', a.rid LIMIT 1), '') FROM contacts c WHERE c.email <> ''`)
+	for _, o := range orgs {
+		d.orgs[fold(o.Name)] = knownOrg{id: o.ID, typ: o.Type, member: o.Member}
+	}
+	contacts, err := db.ContactsWithEmail(ctx, true)
 	if err != nil {
-		return d, fmt.Errorf("read the contacts from the local database: %w", err)
+		return d, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var k knownContact
-		var email string
-		if err := rows.Scan(&k.id, &k.orgID, &email, &k.accountID); err != nil {
-			return d, err
-		}
-		d.contacts[portal.NormalizeEmail(email)] = k
+	for _, c := range contacts {
+		d.contacts[portal.NormalizeEmail(c.Email)] = knownContact{id: c.ID, orgID: c.OrganizationID, accountID: c.AccountID}
 	}
-	return d, rows.Err()
+	return d, nil
 }
 
 // CacheQuery selects contacts of the cache as candidates.
@@ -197,60 +179,38 @@ type CacheQuery struct {
 // is: missing or invalid addresses, shared and duplicate addresses, organisation rows,
 // lapsed members, people who already have an account, roles that have ended.
 func FromCache(ctx context.Context, db *cache.DB, q CacheQuery) ([]Candidate, error) {
-	where, args := "", []any{}
-	if len(q.OrganizationIDs) > 0 {
-		where = " WHERE c.organization_id IN (" + strings.TrimSuffix(strings.Repeat("?, ", len(q.OrganizationIDs)), ", ") + ")"
-		for _, id := range q.OrganizationIDs {
-			args = append(args, id)
-		}
-	}
-	r := db.ReadSQL()
-	rows, err := r.QueryContext(ctx, `SELECT c.id, c.organization_id, c.full_name, c.first_name, c.last_name, c.email, c.position, c.member,
-		c.role_until, coalesce(o.name, ''), coalesce(o.type, ''), o.member,
-		coalesce((SELECT a.id FROM accounts a WHERE a.contact_id = c.id ORDER BY a.status = 'denied', a.rid LIMIT 1), '')
-		FROM contacts c LEFT JOIN organizations o ON o.id = c.organization_id`+where+` ORDER BY c.rid`, args...)
+	contacts, err := db.ContactsInOrganizations(ctx, q.OrganizationIDs)
 	if err != nil {
-		return nil, fmt.Errorf("read the contacts from the local database: %w", err)
+		return nil, err
 	}
 	var cands []Candidate
 	var recs []quality.Record
-	for rows.Next() {
-		var c Candidate
-		var position string
-		var contactMember bool
-		var roleUntil sql.NullString
-		var orgMember sql.NullBool
-		if err := rows.Scan(&c.ContactID, &c.OrganizationID, &c.Name, &c.FirstName, &c.LastName, &c.Email, &position, &contactMember,
-			&roleUntil, &c.OrganizationName, &c.OrganizationType, &orgMember, &c.AccountID); err != nil {
-			rows.Close()
-			return nil, err
-		}
+	for _, k := range contacts {
+		c := Candidate{ContactID: k.ID, OrganizationID: k.OrganizationID, Name: k.FullName, FirstName: k.FirstName, LastName: k.LastName,
+			Email: k.Email, OrganizationName: k.OrganizationName, OrganizationType: k.OrganizationType, AccountID: k.AccountID}
 		c.RowRef = "contact:" + c.ContactID
-		c.Member = contactMember
-		if orgMember.Valid {
-			c.Member = orgMember.Bool // membership belongs to the organisation
+		c.Member = k.Member
+		if k.OrganizationMember.Valid {
+			c.Member = k.OrganizationMember.Bool // membership belongs to the organisation
 		}
 		member := "yes"
 		if !c.Member {
 			member = "no"
 		}
 		until := ""
-		if roleUntil.Valid && len(roleUntil.String) >= 10 {
-			until = roleUntil.String[:10] // 2006-01-02
+		if k.RoleUntil.Valid && len(k.RoleUntil.String) >= 10 {
+			until = k.RoleUntil.String[:10] // 2006-01-02
 		}
 		recs = append(recs, quality.Record{Row: len(recs) + 1, Email: c.Email, FirstName: c.FirstName, LastName: c.LastName, FullName: c.Name,
-			Organization: c.OrganizationName, Role: position, Member: member, RoleUntil: until})
+			Organization: c.OrganizationName, Role: k.Position, Member: member, RoleUntil: until})
 		c.Findings = []string{}
 		cands = append(cands, c)
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	accounts, err := accountSet(ctx, r)
+	statuses, err := db.AccountStatuses(ctx)
 	if err != nil {
 		return nil, err
 	}
+	accounts := quality.NewAccountSet(statuses)
 	asOf := q.AsOf
 	if asOf.IsZero() {
 		asOf = db.Clock().Now()
@@ -260,22 +220,4 @@ func FromCache(ctx context.Context, db *cache.DB, q CacheQuery) ([]Candidate, er
 		c.Findings = append(c.Findings, string(f.Code))
 	}
 	return cands, nil
-}
-
-func accountSet(ctx context.Context, db *sql.DB) (quality.AccountSet, error) {
-	rows, err := db.QueryContext(ctx, "SELECT email, status FROM accounts")
-	if err != nil {
-		return nil, fmt.Errorf("read the accounts from the local database: %w", err)
-	}
-	defer rows.Close()
-	m := map[string]portal.Status{}
-	for rows.Next() {
-		var email string
-		var st portal.Status
-		if err := rows.Scan(&email, &st); err != nil {
-			return nil, err
-		}
-		m[email] = st
-	}
-	return quality.NewAccountSet(m), rows.Err()
 }

@@ -31,7 +31,7 @@ func TestFromImport(t *testing.T) {
 	if err := os.WriteFile(path, []byte(importCSV), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	ist := imports.NewStore(e.db.SQL(), e.clock)
+	ist := imports.NewStore(e.db.SQL(), e.clock, imports.WithDirectory(imports.CacheDirectory{DB: e.db}))
 	sess, err := ist.Create(e.ctx, path, imports.CreateOptions{})
 	if err != nil {
 		t.Fatal(err)

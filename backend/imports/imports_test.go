@@ -85,7 +85,61 @@ ann@acton.gov.uk,A.,Lee,Acton PC,Clerk,Yes,
 `
 
 func newStore(t *testing.T, db *sql.DB) *Store {
-	return NewStore(db, portal.NewFixedClock(testNow))
+	return NewStore(db, portal.NewFixedClock(testNow), WithDirectory(tablesDirectory{DB: db}))
+}
+
+// tablesDirectory reads the stand-in mirror tables openTestDB makes beside the import
+// tables (the cache owns the real ones and answers through CacheDirectory;
+// TestWithCacheDatabase takes that path). A database without them knows nothing.
+type tablesDirectory struct{ DB *sql.DB }
+
+func (d tablesDirectory) Load(ctx context.Context) (Known, error) {
+	k := Known{Accounts: quality.AccountSet{}, Contacts: map[string]KnownContact{}, Organizations: map[string]string{}}
+	var n int
+	if err := d.DB.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('organizations', 'contacts', 'accounts')`).Scan(&n); err != nil {
+		return k, err
+	}
+	if n < 3 {
+		return k, nil
+	}
+	rows, err := d.DB.QueryContext(ctx, `SELECT email, status FROM accounts`)
+	if err != nil {
+		return k, err
+	}
+	for rows.Next() {
+		var email, status string
+		if err := rows.Scan(&email, &status); err != nil {
+			rows.Close()
+			return k, err
+		}
+		k.Accounts[quality.EmailKey(email)] = portal.Status(status)
+	}
+	rows.Close()
+	if rows, err = d.DB.QueryContext(ctx, `SELECT id, organization_id, full_name, email, phone, position FROM contacts WHERE email <> ''`); err != nil {
+		return k, err
+	}
+	for rows.Next() {
+		var c KnownContact
+		var email string
+		if err := rows.Scan(&c.ID, &c.OrganizationID, &c.FullName, &email, &c.Phone, &c.Position); err != nil {
+			rows.Close()
+			return k, err
+		}
+		k.Contacts[quality.EmailKey(email)] = c
+	}
+	rows.Close()
+	if rows, err = d.DB.QueryContext(ctx, `SELECT id, name FROM organizations`); err != nil {
+		return k, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return k, err
+		}
+		k.Organizations[FoldName(name)] = id
+	}
+	return k, rows.Err()
 }
 
 func TestSessionLifecycle(t *testing.T) {
@@ -319,7 +373,22 @@ func TestWithCacheDatabase(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cdb.Close()
-	st := NewStore(cdb.SQL(), portal.NewFixedClock(testNow))
+	// The mirror holds what the portal has, written as a sync writes it: the import is
+	// matched against it through the cache's own queries.
+	if err := cdb.Apply(ctx, func(tx *cache.Tx) error {
+		if err := tx.UpsertOrganization(portal.Organization{ID: "org-acton", Name: "Acton PC", Version: 1, CreatedAt: testNow, UpdatedAt: testNow}); err != nil {
+			return err
+		}
+		if err := tx.UpsertContact(portal.Contact{ID: "c-fay", OrganizationID: "org-acton", FullName: "Fay Hill", Email: "existing@acton.gov.uk",
+			Position: "Member", Version: 1, CreatedAt: testNow, UpdatedAt: testNow}); err != nil {
+			return err
+		}
+		return tx.UpsertAccount(portal.Account{ID: "a-gus", Email: "Active@Grange.gov.uk", Name: "Gus Ives", Status: portal.StatusActive,
+			Kind: portal.KindStaff, AdditionalRoles: []string{}, Version: 1, CreatedAt: testNow, UpdatedAt: testNow})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	st := OnCache(cdb)
 	sess, err := st.Create(ctx, writeFile(t, "a.csv", contactsCSV), CreateOptions{DayFirst: true})
 	if err != nil {
 		t.Fatal(err)
@@ -327,11 +396,30 @@ func TestWithCacheDatabase(t *testing.T) {
 	if sess, err = st.SetMapping(ctx, sess.ID, sess.Mapping); err != nil {
 		t.Fatal(err)
 	}
-	if sess.Summary[quality.SharedEmail] != 2 {
+	if sess.Summary[quality.SharedEmail] != 2 || sess.Summary[quality.HasAccess] != 1 {
 		t.Fatalf("summary %v", sess.Summary)
 	}
-	if _, err := st.Preview(ctx, sess.ID); err != nil {
+	pv, err := st.Preview(ctx, sess.ID)
+	if err != nil {
 		t.Fatal(err)
+	}
+	matched := 0
+	for _, r := range pv.Rows {
+		switch r.Contact.Email {
+		case "existing@acton.gov.uk":
+			matched++
+			if r.Action != PreviewUpdate || r.ContactID != "c-fay" {
+				t.Errorf("the contact the portal has: %+v", r)
+			}
+		case "ann@acton.gov.uk":
+			matched++
+			if r.Action == PreviewCreate && (r.NewOrganization || r.Contact.OrganizationID != "org-acton") {
+				t.Errorf("a new contact of an organisation the portal has: %+v", r)
+			}
+		}
+	}
+	if matched < 2 {
+		t.Errorf("the preview has %d of the rows looked for, in %d rows", matched, len(pv.Rows))
 	}
 	var buf bytes.Buffer
 	if err := st.Export(ctx, sess.ID, &buf); err != nil {

@@ -2,10 +2,10 @@ package imports
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"strings"
 
+	"gatehouse/backend/cache"
 	"gatehouse/backend/portal"
 	"gatehouse/backend/quality"
 	"gatehouse/backend/sheets"
@@ -32,57 +32,41 @@ type Directory interface {
 	Load(ctx context.Context) (Known, error)
 }
 
-// SQLDirectory reads the desktop cache's mirror tables (organizations, contacts,
-// accounts). A database without them (a fresh or test database) knows nothing.
-type SQLDirectory struct{ DB *sql.DB }
+// CacheDirectory is what the desktop cache's mirror holds (organisations, contacts,
+// accounts), asked of the cache, which owns those tables.
+type CacheDirectory struct{ DB *cache.DB }
 
-func (d SQLDirectory) Load(ctx context.Context) (Known, error) {
+func (d CacheDirectory) Load(ctx context.Context) (Known, error) {
 	k := Known{Accounts: quality.AccountSet{}, Contacts: map[string]KnownContact{}, Organizations: map[string]string{}}
-	var n int
-	if err := d.DB.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('organizations', 'contacts', 'accounts')`).Scan(&n); err != nil {
-		return k, err
-	}
-	if n < 3 {
-		return k, nil
-	}
-	rows, err := d.DB.QueryContext(ctx, `SELECT email, status FROM accounts`)
+	statuses, err := d.DB.AccountStatuses(ctx)
 	if err != nil {
 		return k, err
 	}
-	for rows.Next() {
-		var email, status string
-		if err := rows.Scan(&email, &status); err != nil {
-			rows.Close()
-			return k, err
-		}
-		k.Accounts[quality.EmailKey(email)] = portal.Status(status)
+	for email, st := range statuses {
+		k.Accounts[quality.EmailKey(email)] = st
 	}
-	rows.Close()
-	if rows, err = d.DB.QueryContext(ctx, `SELECT id, organization_id, full_name, email, phone, position FROM contacts WHERE email <> ''`); err != nil {
+	contacts, err := d.DB.ContactsWithEmail(ctx, false)
+	if err != nil {
 		return k, err
 	}
-	for rows.Next() {
-		var c KnownContact
-		var email string
-		if err := rows.Scan(&c.ID, &c.OrganizationID, &c.FullName, &email, &c.Phone, &c.Position); err != nil {
-			rows.Close()
-			return k, err
-		}
-		k.Contacts[quality.EmailKey(email)] = c
+	for _, c := range contacts {
+		k.Contacts[quality.EmailKey(c.Email)] = KnownContact{ID: c.ID, OrganizationID: c.OrganizationID, FullName: c.FullName, Phone: c.Phone, Position: c.Position}
 	}
-	rows.Close()
-	if rows, err = d.DB.QueryContext(ctx, `SELECT id, name FROM organizations`); err != nil {
+	orgs, err := d.DB.Organizations(ctx)
+	if err != nil {
 		return k, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var id, name string
-		if err := rows.Scan(&id, &name); err != nil {
-			return k, err
-		}
-		k.Organizations[FoldName(name)] = id
+	for _, o := range orgs {
+		k.Organizations[FoldName(o.Name)] = o.ID
 	}
-	return k, rows.Err()
+	return k, nil
+}
+
+// noDirectory knows nothing: a store of imports alone, with no portal to match against.
+type noDirectory struct{}
+
+func (noDirectory) Load(context.Context) (Known, error) {
+	return Known{Accounts: quality.AccountSet{}, Contacts: map[string]KnownContact{}, Organizations: map[string]string{}}, nil
 }
 
 // FoldName is the form in which organisation names are matched: case, accents and

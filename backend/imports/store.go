@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"time"
 
+	"gatehouse/backend/cache"
 	"gatehouse/backend/portal"
 	"gatehouse/backend/quality"
 	"gatehouse/backend/sheets"
@@ -69,8 +70,8 @@ type Store struct {
 // Option configures a Store.
 type Option func(*Store)
 
-// WithDirectory sets where known accounts, contacts and organisations come from; the
-// default reads the cache's own tables in the same database.
+// WithDirectory sets where known accounts, contacts and organisations come from
+// (CacheDirectory for the desktop's cache); without it nothing is known.
 func WithDirectory(d Directory) Option { return func(s *Store) { s.dir = d } }
 
 // NewStore returns a Store on db. The clock dates sessions and gives the default as-of date.
@@ -80,9 +81,15 @@ func NewStore(db *sql.DB, clock portal.Clock, opts ...Option) *Store {
 		o(s)
 	}
 	if s.dir == nil {
-		s.dir = SQLDirectory{DB: db}
+		s.dir = noDirectory{}
 	}
 	return s
+}
+
+// OnCache returns the Store of the desktop cache's imports, matched against what its
+// mirror holds.
+func OnCache(db *cache.DB, opts ...Option) *Store {
+	return NewStore(db.SQL(), db.Clock(), append([]Option{WithDirectory(CacheDirectory{DB: db})}, opts...)...)
 }
 
 const timeFormat = "2006-01-02T15:04:05.000000000Z"

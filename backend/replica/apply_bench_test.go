@@ -33,7 +33,7 @@ func BenchmarkApplyImport10k(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			st := imports.NewStore(db.SQL(), db.Clock())
+			st := imports.OnCache(db)
 			ss, err := st.Create(ctx, file, imports.CreateOptions{})
 			if err != nil {
 				b.Fatal(err)

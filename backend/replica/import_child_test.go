@@ -41,7 +41,7 @@ func importChild() error {
 	if err != nil {
 		return err
 	}
-	st := imports.NewStore(db.SQL(), db.Clock())
+	st := imports.OnCache(db)
 	sum, err := st.Apply(ctx, os.Getenv(importSessionEnv), eng.ImportQueue(), func(p imports.ApplyProgress) {
 		fmt.Printf("APPLY %d %d\n", p.Done, p.Total)
 	})

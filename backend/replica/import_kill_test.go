@@ -59,7 +59,7 @@ func TestKillDesktopDuringImportApply(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := imports.NewStore(db.SQL(), db.Clock())
+	st := imports.OnCache(db)
 	ss, err := st.Create(ctx, file, imports.CreateOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -146,7 +146,7 @@ func TestKillDesktopDuringImportApply(t *testing.T) {
 			t.Errorf("%s was queued %d times", id, n)
 		}
 	}
-	st = imports.NewStore(db.SQL(), db.Clock())
+	st = imports.OnCache(db)
 	sum, err := st.ApplyResults(ctx, ss.ID, d.eng.ImportQueue())
 	if err != nil || sum.Created != rows || sum.Queued+sum.Refused+sum.Skipped+sum.NotYet != 0 || !sum.Complete {
 		t.Fatalf("results: %+v, %v", sum, err)
