@@ -1,5 +1,5 @@
 // Command gatehouse is the Gatehouse desktop application: the Wails window around the
-// frontend in frontend/dist and the bound methods of app.App. Only wiring lives here.
+// frontend in frontend/dist and the bound services of package app. Only wiring lives here.
 package main
 
 import (

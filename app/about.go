@@ -21,7 +21,7 @@ const wailsModule = "github.com/wailsapp/wails/v2"
 
 // About describes this build and where its data lives. It answers even when the local
 // database could not be opened, because that is when the user needs the path most.
-func (a *App) About() (AboutInfo, error) {
+func (a *ConnectionService) About() (AboutInfo, error) {
 	info := AboutInfo{
 		Version:      a.cfg.Version,
 		GoVersion:    runtime.Version(),

@@ -93,7 +93,7 @@ func refusal(err error) string {
 // embedded mode the desktop is the local portal's own administrator and may do everything.
 // When Gatehouse cannot know yet (a remote server not reached since sign-in) the answer is
 // not an error: Known is false and every refusal says what to do.
-func (a *App) CurrentActor() (ActorInfo, error) {
+func (a *ConnectionService) CurrentActor() (ActorInfo, error) {
 	c, err := a.current()
 	if err != nil {
 		return ActorInfo{}, err

@@ -148,7 +148,7 @@ func queuedChange(q replica.Queued) QueuedChange {
 
 // accountAction runs one account command through the sync engine's commands and answers
 // with the account as it is now shown.
-func (a *App) accountAction(id string, run func(ctx context.Context, c *replica.Commands) (replica.Queued, error)) (ActionResult, error) {
+func (a *core) accountAction(id string, run func(ctx context.Context, c *replica.Commands) (replica.Queued, error)) (ActionResult, error) {
 	if strings.TrimSpace(id) == "" {
 		return ActionResult{}, portal.FieldErrorf("id", "Choose an account first.")
 	}
@@ -175,7 +175,7 @@ func (a *App) accountAction(id string, run func(ctx context.Context, c *replica.
 // bulk runs a bulk command and reports per selected ID, in the order selected. keyOf
 // maps a selected ID to the record the command is for (itself, or an account's
 // invitation); refused holds IDs already left out, with why.
-func (a *App) bulk(ids []string, refused map[string]replica.Refusal, keyOf map[string]string,
+func (a *core) bulk(ids []string, refused map[string]replica.Refusal, keyOf map[string]string,
 	run func(ctx context.Context, c *replica.Commands, keys []string) (replica.BulkResult, error)) (BulkResult, error) {
 	if len(ids) == 0 {
 		return BulkResult{}, portal.FieldErrorf("ids", "Select at least one record.")

@@ -2,10 +2,12 @@
 // returning typed structs and Go errors, plus progress events and file dialogs through
 // Runtime. Business rules live in backend/portal; app only wires packages together.
 //
-// Every exported method of App is bound to the frontend (window.go.app.App.<Method>), so
-// anything that must not be callable from JS is unexported or a package-level function.
-// Startup and Shutdown are the exception: Wails exempts the functions given as OnStartup /
-// OnShutdown from binding, and the harness passes them to bridge.Options.Exempt.
+// The frontend calls bound services, one per area of the screen (users, approvals,
+// organisations, imports, invitations, reports, audit, settings, connection): every
+// exported method of a service is bound (window.go.app.UsersService.<Method>), so anything
+// that must not be callable from JS is unexported, on the shared core, or a package-level
+// function. App itself is not bound: it holds the services for main, the harness and Go
+// tests, and its Startup and Shutdown are Wails' OnStartup and OnShutdown.
 //
 // At startup the App opens the local cache and connects it to a portal server: the one
 // saved in the settings, or, with none, the same portal server started in-process on
@@ -55,8 +57,49 @@ type Config struct {
 	OpenURL func(url string) error
 }
 
-// App holds the desktop's state between bound calls.
+// App is the desktop: the services the window binds, one per area of the screen, over one
+// shared core. main and the harness make it with New, start and stop it with Startup and
+// Shutdown, and bind Bound(a). Go tests call the services' methods on it directly.
 type App struct {
+	*core
+	*UsersService
+	*ApprovalsService
+	*OrganisationsService
+	*ImportsService
+	*InvitationsService
+	*ReportsService
+	*AuditService
+	*SettingsService
+	*ConnectionService
+}
+
+// The bound services. Each is a small struct over the core whose exported methods the
+// frontend calls through its generated binding (wailsjs/go/app/<Service>); the core's
+// methods are unexported, so a service binds only its own.
+type (
+	// UsersService is the Users screen: search, the drawer, lifecycle actions, promotion.
+	UsersService struct{ *core }
+	// ApprovalsService is the approval queue.
+	ApprovalsService struct{ *core }
+	// OrganisationsService is the Organisations screen: profiles, people, roles, adding users.
+	OrganisationsService struct{ *core }
+	// ImportsService is the Imports screen: sessions, mapping, rows, fixes, apply.
+	ImportsService struct{ *core }
+	// InvitationsService is the Invitations screen: batches, mail settings, messages, portal mail.
+	InvitationsService struct{ *core }
+	// ReportsService is the Reports screen: figures, tables, exports.
+	ReportsService struct{ *core }
+	// AuditService is the audit log.
+	AuditService struct{ *core }
+	// SettingsService is the Settings screen: the portal's settings, sign-in, the local
+	// administrator.
+	SettingsService struct{ *core }
+	// ConnectionService is the portal in use: first run, sync, going live, who is acting.
+	ConnectionService struct{ *core }
+)
+
+// core holds the desktop's state between bound calls.
+type core struct {
 	cfg Config
 	rt  Runtime
 	log *slog.Logger
@@ -104,15 +147,18 @@ func New(cfg Config, rt Runtime) *App {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	a := &App{cfg: cfg, rt: rt, log: log, imports: &importer{reading: map[string]context.CancelFunc{}, applying: map[string]context.CancelFunc{}},
+	c := &core{cfg: cfg, rt: rt, log: log, imports: &importer{reading: map[string]context.CancelFunc{}, applying: map[string]context.CancelFunc{}},
 		runs: outreach.NewRuns()}
-	a.auth = session.New(sessionHost{a}, session.Config{Keychain: cfg.Keychain, OpenURL: cfg.OpenURL, Clock: cfg.Clock, Log: log})
-	return a
+	c.auth = session.New(sessionHost{c}, session.Config{Keychain: cfg.Keychain, OpenURL: cfg.OpenURL, Clock: cfg.Clock, Log: log})
+	return &App{core: c, UsersService: &UsersService{c}, ApprovalsService: &ApprovalsService{c}, OrganisationsService: &OrganisationsService{c}, ImportsService: &ImportsService{c},
+		InvitationsService: &InvitationsService{c}, ReportsService: &ReportsService{c}, AuditService: &AuditService{c}, SettingsService: &SettingsService{c}, ConnectionService: &ConnectionService{c}}
 }
 
 // Bound returns the values whose exported methods the frontend may call: main passes it to
 // options.App.Bind and the harness to bridge.Options.Bind, so both always expose the same.
-func Bound(a *App) []any { return []any{a} }
+func Bound(a *App) []any {
+	return []any{a.UsersService, a.ApprovalsService, a.OrganisationsService, a.ImportsService, a.InvitationsService, a.ReportsService, a.AuditService, a.SettingsService, a.ConnectionService}
+}
 
 // Startup is options.App.OnStartup. ctx is the Wails context; with WailsRuntime it is what
 // makes runtime calls possible. A cache that cannot be opened does not stop the window from
@@ -180,7 +226,7 @@ func (a *App) Shutdown(ctx context.Context) {
 }
 
 // cache returns the open cache, or an error that tells the user why there is none.
-func (a *App) cache() (*cache.DB, error) {
+func (a *core) cache() (*cache.DB, error) {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
 	switch {
@@ -194,7 +240,7 @@ func (a *App) cache() (*cache.DB, error) {
 }
 
 // ctx is the context bound methods run under: it ends when the App shuts down.
-func (a *App) ctx() context.Context {
+func (a *core) ctx() context.Context {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
 	if a.life == nil {
@@ -204,7 +250,7 @@ func (a *App) ctx() context.Context {
 }
 
 // keychain is where secrets go: the configured one, or the OS keychain.
-func (a *App) keychain() keychain.Keychain {
+func (a *core) keychain() keychain.Keychain {
 	if a.cfg.Keychain != nil {
 		return a.cfg.Keychain
 	}

@@ -14,7 +14,7 @@ import (
 // practice, and the Users table pages through anything larger.
 const queueLimit = 1000
 
-func (a *App) byStatus(s portal.Status) ([]UserRow, error) {
+func (a *core) byStatus(s portal.Status) ([]UserRow, error) {
 	db, err := a.cache()
 	if err != nil {
 		return nil, err
@@ -69,7 +69,7 @@ func decidedByName(ctx context.Context, db *cache.DB, by string, seen map[string
 // PendingQueue lists the people waiting for approval: those who requested access first
 // (earliest request first), then the others by when they signed in. Source is the account
 // source (SSO domain); CreatedAt is when they signed in.
-func (a *App) PendingQueue() ([]UserRow, error) {
+func (a *ApprovalsService) PendingQueue() ([]UserRow, error) {
 	rs, err := a.byStatus(portal.StatusPending)
 	if err != nil {
 		return nil, err
@@ -88,39 +88,39 @@ func (a *App) PendingQueue() ([]UserRow, error) {
 }
 
 // Approve lets a pending person in.
-func (a *App) Approve(id string) (ActionResult, error) {
+func (a *ApprovalsService) Approve(id string) (ActionResult, error) {
 	return a.accountAction(id, func(ctx context.Context, c *replica.Commands) (replica.Queued, error) { return c.Approve(ctx, id) })
 }
 
 // Deny refuses a pending person; the reason is required and kept in the audit log. The
 // account goes to the recycle bin.
-func (a *App) Deny(id string, reason string) (ActionResult, error) {
+func (a *ApprovalsService) Deny(id string, reason string) (ActionResult, error) {
 	return a.accountAction(id, func(ctx context.Context, c *replica.Commands) (replica.Queued, error) { return c.Deny(ctx, id, reason) })
 }
 
 // ApproveInstead lets in a person who was denied.
-func (a *App) ApproveInstead(id string) (ActionResult, error) {
+func (a *ApprovalsService) ApproveInstead(id string) (ActionResult, error) {
 	return a.accountAction(id, func(ctx context.Context, c *replica.Commands) (replica.Queued, error) {
 		return c.ApproveInstead(ctx, id)
 	})
 }
 
 // ApproveMany approves each selected pending person.
-func (a *App) ApproveMany(ids []string) (BulkResult, error) {
+func (a *ApprovalsService) ApproveMany(ids []string) (BulkResult, error) {
 	return a.bulk(ids, nil, nil, func(ctx context.Context, c *replica.Commands, keys []string) (replica.BulkResult, error) {
 		return c.ApproveMany(ctx, keys)
 	})
 }
 
 // DenyMany denies each selected pending person with the same reason.
-func (a *App) DenyMany(ids []string, reason string) (BulkResult, error) {
+func (a *ApprovalsService) DenyMany(ids []string, reason string) (BulkResult, error) {
 	return a.bulk(ids, nil, nil, func(ctx context.Context, c *replica.Commands, keys []string) (replica.BulkResult, error) {
 		return c.DenyMany(ctx, keys, reason)
 	})
 }
 
 // RecycleBin lists the denied accounts, most recently decided first.
-func (a *App) RecycleBin() ([]UserRow, error) {
+func (a *ApprovalsService) RecycleBin() ([]UserRow, error) {
 	rs, err := a.byStatus(portal.StatusDenied)
 	if err != nil {
 		return nil, err
@@ -138,13 +138,13 @@ func (a *App) RecycleBin() ([]UserRow, error) {
 }
 
 // Restore takes a denied account out of the recycle bin as an active account.
-func (a *App) Restore(id string) (ActionResult, error) {
+func (a *ApprovalsService) Restore(id string) (ActionResult, error) {
 	return a.accountAction(id, func(ctx context.Context, c *replica.Commands) (replica.Queued, error) { return c.Restore(ctx, id) })
 }
 
 // Purge removes a denied account for good (system administrators only); the audit trail
 // stays. The result has no user: the account is gone from every screen.
-func (a *App) Purge(id string) (ActionResult, error) {
+func (a *ApprovalsService) Purge(id string) (ActionResult, error) {
 	return a.accountAction(id, func(ctx context.Context, c *replica.Commands) (replica.Queued, error) { return c.Purge(ctx, id) })
 }
 
@@ -163,7 +163,7 @@ type UndoResult struct {
 // UndoDecision takes back an approval or denial made a moment ago (changeID is its queued
 // change). While the change waits in the outbox it is withdrawn; once the portal has it,
 // the answer names the action that reverses it, for the administrator to confirm.
-func (a *App) UndoDecision(changeID int64) (UndoResult, error) {
+func (a *ApprovalsService) UndoDecision(changeID int64) (UndoResult, error) {
 	eng, db, err := a.engine()
 	if err != nil {
 		return UndoResult{}, err

@@ -51,7 +51,7 @@ func auditEntry(ev portal.AuditEvent) AuditEntry {
 }
 
 // AuditLog returns one page of the audit log, newest first.
-func (a *App) AuditLog(q AuditQuery) (AuditPage, error) {
+func (a *AuditService) AuditLog(q AuditQuery) (AuditPage, error) {
 	db, err := a.cache()
 	if err != nil {
 		return AuditPage{}, err
@@ -93,7 +93,7 @@ const auditActorsLimit = 200
 // AuditActors lists everyone who acted in the cached audit log, by name, not only those in
 // the page on screen. query narrows it to names or e-mail addresses containing it (any
 // case).
-func (a *App) AuditActors(query string) ([]AuditActor, error) {
+func (a *AuditService) AuditActors(query string) ([]AuditActor, error) {
 	db, err := a.cache()
 	if err != nil {
 		return nil, err
@@ -110,6 +110,6 @@ func (a *App) AuditActors(query string) ([]AuditActor, error) {
 }
 
 // AuditActions lists the actions the audit log filter offers.
-func (a *App) AuditActions() []string {
+func (a *AuditService) AuditActions() []string {
 	return slices.Clone(portal.Actions)
 }

@@ -49,7 +49,7 @@ type connection struct {
 	latest replica.Status
 }
 
-func (a *App) savedTarget(ctx context.Context, db *cache.DB) (connTarget, bool, error) {
+func (a *core) savedTarget(ctx context.Context, db *cache.DB) (connTarget, bool, error) {
 	var t connTarget
 	ok, err := db.GetSetting(ctx, connSetting, &t)
 	if err != nil || !ok {
@@ -62,7 +62,7 @@ func (a *App) savedTarget(ctx context.Context, db *cache.DB) (connTarget, bool, 
 }
 
 // embeddedPortalPath is where the embedded portal keeps its database.
-func (a *App) embeddedPortalPath(db *cache.DB) string {
+func (a *core) embeddedPortalPath(db *cache.DB) string {
 	if a.cfg.PortalDatabasePath != "" {
 		return a.cfg.PortalDatabasePath
 	}
@@ -71,7 +71,7 @@ func (a *App) embeddedPortalPath(db *cache.DB) string {
 
 // connectLocked starts the connection to target. Failing, it records why, for the status
 // bar. The caller holds switchMu.
-func (a *App) connectLocked(ctx context.Context, db *cache.DB, target connTarget) {
+func (a *core) connectLocked(ctx context.Context, db *cache.DB, target connTarget) {
 	c, err := a.connect(ctx, db, target)
 	a.mu.Lock()
 	a.conn, a.connErr = c, err
@@ -85,7 +85,7 @@ func (a *App) connectLocked(ctx context.Context, db *cache.DB, target connTarget
 	c.publish(a, c.eng.Status())
 }
 
-func (a *App) connect(ctx context.Context, db *cache.DB, target connTarget) (*connection, error) {
+func (a *core) connect(ctx context.Context, db *cache.DB, target connTarget) (*connection, error) {
 	c := &connection{target: target, kick: make(chan struct{}, 1), auth: a.auth}
 	var actor *portal.Actor
 	switch target.Mode {
@@ -144,7 +144,7 @@ func (a *App) connect(ctx context.Context, db *cache.DB, target connTarget) (*co
 }
 
 // disconnectLocked stops the current connection. The caller holds switchMu.
-func (a *App) disconnectLocked(ctx context.Context) {
+func (a *core) disconnectLocked(ctx context.Context) {
 	a.mu.Lock()
 	c := a.conn
 	a.conn, a.connErr = nil, nil
@@ -154,7 +154,7 @@ func (a *App) disconnectLocked(ctx context.Context) {
 	}
 }
 
-func (c *connection) stop(ctx context.Context, a *App) {
+func (c *connection) stop(ctx context.Context, a *core) {
 	if c.unsubscribe != nil {
 		c.unsubscribe()
 	}
@@ -168,7 +168,7 @@ func (c *connection) stop(ctx context.Context, a *App) {
 	c.stopServer(ctx, a)
 }
 
-func (c *connection) stopServer(ctx context.Context, a *App) {
+func (c *connection) stopServer(ctx context.Context, a *core) {
 	if c.srv == nil {
 		return
 	}
@@ -197,7 +197,7 @@ func unencrypted(raw string) bool {
 
 // publish sends the status to the window and wakes the watcher. It runs on the engine's
 // goroutines and must not block.
-func (c *connection) publish(a *App, st replica.Status) {
+func (c *connection) publish(a *core, st replica.Status) {
 	c.mu.Lock()
 	c.latest = st
 	c.mu.Unlock()
@@ -210,7 +210,7 @@ func (c *connection) publish(a *App, st replica.Status) {
 
 // watch tells the window when the local copy changed: when a finished sync moved the
 // change-feed cursor, or when the changes waiting for the server changed.
-func (c *connection) watch(ctx context.Context, a *App, db *cache.DB) {
+func (c *connection) watch(ctx context.Context, a *core, db *cache.DB) {
 	defer close(c.watchDone)
 	cursor := func() string {
 		s, err := db.GetSyncState(ctx, replica.Stream)
@@ -247,7 +247,7 @@ func (c *connection) watch(ctx context.Context, a *App, db *cache.DB) {
 }
 
 // current returns the running connection, or an error that says why there is none.
-func (a *App) current() (*connection, error) {
+func (a *core) current() (*connection, error) {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
 	switch {
@@ -263,7 +263,7 @@ func (a *App) current() (*connection, error) {
 }
 
 // engine returns the sync engine and the cache for a bound method.
-func (a *App) engine() (*replica.Engine, *cache.DB, error) {
+func (a *core) engine() (*replica.Engine, *cache.DB, error) {
 	c, err := a.current()
 	if err != nil {
 		return nil, nil, err
@@ -290,7 +290,7 @@ func checkServerURL(raw string) (string, error) {
 // switchTo saves target as the connection and reconnects to it. Changes the current server
 // does not have yet would otherwise be sent to the new one, so it refuses while there are
 // any.
-func (a *App) switchTo(target connTarget) error {
+func (a *core) switchTo(target connTarget) error {
 	db, err := a.cache()
 	if err != nil {
 		return err

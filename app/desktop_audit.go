@@ -12,7 +12,7 @@ import (
 // so offline too), under the administrator who did it. The work itself is done and stored
 // already: a report that cannot be queued is logged, never a reason to undo the work.
 
-func (a *App) recordWork(action, entityID, name, reason string, details map[string]any) {
+func (a *core) recordWork(action, entityID, name, reason string, details map[string]any) {
 	eng, _, err := a.engine()
 	if err != nil {
 		a.log.Warn("record desktop work in the audit log", "action", action, "err", err)
@@ -25,7 +25,7 @@ func (a *App) recordWork(action, entityID, name, reason string, details map[stri
 }
 
 // recordImportWork records work on an import session, named by its file.
-func (a *App) recordImportWork(ctx context.Context, st *imports.Store, id, action, reason string, details map[string]any) {
+func (a *core) recordImportWork(ctx context.Context, st *imports.Store, id, action, reason string, details map[string]any) {
 	name := id
 	if s, err := st.Get(ctx, id); err == nil {
 		name = s.FileName
@@ -34,7 +34,7 @@ func (a *App) recordImportWork(ctx context.Context, st *imports.Store, id, actio
 }
 
 // recordBatchWork records work on a batch, named as the batch list names it.
-func (a *App) recordBatchWork(b batch.Batch, action, reason string, details map[string]any) {
+func (a *core) recordBatchWork(b batch.Batch, action, reason string, details map[string]any) {
 	if details == nil {
 		details = map[string]any{}
 	}
@@ -43,7 +43,7 @@ func (a *App) recordBatchWork(b batch.Batch, action, reason string, details map[
 }
 
 // recordBatchByID is recordBatchWork for a batch known by its ID.
-func (a *App) recordBatchByID(id, action, reason string, details map[string]any) {
+func (a *core) recordBatchByID(id, action, reason string, details map[string]any) {
 	st, err := a.batchStore()
 	if err != nil {
 		return

@@ -31,7 +31,7 @@ type DemoSummary struct {
 }
 
 // FirstRunState reports whether the first-run choice is still to be made.
-func (a *App) FirstRunState() (FirstRunState, error) {
+func (a *ConnectionService) FirstRunState() (FirstRunState, error) {
 	db, err := a.cache()
 	if err != nil {
 		return FirstRunState{}, err
@@ -53,7 +53,7 @@ func (a *App) FirstRunState() (FirstRunState, error) {
 // LoadDemoData fills the local (embedded) portal with demo organisations, clients,
 // pending sign-ups, staff and invitations, waits until they are in the local copy, and
 // ends the first run. Loading twice adds nothing.
-func (a *App) LoadDemoData() (DemoSummary, error) {
+func (a *ConnectionService) LoadDemoData() (DemoSummary, error) {
 	c, err := a.current()
 	if err != nil {
 		return DemoSummary{}, err
@@ -95,7 +95,7 @@ func shortCause(err error) string {
 }
 
 // UseEmbedded keeps (or goes back to) the local portal and ends the first run.
-func (a *App) UseEmbedded() (FirstRunState, error) {
+func (a *ConnectionService) UseEmbedded() (FirstRunState, error) {
 	if err := a.switchTo(connTarget{Mode: ModeEmbedded}); err != nil {
 		return FirstRunState{}, err
 	}
@@ -105,7 +105,7 @@ func (a *App) UseEmbedded() (FirstRunState, error) {
 // ConnectServer saves the portal server's address and syncs with it from now on; the
 // local portal stops. Signing in to the server comes with the SSO sign-in: until then the
 // status says the server wants a sign-in.
-func (a *App) ConnectServer(url string) (FirstRunState, error) {
+func (a *ConnectionService) ConnectServer(url string) (FirstRunState, error) {
 	// Switch only to a server that answers: a mistyped address would otherwise leave the
 	// administrator offline with an empty Users list and their local portal out of sight.
 	u, err := a.answering(url)

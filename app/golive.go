@@ -27,7 +27,7 @@ type pendingCarry struct {
 }
 
 // answering returns serverURL checked and normalised, once a portal server answered there.
-func (a *App) answering(serverURL string) (string, error) {
+func (a *core) answering(serverURL string) (string, error) {
 	u, err := checkServerURL(serverURL)
 	if err != nil {
 		return "", err
@@ -42,7 +42,7 @@ func (a *App) answering(serverURL string) (string, error) {
 
 // GoLivePlan says what connecting to the portal server at serverURL would carry from the
 // local portal and what it would not, once the server answered there. Nothing changes.
-func (a *App) GoLivePlan(serverURL string) (golive.Plan, error) {
+func (a *ConnectionService) GoLivePlan(serverURL string) (golive.Plan, error) {
 	c, err := a.current()
 	if err != nil {
 		return golive.Plan{}, err
@@ -69,7 +69,7 @@ type goLiveWait struct {
 // for BeginSignIn). Only when the server accepted the sign-in does Gatehouse switch to it
 // and, with carry, carry the local portal's organisations, contacts and reworded messages
 // after the first sync. A failure at any step leaves Gatehouse on the local portal.
-func (a *App) GoLive(set session.Settings, carry bool) (session.Start, error) {
+func (a *ConnectionService) GoLive(set session.Settings, carry bool) (session.Start, error) {
 	c, err := a.current()
 	if err != nil {
 		return session.Start{}, err
@@ -112,7 +112,7 @@ func (a *App) GoLive(set session.Settings, carry bool) (session.Start, error) {
 // switches to the server (and keeps the carry for after the first sync); refused or
 // abandoned, it stays where it is. It runs before the window hears of d, so that the
 // window finds the switch made.
-func (a *App) signedIn(d session.Done) {
+func (a *core) signedIn(d session.Done) {
 	if d.Test {
 		return
 	}
@@ -152,7 +152,7 @@ type GoLiveResult struct {
 
 // GoLiveStatus says whether local work waits to be carried to the server, or what the last
 // carry did.
-func (a *App) GoLiveStatus() (GoLiveResult, error) {
+func (a *ConnectionService) GoLiveStatus() (GoLiveResult, error) {
 	db, err := a.cache()
 	if err != nil {
 		return GoLiveResult{}, err
@@ -173,7 +173,7 @@ func (a *App) GoLiveStatus() (GoLiveResult, error) {
 // carrySoon carries the pending local work once the cache mirrors the server it is for:
 // after a sync with it that downloaded its records. It runs beside the connection's
 // watcher, one at a time.
-func (a *App) carrySoon() {
+func (a *core) carrySoon() {
 	if !a.carrying.TryLock() {
 		return
 	}
@@ -185,7 +185,7 @@ func (a *App) carrySoon() {
 	}()
 }
 
-func (a *App) carryIfDue() error {
+func (a *core) carryIfDue() error {
 	c, err := a.current()
 	if err != nil {
 		return nil // not connected: the next connection tries

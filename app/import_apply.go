@@ -28,7 +28,7 @@ type ImportApplyProgress struct {
 // works offline and reaches the portal when it can. Progress arrives as "import:apply".
 // Applying again (after a cancel, a crash, or a second click) resumes and never queues a
 // row twice. The answer counts what happened to the rows.
-func (a *App) ApplyImport(id string) (imports.ApplySummary, error) {
+func (a *ImportsService) ApplyImport(id string) (imports.ApplySummary, error) {
 	im, q, err := a.applyParts()
 	if err != nil {
 		return imports.ApplySummary{}, err
@@ -60,7 +60,7 @@ func (a *App) ApplyImport(id string) (imports.ApplySummary, error) {
 
 // CancelApplyImport stops an apply in progress after the chunk it is queuing. What was
 // queued stays queued; ApplyImport resumes with the rest.
-func (a *App) CancelApplyImport(id string) {
+func (a *ImportsService) CancelApplyImport(id string) {
 	im := a.imports
 	im.mu.Lock()
 	defer im.mu.Unlock()
@@ -71,7 +71,7 @@ func (a *App) CancelApplyImport(id string) {
 
 // ImportApplyResults counts what applying the import did so far, row by row, with the
 // rows the portal has received since brought up to date.
-func (a *App) ImportApplyResults(id string) (imports.ApplySummary, error) {
+func (a *ImportsService) ImportApplyResults(id string) (imports.ApplySummary, error) {
 	im, q, err := a.applyParts()
 	if err != nil {
 		return imports.ApplySummary{}, err
@@ -80,7 +80,7 @@ func (a *App) ImportApplyResults(id string) (imports.ApplySummary, error) {
 }
 
 // applyParts are what applying an import needs: the import store and the outbox.
-func (a *App) applyParts() (*importer, replica.ImportQueue, error) {
+func (a *core) applyParts() (*importer, replica.ImportQueue, error) {
 	im, err := a.importer(a.ctx())
 	if err != nil {
 		return nil, replica.ImportQueue{}, err
@@ -95,7 +95,7 @@ func (a *App) applyParts() (*importer, replica.ImportQueue, error) {
 // ExportImportResults asks where to save and writes the sheet as it was read with three
 // columns added — Result, Reason, Gatehouse id — so the source system can be corrected. It
 // returns the saved file, or "" when the dialog was cancelled.
-func (a *App) ExportImportResults(id string) (string, error) {
+func (a *ImportsService) ExportImportResults(id string) (string, error) {
 	ctx := a.ctx()
 	im, q, err := a.applyParts()
 	if err != nil {
@@ -114,7 +114,7 @@ func (a *App) ExportImportResults(id string) (string, error) {
 // linkApplied links a batch's rows formed from an applied import to the contacts the
 // portal now has, after sending what waits in the outbox (the contacts the import queued
 // among it), so that a batch formed before the import was applied can invite them.
-func (a *App) linkApplied(ctx context.Context, c *connection, st *batch.Store, batchID string) error {
+func (a *core) linkApplied(ctx context.Context, c *connection, st *batch.Store, batchID string) error {
 	im, err := a.importer(ctx)
 	if err != nil {
 		return err

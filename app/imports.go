@@ -66,7 +66,7 @@ type importer struct {
 // importer returns the App's importer, building on first use the store on the open cache,
 // marking sessions left reading by an earlier run as abandoned, and registering the
 // file-drop handler that announces dropped files to the Imports screen.
-func (a *App) importer(ctx context.Context) (*importer, error) {
+func (a *core) importer(ctx context.Context) (*importer, error) {
 	db, err := a.cache()
 	if err != nil {
 		return nil, err
@@ -136,7 +136,7 @@ func (im *importer) doneReading(path string) {
 }
 
 // ChooseImportFile asks for a spreadsheet with the native open dialog; "" when cancelled.
-func (a *App) ChooseImportFile() (string, error) {
+func (a *ImportsService) ChooseImportFile() (string, error) {
 	p, err := a.rt.OpenFileDialog(OpenFileOptions{
 		Title: "Choose a contact list to import",
 		Filters: []FileFilter{
@@ -151,7 +151,7 @@ func (a *App) ChooseImportFile() (string, error) {
 }
 
 // ImportSheets lists the worksheets of an .xlsx file in workbook order; none for a .csv.
-func (a *App) ImportSheets(path string) ([]string, error) {
+func (a *ImportsService) ImportSheets(path string) ([]string, error) {
 	if err := imports.CheckPath(path); err != nil {
 		return nil, err
 	}
@@ -166,7 +166,7 @@ func (a *App) ImportSheets(path string) ([]string, error) {
 // mapping. While reading it sends EventImportProgress with the rows read so far. A file
 // that cannot be read leaves nothing behind and the error names the file, sheet, row and
 // column.
-func (a *App) StartImport(path string, opts ImportOptions) (ImportSessionInfo, error) {
+func (a *ImportsService) StartImport(path string, opts ImportOptions) (ImportSessionInfo, error) {
 	if err := imports.CheckPath(path); err != nil {
 		return ImportSessionInfo{}, err
 	}
@@ -201,7 +201,7 @@ func (a *App) StartImport(path string, opts ImportOptions) (ImportSessionInfo, e
 
 // CancelImport stops reading path; StartImport then fails and keeps nothing. It does
 // nothing when path is not being read.
-func (a *App) CancelImport(path string) error {
+func (a *ImportsService) CancelImport(path string) error {
 	im, err := a.importer(a.ctx())
 	if err != nil {
 		return err
@@ -216,7 +216,7 @@ func (a *App) CancelImport(path string) error {
 }
 
 // ImportSessions lists the import sessions that were not abandoned, most recent first.
-func (a *App) ImportSessions() ([]ImportSessionInfo, error) {
+func (a *ImportsService) ImportSessions() ([]ImportSessionInfo, error) {
 	ctx := a.ctx()
 	im, err := a.importer(ctx)
 	if err != nil {
@@ -238,7 +238,7 @@ func (a *App) ImportSessions() ([]ImportSessionInfo, error) {
 }
 
 // ImportSession returns one session, to resume it.
-func (a *App) ImportSession(id string) (ImportSessionInfo, error) {
+func (a *ImportsService) ImportSession(id string) (ImportSessionInfo, error) {
 	return a.withSession(id, func(ctx context.Context, st *imports.Store) (imports.Session, error) {
 		return st.Get(ctx, id)
 	})
@@ -246,7 +246,7 @@ func (a *App) ImportSession(id string) (ImportSessionInfo, error) {
 
 // SetImportMapping confirms the header row and the columns, remembers them for files with
 // the same headers, and checks every row: the session moves to review.
-func (a *App) SetImportMapping(id string, m ImportMapping) (ImportSessionInfo, error) {
+func (a *ImportsService) SetImportMapping(id string, m ImportMapping) (ImportSessionInfo, error) {
 	return a.withSession(id, func(ctx context.Context, st *imports.Store) (imports.Session, error) {
 		return st.SetMapping(ctx, id, m.Mapping())
 	})
@@ -254,7 +254,7 @@ func (a *App) SetImportMapping(id string, m ImportMapping) (ImportSessionInfo, e
 
 // SetImportOptions changes the date roles are checked against and how texty dates are
 // read, and checks again. Sheet is ignored: read another sheet with StartImport.
-func (a *App) SetImportOptions(id string, opts ImportOptions) (ImportSessionInfo, error) {
+func (a *ImportsService) SetImportOptions(id string, opts ImportOptions) (ImportSessionInfo, error) {
 	asOf, err := imports.ParseAsOf(opts.AsOf)
 	if err != nil {
 		return ImportSessionInfo{}, err
@@ -272,7 +272,7 @@ func (a *App) SetImportOptions(id string, opts ImportOptions) (ImportSessionInfo
 }
 
 // ImportRows returns a page of a session's data rows with their findings.
-func (a *App) ImportRows(id string, q ImportRowQuery) (imports.RowPage, error) {
+func (a *ImportsService) ImportRows(id string, q ImportRowQuery) (imports.RowPage, error) {
 	ctx := a.ctx()
 	im, err := a.importer(ctx)
 	if err != nil {
@@ -283,7 +283,7 @@ func (a *App) ImportRows(id string, q ImportRowQuery) (imports.RowPage, error) {
 
 // ImportRowsAt returns the given rows (at most 100) in the order asked, for choosing which
 // of several duplicates to keep.
-func (a *App) ImportRowsAt(id string, rows []int) ([]imports.RowView, error) {
+func (a *ImportsService) ImportRowsAt(id string, rows []int) ([]imports.RowView, error) {
 	if len(rows) > 100 {
 		return nil, portal.FieldErrorf("rows", "Ask for at most 100 rows at a time, not %d.", len(rows))
 	}
@@ -305,7 +305,7 @@ func (a *App) ImportRowsAt(id string, rows []int) ([]imports.RowView, error) {
 
 // FixImportCell sets a cell (1-based column) of a data row; the value as read is kept
 // beside it. The findings are out of date until RecheckImport.
-func (a *App) FixImportCell(id string, row, column int, value string) (imports.RowView, error) {
+func (a *ImportsService) FixImportCell(id string, row, column int, value string) (imports.RowView, error) {
 	ctx := a.ctx()
 	im, err := a.importer(ctx)
 	if err != nil {
@@ -320,7 +320,7 @@ func (a *App) FixImportCell(id string, row, column int, value string) (imports.R
 
 // ExcludeImportRows leaves rows out of the import with a reason, or takes them back in
 // (excluded false). The findings are out of date until RecheckImport.
-func (a *App) ExcludeImportRows(id string, rows []int, excluded bool, reason string) (ImportSessionInfo, error) {
+func (a *ImportsService) ExcludeImportRows(id string, rows []int, excluded bool, reason string) (ImportSessionInfo, error) {
 	return a.withSession(id, func(ctx context.Context, st *imports.Store) (imports.Session, error) {
 		if err := st.Exclude(ctx, id, rows, excluded, reason); err != nil {
 			return imports.Session{}, err
@@ -331,7 +331,7 @@ func (a *App) ExcludeImportRows(id string, rows []int, excluded bool, reason str
 }
 
 // MergeImportRows keeps row keep and leaves the others out as merged into it.
-func (a *App) MergeImportRows(id string, keep int, others []int) (ImportSessionInfo, error) {
+func (a *ImportsService) MergeImportRows(id string, keep int, others []int) (ImportSessionInfo, error) {
 	return a.withSession(id, func(ctx context.Context, st *imports.Store) (imports.Session, error) {
 		if err := st.Merge(ctx, id, keep, others); err != nil {
 			return imports.Session{}, err
@@ -343,7 +343,7 @@ func (a *App) MergeImportRows(id string, keep int, others []int) (ImportSessionI
 
 // MarkImportRowsDistinct records that rows flagged as possibly one person are different
 // people: the checks stop flagging them, also after later changes.
-func (a *App) MarkImportRowsDistinct(id string, rows []int) (ImportSessionInfo, error) {
+func (a *ImportsService) MarkImportRowsDistinct(id string, rows []int) (ImportSessionInfo, error) {
 	return a.withSession(id, func(ctx context.Context, st *imports.Store) (imports.Session, error) {
 		s, err := st.MarkDistinct(ctx, id, rows)
 		if err == nil {
@@ -354,7 +354,7 @@ func (a *App) MarkImportRowsDistinct(id string, rows []int) (ImportSessionInfo, 
 }
 
 // RecheckImport runs every check again over the included rows with their fixes.
-func (a *App) RecheckImport(id string) (ImportSessionInfo, error) {
+func (a *ImportsService) RecheckImport(id string) (ImportSessionInfo, error) {
 	return a.withSession(id, func(ctx context.Context, st *imports.Store) (imports.Session, error) {
 		return st.Recheck(ctx, id)
 	})
@@ -362,7 +362,7 @@ func (a *App) RecheckImport(id string) (ImportSessionInfo, error) {
 
 // ImportPreview tells for every data row what applying the import would do: create a
 // contact, update the one with the same address, or skip the row and why.
-func (a *App) ImportPreview(id string) (ImportPreviewResult, error) {
+func (a *ImportsService) ImportPreview(id string) (ImportPreviewResult, error) {
 	ctx := a.ctx()
 	im, err := a.importer(ctx)
 	if err != nil {
@@ -374,7 +374,7 @@ func (a *App) ImportPreview(id string) (ImportPreviewResult, error) {
 // ExportImport asks where to save and writes the annotated list with a findings report as
 // a styled .xlsx workbook. It returns the saved file, or "" when the dialog was cancelled.
 // The file appears whole or not at all.
-func (a *App) ExportImport(id string) (string, error) {
+func (a *ImportsService) ExportImport(id string) (string, error) {
 	ctx := a.ctx()
 	im, err := a.importer(ctx)
 	if err != nil {
@@ -389,7 +389,7 @@ func (a *App) ExportImport(id string) (string, error) {
 
 // saveWorkbook asks where to save an .xlsx made from the import ss, beside its file, and
 // writes it whole or not at all; "" when the dialog was cancelled.
-func (a *App) saveWorkbook(title string, ss imports.Session, name string, write func(*os.File) error) (string, error) {
+func (a *core) saveWorkbook(title string, ss imports.Session, name string, write func(*os.File) error) (string, error) {
 	dest, err := a.rt.SaveFileDialog(SaveFileOptions{
 		Title:            title,
 		DefaultDirectory: filepath.Dir(ss.FilePath),
@@ -412,7 +412,7 @@ func (a *App) saveWorkbook(title string, ss imports.Session, name string, write 
 }
 
 // AbandonImport gives a session up; it disappears from the list.
-func (a *App) AbandonImport(id string) error {
+func (a *ImportsService) AbandonImport(id string) error {
 	ctx := a.ctx()
 	im, err := a.importer(ctx)
 	if err != nil {
@@ -422,7 +422,7 @@ func (a *App) AbandonImport(id string) error {
 }
 
 // withSession runs fn on the store and shapes the session it returns.
-func (a *App) withSession(id string, fn func(context.Context, *imports.Store) (imports.Session, error)) (ImportSessionInfo, error) {
+func (a *core) withSession(id string, fn func(context.Context, *imports.Store) (imports.Session, error)) (ImportSessionInfo, error) {
 	ctx := a.ctx()
 	im, err := a.importer(ctx)
 	if err != nil {

@@ -40,7 +40,7 @@ type (
 	TemplatePreview  = outreach.TemplatePreview
 )
 
-func (a *App) batchStore() (*batch.Store, error) {
+func (a *core) batchStore() (*batch.Store, error) {
 	db, err := a.cache()
 	if err != nil {
 		return nil, err
@@ -49,7 +49,7 @@ func (a *App) batchStore() (*batch.Store, error) {
 }
 
 // mailer is the desktop's mail server settings.
-func (a *App) mailer() (outreach.Mail, error) {
+func (a *core) mailer() (outreach.Mail, error) {
 	db, err := a.cache()
 	if err != nil {
 		return outreach.Mail{}, err
@@ -63,7 +63,7 @@ func mailOn(db *cache.DB) outreach.Mail {
 }
 
 // templates is the portal in use's messages.
-func (a *App) templates() (outreach.Templates, error) {
+func (a *core) templates() (outreach.Templates, error) {
 	c, err := a.current()
 	if err != nil {
 		return outreach.Templates{}, err
@@ -72,7 +72,7 @@ func (a *App) templates() (outreach.Templates, error) {
 }
 
 // desk forms batches with the portal's messages and the mail settings' sender.
-func (a *App) desk() (outreach.Desk, error) {
+func (a *core) desk() (outreach.Desk, error) {
 	t, err := a.templates()
 	if err != nil {
 		return outreach.Desk{}, err
@@ -90,7 +90,7 @@ func (a *App) desk() (outreach.Desk, error) {
 // ---- batches ----
 
 // Batches lists every batch, newest first.
-func (a *App) Batches() ([]batch.Batch, error) {
+func (a *InvitationsService) Batches() ([]batch.Batch, error) {
 	st, err := a.batchStore()
 	if err != nil {
 		return nil, err
@@ -103,7 +103,7 @@ func (a *App) Batches() ([]batch.Batch, error) {
 }
 
 // FormBatch forms an invitation batch from an import session or the cache's contacts.
-func (a *App) FormBatch(req FormBatchRequest) (FormBatchResult, error) {
+func (a *InvitationsService) FormBatch(req FormBatchRequest) (FormBatchResult, error) {
 	d, err := a.desk()
 	if err != nil {
 		return FormBatchResult{}, err
@@ -116,7 +116,7 @@ func (a *App) FormBatch(req FormBatchRequest) (FormBatchResult, error) {
 }
 
 // recordFormed records a batch just formed, with every override and why.
-func (a *App) recordFormed(b batch.Batch) {
+func (a *core) recordFormed(b batch.Batch) {
 	overrides := []map[string]string{}
 	if st, err := a.batchStore(); err == nil {
 		ovs, _ := st.Overrides(a.ctx(), b.ID)
@@ -128,7 +128,7 @@ func (a *App) recordFormed(b batch.Batch) {
 }
 
 // BatchPreview returns the exact messages of a page of recipients and the counts.
-func (a *App) BatchPreview(id string, q batch.RecipientQuery) (batch.Preview, error) {
+func (a *InvitationsService) BatchPreview(id string, q batch.RecipientQuery) (batch.Preview, error) {
 	st, err := a.batchStore()
 	if err != nil {
 		return batch.Preview{}, err
@@ -137,7 +137,7 @@ func (a *App) BatchPreview(id string, q batch.RecipientQuery) (batch.Preview, er
 }
 
 // BatchRecipients returns a page of a batch's recipients (for the unknowns to decide).
-func (a *App) BatchRecipients(id string, q batch.RecipientQuery) (batch.Page[batch.Recipient], error) {
+func (a *InvitationsService) BatchRecipients(id string, q batch.RecipientQuery) (batch.Page[batch.Recipient], error) {
 	st, err := a.batchStore()
 	if err != nil {
 		return batch.Page[batch.Recipient]{}, err
@@ -147,7 +147,7 @@ func (a *App) BatchRecipients(id string, q batch.RecipientQuery) (batch.Page[bat
 
 // SendBatch starts sending a batch in the background; progress arrives as
 // "batch:progress". Sending a paused or interrupted batch resumes it.
-func (a *App) SendBatch(id string) error {
+func (a *InvitationsService) SendBatch(id string) error {
 	c, err := a.current()
 	if err != nil {
 		return err
@@ -195,13 +195,13 @@ func (a *App) SendBatch(id string) error {
 }
 
 // ResumeBatch sends what is left of a paused or interrupted batch.
-func (a *App) ResumeBatch(id string) error { return a.SendBatch(id) }
+func (a *InvitationsService) ResumeBatch(id string) error { return a.SendBatch(id) }
 
 // PauseBatch stops a running batch after the message in flight.
-func (a *App) PauseBatch(id string) error { return a.runs.Pause(id) }
+func (a *InvitationsService) PauseBatch(id string) error { return a.runs.Pause(id) }
 
 // CancelBatch stops a batch for good; the rest is not sent.
-func (a *App) CancelBatch(id string) error {
+func (a *InvitationsService) CancelBatch(id string) error {
 	st, err := a.batchStore()
 	if err != nil {
 		return err
@@ -215,7 +215,7 @@ func (a *App) CancelBatch(id string) error {
 
 // DecideUnknown settles recipients whose e-mail may or may not have arrived: "resend" or
 // "sent". It returns how many were settled.
-func (a *App) DecideUnknown(id string, seqs []int, decision string) (int, error) {
+func (a *InvitationsService) DecideUnknown(id string, seqs []int, decision string) (int, error) {
 	st, err := a.batchStore()
 	if err != nil {
 		return 0, err
@@ -233,7 +233,7 @@ func (a *App) DecideUnknown(id string, seqs []int, decision string) (int, error)
 
 // byWhom names the administrator on what the desktop records itself (a batch's overrides
 // and decisions): the signed-in account's name, or the local portal's administrator.
-func (a *App) byWhom() string {
+func (a *core) byWhom() string {
 	c, err := a.current()
 	if err != nil {
 		return "administrator"
@@ -248,7 +248,7 @@ func (a *App) byWhom() string {
 // ---- SMTP settings ----
 
 // SMTPSettings returns the saved mail server settings.
-func (a *App) SMTPSettings() (SMTPSettings, error) {
+func (a *InvitationsService) SMTPSettings() (SMTPSettings, error) {
 	m, err := a.mailer()
 	if err != nil {
 		return SMTPSettings{}, err
@@ -258,7 +258,7 @@ func (a *App) SMTPSettings() (SMTPSettings, error) {
 
 // SaveSMTPSettings checks and saves the settings; a non-empty password goes to the OS
 // keychain, never to the local database.
-func (a *App) SaveSMTPSettings(s SMTPSettings, password string) (SMTPSettings, error) {
+func (a *InvitationsService) SaveSMTPSettings(s SMTPSettings, password string) (SMTPSettings, error) {
 	m, err := a.mailer()
 	if err != nil {
 		return SMTPSettings{}, err
@@ -267,7 +267,7 @@ func (a *App) SaveSMTPSettings(s SMTPSettings, password string) (SMTPSettings, e
 }
 
 // SendTestMessage sends a test message with the saved settings.
-func (a *App) SendTestMessage(to string) error {
+func (a *InvitationsService) SendTestMessage(to string) error {
 	m, err := a.mailer()
 	if err != nil {
 		return err
@@ -293,7 +293,7 @@ func linksReachable(ctx context.Context, c *connection) error {
 
 // Templates lists every message as the portal has it; Customised marks those that differ
 // from the built-in text.
-func (a *App) Templates() ([]TemplateInfo, error) {
+func (a *InvitationsService) Templates() ([]TemplateInfo, error) {
 	t, err := a.templates()
 	if err != nil {
 		return nil, err
@@ -304,7 +304,7 @@ func (a *App) Templates() ([]TemplateInfo, error) {
 // SaveTemplate changes a message on the portal, so that every message it or a batch sends
 // from now on reads so. The change goes through the outbox: offline it waits (Pending),
 // and someone else's change since it was read comes back as a conflict showing both.
-func (a *App) SaveTemplate(key, subject, body string) (TemplateInfo, error) {
+func (a *InvitationsService) SaveTemplate(key, subject, body string) (TemplateInfo, error) {
 	c, err := a.current()
 	if err != nil {
 		return TemplateInfo{}, err
@@ -321,13 +321,13 @@ func (a *App) SaveTemplate(key, subject, body string) (TemplateInfo, error) {
 // cache, or the sample person when there is none, with the portal's name and the expiry
 // of an invitation sent now, from the local copy of its settings (sample ones before the
 // first sync).
-func (a *App) PreviewTemplate(key, subject, body string) (TemplatePreview, error) {
+func (a *InvitationsService) PreviewTemplate(key, subject, body string) (TemplatePreview, error) {
 	db, err := a.cache()
 	if err != nil {
 		return TemplatePreview{}, err
 	}
 	var pp outreach.PreviewPortal
-	if v, err := portalSettingsOf(a, db); err == nil {
+	if v, err := portalSettingsOf(a.core, db); err == nil {
 		set := v.Settings
 		pp = outreach.PreviewPortal{ProductName: set.ProductName, ExpiresAt: a.cfg.Clock.Now().Add(time.Duration(set.InvitationDays) * 24 * time.Hour)}
 	}
@@ -337,7 +337,7 @@ func (a *App) PreviewTemplate(key, subject, body string) (TemplatePreview, error
 // ---- follow-up ----
 
 // InvitationsList returns a page of the invitations e-mailed by batches, with status.
-func (a *App) InvitationsList(q batch.InvitationQuery) (batch.Page[batch.InvitationRow], error) {
+func (a *InvitationsService) InvitationsList(q batch.InvitationQuery) (batch.Page[batch.InvitationRow], error) {
 	st, err := a.batchStore()
 	if err != nil {
 		return batch.Page[batch.InvitationRow]{}, err
@@ -351,7 +351,7 @@ func (a *App) InvitationsList(q batch.InvitationQuery) (batch.Page[batch.Invitat
 
 // ResendInvitation forms a reminder batch for these lines of the invitations list: sending
 // it gives each person a new link (the old one dies). The batch is formed, not sent.
-func (a *App) ResendInvitation(rows []batch.RecipientRef) (batch.Batch, error) {
+func (a *InvitationsService) ResendInvitation(rows []batch.RecipientRef) (batch.Batch, error) {
 	if len(rows) == 0 {
 		return batch.Batch{}, portal.FieldErrorf("rows", "Select the invitations to resend first.")
 	}
@@ -363,7 +363,7 @@ func (a *App) ResendInvitation(rows []batch.RecipientRef) (batch.Batch, error) {
 }
 
 // formed records a batch formed by one of the shortcuts (resend, remind, pre-notify).
-func (a *App) formed(b batch.Batch, err error) (batch.Batch, error) {
+func (a *core) formed(b batch.Batch, err error) (batch.Batch, error) {
 	if err == nil {
 		a.recordFormed(b)
 	}
@@ -371,7 +371,7 @@ func (a *App) formed(b batch.Batch, err error) (batch.Batch, error) {
 }
 
 // RevokeInvitation revokes an invitation on the portal server: its link stops working.
-func (a *App) RevokeInvitation(invitationID string) error {
+func (a *InvitationsService) RevokeInvitation(invitationID string) error {
 	c, err := a.current()
 	if err != nil {
 		return err
@@ -382,12 +382,12 @@ func (a *App) RevokeInvitation(invitationID string) error {
 	if _, err := c.cl.RevokeInvitation(a.ctx(), invitationID, &client.Cmd{IdempotencyKey: client.NewKey()}); err != nil {
 		return err
 	}
-	_, _ = a.SyncNow()
+	_, _ = (&ConnectionService{a.core}).SyncNow()
 	return nil
 }
 
 // RemindAll forms a reminder batch for everyone who has not activated their invitation.
-func (a *App) RemindAll() (batch.Batch, error) {
+func (a *InvitationsService) RemindAll() (batch.Batch, error) {
 	d, err := a.desk()
 	if err != nil {
 		return batch.Batch{}, err
@@ -398,7 +398,7 @@ func (a *App) RemindAll() (batch.Batch, error) {
 // PreNotify forms the "your invitation is coming" batch for the people an invitation batch
 // will invite. It is formed, not sent. People who are not contacts on the portal yet (an
 // import not applied) are left out unless includeNotOnPortal.
-func (a *App) PreNotify(invitationBatchID string, includeNotOnPortal bool) (batch.Batch, error) {
+func (a *InvitationsService) PreNotify(invitationBatchID string, includeNotOnPortal bool) (batch.Batch, error) {
 	d, err := a.desk()
 	if err != nil {
 		return batch.Batch{}, err

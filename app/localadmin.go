@@ -34,7 +34,7 @@ func (h *localAdminHolder) actor() portal.Actor {
 	return portal.Actor{ID: "local:" + portal.NormalizeEmail(l.Email), Name: l.Name, SystemAdmin: true, UserSetup: true}
 }
 
-func (a *App) loadLocalAdmin(ctx context.Context, db *cache.DB) {
+func (a *core) loadLocalAdmin(ctx context.Context, db *cache.DB) {
 	var l LocalAdmin
 	if ok, err := db.GetSetting(ctx, localAdminSetting, &l); err != nil {
 		a.log.Warn("read who works on the local portal", "err", err)
@@ -44,7 +44,7 @@ func (a *App) loadLocalAdmin(ctx context.Context, db *cache.DB) {
 }
 
 // LocalAdmin says who works on the local portal; empty until they said.
-func (a *App) LocalAdmin() (LocalAdmin, error) {
+func (a *SettingsService) LocalAdmin() (LocalAdmin, error) {
 	if l := a.localAdmin.p.Load(); l != nil {
 		return *l, nil
 	}
@@ -53,7 +53,7 @@ func (a *App) LocalAdmin() (LocalAdmin, error) {
 
 // SaveLocalAdmin records who works on the local portal: their name and e-mail address
 // appear on every change they make there from now on.
-func (a *App) SaveLocalAdmin(l LocalAdmin) (LocalAdmin, error) {
+func (a *SettingsService) SaveLocalAdmin(l LocalAdmin) (LocalAdmin, error) {
 	l.Name = strings.Join(strings.Fields(l.Name), " ")
 	switch {
 	case l.Name == "":

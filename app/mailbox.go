@@ -11,7 +11,7 @@ import (
 
 // PortalMail lists the portal's outgoing mail; status "" lists all, otherwise queued,
 // sent, skipped or failed.
-func (a *App) PortalMail(status string) ([]client.MailItem, error) {
+func (a *InvitationsService) PortalMail(status string) ([]client.MailItem, error) {
 	c, err := a.current()
 	if err != nil {
 		return nil, err
@@ -24,7 +24,7 @@ func (a *App) PortalMail(status string) ([]client.MailItem, error) {
 }
 
 // RetryPortalMail sends a waiting or failed message again.
-func (a *App) RetryPortalMail(id string) (client.MailItem, error) {
+func (a *InvitationsService) RetryPortalMail(id string) (client.MailItem, error) {
 	c, err := a.current()
 	if err != nil {
 		return client.MailItem{}, err

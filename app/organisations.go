@@ -53,7 +53,7 @@ type OrgResult struct {
 
 // Organisations lists organisations by name, with how many accounts and organisation
 // administrators each has.
-func (a *App) Organisations(q OrgQuery) (OrgPage, error) {
+func (a *OrganisationsService) Organisations(q OrgQuery) (OrgPage, error) {
 	db, err := a.cache()
 	if err != nil {
 		return OrgPage{}, err
@@ -89,7 +89,7 @@ func (a *App) Organisations(q OrgQuery) (OrgPage, error) {
 
 // Organisation returns one organisation's page: profile, users (administrators first,
 // then by name) and organisation roles.
-func (a *App) Organisation(id string) (OrgProfile, error) {
+func (a *OrganisationsService) Organisation(id string) (OrgProfile, error) {
 	db, err := a.cache()
 	if err != nil {
 		return OrgProfile{}, err
@@ -136,7 +136,7 @@ type RoleResult struct {
 
 // CreateOrgRole adds an organisation role (an additional role only that organisation's
 // people can hold). Organisation administrators may do this for their own organisation.
-func (a *App) CreateOrgRole(orgID, name string) (RoleResult, error) {
+func (a *OrganisationsService) CreateOrgRole(orgID, name string) (RoleResult, error) {
 	if strings.TrimSpace(orgID) == "" {
 		return RoleResult{}, portal.FieldErrorf("organizationId", "Choose the organisation the role belongs to.")
 	}
@@ -151,7 +151,7 @@ func (a *App) CreateOrgRole(orgID, name string) (RoleResult, error) {
 // RenameOrgRole renames an organisation role. version is the role's version as loaded: if
 // it changed since, the rename is refused so nothing newer is overwritten (0 skips the
 // check).
-func (a *App) RenameOrgRole(roleID, name string, version int64) (RoleResult, error) {
+func (a *OrganisationsService) RenameOrgRole(roleID, name string, version int64) (RoleResult, error) {
 	return a.roleAction(func(ctx context.Context, db *cache.DB, c *replica.Commands) (replica.Queued, error) {
 		r, err := orgRole(ctx, db, roleID)
 		if err != nil {
@@ -166,7 +166,7 @@ func (a *App) RenameOrgRole(roleID, name string, version int64) (RoleResult, err
 }
 
 // DeleteOrgRole removes an organisation role nobody holds.
-func (a *App) DeleteOrgRole(roleID string) (RoleResult, error) {
+func (a *OrganisationsService) DeleteOrgRole(roleID string) (RoleResult, error) {
 	return a.roleAction(func(ctx context.Context, db *cache.DB, c *replica.Commands) (replica.Queued, error) {
 		if _, err := orgRole(ctx, db, roleID); err != nil {
 			return replica.Queued{}, err
@@ -195,7 +195,7 @@ func orgRole(ctx context.Context, db *cache.DB, id string) (portal.Role, error) 
 }
 
 // roleAction queues one role command and answers with the role as now shown.
-func (a *App) roleAction(run func(ctx context.Context, db *cache.DB, c *replica.Commands) (replica.Queued, error)) (RoleResult, error) {
+func (a *core) roleAction(run func(ctx context.Context, db *cache.DB, c *replica.Commands) (replica.Queued, error)) (RoleResult, error) {
 	eng, db, err := a.engine()
 	if err != nil {
 		return RoleResult{}, err
@@ -221,7 +221,7 @@ func (a *App) roleAction(run func(ctx context.Context, db *cache.DB, c *replica.
 // UpdateOrganisation saves an organisation's profile (name, phone, addresses; type and
 // membership for system administrators). Send the whole profile as loaded: if it changed
 // since (the Version differs), the save is refused so nothing newer is overwritten.
-func (a *App) UpdateOrganisation(org portal.Organization) (OrgResult, error) {
+func (a *OrganisationsService) UpdateOrganisation(org portal.Organization) (OrgResult, error) {
 	if org.ID == "" {
 		return OrgResult{}, portal.FieldErrorf("id", "Choose the organisation to save.")
 	}

@@ -35,7 +35,7 @@ type AddressCheck struct {
 // CheckAddUsers says, address by address, what adding these people to the organisation
 // would do: match a contact, create one (and its name), or nothing for an address that is
 // not one. Nothing changes.
-func (a *App) CheckAddUsers(orgID string, inputs []string) ([]AddressCheck, error) {
+func (a *OrganisationsService) CheckAddUsers(orgID string, inputs []string) ([]AddressCheck, error) {
 	db, err := a.cache()
 	if err != nil {
 		return nil, err
@@ -110,7 +110,7 @@ type AddUsersOutcome struct {
 // e-mailed an invitation. Every address is checked first; one that is not an address
 // refuses the whole list with its position. Invitations from a portal whose links only this
 // computer could open are refused with what to do, as for a batch.
-func (a *App) AddUsers(req AddUsersRequest) (AddUsersOutcome, error) {
+func (a *OrganisationsService) AddUsers(req AddUsersRequest) (AddUsersOutcome, error) {
 	c, err := a.current()
 	if err != nil {
 		return AddUsersOutcome{}, err
@@ -167,7 +167,7 @@ func (a *App) AddUsers(req AddUsersRequest) (AddUsersOutcome, error) {
 }
 
 // formAddedBatch forms the invitation batch of people just added to an organisation.
-func (a *App) formAddedBatch(req AddUsersRequest, contactIDs []string) (batch.Batch, error) {
+func (a *core) formAddedBatch(req AddUsersRequest, contactIDs []string) (batch.Batch, error) {
 	d, err := a.desk()
 	if err != nil {
 		return batch.Batch{}, err
@@ -186,7 +186,7 @@ func (a *App) formAddedBatch(req AddUsersRequest, contactIDs []string) (batch.Ba
 
 // CreateOrganisation adds an organisation with its profile (system administrators only).
 // It shows at once; people can be added to it before the portal has it.
-func (a *App) CreateOrganisation(o portal.Organization) (OrgResult, error) {
+func (a *OrganisationsService) CreateOrganisation(o portal.Organization) (OrgResult, error) {
 	if strings.TrimSpace(o.Name) == "" {
 		return OrgResult{}, portal.FieldErrorf("name", "Give the organisation a name.")
 	}

@@ -20,15 +20,15 @@ type PortalSettingsView struct {
 // PortalSettings returns the settings of the portal Gatehouse is connected to (the local
 // one or a server) from the local copy, a change on its way included: its name, sign-up
 // mode, approver addresses and public address.
-func (a *App) PortalSettings() (PortalSettingsView, error) {
+func (a *SettingsService) PortalSettings() (PortalSettingsView, error) {
 	_, db, err := a.engine()
 	if err != nil {
 		return PortalSettingsView{}, err
 	}
-	return portalSettingsOf(a, db)
+	return portalSettingsOf(a.core, db)
 }
 
-func portalSettingsOf(a *App, db *cache.DB) (PortalSettingsView, error) {
+func portalSettingsOf(a *core, db *cache.DB) (PortalSettingsView, error) {
 	var s client.Settings
 	ok, err := db.Document(a.ctx(), cache.EntitySettings, portal.SettingsID, &s)
 	if err != nil {
@@ -50,12 +50,12 @@ func portalSettingsOf(a *App, db *cache.DB) (PortalSettingsView, error) {
 // were read at, so a change that arrived meanwhile is refused here rather than
 // overwritten. The public address is where every e-mailed link points; while the local
 // portal has none, messages with links are not sent (portal.CheckLinkBase).
-func (a *App) SavePortalSettings(s client.Settings) (PortalSettingsView, error) {
+func (a *SettingsService) SavePortalSettings(s client.Settings) (PortalSettingsView, error) {
 	eng, db, err := a.engine()
 	if err != nil {
 		return PortalSettingsView{}, err
 	}
-	cur, err := portalSettingsOf(a, db)
+	cur, err := portalSettingsOf(a.core, db)
 	if err != nil {
 		return PortalSettingsView{}, err
 	}
@@ -69,14 +69,14 @@ func (a *App) SavePortalSettings(s client.Settings) (PortalSettingsView, error) 
 		return PortalSettingsView{}, err
 	}
 	a.pushSoon(eng)
-	return portalSettingsOf(a, db)
+	return portalSettingsOf(a.core, db)
 }
 
 // pushSoon sends the changes waiting in the outbox now, for a few seconds at most: a
 // setting or message takes effect for the next e-mail only once the portal has it, so
 // the answer says whether it has (Pending false) rather than leaving it to the next sync.
 // Offline, the change stays queued and is sent when the portal can be reached.
-func (a *App) pushSoon(eng *replica.Engine) {
+func (a *core) pushSoon(eng *replica.Engine) {
 	ctx, cancel := context.WithTimeout(a.ctx(), 10*time.Second)
 	defer cancel()
 	if _, err := eng.Push(ctx); err != nil {

@@ -48,7 +48,7 @@ func roleInfo(r portal.Role) RoleInfo {
 
 // FindClientByEmail finds the accounts with this e-mail address (any case), so the
 // administrator can verify the record before promoting it.
-func (a *App) FindClientByEmail(email string) ([]ClientCandidate, error) {
+func (a *UsersService) FindClientByEmail(email string) ([]ClientCandidate, error) {
 	addr, err := portal.ParseEmail(email)
 	if err != nil {
 		return nil, err
@@ -94,7 +94,7 @@ func (a *App) FindClientByEmail(email string) ([]ClientCandidate, error) {
 
 // promoteCheck returns a dry run of portal.Promote: whether an account could be promoted
 // by this administrator now, with some core role.
-func (a *App) promoteCheck(ctx context.Context, eng *replica.Engine) (func(portal.Account) error, error) {
+func (a *core) promoteCheck(ctx context.Context, eng *replica.Engine) (func(portal.Account) error, error) {
 	act, err := eng.Actor(ctx)
 	if err != nil {
 		return nil, err
@@ -117,7 +117,7 @@ func (a *App) promoteCheck(ctx context.Context, eng *replica.Engine) (func(porta
 }
 
 // Roles returns the role catalogue.
-func (a *App) Roles() (RoleCatalog, error) {
+func (a *UsersService) Roles() (RoleCatalog, error) {
 	db, err := a.cache()
 	if err != nil {
 		return RoleCatalog{}, err
@@ -143,7 +143,7 @@ func (a *App) Roles() (RoleCatalog, error) {
 // Promote turns an active client into a staff user with one core role and any additional
 // roles (system roles, or roles of the person's organisation), deleting the leftover
 // client record if asked.
-func (a *App) Promote(id string, coreRole string, additionalRoles []string, deleteClientRecord bool) (ActionResult, error) {
+func (a *UsersService) Promote(id string, coreRole string, additionalRoles []string, deleteClientRecord bool) (ActionResult, error) {
 	return a.accountAction(id, func(ctx context.Context, c *replica.Commands) (replica.Queued, error) {
 		return c.Promote(ctx, id, coreRole, additionalRoles, deleteClientRecord)
 	})

@@ -13,7 +13,7 @@ import (
 const EventReportProgress = "report:progress"
 
 // ReportFigures returns the numbers behind the Reports screen's charts.
-func (a *App) ReportFigures(f reports.Filter) (reports.Figures, error) {
+func (a *ReportsService) ReportFigures(f reports.Filter) (reports.Figures, error) {
 	db, err := a.cache()
 	if err != nil {
 		return reports.Figures{}, err
@@ -22,7 +22,7 @@ func (a *App) ReportFigures(f reports.Filter) (reports.Figures, error) {
 }
 
 // ReportTable returns one page of a report table ("logins", "invitations", "approvals").
-func (a *App) ReportTable(kind string, f reports.Filter, sort reports.Sort, offset, limit int) (reports.Page, error) {
+func (a *ReportsService) ReportTable(kind string, f reports.Filter, sort reports.Sort, offset, limit int) (reports.Page, error) {
 	db, err := a.cache()
 	if err != nil {
 		return reports.Page{}, err
@@ -33,7 +33,7 @@ func (a *App) ReportTable(kind string, f reports.Filter, sort reports.Sort, offs
 // ExportReport asks where to save and writes the whole report (not just the page on
 // screen) as "xlsx" or "csv", sending "report:progress" events as it goes. It returns the
 // saved file, or "" when the dialog was cancelled.
-func (a *App) ExportReport(kind string, f reports.Filter, sort reports.Sort, format string) (string, error) {
+func (a *ReportsService) ExportReport(kind string, f reports.Filter, sort reports.Sort, format string) (string, error) {
 	db, err := a.cache()
 	if err != nil {
 		return "", err
@@ -87,7 +87,7 @@ type ReminderResult struct {
 // each link and e-mails the new one with the reminder template. The batch is formed, not
 // sent, so the administrator previews the messages before anything leaves. People whose
 // invitation was made outside a batch have it resent instead, which the portal e-mails.
-func (a *App) SendReminders(accountIDs []string) (ReminderResult, error) {
+func (a *ReportsService) SendReminders(accountIDs []string) (ReminderResult, error) {
 	db, err := a.cache()
 	if err != nil {
 		return ReminderResult{}, err
@@ -126,7 +126,7 @@ func (a *App) SendReminders(accountIDs []string) (ReminderResult, error) {
 		}
 	}
 	if len(outside) > 0 {
-		resent, err := a.ResendInvitations(outside)
+		resent, err := (&UsersService{a.core}).ResendInvitations(outside)
 		if err != nil {
 			return res, err
 		}

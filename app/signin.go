@@ -20,7 +20,7 @@ const (
 )
 
 // sessionHost gives the session Manager the App's cache, connection and events.
-type sessionHost struct{ a *App }
+type sessionHost struct{ a *core }
 
 func (h sessionHost) Cache() (*cache.DB, error) { return h.a.cache() }
 func (h sessionHost) Emit(event string, data any) {
@@ -36,7 +36,7 @@ func (h sessionHost) SyncNow() {
 }
 
 func (h sessionHost) Server() (mode, serverURL string, err error) {
-	fr, err := h.a.FirstRunState()
+	fr, err := (&ConnectionService{h.a}).FirstRunState()
 	if err != nil {
 		return "", "", err
 	}
@@ -45,25 +45,25 @@ func (h sessionHost) Server() (mode, serverURL string, err error) {
 
 // remoteClient is the client sync uses for the remote portal server at serverURL (see
 // session.Manager.Client).
-func (a *App) remoteClient(ctx context.Context, db *cache.DB, serverURL string) *client.Client {
+func (a *core) remoteClient(ctx context.Context, db *cache.DB, serverURL string) *client.Client {
 	return a.auth.Client(ctx, db, serverURL)
 }
 
 // needsSignIn reports whether sync waits for a sign-in: remote mode and no usable session.
-func (a *App) needsSignIn(ctx context.Context) bool {
+func (a *core) needsSignIn(ctx context.Context) bool {
 	st, err := a.auth.State(ctx)
 	return err == nil && st.NeedsSignIn
 }
 
 // SignInSettings returns the portal server and identity provider Gatehouse signs in with.
-func (a *App) SignInSettings() (session.Settings, error) {
+func (a *SettingsService) SignInSettings() (session.Settings, error) {
 	return a.auth.Settings(context.Background())
 }
 
 // SaveSignInSettings checks and stores the sign-in settings. A new server address switches
 // sync to that server (refused while changes for the old one are unsent) and forgets the
 // sign-in to the old one; an empty one leaves the connection as it is.
-func (a *App) SaveSignInSettings(set session.Settings) (session.Settings, error) {
+func (a *SettingsService) SaveSignInSettings(set session.Settings) (session.Settings, error) {
 	ctx := context.Background()
 	set, err := session.CheckSettings(set)
 	if err != nil {
@@ -74,7 +74,7 @@ func (a *App) SaveSignInSettings(set session.Settings) (session.Settings, error)
 		return session.Settings{}, err
 	}
 	if set.ServerURL != "" && set.ServerURL != current.ServerURL {
-		if _, err := a.ConnectServer(set.ServerURL); err != nil {
+		if _, err := (&ConnectionService{a.core}).ConnectServer(set.ServerURL); err != nil {
 			return session.Settings{}, err
 		}
 		a.auth.ForgetOtherServers(ctx, set.ServerURL)
@@ -89,26 +89,26 @@ func (a *App) SaveSignInSettings(set session.Settings) (session.Settings, error)
 // browser and returns its address at once (also sent as "signin:url", so it can be copied if
 // no browser opens). The outcome arrives as "signin:done". Starting again abandons a
 // sign-in still waiting.
-func (a *App) BeginSignIn() (session.Start, error) { return a.auth.Begin(false) }
+func (a *SettingsService) BeginSignIn() (session.Start, error) { return a.auth.Begin(false) }
 
 // TestSignIn runs the same sign-in to check the settings end to end — identity provider,
 // this computer's clock, and the portal server's acceptance of the account — and then ends
 // the session it got at once. The current sign-in, if any, is not touched.
-func (a *App) TestSignIn() (session.Start, error) { return a.auth.Begin(true) }
+func (a *SettingsService) TestSignIn() (session.Start, error) { return a.auth.Begin(true) }
 
 // CancelSignIn abandons the sign-in waiting for the browser, if any.
-func (a *App) CancelSignIn() (session.State, error) {
+func (a *SettingsService) CancelSignIn() (session.State, error) {
 	a.auth.Cancel()
 	return a.auth.State(context.Background())
 }
 
 // SignOut ends the session at the portal server and forgets it on this computer. Signing
 // out when not signed in is not an error.
-func (a *App) SignOut() (session.State, error) {
+func (a *SettingsService) SignOut() (session.State, error) {
 	return a.auth.SignOut(context.Background())
 }
 
 // SessionState says whether, as whom and until when this computer is signed in.
-func (a *App) SessionState() (session.State, error) {
+func (a *SettingsService) SessionState() (session.State, error) {
 	return a.auth.State(context.Background())
 }

@@ -85,7 +85,7 @@ const (
 
 // SyncStatus returns the current status. When Gatehouse could not connect, the status
 // says why in LastError rather than failing, so the status bar can show it.
-func (a *App) SyncStatus() (SyncStatus, error) {
+func (a *ConnectionService) SyncStatus() (SyncStatus, error) {
 	if _, err := a.cache(); err != nil {
 		return SyncStatus{}, err
 	}
@@ -104,7 +104,7 @@ func (a *App) SyncStatus() (SyncStatus, error) {
 
 // SyncNow pushes the waiting changes and pulls the server's, then returns the status. A
 // failure to reach the server is not an error: the status says it.
-func (a *App) SyncNow() (SyncStatus, error) {
+func (a *ConnectionService) SyncNow() (SyncStatus, error) {
 	c, err := a.current()
 	if err != nil {
 		return SyncStatus{}, err
@@ -116,7 +116,7 @@ func (a *App) SyncNow() (SyncStatus, error) {
 }
 
 // PendingChanges lists the changes the server does not have yet, oldest first.
-func (a *App) PendingChanges() ([]replica.Change, error) {
+func (a *ConnectionService) PendingChanges() ([]replica.Change, error) {
 	eng, _, err := a.engine()
 	if err != nil {
 		return nil, err
@@ -126,7 +126,7 @@ func (a *App) PendingChanges() ([]replica.Change, error) {
 
 // DiscardChange undoes a change the server does not have yet (or gives up a failed one);
 // the server's version shows again.
-func (a *App) DiscardChange(id int64) (SyncStatus, error) {
+func (a *ConnectionService) DiscardChange(id int64) (SyncStatus, error) {
 	c, err := a.current()
 	if err != nil {
 		return SyncStatus{}, err
@@ -138,7 +138,7 @@ func (a *App) DiscardChange(id int64) (SyncStatus, error) {
 }
 
 // RetryChange sends a failed change again.
-func (a *App) RetryChange(id int64) (SyncStatus, error) {
+func (a *ConnectionService) RetryChange(id int64) (SyncStatus, error) {
 	c, err := a.current()
 	if err != nil {
 		return SyncStatus{}, err
@@ -150,7 +150,7 @@ func (a *App) RetryChange(id int64) (SyncStatus, error) {
 }
 
 // Conflicts lists the changes waiting for the administrator's choice, oldest first.
-func (a *App) Conflicts() ([]Conflict, error) {
+func (a *ConnectionService) Conflicts() ([]Conflict, error) {
 	eng, _, err := a.engine()
 	if err != nil {
 		return nil, err
@@ -172,7 +172,7 @@ func (a *App) Conflicts() ([]Conflict, error) {
 // ResolveConflict settles a conflict: choice "theirs" drops my change, "mine" applies it
 // again on the server's version (refused with the portal's reason when it no longer makes
 // sense there; the conflict then stays).
-func (a *App) ResolveConflict(id int64, choice string) (SyncStatus, error) {
+func (a *ConnectionService) ResolveConflict(id int64, choice string) (SyncStatus, error) {
 	c, err := a.current()
 	if err != nil {
 		return SyncStatus{}, err

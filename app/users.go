@@ -95,7 +95,7 @@ type InvitationRow struct {
 }
 
 // SearchUsers returns one page of the Users table.
-func (a *App) SearchUsers(q UserQuery) (UserPage, error) {
+func (a *UsersService) SearchUsers(q UserQuery) (UserPage, error) {
 	db, err := a.cache()
 	if err != nil {
 		return UserPage{}, err
@@ -155,7 +155,7 @@ func rows(rs []cache.AccountRow) []UserRow {
 const historyLimit = 200
 
 // GetUser returns the detail drawer of one account.
-func (a *App) GetUser(id string) (UserDetail, error) {
+func (a *UsersService) GetUser(id string) (UserDetail, error) {
 	db, err := a.cache()
 	if err != nil {
 		return UserDetail{}, err
@@ -220,7 +220,7 @@ func (a *App) GetUser(id string) (UserDetail, error) {
 }
 
 // accountActions asks the sync engine's policy what may be done to acc.
-func (a *App) accountActions(ctx context.Context, acc portal.Account, inv *portal.Invitation) ([]portal.ActionCheck, error) {
+func (a *core) accountActions(ctx context.Context, acc portal.Account, inv *portal.Invitation) ([]portal.ActionCheck, error) {
 	c, err := a.current()
 	if err != nil {
 		return nil, err
@@ -242,7 +242,7 @@ func invitationRow(inv portal.Invitation, now time.Time) InvitationRow {
 }
 
 // Ghosts lists the unfinished client registrations, by name.
-func (a *App) Ghosts() ([]UserRow, error) {
+func (a *UsersService) Ghosts() ([]UserRow, error) {
 	db, err := a.cache()
 	if err != nil {
 		return nil, err
@@ -255,13 +255,13 @@ func (a *App) Ghosts() ([]UserRow, error) {
 }
 
 // DeactivateUser suspends an active account.
-func (a *App) DeactivateUser(id string) (ActionResult, error) {
+func (a *UsersService) DeactivateUser(id string) (ActionResult, error) {
 	return a.accountAction(id, func(ctx context.Context, c *replica.Commands) (replica.Queued, error) { return c.Deactivate(ctx, id) })
 }
 
 // DeleteClientRecord drops the client record a staff user kept at promotion; they stay a
 // staff user with their roles.
-func (a *App) DeleteClientRecord(id string) (ActionResult, error) {
+func (a *UsersService) DeleteClientRecord(id string) (ActionResult, error) {
 	return a.accountAction(id, func(ctx context.Context, c *replica.Commands) (replica.Queued, error) {
 		return c.DeleteClientRecord(ctx, id)
 	})
@@ -270,7 +270,7 @@ func (a *App) DeleteClientRecord(id string) (ActionResult, error) {
 // ResendUserInvitation sends the invited person a new link; the old one stops working.
 // expiresInDays is how long the new link stays valid (0: the portal's usual lifetime,
 // at most its longest): a new link with a new expiry is how an invitation's expiry changes.
-func (a *App) ResendUserInvitation(id string, expiresInDays int) (ActionResult, error) {
+func (a *UsersService) ResendUserInvitation(id string, expiresInDays int) (ActionResult, error) {
 	if expiresInDays < 0 {
 		return ActionResult{}, portal.FieldErrorf("expiresInDays", "Choose how many days the new link stays valid.")
 	}
@@ -280,14 +280,14 @@ func (a *App) ResendUserInvitation(id string, expiresInDays int) (ActionResult, 
 }
 
 // RevokeUserInvitation withdraws the invited person's link.
-func (a *App) RevokeUserInvitation(id string) (ActionResult, error) {
+func (a *UsersService) RevokeUserInvitation(id string) (ActionResult, error) {
 	return a.invitationAction(id, func(ctx context.Context, c *replica.Commands, inv string) (replica.Queued, error) {
 		return c.Revoke(ctx, inv)
 	})
 }
 
 // invitationAction runs an action on the pending invitation of account id.
-func (a *App) invitationAction(id string, run func(ctx context.Context, c *replica.Commands, invitationID string) (replica.Queued, error)) (ActionResult, error) {
+func (a *core) invitationAction(id string, run func(ctx context.Context, c *replica.Commands, invitationID string) (replica.Queued, error)) (ActionResult, error) {
 	db, err := a.cache()
 	if err != nil {
 		return ActionResult{}, err
@@ -315,47 +315,47 @@ func pendingInvitation(invs []portal.Invitation, now time.Time) *portal.Invitati
 }
 
 // ReactivateUser lets a deactivated account sign in again.
-func (a *App) ReactivateUser(id string) (ActionResult, error) {
+func (a *UsersService) ReactivateUser(id string) (ActionResult, error) {
 	return a.accountAction(id, func(ctx context.Context, c *replica.Commands) (replica.Queued, error) { return c.Reactivate(ctx, id) })
 }
 
 // SetOrgAdmin makes an account an administrator of its organisation, or takes it away.
-func (a *App) SetOrgAdmin(id string, admin bool) (ActionResult, error) {
+func (a *UsersService) SetOrgAdmin(id string, admin bool) (ActionResult, error) {
 	return a.accountAction(id, func(ctx context.Context, c *replica.Commands) (replica.Queued, error) {
 		return c.SetOrgAdmin(ctx, id, admin)
 	})
 }
 
 // SetUserRoles replaces an account's core role and additional roles.
-func (a *App) SetUserRoles(id string, coreRole string, additionalRoles []string) (ActionResult, error) {
+func (a *UsersService) SetUserRoles(id string, coreRole string, additionalRoles []string) (ActionResult, error) {
 	return a.accountAction(id, func(ctx context.Context, c *replica.Commands) (replica.Queued, error) {
 		return c.SetRoles(ctx, id, coreRole, additionalRoles)
 	})
 }
 
 // CompleteRegistration marks a ghost account's registration as finished.
-func (a *App) CompleteRegistration(id string) (ActionResult, error) {
+func (a *UsersService) CompleteRegistration(id string) (ActionResult, error) {
 	return a.accountAction(id, func(ctx context.Context, c *replica.Commands) (replica.Queued, error) {
 		return c.CompleteRegistration(ctx, id)
 	})
 }
 
 // DeactivateUsers deactivates each selected account.
-func (a *App) DeactivateUsers(ids []string) (BulkResult, error) {
+func (a *UsersService) DeactivateUsers(ids []string) (BulkResult, error) {
 	return a.bulk(ids, nil, nil, func(ctx context.Context, c *replica.Commands, keys []string) (replica.BulkResult, error) {
 		return c.DeactivateMany(ctx, keys)
 	})
 }
 
 // ReactivateUsers reactivates each selected account.
-func (a *App) ReactivateUsers(ids []string) (BulkResult, error) {
+func (a *UsersService) ReactivateUsers(ids []string) (BulkResult, error) {
 	return a.bulk(ids, nil, nil, func(ctx context.Context, c *replica.Commands, keys []string) (replica.BulkResult, error) {
 		return c.ReactivateMany(ctx, keys)
 	})
 }
 
 // SetUsersRoles gives each selected account the same roles.
-func (a *App) SetUsersRoles(ids []string, coreRole string, additionalRoles []string) (BulkResult, error) {
+func (a *UsersService) SetUsersRoles(ids []string, coreRole string, additionalRoles []string) (BulkResult, error) {
 	return a.bulk(ids, nil, nil, func(ctx context.Context, c *replica.Commands, keys []string) (replica.BulkResult, error) {
 		return c.SetRolesMany(ctx, keys, coreRole, additionalRoles)
 	})
@@ -363,7 +363,7 @@ func (a *App) SetUsersRoles(ids []string, coreRole string, additionalRoles []str
 
 // ResendInvitations sends each selected (invited) account a new invitation link; the old
 // link stops working. An account with no invitation is left out with the reason.
-func (a *App) ResendInvitations(ids []string) (BulkResult, error) {
+func (a *UsersService) ResendInvitations(ids []string) (BulkResult, error) {
 	db, err := a.cache()
 	if err != nil {
 		return BulkResult{}, err

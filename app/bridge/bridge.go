@@ -13,7 +13,7 @@
 //	GET  /bridge/shim.js   window.go and window.runtime for the generated Wails bindings
 //
 // Frontend serves a built frontend with the shim injected into index.html, so the unchanged
-// frontend/wailsjs bindings (window.go.app.App.About()) arrive here. Names, argument
+// frontend/wailsjs bindings (window.go.app.ConnectionService.About()) arrive here. Names, argument
 // decoding and the results of 0, 1 or 2 return values follow Wails v2.16.
 package bridge
 
@@ -103,7 +103,7 @@ func New(opts Options) (*Bridge, error) {
 			return nil, fmt.Errorf("bridge: can bind only pointers to structs, not %T", v)
 		}
 		// Wails names a method by the last element of the package path, the struct and
-		// the method: "app.App.About".
+		// the method: "app.ConnectionService.About".
 		prefix := t.Elem().String() + "."
 		rv := reflect.ValueOf(v)
 		for i := 0; i < t.NumMethod(); i++ {

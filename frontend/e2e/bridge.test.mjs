@@ -7,12 +7,12 @@ test('bridge: an unknown method rejects like Wails, with an Error', async (t) =>
   const app = await openApp(t)
   if (!app) return
   const got = await app.page.evaluate(() =>
-    window.go.app.App.NoSuchMethod().then(
+    window.go.app.UsersService.NoSuchMethod().then(
       () => 'resolved',
       (e) => ({ isError: e instanceof Error, message: e.message }),
     ),
   )
-  assert.deepEqual(got, { isError: true, message: "method 'app.App.NoSuchMethod' not registered" })
+  assert.deepEqual(got, { isError: true, message: "method 'app.UsersService.NoSuchMethod' not registered" })
 })
 
 test('bridge: files dropped on the window reach runtime.OnFileDrop and Go events arrive in order', async (t) => {

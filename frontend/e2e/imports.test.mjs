@@ -31,7 +31,7 @@ async function counts(page) {
 // pastFirstRun answers the first-run question (an empty local portal) when the shell asks
 // it, as the administrator would before importing anything.
 async function pastFirstRun(app) {
-  const state = await app.harness.call('app.App.FirstRunState').catch(() => ({ needsSetup: false }))
+  const state = await app.harness.call('app.ConnectionService.FirstRunState').catch(() => ({ needsSetup: false }))
   if (!state.needsSetup) return
   await app.page.getByTestId('first-run-name').fill('Ann Reed')
   await app.page.getByTestId('first-run-email').fill('ann.reed@example.org')

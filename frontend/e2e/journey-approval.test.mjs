@@ -51,7 +51,7 @@ test('journey: a person asks for access, the approver approves from the e-mail, 
 
   // The page a waiting person sees, written on the desktop; it is the portal's.
   const welcome = 'Thank you for signing in to @system.ProductName@. A coordinator checks every new volunteer: ask for access below.'
-  await harness.call('app.App.SaveTemplate', 'not_authorised', 'Waiting for a coordinator', welcome + '\n\n[Request Access](@RequestAccessUrl@)\n')
+  await harness.call('app.InvitationsService.SaveTemplate', 'not_authorised', 'Waiting for a coordinator', welcome + '\n\n[Request Access](@RequestAccessUrl@)\n')
 
   // Pat signs in with single sign-on and sees that page.
   const pat = await open()
@@ -90,7 +90,7 @@ test('journey: a person asks for access, the approver approves from the e-mail, 
   const dan = await open()
   await portalSignIn(dan, portal, 'dan')
   await dan.getByText('Request Access').waitFor()
-  await harness.call('app.App.SyncNow')
+  await harness.call('app.ConnectionService.SyncNow')
   await page.getByTestId('nav').getByText('Approvals', { exact: true }).click()
   const danRow = page.getByTestId('queue-table').locator('tr').filter({ hasText: 'dan@example.org' })
   await danRow.waitFor()
@@ -101,7 +101,7 @@ test('journey: a person asks for access, the approver approves from the e-mail, 
   await dialog.getByTestId('deny-confirm').click()
   await dialog.waitFor({ state: 'detached' })
   await page.getByText('Dan was denied and moved to the recycle bin').first().waitFor()
-  await harness.call('app.App.SyncNow')
+  await harness.call('app.ConnectionService.SyncNow')
   await page.getByTestId('tab-bin').click()
   await page.getByTestId('bin-table').getByText('dan@example.org').waitFor()
   // Who denied him, by name: the administrator's name came from the identity provider

@@ -61,7 +61,7 @@ test('journey: a council list becomes invited people, and one of them signs in',
   await page.getByTestId('first-run-email').fill('ann.reed@example.org')
   await page.getByTestId('first-run-empty').click()
   await page.getByTestId('first-run-empty').waitFor({ state: 'detached' })
-  await harness.call('app.App.SaveSMTPSettings', {
+  await harness.call('app.InvitationsService.SaveSMTPSettings', {
     host: info.smtpHost, port: Number(info.smtpPort), security: 'none', username: '', from: 'Council Association <membership@association.example.org>',
     ratePerSecond: 0, hasPassword: false,
   }, '')
@@ -140,13 +140,13 @@ test('journey: a council list becomes invited people, and one of them signs in',
   await page.getByTestId('form-batch').click()
   await page.getByTestId('batch-detail').waitFor()
   await page.getByTestId('batch-counts').filter({ hasText: '4 to send' }).waitFor()
-  const invitation = (await harness.call('app.App.Batches')).find((b) => b.kind === 'invitation')
+  const invitation = (await harness.call('app.InvitationsService.Batches')).find((b) => b.kind === 'invitation')
   const abcd = ['beth.carter@ashby-tc.gov.uk', 'cara@barton-pc.gov.uk', 'clerk@abbotsley-pc.gov.uk', 'dan.evans@bourne-tc.gov.uk']
 
   // 5. The pre-notification, formed from the batch, previewed, confirmed, received.
   await page.getByTestId('pre-notify').click()
   await page.getByTestId('batch-list').getByText(/Pre-notification/).first().waitFor()
-  const pre = (await harness.call('app.App.Batches')).find((b) => b.kind === 'pre_notification')
+  const pre = (await harness.call('app.InvitationsService.Batches')).find((b) => b.kind === 'pre_notification')
   assert.equal(pre.counts.total, 4, 'every invitee can be told: their contacts are on the portal')
   await openBatch(page, pre.name)
   assert.equal((await harness.mail()).length, 0, 'nothing is e-mailed before the confirmation')
@@ -180,7 +180,7 @@ test('journey: a council list becomes invited people, and one of them signs in',
   await portal.close()
 
   // 8. Reports: her invitation accepted, the other three pending.
-  await harness.call('app.App.SyncNow')
+  await harness.call('app.ConnectionService.SyncNow')
   await app.nav('Reports')
   await page.getByTestId('report-kind').getByText('Invitation status').click()
   const table = page.getByTestId('report-table')
@@ -195,7 +195,7 @@ test('journey: a council list becomes invited people, and one of them signs in',
   await page.locator('.n-tabs-tab').filter({ hasText: 'Follow-up' }).click()
   await page.getByTestId('remind-all').click()
   await page.locator('.n-tabs-tab').filter({ hasText: 'Batches' }).click()
-  const reminder = (await harness.call('app.App.Batches')).find((b) => b.kind === 'reminder')
+  const reminder = (await harness.call('app.InvitationsService.Batches')).find((b) => b.kind === 'reminder')
   assert.equal(reminder.counts.total, 3)
   await openBatch(page, reminder.name)
   await sendOpenBatch(page, 3)
@@ -205,8 +205,8 @@ test('journey: a council list becomes invited people, and one of them signs in',
   // 10. The audit log holds the desktop's own work too, under the officer's name: the
   // fix, the exclusion with its reason, the merge, the two Zoës told apart, both applies, and every batch formed
   // and sent.
-  await harness.call('app.App.SyncNow')
-  const log = (await harness.call('app.App.AuditLog', { entityType: '', entityId: '', actorId: '', action: '', organizationId: '', from: null, to: null, offset: 0, limit: 500 })).rows
+  await harness.call('app.ConnectionService.SyncNow')
+  const log = (await harness.call('app.AuditService.AuditLog', { entityType: '', entityId: '', actorId: '', action: '', organizationId: '', from: null, to: null, offset: 0, limit: 500 })).rows
   const work = log.filter((e) => e.entityType === 'import' || e.entityType === 'batch').reverse()
   const tally = {}
   for (const e of work) {

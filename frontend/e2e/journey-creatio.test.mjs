@@ -67,19 +67,19 @@ test('journey (Creatio): an organisation administrator adds users by e-mail, inv
   const sysPage = await open()
   await sysPage.goto(admins.url)
   await connectDesktop(sysPage, { portal, issuer, login: 'admin@example.org' })
-  const view = await admins.call('app.App.PortalSettings')
-  await admins.call('app.App.SavePortalSettings', { ...view.settings, productName: 'Northfield Community Pantry', publicUrl })
-  const org = (await admins.call('app.App.CreateOrganisation', { name: 'Northfield Pantry', type: 'pantry' })).organization
-  await admins.call('app.App.SyncNow')
-  await admins.call('app.App.CreateOrgRole', org.id, 'Drivers')
-  await admins.call('app.App.AddUsers', { organizationId: org.id, emails: [mia], roles: [], inviteNow: false, expiresInDays: 0 })
-  await admins.call('app.App.AddUsers', { organizationId: org.id, emails: [olivia], roles: [], inviteNow: true, expiresInDays: 0 })
+  const view = await admins.call('app.SettingsService.PortalSettings')
+  await admins.call('app.SettingsService.SavePortalSettings', { ...view.settings, productName: 'Northfield Community Pantry', publicUrl })
+  const org = (await admins.call('app.OrganisationsService.CreateOrganisation', { name: 'Northfield Pantry', type: 'pantry' })).organization
+  await admins.call('app.ConnectionService.SyncNow')
+  await admins.call('app.OrganisationsService.CreateOrgRole', org.id, 'Drivers')
+  await admins.call('app.OrganisationsService.AddUsers', { organizationId: org.id, emails: [mia], roles: [], inviteNow: false, expiresInDays: 0 })
+  await admins.call('app.OrganisationsService.AddUsers', { organizationId: org.id, emails: [olivia], roles: [], inviteNow: true, expiresInDays: 0 })
   const oliviaMail = await admins.mailTo(olivia)
   await acceptWithPassword(await open(), linkIn(oliviaMail.text, `${publicUrl}/invite/`))
-  await admins.call('app.App.SyncNow')
-  const oliviaAcc = (await admins.call('app.App.SearchUsers', usersQuery(olivia))).rows[0]
-  await admins.call('app.App.SetOrgAdmin', oliviaAcc.id, true)
-  await admins.call('app.App.SyncNow')
+  await admins.call('app.ConnectionService.SyncNow')
+  const oliviaAcc = (await admins.call('app.UsersService.SearchUsers', usersQuery(olivia))).rows[0]
+  await admins.call('app.UsersService.SetOrgAdmin', oliviaAcc.id, true)
+  await admins.call('app.ConnectionService.SyncNow')
 
   // ---- 1. Olivia signs in to her desktop with her organisation's account.
   const oliviaDesk = await desktop()
@@ -88,7 +88,7 @@ test('journey (Creatio): an organisation administrator adds users by e-mail, inv
   await page.goto(oliviaDesk.url)
   await connectDesktop(page, { portal, issuer, login: olivia })
   // Her desktop sends batches through the organisation's mail server (here, the sink).
-  await oliviaDesk.call('app.App.SaveSMTPSettings', {
+  await oliviaDesk.call('app.InvitationsService.SaveSMTPSettings', {
     host: sink.smtpHost, port: Number(sink.smtpPort), security: 'none', username: '',
     from: 'Northfield Pantry <portal@northfield.example.org>', ratePerSecond: 0, hasPassword: false,
   }, '')
@@ -143,8 +143,8 @@ test('journey (Creatio): an organisation administrator adds users by e-mail, inv
   await acceptWithPassword(await open(), linkIn(toMia.text, `${publicUrl}/invite/`))
 
   // The invitations carried the role Olivia chose.
-  await oliviaDesk.call('app.App.SyncNow')
-  const noahAcc = (await oliviaDesk.call('app.App.SearchUsers', usersQuery(noah))).rows[0]
+  await oliviaDesk.call('app.ConnectionService.SyncNow')
+  const noahAcc = (await oliviaDesk.call('app.UsersService.SearchUsers', usersQuery(noah))).rows[0]
   assert.equal(noahAcc.status, 'active')
   assert.equal(noahAcc.additionalRoles.length, 1, `Noah's roles: ${noahAcc.additionalRoles}`)
 
@@ -153,7 +153,7 @@ test('journey (Creatio): an organisation administrator adds users by e-mail, inv
   await drawer.getByTestId('drawer-roles').filter({ hasText: 'Drivers' }).waitFor()
   await drawer.getByTestId('drawer-org-admin').click()
   await toast(page, 'noah is now an organisation administrator')
-  await oliviaDesk.call('app.App.SyncNow')
+  await oliviaDesk.call('app.ConnectionService.SyncNow')
   await page.getByTestId('status-pending').filter({ hasText: 'Pending changes: 0' }).waitFor()
   assert.deepEqual(errors.map(String), [], 'Olivia’s desktop reported errors')
 
@@ -169,17 +169,17 @@ test('journey (Creatio): an organisation administrator adds users by e-mail, inv
   await noahPage.getByTestId('confirm-yes').click()
   await toast(noahPage, 'mia is deactivated')
   await miaDrawer.getByTestId('drawer-status').filter({ hasText: 'Deactivated' }).waitFor()
-  await noahDesk.call('app.App.SyncNow')
+  await noahDesk.call('app.ConnectionService.SyncNow')
   await miaDrawer.getByTestId('drawer-reactivate').click()
   await toast(noahPage, 'mia can sign in again')
   await miaDrawer.getByTestId('drawer-status').filter({ hasText: 'Active' }).waitFor()
-  await noahDesk.call('app.App.SyncNow')
+  await noahDesk.call('app.ConnectionService.SyncNow')
   await noahPage.getByTestId('status-pending').filter({ hasText: 'Pending changes: 0' }).waitFor()
 
   // ---- 7. The audit log, on Noah's desktop, names who did each step.
   await noahPage.keyboard.press('Escape')
   await nav(noahPage, 'Audit')
-  const log = (await noahDesk.call('app.App.AuditLog', { entityType: '', entityId: '', actorId: '', action: '', organizationId: '', from: null, to: null, offset: 0, limit: 200 })).rows
+  const log = (await noahDesk.call('app.AuditService.AuditLog', { entityType: '', entityId: '', actorId: '', action: '', organizationId: '', from: null, to: null, offset: 0, limit: 200 })).rows
   const who = (action, about) => log.filter((e) => e.action === action && JSON.stringify(e.after ?? e.before ?? {}).includes(about)).map((e) => e.actorName)
   assert.deepEqual(who('contact.create', noah), ['Olivia'], 'Olivia added Noah as a contact')
   assert.deepEqual(who('contact.create', zoe), ['Olivia'], 'Olivia added Zoe as a contact')

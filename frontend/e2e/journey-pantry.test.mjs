@@ -32,7 +32,7 @@ test('journey (pantry): a volunteer signs in, finishes registering, is promoted 
     await page.getByTestId('view-title').filter({ hasText: label }).waitFor()
   }
   const synced = async () => {
-    await harness.call('app.App.SyncNow')
+    await harness.call('app.ConnectionService.SyncNow')
     await page.getByTestId('status-pending').filter({ hasText: 'Pending changes: 0' }).waitFor()
   }
 
@@ -55,7 +55,7 @@ test('journey (pantry): a volunteer signs in, finishes registering, is promoted 
   await shot(web, 'journey-pantry-registration-unfinished')
 
   // ---- 2. On the desktop she is a ghost account.
-  await harness.call('app.App.SyncNow')
+  await harness.call('app.ConnectionService.SyncNow')
   await nav('Users')
   await page.getByTestId('ghosts-tab').click()
   const ghost = page.getByTestId('ghost-row').filter({ hasText: vera })
@@ -70,7 +70,7 @@ test('journey (pantry): a volunteer signs in, finishes registering, is promoted 
   await web.getByText('Vera Lind').first().waitFor()
 
   // The ghost list empties once the desktop hears of it.
-  await harness.call('app.App.SyncNow')
+  await harness.call('app.ConnectionService.SyncNow')
   await page.locator('.n-tabs-tab').filter({ hasText: 'All people' }).click()
   await page.getByTestId('ghosts-tab').click()
   await ghost.waitFor({ state: 'detached' })
@@ -124,7 +124,7 @@ test('journey (pantry): a volunteer signs in, finishes registering, is promoted 
   // ---- 7. The audit log names who did what.
   await page.keyboard.press('Escape')
   await nav('Audit')
-  const log = (await harness.call('app.App.AuditLog', { entityType: '', entityId: '', actorId: '', action: '', organizationId: '', from: null, to: null, offset: 0, limit: 200 })).rows
+  const log = (await harness.call('app.AuditService.AuditLog', { entityType: '', entityId: '', actorId: '', action: '', organizationId: '', from: null, to: null, offset: 0, limit: 200 })).rows
   const about = log.filter((e) => JSON.stringify(e.after ?? e.before ?? {}).includes(vera) || e.entityId === (log.find((x) => x.action === 'account.sign_up')?.entityId))
   const actions = about.map((e) => `${e.action} by ${e.actorName}`).reverse()
   for (const want of ['account.sign_up by Vera', 'account.complete_registration by Vera Lind', 'account.promote by Admin', 'account.delete_client_record by Admin']) {

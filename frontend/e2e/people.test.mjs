@@ -51,7 +51,7 @@ test('people: a new organisation, then people added by e-mail, invited later or 
   assert.equal((await harness.mail()).length, 0, 'nobody was e-mailed')
 
   // From Users: the same dialog, with the organisation to choose; Ann is a contact now.
-  await harness.call('app.App.SaveSMTPSettings', { host: info.smtpHost, port: Number(info.smtpPort), security: 'none', username: '', from: 'Eastgate <portal@eastgate.example.org>', ratePerSecond: 0, hasPassword: false }, '')
+  await harness.call('app.InvitationsService.SaveSMTPSettings', { host: info.smtpHost, port: Number(info.smtpPort), security: 'none', username: '', from: 'Eastgate <portal@eastgate.example.org>', ratePerSecond: 0, hasPassword: false }, '')
   await app.nav('Users')
   await page.getByText('Nobody here yet.', { exact: false }).waitFor()
   await page.getByTestId('users-add').click()
@@ -66,8 +66,8 @@ test('people: a new organisation, then people added by e-mail, invited later or 
   // Now, while the local portal's links point at this computer: refused, with what to do.
   await page.getByTestId('add-users-submit').click()
   await page.getByTestId('add-users-error').filter({ hasText: 'public address' }).waitFor()
-  const view = await harness.call('app.App.PortalSettings')
-  await harness.call('app.App.SavePortalSettings', { ...view.settings, publicUrl: 'https://portal.eastgate.example.org' })
+  const view = await harness.call('app.SettingsService.PortalSettings')
+  await harness.call('app.SettingsService.SavePortalSettings', { ...view.settings, publicUrl: 'https://portal.eastgate.example.org' })
   await page.getByTestId('add-users-submit').click()
   await page.getByText('2 added: 1 new, 1 matched. 2 invited: the portal e-mails each their link.').waitFor()
   const mail = (await harness.mail())

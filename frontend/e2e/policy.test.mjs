@@ -33,8 +33,8 @@ test('policy: an organisation administrator meets a system administrator of her 
     const code = await harness.stop()
     assert.equal(code, 0, `harness exited with ${code}:\n${harness.stderr()}`)
   })
-  await harness.call('app.App.UseEmbedded')
-  await harness.call('app.App.SaveSignInSettings', { serverUrl: portal, issuer, clientId, scopes: '' })
+  await harness.call('app.ConnectionService.UseEmbedded')
+  await harness.call('app.SettingsService.SaveSignInSettings', { serverUrl: portal, issuer, clientId, scopes: '' })
   const browser = await launch()
   const page = browser.context.pages()[0] ?? (await browser.context.newPage())
   t.after(async () => {
@@ -50,18 +50,18 @@ test('policy: an organisation administrator meets a system administrator of her 
   // Gina signs in to the desktop through her organisation's identity provider. Her account
   // was made by an invitation she accepted with a password; the desktop's issuer is trusted
   // for administrators, so it links her identity.
-  const start = await harness.call('app.App.BeginSignIn')
+  const start = await harness.call('app.SettingsService.BeginSignIn')
   const idp = await browser.context.newPage()
   assert.equal(await signInAtProvider(idp, start.authUrl, gina), 'You are signed in')
   await idp.close()
   const deadline = Date.now() + 30_000
-  while (!(await harness.call('app.App.SessionState')).signedIn) {
+  while (!(await harness.call('app.SettingsService.SessionState')).signedIn) {
     assert.ok(Date.now() < deadline, 'Gina is signed in within 30 s')
     await new Promise((r) => setTimeout(r, 200))
   }
-  const sync = await harness.call('app.App.SyncNow')
+  const sync = await harness.call('app.ConnectionService.SyncNow')
   assert.equal(sync.lastError, '')
-  const actor = await harness.call('app.App.CurrentActor')
+  const actor = await harness.call('app.ConnectionService.CurrentActor')
   assert.equal(actor.kind, 'orgAdmin')
   assert.equal(actor.orgAdminOfName, 'Dunmore Community Pantry')
 
@@ -96,8 +96,8 @@ test('policy: an organisation administrator meets a system administrator of her 
   // Sam Patel: a system administrator of Dunmore. Nothing that changes him is allowed to
   // her, and the drawer says why in the server's words.
   await open('Sam Patel')
-  const sam = (await harness.call('app.App.SearchUsers', { query: 'Sam Patel', limit: 1 })).rows[0]
-  const samDetail = await harness.call('app.App.GetUser', sam.id)
+  const sam = (await harness.call('app.UsersService.SearchUsers', { query: 'Sam Patel', limit: 1 })).rows[0]
+  const samDetail = await harness.call('app.UsersService.GetUser', sam.id)
   const refused = 'The account of Sam Patel is a system administrator, so only a system administrator can change it.'
   for (const a of ['deactivate', 'setRoles', 'makeOrgAdmin']) {
     const check = samDetail.actions.find((x) => x.action === a)
@@ -139,11 +139,11 @@ test('policy: an organisation administrator meets a system administrator of her 
   const sentAt = Date.now()
   await drawer.getByTestId('drawer-resend-send').click()
   await page.getByText('A new invitation link goes to hal.price@dunmore.example.org, valid for 3 days').first().waitFor()
-  const after = await harness.call('app.App.SyncNow')
+  const after = await harness.call('app.ConnectionService.SyncNow')
   assert.equal(after.lastError, '')
-  assert.equal((await harness.call('app.App.Conflicts')).length, 0, 'the server accepted the resend')
-  const hal = (await harness.call('app.App.SearchUsers', { query: 'Hal Price', limit: 1 })).rows[0]
-  const halDetail = await harness.call('app.App.GetUser', hal.id)
+  assert.equal((await harness.call('app.ConnectionService.Conflicts')).length, 0, 'the server accepted the resend')
+  const hal = (await harness.call('app.UsersService.SearchUsers', { query: 'Hal Price', limit: 1 })).rows[0]
+  const halDetail = await harness.call('app.UsersService.GetUser', hal.id)
   assert.equal(halDetail.invitations.filter((i) => i.status === 'revoked').length, 1, 'the old link is dead')
   const live = halDetail.invitations.filter((i) => i.status === 'pending')
   assert.equal(live.length, 1, 'one live link')
@@ -157,11 +157,11 @@ test('policy: an organisation administrator meets a system administrator of her 
   await page.locator('.n-tabs-tab').filter({ hasText: 'Portal' }).click()
   await page.getByTestId('portal-settings-read-only').filter({ hasText: 'Organisations → Dunmore Community Pantry' }).waitFor()
   assert.equal(await page.getByTestId('portal-save').isDisabled(), true, 'Save is disabled')
-  const view = await harness.call('app.App.PortalSettings')
-  await assert.rejects(harness.call('app.App.SavePortalSettings', { ...view.settings, productName: 'Gina Portal' }), /Only a system administrator can change the portal settings/)
-  assert.equal((await harness.call('app.App.PendingChanges')).length, 0, 'nothing was queued')
+  const view = await harness.call('app.SettingsService.PortalSettings')
+  await assert.rejects(harness.call('app.SettingsService.SavePortalSettings', { ...view.settings, productName: 'Gina Portal' }), /Only a system administrator can change the portal settings/)
+  assert.equal((await harness.call('app.ConnectionService.PendingChanges')).length, 0, 'nothing was queued')
   await themedShots(page, 'policy-org-admin-portal-settings')
-  const expected = pageErrors.filter((e) => !String(e).includes('/bridge/call/app.App.SavePortalSettings'))
+  const expected = pageErrors.filter((e) => !String(e).includes('/bridge/call/app.SettingsService.SavePortalSettings'))
   pageErrors.length = 0
   pageErrors.push(...expected)
 

@@ -36,10 +36,10 @@ test('reports: click the never-logged-in bar, the table follows, export it to Ex
   t.after(() => rmSync(out, { recursive: true, force: true }))
 
   await page.getByTestId('view-title').filter({ hasText: 'Reports' }).waitFor()
-  const fig = await harness.call('app.App.ReportFigures', {})
+  const fig = await harness.call('app.ReportsService.ReportFigures', {})
   const never = fig.loginStates.find((c) => c.key === 'never')
   assert.ok(never && never.count > 0, `the demo has people who never logged in (${JSON.stringify(fig.loginStates)})`)
-  const all = await harness.call('app.App.ReportTable', 'logins', {}, { key: '', desc: false }, 0, 1)
+  const all = await harness.call('app.ReportsService.ReportTable', 'logins', {}, { key: '', desc: false }, 0, 1)
   assert.ok(all.total > never.count, 'some people did log in')
 
   // Unfiltered first.

@@ -23,7 +23,7 @@ test('settings: About shows the version and the database the Go side opened', as
   assert.equal(await page.getByTestId('about-db-error').count(), 0)
 
   // The same answer straight from the bridge, so the screen shows what Go returned.
-  const about = await harness.call('app.App.About')
+  const about = await harness.call('app.ConnectionService.About')
   assert.equal(about.databasePath, harness.databasePath)
   assert.equal(about.version, version)
   assert.equal(await page.getByTestId('about-os').textContent(), about.os)
@@ -54,7 +54,7 @@ test('settings: the portal decides who its messages come from, how long links an
   await page.getByTestId('portal-notify-denied').click()
   await page.getByTestId('portal-save').click()
   await page.getByText('"not an address" is not a plain e-mail address').waitFor()
-  let saved = (await harness.call('app.App.PortalSettings')).settings
+  let saved = (await harness.call('app.SettingsService.PortalSettings')).settings
   assert.deepEqual(saved.approverEmails, [], 'nothing was saved')
 
   // Take the wrong one out, name the sender and shorten invitations and sign-ins: the
@@ -67,7 +67,7 @@ test('settings: the portal decides who its messages come from, how long links an
   await page.getByTestId('portal-session-hours').fill('2')
   await page.getByTestId('portal-save').click()
   await page.getByText('The portal settings were saved.').waitFor()
-  saved = (await harness.call('app.App.PortalSettings')).settings
+  saved = (await harness.call('app.SettingsService.PortalSettings')).settings
   assert.deepEqual(saved.approverEmails, ['approvals@eastgate.example.org'])
   assert.equal(saved.requestAccessIntervalMinutes, 360)
   assert.equal(saved.notifyDenied, true)
@@ -82,7 +82,7 @@ test('settings: the portal decides who its messages come from, how long links an
   await page.getByTestId('portal-save').click()
   await assert.doesNotReject(async () => {
     for (let i = 0; i < 50; i++) {
-      if ((await harness.call('app.App.PortalSettings')).settings.signUpMode === 'client') return
+      if ((await harness.call('app.SettingsService.PortalSettings')).settings.signUpMode === 'client') return
       await new Promise((r) => setTimeout(r, 100))
     }
     throw new Error('the sign-up mode did not reach the portal')
@@ -91,7 +91,7 @@ test('settings: the portal decides who its messages come from, how long links an
   await themedShots(page, 'settings-portal-signup')
   // The harness's bridge answers a refused call with 500, which the page logs; the refused
   // save above is the one expected, and there is no other error.
-  const others = app.pageErrors.map(String).filter((e) => !e.includes('/bridge/call/app.App.SavePortalSettings'))
+  const others = app.pageErrors.map(String).filter((e) => !e.includes('/bridge/call/app.SettingsService.SavePortalSettings'))
   assert.deepEqual(others, [], 'the page reported errors')
   assert.equal(app.pageErrors.length, 1, 'one refused save')
 })

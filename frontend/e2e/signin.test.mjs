@@ -40,7 +40,7 @@ test('settings: sign in at the identity provider, see who is signed in, sign out
     assert.equal(code, 0, `harness exited with ${code}:\n${harness.stderr()}`)
   })
   // A computer that chose the local portal on the first run; the server comes from Settings.
-  await harness.call('app.App.UseEmbedded')
+  await harness.call('app.ConnectionService.UseEmbedded')
   const browser = await launch()
   const page = browser.context.pages()[0] ?? (await browser.context.newPage())
   t.after(async () => {
@@ -67,7 +67,7 @@ test('settings: sign in at the identity provider, see who is signed in, sign out
   await page.getByTestId('local-admin-email').fill('ann.reed@example.org')
   await page.getByTestId('local-admin-save').click()
   await page.getByText('Changes on the local portal are recorded as Ann Reed from now on.').waitFor()
-  assert.equal((await harness.call('app.App.CurrentActor')).label, 'Ann Reed (local administrator)')
+  assert.equal((await harness.call('app.ConnectionService.CurrentActor')).label, 'Ann Reed (local administrator)')
 
   // Settings: the portal server and the identity provider.
   await page.getByTestId('signin-server-url').fill(portal)
@@ -80,7 +80,7 @@ test('settings: sign in at the identity provider, see who is signed in, sign out
   await plan.waitFor()
   assert.match(await plan.textContent(), new RegExp(`The server at ${portal.replace(/[.]/g, '\\.')} answered`))
   assert.match(await page.getByTestId('golive-not-carried').textContent(), /links point at this computer/)
-  assert.equal((await harness.call('app.App.SyncStatus')).mode, 'embedded', 'nothing switched while the dialog is open')
+  assert.equal((await harness.call('app.ConnectionService.SyncStatus')).mode, 'embedded', 'nothing switched while the dialog is open')
   await themedShots(page, 'settings-golive-plan')
   // Sign in to the server: the App asks the "system browser" to open the provider's page
   // and shows the same address to copy. Until the server accepts the sign-in, Gatehouse
@@ -100,7 +100,7 @@ test('settings: sign in at the identity provider, see who is signed in, sign out
   await page.getByTestId('signin-copied').waitFor()
   assert.equal(await page.evaluate(() => navigator.clipboard.readText()), authUrl)
   await shot(page, 'settings-signin-waiting-for-the-browser')
-  assert.equal((await harness.call('app.App.SyncStatus')).mode, 'embedded', 'nothing switched before the sign-in')
+  assert.equal((await harness.call('app.ConnectionService.SyncStatus')).mode, 'embedded', 'nothing switched before the sign-in')
 
   // The administrator signs in in "their browser".
   const idp = await browser.context.newPage()
@@ -112,7 +112,7 @@ test('settings: sign in at the identity provider, see who is signed in, sign out
   await page.getByTestId('signin-email').filter({ hasText: admin }).waitFor()
   const state = page.getByTestId('signin-state')
   assert.deepEqual(
-    { ...(await harness.call('app.App.SignInSettings')) },
+    { ...(await harness.call('app.SettingsService.SignInSettings')) },
     { serverUrl: portal, issuer, clientId, scopes: '' },
   )
   await page.getByTestId('golive-result').waitFor({ timeout: 30000 })
@@ -121,13 +121,13 @@ test('settings: sign in at the identity provider, see who is signed in, sign out
   assert.equal(await page.getByTestId('signin-waiting').count(), 0, 'the address to copy is gone once signed in')
   assert.match(await page.getByTestId('signin-notice').textContent(), /Signed in as admin@example\.org\./)
   assert.match(await state.textContent(), /Signed in\s+as admin@example\.org .*to http:\/\/127\.0\.0\.1:\d+, until /)
-  const session = await harness.call('app.App.SessionState')
+  const session = await harness.call('app.SettingsService.SessionState')
   assert.equal(session.signedIn, true)
   assert.equal(session.email, admin)
   assert.equal(session.serverUrl, portal)
   assert.ok(!JSON.stringify(session).includes('token'), 'no token reaches the frontend')
   // Sync works with the session.
-  const sync = await harness.call('app.App.SyncNow')
+  const sync = await harness.call('app.ConnectionService.SyncNow')
   assert.equal(sync.lastError, '')
   assert.equal(sync.mode, 'remote')
 
@@ -144,7 +144,7 @@ test('settings: sign in at the identity provider, see who is signed in, sign out
   const errorText = await error.textContent()
   assert.match(errorText, /This account may not administer the portal/)
   assert.match(errorText, /stranger@example\.org is not allowed to administer the portal at http:\/\/127\.0\.0\.1:\d+\./)
-  assert.equal((await harness.call('app.App.SessionState')).email, admin, 'a failed test sign-in leaves the session alone')
+  assert.equal((await harness.call('app.SettingsService.SessionState')).email, admin, 'a failed test sign-in leaves the session alone')
 
   // Cancel a sign-in waiting for the browser.
   await page.getByTestId('signin-test').click()
@@ -156,7 +156,7 @@ test('settings: sign in at the identity provider, see who is signed in, sign out
   await page.getByTestId('signin-signout').click()
   await state.filter({ hasText: `Not signed in to ${portal}` }).waitFor()
   await page.getByTestId('signin-notice').filter({ hasText: 'Signed out.' }).waitFor()
-  const after = await harness.call('app.App.SessionState')
+  const after = await harness.call('app.SettingsService.SessionState')
   assert.equal(after.signedIn, false)
   assert.equal(after.needsSignIn, true)
 
@@ -168,13 +168,13 @@ test('settings: sign in at the identity provider, see who is signed in, sign out
   assert.equal(await signInAtProvider(idp3, await shown.inputValue(), admin), 'You are signed in')
   await idp3.close()
   await page.getByTestId('signin-email').filter({ hasText: admin }).waitFor()
-  assert.equal((await harness.call('app.App.SessionState')).signedIn, true)
+  assert.equal((await harness.call('app.SettingsService.SessionState')).signedIn, true)
 
   // The local portal is always one click away while a server is in use.
   await page.getByTestId('signin-use-local').click()
   await page.getByTestId('signin-local').waitFor()
   await page.getByTestId('signin-notice').filter({ hasText: 'uses the local portal on this computer again' }).waitFor()
-  assert.equal((await harness.call('app.App.SessionState')).mode, 'embedded')
+  assert.equal((await harness.call('app.SettingsService.SessionState')).mode, 'embedded')
 
   assert.deepEqual(pageErrors.map(String), [], 'the page reported errors')
 })

@@ -171,7 +171,6 @@ func run() error {
 
 	br, err := bridge.New(bridge.Options{
 		Bind:           app.Bound(a),
-		Exempt:         []any{a.Startup, a.Shutdown},
 		ErrorFormatter: app.ErrorFormatter(log),
 		Logger:         log,
 	})

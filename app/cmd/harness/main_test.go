@@ -86,7 +86,7 @@ func TestHarnessWithDemoData(t *testing.T) {
 		name, path, host, token string
 		want                    int
 	}{
-		{"no token", "bridge/call/app.App.SyncStatus", "", "", http.StatusUnauthorized},
+		{"no token", "bridge/call/app.ConnectionService.SyncStatus", "", "", http.StatusUnauthorized},
 		{"a wrong token", "harness/info", "", "x" + token, http.StatusUnauthorized},
 		{"another host", "harness/info", "attacker.example:80", token, http.StatusMisdirectedRequest},
 	} {
@@ -104,7 +104,7 @@ func TestHarnessWithDemoData(t *testing.T) {
 
 	call := func(method, body string, out any) {
 		t.Helper()
-		req, _ := http.NewRequest("POST", base+"bridge/call/app.App."+method, strings.NewReader(body))
+		req, _ := http.NewRequest("POST", base+"bridge/call/app."+method, strings.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("X-Harness-Token", token)
 		res, err := http.DefaultClient.Do(req)
@@ -125,12 +125,12 @@ func TestHarnessWithDemoData(t *testing.T) {
 	}
 	// The demo is already in the local copy when the harness says it listens.
 	var queue []map[string]any
-	call("PendingQueue", "[]", &queue)
+	call("ApprovalsService.PendingQueue", "[]", &queue)
 	if len(queue) != 6 {
 		t.Errorf("pending queue holds %d people, the demo has 6", len(queue))
 	}
 	var st map[string]any
-	call("SyncStatus", "[]", &st)
+	call("ConnectionService.SyncStatus", "[]", &st)
 	if st["mode"] != "embedded" || !strings.HasPrefix(st["serverUrl"].(string), "http://127.0.0.1:") {
 		t.Errorf("status = %v", st)
 	}

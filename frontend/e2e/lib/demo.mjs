@@ -64,10 +64,10 @@ export async function openDemo(t, { demo = true, extraArgs = [], path = '/users'
       await page.getByTestId('view-title').filter({ hasText: label }).waitFor()
     },
     // call runs a bound method straight from Node, as the page would.
-    call: (method, ...args) => harness.call(`app.App.${method}`, ...args),
+    call: async (method, ...args) => harness.call(await harness.bound(method), ...args),
     // user finds one account by (a unique part of) its e-mail through SearchUsers.
     async user(email) {
-      const page = await harness.call('app.App.SearchUsers', query({ query: email }))
+      const page = await harness.call('app.UsersService.SearchUsers', query({ query: email }))
       const hits = page.rows.filter((r) => r.email.startsWith(email) || r.email === email)
       assert.equal(hits.length, 1, `exactly one account should match ${email}; got ${page.rows.map((r) => r.email).join(', ')}`)
       return hits[0]

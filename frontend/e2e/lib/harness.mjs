@@ -31,7 +31,7 @@ export function frontendBuilt() {
 // startHarness starts a harness with a fresh data folder and returns once it listens.
 //   const h = await startHarness({ version: 'e2e' })
 //   h.url, h.dataDir, h.databasePath
-//   await h.call('app.App.About')           // a bound method, straight from Node
+//   await h.call('app.ConnectionService.About')           // a bound method, straight from Node
 //   await h.drop(['/abs/file.xlsx'])        // as if dropped onto the window
 //   await h.answerOpenFile('/abs/file')     // next open-file dialog answers this
 //   await h.answerSaveFile('/abs/out.xlsx') // next save-file dialog answers this
@@ -72,6 +72,7 @@ export async function startHarness({ version = 'e2e', dataDir, extraArgs = [], s
   })
 
   const url = info.URL
+  let methods // the bound method names, read once (see bound)
   // Every call to /bridge/ and /harness/ carries this run's token (the page gets it as a
   // cookie with index.html).
   const request = (path, init = {}) => fetch(new URL(path, url), { ...init, headers: { ...init.headers, 'X-Harness-Token': info.TOKEN } })
@@ -99,6 +100,13 @@ export async function startHarness({ version = 'e2e', dataDir, extraArgs = [], s
       const body = await res.json()
       if (!res.ok) throw Object.assign(new Error(String(body.error)), { status: res.status, payload: body.error })
       return body.result
+    },
+    // bound names a method by its service: bound('SyncNow') is 'app.ConnectionService.SyncNow'.
+    async bound(method) {
+      methods ??= await (await request('/bridge/methods')).json()
+      const found = methods.filter((m) => m.endsWith(`.${method}`))
+      if (found.length !== 1) throw new Error(`${method}: ${found.length} bound methods have that name`)
+      return found[0]
     },
     drop: (paths, x = 10, y = 10) => post('/harness/drop', { x, y, paths }),
     // info: the data folder, the embedded portal's address and the SMTP sink's port.

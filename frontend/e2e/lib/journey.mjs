@@ -43,7 +43,7 @@ export async function startJourney(t, name) {
     async desktop() {
       const h = await startHarness({ version: 'e2e', extraArgs: ['-keychain', 'memory'] })
       desktops.push(h)
-      await h.call('app.App.UseEmbedded')
+      await h.call('app.ConnectionService.UseEmbedded')
       return h
     },
     portal: (opts) => startPortal(t, dir, issuer, opts),

@@ -1,4 +1,4 @@
-import { About } from '../../wailsjs/go/app/App'
+import { About } from '../../wailsjs/go/app/ConnectionService'
 import type { app } from '../../wailsjs/go/models'
 import { call } from './errors'
 

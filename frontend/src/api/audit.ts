@@ -1,5 +1,5 @@
 // Audit: the log of who did what, with the record before and after.
-import * as App from '../../wailsjs/go/app/App'
+import * as AuditService from '../../wailsjs/go/app/AuditService'
 import type { app } from '../../wailsjs/go/models'
 import { call } from './errors'
 
@@ -8,8 +8,8 @@ export type AuditQuery = app.AuditQuery
 export type AuditPage = app.AuditPage
 export type AuditActor = app.AuditActor
 
-export const auditLog = (q: AuditQuery): Promise<AuditPage> => call(() => App.AuditLog(q))
-export const auditActions = (): Promise<string[]> => call(() => App.AuditActions())
+export const auditLog = (q: AuditQuery): Promise<AuditPage> => call(() => AuditService.AuditLog(q))
+export const auditActions = (): Promise<string[]> => call(() => AuditService.AuditActions())
 // auditActors lists everyone who acted in the local copy of the log, narrowed by name or
 // e-mail address.
-export const auditActors = (query = ''): Promise<AuditActor[]> => call(() => App.AuditActors(query))
+export const auditActors = (query = ''): Promise<AuditActor[]> => call(() => AuditService.AuditActors(query))

@@ -32,7 +32,7 @@ describe('toApiError', () => {
   })
 
   it.each([
-    ['a Wails argument error', new Error("error parsing arguments: received 1 arguments to method 'app.App.About', expected 0")],
+    ['a Wails argument error', new Error("error parsing arguments: received 1 arguments to method 'app.ConnectionService.About', expected 0")],
     ['an unknown code', new Error('{"code":"teapot","message":"short and stout"}')],
     ['broken JSON', new Error('{"code":')],
     ['a TypeError from a missing binding', new TypeError("Cannot read properties of undefined (reading 'app')")],

@@ -1,30 +1,7 @@
 // The Imports screen's calls to the Go side (app/imports.go): reading a spreadsheet into an
 // import session, mapping its columns, reviewing, fixing, excluding and merging rows,
 // previewing and exporting. Every call turns a rejection into an ApiError.
-import {
-  AbandonImport,
-  ApplyImport,
-  CancelApplyImport,
-  CancelImport,
-  ChooseImportFile,
-  ExcludeImportRows,
-  ExportImport,
-  ExportImportResults,
-  FixImportCell,
-  ImportApplyResults,
-  ImportPreview,
-  ImportRows,
-  ImportRowsAt,
-  ImportSession,
-  ImportSessions,
-  ImportSheets,
-  MarkImportRowsDistinct,
-  MergeImportRows,
-  RecheckImport,
-  SetImportMapping,
-  SetImportOptions,
-  StartImport,
-} from '../../wailsjs/go/app/App'
+import { AbandonImport, ApplyImport, CancelApplyImport, CancelImport, ChooseImportFile, ExcludeImportRows, ExportImport, ExportImportResults, FixImportCell, ImportApplyResults, ImportPreview, ImportRows, ImportRowsAt, ImportSession, ImportSessions, ImportSheets, MarkImportRowsDistinct, MergeImportRows, RecheckImport, SetImportMapping, SetImportOptions, StartImport } from '../../wailsjs/go/app/ImportsService'
 import type { imports, quality } from '../../wailsjs/go/models'
 import { EventsOn, OnFileDrop } from '../../wailsjs/runtime/runtime'
 import { call } from './errors'

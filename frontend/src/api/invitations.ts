@@ -3,7 +3,7 @@
 // the generated bindings and every type is the generated model, so a renamed Go method or
 // field is a vue-tsc error, not a runtime one. Requests are Partial: Go fills what is left
 // out with its zero value, as it would for a missing JSON field.
-import * as App from '../../wailsjs/go/app/App'
+import * as InvitationsService from '../../wailsjs/go/app/InvitationsService'
 import type { api, batch, outreach } from '../../wailsjs/go/models'
 import { EventsOn } from '../../wailsjs/runtime/runtime'
 import { call } from './errors'
@@ -54,40 +54,40 @@ export interface BatchProgress {
 
 export const invitationEvents = { progress: 'batch:progress' } as const
 
-export const batches = (): Promise<Batch[]> => call(() => App.Batches())
-export const formBatch = (req: FormBatchRequest): Promise<FormBatchResult> => call(() => App.FormBatch(req as outreach.FormBatchRequest))
+export const batches = (): Promise<Batch[]> => call(() => InvitationsService.Batches())
+export const formBatch = (req: FormBatchRequest): Promise<FormBatchResult> => call(() => InvitationsService.FormBatch(req as outreach.FormBatchRequest))
 export const batchPreview = (id: string, q: RecipientQuery): Promise<BatchPreview> =>
-  call(() => App.BatchPreview(id, q as batch.RecipientQuery))
+  call(() => InvitationsService.BatchPreview(id, q as batch.RecipientQuery))
 export const batchRecipients = (id: string, q: RecipientQuery): Promise<RecipientPage> =>
-  call(() => App.BatchRecipients(id, q as batch.RecipientQuery))
-export const sendBatch = (id: string): Promise<void> => call(() => App.SendBatch(id))
-export const resumeBatch = (id: string): Promise<void> => call(() => App.ResumeBatch(id))
-export const pauseBatch = (id: string): Promise<void> => call(() => App.PauseBatch(id))
-export const cancelBatch = (id: string): Promise<void> => call(() => App.CancelBatch(id))
+  call(() => InvitationsService.BatchRecipients(id, q as batch.RecipientQuery))
+export const sendBatch = (id: string): Promise<void> => call(() => InvitationsService.SendBatch(id))
+export const resumeBatch = (id: string): Promise<void> => call(() => InvitationsService.ResumeBatch(id))
+export const pauseBatch = (id: string): Promise<void> => call(() => InvitationsService.PauseBatch(id))
+export const cancelBatch = (id: string): Promise<void> => call(() => InvitationsService.CancelBatch(id))
 export const decideUnknown = (id: string, seqs: number[], decision: 'resend' | 'sent'): Promise<number> =>
-  call(() => App.DecideUnknown(id, seqs, decision))
+  call(() => InvitationsService.DecideUnknown(id, seqs, decision))
 
-export const smtpSettings = (): Promise<SMTPSettings> => call(() => App.SMTPSettings())
+export const smtpSettings = (): Promise<SMTPSettings> => call(() => InvitationsService.SMTPSettings())
 
 // The portal's own outgoing mail (system administrators): status and reason, never a body.
 export type MailItem = api.MailItem
-export const portalMail = (status: string): Promise<MailItem[]> => call(() => App.PortalMail(status))
-export const retryPortalMail = (id: string): Promise<MailItem> => call(() => App.RetryPortalMail(id))
+export const portalMail = (status: string): Promise<MailItem[]> => call(() => InvitationsService.PortalMail(status))
+export const retryPortalMail = (id: string): Promise<MailItem> => call(() => InvitationsService.RetryPortalMail(id))
 export const saveSMTPSettings = (s: SMTPSettings, password: string): Promise<SMTPSettings> =>
-  call(() => App.SaveSMTPSettings(s, password))
-export const sendTestMessage = (to: string): Promise<void> => call(() => App.SendTestMessage(to))
+  call(() => InvitationsService.SaveSMTPSettings(s, password))
+export const sendTestMessage = (to: string): Promise<void> => call(() => InvitationsService.SendTestMessage(to))
 
-export const templates = (): Promise<MessageTemplate[]> => call(() => App.Templates())
+export const templates = (): Promise<MessageTemplate[]> => call(() => InvitationsService.Templates())
 export const saveTemplate = (key: string, subject: string, body: string): Promise<MessageTemplate> =>
-  call(() => App.SaveTemplate(key, subject, body))
+  call(() => InvitationsService.SaveTemplate(key, subject, body))
 export const previewTemplate = (key: string, subject: string, body: string): Promise<TemplatePreview> =>
-  call(() => App.PreviewTemplate(key, subject, body))
+  call(() => InvitationsService.PreviewTemplate(key, subject, body))
 
-export const invitationsList = (q: InvitationQuery): Promise<InvitationPage> => call(() => App.InvitationsList(q as batch.InvitationQuery))
+export const invitationsList = (q: InvitationQuery): Promise<InvitationPage> => call(() => InvitationsService.InvitationsList(q as batch.InvitationQuery))
 export const resendInvitation = (rows: { batchId: string; seq: number }[]): Promise<Batch> =>
-  call(() => App.ResendInvitation(rows as batch.RecipientRef[]))
-export const revokeInvitation = (invitationId: string): Promise<void> => call(() => App.RevokeInvitation(invitationId))
-export const remindAll = (): Promise<Batch> => call(() => App.RemindAll())
+  call(() => InvitationsService.ResendInvitation(rows as batch.RecipientRef[]))
+export const revokeInvitation = (invitationId: string): Promise<void> => call(() => InvitationsService.RevokeInvitation(invitationId))
+export const remindAll = (): Promise<Batch> => call(() => InvitationsService.RemindAll())
 
 export function onBatchProgress(cb: (p: BatchProgress) => void): () => void {
   return EventsOn(invitationEvents.progress, cb)
@@ -95,4 +95,4 @@ export function onBatchProgress(cb: (p: BatchProgress) => void): () => void {
 
 // preNotify forms the "your invitation is coming" batch for an invitation batch (not sent).
 export const preNotify = (invitationBatchId: string, includeNotOnPortal = false): Promise<Batch> =>
-  call(() => App.PreNotify(invitationBatchId, includeNotOnPortal))
+  call(() => InvitationsService.PreNotify(invitationBatchId, includeNotOnPortal))

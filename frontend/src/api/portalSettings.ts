@@ -1,6 +1,6 @@
 // The settings of the portal Gatehouse is connected to (app/portal_settings.go): its name
 // and the public address every e-mailed link points at.
-import { PortalSettings, SavePortalSettings } from '../../wailsjs/go/app/App'
+import { PortalSettings, SavePortalSettings } from '../../wailsjs/go/app/SettingsService'
 import type { app, portal } from '../../wailsjs/go/models'
 import { call } from './errors'
 

@@ -3,7 +3,7 @@
 // generated bindings and the types are the generated models (a filter is Partial: Go fills
 // what is left out with its zero value); only the progress event, which has no model, is
 // written here.
-import * as App from '../../wailsjs/go/app/App'
+import * as ReportsService from '../../wailsjs/go/app/ReportsService'
 import type { app, reports } from '../../wailsjs/go/models'
 import { EventsOn } from '../../wailsjs/runtime/runtime'
 import { call } from './errors'
@@ -39,7 +39,7 @@ export const reportEvents = { progress: 'report:progress' } as const
 
 const filter = (f: ReportFilter) => f as reports.Filter
 
-export const reportFigures = (f: ReportFilter): Promise<Figures> => call(() => App.ReportFigures(filter(f)))
+export const reportFigures = (f: ReportFilter): Promise<Figures> => call(() => ReportsService.ReportFigures(filter(f)))
 
 export const reportTable = (
   kind: ReportKind,
@@ -47,13 +47,13 @@ export const reportTable = (
   sort: ReportSort,
   offset: number,
   limit: number,
-): Promise<ReportPage> => call(() => App.ReportTable(kind, filter(f), sort, offset, limit))
+): Promise<ReportPage> => call(() => ReportsService.ReportTable(kind, filter(f), sort, offset, limit))
 
 // exportReport asks where to save; '' when the user cancelled.
 export const exportReport = (kind: ReportKind, f: ReportFilter, sort: ReportSort, format: 'xlsx' | 'csv'): Promise<string> =>
-  call(() => App.ExportReport(kind, filter(f), sort, format))
+  call(() => ReportsService.ExportReport(kind, filter(f), sort, format))
 
-export const sendReminders = (accountIds: string[]): Promise<ReminderResult> => call(() => App.SendReminders(accountIds))
+export const sendReminders = (accountIds: string[]): Promise<ReminderResult> => call(() => ReportsService.SendReminders(accountIds))
 
 // onReportProgress calls cb while an export is written; the result unsubscribes.
 export function onReportProgress(cb: (p: ReportProgress) => void): () => void {

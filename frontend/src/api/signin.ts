@@ -1,7 +1,8 @@
 // Sign-in to a portal server: the settings (server, identity provider, client ID, scopes),
 // starting a sign-in in the system browser, its outcome, and the session this computer
 // holds. Tokens never reach the frontend: only who is signed in and until when.
-import * as App from '../../wailsjs/go/app/App'
+import * as ConnectionService from '../../wailsjs/go/app/ConnectionService'
+import * as SettingsService from '../../wailsjs/go/app/SettingsService'
 import type { app, golive, session } from '../../wailsjs/go/models'
 import { EventsOn } from '../../wailsjs/runtime/runtime'
 import { call } from './errors'
@@ -46,23 +47,23 @@ export interface SignInRequired {
   message: string
 }
 
-export const signInSettings = (): Promise<SignInSettings> => call(() => App.SignInSettings())
+export const signInSettings = (): Promise<SignInSettings> => call(() => SettingsService.SignInSettings())
 export const saveSignInSettings = (s: SignInSettings): Promise<SignInSettings> =>
-  call(() => App.SaveSignInSettings(s))
-export const beginSignIn = (): Promise<SignInStart> => call(() => App.BeginSignIn())
-export const testSignIn = (): Promise<SignInStart> => call(() => App.TestSignIn())
-export const cancelSignIn = (): Promise<SessionState> => call(() => App.CancelSignIn())
-export const signOut = (): Promise<SessionState> => call(() => App.SignOut())
-export const sessionState = (): Promise<SessionState> => call(() => App.SessionState())
+  call(() => SettingsService.SaveSignInSettings(s))
+export const beginSignIn = (): Promise<SignInStart> => call(() => SettingsService.BeginSignIn())
+export const testSignIn = (): Promise<SignInStart> => call(() => SettingsService.TestSignIn())
+export const cancelSignIn = (): Promise<SessionState> => call(() => SettingsService.CancelSignIn())
+export const signOut = (): Promise<SessionState> => call(() => SettingsService.SignOut())
+export const sessionState = (): Promise<SessionState> => call(() => SettingsService.SessionState())
 
 // Going live (app/golive.go): what connecting to a server carries from the local portal;
 // signing in to it, after which (signin:done) Gatehouse switches to it, carrying the local
 // work or not; and whether the carry waits for the first sync or what it did.
 export type GoLivePlan = golive.Plan
 export type GoLiveStatus = app.GoLiveResult
-export const goLivePlan = (serverUrl: string): Promise<GoLivePlan> => call(() => App.GoLivePlan(serverUrl))
-export const goLive = (s: SignInSettings, carry: boolean): Promise<SignInStart> => call(() => App.GoLive(s, carry))
-export const goLiveStatus = (): Promise<GoLiveStatus> => call(() => App.GoLiveStatus())
+export const goLivePlan = (serverUrl: string): Promise<GoLivePlan> => call(() => ConnectionService.GoLivePlan(serverUrl))
+export const goLive = (s: SignInSettings, carry: boolean): Promise<SignInStart> => call(() => ConnectionService.GoLive(s, carry))
+export const goLiveStatus = (): Promise<GoLiveStatus> => call(() => ConnectionService.GoLiveStatus())
 
 // Event subscriptions; each returns the function that unsubscribes.
 export const onSignInURL = (fn: (u: SignInURL) => void): (() => void) => EventsOn('signin:url', fn)

@@ -1,6 +1,7 @@
 // Sync: the status bar's figures, the changes waiting for the server, conflicts, and the
 // first-run choice between the local portal, demo data and a server.
-import * as App from '../../wailsjs/go/app/App'
+import * as ConnectionService from '../../wailsjs/go/app/ConnectionService'
+import * as SettingsService from '../../wailsjs/go/app/SettingsService'
 import type { app, replica } from '../../wailsjs/go/models'
 import { call } from './errors'
 
@@ -11,21 +12,21 @@ export type Version = replica.Version
 export type FirstRun = app.FirstRunState
 export type DemoSummary = app.DemoSummary
 
-export const syncStatus = (): Promise<SyncStatusInfo> => call(() => App.SyncStatus())
-export const syncNow = (): Promise<SyncStatusInfo> => call(() => App.SyncNow())
-export const pendingChanges = (): Promise<Change[]> => call(() => App.PendingChanges())
-export const discardChange = (id: number): Promise<SyncStatusInfo> => call(() => App.DiscardChange(id))
-export const retryChange = (id: number): Promise<SyncStatusInfo> => call(() => App.RetryChange(id))
-export const conflicts = (): Promise<Conflict[]> => call(() => App.Conflicts())
+export const syncStatus = (): Promise<SyncStatusInfo> => call(() => ConnectionService.SyncStatus())
+export const syncNow = (): Promise<SyncStatusInfo> => call(() => ConnectionService.SyncNow())
+export const pendingChanges = (): Promise<Change[]> => call(() => ConnectionService.PendingChanges())
+export const discardChange = (id: number): Promise<SyncStatusInfo> => call(() => ConnectionService.DiscardChange(id))
+export const retryChange = (id: number): Promise<SyncStatusInfo> => call(() => ConnectionService.RetryChange(id))
+export const conflicts = (): Promise<Conflict[]> => call(() => ConnectionService.Conflicts())
 export const resolveConflict = (id: number, choice: 'theirs' | 'mine'): Promise<SyncStatusInfo> =>
-  call(() => App.ResolveConflict(id, choice))
+  call(() => ConnectionService.ResolveConflict(id, choice))
 
-export const firstRunState = (): Promise<FirstRun> => call(() => App.FirstRunState())
-export const loadDemoData = (): Promise<DemoSummary> => call(() => App.LoadDemoData())
-export const useEmbedded = (): Promise<FirstRun> => call(() => App.UseEmbedded())
-export const connectServer = (url: string): Promise<FirstRun> => call(() => App.ConnectServer(url))
+export const firstRunState = (): Promise<FirstRun> => call(() => ConnectionService.FirstRunState())
+export const loadDemoData = (): Promise<DemoSummary> => call(() => ConnectionService.LoadDemoData())
+export const useEmbedded = (): Promise<FirstRun> => call(() => ConnectionService.UseEmbedded())
+export const connectServer = (url: string): Promise<FirstRun> => call(() => ConnectionService.ConnectServer(url))
 
 // Who works on the local portal (app/localadmin.go): their name is on every change there.
 export type LocalAdmin = app.LocalAdmin
-export const localAdmin = (): Promise<LocalAdmin> => call(() => App.LocalAdmin())
-export const saveLocalAdmin = (l: LocalAdmin): Promise<LocalAdmin> => call(() => App.SaveLocalAdmin(l))
+export const localAdmin = (): Promise<LocalAdmin> => call(() => SettingsService.LocalAdmin())
+export const saveLocalAdmin = (l: LocalAdmin): Promise<LocalAdmin> => call(() => SettingsService.SaveLocalAdmin(l))

@@ -1,6 +1,6 @@
 // Users: the Users table, the detail drawer, actions on one account and on a selection,
 // ghost accounts and promotion to staff user.
-import * as App from '../../wailsjs/go/app/App'
+import * as UsersService from '../../wailsjs/go/app/UsersService'
 import type { app, portal } from '../../wailsjs/go/models'
 import { call } from './errors'
 
@@ -22,29 +22,29 @@ export function actionCheck(d: UserDetail | null | undefined, action: string): A
   return d?.actions?.find((a) => a.action === action)
 }
 
-export const searchUsers = (q: UserQuery): Promise<UserPage> => call(() => App.SearchUsers(q))
-export const getUser = (id: string): Promise<UserDetail> => call(() => App.GetUser(id))
-export const ghosts = (): Promise<UserRow[]> => call(() => App.Ghosts())
+export const searchUsers = (q: UserQuery): Promise<UserPage> => call(() => UsersService.SearchUsers(q))
+export const getUser = (id: string): Promise<UserDetail> => call(() => UsersService.GetUser(id))
+export const ghosts = (): Promise<UserRow[]> => call(() => UsersService.Ghosts())
 
-export const deactivateUser = (id: string): Promise<ActionResult> => call(() => App.DeactivateUser(id))
-export const reactivateUser = (id: string): Promise<ActionResult> => call(() => App.ReactivateUser(id))
-export const setOrgAdmin = (id: string, admin: boolean): Promise<ActionResult> => call(() => App.SetOrgAdmin(id, admin))
+export const deactivateUser = (id: string): Promise<ActionResult> => call(() => UsersService.DeactivateUser(id))
+export const reactivateUser = (id: string): Promise<ActionResult> => call(() => UsersService.ReactivateUser(id))
+export const setOrgAdmin = (id: string, admin: boolean): Promise<ActionResult> => call(() => UsersService.SetOrgAdmin(id, admin))
 export const setUserRoles = (id: string, core: string, additional: string[]): Promise<ActionResult> =>
-  call(() => App.SetUserRoles(id, core, additional))
-export const completeRegistration = (id: string): Promise<ActionResult> => call(() => App.CompleteRegistration(id))
+  call(() => UsersService.SetUserRoles(id, core, additional))
+export const completeRegistration = (id: string): Promise<ActionResult> => call(() => UsersService.CompleteRegistration(id))
 // Drops the client record a staff user kept when promoted; they stay a staff user.
-export const deleteClientRecord = (id: string): Promise<ActionResult> => call(() => App.DeleteClientRecord(id))
+export const deleteClientRecord = (id: string): Promise<ActionResult> => call(() => UsersService.DeleteClientRecord(id))
 // A new link, valid for days (0: the portal's usual lifetime); the old one dies.
-export const resendUserInvitation = (id: string, days = 0): Promise<ActionResult> => call(() => App.ResendUserInvitation(id, days))
-export const revokeUserInvitation = (id: string): Promise<ActionResult> => call(() => App.RevokeUserInvitation(id))
+export const resendUserInvitation = (id: string, days = 0): Promise<ActionResult> => call(() => UsersService.ResendUserInvitation(id, days))
+export const revokeUserInvitation = (id: string): Promise<ActionResult> => call(() => UsersService.RevokeUserInvitation(id))
 
-export const deactivateUsers = (ids: string[]): Promise<BulkResult> => call(() => App.DeactivateUsers(ids))
-export const reactivateUsers = (ids: string[]): Promise<BulkResult> => call(() => App.ReactivateUsers(ids))
+export const deactivateUsers = (ids: string[]): Promise<BulkResult> => call(() => UsersService.DeactivateUsers(ids))
+export const reactivateUsers = (ids: string[]): Promise<BulkResult> => call(() => UsersService.ReactivateUsers(ids))
 export const setUsersRoles = (ids: string[], core: string, additional: string[]): Promise<BulkResult> =>
-  call(() => App.SetUsersRoles(ids, core, additional))
-export const resendInvitations = (ids: string[]): Promise<BulkResult> => call(() => App.ResendInvitations(ids))
+  call(() => UsersService.SetUsersRoles(ids, core, additional))
+export const resendInvitations = (ids: string[]): Promise<BulkResult> => call(() => UsersService.ResendInvitations(ids))
 
-export const roles = (): Promise<RoleCatalog> => call(() => App.Roles())
-export const findClientByEmail = (email: string): Promise<ClientCandidate[]> => call(() => App.FindClientByEmail(email))
+export const roles = (): Promise<RoleCatalog> => call(() => UsersService.Roles())
+export const findClientByEmail = (email: string): Promise<ClientCandidate[]> => call(() => UsersService.FindClientByEmail(email))
 export const promote = (id: string, core: string, additional: string[], deleteClientRecord: boolean): Promise<ActionResult> =>
-  call(() => App.Promote(id, core, additional, deleteClientRecord))
+  call(() => UsersService.Promote(id, core, additional, deleteClientRecord))
