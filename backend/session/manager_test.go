@@ -58,7 +58,7 @@ func (h *host) wait(t *testing.T, event string) {
 	}
 }
 
-func newManager(t *testing.T, e *env, login string) (*session.Manager, *host, *keychain.Memory) {
+func newManager(t *testing.T, e *env, login string, provider ...http.RoundTripper) (*session.Manager, *host, *keychain.Memory) {
 	t.Helper()
 	db, err := cache.Open(e.ctx, filepath.Join(t.TempDir(), "gatehouse.db"))
 	if err != nil {
@@ -71,7 +71,11 @@ func newManager(t *testing.T, e *env, login string) (*session.Manager, *host, *k
 		go func() { _, _, _ = ssotest.NewBrowser().Open(authURL, login, false) }()
 		return nil
 	}
-	m := session.New(h, session.Config{Keychain: kc, OpenURL: open})
+	cfg := session.Config{Keychain: kc, OpenURL: open}
+	if len(provider) > 0 {
+		cfg.ProviderClient = &http.Client{Timeout: 30 * time.Second, Transport: provider[0]}
+	}
+	m := session.New(h, cfg)
 	t.Cleanup(m.Close)
 	if err := m.SaveSettings(e.ctx, session.Settings{Issuer: e.op.Issuer, ClientID: ssotest.ClientID, Scopes: "email profile offline_access"}); err != nil {
 		t.Fatal(err)
@@ -211,7 +215,9 @@ func (s *spendFirstRefresh) RoundTrip(r *http.Request) (*http.Response, error) {
 func TestManagerRenewsPastASpentIDToken(t *testing.T) {
 	e := newEnv(t)
 	e.account(t, "ops@example.org", portal.StatusActive, portal.RoleAdministrator)
-	m, h, _ := newManager(t, e, "ops@example.org")
+	// The provider's answers pass the thief, who acts only on the first refresh.
+	thief := &spendFirstRefresh{base: http.DefaultTransport, server: e.url}
+	m, h, _ := newManager(t, e, "ops@example.org", thief)
 	if _, err := m.Begin(false); err != nil {
 		t.Fatal(err)
 	}
@@ -219,13 +225,7 @@ func TestManagerRenewsPastASpentIDToken(t *testing.T) {
 	if !m.SignedInTo(e.url) {
 		t.Fatal("not signed in")
 	}
-
 	cl := m.Client(e.ctx, h.db, e.url)
-	// From here on the provider's answers pass the thief (the sso client uses the default
-	// transport).
-	thief := &spendFirstRefresh{base: http.DefaultTransport, server: e.url}
-	http.DefaultTransport = thief
-	t.Cleanup(func() { http.DefaultTransport = thief.base })
 
 	// The server ends the session: the next request renews it.
 	old := m.LiveToken()
@@ -248,6 +248,8 @@ func TestManagerRenewsPastASpentIDToken(t *testing.T) {
 	if tok := m.LiveToken(); tok == "" || tok == old {
 		t.Errorf("the live session token is %q after the renewal", tok)
 	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
 	for _, ev := range h.events {
 		if ev == session.EventRequired {
 			t.Error("the person was asked to sign in again")

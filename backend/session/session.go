@@ -67,6 +67,9 @@ type Config struct {
 	Clock portal.Clock
 	// Log receives what the administrator is not shown; nil discards it.
 	Log *slog.Logger
+	// ProviderClient talks to the identity provider; nil is sso's default (a 30-second
+	// timeout over the default transport).
+	ProviderClient *http.Client
 }
 
 // Events about sign-in (runtime.EventsOn(name, cb) in the window).
@@ -209,6 +212,7 @@ type Manager struct {
 	open func(string) error
 	wall portal.Clock
 	log  *slog.Logger
+	idp  *http.Client // the identity provider's road; nil: sso's default
 
 	mu      sync.Mutex
 	loaded  bool
@@ -283,7 +287,7 @@ func New(host Host, cfg Config) *Manager {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
 	life, stop := context.WithCancel(context.Background())
-	return &Manager{host: host, kc: cfg.Keychain, open: cfg.OpenURL, wall: cfg.Clock, log: cfg.Log, life: life, stop: stop}
+	return &Manager{host: host, kc: cfg.Keychain, open: cfg.OpenURL, wall: cfg.Clock, log: cfg.Log, idp: cfg.ProviderClient, life: life, stop: stop}
 }
 
 func (s *Manager) now() time.Time { return s.wall.Now() }
@@ -638,7 +642,7 @@ func (s *Manager) renewSession(ctx context.Context, r *renewal, st Stored, db *c
 	}
 	pctx, pcancel := context.WithTimeout(ctx, serverCallTimeout)
 	defer pcancel()
-	c, err := sso.NewClient(pctx, sso.Config{Issuer: set.Issuer, ClientID: set.ClientID, Scopes: strings.Fields(set.Scopes), Clock: db.Clock()})
+	c, err := sso.NewClient(pctx, sso.Config{Issuer: set.Issuer, ClientID: set.ClientID, Scopes: strings.Fields(set.Scopes), Clock: db.Clock(), HTTPClient: s.idp})
 	if err != nil {
 		return "", &renewFailure{reason: string(sso.ReasonOf(err)), err: err, keepRefresh: sso.ReasonOf(err) == sso.ReasonProviderUnreachable}
 	}
@@ -976,7 +980,7 @@ func (s *Manager) begin(test bool, serverURL string) (Start, error) {
 	// The provider's discovery happens here, so a wrong issuer or an unreachable provider
 	// is the answer to the click, not an event later. The flow's context (not the call's)
 	// is given: the provider's keys are fetched with it when the browser comes back.
-	c, err := sso.NewClient(p.ctx, sso.Config{Issuer: set.Issuer, ClientID: set.ClientID, Scopes: strings.Fields(set.Scopes), Clock: s.clock()})
+	c, err := sso.NewClient(p.ctx, sso.Config{Issuer: set.Issuer, ClientID: set.ClientID, Scopes: strings.Fields(set.Scopes), Clock: s.clock(), HTTPClient: s.idp})
 	if err != nil {
 		return fail(err)
 	}

@@ -75,6 +75,6 @@ test('people: a new organisation, then people added by e-mail, invited later or 
   for (const m of mail) assert.match(m.text, /https:\/\/portal\.eastgate\.example\.org\/invite\//)
 
   // The refusals asked for above (a nameless organisation, invitations with dead links).
-  const expected = app.pageErrors.filter((e) => !/\/bridge\/call\/app\.App\.(AddUsers|CreateOrganisation)\b/.test(String(e)))
+  const expected = app.pageErrors.filter((e) => !/\/bridge\/call\/app\.OrganisationsService\.(AddUsers|CreateOrganisation)\b/.test(String(e)))
   assert.deepEqual(expected.map(String), [], 'the page reported errors')
 })

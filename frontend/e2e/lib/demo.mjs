@@ -108,7 +108,7 @@ export async function openDemo(t, { demo = true, extraArgs = [], path = '/users'
     },
     assertNoPageErrors() {
       const expected = (e) => {
-        const m = /Failed to load resource: .* \(https?:\/\/[^/]+\/bridge\/call\/app\.App\.(\w+)\)$/.exec(String(e))
+        const m = /Failed to load resource: .* \(https?:\/\/[^/]+\/bridge\/call\/app\.\w+Service\.(\w+)\)$/.exec(String(e))
         return m && failing.has(m[1])
       }
       assert.deepEqual(pageErrors.filter((e) => !expected(e)).map(String), [], 'the page reported errors')

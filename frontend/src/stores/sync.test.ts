@@ -66,7 +66,7 @@ describe('startSync', () => {
         return () => delete handlers[name]
       },
     }
-    w.go = { app: { App: { SyncStatus: () => new Promise((r) => (answer = r)) } } }
+    w.go = { app: { ConnectionService: { SyncStatus: () => new Promise((r) => (answer = r)) } } }
     const st = useSyncStatus()
     const stop = startSync()
     expect(handlers['sync:status']).toBeTypeOf('function')
