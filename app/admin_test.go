@@ -16,6 +16,7 @@ import (
 
 	"gatehouse/app/bridge"
 	"gatehouse/backend/client"
+	"gatehouse/backend/poll"
 	"gatehouse/backend/portal"
 	"gatehouse/backend/server"
 	"gatehouse/backend/server/servertest"
@@ -173,12 +174,8 @@ func wantCode(t *testing.T, err error, code, field string) {
 
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("gave up waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
+	if !poll.Until(30*time.Second, cond) {
+		t.Fatalf("gave up waiting for %s", what)
 	}
 }
 

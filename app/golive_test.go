@@ -9,6 +9,7 @@ import (
 
 	"gatehouse/backend/client"
 	"gatehouse/backend/mail"
+	"gatehouse/backend/poll"
 	"gatehouse/backend/portal"
 	"gatehouse/backend/server/store"
 	"gatehouse/backend/session"
@@ -130,19 +131,15 @@ func TestGoLiveCarriesLocalWork(t *testing.T) {
 		t.Fatalf("after the sign-in: %+v", st)
 	}
 	var res GoLiveResult
-	deadline := time.Now().Add(60 * time.Second)
-	for {
+	poll.Until(60*time.Second, func() bool {
 		if _, err := a.SyncNow(); err != nil {
 			t.Fatal(err)
 		}
 		if res, err = a.GoLiveStatus(); err != nil {
 			t.Fatal(err)
 		}
-		if res.Result != nil || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		return res.Result != nil
+	})
 	r := res.Result
 	if r == nil || r.Organizations != 1 || r.Contacts != 2 || r.AlreadyThere != 2 || r.Messages != 1 || len(r.Refused) != 0 {
 		t.Fatalf("carry: %+v", res)

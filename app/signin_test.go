@@ -20,7 +20,9 @@ import (
 
 	"gatehouse/backend/client"
 	"gatehouse/backend/keychain"
+	"gatehouse/backend/poll"
 	"gatehouse/backend/portal"
+	"gatehouse/backend/replica"
 	"gatehouse/backend/server"
 	"gatehouse/backend/server/servertest"
 	"gatehouse/backend/server/store"
@@ -546,27 +548,7 @@ func TestSessionEndsDuringSync(t *testing.T) {
 	if e.token(t) == oldToken {
 		t.Fatal("the new sign-in kept the old token")
 	}
-	deadline := time.Now().Add(60 * time.Second)
-	for serverAccount(t, e, pending.ID).Status != portal.StatusActive {
-		if time.Now().After(deadline) {
-			changes, _ := e.app.PendingChanges()
-			t.Fatalf("the approval never reached the server; pending: %+v", changes)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	for {
-		changes, err := e.app.PendingChanges()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(changes) == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the sent change is still pending: %+v", changes)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	e.waitSent(t, pending.ID)
 }
 
 func serverAccount(t *testing.T, e *signInEnv, id string) portal.Account {
@@ -693,19 +675,15 @@ func (e *signInEnv) endServerSession(t *testing.T, token string) {
 // waitSent waits until the server has approved id and nothing waits in the outbox.
 func (e *signInEnv) waitSent(t *testing.T, id string) {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		changes, err := e.app.PendingChanges()
-		if err != nil {
+	var changes []replica.Change
+	if !poll.Until(60*time.Second, func() bool {
+		var err error
+		if changes, err = e.app.PendingChanges(); err != nil {
 			t.Fatal(err)
 		}
-		if serverAccount(t, e, id).Status == portal.StatusActive && len(changes) == 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the approval did not reach the server; pending: %+v; events: %v", changes, e.ev.names())
-		}
-		time.Sleep(50 * time.Millisecond)
+		return serverAccount(t, e, id).Status == portal.StatusActive && len(changes) == 0
+	}) {
+		t.Fatalf("the approval did not reach the server; pending: %+v; events: %v", changes, e.ev.names())
 	}
 }
 
@@ -1011,30 +989,20 @@ func TestSessionRenewedAheadOfItsEnd(t *testing.T) {
 	if sst, err := e.app.SyncNow(); err != nil || sst.LastError != "" {
 		t.Fatalf("SyncNow = %+v, %v", sst, err)
 	}
-	deadline := time.Now().Add(60 * time.Second)
 	var after keychain.Secret
-	for {
-		after = e.secret(t)
-		if after.SessionToken != before.SessionToken {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the session was not renewed ahead of its end; log:\n%s", e.logText(t))
-		}
-		time.Sleep(20 * time.Millisecond)
+	if !poll.Until(60*time.Second, func() bool { after = e.secret(t); return after.SessionToken != before.SessionToken }) {
+		t.Fatalf("the session was not renewed ahead of its end; log:\n%s", e.logText(t))
 	}
 	if after.RefreshToken == "" || after.RefreshToken == before.RefreshToken {
 		t.Error("the keychain does not hold the rotated refresh token")
 	}
-	for {
-		_, err := client.New(e.url, before.SessionToken).Me(context.Background())
-		if ce, ok := client.AsError(err); ok && ce.Status == http.StatusUnauthorized {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the replaced session still works at the server: %v", err)
-		}
-		time.Sleep(20 * time.Millisecond)
+	var err error
+	if !poll.Until(60*time.Second, func() bool {
+		_, err = client.New(e.url, before.SessionToken).Me(context.Background())
+		ce, ok := client.AsError(err)
+		return ok && ce.Status == http.StatusUnauthorized
+	}) {
+		t.Fatalf("the replaced session still works at the server: %v", err)
 	}
 	if _, err := client.New(e.url, after.SessionToken).Me(context.Background()); err != nil {
 		t.Errorf("the renewed session at the server: %v", err)
@@ -1098,12 +1066,8 @@ func TestKeptRefreshTokenTriedLater(t *testing.T) {
 	if _, err := e.app.SyncNow(); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(60 * time.Second)
-	for e.kc.Len() != 0 {
-		if time.Now().After(deadline) {
-			t.Fatalf("the refused refresh token is still kept; log:\n%s", e.logText(t))
-		}
-		time.Sleep(20 * time.Millisecond)
+	if !poll.Until(60*time.Second, func() bool { return e.kc.Len() == 0 }) {
+		t.Fatalf("the refused refresh token is still kept; log:\n%s", e.logText(t))
 	}
 	if n := tries(); n != 2 {
 		t.Errorf("%d renewals failed, want 2", n)
@@ -1142,12 +1106,8 @@ func TestKeptRefreshTokenWorksLater(t *testing.T) {
 	if _, err := e.app.Approve(pending.ID); err != nil {
 		t.Fatalf("Approve: %v", err)
 	}
-	deadline := time.Now().Add(60 * time.Second)
-	for e.gate.waiting.Load() == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("no renewal started after the server refused the session")
-		}
-		time.Sleep(10 * time.Millisecond)
+	if !poll.Until(60*time.Second, func() bool { return e.gate.waiting.Load() != 0 }) {
+		t.Fatal("no renewal started after the server refused the session")
 	}
 	addr := strings.TrimPrefix(e.url, "http://")
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

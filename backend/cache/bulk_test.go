@@ -13,6 +13,7 @@ import (
 	"testing/fstest"
 	"time"
 
+	"gatehouse/backend/poll"
 	"gatehouse/backend/portal"
 )
 
@@ -131,15 +132,13 @@ func TestBulkLoadBuildsInTheBackground(t *testing.T) {
 	}
 	waitBuilt := func(db *DB) {
 		t.Helper()
-		for range 1000 {
+		if !poll.Until(10*time.Second, func() bool {
 			pending, err := db.BulkLoadPending(ctx)
 			must(t, err)
-			if !pending {
-				return
-			}
-			time.Sleep(10 * time.Millisecond)
+			return !pending
+		}) {
+			t.Fatal("the deferred index build never ran")
 		}
-		t.Fatal("the deferred index build never ran")
 	}
 
 	db, err := Open(ctx, path, WithBulkIdle(0))

@@ -23,6 +23,7 @@ import (
 	"testing"
 	"time"
 
+	"gatehouse/backend/poll"
 	"gatehouse/backend/server"
 	"gatehouse/backend/server/servertest"
 )
@@ -248,11 +249,7 @@ func logReader(path string) func() string {
 func waitFor(t *testing.T, try func() error, logs func() string) {
 	t.Helper()
 	var err error
-	for i := 0; i < 100; i++ {
-		if err = try(); err == nil {
-			return
-		}
-		time.Sleep(100 * time.Millisecond)
+	if !poll.Until(10*time.Second, func() bool { err = try(); return err == nil }) {
+		t.Fatalf("Pebble did not answer: %v\n%s", err, logs())
 	}
-	t.Fatalf("Pebble did not answer: %v\n%s", err, logs())
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"gatehouse/backend/poll"
 	"gatehouse/backend/server/store"
 	"net"
 	"net/http"
@@ -81,15 +82,14 @@ func TestServeRunsUntilInterrupted(t *testing.T) {
 			"--trusted-issuer", "https://127.0.0.1:1=gatehouse-desktop", "--bootstrap-admin", "first@example.org", "--log-level", "error"}, &out, &errb, noEnv)
 	}()
 	url := "http://127.0.0.1:" + strconv.Itoa(port) + "/healthz"
-	var ok bool
-	for i := 0; i < 100 && !ok; i++ {
-		if resp, err := http.Get(url); err == nil {
-			ok = resp.StatusCode == 200
-			resp.Body.Close()
-		} else {
-			time.Sleep(50 * time.Millisecond)
+	ok := poll.Until(5*time.Second, func() bool {
+		resp, err := http.Get(url)
+		if err != nil {
+			return false
 		}
-	}
+		resp.Body.Close()
+		return resp.StatusCode == 200
+	})
 	cancel()
 	if code := <-done; code != 0 {
 		t.Errorf("serve exited %d: %s", code, errb.String())
