@@ -92,9 +92,8 @@ func OnCache(db *cache.DB, opts ...Option) *Store {
 	return NewStore(db.SQL(), db.Clock(), append([]Option{WithDirectory(CacheDirectory{DB: db})}, opts...)...)
 }
 
-const timeFormat = "2006-01-02T15:04:05.000000000Z"
-
-func (s *Store) now() string { return s.clock.Now().UTC().Format(timeFormat) }
+// now is the time as the desktop database stores it (the cache's codec).
+func (s *Store) now() string { return cache.FormatTime(s.clock.Now()) }
 
 // CreateOptions control reading a file into a new session.
 type CreateOptions struct {
@@ -260,14 +259,14 @@ func scanSession(sc interface{ Scan(...any) error }) (Session, error) {
 		ss.Mapping.Columns = map[sheets.Field]int{}
 	}
 	ss.Mapping.HeaderRow = headerRow
-	ss.CreatedAt, _ = time.Parse(timeFormat, created)
-	ss.UpdatedAt, _ = time.Parse(timeFormat, updated)
+	ss.CreatedAt, _ = time.Parse(cache.TimeLayout, created)
+	ss.UpdatedAt, _ = time.Parse(cache.TimeLayout, updated)
 	if checked.Valid {
-		t, _ := time.Parse(timeFormat, checked.String)
+		t, _ := time.Parse(cache.TimeLayout, checked.String)
 		ss.CheckedAt = &t
 	}
 	if applyStarted.Valid {
-		t, _ := time.Parse(timeFormat, applyStarted.String)
+		t, _ := time.Parse(cache.TimeLayout, applyStarted.String)
 		ss.ApplyStartedAt = &t
 	}
 	return ss, nil

@@ -145,16 +145,8 @@ func New(db *cache.DB) *Reports {
 // fmtTime is a time as the desktop database stores it (the cache's codec).
 var fmtTime = cache.FormatTime
 
-func parseTime(s sql.NullString) (*time.Time, error) {
-	if !s.Valid || s.String == "" {
-		return nil, nil
-	}
-	t, err := time.Parse(cache.TimeLayout, s.String)
-	if err != nil {
-		return nil, fmt.Errorf("the local database holds a time %q that cannot be read: %w. Delete the local copy and sync again", s.String, err)
-	}
-	return &t, nil
-}
+// parseTime reads an optional stored time (the cache's codec).
+var parseTime = cache.ParseTimePtr
 
 // Count is one bar, slice or funnel step of a chart. Key is what a click puts into the
 // filter (see Figures for which field), Label what the chart shows.
