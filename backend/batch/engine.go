@@ -495,18 +495,27 @@ var errLeaseLost = errors.New("another Gatehouse window took over this batch; th
 
 // claim reserves the next messages with one durable commit: none of them is handed over
 // before this commit is on disk.
+// renewLease extends this run's hold on the batch; errLeaseLost when another run took it.
+func (r *run) renewLease(tx *sql.Tx, now time.Time) error {
+	res, err := tx.ExecContext(r.ctx, "UPDATE batches SET lease_until = ?, updated_at = ? WHERE id = ? AND lease_owner = ?",
+		fmtTime(now.Add(leaseTTL)), fmtTime(now), r.b.ID, r.owner)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return errLeaseLost
+	}
+	return nil
+}
+
 func (r *run) claim() ([]Recipient, error) {
 	var out []Recipient
 	var refreshed StateCounts
 	err := r.e.st.durable(r.ctx, func(tx *sql.Tx) error {
 		now := r.e.opt.Clock.Now()
-		res, err := tx.ExecContext(r.ctx, "UPDATE batches SET lease_until = ?, updated_at = ? WHERE id = ? AND lease_owner = ?",
-			fmtTime(now.Add(leaseTTL)), fmtTime(now), r.b.ID, r.owner)
+		err := r.renewLease(tx, now)
 		if err != nil {
 			return err
-		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return errLeaseLost
 		}
 		if !r.stopped() {
 			if _, err := tx.ExecContext(r.ctx, `UPDATE batch_recipients SET claim = 1 WHERE batch_id = ? AND seq IN (
@@ -576,16 +585,7 @@ func (r *run) settle(pend *outcome) error {
 		if err := r.apply(r.ctx, tx, pend); err != nil {
 			return err
 		}
-		now := r.e.opt.Clock.Now()
-		res, err := tx.ExecContext(r.ctx, "UPDATE batches SET lease_until = ?, updated_at = ? WHERE id = ? AND lease_owner = ?",
-			fmtTime(now.Add(leaseTTL)), fmtTime(now), r.b.ID, r.owner)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return errLeaseLost
-		}
-		return nil
+		return r.renewLease(tx, r.e.opt.Clock.Now())
 	})
 	if err != nil {
 		return fmt.Errorf("record the last outcome of batch %q in the local database: %w", r.b.Name, err)

@@ -877,16 +877,8 @@ func (db *DB) GetAccountView(ctx context.Context, id string) (AccountView, error
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		v.Pending = []QueuedCommand{}
-		for rows.Next() {
-			c, err := scanCommand(rows)
-			if err != nil {
-				return err
-			}
-			v.Pending = append(v.Pending, c)
-		}
-		return rows.Err()
+		v.Pending, err = collect(rows, "its pending changes: %w", scanCommand)
+		return err
 	})
 	if err != nil {
 		if portal.ErrorCode(err) == portal.ENOTFOUND {
