@@ -4,12 +4,11 @@
 import assert from 'node:assert/strict'
 import { createRequire } from 'node:module'
 import { test } from 'node:test'
-import { themedShots } from './lib/app.mjs'
+import { eachScreenInBothThemes, screens, themedShots } from './lib/app.mjs'
 import { openDemo } from './lib/demo.mjs'
 
 const require = createRequire(import.meta.url)
 const axePath = require.resolve('axe-core/axe.min.js')
-const screens = ['Users', 'Approvals', 'Organisations', 'Imports', 'Invitations', 'Reports', 'Audit', 'Settings']
 
 // violations runs axe on the page as it is and returns the serious and critical ones, each
 // as "rule: what (where)".
@@ -53,17 +52,8 @@ test('accessibility: no serious or critical axe violation on any screen, in eith
   await app.nav('Approvals')
   await themedShots(page, 'shell-navigation')
   const found = []
-  for (const theme of ['light', 'dark']) {
-    if (theme === 'dark') {
-      await page.getByTestId('theme-toggle').click()
-      await page.waitForFunction(() => document.documentElement.dataset.theme === 'dark')
-    }
-    for (const label of screens) {
-      await app.nav(label)
-      await page.waitForTimeout(300) // lists and charts draw their first page
-      await page.waitForFunction(() => document.getAnimations().length === 0)
-      for (const v of await violations(page)) found.push(`${label} (${theme}): ${v}`)
-    }
-  }
+  await eachScreenInBothThemes(app, async (label, theme) => {
+    for (const v of await violations(page)) found.push(`${label} (${theme}): ${v}`)
+  })
   assert.deepEqual(found, [], 'axe found serious or critical violations')
 })

@@ -8,9 +8,9 @@ import assert from 'node:assert/strict'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
+import { eachScreenInBothThemes } from './lib/app.mjs'
 import { openDemo } from './lib/demo.mjs'
 
-const screens = ['Users', 'Approvals', 'Organisations', 'Imports', 'Invitations', 'Reports', 'Audit', 'Settings']
 const sizes = [
   { width: 1280, height: 800 },
   { width: 1024, height: 700 },
@@ -46,26 +46,17 @@ for (const size of sizes) {
     const { page } = app
     if (out) mkdirSync(out, { recursive: true })
     const found = []
-    for (const theme of ['light', 'dark']) {
-      if (theme === 'dark') {
-        await page.getByTestId('theme-toggle').click()
-        await page.waitForFunction(() => document.documentElement.dataset.theme === 'dark')
+    await eachScreenInBothThemes(app, async (label, theme) => {
+      for (const w of await page.evaluate(brokenWords)) found.push(`${label} (${theme}): ${w}`)
+      for (const leak of ['Please Input', 'Please Select', 'No Data']) {
+        if (await page.getByText(leak, { exact: true }).count()) found.push(`${label} (${theme}): Naive UI's "${leak}"`)
       }
-      for (const label of screens) {
-        await app.nav(label)
-        await page.waitForTimeout(300) // lists and charts draw their first page
-        await page.waitForFunction(() => document.getAnimations().length === 0)
-        for (const w of await page.evaluate(brokenWords)) found.push(`${label} (${theme}): ${w}`)
-        for (const leak of ['Please Input', 'Please Select', 'No Data']) {
-          if (await page.getByText(leak, { exact: true }).count()) found.push(`${label} (${theme}): Naive UI's "${leak}"`)
-        }
-        if (out) {
-          const name = `${label.toLowerCase()}-${size.width}x${size.height}${theme === 'dark' ? '-dark' : ''}.png`
-          await page.mouse.move(1, size.height - 1) // no hover state in the picture
-          await page.screenshot({ path: join(out, name) })
-        }
+      if (out) {
+        const name = `${label.toLowerCase()}-${size.width}x${size.height}${theme === 'dark' ? '-dark' : ''}.png`
+        await page.mouse.move(1, size.height - 1) // no hover state in the picture
+        await page.screenshot({ path: join(out, name) })
       }
-    }
+    })
     assert.deepEqual(found, [], 'the layout breaks words or shows Naive UI’s own words')
     app.assertNoPageErrors()
   })

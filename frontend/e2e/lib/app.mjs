@@ -85,3 +85,24 @@ export async function themedShots(page, name) {
   await page.getByTestId('theme-toggle').dispatchEvent('click')
   await page.waitForFunction(() => document.documentElement.dataset.theme === 'light')
 }
+
+// The eight screens, in the navigation's order.
+export const screens = ['Users', 'Approvals', 'Organisations', 'Imports', 'Invitations', 'Reports', 'Audit', 'Settings']
+
+// eachScreenInBothThemes opens every screen in the light theme, then in the dark one, and
+// calls visit once each has drawn (its first page of rows, its charts, no animation left).
+export async function eachScreenInBothThemes(app, visit) {
+  const { page } = app
+  for (const theme of ['light', 'dark']) {
+    if (theme === 'dark') {
+      await page.getByTestId('theme-toggle').click()
+      await page.waitForFunction(() => document.documentElement.dataset.theme === 'dark')
+    }
+    for (const label of screens) {
+      await app.nav(label)
+      await page.waitForTimeout(300) // lists and charts draw their first page
+      await page.waitForFunction(() => document.getAnimations().length === 0)
+      await visit(label, theme)
+    }
+  }
+}
