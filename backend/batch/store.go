@@ -544,6 +544,24 @@ func (s *Store) Get(ctx context.Context, id string) (Batch, error) {
 	return getBatch(ctx, s.db.ReadSQL(), id)
 }
 
+// Names returns every batch's name by its ID, for reports that label invitations.
+func (s *Store) Names(ctx context.Context) (map[string]string, error) {
+	rows, err := s.db.ReadSQL().QueryContext(ctx, "SELECT id, name FROM batches")
+	if err != nil {
+		return nil, fmt.Errorf("read the batches' names from the local database: %w", err)
+	}
+	defer rows.Close()
+	names := map[string]string{}
+	for rows.Next() {
+		var id, name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return nil, err
+		}
+		names[id] = name
+	}
+	return names, rows.Err()
+}
+
 // List returns every batch, newest first, with its counts.
 func (s *Store) List(ctx context.Context) ([]Batch, error) {
 	rows, err := s.db.ReadSQL().QueryContext(ctx, "SELECT "+batchCols+" FROM batches ORDER BY created_at DESC, id")

@@ -179,9 +179,11 @@ func (r *Reports) organizationName(ctx context.Context, id string) string {
 	if id == "" {
 		return ""
 	}
-	var name string
-	_ = r.db.QueryRowContext(ctx, "SELECT name FROM organizations WHERE id = ?", id).Scan(&name)
-	return name
+	o, err := r.db.GetOrganization(ctx, id)
+	if err != nil {
+		return ""
+	}
+	return o.Name
 }
 
 // summaryTable is the workbook's Summary sheet: what the report is, when it was made, the

@@ -154,7 +154,7 @@ func openFixture(t testing.TB) (*Reports, *cache.DB) {
 		t.Fatal(err)
 	}
 	if _, err := db.SQL().ExecContext(ctx, `INSERT INTO batches(id, kind, name, template, state, created_at, updated_at)
-		VALUES ('bat_a', 'invitation', 'A–B councils', '{}', 'done', ?, ?)`, fmtTime(created), fmtTime(created)); err != nil {
+		VALUES ('bat_a', 'invitation', 'A–B councils', '{}', 'done', ?, ?)`, cache.FormatTime(created), cache.FormatTime(created)); err != nil {
 		t.Fatal(err)
 	}
 	return New(db), db

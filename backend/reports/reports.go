@@ -3,7 +3,9 @@
 // as figures for charts and as filterable, sortable tables read from the desktop's local
 // cache, and exports each table as a styled .xlsx workbook or CSV (through backend/sheets).
 //
-// Everything is read through the cache's read-only pool, so a report never blocks the sync.
+// The rows and counts are the cache's queries (cache/reports.go: the cache owns the tables),
+// read through its read-only pool so a report never blocks the sync; this package says
+// what they mean. A batch's name comes from the batch package.
 // Logins over time counts every sign-in the portal recorded (its audit events, mirrored in
 // the cache) together with each person's latest login (accounts.last_login_at), the same
 // sign-in counted once; a portal whose history the cache does not hold gives latest logins
@@ -12,13 +14,12 @@ package reports
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
 
+	"gatehouse/backend/batch"
 	"gatehouse/backend/cache"
 	"gatehouse/backend/portal"
 )
@@ -59,7 +60,7 @@ const (
 )
 
 // NoBatch is the BatchID filter value for invitations made outside any batch.
-const NoBatch = "(none)"
+const NoBatch = cache.ReportNoBatch
 
 // DefaultInactiveDays is how long without a login makes an account inactive when the
 // filter does not say.
@@ -131,22 +132,18 @@ func (f Filter) check() error {
 	return nil
 }
 
-// Reports reads reports from a cache.
+// Reports reads reports from a cache: the rows and counts are the cache's queries
+// (cache/reports.go), the batches' names the batch package's.
 type Reports struct {
-	db    *sql.DB
-	clock portal.Clock
+	db      *cache.DB
+	batches *batch.Store
+	clock   portal.Clock
 }
 
-// New returns the reports over db's read-only pool, judged by db's clock.
+// New returns the reports over db, judged by db's clock.
 func New(db *cache.DB) *Reports {
-	return &Reports{db: db.ReadSQL(), clock: db.Clock()}
+	return &Reports{db: db, batches: batch.NewStore(db), clock: db.Clock()}
 }
-
-// fmtTime is a time as the desktop database stores it (the cache's codec).
-var fmtTime = cache.FormatTime
-
-// parseTime reads an optional stored time (the cache's codec).
-var parseTime = cache.ParseTimePtr
 
 // Count is one bar, slice or funnel step of a chart. Key is what a click puts into the
 // filter (see Figures for which field), Label what the chart shows.
@@ -201,14 +198,6 @@ var invitationLabels = map[string]string{
 
 var loginLabels = map[LoginState]string{LoginNever: "Never logged in", LoginInactive: "Inactive", LoginRecent: "Logged in recently"}
 
-// latestInvitation joins each account (alias a) to its newest invitation (alias i).
-const latestInvitation = ` LEFT JOIN invitations i ON i.id = (SELECT x.id FROM invitations x WHERE x.account_id = a.id
-	ORDER BY x.created_at DESC, x.id DESC LIMIT 1)`
-
-// invStatus is the latest invitation's status as the clock judges it (portal.Invitation.StatusAt);
-// its one parameter is now.
-const invStatus = `(CASE WHEN i.status = 'pending' AND i.expires_at <= ? THEN 'expired' ELSE i.status END)`
-
 // Figures counts what the charts show. Only OrganizationID and InactiveDays of the filter
 // apply: the charts are the overview a click narrows the table from.
 func (r *Reports) Figures(ctx context.Context, f Filter) (Figures, error) {
@@ -217,117 +206,54 @@ func (r *Reports) Figures(ctx context.Context, f Filter) (Figures, error) {
 	}
 	now := r.clock.Now().UTC()
 	fig := Figures{GeneratedAt: now, InactiveDays: f.inactiveDays()}
-	orgA, orgArgs := "", []any{}
-	if f.OrganizationID != "" {
-		orgA, orgArgs = " AND a.organization_id = ?", []any{f.OrganizationID}
-	}
-	tx, err := r.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	c, err := r.db.ReportCounts(ctx, f.OrganizationID, now.AddDate(0, 0, -fig.InactiveDays), now)
 	if err != nil {
-		return fig, readErr(err)
-	}
-	defer tx.Rollback()
-
-	// Funnel.
-	var contacts, invited, accepted, loggedIn int
-	cq, cargs := "SELECT count(*) FROM contacts", []any{}
-	if f.OrganizationID != "" {
-		cq, cargs = cq+" WHERE organization_id = ?", orgArgs
-	}
-	if err := tx.QueryRowContext(ctx, cq, cargs...).Scan(&contacts); err != nil {
-		return fig, readErr(err)
-	}
-	if err := tx.QueryRowContext(ctx, `SELECT
-		count(*) FILTER (WHERE EXISTS (SELECT 1 FROM invitations x WHERE x.account_id = a.id)),
-		count(*) FILTER (WHERE EXISTS (SELECT 1 FROM invitations x WHERE x.account_id = a.id AND x.status = 'accepted')),
-		count(*) FILTER (WHERE a.last_login_at IS NOT NULL AND EXISTS (SELECT 1 FROM invitations x WHERE x.account_id = a.id AND x.status = 'accepted'))
-		FROM accounts a WHERE 1=1`+orgA, orgArgs...).Scan(&invited, &accepted, &loggedIn); err != nil {
-		return fig, readErr(err)
+		return fig, err
 	}
 	fig.Funnel = []Count{
-		{StageContacts, "Contacts", contacts}, {StageInvited, "Invited", invited},
-		{StageAccepted, "Accepted", accepted}, {StageLoggedIn, "Logged in", loggedIn},
-	}
-
-	// Login states.
-	cutoff := fmtTime(now.AddDate(0, 0, -fig.InactiveDays))
-	var never, inactive, recent int
-	if err := tx.QueryRowContext(ctx, `SELECT
-		count(*) FILTER (WHERE a.last_login_at IS NULL),
-		count(*) FILTER (WHERE a.last_login_at < ?),
-		count(*) FILTER (WHERE a.last_login_at >= ?)
-		FROM accounts a WHERE 1=1`+orgA, append([]any{cutoff, cutoff}, orgArgs...)...).Scan(&never, &inactive, &recent); err != nil {
-		return fig, readErr(err)
+		{StageContacts, "Contacts", c.Contacts}, {StageInvited, "Invited", c.Invited},
+		{StageAccepted, "Accepted", c.Accepted}, {StageLoggedIn, "Logged in", c.LoggedIn},
 	}
 	fig.LoginStates = []Count{
-		{string(LoginNever), loginLabels[LoginNever], never},
-		{string(LoginInactive), fmt.Sprintf("No login for more than %d days", fig.InactiveDays), inactive},
-		{string(LoginRecent), fmt.Sprintf("Logged in within %d days", fig.InactiveDays), recent},
+		{string(LoginNever), loginLabels[LoginNever], c.Never},
+		{string(LoginInactive), fmt.Sprintf("No login for more than %d days", fig.InactiveDays), c.Inactive},
+		{string(LoginRecent), fmt.Sprintf("Logged in within %d days", fig.InactiveDays), c.Recent},
 	}
-
-	if fig.Logins, err = r.loginSeries(ctx, tx, f, orgA, orgArgs); err != nil {
+	if fig.Logins, err = loginSeries(f, c); err != nil {
 		return fig, err
 	}
-
-	// Invitations by status (each person's latest invitation) and by batch (every invitation).
-	counts := func(query string, args []any, label func(key, name string) string) ([]Count, error) {
-		rows, err := tx.QueryContext(ctx, query, args...)
-		if err != nil {
-			return nil, readErr(err)
+	label := func(ks []cache.KeyCount, name func(k cache.KeyCount) string) []Count {
+		out := make([]Count, 0, len(ks))
+		for _, k := range ks {
+			out = append(out, Count{Key: k.Key, Label: name(k), Count: k.Count})
 		}
-		defer rows.Close()
-		out := []Count{}
-		for rows.Next() {
-			var key, name string
-			var n int
-			if err := rows.Scan(&key, &name, &n); err != nil {
-				return nil, readErr(err)
-			}
-			out = append(out, Count{Key: key, Label: label(key, name), Count: n})
+		return out
+	}
+	fig.InvitationsByStatus = label(c.InvitationsByStatus, func(k cache.KeyCount) string { return labelOr(invitationLabels, k.Key) })
+	names, err := r.batches.Names(ctx)
+	if err != nil {
+		return fig, err
+	}
+	fig.InvitationsByBatch = label(c.InvitationsByBatch, func(k cache.KeyCount) string {
+		switch {
+		case k.Key == NoBatch:
+			return "Not in a batch"
+		case names[k.Key] != "":
+			return names[k.Key]
 		}
-		return out, readErr(rows.Err())
-	}
-	fig.InvitationsByStatus, err = counts(`SELECT `+invStatus+` AS s, '', count(*) FROM accounts a`+latestInvitation+`
-		WHERE i.id IS NOT NULL`+orgA+` GROUP BY s ORDER BY CASE s WHEN 'pending' THEN 1 WHEN 'accepted' THEN 2 WHEN 'expired' THEN 3 ELSE 4 END`,
-		append([]any{fmtTime(now)}, orgArgs...), func(k, _ string) string { return labelOr(invitationLabels, k) })
-	if err != nil {
-		return fig, err
-	}
-	orgI := ""
-	if f.OrganizationID != "" {
-		orgI = " WHERE i.organization_id = ?"
-	}
-	fig.InvitationsByBatch, err = counts(`SELECT CASE WHEN i.batch_id = '' THEN ? ELSE i.batch_id END AS k, coalesce(max(b.name), ''), count(DISTINCT i.account_id)
-		FROM invitations i LEFT JOIN batches b ON b.id = i.batch_id`+orgI+` GROUP BY k ORDER BY min(i.created_at), k`,
-		append([]any{NoBatch}, orgArgs...), func(k, name string) string {
-			switch {
-			case k == NoBatch:
-				return "Not in a batch"
-			case name != "":
-				return name
-			}
-			return k
-		})
-	if err != nil {
-		return fig, err
-	}
-	fig.AccountsByStatus, err = counts(`SELECT a.status, '', count(*) FROM accounts a WHERE 1=1`+orgA+` GROUP BY a.status
-		ORDER BY CASE a.status WHEN 'active' THEN 1 WHEN 'invited' THEN 2 WHEN 'pending' THEN 3 WHEN 'deactivated' THEN 4 ELSE 5 END`,
-		orgArgs, func(k, _ string) string { return labelOr(statusLabels, k) })
-	if err != nil {
-		return fig, err
-	}
-	fig.AccountsByOrganization, err = counts(`SELECT a.organization_id, coalesce(max(o.name), ''), count(*) FROM accounts a
-		LEFT JOIN organizations o ON o.id = a.organization_id WHERE 1=1`+orgA+` GROUP BY a.organization_id ORDER BY count(*) DESC, 2`,
-		orgArgs, func(k, name string) string {
-			switch {
-			case name != "":
-				return name
-			case k == "":
-				return "No organisation"
-			}
-			return k
-		})
-	return fig, err
+		return k.Key
+	})
+	fig.AccountsByStatus = label(c.AccountsByStatus, func(k cache.KeyCount) string { return labelOr(statusLabels, k.Key) })
+	fig.AccountsByOrganization = label(c.AccountsByOrganization, func(k cache.KeyCount) string {
+		switch {
+		case k.Name != "":
+			return k.Name
+		case k.Key == "":
+			return "No organisation"
+		}
+		return k.Key
+	})
+	return fig, nil
 }
 
 func labelOr(m map[string]string, k string) string {
@@ -337,52 +263,30 @@ func labelOr(m map[string]string, k string) string {
 	return k
 }
 
-// signIns is every sign-in known, one row (account, time) each: the audit's sign-in events
-// and each account's latest login, which is one of them when the history is complete (the
-// UNION counts it once). orgE and orgA filter both sides by organisation.
-func signIns(orgE, orgA string) string {
-	return `SELECT e.entity_id AS id, e.at AS at FROM audit_events e WHERE e.action = '` + portal.ActionSignIn + `' AND e.entity_type = 'account'` + orgE + `
-		UNION SELECT a.id, a.last_login_at FROM accounts a WHERE a.last_login_at IS NOT NULL` + orgA
-}
-
 // loginSeries buckets the sign-ins per day (a span up to 62 days) or per week starting on
 // Monday, with empty buckets filled in so the axis is continuous.
-func (r *Reports) loginSeries(ctx context.Context, tx *sql.Tx, f Filter, orgA string, orgArgs []any) (LoginSeries, error) {
-	s := LoginSeries{Buckets: []Bucket{}}
-	orgE := strings.ReplaceAll(orgA, "a.", "e.")
-	var history int
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM audit_events e WHERE e.action = ? AND e.entity_type = 'account'`+orgE+` LIMIT 1)`,
-		append([]any{portal.ActionSignIn}, orgArgs...)...).Scan(&history); err != nil {
-		return s, readErr(err)
-	}
-	s.LatestOnly = history == 0
-	both := append(append([]any{}, orgArgs...), orgArgs...)
-	var minS, maxS sql.NullString
-	if err := tx.QueryRowContext(ctx, `SELECT min(at), max(at) FROM (`+signIns(orgE, orgA)+`)`, both...).Scan(&minS, &maxS); err != nil {
-		return s, readErr(err)
-	}
-	lo, err := parseTime(minS)
-	if err != nil {
-		return s, err
-	}
-	hi, err := parseTime(maxS)
-	if err != nil {
-		return s, err
-	}
-	s.Granularity = f.Granularity
+func loginSeries(f Filter, c cache.ReportCounts) (LoginSeries, error) {
+	s := LoginSeries{Buckets: []Bucket{}, LatestOnly: !c.SignInHistory, Granularity: f.Granularity}
 	what := "Sign-ins"
 	if s.LatestOnly {
 		what = "Latest login of each person"
 	}
-	if lo == nil {
+	if len(c.SignInsPerDay) == 0 {
 		if s.Granularity == "" {
 			s.Granularity = "week"
 		}
 		s.Title = what + ", per " + s.Granularity + " (no logins recorded yet)"
 		return s, nil
 	}
-	day := func(t time.Time) time.Time { return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC) }
-	start, end := day(*lo), day(*hi).AddDate(0, 0, 1)
+	days := make([]time.Time, len(c.SignInsPerDay))
+	for i, d := range c.SignInsPerDay {
+		t, err := time.Parse("2006-01-02", d.Key)
+		if err != nil {
+			return s, fmt.Errorf("read the report from the local database: a day %q: %w", d.Key, err)
+		}
+		days[i] = t
+	}
+	start, end := days[0], days[len(days)-1].AddDate(0, 0, 1)
 	if s.Granularity == "" {
 		s.Granularity = "day"
 		if end.Sub(start) > 62*24*time.Hour {
@@ -405,24 +309,9 @@ func (r *Reports) loginSeries(ctx context.Context, tx *sql.Tx, f Filter, orgA st
 		}
 		s.Buckets = append(s.Buckets, b)
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT substr(at, 1, 10) AS d, count(*) FROM (`+signIns(orgE, orgA)+`)
-		WHERE at >= ? GROUP BY d ORDER BY d`, append(both, fmtTime(start))...)
-	if err != nil {
-		return s, readErr(err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var d string
-		var n int
-		if err := rows.Scan(&d, &n); err != nil {
-			return s, readErr(err)
-		}
-		t, err := time.Parse("2006-01-02", d)
-		if err != nil {
-			return s, readErr(err)
-		}
-		if i := int(t.Sub(start).Hours()/24) / step; i >= 0 && i < len(s.Buckets) {
-			s.Buckets[i].Count += n
+	for i, t := range days {
+		if j := int(t.Sub(start).Hours()/24) / step; t.Compare(start) >= 0 && j < len(s.Buckets) {
+			s.Buckets[j].Count += c.SignInsPerDay[i].Count
 		}
 	}
 	if s.LatestOnly {
@@ -430,18 +319,7 @@ func (r *Reports) loginSeries(ctx context.Context, tx *sql.Tx, f Filter, orgA st
 	} else {
 		s.Title = fmt.Sprintf("Sign-ins per %s (every sign-in the portal recorded)", s.Granularity)
 	}
-	return s, readErr(rows.Err())
-}
-
-func readErr(err error) error {
-	if err == nil {
-		return nil
-	}
-	var pe *portal.Error
-	if errors.As(err, &pe) {
-		return err
-	}
-	return fmt.Errorf("read the report from the local database: %w", err)
+	return s, nil
 }
 
 // describe says in words what the filter keeps, for the export's summary sheet.

@@ -2,11 +2,12 @@ package reports
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
+	"gatehouse/backend/cache"
 	"gatehouse/backend/portal"
 )
 
@@ -58,16 +59,11 @@ const MaxPage = 1000
 type table struct {
 	title   string
 	columns []Column
-	// sorts maps a column key to its ORDER BY expression; the first entry of order is the
-	// default.
-	sorts   map[string]string
-	byDef   string
-	tieBrk  string
-	from    string
-	selects string
-	// build returns the extra conditions for f, and the SELECT's own arguments.
-	build func(f Filter, now time.Time) (where []string, args []any, selArgs []any)
-	scan  func(rows *sql.Rows, f Filter, now time.Time) (Row, error)
+	// byDef is the column sorted by when the sort names none.
+	byDef string
+	// lines is what the cache reads for the table; row makes a line the table's row.
+	lines cache.ReportTable
+	row   func(l cache.ReportLine, f Filter, now time.Time, batches map[string]string) Row
 }
 
 func tableFor(k Kind) (*table, error) {
@@ -82,110 +78,16 @@ func tableFor(k Kind) (*table, error) {
 	return nil, portal.FieldErrorf("kind", "There is no report %q. Choose logins, invitations or approvals.", k)
 }
 
-const accountFrom = `accounts a LEFT JOIN organizations o ON o.id = a.organization_id
-	LEFT JOIN contacts c ON c.id = a.contact_id AND a.contact_id <> ''` + latestInvitation + `
-	LEFT JOIN batches b ON b.id = i.batch_id`
-
-const accountSelects = `a.id, a.name, a.email, coalesce(c.phone, ''), coalesce(o.name, ''), a.status, a.last_login_at,
-	coalesce(i.id, ''), coalesce(` + invStatus + `, ''), coalesce(i.batch_id, ''), coalesce(b.name, ''), i.created_at, i.expires_at, i.accepted_at`
-
-func likeArg(q string) string {
-	return "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.ToLower(strings.TrimSpace(q))) + "%"
-}
-
-// accountWhere compiles the filter fields that apply to account-based tables.
-func accountWhere(f Filter, now time.Time) (where []string, args []any) {
-	add := func(c string, a ...any) { where, args = append(where, c), append(args, a...) }
-	if f.AccountStatus != "" {
-		add("a.status = ?", string(f.AccountStatus))
-	}
-	cutoff := fmtTime(now.AddDate(0, 0, -f.inactiveDays()))
-	switch f.Login {
-	case LoginNever:
-		add("a.last_login_at IS NULL")
-	case LoginInactive:
-		add("a.last_login_at < ?", cutoff)
-	case LoginRecent:
-		add("a.last_login_at >= ?", cutoff)
-	}
-	// A bucket of the logins chart: the people who signed in then, by the sign-in history
-	// or by their latest login (loginSeries counts the same sign-ins).
-	if f.LoginFrom != nil || f.LoginTo != nil {
-		from, to := "0000", "9999"
-		if f.LoginFrom != nil {
-			from = fmtTime(*f.LoginFrom)
-		}
-		if f.LoginTo != nil {
-			to = fmtTime(*f.LoginTo)
-		}
-		add(`(a.last_login_at >= ? AND a.last_login_at < ? OR EXISTS (SELECT 1 FROM audit_events e
-			WHERE e.action = '`+portal.ActionSignIn+`' AND e.entity_type = 'account' AND e.entity_id = a.id AND e.at >= ? AND e.at < ?))`, from, to, from, to)
-	}
-	if f.OrganizationID != "" {
-		add("a.organization_id = ?", f.OrganizationID)
-	}
-	if f.InvitationStatus != "" {
-		add(invStatus+" = ?", fmtTime(now), string(f.InvitationStatus))
-	}
-	switch f.BatchID {
-	case "":
-	case NoBatch:
-		add("EXISTS (SELECT 1 FROM invitations x WHERE x.account_id = a.id AND x.batch_id = '')")
-	default:
-		add("EXISTS (SELECT 1 FROM invitations x WHERE x.account_id = a.id AND x.batch_id = ?)", f.BatchID)
-	}
-	const acceptedExists = "EXISTS (SELECT 1 FROM invitations x WHERE x.account_id = a.id AND x.status = 'accepted')"
-	switch f.Stage {
-	case StageInvited:
-		add("i.id IS NOT NULL")
-	case StageAccepted:
-		add(acceptedExists)
-	case StageLoggedIn:
-		add("a.last_login_at IS NOT NULL AND " + acceptedExists)
-	}
-	if strings.TrimSpace(f.Query) != "" {
-		l := likeArg(f.Query)
-		add(`(lower(a.name) LIKE ? ESCAPE '\' OR lower(a.email) LIKE ? ESCAPE '\' OR lower(coalesce(o.name, '')) LIKE ? ESCAPE '\')`, l, l, l)
-	}
-	return where, args
-}
-
-type accountLine struct {
-	id, name, email, phone, org, status string
-	lastLogin                           *time.Time
-	invID, invStatus, batchID, batch    string
-	invited, expires, accepted          *time.Time
-}
-
-func scanAccountLine(rows *sql.Rows) (accountLine, error) {
-	var l accountLine
-	var last, inv, exp, acc sql.NullString
-	if err := rows.Scan(&l.id, &l.name, &l.email, &l.phone, &l.org, &l.status, &last, &l.invID, &l.invStatus,
-		&l.batchID, &l.batch, &inv, &exp, &acc); err != nil {
-		return l, err
-	}
-	var err error
-	for _, t := range []struct {
-		dst **time.Time
-		s   sql.NullString
-	}{{&l.lastLogin, last}, {&l.invited, inv}, {&l.expires, exp}, {&l.accepted, acc}} {
-		if *t.dst, err = parseTime(t.s); err != nil {
-			return l, err
-		}
-	}
-	return l, nil
-}
-
-func (l accountLine) batchLabel() string {
+func batchLabel(l cache.ReportLine, names map[string]string) string {
 	switch {
-	case l.invID == "":
+	case l.InvitationID == "":
 		return ""
-	case l.batchID == "":
+	case l.BatchID == "":
 		return "Not in a batch"
-	case l.batch != "":
-		return l.batch
+	case names[l.BatchID] != "":
+		return names[l.BatchID]
 	}
-	return l.batchID
+	return l.BatchID
 }
 
 func loginState(last *time.Time, f Filter, now time.Time) (label string, days any) {
@@ -199,13 +101,6 @@ func loginState(last *time.Time, f Filter, now time.Time) (label string, days an
 	return loginLabels[LoginRecent], d
 }
 
-var accountSorts = map[string]string{
-	"name": "a.name_key", "email": "a.email_key", "phone": "coalesce(c.phone, '')",
-	"organization": "coalesce(o.name_key, '')", "status": "a.status", "lastLogin": "a.last_login_at",
-	"invitation": "coalesce(i.status, '')", "batch": "coalesce(b.name, i.batch_id, '')",
-	"invitedAt": "i.created_at", "expiresAt": "i.expires_at", "acceptedAt": "i.accepted_at",
-}
-
 var loginsTable = table{
 	title: "Latest logins",
 	columns: []Column{
@@ -214,24 +109,12 @@ var loginsTable = table{
 		{"lastLogin", "Last login (UTC)", ColDateTime, 18, true}, {"daysSince", "Days since last login", ColNumber, 12, true},
 		{"login", "Login", ColText, 22, true}, {"invitation", "Invitation", ColText, 12, true},
 	},
-	sorts: mergeSorts(accountSorts, map[string]string{"daysSince": "a.last_login_at", "login": "a.last_login_at"}),
-	// daysSince ascending means most recent first: the opposite of last login.
-	byDef:   "name",
-	tieBrk:  "a.rid",
-	from:    accountFrom,
-	selects: accountSelects,
-	build: func(f Filter, now time.Time) ([]string, []any, []any) {
-		w, a := accountWhere(f, now)
-		return w, a, []any{fmtTime(now)}
-	},
-	scan: func(rows *sql.Rows, f Filter, now time.Time) (Row, error) {
-		l, err := scanAccountLine(rows)
-		if err != nil {
-			return Row{}, err
-		}
-		state, days := loginState(l.lastLogin, f, now)
-		return Row{ID: l.id, Cells: []any{l.name, l.email, l.phone, l.org, labelOr(statusLabels, l.status),
-			l.lastLogin, days, state, labelOr(invitationLabels, l.invStatus)}}, nil
+	byDef: "name",
+	lines: cache.ReportAccounts,
+	row: func(l cache.ReportLine, f Filter, now time.Time, _ map[string]string) Row {
+		state, days := loginState(l.LastLogin, f, now)
+		return Row{ID: l.ID, Cells: []any{l.Name, l.Email, l.Phone, l.Organization, labelOr(statusLabels, l.Status),
+			l.LastLogin, days, state, labelOr(invitationLabels, l.InvitationStatus)}}
 	},
 }
 
@@ -244,22 +127,11 @@ var invitationsTable = table{
 		{"expiresAt", "Expires (UTC)", ColDateTime, 18, true}, {"acceptedAt", "Accepted (UTC)", ColDateTime, 18, true},
 		{"lastLogin", "Last login (UTC)", ColDateTime, 18, true}, {"status", "Account status", ColText, 14, true},
 	},
-	sorts:   accountSorts,
-	byDef:   "name",
-	tieBrk:  "a.rid",
-	from:    accountFrom,
-	selects: accountSelects,
-	build: func(f Filter, now time.Time) ([]string, []any, []any) {
-		w, a := accountWhere(f, now)
-		return append([]string{"i.id IS NOT NULL"}, w...), a, []any{fmtTime(now)}
-	},
-	scan: func(rows *sql.Rows, f Filter, now time.Time) (Row, error) {
-		l, err := scanAccountLine(rows)
-		if err != nil {
-			return Row{}, err
-		}
-		return Row{ID: l.id, Cells: []any{l.name, l.email, l.phone, l.org, labelOr(invitationLabels, l.invStatus),
-			l.batchLabel(), l.invited, l.expires, l.accepted, l.lastLogin, labelOr(statusLabels, l.status)}}, nil
+	byDef: "name",
+	lines: cache.ReportInvited,
+	row: func(l cache.ReportLine, _ Filter, _ time.Time, batches map[string]string) Row {
+		return Row{ID: l.ID, Cells: []any{l.Name, l.Email, l.Phone, l.Organization, labelOr(invitationLabels, l.InvitationStatus),
+			batchLabel(l, batches), l.InvitedAt, l.ExpiresAt, l.AcceptedAt, l.LastLogin, labelOr(statusLabels, l.Status)}}
 	},
 }
 
@@ -275,90 +147,36 @@ var approvalsTable = table{
 		{"decidedBy", "Decided by", ColText, 24, true}, {"decidedAt", "Decided (UTC)", ColDateTime, 18, true},
 		{"reason", "Reason", ColText, 50, true},
 	},
-	sorts: map[string]string{
-		"name": "lower(person)", "email": "lower(mail)", "organization": "lower(coalesce(o.name, ''))",
-		"decision": "e.action", "decidedBy": "lower(e.actor_name)", "decidedAt": "e.at", "reason": "lower(why)",
-	},
-	byDef:  "decidedAt",
-	tieBrk: "e.id",
-	from:   `audit_events e LEFT JOIN accounts a ON a.id = e.entity_id LEFT JOIN organizations o ON o.id = e.organization_id`,
-	selects: `e.entity_id,
-		coalesce(a.name, json_extract(e.after, '$.name'), json_extract(e.before, '$.name'), '') AS person,
-		coalesce(a.email, json_extract(e.after, '$.email'), json_extract(e.before, '$.email'), '') AS mail,
-		coalesce(o.name, ''), e.action, coalesce(nullif(e.actor_name, ''), e.actor_id), e.at,
-		coalesce(nullif(e.reason, ''), json_extract(e.after, '$.denyReason'), '') AS why`,
-	build: func(f Filter, now time.Time) ([]string, []any, []any) {
-		where := []string{"e.entity_type = 'account'", "e.action IN (?, ?, ?)"}
-		args := []any{portal.ActionApprove, portal.ActionDeny, portal.ActionApproveInstead}
-		add := func(c string, a ...any) { where, args = append(where, c), append(args, a...) }
-		if f.Decision != "" {
-			add("e.action = ?", "account."+f.Decision)
-		}
-		if f.OrganizationID != "" {
-			add("e.organization_id = ?", f.OrganizationID)
-		}
-		if f.AccountStatus != "" {
-			add("a.status = ?", string(f.AccountStatus))
-		}
-		if strings.TrimSpace(f.Query) != "" {
-			l := likeArg(f.Query)
-			add(`(lower(person) LIKE ? ESCAPE '\' OR lower(mail) LIKE ? ESCAPE '\' OR lower(coalesce(o.name, '')) LIKE ? ESCAPE '\')`, l, l, l)
-		}
-		return where, args, nil
-	},
-	scan: func(rows *sql.Rows, f Filter, now time.Time) (Row, error) {
-		var id, person, mail, org, action, by, why string
-		var at sql.NullString
-		if err := rows.Scan(&id, &person, &mail, &org, &action, &by, &at, &why); err != nil {
-			return Row{}, err
-		}
-		t, err := parseTime(at)
-		if err != nil {
-			return Row{}, err
-		}
-		return Row{ID: id, Cells: []any{person, mail, org, labelOr(decisionLabels, action), by, t, why}}, nil
+	byDef: "decidedAt",
+	lines: cache.ReportApprovals,
+	row: func(l cache.ReportLine, _ Filter, _ time.Time, _ map[string]string) Row {
+		return Row{ID: l.ID, Cells: []any{l.Name, l.Email, l.Organization, labelOr(decisionLabels, l.Decision), l.DecidedBy, l.DecidedAt, l.Reason}}
 	},
 }
 
-func mergeSorts(a, b map[string]string) map[string]string {
-	m := make(map[string]string, len(a)+len(b))
-	for k, v := range a {
-		m[k] = v
-	}
-	for k, v := range b {
-		m[k] = v
-	}
-	return m
-}
-
-// query builds the SELECT for a table; count selects count(*) instead of the rows.
-func (t *table) query(f Filter, s Sort, now time.Time, count bool) (string, []any, error) {
-	where, args, selArgs := t.build(f, now)
-	w := ""
-	if len(where) > 0 {
-		w = " WHERE " + strings.Join(where, " AND ")
-	}
-	if count {
-		// The approvals' conditions name SELECT aliases, so count over the full select.
-		return "SELECT count(*) FROM (SELECT " + t.selects + " FROM " + t.from + w + ")", append(selArgs, args...), nil
-	}
+// sortFor is the cache's order for a table's sort: the default column when none is named
+// (newest decisions first), and days since the last login the opposite of the last login.
+func (t *table) sortFor(s Sort) (cache.ReportSort, error) {
 	key := s.Key
 	if key == "" {
 		key = t.byDef
-		if t.byDef == "decidedAt" && s.Key == "" {
+		if t.byDef == "decidedAt" {
 			s.Desc = true // newest decisions first
 		}
 	}
-	expr, ok := t.sorts[key]
-	if !ok {
-		return "", nil, portal.FieldErrorf("sort", "The %s report cannot be sorted by %q.", strings.ToLower(t.title), key)
+	if !slices.ContainsFunc(t.columns, func(c Column) bool { return c.Key == key && c.Sortable }) {
+		return cache.ReportSort{}, portal.FieldErrorf("sort", "The %s report cannot be sorted by %q.", strings.ToLower(t.title), key)
 	}
-	dir := " ASC"
-	if s.Desc != (key == "daysSince") {
-		dir = " DESC"
+	return cache.ReportSort{Key: key, Desc: s.Desc != (key == "daysSince")}, nil
+}
+
+// scope is the cache's filter for f at now.
+func (f Filter) scope(now time.Time) cache.ReportFilter {
+	return cache.ReportFilter{
+		AccountStatus: string(f.AccountStatus), Login: string(f.Login), Cutoff: now.AddDate(0, 0, -f.inactiveDays()),
+		LoginFrom: f.LoginFrom, LoginTo: f.LoginTo, OrganizationID: f.OrganizationID, InvitationStatus: string(f.InvitationStatus),
+		BatchID: f.BatchID, Stage: f.Stage, Decision: f.Decision, Query: f.Query, Now: now,
 	}
-	return "SELECT " + t.selects + " FROM " + t.from + w + " ORDER BY " + expr + dir + ", " + t.tieBrk + dir,
-		append(selArgs, args...), nil
 }
 
 // Table returns one page of a report table, sorted, and the number of matching rows.
@@ -367,41 +185,15 @@ func (r *Reports) Table(ctx context.Context, kind Kind, f Filter, s Sort, offset
 	if err != nil {
 		return Page{}, err
 	}
-	if err := f.check(); err != nil {
-		return Page{}, err
-	}
 	if limit <= 0 {
 		limit = 100
 	}
-	limit, offset = min(limit, MaxPage), max(offset, 0)
-	now := r.clock.Now().UTC()
 	page := Page{Kind: kind, Title: t.title, Columns: t.columns, Rows: []Row{}}
-	q, args, err := t.query(f, s, now, false)
-	if err != nil {
-		return page, err
-	}
-	cq, cargs, _ := t.query(f, s, now, true)
-	tx, err := r.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-	if err != nil {
-		return page, readErr(err)
-	}
-	defer tx.Rollback()
-	if err := tx.QueryRowContext(ctx, cq, cargs...).Scan(&page.Total); err != nil {
-		return page, readErr(err)
-	}
-	rows, err := tx.QueryContext(ctx, q+" LIMIT ? OFFSET ?", append(args, limit, offset)...)
-	if err != nil {
-		return page, readErr(err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		row, err := t.scan(rows, f, now)
-		if err != nil {
-			return page, readErr(err)
-		}
+	err = r.lines(ctx, t, f, s, max(offset, 0), min(limit, MaxPage), func(n int) { page.Total = n }, func(row Row) error {
 		page.Rows = append(page.Rows, row)
-	}
-	return page, readErr(rows.Err())
+		return nil
+	})
+	return page, err
 }
 
 // each streams every row of a report table in order, inside one read transaction, after
@@ -411,38 +203,25 @@ func (r *Reports) each(ctx context.Context, kind Kind, f Filter, s Sort, start f
 	if err != nil {
 		return err
 	}
+	return r.lines(ctx, t, f, s, 0, 0, start, yield)
+}
+
+// lines reads a table's rows from the cache, from offset on (at most limit; all when 0).
+func (r *Reports) lines(ctx context.Context, t *table, f Filter, s Sort, offset, limit int, start func(total int), yield func(Row) error) error {
 	if err := f.check(); err != nil {
 		return err
 	}
-	now := r.clock.Now().UTC()
-	q, args, err := t.query(f, s, now, false)
+	sort, err := t.sortFor(s)
 	if err != nil {
 		return err
 	}
-	cq, cargs, _ := t.query(f, s, now, true)
-	tx, err := r.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	names, err := r.batches.Names(ctx)
 	if err != nil {
-		return readErr(err)
+		return err
 	}
-	defer tx.Rollback()
-	var total int
-	if err := tx.QueryRowContext(ctx, cq, cargs...).Scan(&total); err != nil {
-		return readErr(err)
-	}
-	start(total)
-	rows, err := tx.QueryContext(ctx, q, args...)
-	if err != nil {
-		return readErr(err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		row, err := t.scan(rows, f, now)
-		if err != nil {
-			return readErr(err)
-		}
-		if err := yield(row); err != nil {
-			return err
-		}
-	}
-	return readErr(rows.Err())
+	sort.BatchNames = names
+	now := r.clock.Now().UTC()
+	return r.db.ReportLines(ctx, t.lines, f.scope(now), sort, offset, limit, start, func(l cache.ReportLine) error {
+		return yield(t.row(l, f, now, names))
+	})
 }
