@@ -143,8 +143,8 @@ test-go:
 		$(GO) test -race ./...; \
 	fi
 	@# The kill tests run whole child processes; they are about crashes, not data races,
-	@# and take minutes under the race detector, so that test is built without -race only.
-	$(GO) test -count=1 -run 'TestKillDesktopDuringImportApply' ./backend/replica
+	@# and take minutes under the race detector, so they are built without -race only.
+	$(GO) test -count=1 -run 'TestKillDesktopDuringImportApply|TestCrashResume' ./backend/replica ./backend/batch
 
 test-unit: $(NODE_OK)
 	cd frontend && npx vitest run
