@@ -132,9 +132,10 @@ type Engine struct {
 // NewEngine returns an engine. inviter may be nil when only pre-notifications are sent.
 func NewEngine(st *Store, inviter Inviter, sender mail.Sender, opt EngineOptions) *Engine {
 	e := &Engine{st: st, inviter: inviter, sender: sender, opt: opt.withDefaults(st, inviter), runs: map[string]*run{}}
-	e.links, e.linkErr = newLinkBox(opt.LinkKey)
-	if e.links == nil && e.linkErr == nil {
+	if opt.LinkKey == nil {
 		e.linkErr = errNoLinkKey
+	} else {
+		e.links, e.linkErr = seal.New(opt.LinkKey)
 	}
 	return e
 }

@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 
-	"gatehouse/backend/internal/seal"
 	"gatehouse/backend/portal"
 )
 
@@ -63,10 +62,3 @@ var (
 	errNoLinkKey      = errors.New("no key to seal invitation links was given to the batch engine")
 	errLinkUnreadable = portal.Errorf(portal.EINVALID, "The invitation link made for this person could not be read back: the key that sealed it is no longer in this computer's keychain. Resend the row to make a new link (the old one stops working).")
 )
-
-func newLinkBox(key []byte) (*seal.Box, error) {
-	if key == nil {
-		return nil, nil
-	}
-	return seal.New(key)
-}

@@ -218,18 +218,13 @@ func reportQuery(t ReportTable, f ReportFilter, s ReportSort) (q string, args []
 	var sortArgs []any
 	if s.Key == "batch" && t != ReportApprovals {
 		// By the batch's name, which the batch package keeps: given here as data.
-		var b strings.Builder
-		b.WriteString("coalesce(CASE i.batch_id")
-		for id, name := range s.BatchNames {
-			b.WriteString(" WHEN ? THEN ?")
-			sortArgs = append(sortArgs, id, name)
+		expr, ok = "coalesce(i.batch_id, '')", true
+		if len(s.BatchNames) > 0 {
+			expr = "coalesce(CASE i.batch_id" + strings.Repeat(" WHEN ? THEN ?", len(s.BatchNames)) + " END, i.batch_id, '')"
+			for id, name := range s.BatchNames {
+				sortArgs = append(sortArgs, id, name)
+			}
 		}
-		b.WriteString(" END, i.batch_id, '')")
-		if len(s.BatchNames) == 0 {
-			b.Reset()
-			b.WriteString("coalesce(i.batch_id, '')")
-		}
-		expr, ok = b.String(), true
 	}
 	if !ok {
 		return "", nil, "", nil, portal.FieldErrorf("sort", "A report cannot be sorted by %q.", s.Key)
