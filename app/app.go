@@ -1,67 +1,29 @@
-// Package app is the thin layer the frontend calls: one bound method per user action,
-// returning typed structs and Go errors, plus progress events and file dialogs through
-// Runtime. Business rules live in backend/portal; app only wires packages together.
+// Package app is the thin layer the frontend calls: one bound service per area of the
+// screen (users, approvals, organisations, imports, invitations, reports, audit, settings,
+// connection), as tiny-rdm binds several small structs. Every exported method of a service
+// is bound (window.go.app.UsersService.<Method>) and is one call to backend/desk, where the
+// desktop's use cases live; business rules are asked of backend/portal there.
 //
-// The frontend calls bound services, one per area of the screen (users, approvals,
-// organisations, imports, invitations, reports, audit, settings, connection): every
-// exported method of a service is bound (window.go.app.UsersService.<Method>), so anything
-// that must not be callable from JS is unexported, on the shared core, or a package-level
-// function. App itself is not bound: it holds the services for main, the harness and Go
-// tests, and its Startup and Shutdown are Wails' OnStartup and OnShutdown.
-//
-// At startup the App opens the local cache and connects it to a portal server: the one
-// saved in the settings, or, with none, the same portal server started in-process on
-// 127.0.0.1 (embedded mode) with its database beside the cache. A sync engine follows the
-// server's change feed into the cache and sends the administrator's changes from the
-// outbox; bound methods read from the cache and act through the engine's commands.
+// App itself is not bound: it holds the services for main, the harness and Go tests, and
+// its Startup and Shutdown are Wails' OnStartup and OnShutdown. The window is reached only
+// through desk.Runtime (WailsRuntime here; desk.HeadlessRuntime in tests and the harness),
+// so go test runs without one.
 package app
 
 import (
 	"context"
-	"fmt"
-	"io"
-	"log/slog"
-	"sync"
-	"time"
 
-	"gatehouse/backend/batch"
-	"gatehouse/backend/cache"
-	"gatehouse/backend/imports"
-	"gatehouse/backend/keychain"
-	"gatehouse/backend/outreach"
-	"gatehouse/backend/portal"
-	"gatehouse/backend/replica"
-	"gatehouse/backend/session"
+	"gatehouse/backend/desk"
 )
 
 // Config is what main (or the harness) knows before the window exists.
-type Config struct {
-	// Version is the build's version, set with -ldflags "-X main.version=…"; "dev" otherwise.
-	Version string
-	// DatabasePath is where the local cache lives; "" means cache.DefaultPath().
-	DatabasePath string
-	// PortalDatabasePath is the embedded portal server's database; "" means portal.db in
-	// the cache's folder.
-	PortalDatabasePath string
-	// Clock tells the cache, the embedded portal and the sync the time; nil is the system
-	// clock.
-	Clock portal.Clock
-	// SyncInterval is how often the sync pulls when nothing else wakes it; 0 is the sync
-	// package's default (30 s). Every change the administrator makes is sent at once.
-	SyncInterval time.Duration
-	// Logger receives what the user is not shown; nil discards it.
-	Logger *slog.Logger
-	// Keychain keeps the session and refresh tokens; nil means keychain.NewSystem().
-	Keychain keychain.Keychain
-	// OpenURL opens the sign-in page in the system browser; nil means sso.SystemBrowser.
-	OpenURL func(url string) error
-}
+type Config = desk.Config
 
-// App is the desktop: the services the window binds, one per area of the screen, over one
-// shared core. main and the harness make it with New, start and stop it with Startup and
-// Shutdown, and bind Bound(a). Go tests call the services' methods on it directly.
+// App is the desktop: the services the window binds over one Desk. main and the harness
+// make it with New, start and stop it with Startup and Shutdown, and bind Bound(a). Go tests
+// call the services' methods on it directly.
 type App struct {
-	*core
+	d *desk.Desk
 	*UsersService
 	*ApprovalsService
 	*OrganisationsService
@@ -73,85 +35,38 @@ type App struct {
 	*ConnectionService
 }
 
-// The bound services. Each is a small struct over the core whose exported methods the
-// frontend calls through its generated binding (wailsjs/go/app/<Service>); the core's
-// methods are unexported, so a service binds only its own.
+// The bound services, each over the one Desk; the frontend calls them through its
+// generated bindings (wailsjs/go/app/<Service>).
 type (
 	// UsersService is the Users screen: search, the drawer, lifecycle actions, promotion.
-	UsersService struct{ *core }
+	UsersService struct{ d *desk.Desk }
 	// ApprovalsService is the approval queue.
-	ApprovalsService struct{ *core }
+	ApprovalsService struct{ d *desk.Desk }
 	// OrganisationsService is the Organisations screen: profiles, people, roles, adding users.
-	OrganisationsService struct{ *core }
+	OrganisationsService struct{ d *desk.Desk }
 	// ImportsService is the Imports screen: sessions, mapping, rows, fixes, apply.
-	ImportsService struct{ *core }
+	ImportsService struct{ d *desk.Desk }
 	// InvitationsService is the Invitations screen: batches, mail settings, messages, portal mail.
-	InvitationsService struct{ *core }
+	InvitationsService struct{ d *desk.Desk }
 	// ReportsService is the Reports screen: figures, tables, exports.
-	ReportsService struct{ *core }
+	ReportsService struct{ d *desk.Desk }
 	// AuditService is the audit log.
-	AuditService struct{ *core }
+	AuditService struct{ d *desk.Desk }
 	// SettingsService is the Settings screen: the portal's settings, sign-in, the local
 	// administrator.
-	SettingsService struct{ *core }
+	SettingsService struct{ d *desk.Desk }
 	// ConnectionService is the portal in use: first run, sync, going live, who is acting.
-	ConnectionService struct{ *core }
+	ConnectionService struct{ d *desk.Desk }
 )
-
-// core holds the desktop's state between bound calls.
-type core struct {
-	cfg Config
-	rt  Runtime
-	log *slog.Logger
-
-	auth *session.Manager // sign-in to a remote portal server (signin.go)
-
-	mu     sync.RWMutex
-	db     *cache.DB
-	dbPath string
-	dbErr  error // why the cache could not be opened, if it could not
-	// conn is the current portal connection; nil before Startup, after Shutdown, or when
-	// it could not be made (connErr says why).
-	conn    *connection
-	connErr error
-	// life is cancelled by Shutdown; bound methods run under it.
-	life   context.Context
-	cancel context.CancelFunc
-
-	// switchMu serialises connecting and disconnecting.
-	switchMu sync.Mutex
-	// carrying is held while local work is carried to a server (golive.go).
-	carrying sync.Mutex
-	// goLive is a switch to a server waiting for the sign-in to it (golive.go); under mu.
-	goLive *goLiveWait
-	// localAdmin is who works on the local portal (localadmin.go).
-	localAdmin localAdminHolder
-
-	// imports keeps the Imports screen's store and reads in progress between calls.
-	imports *importer
-	// runs are the invitation batches being sent.
-	runs *outreach.Runs
-}
 
 // New returns an App that talks to its window through rt. Nothing is opened until Startup:
 // Wails runs main once at build time to generate the JS bindings, and that run must not
 // create files in the builder's config folder.
-func New(cfg Config, rt Runtime) *App {
-	if cfg.Version == "" {
-		cfg.Version = "dev"
-	}
-	if cfg.Clock == nil {
-		cfg.Clock = portal.SystemClock{}
-	}
-	log := cfg.Logger
-	if log == nil {
-		log = slog.New(slog.NewTextHandler(io.Discard, nil))
-	}
-	c := &core{cfg: cfg, rt: rt, log: log, imports: &importer{reading: map[string]context.CancelFunc{}, applying: map[string]context.CancelFunc{}},
-		runs: outreach.NewRuns()}
-	c.auth = session.New(sessionHost{c}, session.Config{Keychain: cfg.Keychain, OpenURL: cfg.OpenURL, Clock: cfg.Clock, Log: log})
-	return &App{core: c, UsersService: &UsersService{c}, ApprovalsService: &ApprovalsService{c}, OrganisationsService: &OrganisationsService{c}, ImportsService: &ImportsService{c},
-		InvitationsService: &InvitationsService{c}, ReportsService: &ReportsService{c}, AuditService: &AuditService{c}, SettingsService: &SettingsService{c}, ConnectionService: &ConnectionService{c}}
+func New(cfg Config, rt desk.Runtime) *App {
+	d := desk.New(cfg, rt)
+	return &App{d: d, UsersService: &UsersService{d}, ApprovalsService: &ApprovalsService{d}, OrganisationsService: &OrganisationsService{d},
+		ImportsService: &ImportsService{d}, InvitationsService: &InvitationsService{d}, ReportsService: &ReportsService{d},
+		AuditService: &AuditService{d}, SettingsService: &SettingsService{d}, ConnectionService: &ConnectionService{d}}
 }
 
 // Bound returns the values whose exported methods the frontend may call: main passes it to
@@ -160,99 +75,18 @@ func Bound(a *App) []any {
 	return []any{a.UsersService, a.ApprovalsService, a.OrganisationsService, a.ImportsService, a.InvitationsService, a.ReportsService, a.AuditService, a.SettingsService, a.ConnectionService}
 }
 
+// Desk is the desktop's use cases under the services, for the harness and Go tests.
+func (a *App) Desk() *desk.Desk { return a.d }
+
 // Startup is options.App.OnStartup. ctx is the Wails context; with WailsRuntime it is what
-// makes runtime calls possible. A cache that cannot be opened does not stop the window from
-// opening: the About screen shows why, and bound methods that need the cache say so. A
-// portal that cannot be reached or started does not either: the status bar says why.
+// makes runtime calls possible.
 func (a *App) Startup(ctx context.Context) {
-	if r, ok := a.rt.(interface{ attach(context.Context) }); ok {
+	if r, ok := a.d.Runtime().(interface{ attach(context.Context) }); ok {
 		r.attach(ctx)
 	}
-	// The Wails context lives as long as the window; the App's work stops at Shutdown.
-	life, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	path := a.cfg.DatabasePath
-	var err error
-	if path == "" {
-		path, err = cache.DefaultPath()
-	}
-	var db *cache.DB
-	if err == nil {
-		db, err = cache.Open(ctx, path, cache.WithClock(a.cfg.Clock),
-			cache.WithSchema(imports.Schema()), cache.WithSchema(batch.Schema()), cache.WithSchema(replica.Schema()))
-	}
-	a.mu.Lock()
-	a.life, a.cancel = life, cancel
-	a.dbPath = path
-	if err != nil {
-		a.dbErr = portal.Errorf(portal.EINTERNAL,
-			"Gatehouse could not open its local database at %q (%v). Check that the folder exists, is writable and the disk is not full, then restart Gatehouse.", path, err)
-		a.log.Error("open local database", "path", path, "err", err)
-		a.mu.Unlock()
-		return
-	}
-	a.db = db
-	a.mu.Unlock()
-	a.log.Info("local database open", "path", db.Path())
-
-	a.switchMu.Lock()
-	defer a.switchMu.Unlock()
-	target, _, err := a.savedTarget(life, db)
-	if err != nil {
-		a.log.Error("read the connection setting", "err", err)
-		target = connTarget{Mode: ModeEmbedded}
-	}
-	a.connectLocked(life, db, target)
+	a.d.Startup(ctx)
 }
 
-// Shutdown is options.App.OnShutdown: it stops the sync, the embedded portal and closes
+// Shutdown is options.App.OnShutdown: it stops the sync and the embedded portal and closes
 // the cache so the WAL is checkpointed.
-func (a *App) Shutdown(ctx context.Context) {
-	a.auth.Close()
-	a.switchMu.Lock()
-	a.disconnectLocked(ctx)
-	a.switchMu.Unlock()
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.cancel != nil {
-		a.cancel()
-	}
-	if a.db != nil {
-		if err := a.db.Close(); err != nil {
-			a.log.Error("close local database", "err", err)
-		}
-		a.db = nil
-	}
-	a.log.Info("gatehouse shut down cleanly")
-}
-
-// cache returns the open cache, or an error that tells the user why there is none.
-func (a *core) cache() (*cache.DB, error) {
-	a.mu.RLock()
-	defer a.mu.RUnlock()
-	switch {
-	case a.db != nil:
-		return a.db, nil
-	case a.dbErr != nil:
-		return nil, a.dbErr
-	default:
-		return nil, fmt.Errorf("local database used before the app started")
-	}
-}
-
-// ctx is the context bound methods run under: it ends when the App shuts down.
-func (a *core) ctx() context.Context {
-	a.mu.RLock()
-	defer a.mu.RUnlock()
-	if a.life == nil {
-		return context.Background()
-	}
-	return a.life
-}
-
-// keychain is where secrets go: the configured one, or the OS keychain.
-func (a *core) keychain() keychain.Keychain {
-	if a.cfg.Keychain != nil {
-		return a.cfg.Keychain
-	}
-	return keychain.NewSystem()
-}
+func (a *App) Shutdown(ctx context.Context) { a.d.Shutdown(ctx) }

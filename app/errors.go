@@ -2,7 +2,6 @@ package app
 
 import (
 	"encoding/json"
-	"errors"
 	"log/slog"
 
 	"gatehouse/backend/portal"
@@ -50,10 +49,5 @@ func ErrorFormatter(log *slog.Logger) func(error) any {
 
 // Payload describes err for the frontend.
 func Payload(err error) ErrorPayload {
-	p := ErrorPayload{Code: portal.ErrorCode(err), Message: portal.ErrorMessage(err)}
-	var pe *portal.Error
-	if errors.As(err, &pe) {
-		p.Field = pe.Field
-	}
-	return p
+	return ErrorPayload{Code: portal.ErrorCode(err), Message: portal.ErrorMessage(err), Field: portal.ErrorField(err)}
 }

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"gatehouse/backend/desk"
 	"sync"
 
 	wailsruntime "github.com/wailsapp/wails/v2/pkg/runtime"
@@ -41,7 +42,7 @@ func (r *WailsRuntime) Emit(event string, data any) {
 	}
 }
 
-func (r *WailsRuntime) OpenFileDialog(opts OpenFileOptions) (string, error) {
+func (r *WailsRuntime) OpenFileDialog(opts desk.OpenFileOptions) (string, error) {
 	ctx := r.context()
 	if ctx == nil {
 		return "", errNoWindow
@@ -53,7 +54,7 @@ func (r *WailsRuntime) OpenFileDialog(opts OpenFileOptions) (string, error) {
 	})
 }
 
-func (r *WailsRuntime) SaveFileDialog(opts SaveFileOptions) (string, error) {
+func (r *WailsRuntime) SaveFileDialog(opts desk.SaveFileOptions) (string, error) {
 	ctx := r.context()
 	if ctx == nil {
 		return "", errNoWindow
@@ -75,7 +76,7 @@ func (r *WailsRuntime) OnFileDrop(fn func(x, y int, paths []string)) {
 	}
 }
 
-func wailsFilters(fs []FileFilter) []wailsruntime.FileFilter {
+func wailsFilters(fs []desk.FileFilter) []wailsruntime.FileFilter {
 	out := make([]wailsruntime.FileFilter, len(fs))
 	for i, f := range fs {
 		out[i] = wailsruntime.FileFilter{DisplayName: f.DisplayName, Pattern: f.Pattern}

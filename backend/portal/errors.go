@@ -83,6 +83,16 @@ func ErrorMessage(err error) string {
 	return "Something went wrong inside Gatehouse. Try again; if it keeps happening, send the log file to your support contact."
 }
 
+// ErrorField returns the input field err is about ("" when none), from the first *Error
+// in its chain.
+func ErrorField(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Field
+	}
+	return ""
+}
+
 // NotFound is the answer for a record that does not exist — and, so that nobody can probe
 // for records of organisations they do not administer, for one the caller may not see.
 func NotFound(what, id string) error {

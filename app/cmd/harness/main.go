@@ -75,6 +75,7 @@ import (
 
 	"gatehouse/app"
 	"gatehouse/app/bridge"
+	"gatehouse/backend/desk"
 	"gatehouse/backend/keychain"
 	"gatehouse/backend/mail/mailtest"
 )
@@ -124,7 +125,7 @@ func run() error {
 		log.Info("seeded the portal", "accounts", *seedN, "took", time.Since(t0))
 	}
 
-	rt := app.NewHeadlessRuntime()
+	rt := desk.NewHeadlessRuntime()
 	var kc keychain.Keychain
 	switch *keychainKind {
 	case "memory":
@@ -178,7 +179,7 @@ func run() error {
 		return err
 	}
 	defer br.Close()
-	unsubscribe := rt.Subscribe(func(e app.Event) { br.Emit(e.Name, e.Data...) })
+	unsubscribe := rt.Subscribe(func(e desk.Event) { br.Emit(e.Name, e.Data...) })
 	defer unsubscribe()
 
 	front, err := br.Frontend(os.DirFS(*dist))
@@ -246,7 +247,7 @@ func run() error {
 	})
 	mux.HandleFunc("GET /harness/info", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		portalURL, portalToken, _ := app.EmbeddedPortal(a)
+		portalURL, portalToken, _ := a.Desk().EmbeddedPortal()
 		// Every value a string, so that a test reads them all alike.
 		json.NewEncoder(w).Encode(map[string]string{"dataDir": dataDir, "databasePath": dbPath, "portalUrl": portalURL, "portalToken": portalToken,
 			"smtpHost": sink.Host(), "smtpPort": strconv.Itoa(sink.Port())})

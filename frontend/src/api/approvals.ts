@@ -1,11 +1,11 @@
 // Approvals: the pending queue and the recycle bin of denied sign-ins.
 import * as ApprovalsService from '../../wailsjs/go/app/ApprovalsService'
-import type { app } from '../../wailsjs/go/models'
+import type { desk } from '../../wailsjs/go/models'
 import { call } from './errors'
 
-type UserRow = app.UserRow
-type ActionResult = app.ActionResult
-type BulkResult = app.BulkResult
+type UserRow = desk.UserRow
+type ActionResult = desk.ActionResult
+type BulkResult = desk.BulkResult
 
 export const pendingQueue = (): Promise<UserRow[]> => call(() => ApprovalsService.PendingQueue())
 export const approve = (id: string): Promise<ActionResult> => call(() => ApprovalsService.Approve(id))
@@ -19,5 +19,5 @@ export const purge = (id: string): Promise<ActionResult> => call(() => Approvals
 
 // Undo of a decision made a moment ago: withdrawn while it waits in the outbox; once the
 // portal has it, the answer names the reverse action to offer.
-export type UndoResult = app.UndoResult
+export type UndoResult = desk.UndoResult
 export const undoDecision = (changeId: number): Promise<UndoResult> => call(() => ApprovalsService.UndoDecision(changeId))

@@ -1,4 +1,4 @@
-// The Imports screen's calls to the Go side (app/imports.go): reading a spreadsheet into an
+// The Imports screen's calls to the Go side (backend/desk/imports.go): reading a spreadsheet into an
 // import session, mapping its columns, reviewing, fixing, excluding and merging rows,
 // previewing and exporting. Every call turns a rejection into an ApiError.
 import { AbandonImport, ApplyImport, CancelApplyImport, CancelImport, ChooseImportFile, ExcludeImportRows, ExportImport, ExportImportResults, FixImportCell, ImportApplyResults, ImportPreview, ImportRows, ImportRowsAt, ImportSession, ImportSessions, ImportSheets, MarkImportRowsDistinct, MergeImportRows, RecheckImport, SetImportMapping, SetImportOptions, StartImport } from '../../wailsjs/go/app/ImportsService'
@@ -18,7 +18,7 @@ export type ImportPreviewResult = imports.PreviewSummary
 export type ImportPreviewRow = imports.PreviewLine
 export type ApplySummary = imports.ApplySummary
 
-// Payload of 'import:apply' (app.ImportApplyProgress): rows with a result so far.
+// Payload of 'import:apply' (desk.ImportApplyProgress): rows with a result so far.
 export interface ApplyProgress {
   id: string
   done: number

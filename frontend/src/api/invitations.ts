@@ -1,5 +1,5 @@
 // Invitations: batches, sending with progress, follow-up, templates and mail settings. The
-// Go side is app/invitations.go over backend/outreach, backend/batch and backend/mail. Every call goes through
+// Go side is backend/desk/invitations.go over backend/outreach, backend/batch and backend/mail. Every call goes through
 // the generated bindings and every type is the generated model, so a renamed Go method or
 // field is a vue-tsc error, not a runtime one. Requests are Partial: Go fills what is left
 // out with its zero value, as it would for a missing JSON field.

@@ -1,10 +1,10 @@
 // Reports: chart figures, report tables, exports with progress, and reminders for a
-// selection. The Go side is app/reports.go over backend/reports. Calls go through the
+// selection. The Go side is backend/desk/reports.go over backend/reports. Calls go through the
 // generated bindings and the types are the generated models (a filter is Partial: Go fills
 // what is left out with its zero value); only the progress event, which has no model, is
 // written here.
 import * as ReportsService from '../../wailsjs/go/app/ReportsService'
-import type { app, reports } from '../../wailsjs/go/models'
+import type { desk, reports } from '../../wailsjs/go/models'
 import { EventsOn } from '../../wailsjs/runtime/runtime'
 import { call } from './errors'
 
@@ -23,10 +23,10 @@ export type ColumnType = 'text' | 'datetime' | 'number'
 export type ReportColumn = reports.Column
 export type ReportRow = reports.Row
 export type ReportPage = reports.Page
-export type ReminderResult = app.ReminderResult
+export type ReminderResult = desk.ReminderResult
 
 // ReportProgress is the payload of the report:progress event (events have no generated
-// model); it mirrors app.ReportProgress.
+// model); it mirrors desk.ReportProgress.
 export interface ReportProgress {
   kind: ReportKind
   done: number

@@ -3,7 +3,7 @@
 // holds. Tokens never reach the frontend: only who is signed in and until when.
 import * as ConnectionService from '../../wailsjs/go/app/ConnectionService'
 import * as SettingsService from '../../wailsjs/go/app/SettingsService'
-import type { app, golive, session } from '../../wailsjs/go/models'
+import type { desk, golive, session } from '../../wailsjs/go/models'
 import { EventsOn } from '../../wailsjs/runtime/runtime'
 import { call } from './errors'
 
@@ -56,11 +56,11 @@ export const cancelSignIn = (): Promise<SessionState> => call(() => SettingsServ
 export const signOut = (): Promise<SessionState> => call(() => SettingsService.SignOut())
 export const sessionState = (): Promise<SessionState> => call(() => SettingsService.SessionState())
 
-// Going live (app/golive.go): what connecting to a server carries from the local portal;
+// Going live (backend/desk/golive.go): what connecting to a server carries from the local portal;
 // signing in to it, after which (signin:done) Gatehouse switches to it, carrying the local
 // work or not; and whether the carry waits for the first sync or what it did.
 export type GoLivePlan = golive.Plan
-export type GoLiveStatus = app.GoLiveResult
+export type GoLiveStatus = desk.GoLiveResult
 export const goLivePlan = (serverUrl: string): Promise<GoLivePlan> => call(() => ConnectionService.GoLivePlan(serverUrl))
 export const goLive = (s: SignInSettings, carry: boolean): Promise<SignInStart> => call(() => ConnectionService.GoLive(s, carry))
 export const goLiveStatus = (): Promise<GoLiveStatus> => call(() => ConnectionService.GoLiveStatus())

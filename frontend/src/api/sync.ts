@@ -2,15 +2,15 @@
 // first-run choice between the local portal, demo data and a server.
 import * as ConnectionService from '../../wailsjs/go/app/ConnectionService'
 import * as SettingsService from '../../wailsjs/go/app/SettingsService'
-import type { app, replica } from '../../wailsjs/go/models'
+import type { desk, replica } from '../../wailsjs/go/models'
 import { call } from './errors'
 
-export type SyncStatusInfo = app.SyncStatus
-export type Conflict = app.Conflict
+export type SyncStatusInfo = desk.SyncStatus
+export type Conflict = desk.Conflict
 export type Change = replica.Change
 export type Version = replica.Version
-export type FirstRun = app.FirstRunState
-export type DemoSummary = app.DemoSummary
+export type FirstRun = desk.FirstRunState
+export type DemoSummary = desk.DemoSummary
 
 export const syncStatus = (): Promise<SyncStatusInfo> => call(() => ConnectionService.SyncStatus())
 export const syncNow = (): Promise<SyncStatusInfo> => call(() => ConnectionService.SyncNow())
@@ -26,7 +26,7 @@ export const loadDemoData = (): Promise<DemoSummary> => call(() => ConnectionSer
 export const useEmbedded = (): Promise<FirstRun> => call(() => ConnectionService.UseEmbedded())
 export const connectServer = (url: string): Promise<FirstRun> => call(() => ConnectionService.ConnectServer(url))
 
-// Who works on the local portal (app/localadmin.go): their name is on every change there.
-export type LocalAdmin = app.LocalAdmin
+// Who works on the local portal (backend/desk/localadmin.go): their name is on every change there.
+export type LocalAdmin = desk.LocalAdmin
 export const localAdmin = (): Promise<LocalAdmin> => call(() => SettingsService.LocalAdmin())
 export const saveLocalAdmin = (l: LocalAdmin): Promise<LocalAdmin> => call(() => SettingsService.SaveLocalAdmin(l))

@@ -1,19 +1,19 @@
 // Users: the Users table, the detail drawer, actions on one account and on a selection,
 // ghost accounts and promotion to staff user.
 import * as UsersService from '../../wailsjs/go/app/UsersService'
-import type { app, portal } from '../../wailsjs/go/models'
+import type { desk, portal } from '../../wailsjs/go/models'
 import { call } from './errors'
 
-export type UserRow = app.UserRow
-export type UserQuery = app.UserQuery
-export type UserPage = app.UserPage
-export type UserDetail = app.UserDetail
-export type ActionResult = app.ActionResult
-export type BulkResult = app.BulkResult
-export type BulkItem = app.BulkItem
-export type RoleCatalog = app.RoleCatalog
-export type RoleInfo = app.RoleInfo
-export type ClientCandidate = app.ClientCandidate
+export type UserRow = desk.UserRow
+export type UserQuery = desk.UserQuery
+export type UserPage = desk.UserPage
+export type UserDetail = desk.UserDetail
+export type ActionResult = desk.ActionResult
+export type BulkResult = desk.BulkResult
+export type BulkItem = desk.BulkItem
+export type RoleCatalog = desk.RoleCatalog
+export type RoleInfo = desk.RoleInfo
+export type ClientCandidate = desk.ClientCandidate
 export type ActionCheck = portal.ActionCheck
 
 // What the policy says about one action on a person: undefined when it does not apply (the

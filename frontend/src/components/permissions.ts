@@ -8,7 +8,7 @@
 //    organisation's administrator (portal.Actor.Administers);
 //  - deciding a sign-in needs user setup, or administering the person's organisation.
 
-// The part of app.ActorInfo these rules read.
+// The part of desk.ActorInfo these rules read.
 export interface Actor {
   known: boolean
   systemAdmin: boolean

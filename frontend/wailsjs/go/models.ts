@@ -97,7 +97,527 @@ export namespace api {
 
 }
 
-export namespace app {
+export namespace batch {
+	
+	export class StateCounts {
+	    total: number;
+	    excluded: number;
+	    queued: number;
+	    inviting: number;
+	    invited: number;
+	    sending: number;
+	    sent: number;
+	    failed: number;
+	    unknown: number;
+	    cancelled: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new StateCounts(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.total = source["total"];
+	        this.excluded = source["excluded"];
+	        this.queued = source["queued"];
+	        this.inviting = source["inviting"];
+	        this.invited = source["invited"];
+	        this.sending = source["sending"];
+	        this.sent = source["sent"];
+	        this.failed = source["failed"];
+	        this.unknown = source["unknown"];
+	        this.cancelled = source["cancelled"];
+	    }
+	}
+	export class Batch {
+	    id: string;
+	    kind: string;
+	    name: string;
+	    parentId?: string;
+	    source: string;
+	    selection: number[];
+	    template: mail.Template;
+	    productName: string;
+	    invitedBy: string;
+	    from: string;
+	    expiresInDays: number;
+	    state: string;
+	    lastError?: string;
+	    createdBy: string;
+	    // Go type: time
+	    createdAt: any;
+	    // Go type: time
+	    updatedAt: any;
+	    // Go type: time
+	    startedAt?: any;
+	    // Go type: time
+	    finishedAt?: any;
+	    counts: StateCounts;
+	
+	    static createFrom(source: any = {}) {
+	        return new Batch(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.kind = source["kind"];
+	        this.name = source["name"];
+	        this.parentId = source["parentId"];
+	        this.source = source["source"];
+	        this.selection = source["selection"];
+	        this.template = this.convertValues(source["template"], mail.Template);
+	        this.productName = source["productName"];
+	        this.invitedBy = source["invitedBy"];
+	        this.from = source["from"];
+	        this.expiresInDays = source["expiresInDays"];
+	        this.state = source["state"];
+	        this.lastError = source["lastError"];
+	        this.createdBy = source["createdBy"];
+	        this.createdAt = this.convertValues(source["createdAt"], null);
+	        this.updatedAt = this.convertValues(source["updatedAt"], null);
+	        this.startedAt = this.convertValues(source["startedAt"], null);
+	        this.finishedAt = this.convertValues(source["finishedAt"], null);
+	        this.counts = this.convertValues(source["counts"], StateCounts);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class InvitationQuery {
+	    batchIds: string[];
+	    status: string;
+	    notActivated: boolean;
+	    search: string;
+	    offset: number;
+	    limit: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new InvitationQuery(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.batchIds = source["batchIds"];
+	        this.status = source["status"];
+	        this.notActivated = source["notActivated"];
+	        this.search = source["search"];
+	        this.offset = source["offset"];
+	        this.limit = source["limit"];
+	    }
+	}
+	export class RecipientRef {
+	    batchId: string;
+	    seq: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new RecipientRef(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.batchId = source["batchId"];
+	        this.seq = source["seq"];
+	    }
+	}
+	export class InvitationRow {
+	    batchId: string;
+	    batchName: string;
+	    kind: string;
+	    seq: number;
+	    rowRef: string;
+	    contactId?: string;
+	    accountId?: string;
+	    name: string;
+	    email: string;
+	    organizationName: string;
+	    delivery: string;
+	    // Go type: time
+	    sentAt?: any;
+	    lastError?: string;
+	    invitationId?: string;
+	    status: string;
+	    // Go type: time
+	    expiresAt?: any;
+	    // Go type: time
+	    acceptedAt?: any;
+	    replacedBy?: RecipientRef;
+	
+	    static createFrom(source: any = {}) {
+	        return new InvitationRow(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.batchId = source["batchId"];
+	        this.batchName = source["batchName"];
+	        this.kind = source["kind"];
+	        this.seq = source["seq"];
+	        this.rowRef = source["rowRef"];
+	        this.contactId = source["contactId"];
+	        this.accountId = source["accountId"];
+	        this.name = source["name"];
+	        this.email = source["email"];
+	        this.organizationName = source["organizationName"];
+	        this.delivery = source["delivery"];
+	        this.sentAt = this.convertValues(source["sentAt"], null);
+	        this.lastError = source["lastError"];
+	        this.invitationId = source["invitationId"];
+	        this.status = source["status"];
+	        this.expiresAt = this.convertValues(source["expiresAt"], null);
+	        this.acceptedAt = this.convertValues(source["acceptedAt"], null);
+	        this.replacedBy = this.convertValues(source["replacedBy"], RecipientRef);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class Override {
+	    rowRef: string;
+	    code: string;
+	    reason: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new Override(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.rowRef = source["rowRef"];
+	        this.code = source["code"];
+	        this.reason = source["reason"];
+	    }
+	}
+	export class Page_gatehouse_backend_batch_InvitationRow_ {
+	    total: number;
+	    items: InvitationRow[];
+	
+	    static createFrom(source: any = {}) {
+	        return new Page_gatehouse_backend_batch_InvitationRow_(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.total = source["total"];
+	        this.items = this.convertValues(source["items"], InvitationRow);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class Reason {
+	    code: string;
+	    label: string;
+	    message: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new Reason(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.code = source["code"];
+	        this.label = source["label"];
+	        this.message = source["message"];
+	    }
+	}
+	export class Recipient {
+	    batchId: string;
+	    seq: number;
+	    rowRef: string;
+	    contactId?: string;
+	    accountId?: string;
+	    organizationId?: string;
+	    organizationName: string;
+	    organizationType: string;
+	    member: boolean;
+	    name: string;
+	    firstName: string;
+	    lastName: string;
+	    email: string;
+	    findings: string[];
+	    outcome: string;
+	    reasons: Reason[];
+	    overridden: Reason[];
+	    roles: string[];
+	    notes: string[];
+	    replaces?: string;
+	    state: string;
+	    messageId: string;
+	    invitationId?: string;
+	    // Go type: time
+	    expiresAt?: any;
+	    attempts: number;
+	    // Go type: time
+	    nextAttemptAt?: any;
+	    stage?: string;
+	    smtpCode?: number;
+	    lastError?: string;
+	    timesUnknown: number;
+	    decision?: string;
+	    decidedBy?: string;
+	    // Go type: time
+	    decidedAt?: any;
+	    // Go type: time
+	    sentAt?: any;
+	    // Go type: time
+	    updatedAt: any;
+	
+	    static createFrom(source: any = {}) {
+	        return new Recipient(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.batchId = source["batchId"];
+	        this.seq = source["seq"];
+	        this.rowRef = source["rowRef"];
+	        this.contactId = source["contactId"];
+	        this.accountId = source["accountId"];
+	        this.organizationId = source["organizationId"];
+	        this.organizationName = source["organizationName"];
+	        this.organizationType = source["organizationType"];
+	        this.member = source["member"];
+	        this.name = source["name"];
+	        this.firstName = source["firstName"];
+	        this.lastName = source["lastName"];
+	        this.email = source["email"];
+	        this.findings = source["findings"];
+	        this.outcome = source["outcome"];
+	        this.reasons = this.convertValues(source["reasons"], Reason);
+	        this.overridden = this.convertValues(source["overridden"], Reason);
+	        this.roles = source["roles"];
+	        this.notes = source["notes"];
+	        this.replaces = source["replaces"];
+	        this.state = source["state"];
+	        this.messageId = source["messageId"];
+	        this.invitationId = source["invitationId"];
+	        this.expiresAt = this.convertValues(source["expiresAt"], null);
+	        this.attempts = source["attempts"];
+	        this.nextAttemptAt = this.convertValues(source["nextAttemptAt"], null);
+	        this.stage = source["stage"];
+	        this.smtpCode = source["smtpCode"];
+	        this.lastError = source["lastError"];
+	        this.timesUnknown = source["timesUnknown"];
+	        this.decision = source["decision"];
+	        this.decidedBy = source["decidedBy"];
+	        this.decidedAt = this.convertValues(source["decidedAt"], null);
+	        this.sentAt = this.convertValues(source["sentAt"], null);
+	        this.updatedAt = this.convertValues(source["updatedAt"], null);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class Page_gatehouse_backend_batch_Recipient_ {
+	    total: number;
+	    items: Recipient[];
+	
+	    static createFrom(source: any = {}) {
+	        return new Page_gatehouse_backend_batch_Recipient_(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.total = source["total"];
+	        this.items = this.convertValues(source["items"], Recipient);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class PreviewMessage {
+	    from: string;
+	    to: string;
+	    subject: string;
+	    body: string;
+	    messageId?: string;
+	    link?: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new PreviewMessage(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.from = source["from"];
+	        this.to = source["to"];
+	        this.subject = source["subject"];
+	        this.body = source["body"];
+	        this.messageId = source["messageId"];
+	        this.link = source["link"];
+	    }
+	}
+	export class PreviewItem {
+	    recipient: Recipient;
+	    message?: PreviewMessage;
+	
+	    static createFrom(source: any = {}) {
+	        return new PreviewItem(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.recipient = this.convertValues(source["recipient"], Recipient);
+	        this.message = this.convertValues(source["message"], PreviewMessage);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class Preview {
+	    batch: Batch;
+	    total: number;
+	    items: PreviewItem[];
+	    excludedBy: Record<string, number>;
+	
+	    static createFrom(source: any = {}) {
+	        return new Preview(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.batch = this.convertValues(source["batch"], Batch);
+	        this.total = source["total"];
+	        this.items = this.convertValues(source["items"], PreviewItem);
+	        this.excludedBy = source["excludedBy"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	
+	
+	
+	
+	export class RecipientQuery {
+	    states: string[];
+	    search: string;
+	    offset: number;
+	    limit: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new RecipientQuery(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.states = source["states"];
+	        this.search = source["search"];
+	        this.offset = source["offset"];
+	        this.limit = source["limit"];
+	    }
+	}
+	
+
+}
+
+export namespace desk {
 	
 	export class AboutInfo {
 	    version: string;
@@ -1369,526 +1889,6 @@ export namespace app {
 	        this.desc = source["desc"];
 	    }
 	}
-
-}
-
-export namespace batch {
-	
-	export class StateCounts {
-	    total: number;
-	    excluded: number;
-	    queued: number;
-	    inviting: number;
-	    invited: number;
-	    sending: number;
-	    sent: number;
-	    failed: number;
-	    unknown: number;
-	    cancelled: number;
-	
-	    static createFrom(source: any = {}) {
-	        return new StateCounts(source);
-	    }
-	
-	    constructor(source: any = {}) {
-	        if ('string' === typeof source) source = JSON.parse(source);
-	        this.total = source["total"];
-	        this.excluded = source["excluded"];
-	        this.queued = source["queued"];
-	        this.inviting = source["inviting"];
-	        this.invited = source["invited"];
-	        this.sending = source["sending"];
-	        this.sent = source["sent"];
-	        this.failed = source["failed"];
-	        this.unknown = source["unknown"];
-	        this.cancelled = source["cancelled"];
-	    }
-	}
-	export class Batch {
-	    id: string;
-	    kind: string;
-	    name: string;
-	    parentId?: string;
-	    source: string;
-	    selection: number[];
-	    template: mail.Template;
-	    productName: string;
-	    invitedBy: string;
-	    from: string;
-	    expiresInDays: number;
-	    state: string;
-	    lastError?: string;
-	    createdBy: string;
-	    // Go type: time
-	    createdAt: any;
-	    // Go type: time
-	    updatedAt: any;
-	    // Go type: time
-	    startedAt?: any;
-	    // Go type: time
-	    finishedAt?: any;
-	    counts: StateCounts;
-	
-	    static createFrom(source: any = {}) {
-	        return new Batch(source);
-	    }
-	
-	    constructor(source: any = {}) {
-	        if ('string' === typeof source) source = JSON.parse(source);
-	        this.id = source["id"];
-	        this.kind = source["kind"];
-	        this.name = source["name"];
-	        this.parentId = source["parentId"];
-	        this.source = source["source"];
-	        this.selection = source["selection"];
-	        this.template = this.convertValues(source["template"], mail.Template);
-	        this.productName = source["productName"];
-	        this.invitedBy = source["invitedBy"];
-	        this.from = source["from"];
-	        this.expiresInDays = source["expiresInDays"];
-	        this.state = source["state"];
-	        this.lastError = source["lastError"];
-	        this.createdBy = source["createdBy"];
-	        this.createdAt = this.convertValues(source["createdAt"], null);
-	        this.updatedAt = this.convertValues(source["updatedAt"], null);
-	        this.startedAt = this.convertValues(source["startedAt"], null);
-	        this.finishedAt = this.convertValues(source["finishedAt"], null);
-	        this.counts = this.convertValues(source["counts"], StateCounts);
-	    }
-	
-		convertValues(a: any, classs: any, asMap: boolean = false): any {
-		    if (!a) {
-		        return a;
-		    }
-		    if (a.slice && a.map) {
-		        return (a as any[]).map(elem => this.convertValues(elem, classs));
-		    } else if ("object" === typeof a) {
-		        if (asMap) {
-		            for (const key of Object.keys(a)) {
-		                a[key] = new classs(a[key]);
-		            }
-		            return a;
-		        }
-		        return new classs(a);
-		    }
-		    return a;
-		}
-	}
-	export class InvitationQuery {
-	    batchIds: string[];
-	    status: string;
-	    notActivated: boolean;
-	    search: string;
-	    offset: number;
-	    limit: number;
-	
-	    static createFrom(source: any = {}) {
-	        return new InvitationQuery(source);
-	    }
-	
-	    constructor(source: any = {}) {
-	        if ('string' === typeof source) source = JSON.parse(source);
-	        this.batchIds = source["batchIds"];
-	        this.status = source["status"];
-	        this.notActivated = source["notActivated"];
-	        this.search = source["search"];
-	        this.offset = source["offset"];
-	        this.limit = source["limit"];
-	    }
-	}
-	export class RecipientRef {
-	    batchId: string;
-	    seq: number;
-	
-	    static createFrom(source: any = {}) {
-	        return new RecipientRef(source);
-	    }
-	
-	    constructor(source: any = {}) {
-	        if ('string' === typeof source) source = JSON.parse(source);
-	        this.batchId = source["batchId"];
-	        this.seq = source["seq"];
-	    }
-	}
-	export class InvitationRow {
-	    batchId: string;
-	    batchName: string;
-	    kind: string;
-	    seq: number;
-	    rowRef: string;
-	    contactId?: string;
-	    accountId?: string;
-	    name: string;
-	    email: string;
-	    organizationName: string;
-	    delivery: string;
-	    // Go type: time
-	    sentAt?: any;
-	    lastError?: string;
-	    invitationId?: string;
-	    status: string;
-	    // Go type: time
-	    expiresAt?: any;
-	    // Go type: time
-	    acceptedAt?: any;
-	    replacedBy?: RecipientRef;
-	
-	    static createFrom(source: any = {}) {
-	        return new InvitationRow(source);
-	    }
-	
-	    constructor(source: any = {}) {
-	        if ('string' === typeof source) source = JSON.parse(source);
-	        this.batchId = source["batchId"];
-	        this.batchName = source["batchName"];
-	        this.kind = source["kind"];
-	        this.seq = source["seq"];
-	        this.rowRef = source["rowRef"];
-	        this.contactId = source["contactId"];
-	        this.accountId = source["accountId"];
-	        this.name = source["name"];
-	        this.email = source["email"];
-	        this.organizationName = source["organizationName"];
-	        this.delivery = source["delivery"];
-	        this.sentAt = this.convertValues(source["sentAt"], null);
-	        this.lastError = source["lastError"];
-	        this.invitationId = source["invitationId"];
-	        this.status = source["status"];
-	        this.expiresAt = this.convertValues(source["expiresAt"], null);
-	        this.acceptedAt = this.convertValues(source["acceptedAt"], null);
-	        this.replacedBy = this.convertValues(source["replacedBy"], RecipientRef);
-	    }
-	
-		convertValues(a: any, classs: any, asMap: boolean = false): any {
-		    if (!a) {
-		        return a;
-		    }
-		    if (a.slice && a.map) {
-		        return (a as any[]).map(elem => this.convertValues(elem, classs));
-		    } else if ("object" === typeof a) {
-		        if (asMap) {
-		            for (const key of Object.keys(a)) {
-		                a[key] = new classs(a[key]);
-		            }
-		            return a;
-		        }
-		        return new classs(a);
-		    }
-		    return a;
-		}
-	}
-	export class Override {
-	    rowRef: string;
-	    code: string;
-	    reason: string;
-	
-	    static createFrom(source: any = {}) {
-	        return new Override(source);
-	    }
-	
-	    constructor(source: any = {}) {
-	        if ('string' === typeof source) source = JSON.parse(source);
-	        this.rowRef = source["rowRef"];
-	        this.code = source["code"];
-	        this.reason = source["reason"];
-	    }
-	}
-	export class Page_gatehouse_backend_batch_InvitationRow_ {
-	    total: number;
-	    items: InvitationRow[];
-	
-	    static createFrom(source: any = {}) {
-	        return new Page_gatehouse_backend_batch_InvitationRow_(source);
-	    }
-	
-	    constructor(source: any = {}) {
-	        if ('string' === typeof source) source = JSON.parse(source);
-	        this.total = source["total"];
-	        this.items = this.convertValues(source["items"], InvitationRow);
-	    }
-	
-		convertValues(a: any, classs: any, asMap: boolean = false): any {
-		    if (!a) {
-		        return a;
-		    }
-		    if (a.slice && a.map) {
-		        return (a as any[]).map(elem => this.convertValues(elem, classs));
-		    } else if ("object" === typeof a) {
-		        if (asMap) {
-		            for (const key of Object.keys(a)) {
-		                a[key] = new classs(a[key]);
-		            }
-		            return a;
-		        }
-		        return new classs(a);
-		    }
-		    return a;
-		}
-	}
-	export class Reason {
-	    code: string;
-	    label: string;
-	    message: string;
-	
-	    static createFrom(source: any = {}) {
-	        return new Reason(source);
-	    }
-	
-	    constructor(source: any = {}) {
-	        if ('string' === typeof source) source = JSON.parse(source);
-	        this.code = source["code"];
-	        this.label = source["label"];
-	        this.message = source["message"];
-	    }
-	}
-	export class Recipient {
-	    batchId: string;
-	    seq: number;
-	    rowRef: string;
-	    contactId?: string;
-	    accountId?: string;
-	    organizationId?: string;
-	    organizationName: string;
-	    organizationType: string;
-	    member: boolean;
-	    name: string;
-	    firstName: string;
-	    lastName: string;
-	    email: string;
-	    findings: string[];
-	    outcome: string;
-	    reasons: Reason[];
-	    overridden: Reason[];
-	    roles: string[];
-	    notes: string[];
-	    replaces?: string;
-	    state: string;
-	    messageId: string;
-	    invitationId?: string;
-	    // Go type: time
-	    expiresAt?: any;
-	    attempts: number;
-	    // Go type: time
-	    nextAttemptAt?: any;
-	    stage?: string;
-	    smtpCode?: number;
-	    lastError?: string;
-	    timesUnknown: number;
-	    decision?: string;
-	    decidedBy?: string;
-	    // Go type: time
-	    decidedAt?: any;
-	    // Go type: time
-	    sentAt?: any;
-	    // Go type: time
-	    updatedAt: any;
-	
-	    static createFrom(source: any = {}) {
-	        return new Recipient(source);
-	    }
-	
-	    constructor(source: any = {}) {
-	        if ('string' === typeof source) source = JSON.parse(source);
-	        this.batchId = source["batchId"];
-	        this.seq = source["seq"];
-	        this.rowRef = source["rowRef"];
-	        this.contactId = source["contactId"];
-	        this.accountId = source["accountId"];
-	        this.organizationId = source["organizationId"];
-	        this.organizationName = source["organizationName"];
-	        this.organizationType = source["organizationType"];
-	        this.member = source["member"];
-	        this.name = source["name"];
-	        this.firstName = source["firstName"];
-	        this.lastName = source["lastName"];
-	        this.email = source["email"];
-	        this.findings = source["findings"];
-	        this.outcome = source["outcome"];
-	        this.reasons = this.convertValues(source["reasons"], Reason);
-	        this.overridden = this.convertValues(source["overridden"], Reason);
-	        this.roles = source["roles"];
-	        this.notes = source["notes"];
-	        this.replaces = source["replaces"];
-	        this.state = source["state"];
-	        this.messageId = source["messageId"];
-	        this.invitationId = source["invitationId"];
-	        this.expiresAt = this.convertValues(source["expiresAt"], null);
-	        this.attempts = source["attempts"];
-	        this.nextAttemptAt = this.convertValues(source["nextAttemptAt"], null);
-	        this.stage = source["stage"];
-	        this.smtpCode = source["smtpCode"];
-	        this.lastError = source["lastError"];
-	        this.timesUnknown = source["timesUnknown"];
-	        this.decision = source["decision"];
-	        this.decidedBy = source["decidedBy"];
-	        this.decidedAt = this.convertValues(source["decidedAt"], null);
-	        this.sentAt = this.convertValues(source["sentAt"], null);
-	        this.updatedAt = this.convertValues(source["updatedAt"], null);
-	    }
-	
-		convertValues(a: any, classs: any, asMap: boolean = false): any {
-		    if (!a) {
-		        return a;
-		    }
-		    if (a.slice && a.map) {
-		        return (a as any[]).map(elem => this.convertValues(elem, classs));
-		    } else if ("object" === typeof a) {
-		        if (asMap) {
-		            for (const key of Object.keys(a)) {
-		                a[key] = new classs(a[key]);
-		            }
-		            return a;
-		        }
-		        return new classs(a);
-		    }
-		    return a;
-		}
-	}
-	export class Page_gatehouse_backend_batch_Recipient_ {
-	    total: number;
-	    items: Recipient[];
-	
-	    static createFrom(source: any = {}) {
-	        return new Page_gatehouse_backend_batch_Recipient_(source);
-	    }
-	
-	    constructor(source: any = {}) {
-	        if ('string' === typeof source) source = JSON.parse(source);
-	        this.total = source["total"];
-	        this.items = this.convertValues(source["items"], Recipient);
-	    }
-	
-		convertValues(a: any, classs: any, asMap: boolean = false): any {
-		    if (!a) {
-		        return a;
-		    }
-		    if (a.slice && a.map) {
-		        return (a as any[]).map(elem => this.convertValues(elem, classs));
-		    } else if ("object" === typeof a) {
-		        if (asMap) {
-		            for (const key of Object.keys(a)) {
-		                a[key] = new classs(a[key]);
-		            }
-		            return a;
-		        }
-		        return new classs(a);
-		    }
-		    return a;
-		}
-	}
-	export class PreviewMessage {
-	    from: string;
-	    to: string;
-	    subject: string;
-	    body: string;
-	    messageId?: string;
-	    link?: string;
-	
-	    static createFrom(source: any = {}) {
-	        return new PreviewMessage(source);
-	    }
-	
-	    constructor(source: any = {}) {
-	        if ('string' === typeof source) source = JSON.parse(source);
-	        this.from = source["from"];
-	        this.to = source["to"];
-	        this.subject = source["subject"];
-	        this.body = source["body"];
-	        this.messageId = source["messageId"];
-	        this.link = source["link"];
-	    }
-	}
-	export class PreviewItem {
-	    recipient: Recipient;
-	    message?: PreviewMessage;
-	
-	    static createFrom(source: any = {}) {
-	        return new PreviewItem(source);
-	    }
-	
-	    constructor(source: any = {}) {
-	        if ('string' === typeof source) source = JSON.parse(source);
-	        this.recipient = this.convertValues(source["recipient"], Recipient);
-	        this.message = this.convertValues(source["message"], PreviewMessage);
-	    }
-	
-		convertValues(a: any, classs: any, asMap: boolean = false): any {
-		    if (!a) {
-		        return a;
-		    }
-		    if (a.slice && a.map) {
-		        return (a as any[]).map(elem => this.convertValues(elem, classs));
-		    } else if ("object" === typeof a) {
-		        if (asMap) {
-		            for (const key of Object.keys(a)) {
-		                a[key] = new classs(a[key]);
-		            }
-		            return a;
-		        }
-		        return new classs(a);
-		    }
-		    return a;
-		}
-	}
-	export class Preview {
-	    batch: Batch;
-	    total: number;
-	    items: PreviewItem[];
-	    excludedBy: Record<string, number>;
-	
-	    static createFrom(source: any = {}) {
-	        return new Preview(source);
-	    }
-	
-	    constructor(source: any = {}) {
-	        if ('string' === typeof source) source = JSON.parse(source);
-	        this.batch = this.convertValues(source["batch"], Batch);
-	        this.total = source["total"];
-	        this.items = this.convertValues(source["items"], PreviewItem);
-	        this.excludedBy = source["excludedBy"];
-	    }
-	
-		convertValues(a: any, classs: any, asMap: boolean = false): any {
-		    if (!a) {
-		        return a;
-		    }
-		    if (a.slice && a.map) {
-		        return (a as any[]).map(elem => this.convertValues(elem, classs));
-		    } else if ("object" === typeof a) {
-		        if (asMap) {
-		            for (const key of Object.keys(a)) {
-		                a[key] = new classs(a[key]);
-		            }
-		            return a;
-		        }
-		        return new classs(a);
-		    }
-		    return a;
-		}
-	}
-	
-	
-	
-	
-	export class RecipientQuery {
-	    states: string[];
-	    search: string;
-	    offset: number;
-	    limit: number;
-	
-	    static createFrom(source: any = {}) {
-	        return new RecipientQuery(source);
-	    }
-	
-	    constructor(source: any = {}) {
-	        if ('string' === typeof source) source = JSON.parse(source);
-	        this.states = source["states"];
-	        this.search = source["search"];
-	        this.offset = source["offset"];
-	        this.limit = source["limit"];
-	    }
-	}
-	
 
 }
 
