@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -58,67 +59,116 @@ type InvitationQuery struct {
 	Limit        int    `json:"limit"` // default 100, at most 1000
 }
 
-// Invitations returns a page of the invitations list, newest batch first.
+// Invitations returns a page of the invitations list, newest batch first. The deliveries
+// are this package's tables; an invitation's status is the cache's mirror of the server
+// (cache.InvitationsByID), read for the page's rows, or, when the list is filtered by
+// status, for every row the other conditions keep, which are then paged here.
 func (s *Store) Invitations(ctx context.Context, q InvitationQuery) (Page[InvitationRow], error) {
-	where, args := s.invitationWhere(q)
 	limit := q.Limit
 	if limit <= 0 {
 		limit = 100
 	}
 	limit = min(limit, 1000)
-	db := s.db.ReadSQL()
-	from := ` FROM batch_recipients r JOIN batches b ON b.id = r.batch_id LEFT JOIN invitations i ON i.id = r.invitation_id WHERE ` + where
-	replaced := func(col string) string {
-		return `(SELECT x.` + col + ` FROM batch_recipients x WHERE x.replaces = r.invitation_id AND r.invitation_id <> '' ORDER BY x.updated_at DESC, x.batch_id, x.seq LIMIT 1)`
-	}
+	offset := max(q.Offset, 0)
+	where, args := s.invitationWhere(q)
+	from := ` FROM batch_recipients r JOIN batches b ON b.id = r.batch_id WHERE ` + where + ` ORDER BY b.created_at DESC, b.id, r.seq`
 	page := Page[InvitationRow]{Items: []InvitationRow{}}
-	if err := db.QueryRowContext(ctx, "SELECT count(*)"+from, args...).Scan(&page.Total); err != nil {
-		return page, fmt.Errorf("count the invitations list: %w", err)
+	if q.Status == "" && !q.NotActivated {
+		if err := s.db.ReadSQL().QueryRowContext(ctx, "SELECT count(*) FROM batch_recipients r JOIN batches b ON b.id = r.batch_id WHERE "+where, args...).Scan(&page.Total); err != nil {
+			return page, fmt.Errorf("count the invitations list: %w", err)
+		}
+		from += " LIMIT ? OFFSET ?"
+		args = append(args, limit, offset)
 	}
-	rows, err := db.QueryContext(ctx, `SELECT r.batch_id, b.name, b.kind, r.seq, r.row_ref, r.contact_id, r.account_id, r.name, r.first_name,
-		r.last_name, r.email, r.organization_name, r.state, r.sent_at, r.last_error, r.invitation_id, i.status, coalesce(i.expires_at, r.expires_at),
-		i.accepted_at, `+replaced("batch_id")+`, `+replaced("seq")+from+` ORDER BY b.created_at DESC, b.id, r.seq LIMIT ? OFFSET ?`, append(args, limit, max(q.Offset, 0))...)
+	items, err := s.invitationRows(ctx, from, args)
 	if err != nil {
-		return page, fmt.Errorf("read the invitations list: %w", err)
+		return page, err
+	}
+	invs, err := invitationsOf(ctx, s, items, func(v InvitationRow) string { return v.InvitationID })
+	if err != nil {
+		return page, err
+	}
+	now := s.clock.Now()
+	kept := items[:0]
+	for _, v := range items {
+		inv, synced := invs[v.InvitationID]
+		if synced {
+			v.Status = inv.StatusAt(now)
+			v.ExpiresAt, v.AcceptedAt = &inv.ExpiresAt, inv.AcceptedAt
+		}
+		if (q.Status == "" || v.Status == q.Status) && (!q.NotActivated || notActivated(inv, synced)) {
+			kept = append(kept, v)
+		}
+	}
+	if q.Status == "" && !q.NotActivated {
+		page.Items = kept
+		return page, nil
+	}
+	page.Total = len(kept)
+	page.Items = kept[min(offset, len(kept)):min(offset+limit, len(kept))]
+	return page, nil
+}
+
+// notActivated says whether the invitation a row e-mailed can still be used or was let
+// expire: pending or expired as the server last said, or not synced yet.
+func notActivated(inv portal.Invitation, synced bool) bool {
+	return !synced || inv.Status == portal.InvitationPending || inv.Status == portal.InvitationExpired
+}
+
+// invitationsOf reads from the cache's mirror the invitations of rows, by ID.
+func invitationsOf[T any](ctx context.Context, s *Store, rows []T, id func(T) string) (map[string]portal.Invitation, error) {
+	ids := make([]string, 0, len(rows))
+	for _, r := range rows {
+		if id(r) != "" {
+			ids = append(ids, id(r))
+		}
+	}
+	return s.db.InvitationsByID(ctx, ids)
+}
+
+// invitationRows reads the lines of the invitations list that from (FROM … WHERE … ORDER
+// BY …) selects, without their invitation's status.
+func (s *Store) invitationRows(ctx context.Context, from string, args []any) ([]InvitationRow, error) {
+	rows, err := s.db.ReadSQL().QueryContext(ctx, `SELECT r.batch_id, b.name, b.kind, r.seq, r.row_ref, r.contact_id, r.account_id, r.name, r.first_name,
+		r.last_name, r.email, r.organization_name, r.state, r.sent_at, r.last_error, r.invitation_id, r.expires_at, `+replacedBy("batch_id")+`, `+replacedBy("seq")+from, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read the invitations list: %w", err)
 	}
 	defer rows.Close()
-	now := s.clock.Now()
+	var out []InvitationRow
 	for rows.Next() {
 		var v InvitationRow
 		var first, last string
-		var sent, status, expires, accepted, nBatch sql.NullString
+		var sent, expires, nBatch sql.NullString
 		var nSeq sql.NullInt64
 		if err := rows.Scan(&v.BatchID, &v.BatchName, &v.Kind, &v.Seq, &v.RowRef, &v.ContactID, &v.AccountID, &v.Name, &first, &last,
-			&v.Email, &v.OrganizationName, &v.Delivery, &sent, &v.LastError, &v.InvitationID, &status, &expires, &accepted, &nBatch, &nSeq); err != nil {
-			return page, err
+			&v.Email, &v.OrganizationName, &v.Delivery, &sent, &v.LastError, &v.InvitationID, &expires, &nBatch, &nSeq); err != nil {
+			return nil, err
 		}
 		if v.Name == "" {
 			v.Name = strings.TrimSpace(first + " " + last)
 		}
 		if v.SentAt, err = parseTimePtr(sent); err != nil {
-			return page, err
+			return nil, err
 		}
 		if v.ExpiresAt, err = parseTimePtr(expires); err != nil {
-			return page, err
-		}
-		if v.AcceptedAt, err = parseTimePtr(accepted); err != nil {
-			return page, err
-		}
-		if status.Valid {
-			inv := portal.Invitation{Status: portal.InvitationStatus(status.String)}
-			if v.ExpiresAt != nil {
-				inv.ExpiresAt = *v.ExpiresAt
-			}
-			v.Status = inv.StatusAt(now)
+			return nil, err
 		}
 		if nBatch.Valid {
 			v.ReplacedBy = &RecipientRef{BatchID: nBatch.String, Seq: int(nSeq.Int64)}
 		}
-		page.Items = append(page.Items, v)
+		out = append(out, v)
 	}
-	return page, rows.Err()
+	return out, rows.Err()
 }
 
+// replacedBy is a column of the reminder row that sent a new link in place of r's.
+func replacedBy(col string) string {
+	return `(SELECT x.` + col + ` FROM batch_recipients x WHERE x.replaces = r.invitation_id AND r.invitation_id <> '' ORDER BY x.updated_at DESC, x.batch_id, x.seq LIMIT 1)`
+}
+
+// invitationWhere is the part of q that this package's tables answer: which batches, which
+// deliveries, the search; the invitation's status is judged after, from the mirror.
 func (s *Store) invitationWhere(q InvitationQuery) (string, []any) {
 	where := []string{"b.kind IN ('invitation', 'reminder')", "r.state <> 'excluded'"}
 	var args []any
@@ -128,21 +178,11 @@ func (s *Store) invitationWhere(q InvitationQuery) (string, []any) {
 			args = append(args, id)
 		}
 	}
-	now := fmtTime(s.clock.Now())
-	switch q.Status {
-	case "":
-	case portal.InvitationPending:
-		where = append(where, "i.status = 'pending' AND i.expires_at > ?")
-		args = append(args, now)
-	case portal.InvitationExpired:
-		where = append(where, "(i.status = 'expired' OR (i.status = 'pending' AND i.expires_at <= ?))")
-		args = append(args, now)
-	default:
-		where = append(where, "i.status = ?")
-		args = append(args, string(q.Status))
+	if q.Status != "" {
+		where = append(where, "r.invitation_id <> ''")
 	}
 	if q.NotActivated {
-		where = append(where, "r.state = 'sent'", "r.invitation_id <> ''", "(i.id IS NULL OR i.status IN ('pending', 'expired'))",
+		where = append(where, "r.state = 'sent'", "r.invitation_id <> ''",
 			`NOT EXISTS (SELECT 1 FROM batch_recipients x WHERE x.replaces = r.invitation_id
 				AND (x.invitation_id <> '' OR x.state IN ('queued', 'inviting', 'invited', 'sending')))`)
 	}
@@ -181,7 +221,7 @@ func (s *Store) CreateReminders(ctx context.Context, opt ReminderOptions) (Batch
 	q := InvitationQuery{BatchIDs: opt.BatchIDs, NotActivated: true}
 	where, args := s.invitationWhere(q)
 	rows, err := s.db.ReadSQL().QueryContext(ctx, `SELECT `+prefixed("r.", recipientCols)+` FROM batch_recipients r
-		JOIN batches b ON b.id = r.batch_id LEFT JOIN invitations i ON i.id = r.invitation_id WHERE `+where+` ORDER BY b.created_at, r.seq`, args...)
+		JOIN batches b ON b.id = r.batch_id WHERE `+where+` ORDER BY b.created_at, r.seq`, args...)
 	if err != nil {
 		return Batch{}, fmt.Errorf("find the people to remind: %w", err)
 	}
@@ -198,6 +238,14 @@ func (s *Store) CreateReminders(ctx context.Context, opt ReminderOptions) (Batch
 	if err := rows.Err(); err != nil {
 		return Batch{}, err
 	}
+	invs, err := invitationsOf(ctx, s, found, func(r Recipient) string { return r.InvitationID })
+	if err != nil {
+		return Batch{}, err
+	}
+	found = slices.DeleteFunc(found, func(r Recipient) bool {
+		inv, synced := invs[r.InvitationID]
+		return !notActivated(inv, synced)
+	})
 	if len(opt.Rows) > 0 {
 		want := map[RecipientRef]bool{}
 		for _, ref := range opt.Rows {

@@ -606,6 +606,39 @@ func (db *DB) ListInvitations(ctx context.Context, f InvitationFilter) (Page[por
 	return listPage(ctx, db, "invitations", where, args, invitationSelect, "created_at DESC, id", limit, offset, scanInvitation)
 }
 
+// InvitationsByID returns the invitations among ids that the mirror holds, by ID. The batch
+// package's invitations list asks it for the status of the invitations its e-mails carried
+// (the mirror is this package's; the deliveries are batch's).
+func (db *DB) InvitationsByID(ctx context.Context, ids []string) (map[string]portal.Invitation, error) {
+	out := make(map[string]portal.Invitation, len(ids))
+	const chunk = 500 // well under SQLite's limit on bound parameters
+	for len(ids) > 0 {
+		part := ids[:min(chunk, len(ids))]
+		ids = ids[len(part):]
+		args := make([]any, len(part))
+		for i, id := range part {
+			args[i] = id
+		}
+		rows, err := db.r.QueryContext(ctx, invitationSelect+" WHERE id IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(part)), ", ")+")", args...)
+		if err != nil {
+			return nil, fmt.Errorf("read invitations from the local database: %w", err)
+		}
+		for rows.Next() {
+			inv, err := scanInvitation(rows)
+			if err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[inv.ID] = inv
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
 // ---- access requests ----
 
 // UpsertAccessRequest stores an access request as the server sent it.
