@@ -70,15 +70,7 @@ const (
 // while another process is sending the batch.
 func (s *Store) Recover(ctx context.Context, batchID string) (RecoverReport, error) {
 	var rep RecoverReport
-	err := s.durable(ctx, func(tx *sql.Tx) error {
-		b, err := getBatch(ctx, tx, batchID)
-		if err != nil {
-			return err
-		}
-		now := s.clock.Now()
-		if s.heldElsewhere(b.lease, batchID, now) {
-			return busyError(b)
-		}
+	err := s.unheld(ctx, batchID, func(tx *sql.Tx, b Batch, now time.Time) (err error) {
 		if rep, err = s.recoverTx(ctx, tx, b, now); err != nil {
 			return err
 		}
@@ -141,15 +133,8 @@ func (s *Store) recoverTx(ctx context.Context, tx *sql.Tx, b Batch, now time.Tim
 func (s *Store) begin(ctx context.Context, batchID, owner string) (Batch, RecoverReport, error) {
 	var b Batch
 	var rep RecoverReport
-	err := s.durable(ctx, func(tx *sql.Tx) error {
-		var err error
-		if b, err = getBatch(ctx, tx, batchID); err != nil {
-			return err
-		}
-		now := s.clock.Now()
-		if s.heldElsewhere(b.lease, batchID, now) {
-			return busyError(b)
-		}
+	err := s.unheld(ctx, batchID, func(tx *sql.Tx, held Batch, now time.Time) (err error) {
+		b = held
 		if b.State == BatchCancelled {
 			return portal.Errorf(portal.ECONFLICT, "The batch %q was cancelled, so nothing more is sent. Form a new batch for the people not reached.", b.Name)
 		}
@@ -215,6 +200,17 @@ func (s *Store) setRunning(batchID string, on bool) bool {
 // Recipients already sent, failed or unknown stay as they are. (Engine.Cancel also stops a
 // running batch.)
 func (s *Store) Cancel(ctx context.Context, batchID string) error {
+	return s.unheld(ctx, batchID, func(tx *sql.Tx, b Batch, now time.Time) error {
+		if _, err := s.recoverTx(ctx, tx, b, now); err != nil {
+			return err
+		}
+		return cancelRest(ctx, tx, batchID, now)
+	})
+}
+
+// unheld runs fn in one durable transaction on batch batchID, unless another process holds
+// its lease (then the batch is busy and fn does not run).
+func (s *Store) unheld(ctx context.Context, batchID string, fn func(tx *sql.Tx, b Batch, now time.Time) error) error {
 	return s.durable(ctx, func(tx *sql.Tx) error {
 		b, err := getBatch(ctx, tx, batchID)
 		if err != nil {
@@ -224,10 +220,7 @@ func (s *Store) Cancel(ctx context.Context, batchID string) error {
 		if s.heldElsewhere(b.lease, batchID, now) {
 			return busyError(b)
 		}
-		if _, err := s.recoverTx(ctx, tx, b, now); err != nil {
-			return err
-		}
-		return cancelRest(ctx, tx, batchID, now)
+		return fn(tx, b, now)
 	})
 }
 

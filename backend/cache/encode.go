@@ -135,13 +135,7 @@ var foldLetters = strings.NewReplacer(
 // index does with remove_diacritics, so "Émile" and "emile" find each other both ways.
 func fold(s string) string {
 	s = strings.TrimSpace(s)
-	ascii := true
-	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
-			ascii = false
-			break
-		}
-	}
+	ascii := strings.IndexFunc(s, func(r rune) bool { return r >= utf8.RuneSelf }) < 0
 	if ascii {
 		return strings.ToLower(s)
 	}

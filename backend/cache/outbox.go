@@ -179,31 +179,8 @@ func (tx *Tx) EnqueueRow(cmd Command) (int64, string, error) {
 // OutboxByKey returns the outbox entries with the given idempotency keys that are still
 // kept (sent entries are pruned after a while), by key.
 func (db *DB) OutboxByKey(ctx context.Context, keys []string) (map[string]QueuedCommand, error) {
-	out := make(map[string]QueuedCommand, len(keys))
-	for start := 0; start < len(keys); start += 500 {
-		chunk := keys[start:min(start+500, len(keys))]
-		args := make([]any, len(chunk))
-		for i, k := range chunk {
-			args[i] = k
-		}
-		rows, err := db.r.QueryContext(ctx, "SELECT "+outboxFields+" FROM outbox WHERE idempotency_key IN (?"+strings.Repeat(", ?", len(chunk)-1)+")", args...)
-		if err != nil {
-			return nil, fmt.Errorf("read the queued changes: %w", err)
-		}
-		for rows.Next() {
-			c, err := scanCommand(rows)
-			if err != nil {
-				rows.Close()
-				return nil, err
-			}
-			out[c.IdempotencyKey] = c
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+	return byKeys(ctx, db, "SELECT "+outboxFields+" FROM outbox WHERE idempotency_key", keys, scanCommand,
+		func(c QueuedCommand) string { return c.IdempotencyKey }, "the queued changes")
 }
 
 // SetLastError records why the server refused outbox command id, without changing its state.

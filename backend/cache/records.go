@@ -610,26 +610,33 @@ func (db *DB) ListInvitations(ctx context.Context, f InvitationFilter) (Page[por
 // package's invitations list asks it for the status of the invitations its e-mails carried
 // (the mirror is this package's; the deliveries are batch's).
 func (db *DB) InvitationsByID(ctx context.Context, ids []string) (map[string]portal.Invitation, error) {
-	out := make(map[string]portal.Invitation, len(ids))
-	const chunk = 500 // well under SQLite's limit on bound parameters
-	for len(ids) > 0 {
-		part := ids[:min(chunk, len(ids))]
-		ids = ids[len(part):]
+	return byKeys(ctx, db, invitationSelect+" WHERE id", ids, scanInvitation, func(inv portal.Invitation) string { return inv.ID }, "invitations")
+}
+
+// byKeys reads the rows whose key column is one of keys, by key: sel ends with the key
+// column of a WHERE ("SELECT … FROM t WHERE id"), keyOf gives a scanned row's key and what
+// names the rows in an error. It asks 500 keys at a time, well under SQLite's limit on
+// bound parameters.
+func byKeys[T any](ctx context.Context, db *DB, sel string, keys []string, scan func(interface{ Scan(...any) error }) (T, error), keyOf func(T) string, what string) (map[string]T, error) {
+	out := make(map[string]T, len(keys))
+	for len(keys) > 0 {
+		part := keys[:min(500, len(keys))]
+		keys = keys[len(part):]
 		args := make([]any, len(part))
-		for i, id := range part {
-			args[i] = id
+		for i, k := range part {
+			args[i] = k
 		}
-		rows, err := db.r.QueryContext(ctx, invitationSelect+" WHERE id IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(part)), ", ")+")", args...)
+		rows, err := db.r.QueryContext(ctx, sel+" IN (?"+strings.Repeat(", ?", len(part)-1)+")", args...)
 		if err != nil {
-			return nil, fmt.Errorf("read invitations from the local database: %w", err)
+			return nil, fmt.Errorf("read %s from the local database: %w", what, err)
 		}
 		for rows.Next() {
-			inv, err := scanInvitation(rows)
+			v, err := scan(rows)
 			if err != nil {
 				rows.Close()
 				return nil, err
 			}
-			out[inv.ID] = inv
+			out[keyOf(v)] = v
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {

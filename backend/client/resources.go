@@ -54,7 +54,7 @@ type ContactQuery struct {
 
 // Contacts lists contacts.
 func (c *Client) Contacts(ctx context.Context, q ContactQuery) (api.Page[portal.Contact], error) {
-	v := q.values()
+	v := ListOptions{After: q.After, Limit: q.Limit}.values()
 	set(v, "organizationId", q.OrganizationID)
 	set(v, "email", q.Email)
 	set(v, "q", q.Query)
@@ -117,18 +117,11 @@ func (c *Client) RetryMail(ctx context.Context, id string) (api.MailItem, error)
 // ---- accounts ----
 
 // AccountQuery selects accounts.
-type AccountQuery struct {
-	OrganizationID string
-	Status         portal.Status
-	Kind           portal.Kind
-	Role           string
-	Query          string
-	ListOptions
-}
+type AccountQuery = api.AccountQuery
 
 // Accounts lists accounts.
 func (c *Client) Accounts(ctx context.Context, q AccountQuery) (api.Page[portal.Account], error) {
-	v := q.values()
+	v := ListOptions{After: q.After, Limit: q.Limit}.values()
 	set(v, "organizationId", q.OrganizationID)
 	set(v, "status", string(q.Status))
 	set(v, "kind", string(q.Kind))
@@ -221,7 +214,7 @@ type InvitationQuery struct {
 
 // Invitations lists invitations.
 func (c *Client) Invitations(ctx context.Context, q InvitationQuery) (api.Page[portal.Invitation], error) {
-	v := q.values()
+	v := ListOptions{After: q.After, Limit: q.Limit}.values()
 	set(v, "organizationId", q.OrganizationID)
 	set(v, "accountId", q.AccountID)
 	set(v, "status", string(q.Status))
@@ -275,17 +268,8 @@ func (c *Client) DeleteRole(ctx context.Context, id string, cmd *Cmd) error {
 
 // ---- audit ----
 
-// AuditQuery selects audit events, newest first. Before is the cursor (an event ID).
-type AuditQuery struct {
-	OrganizationID string
-	EntityType     string
-	EntityID       string
-	ActorID        string
-	Action         string
-	Since, Until   time.Time
-	Before         int64
-	Limit          int
-}
+// AuditQuery selects audit events, newest first.
+type AuditQuery = api.AuditQuery
 
 // Audit lists audit events.
 func (c *Client) Audit(ctx context.Context, q AuditQuery) (api.Page[portal.AuditEvent], error) {

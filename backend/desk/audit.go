@@ -79,13 +79,7 @@ func (a *Desk) AuditLog(q AuditQuery) (AuditPage, error) {
 }
 
 // AuditActor is someone who acted in the audit log, for the actor filter.
-type AuditActor struct {
-	ID    string `json:"id"`
-	Name  string `json:"name"`  // the name in their latest event
-	Email string `json:"email"` // their account's address, when the cache has the account
-	// Events counts their entries in the local copy of the log.
-	Events int `json:"events"`
-}
+type AuditActor = cache.AuditActor
 
 // auditActorsLimit bounds one answer of AuditActors; typing narrows it.
 const auditActorsLimit = 200
@@ -99,14 +93,10 @@ func (a *Desk) AuditActors(query string) ([]AuditActor, error) {
 		return nil, err
 	}
 	acts, err := db.AuditActors(a.ctx(), query, auditActorsLimit)
-	if err != nil {
-		return nil, err
+	if acts == nil {
+		acts = []AuditActor{}
 	}
-	out := make([]AuditActor, len(acts))
-	for i, ac := range acts {
-		out[i] = AuditActor(ac)
-	}
-	return out, nil
+	return acts, err
 }
 
 // AuditActions lists the actions the audit log filter offers.

@@ -39,13 +39,7 @@ func foldName(s string) string {
 			space = true
 		}
 	}
-	ascii := true
-	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
-			ascii = false
-			break
-		}
-	}
+	ascii := strings.IndexFunc(s, func(r rune) bool { return r >= utf8.RuneSelf }) < 0
 	if ascii {
 		for i := 0; i < len(s); i++ {
 			emit(rune(s[i]))

@@ -702,11 +702,17 @@ var errSessionReplaced = errors.New("the session was replaced or ended while it 
 func (s *Manager) storeSecretIf(ctx context.Context, old string, st Stored, sec keychain.Secret) error {
 	s.kcMu.Lock()
 	defer s.kcMu.Unlock()
-	if !s.current(old, st) {
-		return errSessionReplaced
-	}
-	_, err := s.storeSecret(ctx, st.key(), sec)
+	_, err := s.storeIfCurrent(ctx, old, st, sec)
 	return err
+}
+
+// storeIfCurrent stores sec for st, as storeSecret does, while old is still the session
+// token in use. The caller holds kcMu.
+func (s *Manager) storeIfCurrent(ctx context.Context, old string, st Stored, sec keychain.Secret) (keychain.Secret, error) {
+	if !s.current(old, st) {
+		return sec, errSessionReplaced
+	}
+	return s.storeSecret(ctx, st.key(), sec)
 }
 
 // storeSecret stores sec, without the refresh token when the keychain cannot hold both,
@@ -737,10 +743,7 @@ func (s *Manager) current(old string, st Stored) bool {
 func (s *Manager) keepRenewed(ctx context.Context, old string, st Stored, sec keychain.Secret) error {
 	s.kcMu.Lock()
 	defer s.kcMu.Unlock()
-	if !s.current(old, st) {
-		return errSessionReplaced
-	}
-	sec, err := s.storeSecret(ctx, st.key(), sec)
+	sec, err := s.storeIfCurrent(ctx, old, st, sec)
 	if err != nil {
 		return err
 	}

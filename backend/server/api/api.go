@@ -255,3 +255,28 @@ type TemplateUpdate struct {
 	Subject string `json:"subject"`
 	Body    string `json:"body"`
 }
+
+// AccountQuery selects accounts on GET /api/v1/accounts (organizationId, status, kind,
+// role, q, after, limit): the client sends it, the service answers it.
+type AccountQuery struct {
+	OrganizationID string
+	Status         portal.Status
+	Kind           portal.Kind
+	Role           string
+	Query          string
+	After          string
+	Limit          int
+}
+
+// AuditQuery selects audit events, newest first, on GET /api/v1/audit. Before is the
+// cursor (an event ID).
+type AuditQuery struct {
+	OrganizationID string
+	EntityType     string
+	EntityID       string
+	ActorID        string
+	Action         string
+	Since, Until   time.Time
+	Before         int64
+	Limit          int
+}

@@ -11,15 +11,7 @@ import (
 )
 
 // AccountQuery selects accounts for ListAccounts.
-type AccountQuery struct {
-	OrganizationID string
-	Status         portal.Status
-	Kind           portal.Kind
-	Role           string
-	Query          string
-	After          string
-	Limit          int
-}
+type AccountQuery = api.AccountQuery
 
 // ListAccounts lists the accounts the actor may see: everything for system
 // administrators and approvers, their own organisation's for organisation administrators.

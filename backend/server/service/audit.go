@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"time"
 
 	"gatehouse/backend/portal"
 	"gatehouse/backend/server/api"
@@ -13,16 +12,7 @@ import (
 )
 
 // AuditQuery selects audit events, newest first.
-type AuditQuery struct {
-	OrganizationID string
-	EntityType     string
-	EntityID       string
-	ActorID        string
-	Action         string
-	Since, Until   time.Time
-	Before         int64
-	Limit          int
-}
+type AuditQuery = api.AuditQuery
 
 // auditScope narrows a filter to what the actor may read: system administrators all,
 // organisation administrators their organisation's events, approvers account events.

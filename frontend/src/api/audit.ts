@@ -1,12 +1,12 @@
 // Audit: the log of who did what, with the record before and after.
 import * as AuditService from '../../wailsjs/go/app/AuditService'
-import type { desk } from '../../wailsjs/go/models'
+import type { cache, desk } from '../../wailsjs/go/models'
 import { call } from './errors'
 
 export type AuditEntry = desk.AuditEntry
 export type AuditQuery = desk.AuditQuery
 export type AuditPage = desk.AuditPage
-export type AuditActor = desk.AuditActor
+export type AuditActor = cache.AuditActor
 
 export const auditLog = (q: AuditQuery): Promise<AuditPage> => call(() => AuditService.AuditLog(q))
 export const auditActions = (): Promise<string[]> => call(() => AuditService.AuditActions())

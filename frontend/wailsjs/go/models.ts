@@ -617,6 +617,29 @@ export namespace batch {
 
 }
 
+export namespace cache {
+	
+	export class AuditActor {
+	    id: string;
+	    name: string;
+	    email: string;
+	    events: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new AuditActor(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.name = source["name"];
+	        this.email = source["email"];
+	        this.events = source["events"];
+	    }
+	}
+
+}
+
 export namespace desk {
 	
 	export class AboutInfo {
@@ -948,24 +971,6 @@ export namespace desk {
 	        this.contactName = source["contactName"];
 	        this.newName = source["newName"];
 	        this.account = source["account"];
-	    }
-	}
-	export class AuditActor {
-	    id: string;
-	    name: string;
-	    email: string;
-	    events: number;
-	
-	    static createFrom(source: any = {}) {
-	        return new AuditActor(source);
-	    }
-	
-	    constructor(source: any = {}) {
-	        if ('string' === typeof source) source = JSON.parse(source);
-	        this.id = source["id"];
-	        this.name = source["name"];
-	        this.email = source["email"];
-	        this.events = source["events"];
 	    }
 	}
 	export class AuditEntry {
