@@ -5,6 +5,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { openDemo, query } from './lib/demo.mjs'
 import { expectURL } from './lib/browser.mjs'
+import { themedShots } from './lib/app.mjs'
 
 const names = (page) => page.getByTestId('cell-name').allTextContents()
 
@@ -15,7 +16,7 @@ test('users: / searches as you type, Enter opens the drawer with the full record
   await page.getByTestId('users-count').filter({ hasText: /^\d+ people$/ }).waitFor()
   const all = Number((await page.getByTestId('users-count').textContent()).replace(/\D/g, ''))
   assert.ok(all >= 70, `the demo has people (${all})`)
-  await app.shot('users-table')
+  await themedShots(page, 'users-table')
 
   await page.keyboard.press('/')
   assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), 'users-search')
