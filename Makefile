@@ -21,7 +21,7 @@ SUDO          := $(if $(filter 0,$(shell id -u)),,sudo)
 # Chromium for the browser tests, Xvfb + xdotool + ImageMagick + libX11 for the desktop smoke test,
 # NSIS for the Windows installer, gnome-keyring + D-Bus for the keychain tests.
 APT_PACKAGES := gcc libx11-dev libgtk-3-dev libwebkit2gtk-4.1-dev pkg-config chromium xvfb xauth xdotool \
-	imagemagick nsis gnome-keyring dbus dbus-x11 libsecret-tools libreoffice-calc-nogui
+	imagemagick nsis gnome-keyring dbus dbus-x11 libsecret-tools libreoffice-calc-nogui postgresql
 
 BIN      := build/bin
 APP      := $(BIN)/gatehouse
@@ -145,6 +145,9 @@ test-go:
 	@# The kill tests run whole child processes; they are about crashes, not data races,
 	@# and take minutes under the race detector, so they are built without -race only.
 	$(GO) test -count=1 -run 'TestKillDesktopDuringImportApply|TestCrashResume' ./backend/replica ./backend/batch
+	@# The store's and the server's suites again, on PostgreSQL (started by the tests in a
+	@# temporary folder); about the SQL, so without the race detector too.
+	GATEHOUSE_TEST_DB=postgres $(GO) test -count=1 ./backend/server/...
 
 test-unit: $(NODE_OK)
 	cd frontend && npx vitest run

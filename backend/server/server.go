@@ -49,7 +49,7 @@ type Config struct {
 	// Addr is the listen address, such as ":8080". Embedded mode defaults to 127.0.0.1:0
 	// and refuses any host but 127.0.0.1.
 	Addr string
-	// DBPath is the SQLite database file; ignored when Store is set.
+	// DBPath is the SQLite database file, or a postgres:// URL; ignored when Store is set.
 	DBPath string
 	Store  store.Store
 	// BaseURL is where people reach the server, for links in e-mails and the SSO
@@ -97,7 +97,8 @@ type Config struct {
 	TrustedProxies []netip.Prefix
 	// MailKeyFile holds the key that seals the links of waiting e-mail, outside the
 	// database (created, readable by this user only, when missing). Empty means DBPath
-	// with ".key" added; with neither, a key for this process only.
+	// with ".key" added for a SQLite file; with neither, a key for this process only (several
+	// processes on one PostgreSQL database must share one file).
 	MailKeyFile string
 }
 
@@ -215,7 +216,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		trust.People = append(trust.People, sourceOf(cfg.SSO.Issuer))
 	}
 	keyFile := cfg.MailKeyFile
-	if keyFile == "" && cfg.Store == nil && cfg.DBPath != "" {
+	if keyFile == "" && cfg.Store == nil && cfg.DBPath != "" && !store.IsPostgres(cfg.DBPath) {
 		keyFile = cfg.DBPath + ".key"
 	}
 	var mailKey []byte

@@ -124,7 +124,9 @@ func TestSignInStartsAreThrottledAndForgotten(t *testing.T) {
 	if res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("after the window: %d", res.StatusCode)
 	}
-	db, err := sql.Open("sqlite", e.st.(*store.SQLite).Path())
+	st := e.st.(*store.DB)
+	driver := map[string]string{"sqlite": "sqlite", "postgres": "pgx"}[st.Dialect()]
+	db, err := sql.Open(driver, st.Path())
 	if err != nil {
 		t.Fatal(err)
 	}

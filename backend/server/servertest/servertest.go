@@ -1,5 +1,6 @@
 // Package servertest starts a real portal server for tests: the same server.Server that
-// production runs, on 127.0.0.1, with its SQLite file in the test's temporary folder, and
+// production runs, on 127.0.0.1, with its SQLite file in the test's temporary folder (or,
+// with GATEHOUSE_TEST_DB=postgres, a PostgreSQL database of its own: see pgtest), and
 // stopped when the test ends. Tests in every package start it this one way.
 package servertest
 
@@ -11,7 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"gatehouse/backend/internal/pgtest"
 	"gatehouse/backend/server"
+	"gatehouse/backend/server/store"
 )
 
 // Portal is a running portal server.
@@ -24,11 +27,18 @@ type Portal struct {
 }
 
 // New makes a server from cfg without starting it. Unset, DBPath is a file in a temporary
-// folder, Addr 127.0.0.1:0 and the logger discards; it is shut down when t ends.
+// folder (a PostgreSQL database on PostgreSQL runs), Addr 127.0.0.1:0 and the logger
+// discards; it is shut down when t ends.
 func New(t testing.TB, cfg server.Config) *server.Server {
 	t.Helper()
 	if cfg.DBPath == "" && cfg.Store == nil {
 		cfg.DBPath = filepath.Join(t.TempDir(), "portal.db")
+		if pgtest.Enabled() && !cfg.Embedded {
+			cfg.DBPath = pgtest.URL(t)
+		}
+	}
+	if store.IsPostgres(cfg.DBPath) && cfg.MailKeyFile == "" {
+		cfg.MailKeyFile = filepath.Join(t.TempDir(), "mail.key")
 	}
 	if cfg.Addr == "" {
 		cfg.Addr = "127.0.0.1:0"

@@ -13,7 +13,7 @@ import (
 )
 
 // feed reads the whole change feed and its head.
-func feed(t *testing.T, st *store.SQLite) ([]api.Change, int64) {
+func feed(t *testing.T, st *store.DB) ([]api.Change, int64) {
 	t.Helper()
 	ctx := context.Background()
 	var changes []api.Change

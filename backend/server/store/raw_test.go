@@ -3,11 +3,19 @@ package store_test
 import (
 	"database/sql"
 	"testing"
+
+	"gatehouse/backend/internal/pgtest"
 )
 
+// openRaw opens the database of path (see location) without the store, to change it
+// behind the store's back.
 func openRaw(t *testing.T, path string) *sql.DB {
 	t.Helper()
-	db, err := sql.Open("sqlite", "file:"+path)
+	driver, dsn := "sqlite", "file:"+path
+	if pgtest.Enabled() {
+		driver, dsn = "pgx", location(t, path)
+	}
+	db, err := sql.Open(driver, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -47,17 +47,21 @@ func parseTS(s string) time.Time {
 	return t.UTC()
 }
 
-// SQLite is the SQLite implementation of Store.
-type SQLite struct {
-	path  string
-	write *sql.DB // one connection: writers queue here instead of failing with SQLITE_BUSY
+// DB is the Store on SQLite (Open with a file path) or PostgreSQL (Open with a postgres://
+// URL). The SQL text is one for both; what differs is in postgres.go.
+type DB struct {
+	path  string // the SQLite file, or the PostgreSQL URL without its password
+	write *sql.DB // SQLite: one connection, so writers queue here instead of failing with SQLITE_BUSY
 	read  *sql.DB
 	clock portal.Clock
+	// pg is set on PostgreSQL: statements are rebound to $n placeholders, DDL translated,
+	// and write transactions take the feed counter's row lock first (see postgres.go).
+	pg *postgres
 
-	readStmts, writeStmts *stmtCache
+	readStmts, writeStmts *stmtCache // SQLite only: pgx keeps its own per connection
 }
 
-var _ Store = (*SQLite)(nil)
+var _ Store = (*DB)(nil)
 
 // privateFile makes the database file (and its -wal and -shm files, when they are there)
 // readable by this user only: it holds people's addresses, password hashes and the
@@ -79,15 +83,19 @@ func privateFile(path string) error {
 	return nil
 }
 
-// Open opens (creating if needed) the SQLite database at path and brings its schema up to
-// date. The database runs in WAL mode with foreign keys on and a busy timeout, so the
+// Open opens the portal's database and brings its schema up to date: a PostgreSQL
+// database for a postgres:// (or postgresql://) URL, else the SQLite file at path, created
+// if needed. SQLite runs in WAL mode with foreign keys on and a busy timeout, so the
 // server, the migrate command and an import can share the file.
-func Open(ctx context.Context, path string, clock portal.Clock) (*SQLite, error) {
+func Open(ctx context.Context, path string, clock portal.Clock) (*DB, error) {
 	if path == "" {
 		return nil, errors.New("open database: no database path given; set --db or GATEHOUSE_DB")
 	}
 	if clock == nil {
 		clock = portal.SystemClock{}
+	}
+	if IsPostgres(path) {
+		return openPostgres(ctx, path, clock)
 	}
 	if err := privateFile(path); err != nil {
 		return nil, err
@@ -102,7 +110,7 @@ func Open(ctx context.Context, path string, clock portal.Clock) (*SQLite, error)
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
-	s := &SQLite{path: path, write: w, clock: clock}
+	s := &DB{path: path, write: w, clock: clock}
 	if err := s.migrate(ctx); err != nil {
 		w.Close()
 		return nil, err
@@ -119,17 +127,17 @@ func Open(ctx context.Context, path string, clock portal.Clock) (*SQLite, error)
 	return s, nil
 }
 
-// Path is the database file.
-func (s *SQLite) Path() string { return s.path }
+// Path is the database file, or the PostgreSQL URL without its password.
+func (s *DB) Path() string { return s.path }
 
 // Close closes the database.
-func (s *SQLite) Close() error {
+func (s *DB) Close() error {
 	if s.readStmts != nil {
 		s.readStmts.close()
 		s.writeStmts.close()
 	}
 	err := s.write.Close()
-	if s.read != nil {
+	if s.read != nil && s.read != s.write {
 		err = errors.Join(err, s.read.Close())
 	}
 	return err
@@ -167,14 +175,22 @@ func Migrations() ([]Migration, error) {
 }
 
 // SchemaVersion returns the newest migration applied to the database.
-func (s *SQLite) SchemaVersion(ctx context.Context) (int, error) {
+func (s *DB) SchemaVersion(ctx context.Context) (int, error) {
 	var v sql.NullInt64
 	err := s.write.QueryRowContext(ctx, `SELECT MAX(version) FROM schema_migrations`).Scan(&v)
 	return int(v.Int64), err
 }
 
-func (s *SQLite) migrate(ctx context.Context) error {
-	if _, err := s.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`); err != nil {
+// Dialect is "sqlite" or "postgres".
+func (s *DB) Dialect() string {
+	if s.pg != nil {
+		return "postgres"
+	}
+	return "sqlite"
+}
+
+func (s *DB) migrate(ctx context.Context) error {
+	if _, err := s.write.ExecContext(ctx, s.ddl(`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`)); err != nil {
 		return fmt.Errorf("prepare migrations in %s: %w (is the file a Gatehouse database and writable?)", s.path, err)
 	}
 	ms, err := Migrations()
@@ -196,11 +212,11 @@ func (s *SQLite) migrate(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("migration %s: %w", m.Name, err)
 		}
-		if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
+		if _, err := tx.ExecContext(ctx, s.ddl(m.SQL)); err != nil {
 			tx.Rollback()
 			return fmt.Errorf("migration %s failed on %s: %w; the database was left at version %d", m.Name, s.path, err, have)
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`, m.Version, m.Name, ts(s.clock.Now())); err != nil {
+		if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`), m.Version, m.Name, ts(s.clock.Now())); err != nil {
 			tx.Rollback()
 			return fmt.Errorf("migration %s: %w", m.Name, err)
 		}
@@ -210,7 +226,7 @@ func (s *SQLite) migrate(ctx context.Context) error {
 		have = m.Version
 	}
 	// The feed ID tells followers when the database they follow was replaced.
-	_, err = s.write.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES ('feed_id', ?) ON CONFLICT (key) DO NOTHING`, randomHex(12))
+	_, err = s.write.ExecContext(ctx, s.rebind(`INSERT INTO meta (key, value) VALUES ('feed_id', ?) ON CONFLICT (key) DO NOTHING`), randomHex(12))
 	return err
 }
 
@@ -223,13 +239,17 @@ func randomHex(n int) string {
 }
 
 // View implements Store.
-func (s *SQLite) View(ctx context.Context, fn func(Reader) error) error {
-	tx, err := s.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+func (s *DB) View(ctx context.Context, fn func(Reader) error) error {
+	opts := &sql.TxOptions{ReadOnly: true}
+	if s.pg != nil {
+		opts.Isolation = sql.LevelRepeatableRead // one snapshot for the whole read
+	}
+	tx, err := s.read.BeginTx(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("read database: %w", err)
 	}
 	var misses []string
-	err = fn(&reader{q: newCachedTx(tx, s.readStmts, &misses, false)})
+	err = fn(&reader{q: s.newCachedTx(tx, s.readStmts, &misses, false)})
 	tx.Rollback()
 	if len(misses) > 0 {
 		s.readStmts.prepare(ctx, misses)
@@ -238,15 +258,21 @@ func (s *SQLite) View(ctx context.Context, fn func(Reader) error) error {
 }
 
 // Update implements Store.
-func (s *SQLite) Update(ctx context.Context, fn func(Tx) error) error {
+func (s *DB) Update(ctx context.Context, fn func(Tx) error) error {
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("write database: %w", err)
 	}
 	var misses []string
-	q := newCachedTx(tx, s.writeStmts, &misses, true)
+	q := s.newCachedTx(tx, s.writeStmts, &misses, true)
 	w := &writer{reader: reader{q: q}, tx: q, now: s.clock.Now()}
-	if err = fn(w); err == nil {
+	if s.pg != nil {
+		err = s.pg.serialise(ctx, q)
+	}
+	if err == nil {
+		err = fn(w)
+	}
+	if err == nil {
 		err = w.storeSeq(ctx)
 	}
 	if err != nil {
@@ -338,13 +364,18 @@ type cachedTx struct {
 	// which costs more than the statement. A cancelled caller still stops at the next
 	// statement, and its transaction is rolled back.
 	detach bool
+	// rebind turns the store's SQL into the database's (placeholders on PostgreSQL).
+	rebind func(string) string
 }
 
-func newCachedTx(tx *sql.Tx, cache *stmtCache, misses *[]string, detach bool) *cachedTx {
-	return &cachedTx{tx: tx, cache: cache, misses: misses, bound: map[string]*sql.Stmt{}, detach: detach}
+func (s *DB) newCachedTx(tx *sql.Tx, cache *stmtCache, misses *[]string, detach bool) *cachedTx {
+	return &cachedTx{tx: tx, cache: cache, misses: misses, bound: map[string]*sql.Stmt{}, detach: detach, rebind: s.rebind}
 }
 
 func (c *cachedTx) stmt(ctx context.Context, query string) *sql.Stmt {
+	if c.cache == nil {
+		return nil
+	}
 	if st, ok := c.bound[query]; ok {
 		return st
 	}
@@ -369,6 +400,7 @@ func (c *cachedTx) ctx(ctx context.Context) (context.Context, error) {
 }
 
 func (c *cachedTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	query = c.rebind(query)
 	ctx, err := c.ctx(ctx)
 	if err != nil {
 		return nil, err
@@ -380,6 +412,7 @@ func (c *cachedTx) ExecContext(ctx context.Context, query string, args ...any) (
 }
 
 func (c *cachedTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	query = c.rebind(query)
 	ctx, err := c.ctx(ctx)
 	if err != nil {
 		return nil, err
@@ -391,6 +424,7 @@ func (c *cachedTx) QueryContext(ctx context.Context, query string, args ...any) 
 }
 
 func (c *cachedTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	query = c.rebind(query)
 	if c.detach && ctx.Err() == nil {
 		ctx = context.WithoutCancel(ctx)
 	}
@@ -847,7 +881,7 @@ func (w *writer) PutAccount(ctx context.Context, a *portal.Account) error {
 	}
 	a.Version = next
 	doc, _ := json.Marshal(a)
-	args := []any{a.ContactID, a.OrganizationID, portal.NormalizeEmail(a.Email), a.Source, a.Subject, a.Name, string(a.Status), string(a.Kind), a.OrgAdmin, a.CoreRole, a.Version, string(doc), a.ID}
+	args := []any{a.ContactID, a.OrganizationID, portal.NormalizeEmail(a.Email), a.Source, a.Subject, a.Name, string(a.Status), string(a.Kind), boolInt(a.OrgAdmin), a.CoreRole, a.Version, string(doc), a.ID}
 	if exists {
 		_, err = w.tx.ExecContext(ctx, `UPDATE accounts SET contact_id = ?, organization_id = ?, email_norm = ?, source = ?, subject = ?, name = ?, status = ?, kind = ?, org_admin = ?, core_role = ?, version = ?, doc = ? WHERE id = ?`, args...)
 	} else {

@@ -6,17 +6,41 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"gatehouse/backend/internal/pgtest"
 	"gatehouse/backend/portal"
 	"gatehouse/backend/server/api"
 	"gatehouse/backend/server/store"
 )
 
-func open(t *testing.T, path string) *store.SQLite {
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+
+// pgURLs gives each SQLite path a test names its own PostgreSQL database, when the tests run
+// on PostgreSQL (GATEHOUSE_TEST_DB=postgres), so that opening the same path again opens the
+// same database.
+var pgURLs sync.Map
+
+// location is where the database a test names by path is: that SQLite file, or its
+// PostgreSQL database.
+func location(t *testing.T, path string) string {
 	t.Helper()
-	st, err := store.Open(context.Background(), path, portal.NewFixedClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)))
+	if !pgtest.Enabled() {
+		return path
+	}
+	if u, ok := pgURLs.Load(path); ok {
+		return u.(string)
+	}
+	u := pgtest.URL(t)
+	pgURLs.Store(path, u)
+	return u
+}
+
+func open(t *testing.T, path string) *store.DB {
+	t.Helper()
+	st, err := store.Open(context.Background(), location(t, path), portal.NewFixedClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +134,7 @@ func TestRefusesDatabaseFromTheFuture(t *testing.T) {
 		t.Fatal(err)
 	}
 	db.Close()
-	if _, err := store.Open(ctx, path, nil); err == nil || !strings.Contains(err.Error(), "newer gatehouse-server") {
+	if _, err := store.Open(ctx, location(t, path), nil); err == nil || !strings.Contains(err.Error(), "newer gatehouse-server") {
 		t.Errorf("opening a newer database: %v", err)
 	}
 }
@@ -119,6 +143,9 @@ func TestRefusesDatabaseFromTheFuture(t *testing.T) {
 // -wal and -shm files beside it, are this user's only, also when an older, wider file is
 // opened again.
 func TestDatabaseFilesArePrivate(t *testing.T) {
+	if pgtest.Enabled() {
+		t.Skip("a SQLite file's permissions; PostgreSQL keeps its own files")
+	}
 	dir := t.TempDir()
 	path := filepath.Join(dir, "portal.db")
 	st := open(t, path)
