@@ -50,7 +50,7 @@ func parseTS(s string) time.Time {
 // DB is the Store on SQLite (Open with a file path) or PostgreSQL (Open with a postgres://
 // URL). The SQL text is one for both; what differs is in postgres.go.
 type DB struct {
-	path  string // the SQLite file, or the PostgreSQL URL without its password
+	path  string  // the SQLite file, or the PostgreSQL URL without its password
 	write *sql.DB // SQLite: one connection, so writers queue here instead of failing with SQLITE_BUSY
 	read  *sql.DB
 	clock portal.Clock
