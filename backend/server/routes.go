@@ -41,9 +41,13 @@ func (s *Server) routes() http.Handler {
 		return portal.Errorf(portal.ENOTFOUND, "There is no API endpoint %s %s. See GET /api/v1 for the list.", r.Method, r.URL.Path)
 	}))
 	mux.Handle("GET /api/v1", s.publicAPI(s.handleIndex))
+	// /healthz: the process answers (for a supervisor that restarts it). /readyz: it can
+	// serve, its database reachable and its schema current (for a load balancer that sends
+	// it requests).
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
+	mux.HandleFunc("GET /readyz", s.handleReady)
 	s.pageRoutes(mux)
 	return s.hsts(s.guardHost(mux))
 }

@@ -418,7 +418,14 @@ func (s *Server) start(ctx context.Context) (string, error) {
 		wg.Wait()
 		close(s.done)
 	}()
-	s.log.Info("Gatehouse portal server listening", "url", s.baseURL, "embedded", s.cfg.Embedded)
+	store, where := "custom", ""
+	if db, ok := s.store.(interface {
+		Dialect() string
+		Path() string
+	}); ok {
+		store, where = db.Dialect(), db.Path()
+	}
+	s.log.Info("Gatehouse portal server listening", "url", s.baseURL, "embedded", s.cfg.Embedded, "store", store, "database", where)
 	return s.baseURL, nil
 }
 

@@ -16,6 +16,7 @@ import (
 
 	"gatehouse/backend/mail"
 	"gatehouse/backend/server"
+	"gatehouse/backend/server/store"
 )
 
 const serveHelp = `Runs the portal server until it is interrupted (Ctrl-C or SIGTERM), then finishes the
@@ -91,8 +92,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	f.str(&acmeCA, "acme-ca-file", "GATEHOUSE_ACME_CA_FILE", "", "PEM root to trust for the CA's own HTTPS (a private CA)")
 	f.str(&proxies, "trusted-proxy", "GATEHOUSE_TRUSTED_PROXY", "", "reverse proxies in front of the server, comma-separated addresses or CIDRs: for their requests the client's address is taken from X-Forwarded-For (for the throttles)")
 	f.str(&insecure, "insecure-http", "GATEHOUSE_INSECURE_HTTP", "false", "true: allow plain HTTP on addresses other computers reach, http:// base URL and issuers (only behind a proxy that terminates TLS)")
-	f.str(&db, "db", "GATEHOUSE_DB", "gatehouse.db", "SQLite database file (created if missing)")
-	f.str(&mailKey, "mail-key-file", "GATEHOUSE_MAIL_KEY_FILE", "", "file with the key that seals the links of e-mail waiting to be sent, kept out of the database (default: the database file with .key added; created if missing)")
+	f.str(&db, "db", "GATEHOUSE_DB", "gatehouse.db", "SQLite database file (created if missing), or a PostgreSQL database as postgres://user:password@host:5432/name")
+	f.str(&mailKey, "mail-key-file", "GATEHOUSE_MAIL_KEY_FILE", "", "file with the key that seals the links of e-mail waiting to be sent, kept out of the database (default: the SQLite file with .key added; created if missing). Required with PostgreSQL, the same file for every server process")
 	f.str(&baseURL, "base-url", "GATEHOUSE_BASE_URL", "", "public URL of this server, for links in e-mails and the SSO redirect (default http://<listen address>)")
 	f.Var(&issuers, "trusted-issuer", "an OpenID issuer whose ID tokens admin apps may sign in with, as ISSUER=AUDIENCE[,AUDIENCE...]; repeat for more ($GATEHOUSE_TRUSTED_ISSUERS, space-separated)")
 	f.str(&ssoIssuer, "sso-issuer", "GATEHOUSE_SSO_ISSUER", "", "OpenID issuer for end-user SSO sign-in on the pages (empty: no SSO button)")
@@ -133,6 +134,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		if webDur, err = time.ParseDuration(webTTL); err != nil || webDur <= 0 {
 			return fmt.Errorf("--web-session-ttl %q is not a duration like 8h", webTTL)
 		}
+	}
+	if store.IsPostgres(db) && mailKey == "" {
+		return fmt.Errorf("--mail-key-file is required with a PostgreSQL database: every server process on it must seal and open waiting e-mail with the same key, so give them all the same file (it is created if missing)")
 	}
 	cfg := server.Config{
 		Addr: listen, DBPath: db, BaseURL: baseURL, TrustedIssuers: issuers, MailFrom: mailFrom,

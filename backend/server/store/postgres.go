@@ -96,7 +96,9 @@ func (s *DB) rebind(query string) string {
 		return q
 	}
 	q := numberPlaceholders(query)
-	if len(s.pg.bound) < 4096 { // queries built from filters vary; past this, rebind each time
+	// Queries built from filters vary, and a copy's are long: past this many, or this long,
+	// they are rebound each time.
+	if len(s.pg.bound) < 4096 && len(query) < 4096 {
 		s.pg.bound[query] = q
 	}
 	return q

@@ -1460,3 +1460,20 @@ func (w *writer) PruneBefore(ctx context.Context, t time.Time) error {
 	}
 	return nil
 }
+
+// Ready says whether the database answers and its schema is the newest this build knows
+// (a server process of an older build beside a migrated database is not ready).
+func (s *DB) Ready(ctx context.Context) error {
+	v, err := s.SchemaVersion(ctx)
+	if err != nil {
+		return fmt.Errorf("the database %s does not answer: %w", s.path, err)
+	}
+	ms, err := Migrations()
+	if err != nil {
+		return err
+	}
+	if want := ms[len(ms)-1].Version; v != want {
+		return fmt.Errorf("the database %s is at schema version %d, this server needs %d: run gatehouse-server migrate", s.path, v, want)
+	}
+	return nil
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -167,5 +168,33 @@ func TestDatabaseFilesArePrivate(t *testing.T) {
 	open(t, path).Close()
 	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Errorf("an older, wider file was not narrowed: %v %v", fi.Mode(), err)
+	}
+}
+
+// Copy moves every table: a migration that adds one must add it to the copy too.
+func TestCopyCoversEveryTable(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "p.db")
+	open(t, path).Close()
+	db := openRaw(t, path)
+	defer db.Close()
+	q := `SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`
+	if pgtest.Enabled() {
+		q = `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`
+	}
+	rows, err := db.Query(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var have []string
+	for rows.Next() {
+		var n string
+		rows.Scan(&n)
+		have = append(have, n)
+	}
+	want := append(store.CopyOrder(), "feed_counter", "schema_migrations")
+	slices.Sort(want)
+	if !slices.Equal(have, want) {
+		t.Errorf("tables %v, but Copy copies %v", have, want)
 	}
 }
