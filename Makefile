@@ -146,8 +146,9 @@ test-go:
 	@# and take minutes under the race detector, so they are built without -race only.
 	$(GO) test -count=1 -run 'TestKillDesktopDuringImportApply|TestCrashResume' ./backend/replica ./backend/batch
 	@# The store's and the server's suites again, on PostgreSQL (started by the tests in a
-	@# temporary folder); about the SQL, so without the race detector too.
-	GATEHOUSE_TEST_DB=postgres $(GO) test -count=1 ./backend/server/...
+	@# temporary folder), with the tests only PostgreSQL has: several server processes on one
+	@# database, and moving a portal there. About the SQL, so without the race detector too.
+	GATEHOUSE_TEST_DB=postgres $(GO) test -count=1 ./backend/server/... ./backend/cmd/gatehouse-server
 
 test-unit: $(NODE_OK)
 	cd frontend && npx vitest run

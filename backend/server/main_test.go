@@ -10,7 +10,15 @@ import (
 
 // The server's suites run on SQLite, and on PostgreSQL with GATEHOUSE_TEST_DB=postgres
 // (make test runs both); pgtest stops the PostgreSQL it started when they end.
-func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+//
+// Run as a child with childEnv set, the test binary is one of several portal server
+// processes on one database (multiprocess_test.go).
+func TestMain(m *testing.M) {
+	if os.Getenv(childEnv) != "" {
+		os.Exit(runChild())
+	}
+	os.Exit(pgtest.Main(m))
+}
 
 // The suites run on the store the run asks for, not on SQLite whatever was asked.
 func TestSuitesRunOnTheStoreAskedFor(t *testing.T) {

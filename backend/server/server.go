@@ -82,6 +82,9 @@ type Config struct {
 	WebSessionTTL time.Duration
 	// MailRetryInterval is how often queued e-mail is retried; zero means 30 s.
 	MailRetryInterval time.Duration
+	// MailLease is how long a server process holds the e-mail it took to send, so that
+	// several processes on one database send each message once; zero means 10 minutes.
+	MailLease time.Duration
 	// ExpiryInterval is how often expired invitations are written down; zero means 1 min.
 	ExpiryInterval time.Duration
 	// TLS, when set, serves HTTPS with it (certificate files, or ACME's GetCertificate),
@@ -230,7 +233,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	svc, err := service.New(ctx, service.Config{
 		Store: s.store, Clock: cfg.Clock, BaseURL: s.baseURL, Sender: sender, From: fromAddr, Logger: cfg.Logger,
-		APISessionTTL: cfg.APISessionTTL, WebSessionTTL: cfg.WebSessionTTL, Trust: trust, Local: cfg.Embedded, MailKey: mailKey,
+		APISessionTTL: cfg.APISessionTTL, WebSessionTTL: cfg.WebSessionTTL, Trust: trust, Local: cfg.Embedded, MailKey: mailKey, MailLease: cfg.MailLease,
 	})
 	if err != nil {
 		s.closeStore()

@@ -24,6 +24,9 @@ func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 // reads the same at both ends. A second copy into the same database is refused, and the
 // copied portal serves its feed from where it was.
 func TestMigrateCopiesAPortalIntoPostgreSQL(t *testing.T) {
+	if !pgtest.Enabled() {
+		t.Skip("copies into PostgreSQL: this runs in the PostgreSQL pass (GATEHOUSE_TEST_DB=postgres)")
+	}
 	ctx := context.Background()
 	n := 100_000
 	if testing.Short() {

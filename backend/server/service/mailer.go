@@ -138,14 +138,22 @@ func (s *Service) RunMailer(ctx context.Context, interval time.Duration) {
 	}
 }
 
-// DeliverMail sends every message that is due and returns how many were sent.
+// mailClaim is how many due messages a process takes at a time.
+const mailClaim = 20
+
+// DeliverMail sends every message that is due and returns how many were sent. Each message
+// is sent once however many server processes share the database: a process first takes
+// the messages it will send, in a write transaction (writers run one at a time), by moving
+// their next attempt past its lease (Config.MailLease); the others find them not due, and
+// take them after the lease if the process died holding them.
 func (s *Service) DeliverMail(ctx context.Context) (int, error) {
 	sent := 0
 	for {
 		var due []store.Mail
 		from := s.from
-		err := s.store.View(ctx, func(r store.Reader) error {
-			set, err := r.Settings(ctx)
+		now := s.clock.Now()
+		err := s.store.Update(ctx, func(tx store.Tx) error {
+			set, err := tx.Settings(ctx)
 			if err != nil {
 				return err
 			}
@@ -154,8 +162,16 @@ func (s *Service) DeliverMail(ctx context.Context) (int, error) {
 			if set.SenderAddress != "" {
 				from = netmail.Address{Name: set.SenderName, Address: set.SenderAddress}
 			}
-			due, err = r.DueMail(ctx, s.clock.Now(), 50)
-			return err
+			if due, err = tx.DueMail(ctx, now, mailClaim); err != nil {
+				return err
+			}
+			for _, m := range due {
+				m.NextAttemptAt = now.Add(s.mailLease)
+				if err := tx.UpdateMail(ctx, m); err != nil {
+					return err
+				}
+			}
+			return nil
 		})
 		if err != nil || len(due) == 0 {
 			return sent, err
@@ -177,7 +193,13 @@ func (s *Service) DeliverMail(ctx context.Context) (int, error) {
 		}
 		// One message at a time, its outcome stored at once: after a crash no message is
 		// sent twice because its "sent" was never written.
-		for _, m := range due {
+		for i, m := range due {
+			if ctx.Err() != nil {
+				// Stopping: the messages taken and not tried are due again at once, for
+				// this process when it starts again or for another.
+				s.release(due[i:])
+				return sent, ctx.Err()
+			}
 			m = s.deliver(ctx, m, from)
 			if m.Status == store.MailSent {
 				sent++
@@ -185,10 +207,24 @@ func (s *Service) DeliverMail(ctx context.Context) (int, error) {
 			if err := s.store.Update(ctx, func(tx store.Tx) error { return tx.UpdateMail(ctx, m) }); err != nil {
 				return sent, err
 			}
-			if ctx.Err() != nil {
-				return sent, ctx.Err()
+		}
+	}
+}
+
+// release gives back messages taken and not tried: their next attempt is as it was.
+func (s *Service) release(ms []store.Mail) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err := s.store.Update(ctx, func(tx store.Tx) error {
+		for _, m := range ms {
+			if err := tx.UpdateMail(ctx, m); err != nil {
+				return err
 			}
 		}
+		return nil
+	})
+	if err != nil {
+		s.log.Error("give back the e-mail not sent", "err", err)
 	}
 }
 

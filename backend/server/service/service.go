@@ -53,23 +53,27 @@ type Config struct {
 	// message whose links would point there is not sent until a public address is set
 	// (portal.CheckLinkBase). A server's own address is its operator's choice.
 	Local bool
+	// MailLease is how long a process holds the messages it took to send (DeliverMail);
+	// zero means 10 minutes.
+	MailLease time.Duration
 }
 
 // Service runs the portal's use cases.
 type Service struct {
-	store   store.Store
-	clock   portal.Clock
-	baseURL string
-	sender  mail.Sender
-	from    netmail.Address
-	log     *slog.Logger
-	apiTTL  time.Duration
-	webCap  time.Duration // the operator's longest web session; 0: the portal's setting alone
-	linkTTL time.Duration
-	trust   portal.IssuerTrust
-	local   bool
-	seal    *seal.Box
-	wake    chan struct{}
+	mailLease time.Duration
+	store     store.Store
+	clock     portal.Clock
+	baseURL   string
+	sender    mail.Sender
+	from      netmail.Address
+	log       *slog.Logger
+	apiTTL    time.Duration
+	webCap    time.Duration // the operator's longest web session; 0: the portal's setting alone
+	linkTTL   time.Duration
+	trust     portal.IssuerTrust
+	local     bool
+	seal      *seal.Box
+	wake      chan struct{}
 	// publicURL is the settings' public address, kept here so that a link is made without
 	// reading the settings again; "" when unset (links use baseURL).
 	publicURL atomic.Pointer[string]
@@ -85,7 +89,10 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 		store: cfg.Store, clock: cfg.Clock, baseURL: strings.TrimRight(cfg.BaseURL, "/"),
 		sender: cfg.Sender, from: cfg.From, log: cfg.Logger,
 		apiTTL: cfg.APISessionTTL, webCap: cfg.WebSessionTTL, linkTTL: cfg.ApprovalLinkTTL, trust: cfg.Trust, local: cfg.Local,
-		wake: make(chan struct{}, 1),
+		wake: make(chan struct{}, 1), mailLease: cfg.MailLease,
+	}
+	if s.mailLease <= 0 {
+		s.mailLease = 10 * time.Minute
 	}
 	if s.clock == nil {
 		s.clock = portal.SystemClock{}
