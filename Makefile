@@ -178,6 +178,7 @@ screenshots: $(NODE_OK) $(DIST) $(HARNESS)
 ## bench: the benchmarks, each beside its peer measured in the same run, as one table
 ## (BENCH_SEARCH=0 leaves out the 1,000,000-row search fixture, which takes a few minutes)
 BENCH_OUT := $(BIN)/bench
+PG_NAMES := sed 's/^\(Benchmark[^ \t-]*\)/\1\/postgres/'
 BENCH_XLSX := $(BENCH_OUT)/contacts100k.xlsx
 BENCH_SEARCH ?= 1
 bench: $(NODE_OK) $(DIST) $(HARNESS)
@@ -197,6 +198,11 @@ bench: $(NODE_OK) $(DIST) $(HARNESS)
 	$(GO) test -run '^$$' -bench 'ChangeFeed' ./backend/server 2>&1 | tee -a $(BENCH_OUT)/bench.txt
 	$(GO) test -run '^$$' -bench 'MeDuringPasswordFlood' -benchtime 1x ./backend/server 2>&1 | tee -a $(BENCH_OUT)/bench.txt
 	$(GO) test -run '^$$' -bench 'HeadlessLogin' ./backend/sso 2>&1 | tee -a $(BENCH_OUT)/bench.txt
+	@# The same portal benchmarks on PostgreSQL (one process, and two on one database), named
+	@# .../postgres so that the table sets them beside SQLite's.
+	GATEHOUSE_TEST_DB=postgres $(GO) test -run '^$$' -bench 'ApproveDeny50Clients' -benchtime 3000x ./backend/server 2>&1 | $(PG_NAMES) | tee -a $(BENCH_OUT)/bench.txt
+	GATEHOUSE_TEST_DB=postgres $(GO) test -run '^$$' -bench 'ChangeFeed' ./backend/server 2>&1 | $(PG_NAMES) | tee -a $(BENCH_OUT)/bench.txt
+	GATEHOUSE_TEST_DB=postgres $(GO) test -run '^$$' -bench 'Send10k/invitations' -benchtime 1x ./backend/batch 2>&1 | $(PG_NAMES) | tee -a $(BENCH_OUT)/bench.txt
 	cd frontend && HARNESS_BIN=$(abspath $(HARNESS)) node e2e/run.mjs e2e/users-100k.test.mjs 2>&1 | tee $(abspath $(BENCH_OUT))/users-100k.txt
 	sed -n 's/.*first rows \([0-9]*\) ms after the click.*/BenchmarkUsersFirstRows 1 \1 ms/p' $(BENCH_OUT)/users-100k.txt | tee -a $(BENCH_OUT)/bench.txt
 	@echo; $(GO) run ./build/tools/benchtable $(BENCH_OUT)/bench.txt | tee $(BENCH_OUT)/table.txt

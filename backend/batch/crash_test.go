@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"gatehouse/backend/cache"
+	"gatehouse/backend/internal/pgtest"
 	"gatehouse/backend/client"
 	"gatehouse/backend/imports"
 	"gatehouse/backend/mail"
@@ -30,7 +31,7 @@ func TestMain(m *testing.M) {
 	if os.Getenv(childEnv) == "1" {
 		os.Exit(crashChild())
 	}
-	os.Exit(m.Run())
+	os.Exit(pgtest.Main(m)) // stops the PostgreSQL of a GATEHOUSE_TEST_DB=postgres run
 }
 
 // crashChild sends a batch as the desktop would, and says "running" once it has taken

@@ -202,3 +202,70 @@ func BenchmarkMeDuringPasswordFlood(b *testing.B) {
 		b.ReportMetric(flood/idle, "flood-x-idle")
 	}
 }
+
+// BenchmarkApproveDeny50Clients2Processes is BenchmarkApproveDeny50Clients against two
+// server processes on one PostgreSQL database, the 50 clients spread over both (the
+// PostgreSQL pass only: GATEHOUSE_TEST_DB=postgres).
+func BenchmarkApproveDeny50Clients2Processes(b *testing.B) {
+	const clients = 50
+	c := newCluster(b)
+	org := portal.Organization{ID: "org_bench", Name: "Bench org", CreatedAt: start, UpdatedAt: start}
+	c.put(func(tx store.Tx) error { return tx.PutOrganization(c.ctx, &org) })
+	admin := c.account(portal.Account{ID: "acc_bench_admin", Email: "admin@example.org", Name: "Admin", CoreRole: portal.RoleAdministrator})
+	ids := make([]string, b.N)
+	c.put(func(tx store.Tx) error {
+		for i := range ids {
+			a := portal.Account{ID: fmt.Sprintf("bench-%d", i), Email: fmt.Sprintf("p%d@example.org", i), Name: "P", Status: portal.StatusPending,
+				Kind: portal.KindStaff, OrganizationID: org.ID, AdditionalRoles: []string{}}
+			if err := tx.PutAccount(c.ctx, &a); err != nil {
+				return err
+			}
+			ids[i] = a.ID
+		}
+		return nil
+	})
+	c.cfg.MailInterval = 0 // no SMTP sink is needed: the default retry round
+	procs := c.processes(2)
+	cls := make([]*client.Client, len(procs))
+	for i, p := range procs {
+		hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients}}
+		cls[i] = client.New(p.url, c.session(admin.ID), client.WithHTTPClient(hc))
+	}
+	lat := make([]time.Duration, b.N)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	b.ResetTimer()
+	began := time.Now()
+	for w := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cl := cls[w%len(cls)]
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(ids) {
+					return
+				}
+				t0 := time.Now()
+				var err error
+				if i%2 == 0 {
+					_, err = cl.Approve(c.ctx, ids[i], nil)
+				} else {
+					_, err = cl.Deny(c.ctx, ids[i], "bench", nil)
+				}
+				lat[i] = time.Since(t0)
+				if err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(began)
+	b.StopTimer()
+	slices.Sort(lat)
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "ops/s")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+}

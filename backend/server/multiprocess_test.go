@@ -86,7 +86,7 @@ type child struct {
 }
 
 // startChild starts this test binary as a portal server process with c.
-func startChild(t *testing.T, c childConfig) *child {
+func startChild(t testing.TB, c childConfig) *child {
 	t.Helper()
 	cfg, _ := json.Marshal(c)
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
@@ -142,7 +142,7 @@ func (c *child) kill() {
 	<-c.done
 }
 
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -155,7 +155,7 @@ func freeAddr(t *testing.T) string {
 // cluster is a PostgreSQL database with the test's own server beside it (not listening)
 // for fixtures and sessions, and the configuration its child processes share.
 type cluster struct {
-	t    *testing.T
+	t    testing.TB
 	ctx  context.Context
 	st   store.Store
 	svc  *service.Service
@@ -163,7 +163,7 @@ type cluster struct {
 	cfg  childConfig
 }
 
-func newCluster(t *testing.T) *cluster {
+func newCluster(t testing.TB) *cluster {
 	if !pgtest.Enabled() {
 		t.Skip("several server processes share a PostgreSQL database: this runs in the PostgreSQL pass (GATEHOUSE_TEST_DB=postgres)")
 	}
@@ -208,12 +208,16 @@ func (c *cluster) account(a portal.Account) portal.Account {
 	return a
 }
 
-func (c *cluster) client(url, accountID string) *client.Client {
+func (c *cluster) session(accountID string) string {
 	tok, err := c.svc.IssueSession(c.ctx, accountID, service.SessionAPI)
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	return client.New(url, tok)
+	return tok
+}
+
+func (c *cluster) client(url, accountID string) *client.Client {
+	return client.New(url, c.session(accountID))
 }
 
 // mailOnce waits until every address of want got mail, then checks that none got more
