@@ -10,9 +10,9 @@ import (
 	"time"
 
 	"gatehouse/backend/cache"
-	"gatehouse/backend/internal/pgtest"
 	"gatehouse/backend/client"
 	"gatehouse/backend/imports"
+	"gatehouse/backend/internal/pgtest"
 	"gatehouse/backend/mail"
 )
 
