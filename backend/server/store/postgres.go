@@ -144,13 +144,14 @@ func (s *DB) ddl(sqlText string) string {
 	return ddlText.ReplaceAllString(sqlText, `TEXT COLLATE "C"`)
 }
 
-// serialise takes the feed counter's row lock for this write transaction (see above).
-func (p *postgres) serialise(ctx context.Context, q querier) error {
+// serialise takes the feed counter's row lock for this write transaction (see above) and
+// returns the counter.
+func (p *postgres) serialise(ctx context.Context, q querier) (int64, error) {
 	var seq int64
 	if err := q.QueryRowContext(ctx, `SELECT seq FROM feed_counter WHERE id = 1 FOR UPDATE`).Scan(&seq); err != nil {
-		return fmt.Errorf("write database: wait for the other writers: %w", err)
+		return 0, fmt.Errorf("write database: wait for the other writers: %w", err)
 	}
-	return nil
+	return seq, nil
 }
 
 // boolInt stores a flag as 0 or 1, as both databases' INTEGER columns hold it.

@@ -267,7 +267,12 @@ func (s *DB) Update(ctx context.Context, fn func(Tx) error) error {
 	q := s.newCachedTx(tx, s.writeStmts, &misses, true)
 	w := &writer{reader: reader{q: q}, tx: q, now: s.clock.Now()}
 	if s.pg != nil {
-		err = s.pg.serialise(ctx, q)
+		// The lock's row says where the feed is: the transaction's numbers follow it in
+		// memory, with no statement of their own until the last is stored.
+		var seq int64
+		if seq, err = s.pg.serialise(ctx, q); err == nil {
+			w.feed = feedNumbers{taken: true, last: seq, stored: seq}
+		}
 	}
 	if err == nil {
 		err = fn(w)
