@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -27,29 +28,47 @@ func BenchmarkApproveDeny50Clients(b *testing.B) {
 	e := newEnv(b, noMail)
 	admin := e.sysAdmin()
 	org := e.org("Bench org")
-	ids := make([]string, b.N)
-	e.update(func(tx store.Tx) error {
+	ids := pendingAccounts(e.update, org.ID, b.N)
+	approveDeny(b, clients, ids, e.url+" "+e.session(admin.ID))
+}
+
+// pendingAccounts stores n accounts waiting for approval and returns their IDs.
+func pendingAccounts(update func(func(store.Tx) error), orgID string, n int) []string {
+	ids := make([]string, n)
+	update(func(tx store.Tx) error {
 		for i := range ids {
 			a := portal.Account{ID: fmt.Sprintf("bench-%d", i), Email: fmt.Sprintf("p%d@example.org", i), Name: "P", Status: portal.StatusPending,
-				Kind: portal.KindStaff, OrganizationID: org.ID, AdditionalRoles: []string{}}
-			if err := tx.PutAccount(e.ctx, &a); err != nil {
+				Kind: portal.KindStaff, OrganizationID: orgID, AdditionalRoles: []string{}}
+			if err := tx.PutAccount(context.Background(), &a); err != nil {
 				return err
 			}
 			ids[i] = a.ID
 		}
 		return nil
 	})
-	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients}}
-	c := client.New(e.url, e.session(admin.ID), client.WithHTTPClient(hc))
-	lat := make([]time.Duration, b.N)
+	return ids
+}
+
+// approveDeny approves and denies the pending accounts ids with the given number of
+// clients at once, spread over the servers (each "URL token"), and reports throughput and
+// latency.
+func approveDeny(b *testing.B, clients int, ids []string, servers ...string) {
+	cls := make([]*client.Client, len(servers))
+	for i, srv := range servers {
+		url, tok, _ := strings.Cut(srv, " ")
+		hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients}}
+		cls[i] = client.New(url, tok, client.WithHTTPClient(hc))
+	}
+	lat := make([]time.Duration, len(ids))
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	b.ResetTimer()
 	began := time.Now()
-	for range clients {
+	for w := range clients {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			c := cls[w%len(cls)]
 			for {
 				i := int(next.Add(1) - 1)
 				if i >= len(ids) {
@@ -74,7 +93,7 @@ func BenchmarkApproveDeny50Clients(b *testing.B) {
 	elapsed := time.Since(began)
 	b.StopTimer()
 	slices.Sort(lat)
-	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "ops/s")
+	b.ReportMetric(float64(len(ids))/elapsed.Seconds(), "ops/s")
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
 	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
 }
@@ -212,60 +231,9 @@ func BenchmarkApproveDeny50Clients2Processes(b *testing.B) {
 	org := portal.Organization{ID: "org_bench", Name: "Bench org", CreatedAt: start, UpdatedAt: start}
 	c.put(func(tx store.Tx) error { return tx.PutOrganization(c.ctx, &org) })
 	admin := c.account(portal.Account{ID: "acc_bench_admin", Email: "admin@example.org", Name: "Admin", CoreRole: portal.RoleAdministrator})
-	ids := make([]string, b.N)
-	c.put(func(tx store.Tx) error {
-		for i := range ids {
-			a := portal.Account{ID: fmt.Sprintf("bench-%d", i), Email: fmt.Sprintf("p%d@example.org", i), Name: "P", Status: portal.StatusPending,
-				Kind: portal.KindStaff, OrganizationID: org.ID, AdditionalRoles: []string{}}
-			if err := tx.PutAccount(c.ctx, &a); err != nil {
-				return err
-			}
-			ids[i] = a.ID
-		}
-		return nil
-	})
+	ids := pendingAccounts(c.put, org.ID, b.N)
 	c.cfg.MailInterval = 0 // no SMTP sink is needed: the default retry round
 	procs := c.processes(2)
-	cls := make([]*client.Client, len(procs))
-	for i, p := range procs {
-		hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients}}
-		cls[i] = client.New(p.url, c.session(admin.ID), client.WithHTTPClient(hc))
-	}
-	lat := make([]time.Duration, b.N)
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	b.ResetTimer()
-	began := time.Now()
-	for w := range clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			cl := cls[w%len(cls)]
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(ids) {
-					return
-				}
-				t0 := time.Now()
-				var err error
-				if i%2 == 0 {
-					_, err = cl.Approve(c.ctx, ids[i], nil)
-				} else {
-					_, err = cl.Deny(c.ctx, ids[i], "bench", nil)
-				}
-				lat[i] = time.Since(t0)
-				if err != nil {
-					b.Error(err)
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	elapsed := time.Since(began)
-	b.StopTimer()
-	slices.Sort(lat)
-	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "ops/s")
-	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
-	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+	tok := c.session(admin.ID)
+	approveDeny(b, clients, ids, procs[0].url+" "+tok, procs[1].url+" "+tok)
 }

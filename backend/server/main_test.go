@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"database/sql"
 	"os"
 	"testing"
 
@@ -30,4 +31,17 @@ func TestSuitesRunOnTheStoreAskedFor(t *testing.T) {
 	if got := e.st.(*store.DB).Dialect(); got != want {
 		t.Fatalf("the server runs on %s, want %s", got, want)
 	}
+}
+
+// rawDB opens the server's database without the server, to look behind its back.
+func rawDB(t *testing.T, st store.Store) *sql.DB {
+	t.Helper()
+	db := st.(*store.DB)
+	driver := map[string]string{"sqlite": "sqlite", "postgres": "pgx"}[db.Dialect()]
+	raw, err := sql.Open(driver, db.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { raw.Close() })
+	return raw
 }

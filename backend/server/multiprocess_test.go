@@ -347,25 +347,15 @@ func TestTwoServerProcessesActAsOne(t *testing.T) {
 	want := map[string]int64{}
 	if err := c.st.View(c.ctx, func(r store.Reader) error {
 		orgs, err := r.Organizations(c.ctx, store.OrgFilter{})
-		for _, o := range orgs {
-			want["organization/"+o.ID] = o.Version
-		}
+		versions(want, "organization", orgs, func(x portal.Organization) (string, int64) { return x.ID, x.Version })
 		cons, err2 := r.Contacts(c.ctx, store.ContactFilter{})
-		for _, x := range cons {
-			want["contact/"+x.ID] = x.Version
-		}
+		versions(want, "contact", cons, func(x portal.Contact) (string, int64) { return x.ID, x.Version })
 		accs, err3 := r.Accounts(c.ctx, store.AccountFilter{})
-		for _, x := range accs {
-			want["account/"+x.ID] = x.Version
-		}
+		versions(want, "account", accs, func(x portal.Account) (string, int64) { return x.ID, x.Version })
 		invs, err4 := r.Invitations(c.ctx, store.InvitationFilter{})
-		for _, x := range invs {
-			want["invitation/"+x.ID] = x.Version
-		}
+		versions(want, "invitation", invs, func(x portal.Invitation) (string, int64) { return x.ID, x.Version })
 		roles, err5 := r.Roles(c.ctx)
-		for _, x := range roles {
-			want["role/"+x.ID] = x.Version
-		}
+		versions(want, "role", roles, func(x portal.Role) (string, int64) { return x.ID, x.Version })
 		return errors.Join(err, err2, err3, err4, err5)
 	}); err != nil {
 		t.Fatal(err)
@@ -404,6 +394,14 @@ func TestTwoServerProcessesActAsOne(t *testing.T) {
 	}
 	if ok != 1 || active != 1 {
 		t.Errorf("deactivations that succeeded: %d, active system administrators left: %d; want 1 and 1", ok, active)
+	}
+}
+
+// versions notes each record's version under "entity/id".
+func versions[T any](m map[string]int64, entity string, recs []T, idVersion func(T) (string, int64)) {
+	for _, r := range recs {
+		id, v := idVersion(r)
+		m[entity+"/"+id] = v
 	}
 }
 

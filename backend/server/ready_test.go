@@ -1,13 +1,10 @@
 package server_test
 
 import (
-	"database/sql"
 	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
-
-	"gatehouse/backend/server/store"
 )
 
 // A load balancer asks /readyz: ready while the database answers with the schema this
@@ -29,13 +26,7 @@ func TestReadiness(t *testing.T) {
 		t.Fatalf("/readyz = %d %v", code, body)
 	}
 	// A newer build migrated the database behind this server's back.
-	st := e.st.(*store.DB)
-	driver := map[string]string{"sqlite": "sqlite", "postgres": "pgx"}[st.Dialect()]
-	db, err := sql.Open(driver, st.Path())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := rawDB(t, e.st)
 	if _, err := db.Exec(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, '0999_future.sql', '')`); err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,6 @@ package server_test
 
 import (
 	"context"
-	"database/sql"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -124,13 +123,7 @@ func TestSignInStartsAreThrottledAndForgotten(t *testing.T) {
 	if res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("after the window: %d", res.StatusCode)
 	}
-	st := e.st.(*store.DB)
-	driver := map[string]string{"sqlite": "sqlite", "postgres": "pgx"}[st.Dialect()]
-	db, err := sql.Open(driver, st.Path())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := rawDB(t, e.st)
 	var n int
 	if err := db.QueryRowContext(context.Background(), "SELECT count(*) FROM oidc_states").Scan(&n); err != nil || n != 1 {
 		t.Errorf("sign-ins in flight kept: %d (%v), want only the last", n, err)
