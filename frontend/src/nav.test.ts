@@ -15,7 +15,9 @@ describe('navigation', () => {
     expect(new Set(navItems.map((i) => i.key)).size).toBe(navItems.length)
   })
 
-  it('has a route for every entry and sends unknown paths home', async () => {
+  // Each push compiles that screen's code: seconds on a busy machine, so more time than
+  // Vitest's five.
+  it('has a route for every entry and sends unknown paths home', { timeout: 30_000 }, async () => {
     const router = createAppRouter(createMemoryHistory())
     for (const item of navItems) {
       await router.push(item.path)
