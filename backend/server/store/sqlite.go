@@ -647,23 +647,38 @@ func (w *writer) change(ctx context.Context, entity, id, op, orgID string, versi
 	return seq, nil
 }
 
-// bump checks the caller's version against the stored one and returns the next version.
-// A new record (have 0) is not looked up: its INSERT (see insert) finds an existing row.
-func (w *writer) bump(ctx context.Context, table, what, id string, have int64) (exists bool, next int64, err error) {
+// bump returns whether the caller's record is stored already (it has a version) and its
+// next version. It reads nothing: a new record's INSERT (insert) finds an existing row, and
+// a stored one's UPDATE (update) checks the version as it writes.
+func (w *writer) bump(_ context.Context, _, _, _ string, have int64) (exists bool, next int64, err error) {
 	if have == 0 {
 		return false, 1, nil
+	}
+	return true, have + 1, nil
+}
+
+// update runs query, an UPDATE of one record ending in "WHERE id = ?", only if the stored
+// version is still have; otherwise it reports the conflict: the record was deleted, or
+// changed (with both versions).
+func (w *writer) update(ctx context.Context, table, what, id string, have int64, query string, args ...any) error {
+	res, err := w.tx.ExecContext(ctx, query+` AND version = ?`, append(args, have)...)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 1 {
+		return nil
 	}
 	var cur int64
 	err = w.tx.QueryRowContext(ctx, `SELECT version FROM `+table+` WHERE id = ?`, id).Scan(&cur)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		return false, 0, portal.Errorf(portal.ECONFLICT, "The %s %q was deleted by someone else. Refresh and try again.", what, id)
+		return portal.Errorf(portal.ECONFLICT, "The %s %q was deleted by someone else. Refresh and try again.", what, id)
 	case err != nil:
-		return false, 0, fmt.Errorf("read %s %s: %w", what, id, err)
-	case have != cur:
-		return true, 0, portal.Errorf(portal.ECONFLICT, "The %s %q was changed by someone else (version %d, yours is %d). Refresh and try again.", what, id, cur, have)
+		return fmt.Errorf("read %s %s: %w", what, id, err)
 	}
-	return true, cur + 1, nil
+	return portal.Errorf(portal.ECONFLICT, "The %s %q was changed by someone else (version %d, yours is %d). Refresh and try again.", what, id, cur, have)
 }
 
 // insert stores a new record. A row with the same id is a conflict, reported as a
@@ -720,7 +735,7 @@ func (w *writer) PutOrganization(ctx context.Context, o *portal.Organization) er
 	o.Version = next
 	doc, _ := json.Marshal(o)
 	if exists {
-		_, err = w.tx.ExecContext(ctx, `UPDATE organizations SET name = ?, version = ?, doc = ? WHERE id = ?`, o.Name, o.Version, string(doc), o.ID)
+		err = w.update(ctx, "organizations", "organisation", o.ID, next-1, `UPDATE organizations SET name = ?, version = ?, doc = ? WHERE id = ?`, o.Name, o.Version, string(doc), o.ID)
 	} else {
 		err = w.insert(ctx, "organisation", o.ID, `INSERT INTO organizations (id, name, version, doc) VALUES (?, ?, ?, ?)`, o.ID, o.Name, o.Version, string(doc))
 	}
@@ -773,7 +788,7 @@ func (w *writer) PutContact(ctx context.Context, c *portal.Contact) error {
 	c.Version = next
 	doc, _ := json.Marshal(c)
 	if exists {
-		_, err = w.tx.ExecContext(ctx, `UPDATE contacts SET organization_id = ?, email_norm = ?, full_name = ?, version = ?, doc = ? WHERE id = ?`,
+		err = w.update(ctx, "contacts", "contact", c.ID, next-1, `UPDATE contacts SET organization_id = ?, email_norm = ?, full_name = ?, version = ?, doc = ? WHERE id = ?`,
 			c.OrganizationID, portal.NormalizeEmail(c.Email), c.FullName, c.Version, string(doc), c.ID)
 	} else {
 		err = w.insert(ctx, "contact", c.ID, `INSERT INTO contacts (id, organization_id, email_norm, full_name, version, doc) VALUES (?, ?, ?, ?, ?, ?)`,
@@ -888,7 +903,7 @@ func (w *writer) PutAccount(ctx context.Context, a *portal.Account) error {
 	doc, _ := json.Marshal(a)
 	args := []any{a.ContactID, a.OrganizationID, portal.NormalizeEmail(a.Email), a.Source, a.Subject, a.Name, string(a.Status), string(a.Kind), boolInt(a.OrgAdmin), a.CoreRole, a.Version, string(doc), a.ID}
 	if exists {
-		_, err = w.tx.ExecContext(ctx, `UPDATE accounts SET contact_id = ?, organization_id = ?, email_norm = ?, source = ?, subject = ?, name = ?, status = ?, kind = ?, org_admin = ?, core_role = ?, version = ?, doc = ? WHERE id = ?`, args...)
+		err = w.update(ctx, "accounts", "account", a.ID, next-1, `UPDATE accounts SET contact_id = ?, organization_id = ?, email_norm = ?, source = ?, subject = ?, name = ?, status = ?, kind = ?, org_admin = ?, core_role = ?, version = ?, doc = ? WHERE id = ?`, args...)
 	} else {
 		err = w.insert(ctx, "account", a.ID, `INSERT INTO accounts (contact_id, organization_id, email_norm, source, subject, name, status, kind, org_admin, core_role, version, doc, id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
 	}
@@ -950,7 +965,7 @@ func (w *writer) PutRole(ctx context.Context, role *portal.Role) error {
 	role.Version = next
 	doc, _ := json.Marshal(role)
 	if exists {
-		_, err = w.tx.ExecContext(ctx, `UPDATE roles SET scope = ?, organization_id = ?, version = ?, doc = ? WHERE id = ?`, string(role.Scope), role.OrganizationID, role.Version, string(doc), role.ID)
+		err = w.update(ctx, "roles", "role", role.ID, next-1, `UPDATE roles SET scope = ?, organization_id = ?, version = ?, doc = ? WHERE id = ?`, string(role.Scope), role.OrganizationID, role.Version, string(doc), role.ID)
 	} else {
 		err = w.insert(ctx, "role", role.ID, `INSERT INTO roles (scope, organization_id, version, doc, id) VALUES (?, ?, ?, ?, ?)`, string(role.Scope), role.OrganizationID, role.Version, string(doc), role.ID)
 	}
@@ -1032,7 +1047,7 @@ func (w *writer) PutInvitation(ctx context.Context, inv *portal.Invitation, toke
 	inv.Version = next
 	doc, _ := json.Marshal(inv)
 	if exists {
-		_, err = w.tx.ExecContext(ctx, `UPDATE invitations SET account_id = ?, organization_id = ?, status = ?, expires_at = ?, token_hash = CASE WHEN ? = '' THEN token_hash ELSE ? END, version = ?, doc = ? WHERE id = ?`,
+		err = w.update(ctx, "invitations", "invitation", inv.ID, next-1, `UPDATE invitations SET account_id = ?, organization_id = ?, status = ?, expires_at = ?, token_hash = CASE WHEN ? = '' THEN token_hash ELSE ? END, version = ?, doc = ? WHERE id = ?`,
 			inv.AccountID, inv.OrganizationID, string(inv.Status), ts(inv.ExpiresAt), tokenHash, tokenHash, inv.Version, string(doc), inv.ID)
 	} else {
 		err = w.insert(ctx, "invitation", inv.ID, `INSERT INTO invitations (id, account_id, organization_id, status, expires_at, token_hash, version, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -1119,7 +1134,7 @@ func (w *writer) PutSettings(ctx context.Context, s *api.Settings) error {
 	}
 	doc, _ := json.Marshal(s)
 	if exists {
-		_, err = w.tx.ExecContext(ctx, `UPDATE settings SET version = ?, doc = ? WHERE id = ?`, s.Version, string(doc), settingsID)
+		err = w.update(ctx, "settings", "settings", settingsID, next-1, `UPDATE settings SET version = ?, doc = ? WHERE id = ?`, s.Version, string(doc), settingsID)
 	} else {
 		err = w.insert(ctx, "settings", settingsID, `INSERT INTO settings (id, version, doc) VALUES (?, ?, ?)`, settingsID, s.Version, string(doc))
 	}
