@@ -221,19 +221,3 @@ func BenchmarkMeDuringPasswordFlood(b *testing.B) {
 		b.ReportMetric(flood/idle, "flood-x-idle")
 	}
 }
-
-// BenchmarkApproveDeny50Clients2Processes is BenchmarkApproveDeny50Clients against two
-// server processes on one PostgreSQL database, the 50 clients spread over both (the
-// PostgreSQL pass only: GATEHOUSE_TEST_DB=postgres).
-func BenchmarkApproveDeny50Clients2Processes(b *testing.B) {
-	const clients = 50
-	c := newCluster(b)
-	org := portal.Organization{ID: "org_bench", Name: "Bench org", CreatedAt: start, UpdatedAt: start}
-	c.put(func(tx store.Tx) error { return tx.PutOrganization(c.ctx, &org) })
-	admin := c.account(portal.Account{ID: "acc_bench_admin", Email: "admin@example.org", Name: "Admin", CoreRole: portal.RoleAdministrator})
-	ids := pendingAccounts(c.put, org.ID, b.N)
-	c.cfg.MailInterval = 0 // no SMTP sink is needed: the default retry round
-	procs := c.processes(2)
-	tok := c.session(admin.ID)
-	approveDeny(b, clients, ids, procs[0].url+" "+tok, procs[1].url+" "+tok)
-}

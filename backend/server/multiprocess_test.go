@@ -1,3 +1,9 @@
+//go:build !race
+
+// Several server processes on one PostgreSQL database. Real child processes, about
+// crashes and sharing rather than data races: built without the race detector, and run
+// by make test's PostgreSQL pass (which is without it).
+
 package server_test
 
 import (
@@ -8,11 +14,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"os"
 	"os/exec"
-	"os/signal"
 	"strings"
 	"sync"
 	"syscall"
@@ -21,7 +25,6 @@ import (
 
 	"gatehouse/backend/client"
 	"gatehouse/backend/internal/pgtest"
-	"gatehouse/backend/mail"
 	"gatehouse/backend/mail/mailtest"
 	"gatehouse/backend/poll"
 	"gatehouse/backend/portal"
@@ -31,52 +34,6 @@ import (
 	"gatehouse/backend/server/service"
 	"gatehouse/backend/server/store"
 )
-
-// childEnv carries a childConfig to a child server process.
-const childEnv = "GATEHOUSE_TEST_CHILD_SERVER"
-
-// childConfig is what a child portal server process runs with.
-type childConfig struct {
-	DB, Addr, BaseURL, MailKeyFile, SMTPHost string
-	SMTPPort                                 int
-	MailInterval, MailLease                  time.Duration
-}
-
-// runChild is a portal server process: it says where it listens on stdout and serves until
-// SIGTERM (or until the test kills it).
-func runChild() int {
-	var c childConfig
-	if err := json.Unmarshal([]byte(os.Getenv(childEnv)), &c); err != nil {
-		fmt.Fprintln(os.Stderr, "child:", err)
-		return 2
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
-	defer stop()
-	srv, err := server.New(ctx, server.Config{
-		DBPath: c.DB, Addr: c.Addr, BaseURL: c.BaseURL, MailKeyFile: c.MailKeyFile,
-		SMTP:              &mail.SMTPConfig{Host: c.SMTPHost, Port: c.SMTPPort, Security: mail.SecurityNone, From: "Portal <portal@example.org>"},
-		MailRetryInterval: c.MailInterval, MailLease: c.MailLease,
-		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
-	})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "child:", err)
-		return 1
-	}
-	if _, err := srv.Start(ctx); err != nil {
-		fmt.Fprintln(os.Stderr, "child:", err)
-		return 1
-	}
-	// Where this process listens (its base URL is the first process's, shared by all).
-	fmt.Println("LISTENING", "http://"+c.Addr)
-	<-ctx.Done()
-	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		fmt.Fprintln(os.Stderr, "child:", err)
-		return 1
-	}
-	return 0
-}
 
 // child is a portal server process of the test's.
 type child struct {
@@ -164,9 +121,6 @@ type cluster struct {
 }
 
 func newCluster(t testing.TB) *cluster {
-	if !pgtest.Enabled() {
-		t.Skip("several server processes share a PostgreSQL database: this runs in the PostgreSQL pass (GATEHOUSE_TEST_DB=postgres)")
-	}
 	db := pgtest.URL(t)
 	sink := mailtest.NewSink(t)
 	key := t.TempDir() + "/mail.key"
@@ -523,4 +477,19 @@ func TestKillOneOfTwoProcessesDuringABulkInvitation(t *testing.T) {
 		}
 		c.mailOnce(emails, 1)
 	}
+}
+
+// BenchmarkApproveDeny50Clients2Processes is BenchmarkApproveDeny50Clients against two
+// server processes on one PostgreSQL database, the 50 clients spread over both.
+func BenchmarkApproveDeny50Clients2Processes(b *testing.B) {
+	const clients = 50
+	c := newCluster(b)
+	org := portal.Organization{ID: "org_bench", Name: "Bench org", CreatedAt: start, UpdatedAt: start}
+	c.put(func(tx store.Tx) error { return tx.PutOrganization(c.ctx, &org) })
+	admin := c.account(portal.Account{ID: "acc_bench_admin", Email: "admin@example.org", Name: "Admin", CoreRole: portal.RoleAdministrator})
+	ids := pendingAccounts(c.put, org.ID, b.N)
+	c.cfg.MailInterval = 0 // no SMTP sink is needed: the default retry round
+	procs := c.processes(2)
+	tok := c.session(admin.ID)
+	approveDeny(b, clients, ids, procs[0].url+" "+tok, procs[1].url+" "+tok)
 }

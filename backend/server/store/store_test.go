@@ -144,12 +144,17 @@ func TestRefusesDatabaseFromTheFuture(t *testing.T) {
 // -wal and -shm files beside it, are this user's only, also when an older, wider file is
 // opened again.
 func TestDatabaseFilesArePrivate(t *testing.T) {
-	if pgtest.Enabled() {
-		t.Skip("a SQLite file's permissions; PostgreSQL keeps its own files")
-	}
 	dir := t.TempDir()
 	path := filepath.Join(dir, "portal.db")
-	st := open(t, path)
+	// A SQLite file, whichever store the run is on: PostgreSQL keeps its own files.
+	openSQLite := func() *store.DB {
+		st, err := store.Open(context.Background(), path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	st := openSQLite()
 	if err := st.Update(context.Background(), func(tx store.Tx) error {
 		return tx.PutSettings(context.Background(), &api.Settings{ProductName: "Eastgate", SignUpMode: portal.SignUpApproval, SessionHours: 12, RequestAccessIntervalMinutes: 60})
 	}); err != nil {
@@ -165,7 +170,7 @@ func TestDatabaseFilesArePrivate(t *testing.T) {
 	if err := os.Chmod(path, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	open(t, path).Close()
+	openSQLite().Close()
 	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Errorf("an older, wider file was not narrowed: %v %v", fi.Mode(), err)
 	}
