@@ -3,6 +3,7 @@ package app
 import (
 	"gatehouse/backend/client"
 	"gatehouse/backend/desk"
+	"gatehouse/backend/server/api"
 	"gatehouse/backend/session"
 )
 
@@ -62,3 +63,21 @@ func (svc *SettingsService) SignOut() (session.State, error) { return svc.d.Sign
 
 // SessionState says whether, as whom and until when this computer is signed in.
 func (svc *SettingsService) SessionState() (session.State, error) { return svc.d.SessionState() }
+
+// DirectoryTokens lists the directories (SCIM) connected to the portal that the
+// administrator may see, with each one's last use; never a token.
+func (svc *SettingsService) DirectoryTokens() ([]api.DirectoryToken, error) {
+	return svc.d.DirectoryTokens()
+}
+
+// CreateDirectoryToken connects a directory (Microsoft Entra ID, Okta, Google Workspace)
+// and returns its token, shown this once, and the SCIM address to give the directory.
+func (svc *SettingsService) CreateDirectoryToken(req api.DirectoryTokenRequest) (api.NewDirectoryToken, error) {
+	return svc.d.CreateDirectoryToken(req)
+}
+
+// RevokeDirectoryToken disconnects a directory: its token is refused from now on, and the
+// people it provisioned stay.
+func (svc *SettingsService) RevokeDirectoryToken(id string) (api.DirectoryToken, error) {
+	return svc.d.RevokeDirectoryToken(id)
+}

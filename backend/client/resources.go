@@ -326,3 +326,23 @@ func (c *Client) UpdateSettings(ctx context.Context, s Settings, cmd *Cmd) (Sett
 	var out Settings
 	return out, c.do(ctx, http.MethodPut, "/api/v1/settings", nil, cmd, s, &out)
 }
+
+// ---- directories (SCIM) ----
+
+// DirectoryTokens lists the connected directories the caller administers, never a token.
+func (c *Client) DirectoryTokens(ctx context.Context) ([]api.DirectoryToken, error) {
+	var out []api.DirectoryToken
+	return out, c.do(ctx, http.MethodGet, "/api/v1/directory-tokens", nil, nil, nil, &out)
+}
+
+// CreateDirectoryToken connects a directory; the answer holds its token, shown this once.
+func (c *Client) CreateDirectoryToken(ctx context.Context, req api.DirectoryTokenRequest) (api.NewDirectoryToken, error) {
+	var out api.NewDirectoryToken
+	return out, c.do(ctx, http.MethodPost, "/api/v1/directory-tokens", nil, nil, req, &out)
+}
+
+// RevokeDirectoryToken disconnects a directory: its token is refused from now on.
+func (c *Client) RevokeDirectoryToken(ctx context.Context, id string) (api.DirectoryToken, error) {
+	var out api.DirectoryToken
+	return out, c.do(ctx, http.MethodPost, "/api/v1/directory-tokens/"+esc(id)+"/revoke", nil, nil, nil, &out)
+}

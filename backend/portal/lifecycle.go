@@ -53,7 +53,7 @@ var Actions = append([]string{
 	ActionRevoke, ActionExpire, ActionAccept, ActionUpdateOrg, ActionBootstrapAdmin, ActionCreateOrg,
 	ActionDeleteOrg, ActionCreateContact, ActionUpdateContact, ActionDeleteContact, ActionPutRole,
 	ActionDeleteRole, ActionUpdateTemplate, ActionUpdateSettings, ActionDeleteClientRecord,
-}, DesktopActions...) // and the desktop's own work (desktop_audit.go)
+}, append(DirectoryActions, DesktopActions...)...) // and directories' (directory.go) and the desktop's own work (desktop_audit.go)
 
 // Invitation lifetimes.
 const (
@@ -150,7 +150,9 @@ func BindIdentity(a Account, id SSOIdentity) (Account, bool) {
 		changed = true
 	}
 	// One line, single spaces; a claim longer than any name is left out rather than cut.
-	if name := strings.Join(strings.Fields(id.Name), " "); name != "" && utf8.RuneCountInString(name) <= 200 && name != a.Name {
+	// An account a directory keeps has its name from the directory (SCIM), which the
+	// directory would only set back.
+	if name := strings.Join(strings.Fields(id.Name), " "); a.Directory == nil && name != "" && utf8.RuneCountInString(name) <= 200 && name != a.Name {
 		a.Name = name
 		changed = true
 	}

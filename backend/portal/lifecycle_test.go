@@ -583,6 +583,9 @@ func TestBindIdentity(t *testing.T) {
 			portal.Account{ID: "acc_1", Name: "Ada King", Subject: "s1"}, true},
 		{"the same name is no change", portal.Account{ID: "acc_1", Name: "Ada King", Subject: "s1"}, portal.SSOIdentity{Subject: "s1", Name: "Ada  King"},
 			portal.Account{ID: "acc_1", Name: "Ada King", Subject: "s1"}, false},
+		{"a directory's account keeps the directory's name", portal.Account{ID: "acc_1", Name: "Sam Rivera", Directory: &portal.DirectoryLink{UserName: "sam"}},
+			portal.SSOIdentity{Subject: "s1", Source: "idp", Name: "Sam"},
+			portal.Account{ID: "acc_1", Name: "Sam Rivera", Subject: "s1", Source: "idp"}, true},
 		{"a name longer than any is left out", portal.Account{ID: "acc_1", Name: "Ada", Subject: "s1"}, portal.SSOIdentity{Subject: "s1", Name: strings.Repeat("x", 201)},
 			portal.Account{ID: "acc_1", Name: "Ada", Subject: "s1"}, false},
 	} {

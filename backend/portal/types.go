@@ -98,9 +98,11 @@ type Account struct {
 	DecidedBy         string     `json:"decidedBy"`
 	DecidedAt         *time.Time `json:"decidedAt,omitempty"`
 	LastLoginAt       *time.Time `json:"lastLoginAt,omitempty"`
-	CreatedAt         time.Time  `json:"createdAt"`
-	UpdatedAt         time.Time  `json:"updatedAt"`
-	Version           int64      `json:"version"`
+	// Directory is set on an account a directory provisions or adopted (SCIM).
+	Directory *DirectoryLink `json:"directory,omitempty"`
+	CreatedAt time.Time      `json:"createdAt"`
+	UpdatedAt time.Time      `json:"updatedAt"`
+	Version   int64          `json:"version"`
 }
 
 // Ghost reports whether the account is an unfinished client registration.
@@ -124,6 +126,10 @@ func (a Account) clone() Account {
 	b.AccessRequestedAt = copyTime(a.AccessRequestedAt)
 	b.DecidedAt = copyTime(a.DecidedAt)
 	b.LastLoginAt = copyTime(a.LastLoginAt)
+	if a.Directory != nil {
+		d := *a.Directory
+		b.Directory = &d
+	}
 	return b
 }
 

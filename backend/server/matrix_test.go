@@ -82,6 +82,9 @@ GET /api/v1/templates                                  401  403  403  403  403  
 GET /api/v1/templates/{key}                            401  403  403  403  403  200  200  200  200
 PUT /api/v1/templates/{key}                            401  403  403  403  403  403  403  403  200
 GET /api/v1/settings                                   401  403  403  403  403  200  200  200  200
+GET /api/v1/directory-tokens                           401  403  403  403  403  403  200  200  200
+POST /api/v1/directory-tokens                          401  403  403  403  403  403  201  403  201
+POST /api/v1/directory-tokens/{id}/revoke              401  403  403  403  403  403  200  404  200
 PUT /api/v1/settings                                   401  403  403  403  403  403  403  403  200
 `
 
@@ -245,7 +248,18 @@ func (f *fixture) targets() map[string]func() call {
 		"PUT /api/v1/templates/{key}": func() call {
 			return call{"PUT", "/api/v1/templates/" + mail.KeyApproved, api.TemplateUpdate{Name: def.Name, Subject: def.Subject, Body: def.Body}}
 		},
-		"GET /api/v1/settings": func() call { return call{"GET", "/api/v1/settings", nil} },
+		"GET /api/v1/settings":         func() call { return call{"GET", "/api/v1/settings", nil} },
+		"GET /api/v1/directory-tokens": func() call { return call{"GET", "/api/v1/directory-tokens", nil} },
+		"POST /api/v1/directory-tokens": func() call {
+			return call{"POST", "/api/v1/directory-tokens", api.DirectoryTokenRequest{Name: "Org A's Okta", OrganizationID: A}}
+		},
+		"POST /api/v1/directory-tokens/{id}/revoke": func() call {
+			tok, err := e.svc.CreateDirectoryToken(e.ctx, portal.SystemActor(), api.DirectoryTokenRequest{Name: "Org A's Entra", OrganizationID: A})
+			if err != nil {
+				e.t.Fatal(err)
+			}
+			return call{"POST", "/api/v1/directory-tokens/" + tok.ID + "/revoke", nil}
+		},
 		"PUT /api/v1/settings": func() call { return call{"PUT", "/api/v1/settings", settings} },
 	}
 }

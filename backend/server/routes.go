@@ -49,6 +49,7 @@ func (s *Server) routes() http.Handler {
 	})
 	mux.HandleFunc("GET /readyz", s.handleReady)
 	s.pageRoutes(mux)
+	s.scimRoutes(mux)
 	return s.hsts(s.guardHost(mux))
 }
 
@@ -124,6 +125,10 @@ func (s *Server) apiRoutes() []apiRoute {
 		{"GET", "/api/v1/templates", false, s.handleListTemplates},
 		{"GET", "/api/v1/templates/{key}", false, s.handleGetTemplate},
 		{"PUT", "/api/v1/templates/{key}", false, s.handleUpdateTemplate},
+
+		{"GET", "/api/v1/directory-tokens", false, s.handleListDirectoryTokens},
+		{"POST", "/api/v1/directory-tokens", false, s.handleCreateDirectoryToken},
+		{"POST", "/api/v1/directory-tokens/{id}/revoke", false, s.handleRevokeDirectoryToken},
 
 		{"GET", "/api/v1/settings", false, s.handleGetSettings},
 		{"PUT", "/api/v1/settings", false, s.handleUpdateSettings},

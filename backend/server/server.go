@@ -11,6 +11,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"crypto/subtle"
 	"crypto/tls"
@@ -28,6 +29,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"golang.org/x/time/rate"
 
 	"gatehouse/backend/mail"
 	"gatehouse/backend/portal"
@@ -103,6 +106,10 @@ type Config struct {
 	// with ".key" added for a SQLite file; with neither, a key for this process only (several
 	// processes on one PostgreSQL database must share one file).
 	MailKeyFile string
+	// SCIMRate and SCIMBurst bound each directory's SCIM requests per second, in each
+	// process; zero means DefaultSCIMRate and DefaultSCIMBurst.
+	SCIMRate  float64
+	SCIMBurst int
 }
 
 // Server is a portal server.
@@ -120,6 +127,7 @@ type Server struct {
 	handler   http.Handler
 	secure    bool
 	closeMail func() error
+	scimRate  *scimLimiter
 
 	mu           sync.Mutex
 	embeddedHash string // hash of the embedded token
@@ -172,6 +180,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		}
 	}
 	s := &Server{cfg: cfg, clock: cfg.Clock, log: cfg.Logger, maxBody: cfg.MaxBodyBytes, baseURL: strings.TrimRight(cfg.BaseURL, "/")}
+	s.scimRate = &scimLimiter{rate: rate.Limit(cmp.Or(cfg.SCIMRate, DefaultSCIMRate)), burst: cmp.Or(cfg.SCIMBurst, DefaultSCIMBurst), buckets: map[string]*rate.Limiter{}}
 	s.secure = strings.HasPrefix(s.baseURL, "https://") || cfg.TLS != nil
 	s.verifiers = newVerifiers(cfg.HTTPClient, cfg.Clock)
 	if cfg.SSO != nil {

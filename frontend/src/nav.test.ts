@@ -29,11 +29,11 @@ describe('navigation', () => {
     expect(router.currentRoute.value.path).toBe('/users')
   })
 
-  it('opens Settings on its first tab, About', async () => {
+  it('opens Settings on its first tab, About (four tabs and the redirect)', async () => {
     const router = createAppRouter(createMemoryHistory())
     await router.push('/settings')
     expect(router.currentRoute.value.path).toBe('/settings/about')
-    expect(buildRoutes().find((r) => r.path === '/settings')?.children?.length).toBe(4)
+    expect(buildRoutes().find((r) => r.path === '/settings')?.children?.length).toBe(5)
   })
 
   it.each([

@@ -67,6 +67,7 @@ export const navGroups: NavGroup[] = [
           { path: 'about', label: 'About', view: () => import('./views/settings/AboutPanel.vue') },
           { path: 'signin', label: 'Server and sign-in', view: () => import('./views/settings/SignInPanel.vue') },
           { path: 'portal', label: 'Portal', view: () => import('./views/settings/PortalPanel.vue') },
+          { path: 'directories', label: 'Directories', view: () => import('./views/settings/DirectoriesPanel.vue') },
         ],
       },
     ],

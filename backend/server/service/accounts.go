@@ -103,16 +103,8 @@ func (s *Service) accountCommand(ctx context.Context, cmd *Cmd, id string,
 		if err != nil {
 			return portal.Account{}, err
 		}
-		if err := tx.PutAccount(ctx, &b); err != nil {
+		if err := storeAccount(ctx, tx, op, a, &b, ev); err != nil {
 			return portal.Account{}, err
-		}
-		if err := audit(ctx, tx, ev); err != nil {
-			return portal.Account{}, err
-		}
-		if op.Roles.IsActiveSystemAdmin(a) {
-			if err := keepAnAdmin(ctx, tx, op.ActiveSystemAdmins); err != nil {
-				return portal.Account{}, err
-			}
 		}
 		if after != nil {
 			if err := after(tx, a, b); err != nil {

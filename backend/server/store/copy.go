@@ -14,6 +14,7 @@ var copyOrder = []string{
 	"meta", "changes", "organizations", "contacts", "accounts", "account_roles", "roles", "role_permissions",
 	"invitations", "credentials", "sessions", "approval_tokens", "access_requests", "audit_events", "templates",
 	"settings", "idempotency", "mail_outbox", "oidc_states", "used_id_tokens", "throttle",
+	"directory_tokens", "account_directory",
 }
 
 // CopyCount is how many rows of one table a copy found at both ends.

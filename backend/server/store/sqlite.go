@@ -924,6 +924,9 @@ func (w *writer) PutAccount(ctx context.Context, a *portal.Account) error {
 			return fmt.Errorf("store roles of account %s: %w", a.ID, err)
 		}
 	}
+	if err := w.putAccountDirectory(ctx, a); err != nil {
+		return err
+	}
 	_, err = w.change(ctx, api.EntityAccount, a.ID, api.OpUpsert, a.OrganizationID, a.Version, doc)
 	return err
 }

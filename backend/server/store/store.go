@@ -90,6 +90,16 @@ type Reader interface {
 	Mail(ctx context.Context, f MailFilter) ([]Mail, error)
 	// Throttle reads a throttle; a key never seen is a zero Throttle with that key.
 	Throttle(ctx context.Context, key string) (Throttle, error)
+
+	// DirectoryToken finds a directory's token by its hash, revoked or not.
+	DirectoryToken(ctx context.Context, tokenHash string) (DirectoryToken, error)
+	// DirectoryTokens lists every directory token, oldest first.
+	DirectoryTokens(ctx context.Context) ([]DirectoryToken, error)
+	// AccountsByDirectoryUserName returns the accounts a directory linked under this
+	// userName (compared case-insensitively), whichever directory it was.
+	AccountsByDirectoryUserName(ctx context.Context, userName string) ([]portal.Account, error)
+	// AccountsByExternalID returns the accounts directory linked under its externalId.
+	AccountsByExternalID(ctx context.Context, directoryID, externalID string) ([]portal.Account, error)
 }
 
 // Tx reads and writes inside one write transaction. Every Put/Delete of a record that
@@ -130,6 +140,10 @@ type Tx interface {
 	// token seen before it changes nothing, reports fresh false and returns when the token
 	// was first used. It is forgotten once it expires, as the token is dead by then.
 	UseIDToken(ctx context.Context, keyHash string, expires, now time.Time) (first time.Time, fresh bool, err error)
+	// PutDirectoryToken stores a new token, or a stored one's revocation and last use: a
+	// revocation, once stored, stays, and a last use only moves forward, so that writers
+	// racing (a request noting its use while an administrator revokes) lose nothing.
+	PutDirectoryToken(ctx context.Context, t DirectoryToken) error
 	PutThrottle(ctx context.Context, th Throttle) error
 	DeleteThrottle(ctx context.Context, key string) error
 	PutOIDCState(ctx context.Context, s OIDCState) error
@@ -151,6 +165,16 @@ type Throttle struct {
 	Failures     int
 	BlockedUntil time.Time
 	UpdatedAt    time.Time
+}
+
+// DirectoryToken is a connected directory's SCIM bearer token; only its hash is stored.
+type DirectoryToken struct {
+	portal.Directory
+	TokenHash  string
+	CreatedBy  string // the name of the administrator who made it
+	CreatedAt  time.Time
+	RevokedAt  time.Time
+	LastUsedAt time.Time
 }
 
 // OrgFilter selects organisations. IDs, when not nil, restricts to those organisations.

@@ -1,5 +1,76 @@
 export namespace api {
 	
+	export class DirectoryToken {
+	    id: string;
+	    name: string;
+	    kind: string;
+	    organizationId: string;
+	    purge: boolean;
+	    departmentOrganizations: boolean;
+	    createdBy: string;
+	    // Go type: time
+	    createdAt: any;
+	    // Go type: time
+	    revokedAt?: any;
+	    // Go type: time
+	    lastUsedAt?: any;
+	
+	    static createFrom(source: any = {}) {
+	        return new DirectoryToken(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.name = source["name"];
+	        this.kind = source["kind"];
+	        this.organizationId = source["organizationId"];
+	        this.purge = source["purge"];
+	        this.departmentOrganizations = source["departmentOrganizations"];
+	        this.createdBy = source["createdBy"];
+	        this.createdAt = this.convertValues(source["createdAt"], null);
+	        this.revokedAt = this.convertValues(source["revokedAt"], null);
+	        this.lastUsedAt = this.convertValues(source["lastUsedAt"], null);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class DirectoryTokenRequest {
+	    name: string;
+	    kind: string;
+	    organizationId: string;
+	    purge: boolean;
+	    departmentOrganizations: boolean;
+	
+	    static createFrom(source: any = {}) {
+	        return new DirectoryTokenRequest(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.name = source["name"];
+	        this.kind = source["kind"];
+	        this.organizationId = source["organizationId"];
+	        this.purge = source["purge"];
+	        this.departmentOrganizations = source["departmentOrganizations"];
+	    }
+	}
 	export class MailItem {
 	    id: string;
 	    // Go type: time
@@ -31,6 +102,61 @@ export namespace api {
 	        this.lastError = source["lastError"];
 	        this.sentAt = this.convertValues(source["sentAt"], null);
 	        this.carriesLink = source["carriesLink"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class NewDirectoryToken {
+	    id: string;
+	    name: string;
+	    kind: string;
+	    organizationId: string;
+	    purge: boolean;
+	    departmentOrganizations: boolean;
+	    createdBy: string;
+	    // Go type: time
+	    createdAt: any;
+	    // Go type: time
+	    revokedAt?: any;
+	    // Go type: time
+	    lastUsedAt?: any;
+	    token: string;
+	    scimBaseUrl: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new NewDirectoryToken(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.name = source["name"];
+	        this.kind = source["kind"];
+	        this.organizationId = source["organizationId"];
+	        this.purge = source["purge"];
+	        this.departmentOrganizations = source["departmentOrganizations"];
+	        this.createdBy = source["createdBy"];
+	        this.createdAt = this.convertValues(source["createdAt"], null);
+	        this.revokedAt = this.convertValues(source["revokedAt"], null);
+	        this.lastUsedAt = this.convertValues(source["lastUsedAt"], null);
+	        this.token = source["token"];
+	        this.scimBaseUrl = source["scimBaseUrl"];
 	    }
 	
 		convertValues(a: any, classs: any, asMap: boolean = false): any {
@@ -2541,6 +2667,32 @@ export namespace outreach {
 
 export namespace portal {
 	
+	export class DirectoryLink {
+	    directoryId: string;
+	    directoryName: string;
+	    userName: string;
+	    externalId?: string;
+	    givenName?: string;
+	    familyName?: string;
+	    title?: string;
+	    department?: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new DirectoryLink(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.directoryId = source["directoryId"];
+	        this.directoryName = source["directoryName"];
+	        this.userName = source["userName"];
+	        this.externalId = source["externalId"];
+	        this.givenName = source["givenName"];
+	        this.familyName = source["familyName"];
+	        this.title = source["title"];
+	        this.department = source["department"];
+	    }
+	}
 	export class Account {
 	    id: string;
 	    contactId: string;
@@ -2564,6 +2716,7 @@ export namespace portal {
 	    decidedAt?: any;
 	    // Go type: time
 	    lastLoginAt?: any;
+	    directory?: DirectoryLink;
 	    // Go type: time
 	    createdAt: any;
 	    // Go type: time
@@ -2595,6 +2748,7 @@ export namespace portal {
 	        this.decidedBy = source["decidedBy"];
 	        this.decidedAt = this.convertValues(source["decidedAt"], null);
 	        this.lastLoginAt = this.convertValues(source["lastLoginAt"], null);
+	        this.directory = this.convertValues(source["directory"], DirectoryLink);
 	        this.createdAt = this.convertValues(source["createdAt"], null);
 	        this.updatedAt = this.convertValues(source["updatedAt"], null);
 	        this.version = source["version"];
@@ -2713,6 +2867,7 @@ export namespace portal {
 		    return a;
 		}
 	}
+	
 	export class Invitation {
 	    id: string;
 	    accountId: string;

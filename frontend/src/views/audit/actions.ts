@@ -16,6 +16,10 @@ const words: Record<string, string> = {
   'account.unset_org_admin': 'Removed as organisation administrator',
   'account.complete_registration': 'Marked registration complete',
   'account.delete_client_record': 'Client record deleted',
+  'account.provision': 'Provisioned',
+  'account.directory_update': 'Profile updated',
+  'directory.token_create': 'Connected a directory',
+  'directory.token_revoke': 'Disconnected a directory',
   'invitation.create': 'Invited',
   'invitation.resend': 'Resent invitation',
   'invitation.revoke': 'Revoked invitation',
@@ -48,6 +52,7 @@ const entities: Record<string, string> = {
   role: 'Role',
   import: 'Import',
   batch: 'Batch',
+  directory: 'Directory',
 }
 
 export function entityLabel(t: string): string {

@@ -10,12 +10,24 @@ export function CancelSignIn() {
   return window['go']['app']['SettingsService']['CancelSignIn']();
 }
 
+export function CreateDirectoryToken(arg1) {
+  return window['go']['app']['SettingsService']['CreateDirectoryToken'](arg1);
+}
+
+export function DirectoryTokens() {
+  return window['go']['app']['SettingsService']['DirectoryTokens']();
+}
+
 export function LocalAdmin() {
   return window['go']['app']['SettingsService']['LocalAdmin']();
 }
 
 export function PortalSettings() {
   return window['go']['app']['SettingsService']['PortalSettings']();
+}
+
+export function RevokeDirectoryToken(arg1) {
+  return window['go']['app']['SettingsService']['RevokeDirectoryToken'](arg1);
 }
 
 export function SaveLocalAdmin(arg1) {

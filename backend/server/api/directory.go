@@ -1,0 +1,33 @@
+package api
+
+import (
+	"time"
+
+	"gatehouse/backend/portal"
+)
+
+// DirectoryTokenRequest connects a directory (SCIM): POST /api/v1/directory-tokens.
+type DirectoryTokenRequest struct {
+	Name                    string      `json:"name"`
+	Kind                    portal.Kind `json:"kind"`
+	OrganizationID          string      `json:"organizationId"`
+	Purge                   bool        `json:"purge"`
+	DepartmentOrganizations bool        `json:"departmentOrganizations"`
+}
+
+// DirectoryToken is a connected directory as administrators see it: never its token.
+type DirectoryToken struct {
+	portal.Directory
+	CreatedBy  string     `json:"createdBy"`
+	CreatedAt  time.Time  `json:"createdAt"`
+	RevokedAt  *time.Time `json:"revokedAt,omitempty"`
+	LastUsedAt *time.Time `json:"lastUsedAt,omitempty"`
+}
+
+// NewDirectoryToken answers the creation of a directory's token: the only time the token
+// is shown, with the address the directory sends its requests to.
+type NewDirectoryToken struct {
+	DirectoryToken
+	Token   string `json:"token"`
+	BaseURL string `json:"scimBaseUrl"`
+}

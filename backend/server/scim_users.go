@@ -1,0 +1,135 @@
+package server
+
+import (
+	"context"
+	"net/http"
+
+	"gatehouse/backend/portal"
+	"gatehouse/backend/server/scim"
+	"gatehouse/backend/server/service"
+)
+
+// scimRoles names the roles in users' groups.
+func (s *Server) scimRoles(ctx context.Context, d portal.Directory) (portal.Roles, error) {
+	rs, err := s.svc.ListRoles(ctx, d.Actor())
+	return portal.NewRoles(rs...), err
+}
+
+// respondUser answers with a user, its ETag and, for a new one, its Location.
+func (s *Server) respondUser(w http.ResponseWriter, r *http.Request, d portal.Directory, a portal.Account, status int) error {
+	roles, err := s.scimRoles(r.Context(), d)
+	if err != nil {
+		return err
+	}
+	u := scim.UserOf(a, roles, s.scimBase())
+	return respondResource(w, status, u.Meta, u)
+}
+
+func (s *Server) handleSCIMListUsers(w http.ResponseWriter, r *http.Request, d portal.Directory) error {
+	start, count, expr, err := listRequest(r)
+	if err != nil {
+		return err
+	}
+	var match service.DirectoryMatch
+	if expr != nil {
+		match = service.DirectoryMatch(scim.LookupOf(expr))
+	}
+	accounts, err := s.svc.DirectoryAccounts(r.Context(), d, match)
+	if err != nil {
+		return err
+	}
+	roles, err := s.scimRoles(r.Context(), d)
+	if err != nil {
+		return err
+	}
+	users := make([]any, 0, len(accounts))
+	for _, a := range accounts {
+		u := scim.UserOf(a, roles, s.scimBase())
+		if expr != nil {
+			ok, err := scim.Match(scim.ToDoc(u), expr)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				continue
+			}
+		}
+		users = append(users, u)
+	}
+	writeList(w, users, start, count)
+	return nil
+}
+
+func (s *Server) handleSCIMGetUser(w http.ResponseWriter, r *http.Request, d portal.Directory) error {
+	a, err := s.svc.DirectoryAccount(r.Context(), d, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return s.respondUser(w, r, d, a, http.StatusOK)
+}
+
+func (s *Server) handleSCIMCreateUser(w http.ResponseWriter, r *http.Request, d portal.Directory) error {
+	doc, err := s.readSCIM(w, r)
+	if err != nil {
+		return err
+	}
+	p, err := scim.ProfileOf(doc)
+	if err != nil {
+		return err
+	}
+	a, err := s.svc.DirectoryProvision(r.Context(), d, p)
+	if err != nil {
+		return err
+	}
+	return s.respondUser(w, r, d, a, http.StatusCreated)
+}
+
+func (s *Server) handleSCIMReplaceUser(w http.ResponseWriter, r *http.Request, d portal.Directory) error {
+	doc, version, err := s.readReplace(w, r)
+	if err != nil {
+		return err
+	}
+	p, err := scim.ProfileOf(doc)
+	if err != nil {
+		return err
+	}
+	a, err := s.svc.DirectoryUpdate(r.Context(), d, r.PathValue("id"), version, func(portal.Account) (portal.DirectoryProfile, error) { return p, nil })
+	if err != nil {
+		return err
+	}
+	return s.respondUser(w, r, d, a, http.StatusOK)
+}
+
+func (s *Server) handleSCIMPatchUser(w http.ResponseWriter, r *http.Request, d portal.Directory) error {
+	ops, version, err := s.readPatch(w, r)
+	if err != nil {
+		return err
+	}
+	roles, err := s.scimRoles(r.Context(), d)
+	if err != nil {
+		return err
+	}
+	a, err := s.svc.DirectoryUpdate(r.Context(), d, r.PathValue("id"), version, func(a portal.Account) (portal.DirectoryProfile, error) {
+		doc := scim.ToDoc(scim.UserOf(a, roles, s.scimBase()))
+		if err := scim.Apply(doc, ops); err != nil {
+			return portal.DirectoryProfile{}, err
+		}
+		return scim.ProfileOf(doc)
+	})
+	if err != nil {
+		return err
+	}
+	return s.respondUser(w, r, d, a, http.StatusOK)
+}
+
+func (s *Server) handleSCIMDeleteUser(w http.ResponseWriter, r *http.Request, d portal.Directory) error {
+	version, err := ifMatch(r)
+	if err != nil {
+		return err
+	}
+	if err := s.svc.DirectoryRemove(r.Context(), d, r.PathValue("id"), version); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

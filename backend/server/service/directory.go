@@ -1,0 +1,644 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"gatehouse/backend/portal"
+	"gatehouse/backend/server/api"
+	"gatehouse/backend/server/store"
+)
+
+// Directories (Microsoft Entra ID, Okta, Google Workspace) provision people through SCIM.
+// This file holds their use cases in the portal's own terms — tokens, profiles, roles; the
+// SCIM protocol that carries them is package server's (scim*.go). Every change runs through
+// portal's rules with the directory as the actor, is audited under the directory's name
+// and goes out in the change feed, so desktops show it like any other change.
+
+// throttleDirectoryAddress counts SCIM requests with a token that is not one, per address.
+var throttleDirectoryAddress = throttleKind{"scim:address:", 20, time.Second, 15 * time.Minute, time.Hour}
+
+// lastUseGranularity: a token's last use is written at most this often, so that a busy
+// directory does not turn every read into a write.
+const lastUseGranularity = time.Minute
+
+func directoryTokenView(t store.DirectoryToken) api.DirectoryToken {
+	v := api.DirectoryToken{Directory: t.Directory, CreatedBy: t.CreatedBy, CreatedAt: t.CreatedAt}
+	if !t.RevokedAt.IsZero() {
+		v.RevokedAt = &t.RevokedAt
+	}
+	if !t.LastUsedAt.IsZero() {
+		v.LastUsedAt = &t.LastUsedAt
+	}
+	return v
+}
+
+// CreateDirectoryToken connects a directory and returns its token, which is shown this
+// once: only its hash is kept. It is not an idempotent command on purpose, as a stored
+// answer would keep the token.
+func (s *Service) CreateDirectoryToken(ctx context.Context, act portal.Actor, req api.DirectoryTokenRequest) (api.NewDirectoryToken, error) {
+	d, err := portal.CheckDirectory(act, portal.Directory{Name: req.Name, Kind: req.Kind, OrganizationID: req.OrganizationID,
+		Purge: req.Purge, DepartmentOrganizations: req.DepartmentOrganizations && req.OrganizationID == ""})
+	if err != nil {
+		return api.NewDirectoryToken{}, err
+	}
+	token, hash := portal.NewToken()
+	d.ID = NewID("dir")
+	t := store.DirectoryToken{Directory: d, TokenHash: hash, CreatedBy: act.Name, CreatedAt: s.clock.Now()}
+	err = s.store.Update(ctx, func(tx store.Tx) error {
+		if err := s.checkOrgExists(ctx, tx, d.OrganizationID); err != nil {
+			return err
+		}
+		if err := tx.PutDirectoryToken(ctx, t); err != nil {
+			return err
+		}
+		return audit(ctx, tx, portal.AuditEvent{At: t.CreatedAt, ActorID: act.ID, ActorName: act.Name, Action: portal.ActionDirectoryTokenCreate,
+			EntityType: "directory", EntityID: d.ID, OrganizationID: d.OrganizationID, After: jsonOf(d)})
+	})
+	if err != nil {
+		return api.NewDirectoryToken{}, err
+	}
+	return api.NewDirectoryToken{DirectoryToken: directoryTokenView(t), Token: token, BaseURL: s.LinkBase() + "/scim/v2"}, nil
+}
+
+// ListDirectoryTokens lists the directories the actor administers: every one for system
+// administrators, their own organisation's for an organisation's administrators.
+func (s *Service) ListDirectoryTokens(ctx context.Context, act portal.Actor) ([]api.DirectoryToken, error) {
+	if _, err := orgScope(act); err != nil {
+		return nil, err
+	}
+	out := []api.DirectoryToken{}
+	err := s.store.View(ctx, func(r store.Reader) error {
+		all, err := r.DirectoryTokens(ctx)
+		for _, t := range all {
+			if act.Administers(t.OrganizationID) {
+				out = append(out, directoryTokenView(t))
+			}
+		}
+		return err
+	})
+	return out, err
+}
+
+// RevokeDirectoryToken disconnects a directory: its token is refused from now on. What it
+// provisioned stays.
+func (s *Service) RevokeDirectoryToken(ctx context.Context, act portal.Actor, id string) (api.DirectoryToken, error) {
+	if _, err := orgScope(act); err != nil {
+		return api.DirectoryToken{}, err
+	}
+	var out api.DirectoryToken
+	err := s.store.Update(ctx, func(tx store.Tx) error {
+		all, err := tx.DirectoryTokens(ctx)
+		if err != nil {
+			return err
+		}
+		for _, t := range all {
+			if t.ID != id || !act.Administers(t.OrganizationID) {
+				continue
+			}
+			if !t.RevokedAt.IsZero() {
+				return portal.Errorf(portal.ECONFLICT, "The token of %s was already revoked on %s.", t.Name, t.RevokedAt.Format("2 Jan 2006 15:04 MST"))
+			}
+			t.RevokedAt = s.clock.Now()
+			if err := tx.PutDirectoryToken(ctx, t); err != nil {
+				return err
+			}
+			out = directoryTokenView(t)
+			return audit(ctx, tx, portal.AuditEvent{At: t.RevokedAt, ActorID: act.ID, ActorName: act.Name, Action: portal.ActionDirectoryTokenRevoke,
+				EntityType: "directory", EntityID: t.ID, OrganizationID: t.OrganizationID, Before: jsonOf(t.Directory)})
+		}
+		return portal.NotFound("directory", id)
+	})
+	return out, err
+}
+
+// AuthenticateDirectory works out which directory sent a SCIM request. Wrong tokens are
+// counted against the address they came from, which is refused for a while after many.
+func (s *Service) AuthenticateDirectory(ctx context.Context, token, addr string) (portal.Directory, error) {
+	key := throttleKey{throttleDirectoryAddress, addr}
+	if err := s.checkThrottles(ctx, key); err != nil {
+		return portal.Directory{}, err
+	}
+	if token == "" {
+		return portal.Directory{}, portal.Errorf(portal.EUNAUTHORIZED, "Send the directory's token as \"Authorization: Bearer <token>\". Make one in Gatehouse → Settings → Portal → Directories.")
+	}
+	var t store.DirectoryToken
+	err := s.store.View(ctx, func(r store.Reader) error {
+		var err error
+		t, err = r.DirectoryToken(ctx, portal.HashToken(token))
+		return err
+	})
+	if err == nil && !t.RevokedAt.IsZero() {
+		err = portal.Errorf(portal.EUNAUTHORIZED, "The token of %s was revoked on %s. Make a new one in Gatehouse and give it to the directory.", t.Name, t.RevokedAt.Format("2 Jan 2006"))
+	}
+	if err != nil {
+		if portal.ErrorCode(err) == portal.EUNAUTHORIZED {
+			if herr := s.hitThrottles(ctx, key); herr != nil {
+				return portal.Directory{}, herr
+			}
+		}
+		return portal.Directory{}, err
+	}
+	if now := s.clock.Now(); now.Sub(t.LastUsedAt) >= lastUseGranularity {
+		t.LastUsedAt = now
+		if err := s.store.Update(ctx, func(tx store.Tx) error { return tx.PutDirectoryToken(ctx, t) }); err != nil {
+			return portal.Directory{}, err
+		}
+	}
+	return t.Directory, nil
+}
+
+// DirectoryMatch selects accounts for a directory's search; the zero value selects every
+// account it can see.
+type DirectoryMatch struct {
+	UserName   string
+	ExternalID string
+	Email      string
+}
+
+// DirectoryAccounts returns the accounts a directory can see that match m, in ID order.
+// The directory sees the people of its organisation, or everyone when it is not scoped.
+func (s *Service) DirectoryAccounts(ctx context.Context, d portal.Directory, m DirectoryMatch) ([]portal.Account, error) {
+	act := d.Actor()
+	var out []portal.Account
+	err := s.store.View(ctx, func(r store.Reader) error {
+		var found []portal.Account
+		var err error
+		switch {
+		case m.ExternalID != "":
+			found, err = r.AccountsByExternalID(ctx, d.ID, m.ExternalID)
+		case m.UserName != "":
+			found, err = s.byUserName(ctx, r, m.UserName)
+		case m.Email != "":
+			found, err = r.AccountsByEmail(ctx, m.Email)
+		default:
+			f := store.AccountFilter{Limit: MaxPageSize}
+			if d.OrganizationID != "" {
+				f.OrganizationIDs = []string{d.OrganizationID}
+			}
+			for {
+				page, err := r.Accounts(ctx, f)
+				if err != nil {
+					return err
+				}
+				found = append(found, page...)
+				if len(page) < f.Limit {
+					break
+				}
+				f.After = page[len(page)-1].ID
+			}
+		}
+		for _, a := range found {
+			if act.MaySee(a) {
+				out = append(out, a)
+			}
+		}
+		return err
+	})
+	return out, err
+}
+
+// byUserName finds the accounts a directory knows under userName: those a directory linked
+// under it, else (a person the portal had before any directory) those with it as address.
+func (s *Service) byUserName(ctx context.Context, r store.Reader, userName string) ([]portal.Account, error) {
+	found, err := r.AccountsByDirectoryUserName(ctx, userName)
+	if err != nil || len(found) > 0 {
+		return found, err
+	}
+	all, err := r.AccountsByEmail(ctx, userName)
+	found = all[:0]
+	for _, a := range all {
+		if a.Directory == nil {
+			found = append(found, a)
+		}
+	}
+	return found, err
+}
+
+// DirectoryAccount returns one account the directory can see.
+func (s *Service) DirectoryAccount(ctx context.Context, d portal.Directory, id string) (portal.Account, error) {
+	var a portal.Account
+	err := s.store.View(ctx, func(r store.Reader) error {
+		var err error
+		a, err = visibleAccount(ctx, r, d.Actor(), id)
+		return err
+	})
+	return a, err
+}
+
+// placeByDepartment sets the organisation of a directory's person from their department,
+// when the directory is configured so and an organisation has that name.
+func (s *Service) placeByDepartment(ctx context.Context, r store.Reader, d portal.Directory, p *portal.DirectoryProfile) error {
+	if d.OrganizationID != "" || !d.DepartmentOrganizations || strings.TrimSpace(p.Department) == "" {
+		return nil
+	}
+	orgs, err := r.Organizations(ctx, store.OrgFilter{})
+	if err != nil {
+		return err
+	}
+	for _, o := range orgs {
+		if strings.EqualFold(strings.TrimSpace(o.Name), strings.TrimSpace(p.Department)) {
+			p.OrganizationID = o.ID
+			return nil
+		}
+	}
+	return nil
+}
+
+// uniqueForDirectory refuses a second account for the same person: by userName, or by
+// address (the address signs in, so two accounts with one would be ambiguous).
+func (s *Service) uniqueForDirectory(ctx context.Context, r store.Reader, p portal.DirectoryProfile, self string) error {
+	email := p.Email
+	if email == "" {
+		email = p.UserName
+	}
+	byName, err := s.byUserName(ctx, r, p.UserName)
+	if err != nil {
+		return err
+	}
+	byEmail, err := r.AccountsByEmail(ctx, email)
+	if err != nil {
+		return err
+	}
+	for _, a := range append(byName, byEmail...) {
+		if a.ID != self {
+			return &portal.Error{Code: portal.ECONFLICT, Field: "userName", Message: fmt.Sprintf(
+				"The portal already has an account for %s. Match the user to it (by userName) instead of creating another.", p.UserName)}
+		}
+	}
+	return nil
+}
+
+// DirectoryProvision creates the account of a person the directory sends (SCIM POST).
+func (s *Service) DirectoryProvision(ctx context.Context, d portal.Directory, p portal.DirectoryProfile) (portal.Account, error) {
+	var a portal.Account
+	err := s.store.Update(ctx, func(tx store.Tx) error {
+		if err := s.placeByDepartment(ctx, tx, d, &p); err != nil {
+			return err
+		}
+		if err := s.uniqueForDirectory(ctx, tx, p, ""); err != nil {
+			return err
+		}
+		op, err := s.op(ctx, tx, d.Actor())
+		if err != nil {
+			return err
+		}
+		var ev portal.AuditEvent
+		if a, ev, err = portal.Provision(op, d, p, NewID("acc")); err != nil {
+			return err
+		}
+		if err := s.checkOrgExists(ctx, tx, a.OrganizationID); err != nil {
+			return err
+		}
+		if err := tx.PutAccount(ctx, &a); err != nil {
+			return err
+		}
+		ev.After = jsonOf(a)
+		return audit(ctx, tx, ev)
+	})
+	return a, err
+}
+
+// DirectoryUpdate changes an account from what the directory says (SCIM PUT and PATCH).
+// profile works out the directory's new view of the person from the account as it is
+// now, inside the transaction, so that a PATCH applies to the current record. ifMatch,
+// when not 0, is the version the directory saw.
+func (s *Service) DirectoryUpdate(ctx context.Context, d portal.Directory, id string, ifMatch int64,
+	profile func(a portal.Account) (portal.DirectoryProfile, error)) (portal.Account, error) {
+	var out portal.Account
+	err := s.store.Update(ctx, func(tx store.Tx) error {
+		a, err := visibleAccount(ctx, tx, d.Actor(), id)
+		if err != nil {
+			return err
+		}
+		if err := checkVersion(&Cmd{IfMatch: ifMatch}, "account", id, a.Version, a); err != nil {
+			return err
+		}
+		p, err := profile(a)
+		if err != nil {
+			return err
+		}
+		if err := s.placeByDepartment(ctx, tx, d, &p); err != nil {
+			return err
+		}
+		if err := s.uniqueForDirectory(ctx, tx, p, a.ID); err != nil {
+			return err
+		}
+		op, err := s.opFor(ctx, tx, d.Actor(), a)
+		if err != nil {
+			return err
+		}
+		b, events, err := portal.UpdateFromDirectory(op, d, a, p)
+		if err != nil {
+			return err
+		}
+		out = a
+		if len(events) == 0 {
+			return nil
+		}
+		if err := s.checkOrgExists(ctx, tx, b.OrganizationID); err != nil {
+			return err
+		}
+		out = b
+		return storeAccount(ctx, tx, op, a, &out, events...)
+	})
+	return out, err
+}
+
+// DirectoryRemove is a directory's DELETE: a deactivation that keeps the account, or, for
+// a directory configured to purge, the removal of an account no longer active.
+func (s *Service) DirectoryRemove(ctx context.Context, d portal.Directory, id string, ifMatch int64) error {
+	return s.store.Update(ctx, func(tx store.Tx) error {
+		a, err := visibleAccount(ctx, tx, d.Actor(), id)
+		if err != nil {
+			return err
+		}
+		if err := checkVersion(&Cmd{IfMatch: ifMatch}, "account", id, a.Version, a); err != nil {
+			return err
+		}
+		op, err := s.opFor(ctx, tx, d.Actor(), a)
+		if err != nil {
+			return err
+		}
+		b, ev, purge, err := portal.RemoveFromDirectory(op, d, a)
+		switch {
+		case err != nil:
+			return err
+		case purge:
+			invs, err := tx.Invitations(ctx, store.InvitationFilter{AccountID: a.ID})
+			if err != nil {
+				return err
+			}
+			for _, inv := range invs {
+				if err := tx.DeleteInvitation(ctx, inv.ID); err != nil {
+					return err
+				}
+			}
+			if err := tx.DeleteAccount(ctx, a.ID); err != nil {
+				return err
+			}
+			return audit(ctx, tx, ev)
+		case ev.Action == "":
+			return nil // already deactivated
+		}
+		return storeAccount(ctx, tx, op, a, &b, ev)
+	})
+}
+
+// storeAccount writes an account changed by a transition with its audit events, and keeps
+// the last-administrator guard's second line when it was an active system administrator.
+func storeAccount(ctx context.Context, tx store.Tx, op portal.Op, before portal.Account, after *portal.Account, events ...portal.AuditEvent) error {
+	if err := tx.PutAccount(ctx, after); err != nil {
+		return err
+	}
+	for _, ev := range events {
+		if err := audit(ctx, tx, ev); err != nil {
+			return err
+		}
+	}
+	if op.Roles.IsActiveSystemAdmin(before) {
+		return keepAnAdmin(ctx, tx, op.ActiveSystemAdmins)
+	}
+	return nil
+}
+
+// DirectoryGroup is a role as a directory's group: the role and the accounts holding it
+// that the directory can see.
+type DirectoryGroup struct {
+	Role    portal.Role
+	Members []portal.Account
+}
+
+func (s *Service) directoryGroup(ctx context.Context, r store.Reader, d portal.Directory, role portal.Role) (DirectoryGroup, error) {
+	g := DirectoryGroup{Role: role}
+	act := d.Actor()
+	f := store.AccountFilter{Role: role.ID, Limit: MaxPageSize}
+	if d.OrganizationID != "" {
+		f.OrganizationIDs = []string{d.OrganizationID}
+	}
+	for {
+		page, err := r.Accounts(ctx, f)
+		if err != nil {
+			return g, err
+		}
+		for _, a := range page {
+			if act.MaySee(a) {
+				g.Members = append(g.Members, a)
+			}
+		}
+		if len(page) < f.Limit {
+			return g, nil
+		}
+		f.After = page[len(page)-1].ID
+	}
+}
+
+// DirectoryGroups lists the roles the directory can see, with their members when members.
+func (s *Service) DirectoryGroups(ctx context.Context, d portal.Directory, members bool) ([]DirectoryGroup, error) {
+	var out []DirectoryGroup
+	err := s.store.View(ctx, func(r store.Reader) error {
+		roles, err := r.Roles(ctx)
+		if err != nil {
+			return err
+		}
+		for _, role := range roles {
+			if !d.HasGroup(role) {
+				continue
+			}
+			g := DirectoryGroup{Role: role}
+			if members {
+				if g, err = s.directoryGroup(ctx, r, d, role); err != nil {
+					return err
+				}
+			}
+			out = append(out, g)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// directoryRole loads one of the directory's groups; any other role is answered as if it
+// did not exist.
+func directoryRole(ctx context.Context, r store.Reader, d portal.Directory, id string) (portal.Role, error) {
+	role, err := r.Role(ctx, id)
+	if err == nil && !d.HasGroup(role) {
+		err = portal.NotFound("role", id)
+	}
+	return role, err
+}
+
+// DirectoryGroupByID returns one role as a group, with its members.
+func (s *Service) DirectoryGroupByID(ctx context.Context, d portal.Directory, id string) (DirectoryGroup, error) {
+	var g DirectoryGroup
+	err := s.store.View(ctx, func(r store.Reader) error {
+		role, err := directoryRole(ctx, r, d, id)
+		if err != nil {
+			return err
+		}
+		g, err = s.directoryGroup(ctx, r, d, role)
+		return err
+	})
+	return g, err
+}
+
+// DirectoryCreateGroup makes a role for a directory's group: an additional role with no
+// permission, which an administrator then shapes in Gatehouse. A group named as a role
+// the portal has is that role: the directory is told it exists, to match it instead.
+func (s *Service) DirectoryCreateGroup(ctx context.Context, d portal.Directory, name string, members []string) (DirectoryGroup, error) {
+	act := d.Actor()
+	var g DirectoryGroup
+	err := s.store.Update(ctx, func(tx store.Tx) error {
+		role, err := portal.DirectoryRole(act, d, "grp-"+strings.TrimPrefix(NewID("x"), "x_"), name)
+		if err != nil {
+			return err
+		}
+		roles, err := tx.Roles(ctx)
+		if err != nil {
+			return err
+		}
+		for _, r := range roles {
+			if d.HasGroup(r) && strings.EqualFold(r.Name, role.Name) {
+				return &portal.Error{Code: portal.ECONFLICT, Field: "displayName", Message: fmt.Sprintf(
+					"The portal already has a role named %q. Match the group to it (by displayName) instead of creating another.", r.Name)}
+			}
+		}
+		role, ev, err := portal.PutRole(portal.Op{Now: s.clock.Now(), Actor: act}, nil, role, 0)
+		if err != nil {
+			return err
+		}
+		if err := tx.PutRole(ctx, &role); err != nil {
+			return err
+		}
+		ev.After = jsonOf(role)
+		if err := audit(ctx, tx, ev); err != nil {
+			return err
+		}
+		if err := s.changeMembers(ctx, tx, d, role.ID, members, true); err != nil {
+			return err
+		}
+		g, err = s.directoryGroup(ctx, tx, d, role)
+		return err
+	})
+	return g, err
+}
+
+// GroupChange is what a directory changes of a group: its name, members added and removed,
+// or (Replace not nil) the whole membership.
+type GroupChange struct {
+	Name    string
+	Add     []string
+	Remove  []string
+	Replace []string
+	// Resolve, when set, works out the change from the group as it is now, inside the
+	// transaction (a PATCH); it overrides the fields above.
+	Resolve func(g DirectoryGroup) (GroupChange, error)
+}
+
+// DirectoryChangeGroup renames a role or changes who holds it, each account through the
+// rules of SetRoles (system roles by a directory not scoped to one organisation only, the
+// last system administrator kept).
+func (s *Service) DirectoryChangeGroup(ctx context.Context, d portal.Directory, id string, ifMatch int64, c GroupChange) (DirectoryGroup, error) {
+	act := d.Actor()
+	var g DirectoryGroup
+	err := s.store.Update(ctx, func(tx store.Tx) error {
+		role, err := directoryRole(ctx, tx, d, id)
+		if err != nil {
+			return err
+		}
+		if err := checkVersion(&Cmd{IfMatch: ifMatch}, "role", id, role.Version, role); err != nil {
+			return err
+		}
+		cur, err := s.directoryGroup(ctx, tx, d, role)
+		if err != nil {
+			return err
+		}
+		if c.Resolve != nil {
+			if c, err = c.Resolve(cur); err != nil {
+				return err
+			}
+		}
+		if name := strings.TrimSpace(c.Name); name != "" && name != role.Name {
+			holders, err := tx.RoleHolders(ctx, id)
+			if err != nil {
+				return err
+			}
+			renamed := role
+			renamed.Name = name
+			renamed, ev, err := portal.PutRole(portal.Op{Now: s.clock.Now(), Actor: act}, &role, renamed, holders)
+			if err != nil {
+				return err
+			}
+			if err := tx.PutRole(ctx, &renamed); err != nil {
+				return err
+			}
+			ev.After = jsonOf(renamed)
+			if err := audit(ctx, tx, ev); err != nil {
+				return err
+			}
+			role = renamed
+		}
+		add, remove := c.Add, c.Remove
+		if c.Replace != nil {
+			want := map[string]bool{}
+			for _, m := range c.Replace {
+				want[m] = true
+			}
+			add, remove = c.Replace, nil
+			for _, a := range cur.Members {
+				if !want[a.ID] {
+					remove = append(remove, a.ID)
+				}
+			}
+		}
+		if err := s.changeMembers(ctx, tx, d, id, add, true); err != nil {
+			return err
+		}
+		if err := s.changeMembers(ctx, tx, d, id, remove, false); err != nil {
+			return err
+		}
+		g, err = s.directoryGroup(ctx, tx, d, role)
+		return err
+	})
+	return g, err
+}
+
+// changeMembers gives or takes role roleID to or from each account, with SetRoles' rules.
+func (s *Service) changeMembers(ctx context.Context, tx store.Tx, d portal.Directory, roleID string, ids []string, member bool) error {
+	act := d.Actor()
+	for _, id := range ids {
+		a, err := visibleAccount(ctx, tx, act, id)
+		if err != nil {
+			if portal.ErrorCode(err) == portal.ENOTFOUND {
+				return portal.FieldErrorf("members", "There is no user %q the directory can see; it cannot be a member.", id)
+			}
+			return err
+		}
+		op, err := s.opFor(ctx, tx, act, a)
+		if err != nil {
+			return err
+		}
+		core, additional := portal.DirectoryRoles(op.Roles, a, roleID, member)
+		if core == a.CoreRole && slices.Equal(additional, a.AdditionalRoles) {
+			continue
+		}
+		b, ev, err := portal.SetRoles(op, a, core, additional)
+		if err != nil {
+			return err
+		}
+		if err := storeAccount(ctx, tx, op, a, &b, ev); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// DirectoryDeleteGroup deletes the role of a group, with DeleteRole's rules: built-in
+// roles stay, and so does a role someone still holds.
+func (s *Service) DirectoryDeleteGroup(ctx context.Context, d portal.Directory, id string) error {
+	_, err := s.DeleteRole(ctx, &Cmd{Actor: d.Actor()}, id)
+	return err
+}
