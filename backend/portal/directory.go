@@ -43,7 +43,18 @@ type Directory struct {
 	// organisation in the organisation named as their department (enterprise extension),
 	// when there is one by that name.
 	DepartmentOrganizations bool `json:"departmentOrganizations"`
+	// GroupsAs says what the directory's groups are: the portal's roles (a member holds
+	// the role) or its organisations (a member belongs to the organisation).
+	GroupsAs GroupsAs `json:"groupsAs"`
 }
+
+// GroupsAs is what a directory's groups map to.
+type GroupsAs string
+
+const (
+	GroupsAsRoles         GroupsAs = "roles"
+	GroupsAsOrganizations GroupsAs = "organizations"
+)
 
 // DirectoryActorPrefix starts the actor ID of every directory's changes in the audit log.
 const DirectoryActorPrefix = "directory:"
@@ -61,6 +72,13 @@ func (d Directory) Actor() Actor {
 		act.OrgAdminOf = d.OrganizationID
 	}
 	return act
+}
+
+// HasOrganizationGroup reports whether organisation o is one of the directory's groups
+// (when its groups are organisations): every organisation for a directory of the whole
+// portal, its own for one scoped to an organisation.
+func (d Directory) HasOrganizationGroup(o Organization) bool {
+	return d.OrganizationID == "" || o.ID == d.OrganizationID
 }
 
 // HasGroup reports whether role r is one of the directory's groups: every role for a
@@ -82,12 +100,14 @@ func CheckDirectory(act Actor, d Directory) (Directory, error) {
 	case utf8.RuneCountInString(d.Name) > 80:
 		return Directory{}, FieldErrorf("name", "The directory's name is too long; use at most 80 characters.")
 	}
-	switch d.Kind {
-	case "":
-		d.Kind = KindStaff
-	case KindStaff, KindClient:
-	default:
-		return Directory{}, FieldErrorf("kind", "The people a directory creates are %q or %q, not %q.", KindStaff, KindClient, d.Kind)
+	if err := choice(&d.Kind, "kind", "The people a directory creates are", KindStaff, KindClient); err != nil {
+		return Directory{}, err
+	}
+	if err := choice(&d.GroupsAs, "groupsAs", "A directory's groups are", GroupsAsRoles, GroupsAsOrganizations); err != nil {
+		return Directory{}, err
+	}
+	if d.GroupsAs == GroupsAsOrganizations && d.DepartmentOrganizations {
+		return Directory{}, FieldErrorf("departmentOrganizations", "Choose one way to place people in organisations: by their department or by their groups.")
 	}
 	// A token holds the rights of whoever made it at most: an organisation's administrator
 	// connects a directory for their own organisation only.
@@ -98,6 +118,18 @@ func CheckDirectory(act Actor, d Directory) (Directory, error) {
 		return Directory{}, err
 	}
 	return d, nil
+}
+
+// choice checks a setting that is one of two: empty takes the first.
+func choice[T ~string](v *T, field, say string, first, second T) error {
+	switch *v {
+	case "":
+		*v = first
+	case first, second:
+	default:
+		return FieldErrorf(field, "%s %q or %q, not %q.", say, first, second, *v)
+	}
+	return nil
 }
 
 // DirectoryLink is what a directory told about the person behind an account, kept on the
@@ -220,18 +252,8 @@ func UpdateFromDirectory(op Op, d Directory, a Account, p DirectoryProfile) (Acc
 	if d.OrganizationID == "" && p.OrganizationID == "" {
 		p.OrganizationID = a.OrganizationID // a department that maps to nothing moves nobody
 	}
-	if p.OrganizationID != a.OrganizationID {
-		if err := op.Actor.CanAdminister(p.OrganizationID); err != nil {
-			return Account{}, nil, err
-		}
-		if a.OrgAdmin {
-			return Account{}, nil, Errorf(ECONFLICT, "%s administers its organisation, so the directory cannot move it to another. Take the administration away in Gatehouse first.", a.label())
-		}
-		for _, id := range a.AdditionalRoles {
-			if r, ok := op.Roles[id]; ok && r.Scope == ScopeOrganization {
-				return Account{}, nil, Errorf(ECONFLICT, "%s holds the role %q of its organisation, so the directory cannot move it to another. Take the role away first.", a.label(), r.Name)
-			}
-		}
+	if err := op.mayMove(a, p.OrganizationID); err != nil {
+		return Account{}, nil, err
 	}
 	var events []AuditEvent
 	b := a.clone()
@@ -251,6 +273,41 @@ func UpdateFromDirectory(op Op, d Directory, a Account, p DirectoryProfile) (Acc
 		b = c
 	}
 	return b, events, nil
+}
+
+// mayMove checks that a directory may move account a to organisation orgID ("" for none):
+// it administers the new one, and the move takes nothing from the person that belongs to
+// their organisation (its administration, its roles).
+func (op Op) mayMove(a Account, orgID string) error {
+	if orgID == a.OrganizationID {
+		return nil
+	}
+	if err := op.Actor.CanAdminister(orgID); err != nil {
+		return err
+	}
+	if a.OrgAdmin {
+		return Errorf(ECONFLICT, "%s administers its organisation, so the directory cannot move it to another. Take the administration away in Gatehouse first.", a.label())
+	}
+	for _, id := range a.AdditionalRoles {
+		if r, ok := op.Roles[id]; ok && r.Scope == ScopeOrganization {
+			return Errorf(ECONFLICT, "%s holds the role %q of its organisation, so the directory cannot move it to another. Take the role away first.", a.label(), r.Name)
+		}
+	}
+	return nil
+}
+
+// MoveByDirectory places an account in organisation orgID ("" for none) because a
+// directory whose groups are organisations added it to that group or took it out.
+func MoveByDirectory(op Op, a Account, orgID string) (Account, AuditEvent, error) {
+	if err := op.mayChange(a); err != nil {
+		return Account{}, AuditEvent{}, err
+	}
+	if err := op.mayMove(a, orgID); err != nil {
+		return Account{}, AuditEvent{}, err
+	}
+	b := op.touched(a)
+	b.OrganizationID = orgID
+	return b, op.event(ActionDirectoryUpdate, &a, &b), nil
 }
 
 func sameProfile(a, b Account) bool {

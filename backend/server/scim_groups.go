@@ -9,7 +9,8 @@ import (
 	"gatehouse/backend/server/service"
 )
 
-// Groups are the portal's roles; a group's members are the people holding the role.
+// Groups are the portal's roles (a group's members hold the role) or its organisations (a
+// group's members belong to it), as the directory is configured.
 
 // withMembers says whether the answer lists members: not when the directory asks to leave
 // them out (Entra's excludedAttributes=members, which keeps large groups cheap).
@@ -23,7 +24,7 @@ func withMembers(r *http.Request) bool {
 }
 
 func (s *Server) respondGroup(w http.ResponseWriter, r *http.Request, g service.DirectoryGroup, status int) error {
-	res := scim.GroupOf(g.Role, g.Members, withMembers(r), s.scimBase())
+	res := scim.GroupOf(g.ID, g.Name, g.Version, g.Members, withMembers(r), s.scimBase())
 	return respondResource(w, status, res.Meta, res)
 }
 
@@ -40,7 +41,7 @@ func (s *Server) handleSCIMListGroups(w http.ResponseWriter, r *http.Request, d 
 	out := make([]any, 0, len(groups))
 	for _, g := range groups {
 		if expr != nil {
-			ok, err := scim.Match(scim.ToDoc(scim.GroupOf(g.Role, g.Members, true, s.scimBase())), expr)
+			ok, err := scim.Match(scim.ToDoc(scim.GroupOf(g.ID, g.Name, g.Version, g.Members, true, s.scimBase())), expr)
 			if err != nil {
 				return err
 			}
@@ -48,7 +49,7 @@ func (s *Server) handleSCIMListGroups(w http.ResponseWriter, r *http.Request, d 
 				continue
 			}
 		}
-		out = append(out, scim.GroupOf(g.Role, g.Members, withMembers(r), s.scimBase()))
+		out = append(out, scim.GroupOf(g.ID, g.Name, g.Version, g.Members, withMembers(r), s.scimBase()))
 	}
 	writeList(w, out, start, count)
 	return nil
@@ -101,7 +102,7 @@ func (s *Server) handleSCIMPatchGroup(w http.ResponseWriter, r *http.Request, d 
 	}
 	_, err = s.svc.DirectoryChangeGroup(r.Context(), d, r.PathValue("id"), version, service.GroupChange{
 		Resolve: func(g service.DirectoryGroup) (service.GroupChange, error) {
-			doc := scim.GroupDoc(g.Role, g.Members)
+			doc := scim.GroupDoc(g.Name, g.Members)
 			if err := scim.Apply(doc, ops); err != nil {
 				return service.GroupChange{}, err
 			}

@@ -790,3 +790,62 @@ func want(ok bool, what string) error {
 	}
 	return fmt.Errorf("want %s", what)
 }
+
+func TestSCIMGroupsAsOrganisations(t *testing.T) {
+	s := newSCIM(t, api.DirectoryTokenRequest{Name: "Okta", GroupsAs: portal.GroupsAsOrganizations})
+	north, south := s.org("Northside Pantry"), s.org("Southside Council")
+	boss := s.account(portal.Account{OrganizationID: south.ID, OrgAdmin: true})
+	ann := s.dir.do("POST", "/Users", scimUser("ann@example.org", "ann@example.org", "Ann", "A", true)).must(t, 201).str("id")
+	// The organisations are the groups.
+	found := s.dir.do("GET", "/Groups?filter="+url.QueryEscape(`displayName eq "northside pantry"`), "").must(t, 200)
+	if found.get("totalResults") != 1.0 || found.str("Resources.0.id") != north.ID {
+		t.Fatalf("find an organisation: %s", found.raw)
+	}
+	s.dir.do("PATCH", "/Groups/"+north.ID, patch(`{"op":"add","path":"members","value":[{"value":"`+ann+`"}]}`)).must(t, 204)
+	if a := s.stored(ann); a.OrganizationID != north.ID {
+		t.Fatalf("ann after joining Northside: %+v", a)
+	}
+	if u := s.dir.do("GET", "/Users/"+ann, "").must(t, 200); u.str("groups.0.value") != north.ID || u.str("groups.0.display") != "Northside Pantry" || len(u.get("groups").([]any)) != 1 {
+		t.Errorf("ann's groups: %s", u.raw)
+	}
+	// A new group is a new organisation; renamed, given the whole membership by PUT.
+	west := s.dir.do("POST", "/Groups", `{"displayName":"Westside Pantry"}`).must(t, 201).str("id")
+	s.dir.do("POST", "/Groups", `{"displayName":"westside pantry"}`).scimError(t, 409, "uniqueness")
+	s.dir.do("PATCH", "/Groups/"+west, patch(`{"op":"Replace","path":"displayName","value":"Westside Food Pantry"}`)).must(t, 204)
+	s.dir.do("PUT", "/Groups/"+west, `{"displayName":"Westside Food Pantry","members":[{"value":"`+ann+`"}]}`).must(t, 200)
+	o := storedRecord(s.env, func(r store.Reader) (portal.Organization, error) { return r.Organization(s.ctx, west) })
+	if a := s.stored(ann); o.Name != "Westside Food Pantry" || a.OrganizationID != west {
+		t.Fatalf("after PUT: %+v %+v", o, a)
+	}
+	// An organisation's administrator is not moved by a directory.
+	s.dir.do("PATCH", "/Groups/"+west, patch(`{"op":"add","path":"members","value":[{"value":"`+boss.ID+`"}]}`)).scimError(t, 409, "")
+	// Taken out of the group, Ann belongs to no organisation; the empty organisation goes.
+	s.dir.do("DELETE", "/Groups/"+west, "").scimError(t, 409, "")
+	s.dir.do("PATCH", "/Groups/"+west, patch(`{"op":"remove","path":"members[value eq \"`+ann+`\"]"}`)).must(t, 204)
+	if a := s.stored(ann); a.OrganizationID != "" {
+		t.Fatalf("ann after leaving: %+v", a)
+	}
+	s.dir.do("DELETE", "/Groups/"+west, "").must(t, 204)
+	s.dir.do("GET", "/Groups/"+west, "").scimError(t, 404, "")
+	evs := s.audit(store.AuditFilter{ActorID: "directory:" + s.tok.ID})
+	var actions []string
+	for _, ev := range evs {
+		actions = append([]string{ev.Action}, actions...)
+	}
+	if got := strings.Join(actions, " "); got != "account.provision account.directory_update organization.create organization.update account.directory_update account.directory_update organization.delete" {
+		t.Errorf("audit: %s", got)
+	}
+	// A directory for one organisation has that organisation as its only group.
+	scoped := scimClient{t: t, url: s.url, token: s.connect(api.DirectoryTokenRequest{Name: "North's", OrganizationID: north.ID, GroupsAs: portal.GroupsAsOrganizations}).Token}
+	if g := scoped.do("GET", "/Groups", "").must(t, 200); g.get("totalResults") != 1.0 || g.str("Resources.0.id") != north.ID {
+		t.Errorf("a scoped directory's groups: %s", g.raw)
+	}
+	scoped.do("POST", "/Groups", `{"displayName":"Eastside"}`).scimError(t, 403, "")
+	// Groups as organisations and departments as organisations are one choice.
+	if _, err := s.client(s.admin.ID).CreateDirectoryToken(s.ctx, api.DirectoryTokenRequest{Name: "x", GroupsAs: portal.GroupsAsOrganizations, DepartmentOrganizations: true}); portal.ErrorField(err) != "departmentOrganizations" {
+		t.Errorf("both ways: %v", err)
+	}
+	if _, err := s.client(s.admin.ID).CreateDirectoryToken(s.ctx, api.DirectoryTokenRequest{Name: "x", GroupsAs: "teams"}); portal.ErrorField(err) != "groupsAs" {
+		t.Errorf("groups as teams: %v", err)
+	}
+}

@@ -9,19 +9,40 @@ import (
 	"gatehouse/backend/server/service"
 )
 
-// scimRoles names the roles in users' groups.
-func (s *Server) scimRoles(ctx context.Context, d portal.Directory) (portal.Roles, error) {
-	rs, err := s.svc.ListRoles(ctx, d.Actor())
-	return portal.NewRoles(rs...), err
+// userGroups works out, once per request, the groups each user is listed in: the roles
+// they hold, or the organisation they belong to, as the directory's groups are.
+func (s *Server) userGroups(ctx context.Context, d portal.Directory) (func(portal.Account) []scim.Ref, error) {
+	groups, err := s.svc.DirectoryGroups(ctx, d, false)
+	if err != nil {
+		return nil, err
+	}
+	names := make(map[string]string, len(groups))
+	for _, g := range groups {
+		names[g.ID] = g.Name
+	}
+	base := s.scimBase()
+	return func(a portal.Account) []scim.Ref {
+		ids := a.RoleIDs()
+		if d.GroupsAs == portal.GroupsAsOrganizations {
+			ids = []string{a.OrganizationID}
+		}
+		refs := []scim.Ref{}
+		for _, id := range ids {
+			if name, ok := names[id]; ok {
+				refs = append(refs, scim.GroupRef(id, name, base))
+			}
+		}
+		return refs
+	}, nil
 }
 
 // respondUser answers with a user, its ETag and, for a new one, its Location.
 func (s *Server) respondUser(w http.ResponseWriter, r *http.Request, d portal.Directory, a portal.Account, status int) error {
-	roles, err := s.scimRoles(r.Context(), d)
+	groups, err := s.userGroups(r.Context(), d)
 	if err != nil {
 		return err
 	}
-	u := scim.UserOf(a, roles, s.scimBase())
+	u := scim.UserOf(a, groups(a), s.scimBase())
 	return respondResource(w, status, u.Meta, u)
 }
 
@@ -38,13 +59,13 @@ func (s *Server) handleSCIMListUsers(w http.ResponseWriter, r *http.Request, d p
 	if err != nil {
 		return err
 	}
-	roles, err := s.scimRoles(r.Context(), d)
+	groups, err := s.userGroups(r.Context(), d)
 	if err != nil {
 		return err
 	}
 	users := make([]any, 0, len(accounts))
 	for _, a := range accounts {
-		u := scim.UserOf(a, roles, s.scimBase())
+		u := scim.UserOf(a, groups(a), s.scimBase())
 		if expr != nil {
 			ok, err := scim.Match(scim.ToDoc(u), expr)
 			if err != nil {
@@ -105,12 +126,12 @@ func (s *Server) handleSCIMPatchUser(w http.ResponseWriter, r *http.Request, d p
 	if err != nil {
 		return err
 	}
-	roles, err := s.scimRoles(r.Context(), d)
+	groups, err := s.userGroups(r.Context(), d)
 	if err != nil {
 		return err
 	}
 	a, err := s.svc.DirectoryUpdate(r.Context(), d, r.PathValue("id"), version, func(a portal.Account) (portal.DirectoryProfile, error) {
-		doc := scim.ToDoc(scim.UserOf(a, roles, s.scimBase()))
+		doc := scim.ToDoc(scim.UserOf(a, groups(a), s.scimBase()))
 		if err := scim.Apply(doc, ops); err != nil {
 			return portal.DirectoryProfile{}, err
 		}

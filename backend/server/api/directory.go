@@ -8,11 +8,12 @@ import (
 
 // DirectoryTokenRequest connects a directory (SCIM): POST /api/v1/directory-tokens.
 type DirectoryTokenRequest struct {
-	Name                    string      `json:"name"`
-	Kind                    portal.Kind `json:"kind"`
-	OrganizationID          string      `json:"organizationId"`
-	Purge                   bool        `json:"purge"`
-	DepartmentOrganizations bool        `json:"departmentOrganizations"`
+	Name                    string          `json:"name"`
+	Kind                    portal.Kind     `json:"kind"`
+	OrganizationID          string          `json:"organizationId"`
+	Purge                   bool            `json:"purge"`
+	DepartmentOrganizations bool            `json:"departmentOrganizations"`
+	GroupsAs                portal.GroupsAs `json:"groupsAs"`
 }
 
 // DirectoryToken is a connected directory as administrators see it: never its token.

@@ -4,7 +4,8 @@ import (
 	"gatehouse/backend/portal"
 )
 
-// Group is a portal role as a SCIM Group (RFC 7643 4.2): its holders are its members.
+// Group is a SCIM Group (RFC 7643 4.2): a portal role, whose holders are its members, or
+// an organisation, whose people are, as the directory is configured.
 type Group struct {
 	Schemas     []string `json:"schemas"`
 	ID          string   `json:"id"`
@@ -13,10 +14,11 @@ type Group struct {
 	Meta        Meta     `json:"meta"`
 }
 
-// GroupOf is the role as a Group; members nil leaves them out (excludedAttributes=members).
-func GroupOf(r portal.Role, members []portal.Account, withMembers bool, base string) Group {
-	g := Group{Schemas: []string{SchemaGroup}, ID: r.ID, DisplayName: r.Name,
-		Meta: Meta{ResourceType: "Group", Location: base + "/Groups/" + r.ID, Version: ETag(r.Version)}}
+// GroupOf is a group as a SCIM Group; withMembers false leaves its members out
+// (excludedAttributes=members).
+func GroupOf(id, name string, version int64, members []portal.Account, withMembers bool, base string) Group {
+	g := Group{Schemas: []string{SchemaGroup}, ID: id, DisplayName: name,
+		Meta: Meta{ResourceType: "Group", Location: base + "/Groups/" + id, Version: ETag(version)}}
 	if withMembers {
 		refs := make([]Ref, 0, len(members))
 		for _, a := range members {
@@ -28,12 +30,12 @@ func GroupOf(r portal.Role, members []portal.Account, withMembers bool, base str
 }
 
 // GroupDoc is the group's Doc for PATCH: its name and its members' IDs.
-func GroupDoc(r portal.Role, members []portal.Account) Doc {
+func GroupDoc(name string, members []portal.Account) Doc {
 	list := make([]any, 0, len(members))
 	for _, a := range members {
 		list = append(list, map[string]any{"value": a.ID})
 	}
-	return Doc{"displayname": r.Name, "members": list}
+	return Doc{"displayname": name, "members": list}
 }
 
 // GroupOfDoc reads a Group document (POST, PUT, or after PATCH): its name and members.

@@ -63,12 +63,15 @@ func Active(a portal.Account) bool {
 }
 
 // UserOf is the account as a SCIM User; base is the SCIM endpoint's address
-// (https://portal.example.org/scim/v2), roles names the account's roles.
-func UserOf(a portal.Account, roles portal.Roles, base string) User {
+// (https://portal.example.org/scim/v2), groups the groups it is a member of.
+func UserOf(a portal.Account, groups []Ref, base string) User {
+	if groups == nil {
+		groups = []Ref{}
+	}
 	u := User{
 		Schemas: []string{SchemaUser, SchemaEnterprise}, ID: a.ID, UserName: a.Email,
 		DisplayName: a.Name, Name: Name{Formatted: a.Name},
-		Emails: []Email{{Value: a.Email, Type: "work", Primary: true}}, Active: Active(a), Groups: []Ref{},
+		Emails: []Email{{Value: a.Email, Type: "work", Primary: true}}, Active: Active(a), Groups: groups,
 		Meta: Meta{ResourceType: "User", Created: stamp(a.CreatedAt), LastModified: stamp(a.UpdatedAt), Location: base + "/Users/" + a.ID, Version: ETag(a.Version)},
 	}
 	if d := a.Directory; d != nil {
@@ -78,14 +81,12 @@ func UserOf(a portal.Account, roles portal.Roles, base string) User {
 			u.Enterprise = &Enterprise{Department: d.Department}
 		}
 	}
-	for _, id := range a.RoleIDs() {
-		ref := Ref{Value: id, Ref: base + "/Groups/" + id}
-		if r, ok := roles[id]; ok {
-			ref.Display = r.Name
-		}
-		u.Groups = append(u.Groups, ref)
-	}
 	return u
+}
+
+// GroupRef is a reference to group id, named name, as a user's groups list it.
+func GroupRef(id, name, base string) Ref {
+	return Ref{Value: id, Display: name, Ref: base + "/Groups/" + id}
 }
 
 // ProfileOf reads a User document (lower-case keys) as the directory's view of the

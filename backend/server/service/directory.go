@@ -41,7 +41,7 @@ func directoryTokenView(t store.DirectoryToken) api.DirectoryToken {
 // answer would keep the token.
 func (s *Service) CreateDirectoryToken(ctx context.Context, act portal.Actor, req api.DirectoryTokenRequest) (api.NewDirectoryToken, error) {
 	d, err := portal.CheckDirectory(act, portal.Directory{Name: req.Name, Kind: req.Kind, OrganizationID: req.OrganizationID,
-		Purge: req.Purge, DepartmentOrganizations: req.DepartmentOrganizations && req.OrganizationID == ""})
+		Purge: req.Purge, DepartmentOrganizations: req.DepartmentOrganizations && req.OrganizationID == "", GroupsAs: req.GroupsAs})
 	if err != nil {
 		return api.NewDirectoryToken{}, err
 	}
@@ -405,20 +405,37 @@ func storeAccount(ctx context.Context, tx store.Tx, op portal.Op, before portal.
 	return nil
 }
 
-// DirectoryGroup is a role as a directory's group: the role and the accounts holding it
-// that the directory can see.
+// DirectoryGroup is one of a directory's groups: a role (its members hold it) or an
+// organisation (its members belong to it), as the directory is configured, with the
+// members the directory can see.
 type DirectoryGroup struct {
-	Role    portal.Role
-	Members []portal.Account
+	ID, Name string
+	Version  int64
+	Members  []portal.Account
 }
 
-func (s *Service) directoryGroup(ctx context.Context, r store.Reader, d portal.Directory, role portal.Role) (DirectoryGroup, error) {
-	g := DirectoryGroup{Role: role}
+func roleGroup(r portal.Role) DirectoryGroup {
+	return DirectoryGroup{ID: r.ID, Name: r.Name, Version: r.Version}
+}
+
+func orgGroup(o portal.Organization) DirectoryGroup {
+	return DirectoryGroup{ID: o.ID, Name: o.Name, Version: o.Version}
+}
+
+func byOrganization(d portal.Directory) bool { return d.GroupsAs == portal.GroupsAsOrganizations }
+
+// withMembers fills in the group's members: the accounts holding the role, or belonging to
+// the organisation, that the directory can see.
+func (s *Service) withMembers(ctx context.Context, r store.Reader, d portal.Directory, g DirectoryGroup) (DirectoryGroup, error) {
 	act := d.Actor()
-	f := store.AccountFilter{Role: role.ID, Limit: MaxPageSize}
+	f := store.AccountFilter{Role: g.ID, Limit: MaxPageSize}
+	if byOrganization(d) {
+		f = store.AccountFilter{OrganizationIDs: []string{g.ID}, Limit: MaxPageSize}
+	}
 	if d.OrganizationID != "" {
 		f.OrganizationIDs = []string{d.OrganizationID}
 	}
+	g.Members = nil
 	for {
 		page, err := r.Accounts(ctx, f)
 		if err != nil {
@@ -436,91 +453,130 @@ func (s *Service) directoryGroup(ctx context.Context, r store.Reader, d portal.D
 	}
 }
 
-// DirectoryGroups lists the roles the directory can see, with their members when members.
+// groups lists the directory's groups, without members.
+func (s *Service) groups(ctx context.Context, r store.Reader, d portal.Directory) ([]DirectoryGroup, error) {
+	var out []DirectoryGroup
+	if byOrganization(d) {
+		orgs, err := r.Organizations(ctx, store.OrgFilter{})
+		for _, o := range orgs {
+			if d.HasOrganizationGroup(o) {
+				out = append(out, orgGroup(o))
+			}
+		}
+		return out, err
+	}
+	roles, err := r.Roles(ctx)
+	for _, role := range roles {
+		if d.HasGroup(role) {
+			out = append(out, roleGroup(role))
+		}
+	}
+	return out, err
+}
+
+// DirectoryGroups lists the directory's groups, with their members when members.
 func (s *Service) DirectoryGroups(ctx context.Context, d portal.Directory, members bool) ([]DirectoryGroup, error) {
 	var out []DirectoryGroup
 	err := s.store.View(ctx, func(r store.Reader) error {
-		roles, err := r.Roles(ctx)
-		if err != nil {
+		var err error
+		if out, err = s.groups(ctx, r, d); err != nil || !members {
 			return err
 		}
-		for _, role := range roles {
-			if !d.HasGroup(role) {
-				continue
+		for i := range out {
+			if out[i], err = s.withMembers(ctx, r, d, out[i]); err != nil {
+				return err
 			}
-			g := DirectoryGroup{Role: role}
-			if members {
-				if g, err = s.directoryGroup(ctx, r, d, role); err != nil {
-					return err
-				}
-			}
-			out = append(out, g)
 		}
 		return nil
 	})
 	return out, err
 }
 
-// directoryRole loads one of the directory's groups; any other role is answered as if it
-// did not exist.
-func directoryRole(ctx context.Context, r store.Reader, d portal.Directory, id string) (portal.Role, error) {
+// group loads one of the directory's groups; any other role or organisation is answered
+// as if it did not exist.
+func (s *Service) group(ctx context.Context, r store.Reader, d portal.Directory, id string) (DirectoryGroup, error) {
+	if byOrganization(d) {
+		o, err := r.Organization(ctx, id)
+		if err == nil && !d.HasOrganizationGroup(o) {
+			err = portal.NotFound("group", id)
+		}
+		return orgGroup(o), err
+	}
 	role, err := r.Role(ctx, id)
 	if err == nil && !d.HasGroup(role) {
-		err = portal.NotFound("role", id)
+		err = portal.NotFound("group", id)
 	}
-	return role, err
+	return roleGroup(role), err
 }
 
-// DirectoryGroupByID returns one role as a group, with its members.
+// DirectoryGroupByID returns one group, with its members.
 func (s *Service) DirectoryGroupByID(ctx context.Context, d portal.Directory, id string) (DirectoryGroup, error) {
 	var g DirectoryGroup
 	err := s.store.View(ctx, func(r store.Reader) error {
-		role, err := directoryRole(ctx, r, d, id)
-		if err != nil {
+		var err error
+		if g, err = s.group(ctx, r, d, id); err != nil {
 			return err
 		}
-		g, err = s.directoryGroup(ctx, r, d, role)
+		g, err = s.withMembers(ctx, r, d, g)
 		return err
 	})
 	return g, err
 }
 
-// DirectoryCreateGroup makes a role for a directory's group: an additional role with no
-// permission, which an administrator then shapes in Gatehouse. A group named as a role
-// the portal has is that role: the directory is told it exists, to match it instead.
+// DirectoryCreateGroup makes what a directory's new group stands for: an additional role
+// with no permission, which an administrator then shapes in Gatehouse, or an organisation
+// (a directory of the whole portal only, as only system administrators add them). A group
+// named as one the portal has is that one: the directory is told it exists, to match it.
 func (s *Service) DirectoryCreateGroup(ctx context.Context, d portal.Directory, name string, members []string) (DirectoryGroup, error) {
 	act := d.Actor()
 	var g DirectoryGroup
 	err := s.store.Update(ctx, func(tx store.Tx) error {
-		role, err := portal.DirectoryRole(act, d, "grp-"+strings.TrimPrefix(NewID("x"), "x_"), name)
+		have, err := s.groups(ctx, tx, d)
 		if err != nil {
 			return err
 		}
-		roles, err := tx.Roles(ctx)
-		if err != nil {
-			return err
-		}
-		for _, r := range roles {
-			if d.HasGroup(r) && strings.EqualFold(r.Name, role.Name) {
+		for _, h := range have {
+			if strings.EqualFold(h.Name, strings.Join(strings.Fields(name), " ")) {
 				return &portal.Error{Code: portal.ECONFLICT, Field: "displayName", Message: fmt.Sprintf(
-					"The portal already has a role named %q. Match the group to it (by displayName) instead of creating another.", r.Name)}
+					"The portal already has a group named %q. Match the group to it (by displayName) instead of creating another.", h.Name)}
 			}
 		}
-		role, ev, err := portal.PutRole(portal.Op{Now: s.clock.Now(), Actor: act}, nil, role, 0)
-		if err != nil {
+		op := portal.Op{Now: s.clock.Now(), Actor: act}
+		if byOrganization(d) {
+			o, err := portal.NewOrganization(op, portal.Organization{ID: NewID("org"), Name: name})
+			if err != nil {
+				return err
+			}
+			if err := tx.PutOrganization(ctx, &o); err != nil {
+				return err
+			}
+			if err := audit(ctx, tx, portal.AuditEvent{At: o.CreatedAt, ActorID: act.ID, ActorName: act.Name, Action: ActionCreateOrg,
+				EntityType: api.EntityOrganization, EntityID: o.ID, OrganizationID: o.ID, After: jsonOf(o)}); err != nil {
+				return err
+			}
+			g = orgGroup(o)
+		} else {
+			role, err := portal.DirectoryRole(act, d, "grp-"+strings.TrimPrefix(NewID("x"), "x_"), name)
+			if err != nil {
+				return err
+			}
+			role, ev, err := portal.PutRole(op, nil, role, 0)
+			if err != nil {
+				return err
+			}
+			if err := tx.PutRole(ctx, &role); err != nil {
+				return err
+			}
+			ev.After = jsonOf(role)
+			if err := audit(ctx, tx, ev); err != nil {
+				return err
+			}
+			g = roleGroup(role)
+		}
+		if err := s.changeMembers(ctx, tx, d, g.ID, members, true); err != nil {
 			return err
 		}
-		if err := tx.PutRole(ctx, &role); err != nil {
-			return err
-		}
-		ev.After = jsonOf(role)
-		if err := audit(ctx, tx, ev); err != nil {
-			return err
-		}
-		if err := s.changeMembers(ctx, tx, d, role.ID, members, true); err != nil {
-			return err
-		}
-		g, err = s.directoryGroup(ctx, tx, d, role)
+		g, err = s.withMembers(ctx, tx, d, g)
 		return err
 	})
 	return g, err
@@ -538,22 +594,20 @@ type GroupChange struct {
 	Resolve func(g DirectoryGroup) (GroupChange, error)
 }
 
-// DirectoryChangeGroup renames a role or changes who holds it, each account through the
-// rules of SetRoles (system roles by a directory not scoped to one organisation only, the
-// last system administrator kept).
+// DirectoryChangeGroup renames a group's role or organisation, or changes its members,
+// each account through the portal's rules (SetRoles: system roles by a directory of the
+// whole portal only, the last system administrator kept; or MoveByDirectory).
 func (s *Service) DirectoryChangeGroup(ctx context.Context, d portal.Directory, id string, ifMatch int64, c GroupChange) (DirectoryGroup, error) {
-	act := d.Actor()
 	var g DirectoryGroup
 	err := s.store.Update(ctx, func(tx store.Tx) error {
-		role, err := directoryRole(ctx, tx, d, id)
+		cur, err := s.group(ctx, tx, d, id)
 		if err != nil {
 			return err
 		}
-		if err := checkVersion(&Cmd{IfMatch: ifMatch}, "role", id, role.Version, role); err != nil {
+		if err := checkVersion(&Cmd{IfMatch: ifMatch}, "group", id, cur.Version, cur); err != nil {
 			return err
 		}
-		cur, err := s.directoryGroup(ctx, tx, d, role)
-		if err != nil {
+		if cur, err = s.withMembers(ctx, tx, d, cur); err != nil {
 			return err
 		}
 		if c.Resolve != nil {
@@ -561,25 +615,10 @@ func (s *Service) DirectoryChangeGroup(ctx context.Context, d portal.Directory, 
 				return err
 			}
 		}
-		if name := strings.TrimSpace(c.Name); name != "" && name != role.Name {
-			holders, err := tx.RoleHolders(ctx, id)
-			if err != nil {
+		if name := strings.TrimSpace(c.Name); name != "" && name != cur.Name {
+			if err := s.renameGroup(ctx, tx, d, id, name); err != nil {
 				return err
 			}
-			renamed := role
-			renamed.Name = name
-			renamed, ev, err := portal.PutRole(portal.Op{Now: s.clock.Now(), Actor: act}, &role, renamed, holders)
-			if err != nil {
-				return err
-			}
-			if err := tx.PutRole(ctx, &renamed); err != nil {
-				return err
-			}
-			ev.After = jsonOf(renamed)
-			if err := audit(ctx, tx, ev); err != nil {
-				return err
-			}
-			role = renamed
 		}
 		add, remove := c.Add, c.Remove
 		if c.Replace != nil {
@@ -600,14 +639,58 @@ func (s *Service) DirectoryChangeGroup(ctx context.Context, d portal.Directory, 
 		if err := s.changeMembers(ctx, tx, d, id, remove, false); err != nil {
 			return err
 		}
-		g, err = s.directoryGroup(ctx, tx, d, role)
+		if g, err = s.group(ctx, tx, d, id); err != nil {
+			return err
+		}
+		g, err = s.withMembers(ctx, tx, d, g)
 		return err
 	})
 	return g, err
 }
 
-// changeMembers gives or takes role roleID to or from each account, with SetRoles' rules.
-func (s *Service) changeMembers(ctx context.Context, tx store.Tx, d portal.Directory, roleID string, ids []string, member bool) error {
+// renameGroup renames the role or organisation behind a group, with the portal's rules.
+func (s *Service) renameGroup(ctx context.Context, tx store.Tx, d portal.Directory, id, name string) error {
+	op := portal.Op{Now: s.clock.Now(), Actor: d.Actor()}
+	if byOrganization(d) {
+		before, err := tx.Organization(ctx, id)
+		if err != nil {
+			return err
+		}
+		renamed := before
+		renamed.Name = name
+		after, ev, err := portal.UpdateOrganization(op, before, renamed)
+		if err != nil {
+			return err
+		}
+		if err := tx.PutOrganization(ctx, &after); err != nil {
+			return err
+		}
+		return audit(ctx, tx, ev)
+	}
+	role, err := tx.Role(ctx, id)
+	if err != nil {
+		return err
+	}
+	holders, err := tx.RoleHolders(ctx, id)
+	if err != nil {
+		return err
+	}
+	renamed := role
+	renamed.Name = name
+	renamed, ev, err := portal.PutRole(op, &role, renamed, holders)
+	if err != nil {
+		return err
+	}
+	if err := tx.PutRole(ctx, &renamed); err != nil {
+		return err
+	}
+	ev.After = jsonOf(renamed)
+	return audit(ctx, tx, ev)
+}
+
+// changeMembers adds accounts to the group (member) or takes them out: gives or takes the
+// role, or moves them into the organisation or out of it.
+func (s *Service) changeMembers(ctx context.Context, tx store.Tx, d portal.Directory, groupID string, ids []string, member bool) error {
 	act := d.Actor()
 	for _, id := range ids {
 		a, err := visibleAccount(ctx, tx, act, id)
@@ -621,11 +704,25 @@ func (s *Service) changeMembers(ctx context.Context, tx store.Tx, d portal.Direc
 		if err != nil {
 			return err
 		}
-		core, additional := portal.DirectoryRoles(op.Roles, a, roleID, member)
-		if core == a.CoreRole && slices.Equal(additional, a.AdditionalRoles) {
-			continue
+		var b portal.Account
+		var ev portal.AuditEvent
+		switch {
+		case byOrganization(d):
+			to := groupID
+			if !member {
+				to = ""
+			}
+			if (member && a.OrganizationID == groupID) || (!member && a.OrganizationID != groupID) {
+				continue
+			}
+			b, ev, err = portal.MoveByDirectory(op, a, to)
+		default:
+			core, additional := portal.DirectoryRoles(op.Roles, a, groupID, member)
+			if core == a.CoreRole && slices.Equal(additional, a.AdditionalRoles) {
+				continue
+			}
+			b, ev, err = portal.SetRoles(op, a, core, additional)
 		}
-		b, ev, err := portal.SetRoles(op, a, core, additional)
 		if err != nil {
 			return err
 		}
@@ -636,9 +733,20 @@ func (s *Service) changeMembers(ctx context.Context, tx store.Tx, d portal.Direc
 	return nil
 }
 
-// DirectoryDeleteGroup deletes the role of a group, with DeleteRole's rules: built-in
-// roles stay, and so does a role someone still holds.
+// DirectoryDeleteGroup deletes the role or organisation of a group, with the portal's
+// rules: built-in roles stay, and so does a role someone holds or an organisation with
+// people.
 func (s *Service) DirectoryDeleteGroup(ctx context.Context, d portal.Directory, id string) error {
-	_, err := s.DeleteRole(ctx, &Cmd{Actor: d.Actor()}, id)
+	// The group is looked up first, so that one out of the directory's reach is not found.
+	if _, err := s.DirectoryGroupByID(ctx, d, id); err != nil {
+		return err
+	}
+	cmd := &Cmd{Actor: d.Actor()}
+	var err error
+	if byOrganization(d) {
+		_, err = s.DeleteOrganization(ctx, cmd, id)
+	} else {
+		_, err = s.DeleteRole(ctx, cmd, id)
+	}
 	return err
 }

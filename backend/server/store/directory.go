@@ -11,14 +11,14 @@ import (
 
 // Directories' tokens and the index of the people they linked (migration 0006).
 
-const directoryTokenCols = `id, token_hash, name, kind, organization_id, purge, department_orgs, created_by, created_at, revoked_at, last_used_at`
+const directoryTokenCols = `id, token_hash, name, kind, organization_id, purge, department_orgs, groups_as, created_by, created_at, revoked_at, last_used_at`
 
 func scanDirectoryToken(row interface{ Scan(...any) error }) (DirectoryToken, error) {
 	var t DirectoryToken
-	var kind, created, revoked, used string
+	var kind, groupsAs, created, revoked, used string
 	var purge, deptOrgs int
-	err := row.Scan(&t.ID, &t.TokenHash, &t.Name, &kind, &t.OrganizationID, &purge, &deptOrgs, &t.CreatedBy, &created, &revoked, &used)
-	t.Kind, t.Purge, t.DepartmentOrganizations = portal.Kind(kind), purge != 0, deptOrgs != 0
+	err := row.Scan(&t.ID, &t.TokenHash, &t.Name, &kind, &t.OrganizationID, &purge, &deptOrgs, &groupsAs, &t.CreatedBy, &created, &revoked, &used)
+	t.Kind, t.Purge, t.DepartmentOrganizations, t.GroupsAs = portal.Kind(kind), purge != 0, deptOrgs != 0, portal.GroupsAs(groupsAs)
 	t.CreatedAt, t.RevokedAt, t.LastUsedAt = parseTS(created), parseTS(revoked), parseTS(used)
 	return t, err
 }
@@ -52,11 +52,11 @@ func (r *reader) DirectoryTokens(ctx context.Context) ([]DirectoryToken, error) 
 }
 
 func (w *writer) PutDirectoryToken(ctx context.Context, t DirectoryToken) error {
-	_, err := w.tx.ExecContext(ctx, `INSERT INTO directory_tokens (`+directoryTokenCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	_, err := w.tx.ExecContext(ctx, `INSERT INTO directory_tokens (`+directoryTokenCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET
 			revoked_at = CASE WHEN directory_tokens.revoked_at = '' THEN excluded.revoked_at ELSE directory_tokens.revoked_at END,
 			last_used_at = CASE WHEN excluded.last_used_at > directory_tokens.last_used_at THEN excluded.last_used_at ELSE directory_tokens.last_used_at END`,
-		t.ID, t.TokenHash, t.Name, string(t.Kind), t.OrganizationID, boolInt(t.Purge), boolInt(t.DepartmentOrganizations), t.CreatedBy, ts(t.CreatedAt), ts(t.RevokedAt), ts(t.LastUsedAt))
+		t.ID, t.TokenHash, t.Name, string(t.Kind), t.OrganizationID, boolInt(t.Purge), boolInt(t.DepartmentOrganizations), string(t.GroupsAs), t.CreatedBy, ts(t.CreatedAt), ts(t.RevokedAt), ts(t.LastUsedAt))
 	if err != nil {
 		return fmt.Errorf("store directory token %s: %w", t.ID, err)
 	}

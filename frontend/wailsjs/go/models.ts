@@ -7,6 +7,7 @@ export namespace api {
 	    organizationId: string;
 	    purge: boolean;
 	    departmentOrganizations: boolean;
+	    groupsAs: string;
 	    createdBy: string;
 	    // Go type: time
 	    createdAt: any;
@@ -27,6 +28,7 @@ export namespace api {
 	        this.organizationId = source["organizationId"];
 	        this.purge = source["purge"];
 	        this.departmentOrganizations = source["departmentOrganizations"];
+	        this.groupsAs = source["groupsAs"];
 	        this.createdBy = source["createdBy"];
 	        this.createdAt = this.convertValues(source["createdAt"], null);
 	        this.revokedAt = this.convertValues(source["revokedAt"], null);
@@ -57,6 +59,7 @@ export namespace api {
 	    organizationId: string;
 	    purge: boolean;
 	    departmentOrganizations: boolean;
+	    groupsAs: string;
 	
 	    static createFrom(source: any = {}) {
 	        return new DirectoryTokenRequest(source);
@@ -69,6 +72,7 @@ export namespace api {
 	        this.organizationId = source["organizationId"];
 	        this.purge = source["purge"];
 	        this.departmentOrganizations = source["departmentOrganizations"];
+	        this.groupsAs = source["groupsAs"];
 	    }
 	}
 	export class MailItem {
@@ -129,6 +133,7 @@ export namespace api {
 	    organizationId: string;
 	    purge: boolean;
 	    departmentOrganizations: boolean;
+	    groupsAs: string;
 	    createdBy: string;
 	    // Go type: time
 	    createdAt: any;
@@ -151,6 +156,7 @@ export namespace api {
 	        this.organizationId = source["organizationId"];
 	        this.purge = source["purge"];
 	        this.departmentOrganizations = source["departmentOrganizations"];
+	        this.groupsAs = source["groupsAs"];
 	        this.createdBy = source["createdBy"];
 	        this.createdAt = this.convertValues(source["createdAt"], null);
 	        this.revokedAt = this.convertValues(source["revokedAt"], null);

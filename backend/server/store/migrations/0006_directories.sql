@@ -9,6 +9,7 @@ CREATE TABLE directory_tokens (
     organization_id TEXT NOT NULL DEFAULT '',
     purge           INTEGER NOT NULL DEFAULT 0,
     department_orgs INTEGER NOT NULL DEFAULT 0,
+    groups_as       TEXT NOT NULL DEFAULT 'roles',
     created_by      TEXT NOT NULL,
     created_at      TEXT NOT NULL,
     revoked_at      TEXT NOT NULL DEFAULT '',
