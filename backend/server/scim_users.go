@@ -51,10 +51,10 @@ func (s *Server) handleSCIMListUsers(w http.ResponseWriter, r *http.Request, d p
 	if err != nil {
 		return err
 	}
-	var match service.DirectoryMatch
-	if expr != nil {
-		match = service.DirectoryMatch(scim.LookupOf(expr))
+	if expr == nil {
+		return s.listAllUsers(w, r, d, start, count)
 	}
+	match := service.DirectoryMatch(scim.LookupOf(expr))
 	accounts, err := s.svc.DirectoryAccounts(r.Context(), d, match)
 	if err != nil {
 		return err
@@ -66,18 +66,35 @@ func (s *Server) handleSCIMListUsers(w http.ResponseWriter, r *http.Request, d p
 	users := make([]any, 0, len(accounts))
 	for _, a := range accounts {
 		u := scim.UserOf(a, groups(a), s.scimBase())
-		if expr != nil {
-			ok, err := scim.Match(scim.ToDoc(u), expr)
-			if err != nil {
-				return err
-			}
-			if !ok {
-				continue
-			}
+		ok, err := scim.Match(scim.ToDoc(u), expr)
+		if err != nil {
+			return err
 		}
-		users = append(users, u)
+		if ok {
+			users = append(users, u)
+		}
 	}
 	writeList(w, users, start, count)
+	return nil
+}
+
+// listAllUsers answers a listing without a filter one page at a time from the database.
+func (s *Server) listAllUsers(w http.ResponseWriter, r *http.Request, d portal.Directory, start, count int) error {
+	start = max(start, 1)
+	total, accounts, err := s.svc.DirectoryAccountsPage(r.Context(), d, start-1, count)
+	if err != nil {
+		return err
+	}
+	groups, err := s.userGroups(r.Context(), d)
+	if err != nil {
+		return err
+	}
+	users := make([]any, len(accounts))
+	for i, a := range accounts {
+		users[i] = scim.UserOf(a, groups(a), s.scimBase())
+	}
+	writeSCIM(w, http.StatusOK, scim.ListResponse{Schemas: []string{scim.SchemaListResponse}, TotalResults: total,
+		StartIndex: start, ItemsPerPage: len(users), Resources: users})
 	return nil
 }
 

@@ -201,6 +201,29 @@ func (s *Service) DirectoryAccounts(ctx context.Context, d portal.Directory, m D
 	return out, err
 }
 
+// DirectoryAccountsPage returns the window [offset, offset+limit) of every account the
+// directory can see, in ID order, and how many there are: a directory's listing without a
+// filter (Okta's import), cut by the database rather than read whole for every page.
+func (s *Service) DirectoryAccountsPage(ctx context.Context, d portal.Directory, offset, limit int) (int, []portal.Account, error) {
+	// A directory reaches everyone, or its own organisation's people: the same set its
+	// searches see (portal.Directory.Actor).
+	f := store.AccountFilter{Limit: limit, Offset: offset}
+	if d.OrganizationID != "" {
+		f.OrganizationIDs = []string{d.OrganizationID}
+	}
+	var total int
+	page := []portal.Account{}
+	err := s.store.View(ctx, func(r store.Reader) error {
+		var err error
+		if total, err = r.CountAccounts(ctx, f); err != nil || limit <= 0 || offset >= total {
+			return err
+		}
+		page, err = r.Accounts(ctx, f)
+		return err
+	})
+	return total, page, err
+}
+
 // byUserName finds the accounts a directory knows under userName: those a directory linked
 // under it, else (a person the portal had before any directory) those with it as address.
 func (s *Service) byUserName(ctx context.Context, r store.Reader, userName string) ([]portal.Account, error) {

@@ -822,6 +822,28 @@ func (r *reader) Account(ctx context.Context, id string) (portal.Account, error)
 }
 
 func (r *reader) Accounts(ctx context.Context, f AccountFilter) ([]portal.Account, error) {
+	w := accountWhere(f)
+	page := limit(f.Limit)
+	if f.Offset > 0 {
+		if f.Limit <= 0 {
+			return nil, errors.New("store: an offset into the accounts needs a limit")
+		}
+		page += " OFFSET " + strconv.Itoa(f.Offset)
+	}
+	return listDocs[portal.Account](ctx, r.q, "accounts", `SELECT doc FROM accounts`+w.String()+` ORDER BY id`+page, w.args...)
+}
+
+func (r *reader) CountAccounts(ctx context.Context, f AccountFilter) (int, error) {
+	f.After = ""
+	w := accountWhere(f)
+	var n int
+	if err := r.q.QueryRowContext(ctx, `SELECT COUNT(*) FROM accounts`+w.String(), w.args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count accounts: %w", err)
+	}
+	return n, nil
+}
+
+func accountWhere(f AccountFilter) where {
 	var w where
 	if f.OrganizationIDs != nil {
 		w.in("organization_id", f.OrganizationIDs)
@@ -842,7 +864,7 @@ func (r *reader) Accounts(ctx context.Context, f AccountFilter) ([]portal.Accoun
 	if f.After != "" {
 		w.add("id > ?", f.After)
 	}
-	return listDocs[portal.Account](ctx, r.q, "accounts", `SELECT doc FROM accounts`+w.String()+` ORDER BY id`+limit(f.Limit), w.args...)
+	return w
 }
 
 func (r *reader) AccountBySubject(ctx context.Context, source, subject string) (portal.Account, error) {

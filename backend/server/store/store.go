@@ -55,6 +55,8 @@ type Reader interface {
 
 	Account(ctx context.Context, id string) (portal.Account, error)
 	Accounts(ctx context.Context, f AccountFilter) ([]portal.Account, error)
+	// CountAccounts counts the accounts f selects, After and Limit aside.
+	CountAccounts(ctx context.Context, f AccountFilter) (int, error)
 	// AccountBySubject finds the account bound to an SSO identity.
 	AccountBySubject(ctx context.Context, source, subject string) (portal.Account, error)
 	// AccountsByEmail returns every account with this address, compared case-insensitively.
@@ -202,6 +204,9 @@ type AccountFilter struct {
 	Query           string
 	After           string
 	Limit           int
+	// Offset skips that many accounts of the selection first (SCIM's startIndex); After is
+	// the cursor for everything else.
+	Offset int
 }
 
 // InvitationFilter selects invitations.
