@@ -131,11 +131,15 @@ test-fuzz:
 	@build/fuzz.sh $(GO) $(FUZZTIME) $(FUZZ_TARGETS)
 
 # The keychain tests need a Secret Service: run the Go tests inside their own D-Bus session
-# with an unlocked gnome-keyring.
+# with an unlocked gnome-keyring. The keyring daemon leaves the session on its own, so it is
+# stopped by the process ID the bus gives for the Secret Service's name.
 test-go:
 	$(GO) vet ./...
 	@if command -v dbus-run-session >/dev/null && command -v gnome-keyring-daemon >/dev/null; then \
-		dbus-run-session -- sh -c 'printf pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null; exec $(GO) test -race ./...'; \
+		dbus-run-session -- sh -c 'printf pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null; \
+			kr=$$(dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+				org.freedesktop.DBus.GetConnectionUnixProcessID string:org.freedesktop.secrets 2>/dev/null | awk "/uint32/ {print \$$2}"); \
+			$(GO) test -race ./...; rc=$$?; [ -z "$$kr" ] || kill $$kr; exit $$rc'; \
 	elif [ "$${CI:-}" = true ]; then \
 		echo "dbus-run-session or gnome-keyring-daemon is missing (apt-get install dbus gnome-keyring); CI=true, so this fails"; exit 1; \
 	else \

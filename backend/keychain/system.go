@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/zalando/go-keyring"
 
@@ -13,6 +14,24 @@ import (
 // System is the operating system's keychain, through github.com/zalando/go-keyring.
 type System struct {
 	service string
+}
+
+// mocked is set by MockInit: System then keeps its entries in memory (go-keyring's mock),
+// and needs no D-Bus session.
+var mocked atomic.Bool
+
+// MockInit makes System keep its entries in this process's memory, for the tests of code
+// that uses the OS keychain.
+func MockInit() {
+	keyring.MockInit()
+	mocked.Store(true)
+}
+
+// MockInitWithError makes every call of System fail with err, for the tests of what code
+// does when the keychain cannot be reached.
+func MockInitWithError(err error) {
+	keyring.MockInitWithError(err)
+	mocked.Store(true)
 }
 
 // NewSystem returns the OS keychain with Gatehouse's entries filed under Service.
@@ -28,6 +47,16 @@ func call[T any](ctx context.Context, f func() (T, error)) (T, error) {
 	type result struct {
 		v   T
 		err error
+	}
+	if err := ctx.Err(); err != nil {
+		var zero T
+		return zero, fmt.Errorf("keychain: %w", err)
+	}
+	if !mocked.Load() {
+		if err := noSessionBus(); err != nil {
+			var zero T
+			return zero, err
+		}
 	}
 	ch := make(chan result, 1)
 	go func() {

@@ -8,15 +8,13 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/zalando/go-keyring"
-
 	"gatehouse/backend/keychain"
 )
 
 // The key that seals waiting invitation links is made once and kept in the keychain; the
 // database's folder holds nothing of it.
 func TestLinkKeyInTheKeychain(t *testing.T) {
-	keyring.MockInit()
+	keychain.MockInit()
 	ctx := context.Background()
 	db := filepath.Join(t.TempDir(), "gatehouse.db")
 	kc := keychain.NewSystem()
@@ -38,8 +36,8 @@ func TestLinkKeyInTheKeychain(t *testing.T) {
 
 // Without a keychain the key is kept in a file only its owner reads, and stays the key.
 func TestLinkKeyWithoutAKeychain(t *testing.T) {
-	keyring.MockInitWithError(errors.New("org.freedesktop.secrets was not provided by any .service files"))
-	defer keyring.MockInit()
+	keychain.MockInitWithError(errors.New("org.freedesktop.secrets was not provided by any .service files"))
+	defer keychain.MockInit()
 	ctx := context.Background()
 	db := filepath.Join(t.TempDir(), "gatehouse.db")
 	first, where, err := LinkKey(ctx, keychain.NewSystem(), db)
@@ -49,7 +47,7 @@ func TestLinkKeyWithoutAKeychain(t *testing.T) {
 	if fi, err := os.Stat(where); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("the key file: %v, %v", fi.Mode(), err)
 	}
-	keyring.MockInit() // the keychain is back: the file's key is still the one
+	keychain.MockInit() // the keychain is back: the file's key is still the one
 	again, where, err := LinkKey(ctx, keychain.NewSystem(), db)
 	if err != nil || !bytes.Equal(first, again) || where != db+".links-key" {
 		t.Fatalf("again: %q, %v", where, err)

@@ -13,14 +13,12 @@ import (
 	"gatehouse/backend/mail"
 	"gatehouse/backend/mail/mailtest"
 	"gatehouse/backend/portal"
-
-	"github.com/zalando/go-keyring"
 )
 
 // TestSMTPPasswordGoesToTheKeychain: the password is kept in the keychain, never in the
 // local database, and comes back with the settings when mail is sent.
 func TestSMTPPasswordGoesToTheKeychain(t *testing.T) {
-	keyring.MockInit()
+	keychain.MockInit()
 	ctx := context.Background()
 	m, db := newMail(t)
 	if s, err := m.Settings(ctx); err != nil || s.Port != 587 || s.Security != mail.SecurityStartTLS {
@@ -66,8 +64,8 @@ func TestSMTPPasswordGoesToTheKeychain(t *testing.T) {
 // Without a keychain the mail password cannot be kept: the refusal names the password
 // field and speaks of mail, not of signing in, and nothing is saved.
 func TestSMTPPasswordWithoutAKeychain(t *testing.T) {
-	keyring.MockInitWithError(errors.New("org.freedesktop.secrets was not provided by any .service files"))
-	defer keyring.MockInit()
+	keychain.MockInitWithError(errors.New("org.freedesktop.secrets was not provided by any .service files"))
+	defer keychain.MockInit()
 	ctx := context.Background()
 	m, _ := newMail(t)
 	_, err := m.Save(ctx, SMTPSettings{Host: "smtp.example.org", Port: 587, Security: mail.SecurityStartTLS, Username: "portal", From: "portal@example.org"}, "s3cret-pw")
@@ -84,7 +82,7 @@ func TestSMTPPasswordWithoutAKeychain(t *testing.T) {
 // the settings, is trusted (and only then); something that is not one is refused at its
 // field.
 func TestSMTPWithAPrivateCertificate(t *testing.T) {
-	keyring.MockInit()
+	keychain.MockInit()
 	ctx := context.Background()
 	m, _ := newMail(t)
 	sink := mailtest.NewSink(t, mailtest.WithTLS())
