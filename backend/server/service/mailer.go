@@ -192,8 +192,15 @@ func (s *Service) DeliverMail(ctx context.Context) (int, error) {
 			continue
 		}
 		// One message at a time, its outcome stored at once: after a crash no message is
-		// sent twice because its "sent" was never written.
+		// sent twice because its "sent" was never written. The messages are this process's
+		// until its lease on them ends; past three quarters of it (a slow mail server, a
+		// busy machine), the rest are left for whoever takes them when it ends, as another
+		// process may then be sending them.
+		held := now.Add(s.mailLease * 3 / 4)
 		for i, m := range due {
+			if s.clock.Now().After(held) {
+				break
+			}
 			if ctx.Err() != nil {
 				// Stopping: the messages taken and not tried are due again at once, for
 				// this process when it starts again or for another.

@@ -53,7 +53,11 @@ type DB struct {
 	path  string  // the SQLite file, or the PostgreSQL URL without its password
 	write *sql.DB // SQLite: one connection, so writers queue here instead of failing with SQLITE_BUSY
 	read  *sql.DB
-	clock portal.Clock
+	// SQLite's writers, committed together (groupcommit.go).
+	turn    chan struct{}
+	mu      sync.Mutex
+	pending []*writeReq
+	clock   portal.Clock
 	// pg is set on PostgreSQL: statements are rebound to $n placeholders, DDL translated,
 	// and write transactions take the feed counter's row lock first (see postgres.go).
 	pg *postgres
@@ -110,7 +114,7 @@ func Open(ctx context.Context, path string, clock portal.Clock) (*DB, error) {
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
-	s := &DB{path: path, write: w, clock: clock}
+	s := &DB{path: path, write: w, clock: clock, turn: make(chan struct{}, 1)}
 	if err := s.migrate(ctx); err != nil {
 		w.Close()
 		return nil, err
@@ -257,24 +261,32 @@ func (s *DB) View(ctx context.Context, fn func(Reader) error) error {
 	return err
 }
 
-// Update implements Store.
+// Update implements Store. On SQLite, writers that arrive while another writes are
+// committed together (group commit, groupcommit.go); on PostgreSQL each runs alone.
 func (s *DB) Update(ctx context.Context, fn func(Tx) error) error {
+	if s.pg == nil {
+		return s.groupUpdate(ctx, fn)
+	}
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("write database: %w", err)
 	}
+	// A panicking fn must not leave the transaction open, holding the feed counter's lock
+	// that every other writer waits for.
+	defer func() {
+		if p := recover(); p != nil {
+			tx.Rollback()
+			panic(p)
+		}
+	}()
 	var misses []string
 	q := s.newCachedTx(tx, s.writeStmts, &misses, true)
 	w := &writer{reader: reader{q: q}, tx: q, now: s.clock.Now()}
-	if s.pg != nil {
-		// The lock's row says where the feed is: the transaction's numbers follow it in
-		// memory, with no statement of their own until the last is stored.
-		var seq int64
-		if seq, err = s.pg.serialise(ctx, q); err == nil {
-			w.feed = feedNumbers{taken: true, last: seq, stored: seq}
-		}
-	}
-	if err == nil {
+	// The lock's row says where the feed is: the transaction's numbers follow it in
+	// memory, with no statement of their own until the last is stored.
+	var seq int64
+	if seq, err = s.pg.serialise(ctx, q); err == nil {
+		w.feed = feedNumbers{taken: true, last: seq, stored: seq}
 		err = fn(w)
 	}
 	if err == nil {
@@ -284,9 +296,6 @@ func (s *DB) Update(ctx context.Context, fn func(Tx) error) error {
 		tx.Rollback()
 	} else if err = tx.Commit(); err != nil {
 		err = fmt.Errorf("commit to database: %w", err)
-	}
-	if len(misses) > 0 {
-		s.writeStmts.prepare(ctx, misses)
 	}
 	return err
 }

@@ -13,8 +13,9 @@
 // (a rolled-back savepoint gives its numbers back), which keeps bulk writes cheap. A follower that reads "changes after N" can therefore never see change N+2 while
 // N+1 is still invisible and later appears behind its cursor. SQLite gets this for free
 // because it has one writer at a time (this store also opens write transactions with
-// BEGIN IMMEDIATE on a single connection); PostgreSQL gets it from the row lock on
-// feed_counter. An auto-increment column or a PostgreSQL sequence would not do: their
+// BEGIN IMMEDIATE on a single connection, and commits the writers that queue up together,
+// each in a savepoint, in the order they ran: groupcommit.go); PostgreSQL gets it from the
+// row lock on feed_counter. An auto-increment column or a PostgreSQL sequence would not do: their
 // numbers are handed out when a row is inserted, not when it commits, so a transaction
 // that started later could commit first.
 package store
@@ -33,7 +34,9 @@ type Store interface {
 	// View runs fn in a read-only transaction that sees one consistent snapshot.
 	View(ctx context.Context, fn func(Reader) error) error
 	// Update runs fn in a write transaction. Write transactions run one at a time, so
-	// anything fn reads through tx stays true until it commits. fn's error rolls back.
+	// anything fn reads through tx stays true until it commits. fn's error rolls back
+	// fn's writes. Update returns once they are committed (on SQLite, together with the
+	// writers that queued meanwhile), or with the error that kept them from being.
 	Update(ctx context.Context, fn func(Tx) error) error
 	Close() error
 }
