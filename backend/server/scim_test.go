@@ -863,3 +863,22 @@ func TestSCIMGroupsAsOrganisations(t *testing.T) {
 		t.Errorf("groups as teams: %v", err)
 	}
 }
+
+// Someone waiting for approval whom the directory sends as active is approved: they are
+// told by e-mail, as when an approver approves them.
+func TestSCIMApprovesSomeoneWaiting(t *testing.T) {
+	s := newSCIM(t, api.DirectoryTokenRequest{})
+	pat := s.account(portal.Account{Email: "pat@example.org", Name: "Pat", Status: portal.StatusPending})
+	found := s.dir.do("GET", "/Users?filter="+url.QueryEscape(`userName eq "pat@example.org"`), "").must(t, 200)
+	if found.str("Resources.0.id") != pat.ID || found.get("Resources.0.active") != false {
+		t.Fatalf("the waiting person: %s", found.raw)
+	}
+	s.dir.do("PATCH", "/Users/"+pat.ID, patch(`{"op":"replace","path":"active","value":true}`)).must(t, 200)
+	if a := s.stored(pat.ID); a.Status != portal.StatusActive || a.DecidedBy != "directory:"+s.tok.ID {
+		t.Fatalf("after active=true: %+v", a)
+	}
+	got := messagesTo(s.sink.WaitFor(t, 1, 10*time.Second), "pat@example.org")
+	if len(got) != 1 || !strings.Contains(strings.ToLower(subject(got[0])), "approved") {
+		t.Fatalf("the approved e-mail: %+v", got)
+	}
+}

@@ -366,8 +366,19 @@ func (s *Service) DirectoryUpdate(ctx context.Context, d portal.Directory, id st
 			return err
 		}
 		out = b
-		return storeAccount(ctx, tx, op, a, &out, events...)
+		if err := storeAccount(ctx, tx, op, a, &out, events...); err != nil {
+			return err
+		}
+		// A directory that lets in someone waiting for approval has approved them: their
+		// approval links are retired and they are told, as when an approver does it.
+		if a.Status == portal.StatusPending && out.Status == portal.StatusActive {
+			return s.afterDecision(ctx)(tx, a, out)
+		}
+		return nil
 	})
+	if err == nil {
+		s.wakeMailer()
+	}
 	return out, err
 }
 
