@@ -669,11 +669,11 @@ func TestSCIMEntraCycle(t *testing.T) {
 	steps := []scimStep{
 		{"Get User by query (none yet)", "GET", `/Users?filter=` + url.QueryEscape(`userName eq "Test_User_ab6490ee-1e48-479e-a20b-2d77186b5dd1"`), "", 200,
 			func(a scimAnswer) error { return want(a.get("totalResults") == 0.0, "totalResults 0") }},
-		{"Create User", "POST", "/Users", entraUser, 201,
+		{"Create User (the tenant URL with Entra's SCIM-compliance flag)", "POST", "/Users?aadOptscim062020", entraUser, 201,
 			func(a scimAnswer) error { ids["user"] = a.str("id"); return want(a.get("active") == true, "active") }},
 		{"Get User", "GET", "/Users/{user}", "", 200,
 			func(a scimAnswer) error { return want(a.str("name.familyName") == "familyName", "familyName") }},
-		{"Get User by query", "GET", `/Users?filter=` + url.QueryEscape(`userName eq "Test_User_ab6490ee-1e48-479e-a20b-2d77186b5dd1"`), "", 200,
+		{"Get User by query", "GET", `/Users?aadOptscim062020&filter=` + url.QueryEscape(`userName eq "Test_User_ab6490ee-1e48-479e-a20b-2d77186b5dd1"`), "", 200,
 			func(a scimAnswer) error { return want(a.str("Resources.0.id") == ids["user"], "the user") }},
 		{"Update User [Multi-valued properties]", "PATCH", "/Users/{user}", patch(
 			`{"op":"Replace","path":"emails[type eq \"work\"].value","value":"updatedEmail@microsoft.com"}`,
