@@ -106,6 +106,8 @@ func CheckDirectory(act Actor, d Directory) (Directory, error) {
 	if err := choice(&d.GroupsAs, "groupsAs", "A directory's groups are", GroupsAsRoles, GroupsAsOrganizations); err != nil {
 		return Directory{}, err
 	}
+	// A directory for one organisation places everyone there.
+	d.DepartmentOrganizations = d.DepartmentOrganizations && d.OrganizationID == ""
 	if d.GroupsAs == GroupsAsOrganizations && d.DepartmentOrganizations {
 		return Directory{}, FieldErrorf("departmentOrganizations", "Choose one way to place people in organisations: by their department or by their groups.")
 	}
@@ -179,11 +181,7 @@ func (p DirectoryProfile) normalise(d Directory) (DirectoryProfile, error) {
 	case len(p.ExternalID) > 255:
 		return p, FieldErrorf("externalId", "The externalId is longer than 255 characters.")
 	}
-	email := p.Email
-	if strings.TrimSpace(email) == "" {
-		email = p.UserName
-	}
-	addr, err := ParseEmail(email)
+	addr, err := ParseEmail(p.Address())
 	if err != nil {
 		field := "emails"
 		if strings.TrimSpace(p.Email) == "" {
@@ -205,6 +203,15 @@ func (p DirectoryProfile) normalise(d Directory) (DirectoryProfile, error) {
 		p.OrganizationID = d.OrganizationID
 	}
 	return p, nil
+}
+
+// Address is the e-mail address the person signs in with, as the directory gave it: its
+// e-mail, else its user name.
+func (p DirectoryProfile) Address() string {
+	if strings.TrimSpace(p.Email) != "" {
+		return p.Email
+	}
+	return p.UserName
 }
 
 func (p DirectoryProfile) link(d Directory) *DirectoryLink {

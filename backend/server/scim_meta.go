@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -109,7 +108,7 @@ func (s *Server) scim(h scimFunc) http.Handler {
 	})
 }
 
-func (s *Server) scimBase() string { return strings.TrimRight(s.svc.LinkBase(), "/") + "/scim/v2" }
+func (s *Server) scimBase() string { return s.svc.SCIMBase() }
 
 func writeSCIM(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", scim.ContentType+"; charset=utf-8")

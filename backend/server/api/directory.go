@@ -6,6 +6,14 @@ import (
 	"gatehouse/backend/portal"
 )
 
+// SCIMPath is where the SCIM endpoint is served, below the portal's address; the server's
+// routes (scim_meta.go) are under it.
+const SCIMPath = "/scim/v2"
+
+// EntityDirectory is the audit log's entity type of a connected directory (not a record
+// of the change feed).
+const EntityDirectory = "directory"
+
 // DirectoryTokenRequest connects a directory (SCIM): POST /api/v1/directory-tokens.
 type DirectoryTokenRequest struct {
 	Name                    string          `json:"name"`

@@ -34,7 +34,7 @@ func ServiceProviderConfig(base string) map[string]any {
 		"etag":           yes(),
 		"authenticationSchemes": []map[string]any{{
 			"type": "oauthbearertoken", "name": "Bearer token", "primary": true,
-			"description": "The directory's token, made in Gatehouse → Settings → Portal → Directories and sent as Authorization: Bearer <token>.",
+			"description": "The directory's token, made in Gatehouse → Settings → Directories and sent as Authorization: Bearer <token>.",
 		}},
 		"meta": Meta{ResourceType: "ServiceProviderConfig", Location: base + "/ServiceProviderConfig"},
 	}

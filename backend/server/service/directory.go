@@ -41,7 +41,7 @@ func directoryTokenView(t store.DirectoryToken) api.DirectoryToken {
 // answer would keep the token.
 func (s *Service) CreateDirectoryToken(ctx context.Context, act portal.Actor, req api.DirectoryTokenRequest) (api.NewDirectoryToken, error) {
 	d, err := portal.CheckDirectory(act, portal.Directory{Name: req.Name, Kind: req.Kind, OrganizationID: req.OrganizationID,
-		Purge: req.Purge, DepartmentOrganizations: req.DepartmentOrganizations && req.OrganizationID == "", GroupsAs: req.GroupsAs})
+		Purge: req.Purge, DepartmentOrganizations: req.DepartmentOrganizations, GroupsAs: req.GroupsAs})
 	if err != nil {
 		return api.NewDirectoryToken{}, err
 	}
@@ -56,13 +56,17 @@ func (s *Service) CreateDirectoryToken(ctx context.Context, act portal.Actor, re
 			return err
 		}
 		return audit(ctx, tx, portal.AuditEvent{At: t.CreatedAt, ActorID: act.ID, ActorName: act.Name, Action: portal.ActionDirectoryTokenCreate,
-			EntityType: "directory", EntityID: d.ID, OrganizationID: d.OrganizationID, After: jsonOf(d)})
+			EntityType: api.EntityDirectory, EntityID: d.ID, OrganizationID: d.OrganizationID, After: jsonOf(d)})
 	})
 	if err != nil {
 		return api.NewDirectoryToken{}, err
 	}
-	return api.NewDirectoryToken{DirectoryToken: directoryTokenView(t), Token: token, BaseURL: s.LinkBase() + "/scim/v2"}, nil
+	return api.NewDirectoryToken{DirectoryToken: directoryTokenView(t), Token: token, BaseURL: s.SCIMBase()}, nil
 }
+
+// SCIMBase is the address directories send their requests to: the portal's public one
+// with the SCIM endpoint's path.
+func (s *Service) SCIMBase() string { return strings.TrimRight(s.LinkBase(), "/") + api.SCIMPath }
 
 // ListDirectoryTokens lists the directories the actor administers: every one for system
 // administrators, their own organisation's for an organisation's administrators.
@@ -108,7 +112,7 @@ func (s *Service) RevokeDirectoryToken(ctx context.Context, act portal.Actor, id
 			}
 			out = directoryTokenView(t)
 			return audit(ctx, tx, portal.AuditEvent{At: t.RevokedAt, ActorID: act.ID, ActorName: act.Name, Action: portal.ActionDirectoryTokenRevoke,
-				EntityType: "directory", EntityID: t.ID, OrganizationID: t.OrganizationID, Before: jsonOf(t.Directory)})
+				EntityType: api.EntityDirectory, EntityID: t.ID, OrganizationID: t.OrganizationID, Before: jsonOf(t.Directory)})
 		}
 		return portal.NotFound("directory", id)
 	})
@@ -123,7 +127,7 @@ func (s *Service) AuthenticateDirectory(ctx context.Context, token, addr string)
 		return portal.Directory{}, err
 	}
 	if token == "" {
-		return portal.Directory{}, portal.Errorf(portal.EUNAUTHORIZED, "Send the directory's token as \"Authorization: Bearer <token>\". Make one in Gatehouse → Settings → Portal → Directories.")
+		return portal.Directory{}, portal.Errorf(portal.EUNAUTHORIZED, "Send the directory's token as \"Authorization: Bearer <token>\". Make one in Gatehouse → Settings → Directories.")
 	}
 	var t store.DirectoryToken
 	err := s.store.View(ctx, func(r store.Reader) error {
@@ -175,21 +179,7 @@ func (s *Service) DirectoryAccounts(ctx context.Context, d portal.Directory, m D
 		case m.Email != "":
 			found, err = r.AccountsByEmail(ctx, m.Email)
 		default:
-			f := store.AccountFilter{Limit: MaxPageSize}
-			if d.OrganizationID != "" {
-				f.OrganizationIDs = []string{d.OrganizationID}
-			}
-			for {
-				page, err := r.Accounts(ctx, f)
-				if err != nil {
-					return err
-				}
-				found = append(found, page...)
-				if len(page) < f.Limit {
-					break
-				}
-				f.After = page[len(page)-1].ID
-			}
+			found, err = allAccounts(ctx, r, d, store.AccountFilter{})
 		}
 		for _, a := range found {
 			if act.MaySee(a) {
@@ -205,12 +195,7 @@ func (s *Service) DirectoryAccounts(ctx context.Context, d portal.Directory, m D
 // directory can see, in ID order, and how many there are: a directory's listing without a
 // filter (Okta's import), cut by the database rather than read whole for every page.
 func (s *Service) DirectoryAccountsPage(ctx context.Context, d portal.Directory, offset, limit int) (int, []portal.Account, error) {
-	// A directory reaches everyone, or its own organisation's people: the same set its
-	// searches see (portal.Directory.Actor).
-	f := store.AccountFilter{Limit: limit, Offset: offset}
-	if d.OrganizationID != "" {
-		f.OrganizationIDs = []string{d.OrganizationID}
-	}
+	f := reach(d, store.AccountFilter{Limit: limit, Offset: offset})
 	var total int
 	page := []portal.Account{}
 	err := s.store.View(ctx, func(r store.Reader) error {
@@ -222,6 +207,39 @@ func (s *Service) DirectoryAccountsPage(ctx context.Context, d portal.Directory,
 		return err
 	})
 	return total, page, err
+}
+
+// reach narrows f to the accounts within the directory's reach: its organisation's people,
+// or everyone's when it is not scoped — the accounts its actor may see
+// (portal.Directory.Actor).
+func reach(d portal.Directory, f store.AccountFilter) store.AccountFilter {
+	if d.OrganizationID != "" {
+		f.OrganizationIDs = []string{d.OrganizationID}
+	}
+	return f
+}
+
+// allAccounts reads every account f selects within the directory's reach, a page at a time.
+func allAccounts(ctx context.Context, r store.Reader, d portal.Directory, f store.AccountFilter) ([]portal.Account, error) {
+	act := d.Actor()
+	f = reach(d, f)
+	f.Limit = MaxPageSize
+	var out []portal.Account
+	for {
+		page, err := r.Accounts(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range page {
+			if act.MaySee(a) {
+				out = append(out, a)
+			}
+		}
+		if len(page) < f.Limit {
+			return out, nil
+		}
+		f.After = page[len(page)-1].ID
+	}
 }
 
 // byUserName finds the accounts a directory knows under userName: those a directory linked
@@ -274,15 +292,11 @@ func (s *Service) placeByDepartment(ctx context.Context, r store.Reader, d porta
 // uniqueForDirectory refuses a second account for the same person: by userName, or by
 // address (the address signs in, so two accounts with one would be ambiguous).
 func (s *Service) uniqueForDirectory(ctx context.Context, r store.Reader, p portal.DirectoryProfile, self string) error {
-	email := p.Email
-	if email == "" {
-		email = p.UserName
-	}
 	byName, err := s.byUserName(ctx, r, p.UserName)
 	if err != nil {
 		return err
 	}
-	byEmail, err := r.AccountsByEmail(ctx, email)
+	byEmail, err := r.AccountsByEmail(ctx, p.Address())
 	if err != nil {
 		return err
 	}
@@ -461,30 +475,13 @@ func byOrganization(d portal.Directory) bool { return d.GroupsAs == portal.Group
 // withMembers fills in the group's members: the accounts holding the role, or belonging to
 // the organisation, that the directory can see.
 func (s *Service) withMembers(ctx context.Context, r store.Reader, d portal.Directory, g DirectoryGroup) (DirectoryGroup, error) {
-	act := d.Actor()
-	f := store.AccountFilter{Role: g.ID, Limit: MaxPageSize}
+	f := store.AccountFilter{Role: g.ID}
 	if byOrganization(d) {
-		f = store.AccountFilter{OrganizationIDs: []string{g.ID}, Limit: MaxPageSize}
+		f = store.AccountFilter{OrganizationIDs: []string{g.ID}}
 	}
-	if d.OrganizationID != "" {
-		f.OrganizationIDs = []string{d.OrganizationID}
-	}
-	g.Members = nil
-	for {
-		page, err := r.Accounts(ctx, f)
-		if err != nil {
-			return g, err
-		}
-		for _, a := range page {
-			if act.MaySee(a) {
-				g.Members = append(g.Members, a)
-			}
-		}
-		if len(page) < f.Limit {
-			return g, nil
-		}
-		f.After = page[len(page)-1].ID
-	}
+	var err error
+	g.Members, err = allAccounts(ctx, r, d, f)
+	return g, err
 }
 
 // groups lists the directory's groups, without members.

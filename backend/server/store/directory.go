@@ -26,7 +26,7 @@ func scanDirectoryToken(row interface{ Scan(...any) error }) (DirectoryToken, er
 func (r *reader) DirectoryToken(ctx context.Context, hash string) (DirectoryToken, error) {
 	t, err := scanDirectoryToken(r.q.QueryRowContext(ctx, `SELECT `+directoryTokenCols+` FROM directory_tokens WHERE token_hash = ?`, hash))
 	if errors.Is(err, sql.ErrNoRows) {
-		return t, portal.Errorf(portal.EUNAUTHORIZED, "This SCIM token is not known to the portal. Copy the token again from Gatehouse → Settings → Portal → Directories, or make a new one.")
+		return t, portal.Errorf(portal.EUNAUTHORIZED, "This SCIM token is not known to the portal. Copy the token again from Gatehouse → Settings → Directories, or make a new one.")
 	}
 	if err != nil {
 		return t, fmt.Errorf("read directory token: %w", err)
