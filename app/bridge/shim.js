@@ -34,8 +34,12 @@
 
   // The first call waits until the event stream is open, so an event that a call emits is
   // never missed; after 5 s calls go ahead anyway (the stream may be blocked by a proxy).
+  // Once it is open a call's request leaves at once, within the caller's task, as Wails's
+  // IPC message does: awaiting even a settled promise would hold it back until the task
+  // ends (a screen that asks for its rows while it is set up would ask only once drawn).
+  let isOpen = false;
   let opened;
-  const ready = new Promise((resolve) => { opened = resolve; });
+  const ready = new Promise((resolve) => { opened = () => { isOpen = true; resolve(); }; });
   setTimeout(opened, 5000);
   const events = new EventSource('/bridge/events');
   events.onopen = () => opened();
@@ -45,13 +49,23 @@
     notify(msg.name, msg.data || []);
   };
 
-  async function call(name, args) {
-    await ready;
-    const res = await fetch('/bridge/call/' + encodeURIComponent(name), {
+  function call(name, args) {
+    const send = () => fetch('/bridge/call/' + encodeURIComponent(name), {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify(args),
     });
+    let sent;
+    try {
+      sent = isOpen ? send() : ready.then(send);
+    } catch (e) {
+      sent = Promise.reject(e); // arguments JSON cannot hold: a rejection, as before
+    }
+    return answer(sent);
+  }
+
+  async function answer(sent) {
+    const res = await sent;
     let body;
     try {
       body = await res.json();

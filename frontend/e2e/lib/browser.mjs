@@ -1,7 +1,4 @@
-// Debian's Chromium through playwright-core, with a fresh profile and no network chatter.
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+// Debian's Chromium through playwright-core, with no network chatter.
 import { chromium } from 'playwright-core'
 import { chromiumPath } from './parts.mjs'
 
@@ -18,20 +15,43 @@ export const chromiumArgs = [
   '--host-resolver-rules=MAP *.gatehouse.test 127.0.0.1, EXCLUDE localhost',
 ]
 
-// launch returns a browser context with its own empty --user-data-dir; close() removes it.
+// One Chromium serves every test: run.mjs starts it once (launchServer) and hands its
+// address down in GATEHOUSE_E2E_BROWSER; a test file run on its own launches one for its
+// process. Starting Chromium costs about 1.8 s of a busy 2-core machine, and the suite
+// opened it some sixty times. Each person in a test still gets a browser of their own: a
+// fresh context shares no cookies, storage or cache with any other.
+let shared = null // Promise<Browser>
+let users = 0
+
+function browser() {
+  if (!shared) {
+    const ws = process.env.GATEHOUSE_E2E_BROWSER
+    shared = ws ? chromium.connect(ws) : chromium.launch(launchOptions())
+    shared.catch(() => (shared = null))
+  }
+  return shared
+}
+
+// launchOptions are Chromium's, for run.mjs's shared server and for a lone test file.
+export function launchOptions() {
+  return { executablePath: chromiumPath, headless: true, args: chromiumArgs }
+}
+
+// launch returns a fresh browser context; close() closes it, and the connection to the
+// shared Chromium with the last one, so that the test process can end.
 export async function launch({ viewport = { width: 1280, height: 860 } } = {}) {
-  const profile = mkdtempSync(join(tmpdir(), 'gatehouse-chromium-'))
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: chromiumPath,
-    headless: true,
-    args: chromiumArgs,
-    viewport,
-  })
+  const b = await browser()
+  const context = await b.newContext({ viewport })
+  users++
   return {
     context,
     async close() {
       await context.close()
-      rmSync(profile, { recursive: true, force: true })
+      if (--users === 0 && shared) {
+        const last = shared
+        shared = null
+        await (await last).close()
+      }
     },
   }
 }
