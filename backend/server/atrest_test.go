@@ -76,7 +76,12 @@ func TestNoLiveLinksAtRest(t *testing.T) {
 	if p := up.browser().get("/invite/" + token); p.Status != 200 {
 		t.Errorf("the link from the e-mail: %d", p.Status)
 	}
-	sent, _ := up.svc.Outbox(up.ctx, store.MailFilter{ToAddr: "clara@example.org"})
+	// The sink has the message a moment before the mailer records it as sent.
+	var sent []store.Mail
+	poll.Until(10*time.Second, func() bool {
+		sent, _ = up.svc.Outbox(up.ctx, store.MailFilter{ToAddr: "clara@example.org"})
+		return len(sent) == 1 && sent[0].Status == "sent"
+	})
 	if len(sent) != 1 || sent[0].Status != "sent" || sent[0].Sealed != "" {
 		t.Errorf("after sending: %+v", sent)
 	}
