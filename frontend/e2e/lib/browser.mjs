@@ -40,9 +40,14 @@ export function launchOptions() {
 // launch returns a fresh browser context; close() closes it, and the connection to the
 // shared Chromium with the last one, so that the test process can end.
 export async function launch({ viewport = { width: 1280, height: 860 } } = {}) {
-  const b = await browser()
-  const context = await b.newContext({ viewport })
-  users++
+  users++ // counted before waiting, so that a context closing meanwhile keeps the browser
+  let context
+  try {
+    context = await (await browser()).newContext({ viewport })
+  } catch (e) {
+    users--
+    throw e
+  }
   return {
     context,
     async close() {
