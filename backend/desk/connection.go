@@ -47,6 +47,11 @@ type connection struct {
 
 	mu     sync.Mutex
 	latest replica.Status
+	// queueChanged says the changes waiting for the server (pending, conflicts, failed)
+	// changed since the watcher last looked. A flag, not a comparison of what the watcher
+	// sees: a change queued and confirmed between two of its looks (kicks coalesce) leaves
+	// the counts as they were, yet the local copy changed twice.
+	queueChanged bool
 }
 
 func (a *Desk) savedTarget(ctx context.Context, db *cache.DB) (connTarget, bool, error) {
@@ -199,7 +204,11 @@ func unencrypted(raw string) bool {
 // goroutines and must not block.
 func (c *connection) publish(a *Desk, st replica.Status) {
 	c.mu.Lock()
+	prev := c.latest
 	c.latest = st
+	if st.Pending != prev.Pending || st.Conflicts != prev.Conflicts || st.Failed != prev.Failed {
+		c.queueChanged = true
+	}
 	c.mu.Unlock()
 	a.rt.Emit(EventSyncStatus, c.status(st))
 	select {
@@ -221,7 +230,7 @@ func (c *connection) watch(ctx context.Context, a *Desk, db *cache.DB) {
 	}
 	lastCursor := cursor()
 	c.mu.Lock()
-	lastCounts := [3]int{c.latest.Pending, c.latest.Conflicts, c.latest.Failed}
+	c.queueChanged = false
 	c.mu.Unlock()
 	for {
 		select {
@@ -230,10 +239,10 @@ func (c *connection) watch(ctx context.Context, a *Desk, db *cache.DB) {
 		case <-c.kick:
 		}
 		c.mu.Lock()
-		st := c.latest
+		st, changed := c.latest, c.queueChanged
+		c.queueChanged = false
 		c.mu.Unlock()
-		if counts := [3]int{st.Pending, st.Conflicts, st.Failed}; counts != lastCounts {
-			lastCounts = counts
+		if changed {
 			a.rt.Emit(EventDataChanged, DataChanged{Reason: "local"})
 		}
 		if !st.Syncing {

@@ -7,11 +7,14 @@ import (
 	"runtime/debug"
 )
 
-// Group commit, on SQLite. SQLite has one writer at a time, and most of a short write
-// transaction's cost is its commit: the pages it changed go to the write-ahead log in one
-// write. So writers that arrive while another is writing wait their turn together, and the
-// first of them to get it runs all of theirs in one transaction, each in a savepoint of its
-// own, and commits them at once.
+// Group commit. SQLite has one writer at a time, and most of a short write transaction's
+// cost is its commit: the pages it changed go to the write-ahead log in one write. On
+// PostgreSQL writers run one at a time too, holding the feed counter's lock, and each
+// statement is a round trip to the server while the others wait. So writers that arrive
+// while another is writing wait their turn together, and the first of them to get it
+// runs all of theirs in one transaction, each in a savepoint of its own, and commits
+// them at once: one lock, one commit, and the records most commands read (memo.go) read
+// once for all of them.
 //
 // To each writer this is the transaction Update promises: its function runs alone (one
 // after the other, never interleaved), sees every write committed or made before it, and
@@ -97,50 +100,34 @@ func (s *DB) commitGroup(group []*writeReq) {
 			close(r.done)
 		}
 	}()
-	// The transaction outlives any one writer's context: each writer's own is checked
-	// before its function runs, and its statements stop when it ends (cachedTx.ctx).
-	ctx := context.Background()
-	tx, err := s.write.BeginTx(ctx, nil)
-	if err != nil {
+	err := s.writeTx(func(w *writer) (bool, error) {
+		alone := len(group) == 1
+		committed := 0
 		for _, r := range group {
-			r.err = fmt.Errorf("write database: %w", err)
+			if err := r.ctx.Err(); err != nil {
+				r.err = fmt.Errorf("write database: %w", err)
+				continue
+			}
+			w.now = s.clock.Now()
+			run := func() error { return r.run(w) }
+			if alone {
+				r.err = run() // its failure rolls the whole transaction back
+			} else {
+				r.err = w.savepoint(r.ctx, "command", run)
+			}
+			if errors.Is(r.err, errSavepoint) {
+				// The transaction's state is unknown: nothing of it is committed.
+				return false, r.err
+			}
+			if r.err == nil {
+				committed++
+			}
 		}
-		return
-	}
-	var misses []string
-	q := s.newCachedTx(tx, s.writeStmts, &misses, true)
-	w := &writer{reader: reader{q: q}, tx: q}
-	alone := len(group) == 1
-	committed := 0
-	for _, r := range group {
-		if err := r.ctx.Err(); err != nil {
-			r.err = fmt.Errorf("write database: %w", err)
-			continue
+		if committed == 0 {
+			return false, nil
 		}
-		w.now = s.clock.Now()
-		run := func() error { return r.run(w) }
-		if alone {
-			r.err = run() // its failure rolls the whole transaction back
-		} else {
-			r.err = w.savepoint(r.ctx, "command", run)
-		}
-		if errors.Is(r.err, errSavepoint) {
-			// The transaction's state is unknown: nothing of it is committed.
-			err = r.err
-			break
-		}
-		if r.err == nil {
-			committed++
-		}
-	}
-	if committed > 0 && err == nil {
-		err = w.storeSeq(ctx)
-	}
-	if committed == 0 || err != nil {
-		tx.Rollback()
-	} else if err = tx.Commit(); err != nil {
-		err = fmt.Errorf("commit to database: %w", err)
-	}
+		return true, w.storeSeq(context.Background())
+	})
 	if err != nil {
 		for _, r := range group {
 			if r.err == nil {
@@ -148,9 +135,60 @@ func (s *DB) commitGroup(group []*writeReq) {
 			}
 		}
 	}
+}
+
+// writeTx runs fn in a write transaction and commits it when fn says so (and did not
+// fail), else rolls it back. The transaction outlives any one writer's context: each
+// writer's own is checked before its function runs, and its statements stop when it ends
+// (cachedTx.ctx, detach).
+func (s *DB) writeTx(fn func(w *writer) (commit bool, err error)) error {
+	ctx := context.Background()
+	memo := &docMemo{docs: map[string][]string{}}
+	if s.pg != nil {
+		return withPGWrite(ctx, s, func(q *pgWrite) error {
+			q.later(heldLabel{what: "begin a transaction"}, "BEGIN")
+			// The lock's row says where the feed is: the transaction's numbers follow it in
+			// memory, with no statement of their own until the last is stored.
+			seq, err := s.pg.serialise(ctx, q)
+			if err != nil {
+				q.discard(heldMark{})
+				q.conn.Exec(ctx, "ROLLBACK")
+				return err
+			}
+			w := &writer{reader: reader{q: q, memo: memo}, tx: q, feed: feedNumbers{taken: true, last: seq, stored: seq}}
+			commit, err := fn(w)
+			if !commit || err != nil {
+				q.discard(heldMark{})
+				if _, rerr := q.conn.Exec(ctx, "ROLLBACK"); rerr != nil {
+					// The connection is left in the transaction: database/sql drops it
+					// (stdlib.Conn.ResetSession).
+					return errors.Join(err, fmt.Errorf("roll back: %w", rerr))
+				}
+				return err
+			}
+			if _, err := q.ExecContext(ctx, "COMMIT"); err != nil {
+				q.conn.Exec(ctx, "ROLLBACK")
+				return fmt.Errorf("commit to database: %w", err)
+			}
+			return nil
+		})
+	}
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("write database: %w", err)
+	}
+	var misses []string
+	q := s.newCachedTx(tx, s.writeStmts, &misses, true)
+	commit, err := fn(&writer{reader: reader{q: q, memo: memo}, tx: q})
+	if !commit || err != nil {
+		tx.Rollback()
+	} else if err = tx.Commit(); err != nil {
+		err = fmt.Errorf("commit to database: %w", err)
+	}
 	if len(misses) > 0 {
 		s.writeStmts.prepare(ctx, misses)
 	}
+	return err
 }
 
 // run calls the writer's function, catching a panic to raise it again in its goroutine.

@@ -13,7 +13,7 @@ import (
 	"gatehouse/backend/server/store"
 )
 
-// Writers committed together (group commit on SQLite; one at a time on PostgreSQL) keep
+// Writers committed together (group commit, on either database) keep
 // every promise of Update: each one's writes are committed when it returns, a refused
 // one's are undone alone, a panic is raised in the goroutine of the writer whose function
 // panicked and no other, and the feed stays contiguous in the order the writers ran.
@@ -175,14 +175,9 @@ func TestWriterThatGivesUpMidwayIsUndoneAlone(t *testing.T) {
 	}
 }
 
-// waitQueued waits until n writers queue for their turn. On PostgreSQL writers queue on
-// the feed counter's row lock, each in its own transaction, and the order does not matter
-// to the tests that call this.
+// waitQueued waits until n writers queue for their turn.
 func waitQueued(t *testing.T, st *store.DB, n int) {
 	t.Helper()
-	if st.Dialect() != "sqlite" {
-		return
-	}
 	deadline := time.Now().Add(10 * time.Second)
 	for st.Queued() < n {
 		if time.Now().After(deadline) {

@@ -21,7 +21,9 @@ import (
 //
 // Write transactions run one at a time, as they do on SQLite's single writer: each takes
 // the row lock on feed_counter before anything else (serialise), across every server
-// process using the database. Every read a writer makes therefore stays true until it
+// process using the database. Within one process the writers waiting meanwhile are
+// committed together (groupcommit.go), and their writes whose result nobody reads are
+// sent together with the next statement (pgwrite.go). Every read a writer makes therefore stays true until it
 // commits (the last-administrator guard relies on it), and change-feed numbers are handed
 // out in commit order (see the package comment). Reads run in REPEATABLE READ snapshots
 // and never wait for writers.
@@ -52,7 +54,7 @@ func openPostgres(ctx context.Context, dsn string, clock portal.Clock) (*DB, err
 		db.Close()
 		return nil, fmt.Errorf("connect to database %s: %w (is PostgreSQL running there, and are the user, password and database name right?)", shown, err)
 	}
-	s := &DB{path: shown, write: db, read: db, clock: clock, pg: &postgres{bound: map[string]string{}}}
+	s := &DB{path: shown, write: db, read: db, clock: clock, turn: make(chan struct{}, 1), pg: &postgres{bound: map[string]string{}}}
 	if err := s.migrateLocked(ctx); err != nil {
 		db.Close()
 		return nil, err

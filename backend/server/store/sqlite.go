@@ -261,52 +261,41 @@ func (s *DB) View(ctx context.Context, fn func(Reader) error) error {
 	return err
 }
 
-// Update implements Store. On SQLite, writers that arrive while another writes are
-// committed together (group commit, groupcommit.go); on PostgreSQL each runs alone.
+// Update implements Store. Writers that arrive while another writes are committed
+// together (group commit, groupcommit.go), on either database.
 func (s *DB) Update(ctx context.Context, fn func(Tx) error) error {
-	if s.pg == nil {
-		return s.groupUpdate(ctx, fn)
-	}
-	tx, err := s.write.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("write database: %w", err)
-	}
-	// A panicking fn must not leave the transaction open, holding the feed counter's lock
-	// that every other writer waits for.
-	defer func() {
-		if p := recover(); p != nil {
-			tx.Rollback()
-			panic(p)
-		}
-	}()
-	var misses []string
-	q := s.newCachedTx(tx, s.writeStmts, &misses, true)
-	w := &writer{reader: reader{q: q}, tx: q, now: s.clock.Now()}
-	// The lock's row says where the feed is: the transaction's numbers follow it in
-	// memory, with no statement of their own until the last is stored.
-	var seq int64
-	if seq, err = s.pg.serialise(ctx, q); err == nil {
-		w.feed = feedNumbers{taken: true, last: seq, stored: seq}
-		err = fn(w)
-	}
-	if err == nil {
-		err = w.storeSeq(ctx)
-	}
-	if err != nil {
-		tx.Rollback()
-	} else if err = tx.Commit(); err != nil {
-		err = fmt.Errorf("commit to database: %w", err)
-	}
-	return err
+	return s.groupUpdate(ctx, fn)
 }
 
+// querier runs the store's statements: a transaction of database/sql (cachedTx) or, for
+// PostgreSQL's writers, of pgx (pgWrite).
 type querier interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	ExecContext(ctx context.Context, query string, args ...any) (result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (rowsIter, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) rowScanner
 }
 
-type reader struct{ q querier }
+// result, rowsIter and rowScanner are what the store uses of database/sql's Result, Rows
+// and Row.
+type result interface {
+	RowsAffected() (int64, error)
+}
+
+type rowsIter interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+	Close() error
+}
+
+type rowScanner interface {
+	Scan(dest ...any) error
+}
+
+type reader struct {
+	q    querier
+	memo *docMemo // a write transaction's (memo.go); nil in a read
+}
 
 // stmtCache keeps prepared statements, so that the SQL of hot paths is parsed once per
 // connection rather than once per call. A transaction only uses statements that are
@@ -413,7 +402,7 @@ func (c *cachedTx) ctx(ctx context.Context) (context.Context, error) {
 	return context.WithoutCancel(ctx), nil
 }
 
-func (c *cachedTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+func (c *cachedTx) ExecContext(ctx context.Context, query string, args ...any) (result, error) {
 	query = c.rebind(query)
 	ctx, err := c.ctx(ctx)
 	if err != nil {
@@ -425,7 +414,7 @@ func (c *cachedTx) ExecContext(ctx context.Context, query string, args ...any) (
 	return c.tx.ExecContext(ctx, query, args...)
 }
 
-func (c *cachedTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+func (c *cachedTx) QueryContext(ctx context.Context, query string, args ...any) (rowsIter, error) {
 	query = c.rebind(query)
 	ctx, err := c.ctx(ctx)
 	if err != nil {
@@ -437,7 +426,7 @@ func (c *cachedTx) QueryContext(ctx context.Context, query string, args ...any) 
 	return c.tx.QueryContext(ctx, query, args...)
 }
 
-func (c *cachedTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+func (c *cachedTx) QueryRowContext(ctx context.Context, query string, args ...any) rowScanner {
 	query = c.rebind(query)
 	if c.detach && ctx.Err() == nil {
 		ctx = context.WithoutCancel(ctx)
@@ -485,8 +474,8 @@ func (w *writer) storeSeq(ctx context.Context) error {
 	if w.feed.last == w.feed.stored {
 		return nil
 	}
-	if _, err := w.tx.ExecContext(ctx, `UPDATE feed_counter SET seq = ? WHERE id = 1`, w.feed.last); err != nil {
-		return fmt.Errorf("store change number: %w", err)
+	if err := w.execLater(ctx, heldLabel{what: "store change number"}, `UPDATE feed_counter SET seq = ? WHERE id = 1`, w.feed.last); err != nil {
+		return err
 	}
 	w.feed.stored = w.feed.last
 	return nil
@@ -504,19 +493,18 @@ func notFound(what, id string) error { return portal.NotFound(what, id) }
 
 // getDoc reads one JSON document into v.
 func (r *reader) getDoc(ctx context.Context, what, query string, v any, args ...any) error {
-	var doc string
-	err := r.q.QueryRowContext(ctx, query, args...).Scan(&doc)
-	if errors.Is(err, sql.ErrNoRows) {
+	docs, err := r.docs(ctx, query, args...)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", what, err)
+	}
+	if len(docs) == 0 {
 		id := ""
 		if len(args) > 0 {
 			id = fmt.Sprint(args[0])
 		}
 		return notFound(what, id)
 	}
-	if err != nil {
-		return fmt.Errorf("read %s: %w", what, err)
-	}
-	if err := json.Unmarshal([]byte(doc), v); err != nil {
+	if err := json.Unmarshal([]byte(docs[0]), v); err != nil {
 		return fmt.Errorf("decode stored %s: %w", what, err)
 	}
 	return nil
@@ -641,6 +629,7 @@ func (r *reader) PreviousChange(ctx context.Context, entity, id string, before i
 
 // change appends one entry to the feed and returns its sequence number.
 func (w *writer) change(ctx context.Context, entity, id, op, orgID string, version int64, data []byte) (int64, error) {
+	w.memo.forget(entity)
 	seq, err := w.nextSeq(ctx)
 	if err != nil {
 		return 0, err
@@ -649,9 +638,9 @@ func (w *writer) change(ctx context.Context, entity, id, op, orgID string, versi
 	if data != nil {
 		d = string(data)
 	}
-	if _, err := w.tx.ExecContext(ctx, `INSERT INTO changes (seq, entity, entity_id, op, organization_id, version, at, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+	if err := w.execLater(ctx, heldLabel{what: "record change of " + entity + " " + id}, `INSERT INTO changes (seq, entity, entity_id, op, organization_id, version, at, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 		seq, entity, id, op, orgID, version, ts(w.now), d); err != nil {
-		return 0, fmt.Errorf("record change of %s %s: %w", entity, id, err)
+		return 0, err
 	}
 	return seq, nil
 }
@@ -721,7 +710,7 @@ func (w *writer) deleteRow(ctx context.Context, table, entity, what, id, orgID s
 
 func (r *reader) Organization(ctx context.Context, id string) (portal.Organization, error) {
 	var o portal.Organization
-	err := r.getDoc(ctx, "organisation", `SELECT doc FROM organizations WHERE id = ?`, &o, id)
+	err := r.getDoc(ctx, "organisation", queryOrganization, &o, id)
 	return o, err
 }
 
@@ -946,13 +935,13 @@ func (w *writer) PutAccount(ctx context.Context, a *portal.Account) error {
 		return fmt.Errorf("store account %s: %w", a.ID, err)
 	}
 	if exists {
-		if _, err := w.tx.ExecContext(ctx, `DELETE FROM account_roles WHERE account_id = ?`, a.ID); err != nil {
-			return fmt.Errorf("store roles of account %s: %w", a.ID, err)
+		if err := w.execLater(ctx, heldLabel{what: "store roles of account " + a.ID}, `DELETE FROM account_roles WHERE account_id = ?`, a.ID); err != nil {
+			return err
 		}
 	}
 	for _, role := range a.RoleIDs() {
-		if _, err := w.tx.ExecContext(ctx, `INSERT INTO account_roles (account_id, role_id) VALUES (?, ?) ON CONFLICT DO NOTHING`, a.ID, role); err != nil {
-			return fmt.Errorf("store roles of account %s: %w", a.ID, err)
+		if err := w.execLater(ctx, heldLabel{what: "store roles of account " + a.ID}, `INSERT INTO account_roles (account_id, role_id) VALUES (?, ?) ON CONFLICT DO NOTHING`, a.ID, role); err != nil {
+			return err
 		}
 	}
 	if err := w.putAccountDirectory(ctx, a); err != nil {
@@ -979,7 +968,17 @@ func (r *reader) Role(ctx context.Context, id string) (portal.Role, error) {
 }
 
 func (r *reader) Roles(ctx context.Context) ([]portal.Role, error) {
-	return listDocs[portal.Role](ctx, r.q, "roles", `SELECT doc FROM roles ORDER BY id`)
+	docs, err := r.docs(ctx, queryRoles)
+	if err != nil {
+		return nil, fmt.Errorf("list roles: %w", err)
+	}
+	roles := make([]portal.Role, len(docs))
+	for i, doc := range docs {
+		if err := json.Unmarshal([]byte(doc), &roles[i]); err != nil {
+			return nil, fmt.Errorf("decode stored roles: %w", err)
+		}
+	}
+	return roles, nil
 }
 
 func (r *reader) RoleHolders(ctx context.Context, roleID string) (int, error) {
@@ -1110,7 +1109,7 @@ func (w *writer) DeleteInvitation(ctx context.Context, id string) error {
 
 func (r *reader) Template(ctx context.Context, key string) (api.Template, error) {
 	var t api.Template
-	err := r.getDoc(ctx, "message template", `SELECT doc FROM templates WHERE key = ?`, &t, key)
+	err := r.getDoc(ctx, "message template", queryTemplate, &t, key)
 	return t, err
 }
 
@@ -1149,7 +1148,7 @@ const settingsID = portal.SettingsID
 
 func (r *reader) Settings(ctx context.Context) (api.Settings, error) {
 	var s api.Settings
-	err := r.getDoc(ctx, "settings", `SELECT doc FROM settings WHERE id = ?`, &s, settingsID)
+	err := r.getDoc(ctx, "settings", querySettings, &s, settingsID)
 	if portal.ErrorCode(err) == portal.ENOTFOUND {
 		return api.DefaultSettings(), nil
 	}
@@ -1193,15 +1192,12 @@ func (w *writer) AddAudit(ctx context.Context, ev *portal.AuditEvent) error {
 	}
 	ev.ID = seq
 	doc, _ := json.Marshal(ev)
-	if _, err := w.tx.ExecContext(ctx, `INSERT INTO audit_events (id, at, actor_id, action, entity_type, entity_id, organization_id, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+	if err := w.execLater(ctx, heldLabel{what: "write audit event"}, `INSERT INTO audit_events (id, at, actor_id, action, entity_type, entity_id, organization_id, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 		ev.ID, ts(ev.At), ev.ActorID, ev.Action, ev.EntityType, ev.EntityID, ev.OrganizationID, string(doc)); err != nil {
-		return fmt.Errorf("write audit event: %w", err)
+		return err
 	}
-	if _, err := w.tx.ExecContext(ctx, `INSERT INTO changes (seq, entity, entity_id, op, organization_id, version, at, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		seq, api.EntityAudit, strconv.FormatInt(ev.ID, 10), api.OpUpsert, ev.OrganizationID, 1, ts(w.now), string(doc)); err != nil {
-		return fmt.Errorf("record audit event in the feed: %w", err)
-	}
-	return nil
+	return w.execLater(ctx, heldLabel{what: "record audit event in the feed"}, `INSERT INTO changes (seq, entity, entity_id, op, organization_id, version, at, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		seq, api.EntityAudit, strconv.FormatInt(ev.ID, 10), api.OpUpsert, ev.OrganizationID, 1, ts(w.now), string(doc))
 }
 
 func (r *reader) AuditEvents(ctx context.Context, f AuditFilter) ([]portal.AuditEvent, error) {
@@ -1291,12 +1287,10 @@ func (r *reader) Idempotent(ctx context.Context, actorID, key string) (Idempoten
 }
 
 func (w *writer) SaveIdempotent(ctx context.Context, rec Idempotency) error {
-	_, err := w.tx.ExecContext(ctx, `INSERT INTO idempotency (actor_id, key, request_hash, body, created_at) VALUES (?, ?, ?, ?, ?)`,
+	// The key was looked for in this transaction, which no other writer interleaves with:
+	// it is new, and the insert is held back with the command's other writes.
+	return w.execLater(ctx, heldLabel{what: "store idempotency key"}, `INSERT INTO idempotency (actor_id, key, request_hash, body, created_at) VALUES (?, ?, ?, ?, ?)`,
 		rec.ActorID, rec.Key, rec.RequestHash, string(rec.Body), ts(rec.CreatedAt))
-	if err != nil {
-		return fmt.Errorf("store idempotency key: %w", err)
-	}
-	return nil
 }
 
 func (r *reader) ApprovalToken(ctx context.Context, hash string) (ApprovalToken, error) {
@@ -1324,11 +1318,7 @@ func (w *writer) PutApprovalToken(ctx context.Context, t ApprovalToken) error {
 }
 
 func (w *writer) UseApprovalTokens(ctx context.Context, accountID string, at time.Time) error {
-	_, err := w.tx.ExecContext(ctx, `UPDATE approval_tokens SET used_at = ? WHERE account_id = ? AND used_at = ''`, ts(at), accountID)
-	if err != nil {
-		return fmt.Errorf("retire approval links: %w", err)
-	}
-	return nil
+	return w.execLater(ctx, heldLabel{what: "retire approval links"}, `UPDATE approval_tokens SET used_at = ? WHERE account_id = ? AND used_at = ''`, ts(at), accountID)
 }
 
 func (r *reader) PasswordHash(ctx context.Context, accountID string) (string, error) {
@@ -1425,12 +1415,8 @@ func (r *reader) Mail(ctx context.Context, f MailFilter) ([]Mail, error) {
 }
 
 func (w *writer) QueueMail(ctx context.Context, m Mail) error {
-	_, err := w.tx.ExecContext(ctx, `INSERT INTO mail_outbox (`+mailCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	return w.execLater(ctx, heldLabel{what: "queue e-mail to " + m.ToAddr}, `INSERT INTO mail_outbox (`+mailCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		m.ID, ts(m.CreatedAt), m.Template, m.ToAddr, m.ToName, m.Subject, m.Body, m.MessageID, m.Status, m.Attempts, ts(m.NextAttemptAt), m.LastError, ts(m.SentAt), m.HTML, m.Sealed)
-	if err != nil {
-		return fmt.Errorf("queue e-mail to %s: %w", m.ToAddr, err)
-	}
-	return nil
 }
 
 func (w *writer) UpdateMail(ctx context.Context, m Mail) error {

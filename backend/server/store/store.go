@@ -1,6 +1,6 @@
-// Package store keeps the portal server's data behind an interface. The SQLite
-// implementation (Open) is the default and what the desktop embeds; its SQL is kept
-// portable so that a PostgreSQL implementation can follow.
+// Package store keeps the portal server's data behind an interface, on SQLite (the
+// default, and what the desktop embeds) or PostgreSQL (postgres.go), with one SQL text
+// for both.
 //
 // # Change feed and commit order
 //
@@ -15,7 +15,7 @@
 // because it has one writer at a time (this store also opens write transactions with
 // BEGIN IMMEDIATE on a single connection, and commits the writers that queue up together,
 // each in a savepoint, in the order they ran: groupcommit.go); PostgreSQL gets it from the
-// row lock on feed_counter. An auto-increment column or a PostgreSQL sequence would not do: their
+// row lock on feed_counter, which each group of writers takes first. An auto-increment column or a PostgreSQL sequence would not do: their
 // numbers are handed out when a row is inserted, not when it commits, so a transaction
 // that started later could commit first.
 package store
@@ -35,8 +35,8 @@ type Store interface {
 	View(ctx context.Context, fn func(Reader) error) error
 	// Update runs fn in a write transaction. Write transactions run one at a time, so
 	// anything fn reads through tx stays true until it commits. fn's error rolls back
-	// fn's writes. Update returns once they are committed (on SQLite, together with the
-	// writers that queued meanwhile), or with the error that kept them from being.
+	// fn's writes. Update returns once they are committed (together with the writers that
+	// queued meanwhile), or with the error that kept them from being.
 	Update(ctx context.Context, fn func(Tx) error) error
 	Close() error
 }
