@@ -128,6 +128,13 @@ test('journey: a council list becomes invited people, and one of them signs in',
   await page.locator('.finding-tip').filter({ hasText: 'the same first name' }).waitFor()
   await themedShots(page, 'imports-possible-duplicate')
   await page.mouse.move(5, 5)
+  // Every action of the row is whole on screen: the Status column (kept in view at the
+  // right) has room for them side by side.
+  const status = await page.getByTestId('row-2').locator('.vt-cell.sticky-end').boundingBox()
+  for (const id of ['exclude-row', 'merge-row', 'distinct-row']) {
+    const b = await page.getByTestId('row-2').getByTestId(id).boundingBox()
+    assert.ok(b && b.x >= status.x && b.x + b.width <= status.x + status.width, `${id} is cut off by the Status column (${JSON.stringify(b)} in ${JSON.stringify(status)})`)
+  }
   await page.getByTestId('row-2').getByTestId('distinct-row').click()
   await count(page, 'possible_duplicate', 0)
   await applyReviewed(page, 3)
