@@ -64,13 +64,18 @@ func (s *DB) groupUpdate(ctx context.Context, fn func(Tx) error) error {
 			return req.result()
 		default:
 		}
-		s.mu.Lock()
-		n := min(len(s.pending), maxGroup)
-		group := append([]*writeReq(nil), s.pending[:n]...)
-		s.pending = append(s.pending[:0], s.pending[n:]...)
-		s.mu.Unlock()
-		s.commitGroup(group)
+		s.commitGroup()
 	}
+}
+
+// takeGroup takes the writers waiting, up to maxGroup, first come first.
+func (s *DB) takeGroup() []*writeReq {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := min(len(s.pending), maxGroup)
+	group := append([]*writeReq(nil), s.pending[:n]...)
+	s.pending = append(s.pending[:0], s.pending[n:]...)
+	return group
 }
 
 func (r *writeReq) result() error {
@@ -93,14 +98,19 @@ func (s *DB) withdraw(req *writeReq) bool {
 	return false
 }
 
-// commitGroup runs the writers' functions in one transaction and commits it.
-func (s *DB) commitGroup(group []*writeReq) {
+// commitGroup runs the waiting writers' functions in one transaction and commits it. The
+// writers are taken once the transaction has begun: on PostgreSQL that is once it holds
+// the feed counter's lock, which another process may hold for a while, and the writers
+// that arrive meanwhile are then committed with the rest instead of after them.
+func (s *DB) commitGroup() {
+	var group []*writeReq
 	defer func() {
 		for _, r := range group {
 			close(r.done)
 		}
 	}()
 	err := s.writeTx(func(w *writer) (bool, error) {
+		group = s.takeGroup()
 		alone := len(group) == 1
 		committed := 0
 		for _, r := range group {
@@ -128,6 +138,9 @@ func (s *DB) commitGroup(group []*writeReq) {
 		}
 		return true, w.storeSeq(context.Background())
 	})
+	if group == nil {
+		group = s.takeGroup() // the transaction did not begin: they are told why
+	}
 	if err != nil {
 		for _, r := range group {
 			if r.err == nil {
