@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -142,4 +143,86 @@ func TestAFailedHeldBackWriteUndoesItsWriterAlone(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// An account's roles are kept in account_roles for the SQL that asks who holds a role
+// (the last-administrator guard among them). Whatever the changes, read back, written
+// without a read, or undone with their savepoint, in a transaction that remembers what it
+// read, the table says what the stored account holds.
+func TestAccountRolesFollowEveryChange(t *testing.T) {
+	ctx := context.Background()
+	st := open(t, filepath.Join(t.TempDir(), "p.db"))
+	defer st.Close()
+	holders := func(want map[string]int) {
+		t.Helper()
+		if err := st.View(ctx, func(r store.Reader) error {
+			for role, n := range want {
+				if got, err := r.RoleHolders(ctx, role); err != nil || got != n {
+					t.Errorf("%s: %d holders (%v), want %d", role, got, err, n)
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a := portal.Account{ID: "acc", Email: "a@example.org", Name: "A", Status: portal.StatusActive, Kind: portal.KindStaff,
+		CoreRole: portal.RoleStaff, AdditionalRoles: []string{portal.RoleReports}}
+	update := func(fn func(tx store.Tx) error) {
+		t.Helper()
+		if err := st.Update(ctx, fn); err != nil {
+			t.Fatal(err)
+		}
+	}
+	update(func(tx store.Tx) error { return tx.PutAccount(ctx, &a) })
+	holders(map[string]int{portal.RoleStaff: 1, portal.RoleReports: 1})
+	update(func(tx store.Tx) error {
+		// Read, then a change that keeps the roles, then one that changes them, then one
+		// written without a read that puts them back.
+		b, err := tx.Account(ctx, "acc")
+		if err != nil {
+			return err
+		}
+		b.Status = portal.StatusDeactivated
+		if err := tx.PutAccount(ctx, &b); err != nil {
+			return err
+		}
+		b.AdditionalRoles = []string{}
+		if err := tx.PutAccount(ctx, &b); err != nil {
+			return err
+		}
+		c := a
+		c.Version = b.Version
+		return tx.PutAccount(ctx, &c)
+	})
+	holders(map[string]int{portal.RoleStaff: 1, portal.RoleReports: 1})
+	refused := portal.Errorf(portal.ECONFLICT, "refused")
+	update(func(tx store.Tx) error {
+		b, err := tx.Account(ctx, "acc")
+		if err != nil {
+			return err
+		}
+		// Undone: a change of roles, and the account read back in between.
+		if err := tx.Savepoint(ctx, func() error {
+			x := b
+			x.AdditionalRoles = []string{}
+			if err := tx.PutAccount(ctx, &x); err != nil {
+				return err
+			}
+			if _, err := tx.Account(ctx, "acc"); err != nil {
+				return err
+			}
+			return refused
+		}); !errors.Is(err, refused) {
+			return err
+		}
+		// The same roles as stored: nothing to write. Then the roles go.
+		b.Name = "A2"
+		if err := tx.PutAccount(ctx, &b); err != nil {
+			return err
+		}
+		b.AdditionalRoles = []string{}
+		return tx.PutAccount(ctx, &b)
+	})
+	holders(map[string]int{portal.RoleStaff: 1, portal.RoleReports: 0})
 }
