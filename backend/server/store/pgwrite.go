@@ -112,9 +112,9 @@ func (p *pgWrite) send(ctx context.Context, query string, args []any) (pgx.Batch
 	return br, nil
 }
 
-// detach checks the caller's context and returns one that cannot be cancelled: a
-// cancelled statement makes pgx close the connection, and the writer's statements are
-// short (see cachedTx.detach).
+// detach checks the caller's context and returns one that cannot be cancelled, for the
+// writer's statements (cachedTx.detach says why; on pgx, a cancelled statement also
+// closes the connection).
 func detach(ctx context.Context) (context.Context, error) {
 	if err := ctx.Err(); err != nil {
 		return ctx, err

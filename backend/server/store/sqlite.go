@@ -396,10 +396,7 @@ func (c *cachedTx) ctx(ctx context.Context) (context.Context, error) {
 	if !c.detach {
 		return ctx, nil
 	}
-	if err := ctx.Err(); err != nil {
-		return ctx, err
-	}
-	return context.WithoutCancel(ctx), nil
+	return detach(ctx)
 }
 
 func (c *cachedTx) ExecContext(ctx context.Context, query string, args ...any) (result, error) {
