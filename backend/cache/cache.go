@@ -21,6 +21,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"gatehouse/backend/internal/checkpoint"
 	"gatehouse/backend/portal"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -84,6 +85,7 @@ type DB struct {
 	sendLease time.Duration
 	searchCap int
 	builder   *builder
+	ckpt      *checkpoint.Checkpointer
 
 	// writes counts commits twice, as they begin and as they end (narrow.go).
 	writes atomic.Uint64
@@ -175,6 +177,16 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 	r.SetMaxOpenConns(o.readConns)
 	r.SetMaxIdleConns(o.readConns)
 	db.r = r
+	// The log is copied into the file beside the writer, not in its commits
+	// (internal/checkpoint): the sender's per-message commits no longer pay for it, and
+	// readers keep reading through the shared memory map.
+	if db.ckpt, err = checkpoint.Start(dsn(abs, false), abs); err == nil {
+		err = db.ckpt.Watch(ctx, w)
+	}
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open the local database %s: %w", abs, err)
+	}
 	if err := db.scheduleIfPending(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -184,6 +196,15 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 
 // openPool opens a database/sql pool on path with the cache's pragmas.
 func openPool(path string, readOnly bool) (*sql.DB, error) {
+	db, err := sql.Open("sqlite", dsn(path, readOnly))
+	if err != nil {
+		return nil, fmt.Errorf("open the local database %s: %w", path, err)
+	}
+	return db, nil
+}
+
+// dsn is the modernc.org/sqlite address of the cache at path with its pragmas.
+func dsn(path string, readOnly bool) string {
 	u := url.URL{Scheme: "file", Path: filepath.ToSlash(path)}
 	if !strings.HasPrefix(u.Path, "/") { // Windows: file:///C:/...
 		u.Path = "/" + u.Path
@@ -206,13 +227,9 @@ func openPool(path string, readOnly bool) (*sql.DB, error) {
 		// BEGIN IMMEDIATE: take the write lock up front, so a transaction that reads first
 		// never fails later with SQLITE_BUSY_SNAPSHOT when another process wrote meanwhile.
 		q.Set("_txlock", "immediate")
+		q.Add("_pragma", checkpoint.WriterPragma)
 	}
-	dsn := u.String() + "?" + q.Encode()
-	db, err := sql.Open("sqlite", dsn)
-	if err != nil {
-		return nil, fmt.Errorf("open the local database %s: %w", path, err)
-	}
-	return db, nil
+	return u.String() + "?" + q.Encode()
 }
 
 // checkWritable opens the writer connection and confirms the settings that safety rests on.
@@ -257,7 +274,7 @@ func (db *DB) Close() error {
 	defer cancel()
 	// Not fatal: the statistics only steer query plans.
 	_, _ = db.w.ExecContext(ctx, "PRAGMA optimize")
-	var errs []error
+	errs := []error{db.ckpt.Close()}
 	if db.r != nil {
 		errs = append(errs, db.r.Close())
 	}

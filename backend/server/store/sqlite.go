@@ -19,6 +19,7 @@ import (
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
+	"gatehouse/backend/internal/checkpoint"
 	"gatehouse/backend/portal"
 	"gatehouse/backend/server/api"
 )
@@ -62,7 +63,8 @@ type DB struct {
 	// and write transactions take the feed counter's row lock first (see postgres.go).
 	pg *postgres
 
-	readStmts, writeStmts *stmtCache // SQLite only: pgx keeps its own per connection
+	readStmts, writeStmts *stmtCache               // SQLite only: pgx keeps its own per connection
+	ckpt                  *checkpoint.Checkpointer // SQLite only
 }
 
 var _ Store = (*DB)(nil)
@@ -107,7 +109,9 @@ func Open(ctx context.Context, path string, clock portal.Clock) (*DB, error) {
 	base := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)"
 	// Savepoints (bulk commands keep each record's writes undoable alone) journal the
 	// pages they change; in memory, rather than in a temporary file, they cost no I/O.
-	w, err := sql.Open("sqlite", base+"&_txlock=immediate&_pragma=temp_store(2)")
+	// The writer copies the log into the file only as a backstop: the checkpointer does
+	// it, beside the writer (internal/checkpoint).
+	w, err := sql.Open("sqlite", base+"&_txlock=immediate&_pragma=temp_store(2)&_pragma="+checkpoint.WriterPragma)
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
@@ -127,6 +131,13 @@ func Open(ctx context.Context, path string, clock portal.Clock) (*DB, error) {
 	r.SetMaxOpenConns(4)
 	r.SetMaxIdleConns(4)
 	s.read = r
+	if s.ckpt, err = checkpoint.Start(base, path); err == nil {
+		err = s.ckpt.Watch(ctx, w)
+	}
+	if err != nil {
+		s.Close()
+		return nil, fmt.Errorf("open database %s for checkpoints: %w", path, err)
+	}
 	s.readStmts, s.writeStmts = newStmtCache(r), newStmtCache(w)
 	return s, nil
 }
@@ -140,7 +151,7 @@ func (s *DB) Close() error {
 		s.readStmts.close()
 		s.writeStmts.close()
 	}
-	err := s.write.Close()
+	err := errors.Join(s.ckpt.Close(), s.write.Close())
 	if s.read != nil && s.read != s.write {
 		err = errors.Join(err, s.read.Close())
 	}
