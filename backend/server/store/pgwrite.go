@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -28,6 +29,8 @@ type pgWrite struct {
 	labels []heldLabel
 	// sent counts the sends, so that a savepoint knows whether its start is still held.
 	sent int
+	// read: a read transaction (pgView), whose statements end with the caller's context.
+	read bool
 }
 
 // heldLabel names a held-back statement for its error.
@@ -61,6 +64,32 @@ func withPGWrite(ctx context.Context, s *DB, fn func(*pgWrite) error) error {
 	defer conn.Close()
 	return conn.Raw(func(dc any) error {
 		return fn(&pgWrite{conn: dc.(*stdlib.Conn).Conn(), rebind: s.rebind})
+	})
+}
+
+// pgView runs fn in a read-only snapshot on PostgreSQL, on one pgx connection. Its BEGIN
+// is held back and sent with the first read, so a read costs its statements' round trips
+// and the ROLLBACK's, one fewer than through database/sql (measured on the change feed:
+// one page of a follower was three round trips, now two).
+func pgView(ctx context.Context, s *DB, fn func(Reader) error) error {
+	conn, err := s.read.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("read database: %w", err)
+	}
+	defer conn.Close()
+	return conn.Raw(func(dc any) error {
+		q := &pgWrite{conn: dc.(*stdlib.Conn).Conn(), rebind: s.rebind, read: true}
+		q.later(heldLabel{what: "begin a read"}, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") // one snapshot for the whole read
+		err := fn(&reader{q: q})
+		if q.sent == 0 {
+			return err // nothing was read: the BEGIN was never sent
+		}
+		if _, rerr := q.conn.Exec(context.WithoutCancel(ctx), "ROLLBACK"); rerr != nil {
+			// The connection is left in the transaction: database/sql drops it
+			// (stdlib.Conn.ResetSession).
+			return errors.Join(err, fmt.Errorf("end a read: %w", rerr))
+		}
+		return err
 	})
 }
 
@@ -122,12 +151,21 @@ func detach(ctx context.Context) (context.Context, error) {
 	return context.WithoutCancel(ctx), nil
 }
 
+// ctxFor is the context of a statement: a read's ends with its caller's; a writer's is
+// detached.
+func (p *pgWrite) ctxFor(ctx context.Context) (context.Context, error) {
+	if p.read {
+		return ctx, ctx.Err()
+	}
+	return detach(ctx)
+}
+
 type pgResult pgconn.CommandTag
 
 func (r pgResult) RowsAffected() (int64, error) { return pgconn.CommandTag(r).RowsAffected(), nil }
 
 func (p *pgWrite) ExecContext(ctx context.Context, query string, args ...any) (result, error) {
-	ctx, err := detach(ctx)
+	ctx, err := p.ctxFor(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -144,7 +182,7 @@ func (p *pgWrite) ExecContext(ctx context.Context, query string, args ...any) (r
 }
 
 func (p *pgWrite) QueryContext(ctx context.Context, query string, args ...any) (rowsIter, error) {
-	ctx, err := detach(ctx)
+	ctx, err := p.ctxFor(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -180,7 +218,7 @@ type pgRow struct {
 }
 
 func (r *pgRow) Scan(dest ...any) error {
-	ctx, err := detach(r.ctx)
+	ctx, err := r.p.ctxFor(r.ctx)
 	if err != nil {
 		return err
 	}

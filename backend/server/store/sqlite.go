@@ -255,11 +255,10 @@ func randomHex(n int) string {
 
 // View implements Store.
 func (s *DB) View(ctx context.Context, fn func(Reader) error) error {
-	opts := &sql.TxOptions{ReadOnly: true}
 	if s.pg != nil {
-		opts.Isolation = sql.LevelRepeatableRead // one snapshot for the whole read
+		return pgView(ctx, s, fn)
 	}
-	tx, err := s.read.BeginTx(ctx, opts)
+	tx, err := s.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return fmt.Errorf("read database: %w", err)
 	}
