@@ -84,9 +84,12 @@ func (c *Checkpointer) Written() {
 	}
 }
 
-// Watch calls Written at every commit on the connections of pool that exist now (a
-// database's single write connection), whichever code commits: SQLite's commit hook.
-// The hook runs just before the commit ends; the checkpoint follows Delay later.
+// Watch calls Written at every commit on pool's connection, whichever code commits:
+// SQLite's commit hook. pool must be a database's single write connection, kept open
+// (SetMaxOpenConns(1), no lifetime), as both stores keep theirs: the hook belongs to the
+// connection, so one that database/sql replaced after an error would go unwatched, and
+// the writer's own checkpoint (BackstopPages) would be left to copy the log. The hook runs
+// just before the commit ends; the checkpoint follows Delay later.
 func (c *Checkpointer) Watch(ctx context.Context, pool *sql.DB) error {
 	conn, err := pool.Conn(ctx)
 	if err != nil {
