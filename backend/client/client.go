@@ -76,6 +76,13 @@ func New(baseURL, token string, opts ...Option) *Client {
 // BaseURL is the server's address.
 func (c *Client) BaseURL() string { return c.base }
 
+// CloseIdleConnections closes the connections kept open for the next request. A client
+// that is being replaced or whose app is quitting calls it: a connection its transport
+// opened but never used is one the server, when it shuts down, waits five seconds for
+// (net/http counts it as a request about to arrive); the desktop's own local portal is
+// such a server, when the app quits.
+func (c *Client) CloseIdleConnections() { c.hc.CloseIdleConnections() }
+
 // SetToken replaces the session token.
 func (c *Client) SetToken(t string) {
 	c.mu.Lock()

@@ -409,6 +409,9 @@ func (s *Server) start(ctx context.Context) (string, error) {
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
+	fresh := newFreshConns()
+	hs.ConnState = fresh.track
+	hs.RegisterOnShutdown(fresh.closeSilent)
 	s.httpServer = hs
 	var wg sync.WaitGroup
 	wg.Add(3)

@@ -325,6 +325,11 @@ func (s *Manager) Close() {
 	}
 	s.stop()
 	s.wg.Wait()
+	s.mu.Lock()
+	if s.live != nil {
+		s.live.CloseIdleConnections()
+	}
+	s.mu.Unlock()
 }
 
 // NormaliseServerURL trims spaces and trailing slashes, so one server has one address.
@@ -391,6 +396,9 @@ func (s *Manager) Client(ctx context.Context, db *cache.DB, serverURL string) *c
 	base := http.DefaultTransport.(*http.Transport).Clone()
 	hc := &http.Client{Timeout: 60 * time.Second, Transport: s.Transport(base)}
 	cl := client.New(serverURL, token, client.WithHTTPClient(hc))
+	if s.live != nil {
+		s.live.CloseIdleConnections() // its transport is dropped with it
+	}
 	s.live = cl
 	if db != nil {
 		s.db = db
@@ -421,6 +429,14 @@ type sessionWatch struct {
 // ahead of its end, and a refusal (401) renews it silently or ends it.
 func (s *Manager) Transport(base http.RoundTripper) http.RoundTripper {
 	return &sessionWatch{base: base, s: s}
+}
+
+// CloseIdleConnections closes the base transport's idle connections (http.Client asks
+// its transport for this).
+func (w *sessionWatch) CloseIdleConnections() {
+	if c, ok := w.base.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
 }
 
 func (w *sessionWatch) RoundTrip(r *http.Request) (*http.Response, error) {
