@@ -153,10 +153,12 @@ func TestTheLogIsCopiedBesideTheWriter(t *testing.T) {
 }
 
 // A reader still on an older snapshot makes a checkpoint stop short of the end of the log.
-// That is no error, and a later one, once the reader is gone, copies the rest.
+// That is no error, and no one waits for the reader: the checkpointer tries again a second
+// later, and once the reader has gone it copies the rest, with no further commit to ask
+// for it (after a bulk load's index build the screens only read).
 func TestAReaderHoldsACheckpointBackWithoutFailingIt(t *testing.T) {
 	path, dsn, w := open(t)
-	c, o := start(t, path, dsn, w, true)
+	_, o := start(t, path, dsn, w, true)
 	r, err := sql.Open("sqlite", dsn+"&_pragma=query_only(1)")
 	if err != nil {
 		t.Fatal(err)
@@ -177,9 +179,11 @@ func TestAReaderHoldsACheckpointBackWithoutFailingIt(t *testing.T) {
 	}
 	before := o.count()
 	fill(t, w)
-	fill(t, w)
-	if !poll.Until(10*time.Second, func() bool { return o.count() > before }) {
-		t.Fatal("no checkpoint ran after the commits")
+	fill(t, w) // the writer is not held up by the reader
+	// Two runs at least while the reader stays: the commits' own, and a retry (or a
+	// second commit's); after both, nothing but a retry is left to come.
+	if !poll.Until(10*time.Second, func() bool { return o.count() >= before+2 }) {
+		t.Fatalf("%d checkpoints ran after the commits while a reader held them back; want a retry", o.count()-before)
 	}
 	o.mu.Lock()
 	held, err := o.last, o.err
@@ -193,15 +197,15 @@ func TestAReaderHoldsACheckpointBackWithoutFailingIt(t *testing.T) {
 	if err := rtx.Rollback(); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Now(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	var busy, logPages, copied int
-	if err := w.QueryRow("PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &logPages, &copied); err != nil {
-		t.Fatal(err)
-	}
-	if logPages != copied {
-		t.Fatalf("after the reader left, %d of %d pages are copied", copied, logPages)
+	// No commit now: a retry copies the rest.
+	if !poll.Until(10*time.Second, func() bool {
+		o.mu.Lock()
+		defer o.mu.Unlock()
+		return o.last[0] > 0 && o.last[0] == o.last[1]
+	}) {
+		o.mu.Lock()
+		defer o.mu.Unlock()
+		t.Fatalf("after the reader left, no retry copied the log: last run %d of %d pages, %d runs", o.last[1], o.last[0], o.n)
 	}
 }
 
