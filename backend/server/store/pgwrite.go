@@ -68,9 +68,10 @@ func withPGWrite(ctx context.Context, s *DB, fn func(*pgWrite) error) error {
 }
 
 // pgView runs fn in a read-only snapshot on PostgreSQL, on one pgx connection. Its BEGIN
-// is held back and sent with the first read, so a read costs its statements' round trips
-// and the ROLLBACK's, one fewer than through database/sql (measured on the change feed:
-// one page of a follower was three round trips, now two).
+// is held back and sent with the first read, so a read costs the round trips of its
+// statements and of the ROLLBACK: one fewer than through database/sql, which sends BEGIN
+// on its own (a follower's page of the change feed: two instead of three). Change-feed
+// paging on the store went from 263k–322k to 327k–371k rows/s.
 func pgView(ctx context.Context, s *DB, fn func(Reader) error) error {
 	conn, err := s.read.Conn(ctx)
 	if err != nil {
