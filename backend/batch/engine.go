@@ -748,18 +748,14 @@ func (r *run) sendLoop() (*outcome, error) {
 // idle decides what to do when nothing is ready to send: wait for links from the invite
 // stage or for the next retry, or finish.
 func (r *run) idle(inviteFinished bool) (bool, error) {
-	var next sql.NullString
+	var next *time.Time
 	if err := r.e.st.db.ReadSQL().QueryRowContext(r.ctx, `SELECT min(next_attempt_at) FROM batch_recipients `+byState+`
-		WHERE batch_id = ? AND state = ? AND claim = 0`, r.b.ID, r.ready).Scan(&next); err != nil {
+		WHERE batch_id = ? AND state = ? AND claim = 0`, r.b.ID, r.ready).Scan(scanOpt(&next)); err != nil {
 		return false, fmt.Errorf("read the retry times of batch %q: %w", r.b.Name, err)
 	}
 	d := time.Duration(-1)
-	if next.Valid {
-		t, err := parseTime(next.String)
-		if err != nil {
-			return false, err
-		}
-		if d = t.Sub(r.e.opt.Clock.Now()); d <= 0 {
+	if next != nil {
+		if d = next.Sub(r.e.opt.Clock.Now()); d <= 0 {
 			return true, nil
 		}
 	}
@@ -984,17 +980,13 @@ func (r *run) markInviting(n int, inflight *inviteCall) ([]Recipient, time.Time,
 			return err
 		}
 		// Nothing to ask for now: when is the next retry due?
-		var s sql.NullString
+		var due *time.Time
 		if err := tx.QueryRowContext(r.ctx, `SELECT min(next_attempt_at) FROM batch_recipients `+byState+` WHERE batch_id = ? AND state IN ('queued', 'inviting')`,
-			r.b.ID).Scan(&s); err != nil {
+			r.b.ID).Scan(scanOpt(&due)); err != nil {
 			return err
 		}
-		if s.Valid {
-			t, err := parseTime(s.String)
-			if err != nil {
-				return err
-			}
-			next = t
+		if due != nil {
+			next = *due
 		}
 		return nil
 	})

@@ -139,20 +139,15 @@ func (s *Store) invitationRows(ctx context.Context, from string, args []any) ([]
 	for rows.Next() {
 		var v InvitationRow
 		var first, last string
-		var sent, expires, nBatch sql.NullString
+		var nBatch sql.NullString
 		var nSeq sql.NullInt64
 		if err := rows.Scan(&v.BatchID, &v.BatchName, &v.Kind, &v.Seq, &v.RowRef, &v.ContactID, &v.AccountID, &v.Name, &first, &last,
-			&v.Email, &v.OrganizationName, &v.Delivery, &sent, &v.LastError, &v.InvitationID, &expires, &nBatch, &nSeq); err != nil {
+			&v.Email, &v.OrganizationName, &v.Delivery, scanOpt(&v.SentAt), &v.LastError, &v.InvitationID,
+			scanOpt(&v.ExpiresAt), &nBatch, &nSeq); err != nil {
 			return nil, err
 		}
 		if v.Name == "" {
 			v.Name = strings.TrimSpace(first + " " + last)
-		}
-		if v.SentAt, err = parseTimePtr(sent); err != nil {
-			return nil, err
-		}
-		if v.ExpiresAt, err = parseTimePtr(expires); err != nil {
-			return nil, err
 		}
 		if nBatch.Valid {
 			v.ReplacedBy = &RecipientRef{BatchID: nBatch.String, Seq: int(nSeq.Int64)}

@@ -100,8 +100,9 @@ const (
 	OutcomeNeedsDecision Outcome = "needs_decision"
 )
 
-// Planned is one selected row and what will happen to it.
-type Planned struct {
+// RowPlan is a row and what will happen to it: what a planned row and a formed batch's
+// recipient both carry.
+type RowPlan struct {
 	Candidate
 	Outcome Outcome `json:"outcome"`
 	// Reasons: the blocking findings that exclude the row, or the duplicates to resolve.
@@ -110,7 +111,13 @@ type Planned struct {
 	Overridden []Reason `json:"overridden"`
 	Roles      []string `json:"roles"`
 	Notes      []string `json:"notes"`
-	Letter     string   `json:"letter"`
+}
+
+// Planned is one selected row and what will happen to it, with the letter that sorts it
+// into its group.
+type Planned struct {
+	RowPlan
+	Letter string `json:"letter"`
 }
 
 // Counts is how many rows have each outcome.
@@ -224,7 +231,7 @@ func MakePlan(cands []Candidate, opt FormOptions) (Plan, error) {
 			plan.NotSelected++
 			continue
 		}
-		p := Planned{Candidate: c, Letter: string(letter)}
+		p := Planned{RowPlan: RowPlan{Candidate: c}, Letter: string(letter)}
 		p.Findings = findingsOf(c)
 		rows = append(rows, keyed{p, key})
 	}

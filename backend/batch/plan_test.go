@@ -227,7 +227,7 @@ func TestPlanRolesAndOptions(t *testing.T) {
 		_, err := MakePlan(planCands, tc.opt)
 		if err == nil {
 			// Template problems are found when the message is composed.
-			_, err = PreviewPlanned(Planned{Candidate: planCands[0]}, tc.opt, start)
+			_, err = PreviewPlanned(Planned{RowPlan: RowPlan{Candidate: planCands[0]}}, tc.opt, start)
 		}
 		var pe *portal.Error
 		if !errors.As(err, &pe) || pe.Code != portal.EINVALID || pe.Field != tc.field {

@@ -171,12 +171,7 @@ func (b Batch) composer() (Composer, error) {
 type Recipient struct {
 	BatchID string `json:"batchId"`
 	Seq     int    `json:"seq"`
-	Candidate
-	Outcome       Outcome    `json:"outcome"`
-	Reasons       []Reason   `json:"reasons"`
-	Overridden    []Reason   `json:"overridden"`
-	Roles         []string   `json:"roles"`
-	Notes         []string   `json:"notes"`
+	RowPlan
 	Replaces      string     `json:"replaces,omitempty"`
 	State         State      `json:"state"`
 	MessageID     string     `json:"messageId"`
@@ -244,10 +239,10 @@ func (s *Store) quick(ctx context.Context, fn func(*sql.Tx) error) error {
 
 // The desktop database's one time codec.
 var (
-	fmtTime      = cache.FormatTime
-	fmtTimePtr   = cache.FormatTimePtr
-	parseTime    = cache.ParseTime
-	parseTimePtr = cache.ParseTimePtr
+	fmtTime    = cache.FormatTime
+	fmtTimePtr = cache.FormatTimePtr
+	scanTime   = cache.Time
+	scanOpt    = cache.OptTime
 )
 
 func jsonText(v any) string {
@@ -316,7 +311,7 @@ func (s *Store) Create(ctx context.Context, cands []Candidate, opt FormOptions) 
 	b := newBatch(id, KindInvitation, name, "", opt.Source, comp, opt, jsonText(sel), s.clock.Now())
 	rs := make([]Recipient, len(plan.Recipients))
 	for i, p := range plan.Recipients {
-		rs[i] = Recipient{Candidate: p.Candidate, Outcome: p.Outcome, Reasons: p.Reasons, Overridden: p.Overridden, Roles: p.Roles, Notes: p.Notes}
+		rs[i] = Recipient{RowPlan: p.RowPlan}
 	}
 	overrides := map[string][]Override{}
 	for _, ov := range opt.Overrides {
@@ -482,32 +477,18 @@ type queryer interface {
 
 func scanBatch(row interface{ Scan(...any) error }) (Batch, error) {
 	var b Batch
-	var sel, tmpl, created, updated string
-	var started, finished, leaseUntil sql.NullString
+	var sel, tmpl string
 	if err := row.Scan(&b.ID, &b.Kind, &b.Name, &b.ParentID, &b.Source, &sel, &tmpl, &b.ProductName, &b.InvitedBy, &b.From,
-		&b.ExpiresInDays, &b.State, &b.LastError, &b.CreatedBy, &created, &updated, &started, &finished,
-		&b.lease.owner, &b.lease.pid, &b.lease.boot, &leaseUntil); err != nil {
+		&b.ExpiresInDays, &b.State, &b.LastError, &b.CreatedBy, scanTime(&b.CreatedAt), scanTime(&b.UpdatedAt),
+		scanOpt(&b.StartedAt), scanOpt(&b.FinishedAt),
+		&b.lease.owner, &b.lease.pid, &b.lease.boot, scanOpt(&b.lease.until)); err != nil {
 		return b, err
 	}
 	b.Selection = json.RawMessage(sel)
 	if err := json.Unmarshal([]byte(tmpl), &b.Template); err != nil {
 		return b, fmt.Errorf("the local database holds a damaged template for batch %s: %w", b.ID, err)
 	}
-	var err error
-	if b.CreatedAt, err = parseTime(created); err != nil {
-		return b, err
-	}
-	if b.UpdatedAt, err = parseTime(updated); err != nil {
-		return b, err
-	}
-	if b.StartedAt, err = parseTimePtr(started); err != nil {
-		return b, err
-	}
-	if b.FinishedAt, err = parseTimePtr(finished); err != nil {
-		return b, err
-	}
-	b.lease.until, err = parseTimePtr(leaseUntil)
-	return b, err
+	return b, nil
 }
 
 func getBatch(ctx context.Context, q queryer, id string) (Batch, error) {
@@ -597,12 +578,12 @@ const recipientCols = `batch_id, seq, row_ref, contact_id, account_id, organizat
 func scanRecipient(row interface{ Scan(...any) error }) (Recipient, error) {
 	var r Recipient
 	var member int
-	var findings, reasons, overridden, roles, notes, updated string
-	var expires, next, decided, sent sql.NullString
+	var findings, reasons, overridden, roles, notes string
 	if err := row.Scan(&r.BatchID, &r.Seq, &r.RowRef, &r.ContactID, &r.AccountID, &r.OrganizationID, &r.OrganizationName,
 		&r.OrganizationType, &member, &r.Name, &r.FirstName, &r.LastName, &r.Email, &findings, &reasons, &overridden, &roles,
-		&notes, &r.Replaces, &r.State, &r.MessageID, &r.idempotencyKey, &r.InvitationID, &r.url, &expires, &r.Attempts, &next,
-		&r.Stage, &r.SMTPCode, &r.LastError, &r.TimesUnknown, &r.Decision, &r.DecidedBy, &decided, &sent, &updated); err != nil {
+		&notes, &r.Replaces, &r.State, &r.MessageID, &r.idempotencyKey, &r.InvitationID, &r.url, scanOpt(&r.ExpiresAt),
+		&r.Attempts, scanOpt(&r.NextAttemptAt), &r.Stage, &r.SMTPCode, &r.LastError, &r.TimesUnknown, &r.Decision,
+		&r.DecidedBy, scanOpt(&r.DecidedAt), scanOpt(&r.SentAt), scanTime(&r.UpdatedAt)); err != nil {
 		return r, err
 	}
 	r.Member = member != 0
@@ -618,21 +599,7 @@ func scanRecipient(row interface{ Scan(...any) error }) (Recipient, error) {
 	if r.State == StateExcluded {
 		r.Outcome = OutcomeExcluded
 	}
-	var err error
-	if r.ExpiresAt, err = parseTimePtr(expires); err != nil {
-		return r, err
-	}
-	if r.NextAttemptAt, err = parseTimePtr(next); err != nil {
-		return r, err
-	}
-	if r.DecidedAt, err = parseTimePtr(decided); err != nil {
-		return r, err
-	}
-	if r.SentAt, err = parseTimePtr(sent); err != nil {
-		return r, err
-	}
-	r.UpdatedAt, err = parseTime(updated)
-	return r, err
+	return r, nil
 }
 
 // RecipientQuery selects recipients of a batch, in sending order.
@@ -713,11 +680,7 @@ func (s *Store) Overrides(ctx context.Context, batchID string) ([]RecordedOverri
 	out := []RecordedOverride{}
 	for rows.Next() {
 		var o RecordedOverride
-		var at string
-		if err := rows.Scan(&o.RowRef, &o.Code, &o.Reason, &o.By, &at); err != nil {
-			return nil, err
-		}
-		if o.At, err = parseTime(at); err != nil {
+		if err := rows.Scan(&o.RowRef, &o.Code, &o.Reason, &o.By, scanTime(&o.At)); err != nil {
 			return nil, err
 		}
 		out = append(out, o)
@@ -1015,7 +978,7 @@ func (s *Store) derive(ctx context.Context, kind Kind, name, parentID, source st
 	b := newBatch(id, kind, name, parentID, source, comp, fo, "{}", s.clock.Now())
 	rs := make([]Recipient, len(from))
 	for i, r := range from {
-		rs[i] = Recipient{Candidate: r.Candidate, Outcome: OutcomeSend, Overridden: r.Overridden, Roles: r.Roles}
+		rs[i] = Recipient{RowPlan: RowPlan{Candidate: r.Candidate, Outcome: OutcomeSend, Overridden: r.Overridden, Roles: r.Roles}}
 		if kind == KindReminder {
 			rs[i].Replaces = r.InvitationID
 		}

@@ -155,33 +155,18 @@ func (tx *Tx) DeleteAccount(id string) error {
 
 func scanAccount(row interface{ Scan(...any) error }, extra ...any) (portal.Account, error) {
 	var a portal.Account
-	var status, kind, roles, created, updated string
+	var status, kind, roles string
 	var orgAdmin, regComplete, clientRecord int
-	var requested, decided, lastLogin sql.NullString
 	dst := append([]any{&a.ID, &a.ContactID, &a.OrganizationID, &a.Email, &a.Name, &status, &kind, &orgAdmin,
-		&a.CoreRole, &roles, &a.Source, &a.Subject, &regComplete, &clientRecord, &requested, &a.DenyReason,
-		&a.DecidedBy, &decided, &lastLogin, &created, &updated, &a.Version}, extra...)
+		&a.CoreRole, &roles, &a.Source, &a.Subject, &regComplete, &clientRecord, OptTime(&a.AccessRequestedAt), &a.DenyReason,
+		&a.DecidedBy, OptTime(&a.DecidedAt), OptTime(&a.LastLoginAt), Time(&a.CreatedAt), Time(&a.UpdatedAt), &a.Version}, extra...)
 	if err := row.Scan(dst...); err != nil {
 		return a, err
 	}
 	a.Status, a.Kind = portal.Status(status), portal.Kind(kind)
 	a.OrgAdmin, a.RegistrationComplete, a.ClientRecord = orgAdmin != 0, regComplete != 0, clientRecord != 0
 	var err error
-	if a.AdditionalRoles, err = parseList[string](roles, "role"); err != nil {
-		return a, err
-	}
-	for _, t := range []struct {
-		dst **time.Time
-		s   sql.NullString
-	}{{&a.AccessRequestedAt, requested}, {&a.DecidedAt, decided}, {&a.LastLoginAt, lastLogin}} {
-		if *t.dst, err = parseTimePtr(t.s); err != nil {
-			return a, err
-		}
-	}
-	if a.CreatedAt, err = parseTime(created); err != nil {
-		return a, err
-	}
-	a.UpdatedAt, err = parseTime(updated)
+	a.AdditionalRoles, err = parseList[string](roles, "role")
 	return a, err
 }
 

@@ -398,19 +398,7 @@ func TestListAccountsAgreesWithReference(t *testing.T) {
 	for i := range accounts {
 		accounts[i] = gen.account(i, orgs)
 	}
-	mustApply(t, db, func(tx *Tx) error {
-		for _, o := range orgs {
-			if err := tx.UpsertOrganization(o); err != nil {
-				return err
-			}
-		}
-		for _, a := range accounts {
-			if err := tx.UpsertAccount(a); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	mustApply(t, db, upsertAll(orgs, accounts))
 	folded := map[string][3]string{}
 	byID := map[string]portal.Account{}
 	for _, a := range accounts {

@@ -163,19 +163,7 @@ func BenchmarkApplyPage100(b *testing.B) {
 	orgs, accounts := benchData()
 	ctx := context.Background()
 	db, _ := openTest(b)
-	if err := db.Apply(ctx, func(tx *Tx) error {
-		for _, o := range orgs {
-			if err := tx.UpsertOrganization(o); err != nil {
-				return err
-			}
-		}
-		for _, a := range accounts {
-			if err := tx.UpsertAccount(a); err != nil {
-				return err
-			}
-		}
-		return nil
-	}); err != nil {
+	if err := db.Apply(ctx, upsertAll(orgs, accounts)); err != nil {
 		b.Fatal(err)
 	}
 	if err := db.FinishBulkLoad(ctx); err != nil {

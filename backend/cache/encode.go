@@ -29,17 +29,6 @@ func fmtTime(t time.Time) string { return FormatTime(t) }
 // FormatTimePtr is FormatTime for an optional time: nil (SQL NULL) for a nil or zero time.
 func FormatTimePtr(t *time.Time) any { return fmtTimePtr(t) }
 
-// ParseTime reads a stored time.
-func ParseTime(s string) (time.Time, error) { return parseTime(s) }
-
-// ParseTimePtr reads an optional stored time: nil for NULL or "".
-func ParseTimePtr(s sql.NullString) (*time.Time, error) {
-	if s.String == "" {
-		return nil, nil
-	}
-	return parseTimePtr(s)
-}
-
 // fmtTimePtr returns nil (SQL NULL) for a nil or zero time.
 func fmtTimePtr(t *time.Time) any {
 	if t == nil || t.IsZero() {
@@ -56,15 +45,51 @@ func parseTime(s string) (time.Time, error) {
 	return t, nil
 }
 
-func parseTimePtr(s sql.NullString) (*time.Time, error) {
-	if !s.Valid {
-		return nil, nil
-	}
-	t, err := parseTime(s.String)
+// Time lets a row's Scan read a stored time straight into its field: Scan(cache.Time(&r.At)).
+// The scanners keep the codec in one place and spare every scan function the parse-and-check
+// lines after its Scan.
+func Time(dst *time.Time) sql.Scanner { return timeScanner{dst} }
+
+// OptTime is Time for an optional time: NULL or "" reads as nil.
+func OptTime(dst **time.Time) sql.Scanner { return optTimeScanner{dst} }
+
+type timeScanner struct{ dst *time.Time }
+
+func (s timeScanner) Scan(v any) error {
+	text, err := storedText(v)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return &t, nil
+	*s.dst, err = parseTime(text)
+	return err
+}
+
+type optTimeScanner struct{ dst **time.Time }
+
+func (s optTimeScanner) Scan(v any) error {
+	if v == nil {
+		*s.dst = nil
+		return nil
+	}
+	text, err := storedText(v)
+	if err != nil || text == "" {
+		*s.dst = nil
+		return err
+	}
+	t, err := parseTime(text)
+	*s.dst = &t
+	return err
+}
+
+// storedText is a TEXT column's value as the driver hands it over.
+func storedText(v any) (string, error) {
+	switch x := v.(type) {
+	case string:
+		return x, nil
+	case []byte:
+		return string(x), nil
+	}
+	return "", fmt.Errorf("the local database holds %T where a time belongs", v)
 }
 
 func boolInt(b bool) int {

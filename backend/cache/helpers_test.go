@@ -38,6 +38,23 @@ func mustApply(t testing.TB, db *DB, fn func(*Tx) error) {
 	}
 }
 
+// upsertAll stores organisations, then accounts, one at a time.
+func upsertAll(orgs []portal.Organization, accounts []portal.Account) func(*Tx) error {
+	return func(tx *Tx) error {
+		for _, o := range orgs {
+			if err := tx.UpsertOrganization(o); err != nil {
+				return err
+			}
+		}
+		for _, a := range accounts {
+			if err := tx.UpsertAccount(a); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
 func mustFinishBulk(t testing.TB, db *DB) {
 	t.Helper()
 	if err := db.FinishBulkLoad(context.Background()); err != nil {

@@ -76,24 +76,17 @@ const outboxFields = `id, idempotency_key, command, entity_type, entity_id, base
 
 func scanCommand(row interface{ Scan(...any) error }) (QueuedCommand, error) {
 	var c QueuedCommand
-	var payload, state, created, updated string
-	var preview, next, response sql.NullString
+	var payload, state string
+	var preview, response sql.NullString
 	var deletes int
 	if err := row.Scan(&c.ID, &c.IdempotencyKey, &c.Name, &c.EntityType, &c.EntityID, &c.BaseVersion, &payload,
-		&preview, &deletes, &state, &c.Attempts, &next, &c.LastError, &response, &created, &updated); err != nil {
+		&preview, &deletes, &state, &c.Attempts, OptTime(&c.NextAttemptAt), &c.LastError, &response,
+		Time(&c.CreatedAt), Time(&c.UpdatedAt)); err != nil {
 		return c, err
 	}
 	c.Payload, c.Preview, c.Response = json.RawMessage(payload), nullRaw(preview), nullRaw(response)
 	c.PreviewDeletes, c.State = deletes != 0, OutboxState(state)
-	var err error
-	if c.NextAttemptAt, err = parseTimePtr(next); err != nil {
-		return c, err
-	}
-	if c.CreatedAt, err = parseTime(created); err != nil {
-		return c, err
-	}
-	c.UpdatedAt, err = parseTime(updated)
-	return c, err
+	return c, nil
 }
 
 // newIdempotencyKey returns 128 random bits as text.
@@ -216,16 +209,15 @@ func (db *DB) OutboxStatus(ctx context.Context) (pending, conflicts, failed int,
 // NextAttempt is the earliest time a waiting command may be sent; false when none waits.
 // Commands behind an unsettled earlier one for the same record are not due.
 func (db *DB) NextAttempt(ctx context.Context) (time.Time, bool, error) {
-	var s sql.NullString
+	var t *time.Time
 	err := db.r.QueryRowContext(ctx, `SELECT min(o.next_attempt_at) FROM outbox o
 		WHERE o.state IN ('queued', 'failed', 'sending') AND o.next_attempt_at IS NOT NULL
 		AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.entity_type = o.entity_type AND p.entity_id = o.entity_id
-			AND p.id < o.id AND p.state IN ('queued', 'sending', 'failed', 'conflict'))`).Scan(&s)
-	if err != nil || !s.Valid {
+			AND p.id < o.id AND p.state IN ('queued', 'sending', 'failed', 'conflict'))`).Scan(OptTime(&t))
+	if err != nil || t == nil {
 		return time.Time{}, false, err
 	}
-	t, err := parseTime(s.String)
-	return t, err == nil, err
+	return *t, true, nil
 }
 
 // Enqueue writes one command to the outbox, synced to disk, and returns its idempotency key.

@@ -178,8 +178,7 @@ func scanOrganization(row interface{ Scan(...any) error }) (portal.Organization,
 	var o portal.Organization
 	var member int
 	var addr [3]string
-	var created, updated string
-	if err := row.Scan(&o.ID, &o.Name, &o.Phone, &o.Type, &member, &addr[0], &addr[1], &addr[2], &created, &updated, &o.Version); err != nil {
+	if err := row.Scan(&o.ID, &o.Name, &o.Phone, &o.Type, &member, &addr[0], &addr[1], &addr[2], Time(&o.CreatedAt), Time(&o.UpdatedAt), &o.Version); err != nil {
 		return o, err
 	}
 	o.Member = member != 0
@@ -188,12 +187,7 @@ func scanOrganization(row interface{ Scan(...any) error }) (portal.Organization,
 			return o, fmt.Errorf("organisation %q has a malformed address in the local database: %w", o.ID, err)
 		}
 	}
-	var err error
-	if o.CreatedAt, err = parseTime(created); err != nil {
-		return o, err
-	}
-	o.UpdatedAt, err = parseTime(updated)
-	return o, err
+	return o, nil
 }
 
 func getOrganization(ctx context.Context, q queryer, id string) (portal.Organization, error) {
@@ -328,23 +322,13 @@ type ContactRow struct {
 func scanContact(row interface{ Scan(...any) error }, extra ...any) (portal.Contact, error) {
 	var c portal.Contact
 	var member int
-	var roleUntil sql.NullString
-	var created, updated string
 	dst := append([]any{&c.ID, &c.OrganizationID, &c.FullName, &c.FirstName, &c.LastName, &c.Email, &c.Phone,
-		&c.Position, &member, &roleUntil, &created, &updated, &c.Version}, extra...)
+		&c.Position, &member, OptTime(&c.RoleUntil), Time(&c.CreatedAt), Time(&c.UpdatedAt), &c.Version}, extra...)
 	if err := row.Scan(dst...); err != nil {
 		return c, err
 	}
 	c.Member = member != 0
-	var err error
-	if c.RoleUntil, err = parseTimePtr(roleUntil); err != nil {
-		return c, err
-	}
-	if c.CreatedAt, err = parseTime(created); err != nil {
-		return c, err
-	}
-	c.UpdatedAt, err = parseTime(updated)
-	return c, err
+	return c, nil
 }
 
 func getContact(ctx context.Context, q queryer, id string) (portal.Contact, error) {
@@ -529,27 +513,15 @@ func (tx *Tx) DeleteInvitation(id string) error {
 
 func scanInvitation(row interface{ Scan(...any) error }) (portal.Invitation, error) {
 	var inv portal.Invitation
-	var roles, status, created, expires string
-	var accepted, revoked sql.NullString
+	var roles, status string
 	if err := row.Scan(&inv.ID, &inv.AccountID, &inv.ContactID, &inv.OrganizationID, &inv.Email, &inv.Name, &roles,
-		&status, &inv.BatchID, &inv.CreatedBy, &created, &expires, &accepted, &revoked, &inv.Version); err != nil {
+		&status, &inv.BatchID, &inv.CreatedBy, Time(&inv.CreatedAt), Time(&inv.ExpiresAt), OptTime(&inv.AcceptedAt),
+		OptTime(&inv.RevokedAt), &inv.Version); err != nil {
 		return inv, err
 	}
 	inv.Status = portal.InvitationStatus(status)
 	var err error
-	if inv.Roles, err = parseList[string](roles, "role"); err != nil {
-		return inv, err
-	}
-	if inv.CreatedAt, err = parseTime(created); err != nil {
-		return inv, err
-	}
-	if inv.ExpiresAt, err = parseTime(expires); err != nil {
-		return inv, err
-	}
-	if inv.AcceptedAt, err = parseTimePtr(accepted); err != nil {
-		return inv, err
-	}
-	inv.RevokedAt, err = parseTimePtr(revoked)
+	inv.Roles, err = parseList[string](roles, "role")
 	return inv, err
 }
 
@@ -682,12 +654,9 @@ func (db *DB) ListAccessRequests(ctx context.Context, accountID string) ([]porta
 	out := []portal.AccessRequest{}
 	for rows.Next() {
 		var r portal.AccessRequest
-		var at, to string
-		if err := rows.Scan(&r.ID, &r.AccountID, &at, &to); err != nil {
+		var to string
+		if err := rows.Scan(&r.ID, &r.AccountID, Time(&r.RequestedAt), &to); err != nil {
 			return nil, fmt.Errorf("list access requests from the local database: %w", err)
-		}
-		if r.RequestedAt, err = parseTime(at); err != nil {
-			return nil, err
 		}
 		if r.NotifiedTo, err = parseList[string](to, "recipient"); err != nil {
 			return nil, err
@@ -727,16 +696,13 @@ const auditSelect = `SELECT id, at, actor_id, actor_name, action, entity_type, e
 
 func scanAuditEvent(row interface{ Scan(...any) error }) (portal.AuditEvent, error) {
 	var ev portal.AuditEvent
-	var at string
 	var before, after sql.NullString
-	if err := row.Scan(&ev.ID, &at, &ev.ActorID, &ev.ActorName, &ev.Action, &ev.EntityType, &ev.EntityID,
+	if err := row.Scan(&ev.ID, Time(&ev.At), &ev.ActorID, &ev.ActorName, &ev.Action, &ev.EntityType, &ev.EntityID,
 		&ev.OrganizationID, &ev.Reason, &before, &after); err != nil {
 		return ev, err
 	}
 	ev.Before, ev.After = nullRaw(before), nullRaw(after)
-	var err error
-	ev.At, err = parseTime(at)
-	return ev, err
+	return ev, nil
 }
 
 // AuditFilter selects audit events. From is inclusive, To exclusive; zero times are open.

@@ -278,29 +278,12 @@ func (db *DB) ReportLines(ctx context.Context, t ReportTable, f ReportFilter, s 
 func scanReportLine(rows *sql.Rows, t ReportTable) (ReportLine, error) {
 	var l ReportLine
 	if t == ReportApprovals {
-		var at sql.NullString
-		if err := rows.Scan(&l.ID, &l.Name, &l.Email, &l.Organization, &l.Decision, &l.DecidedBy, &at, &l.Reason); err != nil {
-			return l, err
-		}
-		var err error
-		l.DecidedAt, err = ParseTimePtr(at)
+		err := rows.Scan(&l.ID, &l.Name, &l.Email, &l.Organization, &l.Decision, &l.DecidedBy, OptTime(&l.DecidedAt), &l.Reason)
 		return l, err
 	}
-	var last, inv, exp, acc sql.NullString
-	if err := rows.Scan(&l.ID, &l.Name, &l.Email, &l.Phone, &l.Organization, &l.Status, &last, &l.InvitationID, &l.InvitationStatus,
-		&l.BatchID, &inv, &exp, &acc); err != nil {
-		return l, err
-	}
-	var err error
-	for _, t := range []struct {
-		dst **time.Time
-		s   sql.NullString
-	}{{&l.LastLogin, last}, {&l.InvitedAt, inv}, {&l.ExpiresAt, exp}, {&l.AcceptedAt, acc}} {
-		if *t.dst, err = ParseTimePtr(t.s); err != nil {
-			return l, err
-		}
-	}
-	return l, nil
+	err := rows.Scan(&l.ID, &l.Name, &l.Email, &l.Phone, &l.Organization, &l.Status, OptTime(&l.LastLogin), &l.InvitationID,
+		&l.InvitationStatus, &l.BatchID, OptTime(&l.InvitedAt), OptTime(&l.ExpiresAt), OptTime(&l.AcceptedAt))
+	return l, err
 }
 
 func reportErr(err error) error {

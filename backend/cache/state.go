@@ -112,15 +112,7 @@ func (db *DB) SetSyncError(ctx context.Context, stream string, syncErr error) er
 
 func scanSyncState(row interface{ Scan(...any) error }) (SyncState, error) {
 	var s SyncState
-	var last, errAt sql.NullString
-	if err := row.Scan(&s.Stream, &s.Cursor, &last, &s.LastError, &errAt); err != nil {
-		return s, err
-	}
-	var err error
-	if s.LastSyncAt, err = parseTimePtr(last); err != nil {
-		return s, err
-	}
-	s.LastErrorAt, err = parseTimePtr(errAt)
+	err := row.Scan(&s.Stream, &s.Cursor, OptTime(&s.LastSyncAt), &s.LastError, OptTime(&s.LastErrorAt))
 	return s, err
 }
 

@@ -526,20 +526,7 @@ func TestSessionEndsDuringSync(t *testing.T) {
 	if e.kc.Len() != 0 {
 		t.Errorf("the refused session is still in the keychain")
 	}
-	// Further syncs do not ask again, and the change waits.
-	if _, err := e.app.SyncNow(); err != nil {
-		t.Fatal(err)
-	}
-	changes, err := e.app.PendingChanges()
-	if err != nil || len(changes) != 1 || changes[0].Command != "approve" {
-		t.Fatalf("PendingChanges = %+v, %v", changes, err)
-	}
-	if got := serverAccount(t, e, pending.ID); got.Status != portal.StatusPending {
-		t.Fatalf("the server has %s already", got.Status)
-	}
-	if n := strings.Count(strings.Join(e.ev.names(), " "), EventSignInRequired); n != 1 {
-		t.Errorf("signin:required sent %d times, want once", n)
-	}
+	e.assertChangeWaits(t, pending.ID)
 
 	// Signing in again sends the change.
 	if d := e.signIn(t); !d.OK {
@@ -549,6 +536,25 @@ func TestSessionEndsDuringSync(t *testing.T) {
 		t.Fatal("the new sign-in kept the old token")
 	}
 	e.waitSent(t, pending.ID)
+}
+
+// assertChangeWaits checks what follows a refused session: further syncs do not ask
+// again, and the queued approval of id waits, unsent.
+func (e *signInEnv) assertChangeWaits(t *testing.T, id string) {
+	t.Helper()
+	if _, err := e.app.SyncNow(); err != nil {
+		t.Fatal(err)
+	}
+	changes, err := e.app.PendingChanges()
+	if err != nil || len(changes) != 1 || changes[0].Command != "approve" {
+		t.Fatalf("PendingChanges = %+v, %v", changes, err)
+	}
+	if got := serverAccount(t, e, id); got.Status != portal.StatusPending {
+		t.Fatalf("the server has %s already", got.Status)
+	}
+	if n := strings.Count(strings.Join(e.ev.names(), " "), EventSignInRequired); n != 1 {
+		t.Errorf("signin:required sent %d times, want once", n)
+	}
 }
 
 func serverAccount(t *testing.T, e *signInEnv, id string) portal.Account {
@@ -875,20 +881,7 @@ func TestRenewalFails(t *testing.T) {
 			for _, secret := range []string{before.RefreshToken, before.SessionToken} {
 				e.assertNotOnDisk(t, secret)
 			}
-			// Further syncs do not ask again, and the change waits.
-			if _, err := e.app.SyncNow(); err != nil {
-				t.Fatal(err)
-			}
-			changes, err := e.app.PendingChanges()
-			if err != nil || len(changes) != 1 || changes[0].Command != "approve" {
-				t.Fatalf("PendingChanges = %+v, %v", changes, err)
-			}
-			if got := serverAccount(t, e, pending.ID); got.Status != portal.StatusPending {
-				t.Fatalf("the server has %s already", got.Status)
-			}
-			if n := strings.Count(strings.Join(e.ev.names(), " "), EventSignInRequired); n != 1 {
-				t.Errorf("signin:required sent %d times, want once", n)
-			}
+			e.assertChangeWaits(t, pending.ID)
 			if !tc.again {
 				return
 			}

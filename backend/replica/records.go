@@ -90,21 +90,8 @@ func feedRecord(c client.FeedChange) (record, bool, error) {
 		return r, false, fmt.Errorf("the server sent a change to %s %q with an unknown operation %q; update Gatehouse", c.Entity, c.ID, c.Op)
 	}
 	switch v := c.Record.(type) {
-	case *portal.Organization:
-		r.value = v
-	case *portal.Contact:
-		r.value = v
-	case *portal.Account:
-		r.value = v
-	case *portal.Role:
-		r.value = v
-	case *portal.Invitation:
-		r.value = v
-	case *portal.AuditEvent:
-		r.value = v
-	case *client.Template:
-		r.value = v
-	case *client.Settings:
+	case *portal.Organization, *portal.Contact, *portal.Account, *portal.Role, *portal.Invitation, *portal.AuditEvent,
+		*client.Template, *client.Settings:
 		r.value = v
 	case nil:
 		switch c.Entity {

@@ -500,13 +500,7 @@ func (s *Manager) renew(ctx context.Context, old string) string {
 		return ""
 	default:
 		r = &renewal{old: old, done: make(chan struct{})}
-		s.renewing = r
-		st, db := *s.session, s.db
-		s.wg.Add(1)
-		go func() {
-			defer s.wg.Done()
-			s.runRenewal(r, st, db)
-		}()
+		s.startRenewal(r)
 	}
 	s.mu.Unlock()
 	select {
@@ -528,7 +522,12 @@ func (s *Manager) renewEarly(tok string) {
 		now.Before(s.session.ExpiresAt.Add(-RenewAhead)) || now.Before(s.earlyRetryAt) {
 		return
 	}
-	r := &renewal{old: tok, early: true, done: make(chan struct{})}
+	s.startRenewal(&renewal{old: tok, early: true, done: make(chan struct{})})
+}
+
+// startRenewal makes r the renewal under way and runs it in the background, on a copy of
+// the session as it is now. The caller holds s.mu.
+func (s *Manager) startRenewal(r *renewal) {
 	s.renewing = r
 	st, db := *s.session, s.db
 	s.wg.Add(1)

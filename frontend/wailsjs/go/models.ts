@@ -726,7 +726,6 @@ export namespace batch {
 	
 	
 	
-	
 	export class RecipientQuery {
 	    states: string[];
 	    search: string;
