@@ -48,6 +48,27 @@ test('users: / searches as you type, Enter opens the drawer with the full record
   assert.ok((await names(page)).includes('Alex Morgan'))
   await expectURL(page, /kind=staff/)
 
+  // Two statuses and an organisation: the status box shows the first and a count of the
+  // rest, every choice is a chip, and the list is what the Go side answers for them.
+  await page.getByTestId('filter-status').click()
+  for (const label of ['Active', 'Invited']) await page.locator('.n-base-select-option').filter({ hasText: new RegExp(`^${label}$`) }).click()
+  await page.keyboard.press('Escape')
+  await page.getByTestId('filter-org').click()
+  await page.locator('.n-base-select-option').filter({ hasText: /^Ashby Parish Council$/ }).click()
+  const ashby = (await app.call('Organisations', { limit: 1000 })).rows.find((o) => o.name === 'Ashby Parish Council')
+  const narrowed = await app.call('SearchUsers', { ...query(), kind: 'staff', status: ['active', 'invited'], organizationId: ashby.id })
+  await page.getByTestId('users-count').filter({ hasText: new RegExp(`^${narrowed.total} (people|person)$`) }).waitFor()
+  await expectURL(page, /org=/)
+  const chips = await page.locator('.chips .n-tag').allTextContents()
+  assert.ok(chips.some((c) => c.includes('Ashby Parish Council')) && chips.some((c) => c.includes('Active')), `chips: ${chips.join(' | ')}`)
+  await page.getByTestId('filter-status').getByText('+1').waitFor()
+  await themedShots(page, 'users-filters')
+  await page.getByText('Clear all').click()
+  await page.getByTestId('users-count').filter({ hasText: `${all} people` }).waitFor()
+  await page.getByTestId('filter-kind').click()
+  await page.locator('.n-base-select-option').filter({ hasText: /^Staff users$/ }).click()
+  await page.getByTestId('users-count').filter({ hasText: `${staff.total} people` }).waitFor()
+
   // Esc in the search box clears it.
   await page.keyboard.press('/')
   await page.keyboard.type('nobody-matches-this')
