@@ -105,6 +105,8 @@ type signinEvents struct {
 	mu  sync.Mutex
 	got []Event
 	ch  chan Event
+	// logFile is the App's log, shown when an awaited event does not come.
+	logFile string
 }
 
 func recordSignIn(t *testing.T, rt *HeadlessRuntime) *signinEvents {
@@ -132,7 +134,8 @@ func (ev *signinEvents) next(t *testing.T, name string) any {
 				return e.Data[0]
 			}
 		case <-timeout:
-			t.Fatalf("no %q event within 60 s; got %v", name, ev.names())
+			log, _ := os.ReadFile(ev.logFile)
+			t.Fatalf("no %q event within 60 s; got %v; the App's log:\n%s", name, ev.names(), log)
 		}
 	}
 }
@@ -183,6 +186,7 @@ func newSignInEnv(t *testing.T, clock portal.Clock, portalMods ...func(*server.C
 	e.srv, e.url = startPortal(t, e.issuer, portalMods...)
 	e.rt = NewHeadlessRuntime()
 	e.ev = recordSignIn(t, e.rt)
+	e.ev.logFile = e.logs
 	// A file, not a buffer: the App logs from its own goroutines while the test reads.
 	logFile, err := os.Create(e.logs)
 	if err != nil {

@@ -167,14 +167,7 @@ func Accept(now time.Time, a Account, inv Invitation) (Account, Invitation, Audi
 }
 
 func (op Op) invitationEvent(action string, before, after *Invitation) AuditEvent {
-	ev := AuditEvent{At: op.Now, ActorID: op.Actor.ID, ActorName: op.Actor.Name, Action: action, EntityType: "invitation"}
-	if before != nil {
-		ev.EntityID, ev.OrganizationID, ev.Before = before.ID, before.OrganizationID, mustJSON(before)
-	}
-	if after != nil {
-		ev.EntityID, ev.OrganizationID, ev.After = after.ID, after.OrganizationID, mustJSON(after)
-	}
-	return ev
+	return changeEvent(op, action, "invitation", before, after)
 }
 
 // InviteContact decides the invitation of the person of contact c: acc is the contact's

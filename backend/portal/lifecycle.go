@@ -81,12 +81,29 @@ type Op struct {
 }
 
 func (op Op) event(action string, before, after *Account) AuditEvent {
-	ev := AuditEvent{At: op.Now, ActorID: op.Actor.ID, ActorName: op.Actor.Name, Action: action, EntityType: "account"}
+	return changeEvent(op, action, "account", before, after)
+}
+
+// audited is a record whose changes the audit log keeps whole, before and after.
+type audited interface {
+	Account | Invitation
+	auditKey() (id, organizationID string)
+}
+
+func (a Account) auditKey() (string, string)    { return a.ID, a.OrganizationID }
+func (i Invitation) auditKey() (string, string) { return i.ID, i.OrganizationID }
+
+// changeEvent is the audit event of op changing one record: before is nil for a record
+// created, after for one removed.
+func changeEvent[T audited](op Op, action, entityType string, before, after *T) AuditEvent {
+	ev := AuditEvent{At: op.Now, ActorID: op.Actor.ID, ActorName: op.Actor.Name, Action: action, EntityType: entityType}
 	if before != nil {
-		ev.EntityID, ev.OrganizationID, ev.Before = before.ID, before.OrganizationID, mustJSON(before)
+		ev.EntityID, ev.OrganizationID = (*before).auditKey()
+		ev.Before = mustJSON(before)
 	}
 	if after != nil {
-		ev.EntityID, ev.OrganizationID, ev.After = after.ID, after.OrganizationID, mustJSON(after)
+		ev.EntityID, ev.OrganizationID = (*after).auditKey()
+		ev.After = mustJSON(after)
 	}
 	return ev
 }

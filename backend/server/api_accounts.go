@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"net/http"
 
 	"gatehouse/backend/portal"
@@ -35,35 +36,19 @@ func (s *Server) handleGetAccount(w http.ResponseWriter, r *http.Request, rc *re
 	return respond(w, nil, http.StatusOK, a)
 }
 
-// accountCommand serves a command on one account that takes no body.
-func (s *Server) accountCommand(w http.ResponseWriter, r *http.Request, rc *reqCtx,
-	fn func(cmd *service.Cmd, id string) (portal.Account, error)) error {
-	return command(s, w, r, rc, http.StatusOK, false, func(cmd *service.Cmd, _ empty) (portal.Account, error) {
-		return fn(cmd, r.PathValue("id"))
-	})
-}
-
-func (s *Server) handleApprove(w http.ResponseWriter, r *http.Request, rc *reqCtx) error {
-	return s.accountCommand(w, r, rc, func(cmd *service.Cmd, id string) (portal.Account, error) {
-		return s.svc.Approve(r.Context(), cmd, id)
-	})
+// accountAction serves a command on one account that takes no body (approve, deactivate
+// …): the route table names the service's method, and nothing else is written per command.
+func (s *Server) accountAction(do func(*service.Service, context.Context, *service.Cmd, string) (portal.Account, error)) apiFunc {
+	return func(w http.ResponseWriter, r *http.Request, rc *reqCtx) error {
+		return command(s, w, r, rc, http.StatusOK, false, func(cmd *service.Cmd, _ empty) (portal.Account, error) {
+			return do(s.svc, r.Context(), cmd, r.PathValue("id"))
+		})
+	}
 }
 
 func (s *Server) handleDeny(w http.ResponseWriter, r *http.Request, rc *reqCtx) error {
 	return command(s, w, r, rc, http.StatusOK, true, func(cmd *service.Cmd, req api.DenyRequest) (portal.Account, error) {
 		return s.svc.Deny(r.Context(), cmd, r.PathValue("id"), req.Reason)
-	})
-}
-
-func (s *Server) handleApproveInstead(w http.ResponseWriter, r *http.Request, rc *reqCtx) error {
-	return s.accountCommand(w, r, rc, func(cmd *service.Cmd, id string) (portal.Account, error) {
-		return s.svc.ApproveInstead(r.Context(), cmd, id)
-	})
-}
-
-func (s *Server) handleRestore(w http.ResponseWriter, r *http.Request, rc *reqCtx) error {
-	return s.accountCommand(w, r, rc, func(cmd *service.Cmd, id string) (portal.Account, error) {
-		return s.svc.Restore(r.Context(), cmd, id)
 	})
 }
 
@@ -88,29 +73,5 @@ func (s *Server) handleSetRoles(w http.ResponseWriter, r *http.Request, rc *reqC
 func (s *Server) handleSetOrgAdmin(w http.ResponseWriter, r *http.Request, rc *reqCtx) error {
 	return command(s, w, r, rc, http.StatusOK, true, func(cmd *service.Cmd, req api.SetOrgAdminRequest) (portal.Account, error) {
 		return s.svc.SetOrgAdmin(r.Context(), cmd, r.PathValue("id"), req.Admin)
-	})
-}
-
-func (s *Server) handleDeactivate(w http.ResponseWriter, r *http.Request, rc *reqCtx) error {
-	return s.accountCommand(w, r, rc, func(cmd *service.Cmd, id string) (portal.Account, error) {
-		return s.svc.Deactivate(r.Context(), cmd, id)
-	})
-}
-
-func (s *Server) handleReactivate(w http.ResponseWriter, r *http.Request, rc *reqCtx) error {
-	return s.accountCommand(w, r, rc, func(cmd *service.Cmd, id string) (portal.Account, error) {
-		return s.svc.Reactivate(r.Context(), cmd, id)
-	})
-}
-
-func (s *Server) handleDeleteClientRecord(w http.ResponseWriter, r *http.Request, rc *reqCtx) error {
-	return s.accountCommand(w, r, rc, func(cmd *service.Cmd, id string) (portal.Account, error) {
-		return s.svc.DeleteClientRecord(r.Context(), cmd, id)
-	})
-}
-
-func (s *Server) handleCompleteRegistration(w http.ResponseWriter, r *http.Request, rc *reqCtx) error {
-	return s.accountCommand(w, r, rc, func(cmd *service.Cmd, id string) (portal.Account, error) {
-		return s.svc.CompleteRegistration(r.Context(), cmd, id)
 	})
 }

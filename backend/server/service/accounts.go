@@ -138,11 +138,17 @@ func (s *Service) afterDecision(ctx context.Context) func(tx store.Tx, before, a
 	}
 }
 
+// rule adapts a portal rule on one account, which needs nothing else from the
+// transaction, to accountCommand's step.
+func rule(apply func(portal.Op, portal.Account) (portal.Account, portal.AuditEvent, error)) func(store.Tx, portal.Op, portal.Account) (portal.Account, portal.AuditEvent, error) {
+	return func(_ store.Tx, op portal.Op, a portal.Account) (portal.Account, portal.AuditEvent, error) {
+		return apply(op, a)
+	}
+}
+
 // Approve activates a pending account and e-mails the person.
 func (s *Service) Approve(ctx context.Context, cmd *Cmd, id string) (portal.Account, error) {
-	return s.accountCommand(ctx, cmd, id, func(_ store.Tx, op portal.Op, a portal.Account) (portal.Account, portal.AuditEvent, error) {
-		return portal.Approve(op, a)
-	}, s.afterDecision(ctx))
+	return s.accountCommand(ctx, cmd, id, rule(portal.Approve), s.afterDecision(ctx))
 }
 
 // Deny refuses a pending account with a reason; it goes to the recycle bin.
@@ -154,30 +160,22 @@ func (s *Service) Deny(ctx context.Context, cmd *Cmd, id, reason string) (portal
 
 // ApproveInstead activates a denied account.
 func (s *Service) ApproveInstead(ctx context.Context, cmd *Cmd, id string) (portal.Account, error) {
-	return s.accountCommand(ctx, cmd, id, func(_ store.Tx, op portal.Op, a portal.Account) (portal.Account, portal.AuditEvent, error) {
-		return portal.ApproveInstead(op, a)
-	}, s.afterDecision(ctx))
+	return s.accountCommand(ctx, cmd, id, rule(portal.ApproveInstead), s.afterDecision(ctx))
 }
 
 // Restore takes a denied account out of the recycle bin as an active account.
 func (s *Service) Restore(ctx context.Context, cmd *Cmd, id string) (portal.Account, error) {
-	return s.accountCommand(ctx, cmd, id, func(_ store.Tx, op portal.Op, a portal.Account) (portal.Account, portal.AuditEvent, error) {
-		return portal.Restore(op, a)
-	}, s.afterDecision(ctx))
+	return s.accountCommand(ctx, cmd, id, rule(portal.Restore), s.afterDecision(ctx))
 }
 
 // Deactivate suspends an active account.
 func (s *Service) Deactivate(ctx context.Context, cmd *Cmd, id string) (portal.Account, error) {
-	return s.accountCommand(ctx, cmd, id, func(_ store.Tx, op portal.Op, a portal.Account) (portal.Account, portal.AuditEvent, error) {
-		return portal.Deactivate(op, a)
-	}, nil)
+	return s.accountCommand(ctx, cmd, id, rule(portal.Deactivate), nil)
 }
 
 // Reactivate lets a deactivated account sign in again.
 func (s *Service) Reactivate(ctx context.Context, cmd *Cmd, id string) (portal.Account, error) {
-	return s.accountCommand(ctx, cmd, id, func(_ store.Tx, op portal.Op, a portal.Account) (portal.Account, portal.AuditEvent, error) {
-		return portal.Reactivate(op, a)
-	}, nil)
+	return s.accountCommand(ctx, cmd, id, rule(portal.Reactivate), nil)
 }
 
 // Promote turns an active client into a staff user with roles.
@@ -203,16 +201,12 @@ func (s *Service) SetOrgAdmin(ctx context.Context, cmd *Cmd, id string, admin bo
 
 // CompleteRegistration marks a ghost account's registration as finished.
 func (s *Service) CompleteRegistration(ctx context.Context, cmd *Cmd, id string) (portal.Account, error) {
-	return s.accountCommand(ctx, cmd, id, func(_ store.Tx, op portal.Op, a portal.Account) (portal.Account, portal.AuditEvent, error) {
-		return portal.CompleteRegistration(op, a)
-	}, nil)
+	return s.accountCommand(ctx, cmd, id, rule(portal.CompleteRegistration), nil)
 }
 
 // DeleteClientRecord drops the client record a staff user kept at promotion.
 func (s *Service) DeleteClientRecord(ctx context.Context, cmd *Cmd, id string) (portal.Account, error) {
-	return s.accountCommand(ctx, cmd, id, func(_ store.Tx, op portal.Op, a portal.Account) (portal.Account, portal.AuditEvent, error) {
-		return portal.DeleteClientRecord(op, a)
-	}, nil)
+	return s.accountCommand(ctx, cmd, id, rule(portal.DeleteClientRecord), nil)
 }
 
 // Purge removes a denied account for good, with its invitations; the audit trail stays.
