@@ -209,12 +209,14 @@ bench: $(NODE_OK) $(DIST) $(HARNESS)
 	$(GO) test -run '^$$' -bench 'SMTPSend$$|RawGoSMTP' ./backend/mail 2>&1 | tee -a $(BENCH_OUT)/bench.txt
 	$(GO) test -run '^$$' -bench 'ApproveDeny50Clients' -benchtime 3000x ./backend/server 2>&1 | tee -a $(BENCH_OUT)/bench.txt
 	$(GO) test -run '^$$' -bench 'ChangeFeed' ./backend/server 2>&1 | tee -a $(BENCH_OUT)/bench.txt
+	$(GO) test -run '^$$' -bench 'BulkInvitations' -benchtime 1x ./backend/server 2>&1 | tee -a $(BENCH_OUT)/bench.txt
 	$(GO) test -run '^$$' -bench 'MeDuringPasswordFlood' -benchtime 1x ./backend/server 2>&1 | tee -a $(BENCH_OUT)/bench.txt
 	$(GO) test -run '^$$' -bench 'HeadlessLogin' ./backend/sso 2>&1 | tee -a $(BENCH_OUT)/bench.txt
 	@# The same portal benchmarks on PostgreSQL (one process, and two on one database), named
 	@# .../postgres so that the table sets them beside SQLite's.
 	GATEHOUSE_TEST_DB=postgres $(GO) test -run '^$$' -bench 'ApproveDeny50Clients' -benchtime 3000x ./backend/server 2>&1 | $(PG_NAMES) | tee -a $(BENCH_OUT)/bench.txt
 	GATEHOUSE_TEST_DB=postgres $(GO) test -run '^$$' -bench 'ChangeFeed' ./backend/server 2>&1 | $(PG_NAMES) | tee -a $(BENCH_OUT)/bench.txt
+	GATEHOUSE_TEST_DB=postgres $(GO) test -run '^$$' -bench 'BulkInvitations' -benchtime 1x ./backend/server 2>&1 | $(PG_NAMES) | tee -a $(BENCH_OUT)/bench.txt
 	GATEHOUSE_TEST_DB=postgres $(GO) test -run '^$$' -bench 'Send10k/invitations' -benchtime 1x ./backend/batch 2>&1 | $(PG_NAMES) | tee -a $(BENCH_OUT)/bench.txt
 	cd frontend && HARNESS_BIN=$(abspath $(HARNESS)) node e2e/run.mjs e2e/users-100k.test.mjs 2>&1 | tee $(abspath $(BENCH_OUT))/users-100k.txt
 	sed -n 's/.*first rows \([0-9]*\) ms after the click.*/BenchmarkUsersFirstRows 1 \1 ms/p' $(BENCH_OUT)/users-100k.txt | tee -a $(BENCH_OUT)/bench.txt

@@ -107,6 +107,8 @@ var rows = []row{
 	{what: "  p99 latency", bench: "BenchmarkApproveDeny50Clients2Processes/postgres", unit: "p99-ms", scale: 1, show: "ms", peerName: "SQLite", peerBench: "BenchmarkApproveDeny50Clients", peerUnit: "p99-ms"},
 	{what: "Change feed paging over HTTP, SQLite", bench: "BenchmarkChangeFeedPaging", unit: "rows/s", scale: 1, show: "rows/s", peerName: "store, no HTTP", peerBench: "BenchmarkChangeFeedStore", peerUnit: "rows/s", lowerIsBad: true},
 	{what: "Change feed paging over HTTP, PostgreSQL", bench: "BenchmarkChangeFeedPaging/postgres", unit: "rows/s", scale: 1, show: "rows/s", peerName: "SQLite", peerBench: "BenchmarkChangeFeedPaging", peerUnit: "rows/s", lowerIsBad: true},
+	{what: "10k invitations through the bulk API alone, SQLite", bench: "BenchmarkBulkInvitations", unit: "invitations/s", scale: 1, show: "inv/s"},
+	{what: "10k invitations through the bulk API alone, PostgreSQL", bench: "BenchmarkBulkInvitations/postgres", unit: "invitations/s", scale: 1, show: "inv/s", peerName: "SQLite", peerBench: "BenchmarkBulkInvitations", peerUnit: "invitations/s", lowerIsBad: true},
 	{what: "10k invitations end to end, PostgreSQL portal", bench: "BenchmarkSend10k/invitations/postgres", unit: "msgs/s", scale: 1, show: "msg/s", peerName: "SQLite portal", peerBench: "BenchmarkSend10k/invitations", peerUnit: "msgs/s", lowerIsBad: true, goal: "≥ 2,000/s"},
 	{what: "Whole SSO sign-in against oidc-provider", bench: "BenchmarkHeadlessLogin", unit: "ms/login", scale: 1, show: "ms"},
 	{what: "Users table: first rows of 100k in Chromium", bench: "BenchmarkUsersFirstRows", unit: "ms", scale: 1, show: "ms"},
