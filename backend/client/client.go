@@ -159,6 +159,14 @@ func NewKey() string {
 }
 
 // do sends one request and decodes a successful JSON answer into out (when not nil).
+// call is do for a request whose answer is one T: each endpoint's method names only its
+// route and arguments.
+func call[T any](ctx context.Context, c *Client, method, path string, q url.Values, cmd *Cmd, in any) (T, error) {
+	var out T
+	err := c.do(ctx, method, path, q, cmd, in, &out)
+	return out, err
+}
+
 func (c *Client) do(ctx context.Context, method, path string, q url.Values, cmd *Cmd, in, out any) error {
 	u := c.base + path
 	if len(q) > 0 {
@@ -271,8 +279,7 @@ func (c *Client) DeleteSession(ctx context.Context) error {
 
 // Me describes the caller.
 func (c *Client) Me(ctx context.Context) (Me, error) {
-	var m Me
-	return m, c.do(ctx, http.MethodGet, "/api/v1/me", nil, nil, nil, &m)
+	return call[Me](ctx, c, http.MethodGet, "/api/v1/me", nil, nil, nil)
 }
 
 // Health checks that the server answers.
@@ -292,8 +299,7 @@ func (c *Client) Changes(ctx context.Context, after int64, limit int, entities .
 	if len(entities) > 0 {
 		q.Set("entities", strings.Join(entities, ","))
 	}
-	var p ChangesPage
-	return p, c.do(ctx, http.MethodGet, "/api/v1/changes", q, nil, nil, &p)
+	return call[ChangesPage](ctx, c, http.MethodGet, "/api/v1/changes", q, nil, nil)
 }
 
 // FollowChanges pages the feed from after until it has caught up, calling fn for every

@@ -24,9 +24,7 @@ const MaxBulkContacts = api.MaxBulkContacts
 // outcome per item, in order; use ContactItemError for a refused item's error. An error
 // return means the request as a whole failed and may be sent again with the same keys.
 func (c *Client) CreateContactsBulk(ctx context.Context, items []BulkContact) (BulkContactsResult, error) {
-	var out BulkContactsResult
-	err := c.do(ctx, http.MethodPost, "/api/v1/contacts/bulk", nil, nil, BulkContactsRequest{Items: items}, &out)
-	return out, err
+	return call[BulkContactsResult](ctx, c, http.MethodPost, "/api/v1/contacts/bulk", nil, nil, BulkContactsRequest{Items: items})
 }
 
 // ContactItemError returns a refused item's error as an *Error (with the HTTP status the

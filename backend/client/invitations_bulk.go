@@ -27,9 +27,7 @@ const MaxBulkInvitations = api.MaxBulkInvitations
 // failed (nothing was created by it, or it may have been and must be asked again with
 // the same keys).
 func (c *Client) InviteBulk(ctx context.Context, items []BulkInvitation) (BulkInvitationsResult, error) {
-	var out BulkInvitationsResult
-	err := c.do(ctx, http.MethodPost, "/api/v1/invitations/bulk", nil, nil, BulkInvitationsRequest{Items: items}, &out)
-	return out, err
+	return call[BulkInvitationsResult](ctx, c, http.MethodPost, "/api/v1/invitations/bulk", nil, nil, BulkInvitationsRequest{Items: items})
 }
 
 // ItemError returns a refused item's error as an *Error (with the HTTP status the single

@@ -15,26 +15,22 @@ import (
 
 // Organizations lists the organisations the caller may see.
 func (c *Client) Organizations(ctx context.Context, o ListOptions) (api.Page[portal.Organization], error) {
-	var p api.Page[portal.Organization]
-	return p, c.do(ctx, http.MethodGet, "/api/v1/organizations", o.values(), nil, nil, &p)
+	return call[api.Page[portal.Organization]](ctx, c, http.MethodGet, "/api/v1/organizations", o.values(), nil, nil)
 }
 
 // Organization returns one organisation.
 func (c *Client) Organization(ctx context.Context, id string) (portal.Organization, error) {
-	var o portal.Organization
-	return o, c.do(ctx, http.MethodGet, "/api/v1/organizations/"+esc(id), nil, nil, nil, &o)
+	return call[portal.Organization](ctx, c, http.MethodGet, "/api/v1/organizations/"+esc(id), nil, nil, nil)
 }
 
 // CreateOrganization adds an organisation (system administrators only).
 func (c *Client) CreateOrganization(ctx context.Context, o portal.Organization, cmd *Cmd) (portal.Organization, error) {
-	var out portal.Organization
-	return out, c.do(ctx, http.MethodPost, "/api/v1/organizations", nil, cmd, o, &out)
+	return call[portal.Organization](ctx, c, http.MethodPost, "/api/v1/organizations", nil, cmd, o)
 }
 
 // UpdateOrganization replaces an organisation's profile.
 func (c *Client) UpdateOrganization(ctx context.Context, id string, o portal.Organization, cmd *Cmd) (portal.Organization, error) {
-	var out portal.Organization
-	return out, c.do(ctx, http.MethodPut, "/api/v1/organizations/"+esc(id), nil, cmd, o, &out)
+	return call[portal.Organization](ctx, c, http.MethodPut, "/api/v1/organizations/"+esc(id), nil, cmd, o)
 }
 
 // DeleteOrganization removes an organisation without contacts or accounts.
@@ -58,26 +54,22 @@ func (c *Client) Contacts(ctx context.Context, q ContactQuery) (api.Page[portal.
 	set(v, "organizationId", q.OrganizationID)
 	set(v, "email", q.Email)
 	set(v, "q", q.Query)
-	var p api.Page[portal.Contact]
-	return p, c.do(ctx, http.MethodGet, "/api/v1/contacts", v, nil, nil, &p)
+	return call[api.Page[portal.Contact]](ctx, c, http.MethodGet, "/api/v1/contacts", v, nil, nil)
 }
 
 // Contact returns one contact.
 func (c *Client) Contact(ctx context.Context, id string) (portal.Contact, error) {
-	var out portal.Contact
-	return out, c.do(ctx, http.MethodGet, "/api/v1/contacts/"+esc(id), nil, nil, nil, &out)
+	return call[portal.Contact](ctx, c, http.MethodGet, "/api/v1/contacts/"+esc(id), nil, nil, nil)
 }
 
 // CreateContact adds a contact.
 func (c *Client) CreateContact(ctx context.Context, ct portal.Contact, cmd *Cmd) (portal.Contact, error) {
-	var out portal.Contact
-	return out, c.do(ctx, http.MethodPost, "/api/v1/contacts", nil, cmd, ct, &out)
+	return call[portal.Contact](ctx, c, http.MethodPost, "/api/v1/contacts", nil, cmd, ct)
 }
 
 // UpdateContact replaces a contact.
 func (c *Client) UpdateContact(ctx context.Context, id string, ct portal.Contact, cmd *Cmd) (portal.Contact, error) {
-	var out portal.Contact
-	return out, c.do(ctx, http.MethodPut, "/api/v1/contacts/"+esc(id), nil, cmd, ct, &out)
+	return call[portal.Contact](ctx, c, http.MethodPut, "/api/v1/contacts/"+esc(id), nil, cmd, ct)
 }
 
 // DeleteContact removes a contact without an account.
@@ -87,14 +79,12 @@ func (c *Client) DeleteContact(ctx context.Context, id string, cmd *Cmd) error {
 
 // AddUsers adds people to an organisation by e-mail, optionally inviting them.
 func (c *Client) AddUsers(ctx context.Context, req AddUsersRequest, cmd *Cmd) (AddUsersResult, error) {
-	var out AddUsersResult
-	return out, c.do(ctx, http.MethodPost, "/api/v1/users", nil, cmd, req, &out)
+	return call[AddUsersResult](ctx, c, http.MethodPost, "/api/v1/users", nil, cmd, req)
 }
 
 // RecordDesktopEvents records the desktop's own work in the portal's audit log.
 func (c *Client) RecordDesktopEvents(ctx context.Context, events []portal.DesktopEvent, cmd *Cmd) (api.DesktopEventsResult, error) {
-	var out api.DesktopEventsResult
-	return out, c.do(ctx, http.MethodPost, "/api/v1/audit/desktop-events", nil, cmd, api.DesktopEventsRequest{Events: events}, &out)
+	return call[api.DesktopEventsResult](ctx, c, http.MethodPost, "/api/v1/audit/desktop-events", nil, cmd, api.DesktopEventsRequest{Events: events})
 }
 
 // Mail lists the portal's outgoing mail without bodies (system administrators); status ""
@@ -104,14 +94,12 @@ func (c *Client) Mail(ctx context.Context, status string) ([]api.MailItem, error
 	if status != "" {
 		q.Set("status", status)
 	}
-	var out []api.MailItem
-	return out, c.do(ctx, http.MethodGet, "/api/v1/mail", q, nil, nil, &out)
+	return call[[]api.MailItem](ctx, c, http.MethodGet, "/api/v1/mail", q, nil, nil)
 }
 
 // RetryMail sends a waiting or failed message again.
 func (c *Client) RetryMail(ctx context.Context, id string) (api.MailItem, error) {
-	var out api.MailItem
-	return out, c.do(ctx, http.MethodPost, "/api/v1/mail/"+esc(id)+"/retry", nil, nil, nil, &out)
+	return call[api.MailItem](ctx, c, http.MethodPost, "/api/v1/mail/"+esc(id)+"/retry", nil, nil, nil)
 }
 
 // ---- accounts ----
@@ -127,19 +115,16 @@ func (c *Client) Accounts(ctx context.Context, q AccountQuery) (api.Page[portal.
 	set(v, "kind", string(q.Kind))
 	set(v, "role", q.Role)
 	set(v, "q", q.Query)
-	var p api.Page[portal.Account]
-	return p, c.do(ctx, http.MethodGet, "/api/v1/accounts", v, nil, nil, &p)
+	return call[api.Page[portal.Account]](ctx, c, http.MethodGet, "/api/v1/accounts", v, nil, nil)
 }
 
 // Account returns one account.
 func (c *Client) Account(ctx context.Context, id string) (portal.Account, error) {
-	var out portal.Account
-	return out, c.do(ctx, http.MethodGet, "/api/v1/accounts/"+esc(id), nil, nil, nil, &out)
+	return call[portal.Account](ctx, c, http.MethodGet, "/api/v1/accounts/"+esc(id), nil, nil, nil)
 }
 
 func (c *Client) accountCommand(ctx context.Context, id, verb string, body any, cmd *Cmd) (portal.Account, error) {
-	var out portal.Account
-	return out, c.do(ctx, http.MethodPost, "/api/v1/accounts/"+esc(id)+"/"+verb, nil, cmd, body, &out)
+	return call[portal.Account](ctx, c, http.MethodPost, "/api/v1/accounts/"+esc(id)+"/"+verb, nil, cmd, body)
 }
 
 // Approve activates a pending account.
@@ -218,47 +203,40 @@ func (c *Client) Invitations(ctx context.Context, q InvitationQuery) (api.Page[p
 	set(v, "organizationId", q.OrganizationID)
 	set(v, "accountId", q.AccountID)
 	set(v, "status", string(q.Status))
-	var p api.Page[portal.Invitation]
-	return p, c.do(ctx, http.MethodGet, "/api/v1/invitations", v, nil, nil, &p)
+	return call[api.Page[portal.Invitation]](ctx, c, http.MethodGet, "/api/v1/invitations", v, nil, nil)
 }
 
 // Invitation returns one invitation.
 func (c *Client) Invitation(ctx context.Context, id string) (portal.Invitation, error) {
-	var out portal.Invitation
-	return out, c.do(ctx, http.MethodGet, "/api/v1/invitations/"+esc(id), nil, nil, nil, &out)
+	return call[portal.Invitation](ctx, c, http.MethodGet, "/api/v1/invitations/"+esc(id), nil, nil, nil)
 }
 
 // Invite invites the person of a contact. Without req.Send the one-time link is in the
 // answer (once; a replay withholds it).
 func (c *Client) Invite(ctx context.Context, req CreateInvitation, cmd *Cmd) (InvitationResult, error) {
-	var out InvitationResult
-	return out, c.do(ctx, http.MethodPost, "/api/v1/invitations", nil, cmd, req, &out)
+	return call[InvitationResult](ctx, c, http.MethodPost, "/api/v1/invitations", nil, cmd, req)
 }
 
 // ResendInvitation replaces an invitation's link with a new one.
 func (c *Client) ResendInvitation(ctx context.Context, id string, req ResendInvitation, cmd *Cmd) (InvitationResult, error) {
-	var out InvitationResult
-	return out, c.do(ctx, http.MethodPost, "/api/v1/invitations/"+esc(id)+"/resend", nil, cmd, req, &out)
+	return call[InvitationResult](ctx, c, http.MethodPost, "/api/v1/invitations/"+esc(id)+"/resend", nil, cmd, req)
 }
 
 // RevokeInvitation kills a pending invitation link.
 func (c *Client) RevokeInvitation(ctx context.Context, id string, cmd *Cmd) (portal.Invitation, error) {
-	var out portal.Invitation
-	return out, c.do(ctx, http.MethodPost, "/api/v1/invitations/"+esc(id)+"/revoke", nil, cmd, nil, &out)
+	return call[portal.Invitation](ctx, c, http.MethodPost, "/api/v1/invitations/"+esc(id)+"/revoke", nil, cmd, nil)
 }
 
 // ---- roles ----
 
 // Roles lists the roles the caller may see.
 func (c *Client) Roles(ctx context.Context) ([]portal.Role, error) {
-	var out []portal.Role
-	return out, c.do(ctx, http.MethodGet, "/api/v1/roles", nil, nil, nil, &out)
+	return call[[]portal.Role](ctx, c, http.MethodGet, "/api/v1/roles", nil, nil, nil)
 }
 
 // PutRole creates or replaces a role.
 func (c *Client) PutRole(ctx context.Context, r portal.Role, cmd *Cmd) (portal.Role, error) {
-	var out portal.Role
-	return out, c.do(ctx, http.MethodPut, "/api/v1/roles/"+esc(r.ID), nil, cmd, r, &out)
+	return call[portal.Role](ctx, c, http.MethodPut, "/api/v1/roles/"+esc(r.ID), nil, cmd, r)
 }
 
 // DeleteRole removes a role nobody holds.
@@ -291,58 +269,49 @@ func (c *Client) Audit(ctx context.Context, q AuditQuery) (api.Page[portal.Audit
 	if q.Limit > 0 {
 		v.Set("limit", strconv.Itoa(q.Limit))
 	}
-	var p api.Page[portal.AuditEvent]
-	return p, c.do(ctx, http.MethodGet, "/api/v1/audit", v, nil, nil, &p)
+	return call[api.Page[portal.AuditEvent]](ctx, c, http.MethodGet, "/api/v1/audit", v, nil, nil)
 }
 
 // ---- templates and settings ----
 
 // Templates lists the message templates.
 func (c *Client) Templates(ctx context.Context) ([]Template, error) {
-	var out []Template
-	return out, c.do(ctx, http.MethodGet, "/api/v1/templates", nil, nil, nil, &out)
+	return call[[]Template](ctx, c, http.MethodGet, "/api/v1/templates", nil, nil, nil)
 }
 
 // Template returns one message template.
 func (c *Client) Template(ctx context.Context, key string) (Template, error) {
-	var out Template
-	return out, c.do(ctx, http.MethodGet, "/api/v1/templates/"+esc(key), nil, nil, nil, &out)
+	return call[Template](ctx, c, http.MethodGet, "/api/v1/templates/"+esc(key), nil, nil, nil)
 }
 
 // UpdateTemplate changes a message template.
 func (c *Client) UpdateTemplate(ctx context.Context, key string, u TemplateUpdate, cmd *Cmd) (Template, error) {
-	var out Template
-	return out, c.do(ctx, http.MethodPut, "/api/v1/templates/"+esc(key), nil, cmd, u, &out)
+	return call[Template](ctx, c, http.MethodPut, "/api/v1/templates/"+esc(key), nil, cmd, u)
 }
 
 // Settings returns the portal settings.
 func (c *Client) Settings(ctx context.Context) (Settings, error) {
-	var out Settings
-	return out, c.do(ctx, http.MethodGet, "/api/v1/settings", nil, nil, nil, &out)
+	return call[Settings](ctx, c, http.MethodGet, "/api/v1/settings", nil, nil, nil)
 }
 
 // UpdateSettings replaces the portal settings.
 func (c *Client) UpdateSettings(ctx context.Context, s Settings, cmd *Cmd) (Settings, error) {
-	var out Settings
-	return out, c.do(ctx, http.MethodPut, "/api/v1/settings", nil, cmd, s, &out)
+	return call[Settings](ctx, c, http.MethodPut, "/api/v1/settings", nil, cmd, s)
 }
 
 // ---- directories (SCIM) ----
 
 // DirectoryTokens lists the connected directories the caller administers, never a token.
 func (c *Client) DirectoryTokens(ctx context.Context) ([]api.DirectoryToken, error) {
-	var out []api.DirectoryToken
-	return out, c.do(ctx, http.MethodGet, "/api/v1/directory-tokens", nil, nil, nil, &out)
+	return call[[]api.DirectoryToken](ctx, c, http.MethodGet, "/api/v1/directory-tokens", nil, nil, nil)
 }
 
 // CreateDirectoryToken connects a directory; the answer holds its token, shown this once.
 func (c *Client) CreateDirectoryToken(ctx context.Context, req api.DirectoryTokenRequest) (api.NewDirectoryToken, error) {
-	var out api.NewDirectoryToken
-	return out, c.do(ctx, http.MethodPost, "/api/v1/directory-tokens", nil, nil, req, &out)
+	return call[api.NewDirectoryToken](ctx, c, http.MethodPost, "/api/v1/directory-tokens", nil, nil, req)
 }
 
 // RevokeDirectoryToken disconnects a directory: its token is refused from now on.
 func (c *Client) RevokeDirectoryToken(ctx context.Context, id string) (api.DirectoryToken, error) {
-	var out api.DirectoryToken
-	return out, c.do(ctx, http.MethodPost, "/api/v1/directory-tokens/"+esc(id)+"/revoke", nil, nil, nil, &out)
+	return call[api.DirectoryToken](ctx, c, http.MethodPost, "/api/v1/directory-tokens/"+esc(id)+"/revoke", nil, nil, nil)
 }
