@@ -21,13 +21,21 @@ import (
 type freshConns struct {
 	mu    sync.Mutex
 	conns map[net.Conn]time.Time // when each was accepted
+	// served is closed once Serve has returned: no connection is tracked after that.
+	served     chan struct{}
+	servedOnce sync.Once
 }
 
 // freshGrace is how long a connection may stay silent before a shutting-down server
 // closes it.
 const freshGrace = time.Second
 
-func newFreshConns() *freshConns { return &freshConns{conns: map[net.Conn]time.Time{}} }
+func newFreshConns() *freshConns {
+	return &freshConns{conns: map[net.Conn]time.Time{}, served: make(chan struct{})}
+}
+
+// serveReturned is called when the server's Serve has returned.
+func (f *freshConns) serveReturned() { f.servedOnce.Do(func() { close(f.served) }) }
 
 // track is the http.Server's ConnState hook.
 func (f *freshConns) track(c net.Conn, st http.ConnState) {
@@ -41,8 +49,13 @@ func (f *freshConns) track(c net.Conn, st http.ConnState) {
 }
 
 // closeSilent closes each connection once it has said nothing for freshGrace, and returns
-// when none is left. Registered with RegisterOnShutdown, it runs once the listeners are
-// closed, beside Shutdown's own wait.
+// when none is left and none can come. Registered with RegisterOnShutdown, it runs once
+// the listeners are closed, beside Shutdown's own wait.
+//
+// A connection accepted just as the listener closed is tracked a moment later, by the
+// Serve loop on its way out; so an empty list is final only once Serve has returned.
+// Returning at the first empty list left such a connection to net/http's five seconds
+// (seen once in CI, under the race detector).
 func (f *freshConns) closeSilent() {
 	for {
 		f.mu.Lock()
@@ -56,9 +69,19 @@ func (f *freshConns) closeSilent() {
 			delete(f.conns, c)
 		}
 		f.mu.Unlock()
-		if next == 0 {
-			return
+		if next > 0 {
+			time.Sleep(next)
+			continue
 		}
-		time.Sleep(next)
+		select {
+		case <-f.served:
+			f.mu.Lock()
+			n := len(f.conns)
+			f.mu.Unlock()
+			if n == 0 {
+				return
+			}
+		case <-time.After(freshGrace / 10):
+		}
 	}
 }

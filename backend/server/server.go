@@ -417,6 +417,7 @@ func (s *Server) start(ctx context.Context) (string, error) {
 	wg.Add(3)
 	go func() {
 		defer wg.Done()
+		defer fresh.serveReturned()
 		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.log.Error("HTTP server stopped", "err", err)
 		}
