@@ -11,9 +11,7 @@ import (
 	"context"
 	"math/rand/v2"
 	"net/http"
-	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -29,25 +27,8 @@ import (
 )
 
 func TestKillDesktopDuringImportApply(t *testing.T) {
-	iterations, rows := 20, 5000
-	if s := os.Getenv(importKillsEnv); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 {
-			t.Fatalf("%s=%q is not a positive number", importKillsEnv, s)
-		}
-		iterations = n
-	}
-	if s := os.Getenv(importRowsEnv); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 {
-			t.Fatalf("%s=%q is not a positive number", importRowsEnv, s)
-		}
-		rows = n
-	}
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
+	iterations, rows := envCount(t, importKillsEnv, 20), envCount(t, importRowsEnv, 5000)
+	exe := testBinary(t)
 	ctx := context.Background()
 	p := newPortal(t)
 	dir := t.TempDir()

@@ -17,12 +17,12 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { launch } from './browser.mjs'
 import { frontendBuilt, frontendDir, startHarness } from './harness.mjs'
-import { chromiumPath, hasExecutable, need } from './parts.mjs'
+import { chromiumHint, chromiumPath, hasExecutable, need } from './parts.mjs'
 
 export const shotsDir = join(frontendDir, 'e2e', '.out')
 
 export async function openApp(t, { version = 'e2e', path = '/' } = {}) {
-  if (!need(t, 'Chromium', hasExecutable(chromiumPath), `install Debian's chromium (apt-get install chromium) or set CHROMIUM`)) {
+  if (!need(t, 'Chromium', hasExecutable(chromiumPath), chromiumHint)) {
     return null
   }
   if (!frontendBuilt()) throw new Error('frontend/dist/index.html is missing: run `npm run build` in frontend/ first')

@@ -12,14 +12,14 @@ import { existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { launch } from './browser.mjs'
 import { distDir, repoDir, startHarness } from './harness.mjs'
-import { chromiumPath, hasExecutable, need } from './parts.mjs'
+import { chromiumHint, chromiumPath, hasExecutable, need } from './parts.mjs'
 
 export const demoShotsDir = join(repoDir, 'build', 'bin', 'e2e-shots')
 
 const slug = (s) => s.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '').toLowerCase()
 
 export async function openDemo(t, { demo = true, extraArgs = [], path = '/users', viewport, startTimeout } = {}) {
-  if (!need(t, 'Chromium', hasExecutable(chromiumPath), `install Debian's chromium (apt-get install chromium) or set CHROMIUM`)) {
+  if (!need(t, 'Chromium', hasExecutable(chromiumPath), chromiumHint)) {
     return null
   }
   // E2E_DIST serves another build of the frontend (the harness takes the last -dist).

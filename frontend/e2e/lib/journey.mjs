@@ -13,11 +13,11 @@ import { join } from 'node:path'
 import { shot } from './app.mjs'
 import { launch } from './browser.mjs'
 import { frontendBuilt, frontendDir, startHarness } from './harness.mjs'
-import { chromiumPath, hasExecutable, need } from './parts.mjs'
+import { chromiumHint, chromiumPath, hasExecutable, need } from './parts.mjs'
 import { startPortal, startProvider } from './portal.mjs'
 
 export async function startJourney(t, name) {
-  if (!need(t, 'Chromium', hasExecutable(chromiumPath), "install Debian's chromium (apt-get install chromium) or set CHROMIUM")) return null
+  if (!need(t, 'Chromium', hasExecutable(chromiumPath), chromiumHint)) return null
   if (!need(t, 'oidc-provider', existsSync(join(frontendDir, 'node_modules', 'oidc-provider', 'package.json')), 'run npm ci in frontend/')) return null
   if (!frontendBuilt()) throw new Error('frontend/dist/index.html is missing: run `npm run build` in frontend/ first')
 
