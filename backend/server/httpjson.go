@@ -199,7 +199,7 @@ func newCmd(r *http.Request, act portal.Actor, body []byte) (*service.Cmd, error
 	return &service.Cmd{Actor: act, IdempotencyKey: key, RequestHash: hex.EncodeToString(h.Sum(nil)), IfMatch: ifMatch}, nil
 }
 
-// versioned is implemented by records with a version, to set ETag.
+// versionOf is the version of a record the API answers with, for its ETag; 0 for none.
 func versionOf(v any) int64 {
 	switch x := v.(type) {
 	case portal.Account:
