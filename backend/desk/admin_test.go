@@ -78,7 +78,7 @@ func newTestApp(t *testing.T, dir string) *testApp {
 }
 
 // withDemo starts an App on a copy of a data folder in which LoadDemoData ran: loading
-// takes 1.8 s under the race detector and some twenty tests start from it, so it runs once
+// takes 1.8 s under the race detector and seventeen tests start from it, so it runs once
 // per test binary (TestFirstRunAndDemoThroughTheEmbeddedPortal loads it as a person does).
 // The folder was closed by Shutdown, so its files are whole and the copy is the state
 // LoadDemoData leaves, first run ended.
