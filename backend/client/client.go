@@ -158,7 +158,6 @@ func NewKey() string {
 	return hex.EncodeToString(b[:])
 }
 
-// do sends one request and decodes a successful JSON answer into out (when not nil).
 // call is do for a request whose answer is one T: each endpoint's method names only its
 // route and arguments.
 func call[T any](ctx context.Context, c *Client, method, path string, q url.Values, cmd *Cmd, in any) (T, error) {
@@ -167,6 +166,7 @@ func call[T any](ctx context.Context, c *Client, method, path string, q url.Valu
 	return out, err
 }
 
+// do sends one request and decodes a successful JSON answer into out (when not nil).
 func (c *Client) do(ctx context.Context, method, path string, q url.Values, cmd *Cmd, in, out any) error {
 	u := c.base + path
 	if len(q) > 0 {
