@@ -61,6 +61,9 @@ func (s *Service) InviteBulk(ctx context.Context, act portal.Actor, items []Bulk
 		if err != nil {
 			return err
 		}
+		if err := tx.ReadAhead(ctx, readAhead(act, items, early)); err != nil {
+			return err
+		}
 		for i, it := range items {
 			o := &res.Items[i]
 			o.Index, o.ContactID = i, it.Req.ContactID
@@ -103,6 +106,22 @@ func (s *Service) InviteBulk(ctx context.Context, act portal.Actor, items []Bulk
 		s.wakeMailer()
 	}
 	return res, nil
+}
+
+// readAhead names what the items will read: their contacts, those contacts' accounts
+// and the items' idempotency keys.
+func readAhead(act portal.Actor, items []BulkInvite, early []error) store.ReadAhead {
+	ra := store.ReadAhead{ActorID: act.ID}
+	for i, it := range items {
+		if early[i] != nil {
+			continue
+		}
+		ra.ContactIDs = append(ra.ContactIDs, it.Req.ContactID)
+		if it.Cmd.IdempotencyKey != "" {
+			ra.IdempotencyKeys = append(ra.IdempotencyKeys, it.Cmd.IdempotencyKey)
+		}
+	}
+	return ra
 }
 
 // itemError turns an item's refusal into its coded answer, with the field named inside

@@ -98,7 +98,7 @@ func copyTable(ctx context.Context, from *sql.Tx, tx querier, table string) (int
 	}
 	// Well under PostgreSQL's 65,535 parameters a statement.
 	per := max(1, 30000/len(cols))
-	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
+	row := "(" + placeholders(len(cols)) + ")"
 	var n int64
 	batch := make([]any, 0, per*len(cols))
 	flush := func() error {

@@ -22,8 +22,21 @@ import (
 // forgets everything, so a document read after a write that was undone is not kept.
 // Documents are kept as stored and decoded at each read, so that no two commands share
 // a value one of them might change.
+//
+// A group of commands that will read many contacts and their accounts (a bulk
+// invitation) can have them read ahead, at once (readahead.go). Those reads are kept
+// by record: a write of one of the records forgets the reads that returned it or that
+// looked for it by the value it now has (a new account's contact and address), so a
+// command that writes one of them leaves the others' reads in place.
 type docMemo struct {
 	docs map[string][]string // query and arguments → the documents read (none: not found)
+	// ids holds, for a read kept by record, the IDs of the records it returned; held,
+	// for a record's ID, the reads kept by record that returned it.
+	ids, held map[string][]string
+	// idem holds the idempotency keys read ahead (actor and key): nil when none is stored.
+	idem map[string]*Idempotency
+	// aheads counts the read-aheads, so that a savepoint knows whether one ran inside it.
+	aheads int
 }
 
 // memoQueries are the reads remembered, and the entity whose change forgets them.
@@ -34,20 +47,37 @@ var memoQueries = map[string]string{
 	querySettings:     api.EntitySettings,
 }
 
+// byRecord are the reads kept by record, filled only by a read-ahead, and the entity
+// whose change of one record forgets those that returned it.
+var byRecord = map[string]string{
+	queryContact:          api.EntityContact,
+	queryAccountsByEmail:  api.EntityAccount,
+	queryAccountByContact: api.EntityAccount,
+}
+
 const (
-	queryRoles        = `SELECT doc FROM roles ORDER BY id`
-	queryOrganization = `SELECT doc FROM organizations WHERE id = ?`
-	queryTemplate     = `SELECT doc FROM templates WHERE key = ?`
-	querySettings     = `SELECT doc FROM settings WHERE id = ?`
+	queryRoles            = `SELECT doc FROM roles ORDER BY id`
+	queryOrganization     = `SELECT doc FROM organizations WHERE id = ?`
+	queryTemplate         = `SELECT doc FROM templates WHERE key = ?`
+	querySettings         = `SELECT doc FROM settings WHERE id = ?`
+	queryContact          = `SELECT doc FROM contacts WHERE id = ?`
+	queryAccountsByEmail  = `SELECT doc FROM accounts WHERE email_norm = ? ORDER BY id`
+	queryAccountByContact = `SELECT doc FROM accounts WHERE contact_id = ? ORDER BY id LIMIT 1`
 )
+
+// memoKey is the key of a read: its query and arguments.
+func memoKey(query string, args ...any) string { return query + "\x00" + fmt.Sprint(args...) }
 
 // forget drops what was remembered of entity's records ("" for everything).
 func (m *docMemo) forget(entity string) {
-	if m == nil || len(m.docs) == 0 {
+	if m == nil {
 		return
 	}
 	if entity == "" {
 		clear(m.docs)
+		clear(m.ids)
+		clear(m.held)
+		clear(m.idem)
 		return
 	}
 	for key := range m.docs {
@@ -58,15 +88,66 @@ func (m *docMemo) forget(entity string) {
 	}
 }
 
+// forgetUndone drops what a savepoint rolled back may have left untrue: the reads kept
+// other than by record (any of them may have been read after one of its writes). The
+// reads kept by record stay when none was read ahead inside it: they were read before
+// its writes, and each of those writes forgot the reads it changed.
+func (m *docMemo) forgetUndone(aheadsBefore int) {
+	if m.aheads != aheadsBefore {
+		m.forget("")
+		return
+	}
+	for key := range m.docs {
+		if _, ok := m.ids[key]; !ok {
+			delete(m.docs, key)
+		}
+	}
+}
+
+// forgetRecord drops the reads kept by record that returned entity's record id, and
+// those of keys (reads that looked the record up by the values it now has).
+func (m *docMemo) forgetRecord(entity, id string, keys ...string) {
+	if m == nil || len(m.ids) == 0 {
+		return
+	}
+	for _, key := range keys {
+		delete(m.docs, key)
+		delete(m.ids, key)
+	}
+	for _, key := range m.held[id] {
+		query, _, _ := strings.Cut(key, "\x00")
+		if byRecord[query] == entity {
+			delete(m.docs, key)
+			delete(m.ids, key)
+		}
+	}
+}
+
+// keep remembers a read kept by record, with the IDs of the records it returned.
+func (m *docMemo) keep(key string, docs, ids []string) {
+	if m.ids == nil {
+		m.ids, m.held = map[string][]string{}, map[string][]string{}
+	}
+	m.docs[key], m.ids[key] = docs, ids
+	for _, id := range ids {
+		m.held[id] = append(m.held[id], key)
+	}
+}
+
 // docs returns the documents query reads, from the memo when the transaction has read
 // them already.
 func (r *reader) docs(ctx context.Context, query string, args ...any) ([]string, error) {
 	key := ""
 	if r.memo != nil {
-		if _, ok := memoQueries[query]; ok {
-			key = query + "\x00" + fmt.Sprint(args...)
-			if docs, ok := r.memo.docs[key]; ok {
+		_, kept := memoQueries[query]
+		_, ahead := byRecord[query]
+		if kept || ahead && len(r.memo.ids) > 0 {
+			k := memoKey(query, args...)
+			if docs, ok := r.memo.docs[k]; ok {
 				return docs, nil
+			}
+			if kept {
+				key = k
 			}
 		}
 	}

@@ -37,6 +37,19 @@ type pgWrite struct {
 type heldLabel struct {
 	what      string
 	savepoint bool // a savepoint's own statement: its failure leaves the transaction unknown
+	// conflict, when set, is the error of an insert that fails because the primary key
+	// pkey is taken: a record with its ID is stored already.
+	conflict error
+	pkey     string
+}
+
+// failure is the error a held-back statement's failure err is reported as.
+func (l heldLabel) failure(err error) *heldError {
+	var pe *pgconn.PgError
+	if l.conflict != nil && errors.As(err, &pe) && pe.Code == "23505" && pe.ConstraintName == l.pkey {
+		err = l.conflict
+	}
+	return &heldError{l, err}
 }
 
 // heldError is the failure of a held-back statement, reported by the statement it was
@@ -121,14 +134,16 @@ func (p *pgWrite) discard(m heldMark) {
 	}
 }
 
-// send sends the held-back statements followed by query, and reads the held-back
-// statements' results; the batch's results are left at query's.
+// send sends the held-back statements followed by query (none when ""), and reads the
+// held-back statements' results; the batch's results are left at query's.
 func (p *pgWrite) send(ctx context.Context, query string, args []any) (pgx.BatchResults, error) {
 	b, labels := p.held, p.labels
 	if b == nil {
 		b = &pgx.Batch{}
 	}
-	b.Queue(p.rebind(query), args...)
+	if query != "" {
+		b.Queue(p.rebind(query), args...)
+	}
 	// The results read the batch as they go: the next statements are held in a new one.
 	p.held, p.labels = nil, nil
 	br := p.conn.SendBatch(ctx, b)
@@ -136,10 +151,35 @@ func (p *pgWrite) send(ctx context.Context, query string, args []any) (pgx.Batch
 	for _, l := range labels {
 		if _, err := br.Exec(); err != nil {
 			br.Close()
-			return nil, &heldError{l, err}
+			return nil, l.failure(err)
 		}
 	}
 	return br, nil
+}
+
+// queryPlanned runs a query planned for its arguments each time (an unnamed statement),
+// after sending what is held back. A prepared statement is planned once for any
+// arguments after a few runs, with what the tables held then: a read-ahead's plan made
+// when a new portal's tables were nearly empty would scan them whole ever after.
+func (p *pgWrite) queryPlanned(ctx context.Context, query string, args ...any) (rowsIter, error) {
+	ctx, err := p.ctxFor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(p.labels) > 0 {
+		br, err := p.send(ctx, "", nil)
+		if err != nil {
+			return nil, err
+		}
+		if err := br.Close(); err != nil {
+			return nil, err
+		}
+	}
+	rows, err := p.conn.Query(ctx, p.rebind(query), append([]any{pgx.QueryExecModeCacheDescribe}, args...)...)
+	if err != nil {
+		return nil, err
+	}
+	return &pgRows{Rows: rows}, nil
 }
 
 // detach checks the caller's context and returns one that cannot be cancelled, for the

@@ -24,8 +24,10 @@ func (w *writer) savepoint(ctx context.Context, name string, fn func() error) er
 	if err := w.execLater(bg, heldLabel{what: "start a savepoint", savepoint: true}, "SAVEPOINT "+name); err != nil {
 		return fmt.Errorf("%w: start: %w", errSavepoint, err)
 	}
-	feed, mark := w.feed, w.heldMark()
+	feed, mark, aheads := w.feed, w.heldMark(), w.memo.aheads
+	w.savepoints++
 	err := fn()
+	w.savepoints--
 	if err == nil {
 		// The release sends what fn held back (pgwrite.go): a failure of one of those is
 		// fn's, and undone as fn's error would be.
@@ -37,12 +39,15 @@ func (w *writer) savepoint(ctx context.Context, name string, fn func() error) er
 		if !errors.As(err, &held) || held.savepoint {
 			return fmt.Errorf("%w: release: %w", errSavepoint, err)
 		}
+		if held.conflict != nil && held.err == held.conflict {
+			err = held.conflict // the insert's own answer, as when it is not held back
+		}
 	}
 	// The rollback undoes fn's feed entries and any write to feed_counter, so its numbers
-	// are handed out again; the documents fn's writes changed are forgotten (memo.go),
+	// are handed out again; the documents read since it began are forgotten (memo.go),
 	// and what fn held back is not sent.
 	w.feed = feed
-	w.memo.forget("")
+	w.memo.forgetUndone(aheads)
 	w.discardHeld(mark)
 	if _, rerr := w.tx.ExecContext(bg, "ROLLBACK TO "+name); rerr != nil {
 		return errors.Join(err, fmt.Errorf("%w: roll back: %w", errSavepoint, rerr))

@@ -450,6 +450,9 @@ type writer struct {
 	tx   querier
 	now  time.Time
 	feed feedNumbers
+	// savepoints counts the savepoints open around the running function: inside one, a
+	// new record's insert is held back on PostgreSQL (insert).
+	savepoints int
 }
 
 // feedNumbers hands out a transaction's change-feed numbers. The first is taken from the
@@ -541,6 +544,17 @@ func listDocs[T any](ctx context.Context, q querier, what, query string, args ..
 	return out, nil
 }
 
+// decodeDocs decodes the JSON documents of what.
+func decodeDocs[T any](what string, docs []string) ([]T, error) {
+	out := make([]T, len(docs))
+	for i, doc := range docs {
+		if err := json.Unmarshal([]byte(doc), &out[i]); err != nil {
+			return nil, fmt.Errorf("decode stored %s: %w", what, err)
+		}
+	}
+	return out, nil
+}
+
 // where builds a WHERE clause from conditions.
 type where struct {
 	conds []string
@@ -557,7 +571,7 @@ func (w *where) in(col string, vals []string) {
 		w.conds = append(w.conds, "1 = 0")
 		return
 	}
-	w.conds = append(w.conds, col+" IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(vals)), ", ")+")")
+	w.conds = append(w.conds, col+" IN ("+placeholders(len(vals))+")")
 	for _, v := range vals {
 		w.args = append(w.args, v)
 	}
@@ -637,6 +651,7 @@ func (r *reader) PreviousChange(ctx context.Context, entity, id string, before i
 // change appends one entry to the feed and returns its sequence number.
 func (w *writer) change(ctx context.Context, entity, id, op, orgID string, version int64, data []byte) (int64, error) {
 	w.memo.forget(entity)
+	w.memo.forgetRecord(entity, id)
 	seq, err := w.nextSeq(ctx)
 	if err != nil {
 		return 0, err
@@ -689,6 +704,19 @@ func (w *writer) update(ctx context.Context, table, what, id string, have int64,
 // insert stores a new record. A row with the same id is a conflict, reported as a
 // *portal.Error; it saves bump a read per new record.
 func (w *writer) insert(ctx context.Context, what, id, query string, args ...any) error {
+	if p, ok := w.tx.(*pgWrite); ok && w.savepoints > 0 {
+		// Inside a savepoint the insert is held back with the writes that follow it (one
+		// round trip for all): a taken ID then fails it, and with it the statement it is
+		// sent with, at the latest the savepoint's release, which reports this conflict
+		// and undoes the savepoint's writes. Outside one it would be the commit's.
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		table := strings.Fields(query)[2] // INSERT INTO table (…
+		p.later(heldLabel{what: "store " + what + " " + id, pkey: table + "_pkey",
+			conflict: conflictingInsert(what, id)}, query, args...)
+		return nil
+	}
 	res, err := w.tx.ExecContext(ctx, query+` ON CONFLICT (id) DO NOTHING`, args...)
 	if err != nil {
 		return err
@@ -696,9 +724,14 @@ func (w *writer) insert(ctx context.Context, what, id, query string, args ...any
 	if n, err := res.RowsAffected(); err != nil {
 		return err
 	} else if n == 0 {
-		return portal.Errorf(portal.ECONFLICT, "There is already a %s %q.", what, id)
+		return conflictingInsert(what, id)
 	}
 	return nil
+}
+
+// conflictingInsert is the answer to a new record whose ID is taken.
+func conflictingInsert(what, id string) error {
+	return portal.Errorf(portal.ECONFLICT, "There is already a %s %q.", what, id)
 }
 
 func (w *writer) deleteRow(ctx context.Context, table, entity, what, id, orgID string) error {
@@ -763,7 +796,7 @@ func (w *writer) DeleteOrganization(ctx context.Context, id string) error {
 
 func (r *reader) Contact(ctx context.Context, id string) (portal.Contact, error) {
 	var c portal.Contact
-	err := r.getDoc(ctx, "contact", `SELECT doc FROM contacts WHERE id = ?`, &c, id)
+	err := r.getDoc(ctx, "contact", queryContact, &c, id)
 	return c, err
 }
 
@@ -879,12 +912,16 @@ func (r *reader) AccountBySubject(ctx context.Context, source, subject string) (
 }
 
 func (r *reader) AccountsByEmail(ctx context.Context, email string) ([]portal.Account, error) {
-	return listDocs[portal.Account](ctx, r.q, "accounts", `SELECT doc FROM accounts WHERE email_norm = ? ORDER BY id`, portal.NormalizeEmail(email))
+	docs, err := r.docs(ctx, queryAccountsByEmail, portal.NormalizeEmail(email))
+	if err != nil {
+		return nil, fmt.Errorf("list accounts: %w", err)
+	}
+	return decodeDocs[portal.Account]("accounts", docs)
 }
 
 func (r *reader) AccountByContact(ctx context.Context, contactID string) (portal.Account, error) {
 	var a portal.Account
-	err := r.getDoc(ctx, "account for contact", `SELECT doc FROM accounts WHERE contact_id = ? ORDER BY id LIMIT 1`, &a, contactID)
+	err := r.getDoc(ctx, "account for contact", queryAccountByContact, &a, contactID)
 	return a, err
 }
 
@@ -896,7 +933,7 @@ func permArgs(perms []portal.Permission) (string, []any) {
 	for i, p := range perms {
 		args[i] = string(p)
 	}
-	return strings.TrimSuffix(strings.Repeat("?, ", len(perms)), ", "), args
+	return placeholders(len(perms)), args
 }
 
 func (r *reader) CountActiveSystemAdmins(ctx context.Context) (int, error) {
@@ -954,6 +991,8 @@ func (w *writer) PutAccount(ctx context.Context, a *portal.Account) error {
 	if err := w.putAccountDirectory(ctx, a); err != nil {
 		return err
 	}
+	// The reads that looked for an account by its contact or address now find this one.
+	w.memo.forgetRecord(api.EntityAccount, a.ID, memoKey(queryAccountsByEmail, portal.NormalizeEmail(a.Email)), memoKey(queryAccountByContact, a.ContactID))
 	_, err = w.change(ctx, api.EntityAccount, a.ID, api.OpUpsert, a.OrganizationID, a.Version, doc)
 	return err
 }
@@ -1280,6 +1319,12 @@ func (w *writer) RevokeSession(ctx context.Context, hash string, at time.Time) e
 }
 
 func (r *reader) Idempotent(ctx context.Context, actorID, key string) (Idempotency, bool, error) {
+	if rec, known := r.memo.idempotency(actorID, key); known {
+		if rec == nil {
+			return Idempotency{ActorID: actorID, Key: key}, false, nil
+		}
+		return *rec, true, nil
+	}
 	rec := Idempotency{ActorID: actorID, Key: key}
 	var body, created string
 	err := r.q.QueryRowContext(ctx, `SELECT request_hash, body, created_at FROM idempotency WHERE actor_id = ? AND key = ?`, actorID, key).Scan(&rec.RequestHash, &body, &created)
@@ -1296,6 +1341,7 @@ func (r *reader) Idempotent(ctx context.Context, actorID, key string) (Idempoten
 func (w *writer) SaveIdempotent(ctx context.Context, rec Idempotency) error {
 	// The key was looked for in this transaction, which no other writer interleaves with:
 	// it is new, and the insert is held back with the command's other writes.
+	w.memo.forgetKey(idemKey(rec.ActorID, rec.Key))
 	return w.execLater(ctx, heldLabel{what: "store idempotency key"}, `INSERT INTO idempotency (actor_id, key, request_hash, body, created_at) VALUES (?, ?, ?, ?, ?)`,
 		rec.ActorID, rec.Key, rec.RequestHash, string(rec.Body), ts(rec.CreatedAt))
 }
@@ -1497,7 +1543,7 @@ func (w *writer) PruneBefore(ctx context.Context, t time.Time) error {
 		`DELETE FROM oidc_states WHERE expires_at < ?`,
 		`DELETE FROM throttle WHERE updated_at < ?`,
 		`DELETE FROM approval_tokens WHERE expires_at < ?`,
-		`DELETE FROM idempotency WHERE created_at < ?`,
+		`DELETE FROM idempotency WHERE created_at < ?`, // read-ahead keys are forgotten below
 		// What finished messages said is not kept past the retention period.
 		`UPDATE mail_outbox SET body = '', html = '', sealed = '' WHERE status <> 'queued' AND created_at < ? AND (body <> '' OR html <> '' OR sealed <> '')`,
 	} {
@@ -1505,6 +1551,7 @@ func (w *writer) PruneBefore(ctx context.Context, t time.Time) error {
 			return fmt.Errorf("prune old records: %w", err)
 		}
 	}
+	w.memo.forget("")
 	return nil
 }
 

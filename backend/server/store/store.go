@@ -161,6 +161,9 @@ type Tx interface {
 	// Savepoint runs fn so that, when fn fails, its writes (feed entries included) are
 	// undone and the rest of the transaction goes on; fn's error is returned.
 	Savepoint(ctx context.Context, fn func() error) error
+	// ReadAhead reads at once what the next commands will read one by one (see
+	// ReadAhead); it changes no answer.
+	ReadAhead(ctx context.Context, ra ReadAhead) error
 }
 
 // Throttle is how often something keyed (an account's password, a client address) failed
