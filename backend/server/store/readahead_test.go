@@ -80,7 +80,7 @@ func answers(ctx context.Context, tx store.Tx) string {
 // What a transaction reads after a read-ahead is what it would have read without one:
 // before any write, after writes that change what was read ahead (a new account of a
 // contact, a contact's new address, an account moved to another address, a deleted
-// account, a stored key), and after a savepoint that undid some of them.
+// account, a new contact, a stored key), and after a savepoint that undid some of them.
 func TestReadAheadAnswersAsTheDatabaseWould(t *testing.T) {
 	ctx := context.Background()
 	st := readAheadPortal(t)
@@ -106,6 +106,10 @@ func TestReadAheadAnswersAsTheDatabaseWould(t *testing.T) {
 			return err
 		}
 		if err := tx.DeleteAccount(ctx, "acc_a"); err != nil {
+			return err
+		}
+		n := portal.Contact{ID: "con_nobody", OrganizationID: "org", Email: "new@example.org", FullName: "New"} // read ahead as missing
+		if err := tx.PutContact(ctx, &n); err != nil {
 			return err
 		}
 		return tx.SaveIdempotent(ctx, store.Idempotency{ActorID: "act", Key: "k2", RequestHash: "h2", Body: []byte(`{"ok":2}`), CreatedAt: time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)})

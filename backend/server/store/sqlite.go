@@ -651,7 +651,11 @@ func (r *reader) PreviousChange(ctx context.Context, entity, id string, before i
 // change appends one entry to the feed and returns its sequence number.
 func (w *writer) change(ctx context.Context, entity, id, op, orgID string, version int64, data []byte) (int64, error) {
 	w.memo.forget(entity)
-	w.memo.forgetRecord(entity, id)
+	var keys []string
+	if entity == api.EntityContact {
+		keys = append(keys, memoKey(queryContact, id)) // it may have been read ahead as missing
+	}
+	w.memo.forgetRecord(entity, id, keys...)
 	seq, err := w.nextSeq(ctx)
 	if err != nil {
 		return 0, err
