@@ -62,12 +62,7 @@ func (w *writer) ReadAhead(ctx context.Context, ra ReadAhead) error {
 		}
 	}
 	if len(ra.IdempotencyKeys) > 0 {
-		if m.idem == nil {
-			m.idem = map[string]*Idempotency{}
-		}
-		for _, key := range ra.IdempotencyKeys {
-			m.idem[idemKey(ra.ActorID, key)] = nil
-		}
+		stored := map[string]*Idempotency{}
 		in, args := w.in("key", ra.IdempotencyKeys)
 		rows, err := w.queryPlanned(ctx, `SELECT key, request_hash, body, created_at FROM idempotency WHERE actor_id = ? AND `+in, append([]any{ra.ActorID}, args...)...)
 		if err != nil {
@@ -81,10 +76,16 @@ func (w *writer) ReadAhead(ctx context.Context, ra ReadAhead) error {
 				return fmt.Errorf("read idempotency keys ahead: %w", err)
 			}
 			rec.Body, rec.CreatedAt = json.RawMessage(body), parseTS(created)
-			m.idem[idemKey(ra.ActorID, rec.Key)] = &rec
+			stored[rec.Key] = &rec
 		}
 		if err := rows.Err(); err != nil {
 			return fmt.Errorf("read idempotency keys ahead: %w", err)
+		}
+		if m.idem == nil {
+			m.idem = map[string]*Idempotency{}
+		}
+		for _, key := range ra.IdempotencyKeys {
+			m.idem[idemKey(ra.ActorID, key)] = stored[key] // nil: none stored
 		}
 	}
 	return nil
@@ -140,23 +141,18 @@ func (w *writer) queryPlanned(ctx context.Context, query string, args ...any) (r
 	return w.tx.QueryContext(ctx, query, args...)
 }
 
-// in is the condition that col is one of vals, and its arguments. PostgreSQL takes them
-// as one array: a list of placeholders is a new statement for each length, and in a
-// prepared statement's generic plan it builds the list's array again for every row.
+// in is the condition that col is one of vals, and its one argument: an array, so that
+// the statement is the same whatever the number of values (a list of placeholders would
+// be a statement of its own for each length, each prepared and kept; on PostgreSQL, in
+// a prepared statement's generic plan, it also builds the list's array again for every
+// row). SQLite takes the array as JSON.
 func (w *writer) in(col string, vals []string) (string, []any) {
 	if _, ok := w.tx.(*pgWrite); ok {
 		return col + " = ANY(?)", []any{vals}
 	}
-	return col + " IN (" + placeholders(len(vals)) + ")", anys(vals)
+	list, _ := json.Marshal(vals)
+	return col + " IN (SELECT value FROM json_each(?))", []any{string(list)}
 }
 
 // placeholders is n comma-separated ?.
 func placeholders(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
-
-func anys(vals []string) []any {
-	out := make([]any, len(vals))
-	for i, v := range vals {
-		out[i] = v
-	}
-	return out
-}
