@@ -30,9 +30,8 @@ import (
 // command that writes one of them leaves the others' reads in place.
 type docMemo struct {
 	docs map[string][]string // query and arguments → the documents read (none: not found)
-	// ids holds, for a read kept by record, the IDs of the records it returned; held,
-	// for a record's ID, the reads kept by record that returned it.
-	ids, held map[string][]string
+	// held holds, for a record's ID, the reads kept by record that returned it.
+	held map[string][]string
 	// idem holds the idempotency keys read ahead (actor and key): nil when none is stored.
 	idem map[string]*Idempotency
 	// aheads counts the read-aheads, so that a savepoint knows whether one ran inside it.
@@ -75,7 +74,6 @@ func (m *docMemo) forget(entity string) {
 	}
 	if entity == "" {
 		clear(m.docs)
-		clear(m.ids)
 		clear(m.held)
 		clear(m.idem)
 		return
@@ -98,7 +96,8 @@ func (m *docMemo) forgetUndone(aheadsBefore int) {
 		return
 	}
 	for key := range m.docs {
-		if _, ok := m.ids[key]; !ok {
+		query, _, _ := strings.Cut(key, "\x00")
+		if _, ok := byRecord[query]; !ok {
 			delete(m.docs, key)
 		}
 	}
@@ -107,28 +106,26 @@ func (m *docMemo) forgetUndone(aheadsBefore int) {
 // forgetRecord drops the reads kept by record that returned entity's record id, and
 // those of keys (reads that looked the record up by the values it now has).
 func (m *docMemo) forgetRecord(entity, id string, keys ...string) {
-	if m == nil || len(m.ids) == 0 {
+	if m == nil || m.aheads == 0 {
 		return
 	}
 	for _, key := range keys {
 		delete(m.docs, key)
-		delete(m.ids, key)
 	}
 	for _, key := range m.held[id] {
 		query, _, _ := strings.Cut(key, "\x00")
 		if byRecord[query] == entity {
 			delete(m.docs, key)
-			delete(m.ids, key)
 		}
 	}
 }
 
 // keep remembers a read kept by record, with the IDs of the records it returned.
 func (m *docMemo) keep(key string, docs, ids []string) {
-	if m.ids == nil {
-		m.ids, m.held = map[string][]string{}, map[string][]string{}
+	if m.held == nil {
+		m.held = map[string][]string{}
 	}
-	m.docs[key], m.ids[key] = docs, ids
+	m.docs[key] = docs
 	for _, id := range ids {
 		m.held[id] = append(m.held[id], key)
 	}
@@ -141,7 +138,7 @@ func (r *reader) docs(ctx context.Context, query string, args ...any) ([]string,
 	if r.memo != nil {
 		_, kept := memoQueries[query]
 		_, ahead := byRecord[query]
-		if kept || ahead && len(r.memo.ids) > 0 {
+		if kept || ahead && r.memo.aheads > 0 {
 			k := memoKey(query, args...)
 			if docs, ok := r.memo.docs[k]; ok {
 				return docs, nil

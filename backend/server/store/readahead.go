@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 
 	"gatehouse/backend/portal"
 )
@@ -153,6 +152,3 @@ func (w *writer) in(col string, vals []string) (string, []any) {
 	list, _ := json.Marshal(vals)
 	return col + " IN (SELECT value FROM json_each(?))", []any{string(list)}
 }
-
-// placeholders is n comma-separated ?.
-func placeholders(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }

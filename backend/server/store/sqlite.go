@@ -555,6 +555,9 @@ func decodeDocs[T any](what string, docs []string) ([]T, error) {
 	return out, nil
 }
 
+// placeholders is n comma-separated ?.
+func placeholders(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
+
 // where builds a WHERE clause from conditions.
 type where struct {
 	conds []string
