@@ -201,8 +201,10 @@ func (e *Engine) applyPage(ctx context.Context, recs []record, next cursor, rese
 			return err
 		}
 		// Consecutive accounts, the bulk of a first download, are written many rows per
-		// statement; anything else flushes them first, so the feed's order holds.
-		var accounts []portal.Account
+		// statement; anything else flushes them first, so the feed's order holds. Sized
+		// for the whole page at once: grown by append, it was a sixth of what an initial
+		// sync allocates (126 of 716 MB for 100,000 accounts), and the collector's work.
+		accounts := make([]portal.Account, 0, len(recs))
 		flush := func() error {
 			if len(accounts) == 0 {
 				return nil
