@@ -379,7 +379,10 @@ func pageSize(n int) int {
 func (s *Service) ResolveActor(ctx context.Context, accountID string) (portal.Actor, portal.Account, error) {
 	var act portal.Actor
 	var acc portal.Account
-	err := s.store.View(ctx, func(r store.Reader) error {
+	// On every request, so without a snapshot (Store.Read): an account and the roles read
+	// a moment apart are as current as either would be, and nothing here needs them to
+	// agree.
+	err := s.store.Read(ctx, func(r store.Reader) error {
 		a, err := r.Account(ctx, accountID)
 		if err != nil {
 			if portal.ErrorCode(err) == portal.ENOTFOUND {

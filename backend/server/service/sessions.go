@@ -164,7 +164,8 @@ func orDefault(s, def string) string {
 // Authenticate checks a session token of the given kind and returns its session.
 func (s *Service) Authenticate(ctx context.Context, token, kind string) (store.Session, error) {
 	var sess store.Session
-	err := s.store.View(ctx, func(r store.Reader) error {
+	// One read: no snapshot needed (Store.Read), as on every request.
+	err := s.store.Read(ctx, func(r store.Reader) error {
 		var err error
 		sess, err = r.Session(ctx, portal.HashToken(token))
 		return err

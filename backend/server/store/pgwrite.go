@@ -80,12 +80,13 @@ func withPGWrite(ctx context.Context, s *DB, fn func(*pgWrite) error) error {
 	})
 }
 
-// pgView runs fn in a read-only snapshot on PostgreSQL, on one pgx connection. Its BEGIN
-// is held back and sent with the first read, so a read costs the round trips of its
-// statements and of the ROLLBACK: one fewer than through database/sql, which sends BEGIN
-// on its own (a follower's page of the change feed: two instead of three). Change-feed
-// paging on the store went from 263k–322k to 327k–371k rows/s.
-func pgView(ctx context.Context, s *DB, fn func(Reader) error) error {
+// pgView runs fn on one pgx connection, in a read-only snapshot when snapshot is set.
+// The snapshot's BEGIN is held back and sent with the first read, so a read costs the
+// round trips of its statements and of the ROLLBACK: one fewer than through database/sql,
+// which sends BEGIN on its own (a follower's page of the change feed: two instead of
+// three). Change-feed paging on the store went from 263k–322k to 327k–371k rows/s.
+// Without a snapshot (Store.Read) each statement runs on its own, and neither is sent.
+func pgView(ctx context.Context, s *DB, fn func(Reader) error, snapshot bool) error {
 	conn, err := s.read.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("read database: %w", err)
@@ -93,6 +94,9 @@ func pgView(ctx context.Context, s *DB, fn func(Reader) error) error {
 	defer conn.Close()
 	return conn.Raw(func(dc any) error {
 		q := &pgWrite{conn: dc.(*stdlib.Conn).Conn(), rebind: s.rebind, read: true}
+		if !snapshot {
+			return fn(&reader{q: q})
+		}
 		q.later(heldLabel{what: "begin a read"}, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") // one snapshot for the whole read
 		err := fn(&reader{q: q})
 		if q.sent == 0 {

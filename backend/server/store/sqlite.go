@@ -256,7 +256,7 @@ func randomHex(n int) string {
 // View implements Store.
 func (s *DB) View(ctx context.Context, fn func(Reader) error) error {
 	if s.pg != nil {
-		return pgView(ctx, s, fn)
+		return pgView(ctx, s, fn, true)
 	}
 	tx, err := s.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
@@ -269,6 +269,15 @@ func (s *DB) View(ctx context.Context, fn func(Reader) error) error {
 		s.readStmts.prepare(ctx, misses)
 	}
 	return err
+}
+
+// Read implements Store. SQLite reads in this process: its snapshot costs nothing, so
+// Read is View there.
+func (s *DB) Read(ctx context.Context, fn func(Reader) error) error {
+	if s.pg != nil {
+		return pgView(ctx, s, fn, false)
+	}
+	return s.View(ctx, fn)
 }
 
 // Update implements Store. Writers that arrive while another writes are committed

@@ -33,6 +33,10 @@ import (
 type Store interface {
 	// View runs fn in a read-only transaction that sees one consistent snapshot.
 	View(ctx context.Context, fn func(Reader) error) error
+	// Read runs fn's reads each on its own, with no snapshot in common: for reads that
+	// need none, such as a request's authentication. On PostgreSQL it saves the two round
+	// trips that begin and end a snapshot.
+	Read(ctx context.Context, fn func(Reader) error) error
 	// Update runs fn in a write transaction. Write transactions run one at a time, so
 	// anything fn reads through tx stays true until it commits. fn's error rolls back
 	// fn's writes. Update returns once they are committed (together with the writers that

@@ -203,3 +203,65 @@ func TestCopyCoversEveryTable(t *testing.T) {
 		t.Errorf("tables %v, but Copy copies %v", have, want)
 	}
 }
+
+// View reads one snapshot. Read reads each statement on its own on PostgreSQL, where a
+// snapshot costs two round trips; SQLite's Read is View, whose snapshot costs nothing.
+// So a write committed between two reads shows in the second through PostgreSQL's Read
+// only.
+func TestViewReadsOneSnapshotAndReadEachStatement(t *testing.T) {
+	ctx := context.Background()
+	st := open(t, filepath.Join(t.TempDir(), "p.db"))
+	defer st.Close()
+	o := portal.Organization{ID: "acme", Name: "Acme"}
+	if err := st.Update(ctx, func(tx store.Tx) error { return tx.PutOrganization(ctx, &o) }); err != nil {
+		t.Fatal(err)
+	}
+	rename := func(name string) error {
+		return st.Update(ctx, func(tx store.Tx) error {
+			cur, err := tx.Organization(ctx, "acme")
+			if err != nil {
+				return err
+			}
+			cur.Name = name
+			return tx.PutOrganization(ctx, &cur)
+		})
+	}
+	for _, c := range []struct {
+		name  string
+		read  func(context.Context, func(store.Reader) error) error
+		fresh bool // the second read sees the write between
+	}{
+		{"View", st.View, false},
+		{"Read", st.Read, pgtest.Enabled()},
+	} {
+		var first, second string
+		err := c.read(ctx, func(r store.Reader) error {
+			a, err := r.Organization(ctx, "acme")
+			if err != nil {
+				return err
+			}
+			first = a.Name
+			if err := rename(first + "!"); err != nil {
+				return err
+			}
+			b, err := r.Organization(ctx, "acme")
+			second = b.Name
+			return err
+		})
+		want := first
+		if c.fresh {
+			want = first + "!"
+		}
+		if err != nil || second != want {
+			t.Errorf("%s: read %q, then %q after a rename (%v); want %q", c.name, first, second, err, want)
+		}
+	}
+	// Read answers as View does otherwise: a record that is not there is not_found.
+	err := st.Read(ctx, func(r store.Reader) error {
+		_, err := r.Organization(ctx, "nobody")
+		return err
+	})
+	if portal.ErrorCode(err) != portal.ENOTFOUND {
+		t.Errorf("Read of a missing organisation: %v, want not_found", err)
+	}
+}
