@@ -130,7 +130,8 @@ func (s *Service) AuthenticateDirectory(ctx context.Context, token, addr string)
 		return portal.Directory{}, portal.Errorf(portal.EUNAUTHORIZED, "Send the directory's token as \"Authorization: Bearer <token>\". Make one in Gatehouse → Settings → Directories.")
 	}
 	var t store.DirectoryToken
-	err := s.store.View(ctx, func(r store.Reader) error {
+	// One read on every directory request: no snapshot needed (Store.Read).
+	err := s.store.Read(ctx, func(r store.Reader) error {
 		var err error
 		t, err = r.DirectoryToken(ctx, portal.HashToken(token))
 		return err

@@ -76,7 +76,9 @@ type throttleKey struct {
 func (s *Service) checkThrottles(ctx context.Context, keys ...throttleKey) error {
 	now := s.clock.Now()
 	var until time.Time
-	err := s.store.View(ctx, func(r store.Reader) error {
+	// Before every sign-in and directory request; each key stands alone, so no snapshot
+	// (Store.Read).
+	err := s.store.Read(ctx, func(r store.Reader) error {
 		for _, k := range keys {
 			if k.value == "" {
 				continue
