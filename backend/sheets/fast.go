@@ -61,10 +61,10 @@ func xmlPrologOK(zf *zip.File) (allowSkips int, ok bool) {
 	if !validAttrs(decl) {
 		return 0, false
 	}
-	if v, ok := sc.attr("version"); ok && string(v) != "1.0" {
+	if v, ok := sc.declAttr("version"); ok && string(v) != "1.0" {
 		return 0, false
 	}
-	if enc, ok := sc.attr("encoding"); ok && !strings.EqualFold(string(enc), "utf-8") {
+	if enc, ok := sc.declAttr("encoding"); ok && !strings.EqualFold(string(enc), "utf-8") {
 		return 0, false
 	}
 	return 1, true

@@ -183,8 +183,16 @@ func localName(n []byte) []byte {
 	return n
 }
 
-// attr returns the raw value of the attribute with the given local name.
-func (s *xmlScanner) attr(name string) ([]byte, bool) {
+// attr returns the raw value of the attribute with the given local name: the last, when
+// a start tag repeats it, as encoding/xml decodes it into excelize's structures (the
+// guard must check the value excelize will use, and the fast read hand out the same).
+func (s *xmlScanner) attr(name string) ([]byte, bool) { return s.findAttr(name, false) }
+
+// declAttr is attr for the XML declaration, whose parameters encoding/xml takes at their
+// first occurrence.
+func (s *xmlScanner) declAttr(name string) ([]byte, bool) { return s.findAttr(name, true) }
+
+func (s *xmlScanner) findAttr(name string, first bool) (found []byte, ok bool) {
 	a := s.attrs
 	for len(a) > 0 {
 		for len(a) > 0 && isXMLSpace(a[0]) {
@@ -192,7 +200,7 @@ func (s *xmlScanner) attr(name string) ([]byte, bool) {
 		}
 		eq := bytes.IndexByte(a, '=')
 		if eq < 0 {
-			return nil, false
+			return found, ok
 		}
 		key := localName(bytes.TrimSpace(a[:eq]))
 		a = a[eq+1:]
@@ -200,17 +208,20 @@ func (s *xmlScanner) attr(name string) ([]byte, bool) {
 			a = a[1:]
 		}
 		if len(a) == 0 || (a[0] != '"' && a[0] != '\'') {
-			return nil, false
+			return found, ok
 		}
 		end := bytes.IndexByte(a[1:], a[0])
 		if end < 0 {
-			return nil, false
+			return found, ok
 		}
 		val := a[1 : 1+end]
 		a = a[end+2:]
 		if string(key) == name {
-			return val, true
+			if first {
+				return val, true
+			}
+			found, ok = val, true
 		}
 	}
-	return nil, false
+	return found, ok
 }
