@@ -54,12 +54,19 @@ test('organisations: the profile is saved, and a bad phone number is explained a
   await shipping.getByLabel('Shipping address: Town or city').fill('Fairview Junction')
   await page.keyboard.press('Control+s')
   await app.toast('The profile of Fairview Family Pantry is saved')
+  // Typing on while that save travels to the portal: when it comes back with its new
+  // version, the edit stays, and saving it is not refused as someone else's change.
+  await shipping.getByLabel('Shipping address: Address line 2').fill('Goods entrance')
+  await app.synced()
+  await page.keyboard.press('Control+s')
+  await app.toast('The profile of Fairview Family Pantry is saved')
   await app.synced()
   const orgs = await app.call('Organisations', { query: '', type: '', offset: 0, limit: 100 })
   const id = orgs.rows.find((o) => o.name === 'Fairview Family Pantry').id
   const p = await app.call('Organisation', id)
   assert.equal(p.organization.phone, '+44 1632 960 123')
   assert.equal(p.organization.shippingAddress.city, 'Fairview Junction')
+  assert.equal(p.organization.shippingAddress.line2, 'Goods entrance')
   assert.equal(p.pending, false)
 
   // Edits are not dropped without asking. "Same as actual" asks before replacing an address

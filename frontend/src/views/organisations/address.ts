@@ -44,6 +44,20 @@ export function changedFields(loaded: Organization, form: Organization): string[
   return out
 }
 
+// carryEdits moves the form's edits onto latest, a newer copy of the record the form was
+// opened on (base), when nothing the form shows changed between the two: the newer copy
+// is then the administrator's own save coming back from the portal, or a change to
+// fields the form does not show, and saving the edits over it overwrites nobody. It
+// returns null when a field the form shows did change: the form keeps its older version,
+// so that saving it reports the conflict.
+export function carryEdits(base: Organization, latest: Organization, form: Organization): Organization | null {
+  if (base.id !== latest.id || changedFields(base, latest).length > 0) return null
+  const out = editable(latest)
+  const edited = editable(form)
+  for (const k of formKeys) Object.assign(out, { [k]: edited[k] })
+  return out
+}
+
 // copyAddress fills one address from another ("same as actual address").
 export function copyAddress(o: Organization, from: AddressKey, to: AddressKey): Organization {
   return { ...o, [to]: { ...o[from] } } as Organization
