@@ -231,16 +231,44 @@ test('users: the drawer changes roles and makes an organisation administrator', 
   const after = await app.user('jordan.reyes@')
   assert.deepEqual([...after.additionalRoles].sort(), [...before.additionalRoles, 'reports'].sort())
 
-  // An active client becomes an administrator of their organisation from the drawer.
+  // A reload of Jordan's drawer is slow, and answers only after Chloe's drawer has
+  // opened: the drawer must stay on Chloe, or the next click would act on Jordan. (A sync
+  // event reloads the open drawer; CI once saw the late answer win.)
+  const getUser = await app.harness.bound('GetUser')
+  let release
+  const held = new Promise((resolve) => (release = resolve))
+  let delivered
+  const lateAnswer = new Promise((resolve) => (delivered = resolve))
+  await page.route(`**/bridge/call/${getUser}`, async (route) => {
+    if (!route.request().postData()?.includes(after.id)) return route.continue()
+    const response = await route.fetch()
+    await held
+    await route.fulfill({ response })
+    delivered()
+  })
   await page.keyboard.press('Escape')
   await drawer.waitFor({ state: 'detached' })
+  await page.getByTestId('users-search').fill('jordan.reyes')
+  await page.getByTestId('cell-name').filter({ hasText: 'Jordan Reyes' }).click()
+  // Jordan's drawer opens; its load is held. Chloe is chosen before it answers.
+  await drawer.waitFor()
+  await page.keyboard.press('Escape')
+  await drawer.waitFor({ state: 'detached' })
+
+  // An active client becomes an administrator of their organisation from the drawer.
   await page.getByTestId('users-search').fill('chloe.jensen')
   await page.getByTestId('cell-name').filter({ hasText: 'Chloe Jensen' }).click()
   await drawer.getByTestId('drawer-title').filter({ hasText: 'Chloe Jensen' }).waitFor()
+  release()
+  await lateAnswer
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))))
+  assert.equal(await drawer.getByTestId('drawer-title').textContent(), 'Chloe Jensen', 'the late answer about Jordan is not shown')
+  await page.unroute(`**/bridge/call/${getUser}`)
   await drawer.getByTestId('drawer-org-admin').click()
   await app.toast('Chloe Jensen is now an organisation administrator')
   await app.synced()
   assert.equal((await app.user('chloe.jensen@')).orgAdmin, true)
+  assert.equal((await app.user('jordan.reyes@')).orgAdmin, after.orgAdmin, 'Jordan is as he was')
   await page.locator('.vt-row').filter({ hasText: 'Chloe Jensen' }).getByText('admin', { exact: true }).waitFor()
   app.assertNoPageErrors()
 })
