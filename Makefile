@@ -126,9 +126,9 @@ test: deps
 
 # Each fuzz target runs briefly on top of its seed corpus (which test-go already replays):
 # long enough to catch a regression in the parsers of untrusted input, short enough for CI.
-# Each runs a number of inputs, about 8 s of them on the 2-core machine when idle (a slow
-# machine takes longer instead of failing; build/fuzz.sh says why). FUZZTIME=60s runs each
-# for that long instead.
+# Each runs a number of inputs: 2–12 s each in CI on the 2-core machine (a slow machine
+# takes longer instead of failing; build/fuzz.sh says why). FUZZTIME=60s runs each for
+# that long instead.
 FUZZTIME ?=
 FUZZ_TARGETS := backend/sheets:FuzzReadCSV:8000 backend/sheets:FuzzReadXLSX:1500 \
 	backend/sheets:FuzzFastReadMatchesExcelize:600 backend/mail:FuzzHeaders:60000 backend/mail:FuzzRender:100000

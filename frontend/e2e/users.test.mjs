@@ -233,7 +233,7 @@ test('users: the drawer changes roles and makes an organisation administrator', 
 
   // A reload of Jordan's drawer is slow, and answers only after Chloe's drawer has
   // opened: the drawer must stay on Chloe, or the next click would act on Jordan. (A sync
-  // event reloads the open drawer; CI once saw the late answer win.)
+  // event reloads the open drawer; a CI failure of this test fits a late answer winning.)
   const getUser = await app.harness.bound('GetUser')
   let release
   const held = new Promise((resolve) => (release = resolve))
