@@ -166,3 +166,57 @@ test('invitations: form a batch, preview the e-mail, send it to the sink with pr
 
   app.assertNoPageErrors()
 })
+
+test('invitations: a late preview of one batch is not shown beside another', async (t) => {
+  const app = await openDemo(t, { path: '/invitations' })
+  if (!app) return
+  const { page } = app
+  await page.getByTestId('view-title').filter({ hasText: 'Invitations' }).waitFor()
+  await app.call('SavePortalSettings', { ...(await app.call('PortalSettings')).settings, publicUrl: 'https://portal.gatehouse.test' })
+
+  // Two batches, of different people.
+  for (const [from, to] of [
+    ['A', 'C'],
+    ['D', 'Z'],
+  ]) {
+    await page.getByTestId('letter-from').locator('input').fill(from)
+    await page.getByTestId('letter-to').locator('input').fill(to)
+    await page.getByTestId('form-batch').click()
+    await app.toast('formed')
+  }
+  const [one, other] = await app.call('Batches')
+  assert.ok(one && other, 'two batches formed')
+  const firstTo = async (b) => (await app.call('BatchPreview', b.id, { states: ['queued'], limit: 1 })).items[0].message.to
+  const otherTo = await firstTo(other)
+  assert.notEqual(await firstTo(one), otherTo, 'the batches start with different people')
+
+  // The first batch's preview answers only after the second batch is open: the page
+  // must go on showing the second batch's e-mails, beside its Send button.
+  const previewCall = await app.harness.bound('BatchPreview')
+  let release
+  const held = new Promise((resolve) => (release = resolve))
+  let asked
+  const askedFor = new Promise((resolve) => (asked = resolve))
+  let delivered
+  const lateAnswer = new Promise((resolve) => (delivered = resolve))
+  await page.route(`**/bridge/call/${previewCall}`, async (route) => {
+    if (!route.request().postData()?.includes(one.id)) return route.continue()
+    asked()
+    const response = await route.fetch()
+    await held
+    await route.fulfill({ response })
+    delivered()
+  })
+  const rows = page.getByTestId('batch-list').locator('tbody tr')
+  await rows.filter({ hasText: one.name }).click()
+  await askedFor
+  await rows.filter({ hasText: other.name }).click()
+  await page.getByTestId('preview-to').filter({ hasText: otherTo }).waitFor()
+  release()
+  await lateAnswer
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))))
+  assert.equal((await page.getByTestId('preview-to').textContent()).trim(), otherTo, "the first batch's late preview is not shown")
+  assert.ok((await page.getByTestId('batch-detail').textContent()).includes(other.name), 'the second batch is the one open')
+  await page.unroute(`**/bridge/call/${previewCall}`)
+  app.assertNoPageErrors()
+})
