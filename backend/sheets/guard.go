@@ -250,6 +250,10 @@ func (g *sheetGuard) start() error {
 			if err != nil {
 				return g.fail(g.col+1, fmt.Sprintf("a cell has the invalid reference %q. Open the file in Excel and save it again.", ref), err)
 			}
+			if row == 0 && g.fast {
+				// excelize refuses such a reference when it reads the row; it says so.
+				return errFallback
+			}
 			if row != 0 && row != g.row {
 				return g.fail(c, fmt.Sprintf("cell %s sits inside row %d; the file is inconsistent. Open it in Excel and save it again.", ref, g.row), nil)
 			}
@@ -357,7 +361,8 @@ func trimXMLSpace(b []byte) []byte {
 }
 
 // parseCellRef parses "B12" into column 2, row 12. A reference without a row number
-// ("B") is accepted, as some writers emit them.
+// ("B") is let through with row 0: the fast read steps aside from it, and excelize
+// then refuses the row with its own words.
 func parseCellRef(ref []byte) (col, row int, err error) {
 	i := 0
 	for i < len(ref) && (ref[i] >= 'A' && ref[i] <= 'Z' || ref[i] >= 'a' && ref[i] <= 'z') {
