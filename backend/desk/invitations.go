@@ -77,7 +77,7 @@ func (a *Desk) desk() (outreach.Desk, error) {
 	if err != nil {
 		return outreach.Desk{}, err
 	}
-	return outreach.Desk{By: a.byWhom(), DB: t.DB, Templates: t, Mail: mailOn(t.DB),
+	return outreach.Desk{By: a.byWhom(), Inviter: a.signedInName(), DB: t.DB, Templates: t, Mail: mailOn(t.DB),
 		Imports: func(ctx context.Context) (*imports.Store, error) {
 			im, err := a.importer(ctx)
 			if err != nil {
@@ -234,15 +234,24 @@ func (a *Desk) DecideUnknown(id string, seqs []int, decision string) (int, error
 // byWhom names the administrator on what the desktop records itself (a batch's overrides
 // and decisions): the signed-in account's name, or the local portal's administrator.
 func (a *Desk) byWhom() string {
+	if name := a.signedInName(); name != "" {
+		return name
+	}
+	return "administrator"
+}
+
+// signedInName is the name of the person signed in to the portal; empty on the local
+// portal, where no one is, or before the portal has said.
+func (a *Desk) signedInName() string {
 	c, err := a.current()
 	if err != nil {
-		return "administrator"
+		return ""
 	}
 	act, err := c.eng.Actor(a.ctx())
-	if err != nil || act.ID == "system" || act.Name == "" {
-		return "administrator"
+	if err != nil {
+		return ""
 	}
-	return act.Name
+	return act.PersonName()
 }
 
 // ---- SMTP settings ----

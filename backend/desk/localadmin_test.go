@@ -2,8 +2,10 @@ package desk
 
 import (
 	"context"
+	"strings"
 	"testing"
 
+	"gatehouse/backend/batch"
 	"gatehouse/backend/client"
 	"gatehouse/backend/portal"
 )
@@ -12,6 +14,28 @@ import (
 // log and in the title bar.
 func TestLocalAdminNamesTheChanges(t *testing.T) {
 	a := withDemo(t)
+	// Before anyone is named, an invitation does not say that "administrator" (or
+	// "Gatehouse") invites the person, but uses the message's own words.
+	invitedBy := func(letter string) string {
+		t.Helper()
+		res, err := a.FormBatch(FormBatchRequest{LetterFrom: letter, LetterTo: letter})
+		if err != nil {
+			t.Fatalf("FormBatch %s: %v", letter, err)
+		}
+		pv, err := a.BatchPreview(res.Batch.ID, batch.RecipientQuery{States: []batch.State{batch.StateQueued}, Limit: 1})
+		if err != nil || len(pv.Items) != 1 {
+			t.Fatalf("BatchPreview = %+v, %v", pv, err)
+		}
+		body := pv.Items[0].Message.Body
+		i := strings.Index(body, " has invited you")
+		if i < 0 {
+			t.Fatalf("the invitation names no one inviting: %s", body)
+		}
+		return body[strings.LastIndex(body[:i], "\n")+1 : i]
+	}
+	if who := invitedBy("A"); who != "Your administrator" {
+		t.Errorf("with no one named the invitation is from %q", who)
+	}
 	if _, err := a.SaveLocalAdmin(LocalAdmin{Name: "  ", Email: "ann@example.org"}); portal.ErrorCode(err) != portal.EINVALID {
 		t.Fatalf("no name: %v", err)
 	}
@@ -56,6 +80,9 @@ func TestLocalAdminNamesTheChanges(t *testing.T) {
 	res, err := a.FormBatch(FormBatchRequest{})
 	if err != nil || res.Batch.CreatedBy != "Ann Reed" {
 		t.Fatalf("FormBatch = %q, %v", res.Batch.CreatedBy, err)
+	}
+	if who := invitedBy("D"); who != "Ann Reed" {
+		t.Errorf("the invitation is from %q, not Ann Reed", who)
 	}
 	// A restart finds her again.
 	a.Shutdown(context.Background())

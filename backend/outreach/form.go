@@ -41,7 +41,10 @@ type FormBatchResult struct {
 // the portal's message as it is now and the mail settings' sender.
 type Desk struct {
 	// By names the administrator on what the batches record (overrides, decisions).
-	By        string
+	By string
+	// Inviter is the name the messages give as the person inviting: the signed-in
+	// administrator's, or empty, for the message's own wording ("Your administrator").
+	Inviter   string
 	DB        *cache.DB
 	Templates Templates
 	Mail      Mail
@@ -79,7 +82,7 @@ func (d Desk) Form(ctx context.Context, req FormBatchRequest) (FormBatchResult, 
 	if err != nil {
 		return FormBatchResult{}, err
 	}
-	opt.ProductName, opt.InvitedBy = set.ProductName, d.By
+	opt.ProductName, opt.InvitedBy = set.ProductName, d.Inviter
 	var cands []batch.Candidate
 	if req.ImportSessionID != "" {
 		im, err := d.Imports(ctx)

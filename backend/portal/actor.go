@@ -16,6 +16,16 @@ func SystemActor() Actor {
 	return Actor{ID: "system", Name: "Gatehouse", SystemAdmin: true, UserSetup: true}
 }
 
+// PersonName is the name of the person acting, for messages that name who did something
+// ("Ada Admin has invited you"): empty when Gatehouse itself acts, so that the message's
+// own words stand in ("Your administrator").
+func (a Actor) PersonName() string {
+	if a.ID == SystemActor().ID {
+		return ""
+	}
+	return a.Name
+}
+
 // ActorFor works out what account a may do. Only active accounts may do anything; only
 // staff users hold system permissions.
 func ActorFor(a Account, roles Roles) Actor {

@@ -10,6 +10,7 @@ import (
 	"gatehouse/backend/client"
 	"gatehouse/backend/portal"
 	"gatehouse/backend/server/api"
+	"gatehouse/backend/server/service"
 	"gatehouse/backend/server/store"
 )
 
@@ -214,6 +215,28 @@ func TestDenialFlowAndRateLimit(t *testing.T) {
 	e.browser().signInSSO(opUser{Sub: "dan-1", Email: "dan@example.org", Name: "  Daniel   Okafor "})
 	if a := e.stored(accs.Items[0].ID); a.Name != "Daniel Okafor" || a.Version <= before {
 		t.Errorf("name after the provider's name changed: %q (version %d, was %d)", a.Name, a.Version, before)
+	}
+}
+
+// Gatehouse itself (the desktop driving its own portal) names no one inviting: the
+// message's own words stand, not "Gatehouse has invited you".
+func TestInvitationFromGatehouseItself(t *testing.T) {
+	e := newEnv(t)
+	org, err := e.svc.CreateOrganization(e.ctx, &service.Cmd{Actor: portal.SystemActor()}, portal.Organization{Name: "Riverside Council", Type: "council",
+		LegalAddress: portal.Address{Line1: "1 High St", City: "Riverside", Country: "GB"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dora, err := e.svc.CreateContact(e.ctx, &service.Cmd{Actor: portal.SystemActor()}, portal.Contact{OrganizationID: org.ID, FullName: "Dora Deputy", Email: "dora@example.org"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.Invite(e.ctx, &service.Cmd{Actor: portal.SystemActor()}, api.CreateInvitationRequest{ContactID: dora.ID, Send: true}); err != nil {
+		t.Fatal(err)
+	}
+	toDora := messagesTo(e.sink.WaitFor(t, 1, 10*time.Second), "dora@example.org")
+	if len(toDora) != 1 || !strings.Contains(toDora[0].Body, "Your administrator has invited you to Gatehouse for Riverside Council") {
+		t.Fatalf("invitation e-mail from Gatehouse itself: %+v", toDora)
 	}
 }
 

@@ -59,7 +59,7 @@ func (s *Service) invitationResult(ctx context.Context, tx store.Tx, op portal.O
 	vars := s.vars(ctx, tx, set, a)
 	vars[mail.VarInvitationURL] = s.InvitationURL(token)
 	vars[mail.VarExpiresAt] = inv.ExpiresAt.Format("2 January 2006 15:04 MST")
-	vars[mail.VarInvitedBy] = op.Actor.Name
+	vars[mail.VarInvitedBy] = op.Actor.PersonName()
 	if err := s.queueMail(ctx, tx, mail.KeyInvitation, netmail.Address{Name: a.Name, Address: a.Email}, vars); err != nil {
 		return res, err
 	}
