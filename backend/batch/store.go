@@ -711,6 +711,9 @@ type Preview struct {
 	Items []PreviewItem `json:"items"`
 	// ExcludedBy counts excluded rows per finding code.
 	ExcludedBy map[string]int `json:"excludedBy"`
+	// LinkPlaceholder stands in the messages where each person's own link will be, so
+	// that the screen can say so.
+	LinkPlaceholder string `json:"linkPlaceholder"`
 }
 
 // Preview renders the e-mails of a page of a batch's recipients. The link is
@@ -729,7 +732,7 @@ func (s *Store) Preview(ctx context.Context, batchID string, q RecipientQuery) (
 	if err != nil {
 		return Preview{}, err
 	}
-	p := Preview{Batch: b, Total: page.Total, Items: make([]PreviewItem, len(page.Items)), ExcludedBy: map[string]int{}}
+	p := Preview{Batch: b, Total: page.Total, Items: make([]PreviewItem, len(page.Items)), ExcludedBy: map[string]int{}, LinkPlaceholder: LinkPlaceholder}
 	now := s.clock.Now()
 	for i, r := range page.Items {
 		p.Items[i].Recipient = r

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict'
 import { createServer } from 'node:net'
 import { test } from 'node:test'
+import { themedShots } from './lib/app.mjs'
 import { openDemo } from './lib/demo.mjs'
 
 // startSink runs a tiny SMTP server: EHLO/HELO, MAIL, RCPT, DATA, RSET, NOOP, QUIT.
@@ -115,6 +116,11 @@ test('invitations: form a batch, preview the e-mail, send it to the sink with pr
   await page.getByTestId('preview-subject').filter({ hasText: first.subject }).waitFor()
   assert.equal((await page.getByTestId('preview-to').textContent()).trim(), first.to)
   assert.ok((await page.getByTestId('preview-body').textContent()).includes(pv.items[0].recipient.name.split(' ')[0]))
+  // The link in the preview is a stand-in, and the screen says so.
+  assert.ok(first.body.includes(pv.linkPlaceholder), `the preview holds the stand-in link: ${first.body}`)
+  await page.getByTestId('preview-link-note').filter({ hasText: pv.linkPlaceholder }).waitFor()
+  await page.getByTestId('preview-link-note').scrollIntoViewIfNeeded()
+  await themedShots(page, 'invitations-preview')
 
   // Send, after a confirmation that names how many, the sender and the subject, and shows
   // the first message; the progress bar runs to the end.

@@ -692,6 +692,7 @@ export namespace batch {
 	    total: number;
 	    items: PreviewItem[];
 	    excludedBy: Record<string, number>;
+	    linkPlaceholder: string;
 	
 	    static createFrom(source: any = {}) {
 	        return new Preview(source);
@@ -703,6 +704,7 @@ export namespace batch {
 	        this.total = source["total"];
 	        this.items = this.convertValues(source["items"], PreviewItem);
 	        this.excludedBy = source["excludedBy"];
+	        this.linkPlaceholder = source["linkPlaceholder"];
 	    }
 	
 		convertValues(a: any, classs: any, asMap: boolean = false): any {
