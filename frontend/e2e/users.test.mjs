@@ -213,11 +213,11 @@ test('users: the drawer changes roles and makes an organisation administrator', 
   const app = await openDemo(t)
   if (!app) return
   const { page } = app
+  const drawer = page.getByTestId('user-drawer')
   await page.getByTestId('users-search').fill('jordan.reyes')
   await page.getByTestId('users-count').filter({ hasText: '1 person' }).waitFor()
   await page.getByTestId('users-table').focus()
   await page.keyboard.press('Enter')
-  const drawer = page.getByTestId('user-drawer')
   await drawer.getByTestId('drawer-title').filter({ hasText: 'Jordan Reyes' }).waitFor()
   const before = await app.user('jordan.reyes@')
 
@@ -270,6 +270,14 @@ test('users: the drawer changes roles and makes an organisation administrator', 
   assert.equal((await app.user('chloe.jensen@')).orgAdmin, true)
   assert.equal((await app.user('jordan.reyes@')).orgAdmin, after.orgAdmin, 'Jordan is as he was')
   await page.locator('.vt-row').filter({ hasText: 'Chloe Jensen' }).getByText('admin', { exact: true }).waitFor()
+
+  // Someone of no organisation has no administrator switch, but a word saying why.
+  await page.keyboard.press('Escape')
+  await drawer.waitFor({ state: 'detached' })
+  await page.getByTestId('users-search').fill('pete.walsh')
+  await page.getByTestId('cell-name').filter({ hasText: 'Pete Walsh' }).click()
+  await drawer.getByTestId('drawer-org-admin-none').filter({ hasText: 'belongs to no organisation' }).waitFor()
+  assert.equal(await drawer.getByTestId('drawer-org-admin').count(), 0, 'no switch for someone of no organisation')
   app.assertNoPageErrors()
 })
 
