@@ -180,7 +180,8 @@ test('invitations: a late preview of one batch is not shown beside another', asy
   await page.getByTestId('view-title').filter({ hasText: 'Invitations' }).waitFor()
   await app.call('SavePortalSettings', { ...(await app.call('PortalSettings')).settings, publicUrl: 'https://portal.gatehouse.test' })
 
-  // Two batches, of different people.
+  // Two batches, of different people. Each is waited for until it is the one open (the
+  // first one's toast is still showing when the second is formed).
   for (const [from, to] of [
     ['A', 'C'],
     ['D', 'Z'],
@@ -188,7 +189,7 @@ test('invitations: a late preview of one batch is not shown beside another', asy
     await page.getByTestId('letter-from').locator('input').fill(from)
     await page.getByTestId('letter-to').locator('input').fill(to)
     await page.getByTestId('form-batch').click()
-    await app.toast('formed')
+    await page.getByTestId('batch-detail').filter({ hasText: `organisations ${from}` }).waitFor()
   }
   const [one, other] = await app.call('Batches')
   assert.ok(one && other, 'two batches formed')
@@ -224,5 +225,33 @@ test('invitations: a late preview of one batch is not shown beside another', asy
   assert.equal((await page.getByTestId('preview-to').textContent()).trim(), otherTo, "the first batch's late preview is not shown")
   assert.ok((await page.getByTestId('batch-detail').textContent()).includes(other.name), 'the second batch is the one open')
   await page.unroute(`**/bridge/call/${previewCall}`)
+  app.assertNoPageErrors()
+})
+
+test('invitations: a message edited and not saved is asked about before another tab replaces it', async (t) => {
+  const app = await openDemo(t, { path: '/invitations' })
+  if (!app) return
+  const { page } = app
+  await page.locator('.n-tabs-tab').filter({ hasText: 'Templates' }).click()
+  await page.waitForFunction(() => (document.querySelector('[data-testid="template-subject"] input')?.value ?? '') !== '')
+  const subject = page.getByTestId('template-subject').locator('input')
+  await subject.fill('Your place at @OrganizationName@')
+  await page.locator('.n-tabs-tab').filter({ hasText: 'SMTP' }).click()
+  await page.getByTestId('unsaved-text').filter({ hasText: 'the message' }).waitFor()
+  await page.getByTestId('unsaved-stay').click()
+  assert.equal(await subject.inputValue(), 'Your place at @OrganizationName@', 'Stay keeps the edit')
+  await page.locator('.n-tabs-tab').filter({ hasText: 'SMTP' }).click()
+  await page.getByTestId('unsaved-save').click()
+  await page.getByTestId('smtp-form').waitFor()
+  const saved = (await app.call('Templates')).find((x) => x.key === 'invitation')
+  assert.equal(saved.subject, 'Your place at @OrganizationName@', 'Save saved it before the tab changed')
+
+  // The mail server settings are guarded the same way.
+  await page.getByTestId('smtp-host').locator('input').fill('mail.example.org')
+  await page.locator('.n-tabs-tab').filter({ hasText: 'Batches' }).click()
+  await page.getByTestId('unsaved-text').filter({ hasText: 'the mail server settings' }).waitFor()
+  await page.getByTestId('unsaved-discard').click()
+  await page.getByTestId('form-batch').waitFor()
+  assert.equal((await app.call('SMTPSettings')).host, '', 'Discard saved nothing')
   app.assertNoPageErrors()
 })

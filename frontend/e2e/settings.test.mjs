@@ -96,3 +96,45 @@ test('settings: the portal decides who its messages come from, how long links an
   assert.equal(app.pageErrors.length, 1, 'one refused save')
 })
 
+
+test('settings: portal settings typed and not saved are not lost on the way to another tab or screen', async (t) => {
+  const app = await openApp(t)
+  if (!app) return
+  const { page, harness } = app
+  await app.nav('Settings')
+  await page.locator('.n-tabs-tab').filter({ hasText: 'Portal' }).click()
+  await page.getByTestId('portal-settings').locator('form').waitFor()
+  const name = page.getByTestId('portal-sender-name').locator('input')
+  await name.fill('Eastgate Registrations')
+  await page.getByTestId('portal-sender-address').locator('input').fill('registrations@eastgate.example.org')
+
+  // Another tab: asked first; Stay keeps the edit where it was.
+  await page.locator('.n-tabs-tab').filter({ hasText: 'About' }).click()
+  await page.getByTestId('unsaved-text').filter({ hasText: "the portal's settings" }).waitFor()
+  await themedShots(page, 'settings-portal-unsaved')
+  await page.getByTestId('unsaved-stay').click()
+  assert.equal(await name.inputValue(), 'Eastgate Registrations')
+
+  // Another screen, then Save: the edit reaches the portal, and the screen changes. (A
+  // save the portal refuses keeps the screen, with the refusal at its field.)
+  await page.getByTestId('nav').getByText('Audit', { exact: true }).click()
+  await page.getByTestId('unsaved-save').click()
+  await page.getByTestId('view-title').filter({ hasText: 'Audit' }).waitFor()
+  assert.equal((await harness.call('app.SettingsService.PortalSettings')).settings.senderName, 'Eastgate Registrations')
+
+  // Discard drops the edit; nothing is saved.
+  await app.nav('Settings')
+  await page.locator('.n-tabs-tab').filter({ hasText: 'Portal' }).click()
+  await name.fill('Someone Else')
+  await page.locator('.n-tabs-tab').filter({ hasText: 'About' }).click()
+  await page.getByTestId('unsaved-discard').click()
+  await page.getByTestId('about').waitFor()
+  assert.equal((await harness.call('app.SettingsService.PortalSettings')).settings.senderName, 'Eastgate Registrations')
+  // Nothing edited: no question.
+  await page.locator('.n-tabs-tab').filter({ hasText: 'Portal' }).click()
+  await name.waitFor()
+  await page.locator('.n-tabs-tab').filter({ hasText: 'About' }).click()
+  await page.getByTestId('about').waitFor()
+  assert.equal(await page.getByTestId('unsaved-text').count(), 0)
+  app.assertNoPageErrors()
+})
