@@ -9,9 +9,12 @@ import { test } from 'node:test'
 import { themedShots } from './lib/app.mjs'
 import { openDemo } from './lib/demo.mjs'
 
-// startSink runs a tiny SMTP server: EHLO/HELO, MAIL, RCPT, DATA, RSET, NOOP, QUIT.
+// startSink runs a tiny SMTP server: EHLO/HELO, MAIL, RCPT, DATA, RSET, NOOP, QUIT. When
+// sink.hangUpOn names an address, the first message to it is kept but the connection
+// ends before the server's answer: the sender cannot know whether it arrived.
 async function startSink() {
   const messages = []
+  const sink = { hangUpOn: '' }
   const server = createServer((sock) => {
     let buf = ''
     let inData = false
@@ -28,6 +31,11 @@ async function startSink() {
           messages.push({ to: rcpts, data: buf.slice(0, end) })
           buf = buf.slice(end + 5)
           inData = false
+          if (sink.hangUpOn && rcpts.includes(sink.hangUpOn)) {
+            sink.hangUpOn = ''
+            sock.destroy()
+            return
+          }
           rcpts = []
           reply('250 2.0.0 queued')
           continue
@@ -60,7 +68,7 @@ async function startSink() {
     sock.on('error', () => {})
   })
   await new Promise((res) => server.listen(0, '127.0.0.1', res))
-  return { port: server.address().port, messages, close: () => new Promise((res) => server.close(res)) }
+  return Object.assign(sink, { port: server.address().port, messages, close: () => new Promise((res) => server.close(res)) })
 }
 
 test('invitations: form a batch, preview the e-mail, send it to the sink with progress', async (t) => {
@@ -253,5 +261,48 @@ test('invitations: a message edited and not saved is asked about before another 
   await page.getByTestId('unsaved-discard').click()
   await page.getByTestId('form-batch').waitFor()
   assert.equal((await app.call('SMTPSettings')).host, '', 'Discard saved nothing')
+  app.assertNoPageErrors()
+})
+
+test('invitations: a message whose delivery is unknown waits for a decision, then is sent again', async (t) => {
+  const sink = await startSink()
+  t.after(() => sink.close())
+  const app = await openDemo(t, { path: '/invitations' })
+  if (!app) return
+  const { page } = app
+  await page.getByTestId('view-title').filter({ hasText: 'Invitations' }).waitFor()
+  await app.call('SaveSMTPSettings', { host: '127.0.0.1', port: sink.port, security: 'none', username: '', from: 'Portal <portal@example.org>', ratePerSecond: 0, hasPassword: false }, '')
+  await app.call('SavePortalSettings', { ...(await app.call('PortalSettings')).settings, publicUrl: 'https://portal.gatehouse.test' })
+  await page.getByTestId('form-batch').click()
+  await page.getByTestId('batch-detail').waitFor()
+  const [b] = await app.call('Batches')
+  const first = (await app.call('BatchPreview', b.id, { states: ['queued'], limit: 1 })).items[0].recipient
+  sink.hangUpOn = first.email.toLowerCase()
+
+  // The connection ends while the first message is handed over: it may or may not have
+  // arrived, and the batch says so instead of guessing.
+  await page.getByTestId('send-batch').click()
+  await page.getByTestId('confirm-yes').click()
+  const unknowns = page.getByTestId('unknowns')
+  await unknowns.filter({ hasText: first.email }).waitFor({ timeout: 60_000 })
+  await page.getByTestId('batch-state').filter({ hasText: 'Finished' }).waitFor()
+  assert.equal(await page.getByTestId('send-batch').count(), 0, 'a finished batch offers no Send')
+  await themedShots(page, 'invitations-delivery-unknown')
+  const others = b.counts.total - 1
+  assert.equal(sink.messages.length, b.counts.total, 'every message reached the sink, one without an answer')
+
+  // The administrator decides to send it again: the batch is ready to send once more.
+  await unknowns.getByRole('button', { name: 'Send again' }).click()
+  await app.toast('settled')
+  await unknowns.waitFor({ state: 'detached' })
+  await page.getByTestId('batch-state').filter({ hasText: 'Ready to send' }).waitFor()
+  await page.getByTestId('send-batch').filter({ hasText: 'Send' }).click()
+  await page.getByTestId('confirm-yes').click()
+  await page.getByTestId('batch-state').filter({ hasText: 'Finished' }).waitFor({ timeout: 60_000 })
+  const toFirst = sink.messages.filter((m) => m.to.includes(first.email.toLowerCase()))
+  assert.equal(toFirst.length, 2, `${first.email} got the message again`)
+  assert.equal(sink.messages.length - toFirst.length, others, 'nobody else got a second message')
+  const after = (await app.call('Batches')).find((x) => x.id === b.id)
+  assert.deepEqual([after.counts.unknown, after.counts.sent], [0, b.counts.total])
   app.assertNoPageErrors()
 })
