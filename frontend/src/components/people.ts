@@ -1,5 +1,6 @@
 // How accounts read on screen: status words and colours, times, roles. Shared by the
 // Users, Approvals and Organisations screens.
+import { h, type VNode } from 'vue'
 import type { UserRow } from '../api/users'
 
 export type TagType = 'default' | 'success' | 'warning' | 'error' | 'info'
@@ -100,4 +101,16 @@ export function domainOf(email: string): string {
 // roleNames reads role IDs as names, through a catalogue lookup.
 export function roleNames(ids: string[], name: (id: string) => string | undefined): string[] {
   return ids.filter(Boolean).map((id) => name(id) ?? id)
+}
+
+// breakable lays out an address or domain for a narrow column: it may break after the
+// "@" and before each dot, as one reads it, and not in the middle of a word.
+export function breakable(text: string): (string | VNode)[] {
+  const out: (string | VNode)[] = []
+  const parts = text.split(/(?=\.)|(?<=@)/)
+  parts.forEach((p, i) => {
+    if (i > 0) out.push(h('wbr'))
+    out.push(p)
+  })
+  return out
 }
