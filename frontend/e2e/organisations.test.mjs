@@ -58,6 +58,7 @@ test('organisations: the profile is saved, and a bad phone number is explained a
   // version, the edit stays, and saving it is not refused as someone else's change.
   await shipping.getByLabel('Shipping address: Address line 2').fill('Goods entrance')
   await app.synced()
+  await app.toastGone('The profile of Fairview Family Pantry is saved')
   await page.keyboard.press('Control+s')
   await app.toast('The profile of Fairview Family Pantry is saved')
   await app.synced()
@@ -82,6 +83,7 @@ test('organisations: the profile is saved, and a bad phone number is explained a
   await page.getByTestId('unsaved-stay').click()
   await profile.waitFor()
   assert.equal(await shipping.getByLabel('Shipping address: Town or city').inputValue(), 'Fairview Sidings', 'still there after Stay')
+  await app.toastGone('The profile of Fairview Family Pantry is saved')
   await page.getByTestId('org-item').filter({ hasText: 'Eastgate Food Bank' }).click()
   await page.getByTestId('unsaved-save').click()
   await app.toast('The profile of Fairview Family Pantry is saved')

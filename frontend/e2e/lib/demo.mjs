@@ -96,6 +96,11 @@ export async function openDemo(t, { demo = true, extraArgs = [], path = '/users'
     async toast(text) {
       await page.locator('.n-message').filter({ hasText: text }).first().waitFor()
     },
+    // toastGone waits until no message containing text shows, so that the next toast(text)
+    // waits for a new one and not for one still on screen.
+    async toastGone(text) {
+      await page.locator('.n-message').filter({ hasText: text }).first().waitFor({ state: 'detached' })
+    },
     // confirm answers the open confirmation dialog.
     async confirm(yes = true) {
       const d = page.locator('.n-dialog')
