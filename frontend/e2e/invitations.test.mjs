@@ -113,6 +113,9 @@ test('invitations: form a batch, preview the e-mail, send it to the sink with pr
     for (const [label, n] of byCode) {
       await reasons.filter({ hasText: `${label} — ${n === 1 ? '1 person' : `${n} people`}` }).waitFor()
     }
+    // Where the counts add up to more than the people left out, the screen says why.
+    const several = recipients.some((r) => (r.reasons ?? []).length > 1)
+    assert.equal(await page.getByTestId('excluded-several').count(), several ? 1 : 0, 'the note on people with several reasons')
     await reasons.first().click()
     await page.getByTestId('excluded').locator('.n-checkbox').first().waitFor()
     await app.shot('invitations-left-out-by-reason')
