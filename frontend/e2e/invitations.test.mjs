@@ -71,17 +71,23 @@ async function startSink() {
   return Object.assign(sink, { port: server.address().port, messages, close: () => new Promise((res) => server.close(res)) })
 }
 
-test('invitations: form a batch, preview the e-mail, send it to the sink with progress', async (t) => {
+// openWithSink opens the demo on Invitations with its mail going to a new sink and a public
+// address for the local portal's links (without one, nothing with a link is sent).
+async function openWithSink(t) {
   const sink = await startSink()
   t.after(() => sink.close())
   const app = await openDemo(t, { path: '/invitations' })
+  if (!app) return {}
+  await app.page.getByTestId('view-title').filter({ hasText: 'Invitations' }).waitFor()
+  await app.call('SaveSMTPSettings', { host: '127.0.0.1', port: sink.port, security: 'none', username: '', from: 'Portal <portal@example.org>', ratePerSecond: 0, hasPassword: false }, '')
+  await app.call('SavePortalSettings', { ...(await app.call('PortalSettings')).settings, publicUrl: 'https://portal.gatehouse.test' })
+  return { app, sink }
+}
+
+test('invitations: form a batch, preview the e-mail, send it to the sink with progress', async (t) => {
+  const { app, sink } = await openWithSink(t)
   if (!app) return
   const { page } = app
-
-  await page.getByTestId('view-title').filter({ hasText: 'Invitations' }).waitFor()
-  await app.call('SaveSMTPSettings', { host: '127.0.0.1', port: sink.port, security: 'none', username: '', from: 'Portal <portal@example.org>', ratePerSecond: 0, hasPassword: false }, '')
-  // The local portal's links would point at this computer: give it a public address.
-  await app.call('SavePortalSettings', { ...(await app.call('PortalSettings')).settings, publicUrl: 'https://portal.gatehouse.test' })
 
   // What is typed into the form stays when the administrator looks at another tab (the
   // council guide's small alphabetical batches: a range reset to A–Z would send to all).
@@ -210,32 +216,15 @@ test('invitations: a late preview of one batch is not shown beside another', asy
 
   // The first batch's preview answers only after the second batch is open: the page
   // must go on showing the second batch's e-mails, beside its Send button.
-  const previewCall = await app.harness.bound('BatchPreview')
-  let release
-  const held = new Promise((resolve) => (release = resolve))
-  let asked
-  const askedFor = new Promise((resolve) => (asked = resolve))
-  let delivered
-  const lateAnswer = new Promise((resolve) => (delivered = resolve))
-  await page.route(`**/bridge/call/${previewCall}`, async (route) => {
-    if (!route.request().postData()?.includes(one.id)) return route.continue()
-    asked()
-    const response = await route.fetch()
-    await held
-    await route.fulfill({ response })
-    delivered()
-  })
+  const late = await app.holdAnswer('BatchPreview', one.id)
   const rows = page.getByTestId('batch-list').locator('tbody tr')
   await rows.filter({ hasText: one.name }).click()
-  await askedFor
+  await late.asked
   await rows.filter({ hasText: other.name }).click()
   await page.getByTestId('preview-to').filter({ hasText: otherTo }).waitFor()
-  release()
-  await lateAnswer
-  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))))
+  await late.release()
   assert.equal((await page.getByTestId('preview-to').textContent()).trim(), otherTo, "the first batch's late preview is not shown")
   assert.ok((await page.getByTestId('batch-detail').textContent()).includes(other.name), 'the second batch is the one open')
-  await page.unroute(`**/bridge/call/${previewCall}`)
   app.assertNoPageErrors()
 })
 
@@ -268,14 +257,9 @@ test('invitations: a message edited and not saved is asked about before another 
 })
 
 test('invitations: a message whose delivery is unknown waits for a decision, then is sent again', async (t) => {
-  const sink = await startSink()
-  t.after(() => sink.close())
-  const app = await openDemo(t, { path: '/invitations' })
+  const { app, sink } = await openWithSink(t)
   if (!app) return
   const { page } = app
-  await page.getByTestId('view-title').filter({ hasText: 'Invitations' }).waitFor()
-  await app.call('SaveSMTPSettings', { host: '127.0.0.1', port: sink.port, security: 'none', username: '', from: 'Portal <portal@example.org>', ratePerSecond: 0, hasPassword: false }, '')
-  await app.call('SavePortalSettings', { ...(await app.call('PortalSettings')).settings, publicUrl: 'https://portal.gatehouse.test' })
   await page.getByTestId('form-batch').click()
   await page.getByTestId('batch-detail').waitFor()
   const [b] = await app.call('Batches')

@@ -121,37 +121,20 @@ test('promote: a search answered late does not pick the person of an address no 
   const { page } = app
   const first = await app.user('chloe.jensen@')
   const second = await app.user('ben.murphy@')
-  const find = await app.harness.bound('FindClientByEmail')
-  let release
-  const held = new Promise((resolve) => (release = resolve))
-  let asked
-  const askedFor = new Promise((resolve) => (asked = resolve))
-  let delivered
-  const lateAnswer = new Promise((resolve) => (delivered = resolve))
-  await page.route(`**/bridge/call/${find}`, async (route) => {
-    if (!route.request().postData()?.includes(first.email)) return route.continue()
-    asked()
-    const response = await route.fetch()
-    await held
-    await route.fulfill({ response })
-    delivered()
-  })
+  const late = await app.holdAnswer('FindClientByEmail', first.email)
   await page.getByTestId('promote-open').click()
   const dlg = page.getByTestId('promote-dialog')
   await dlg.waitFor()
   // The administrator searches for one address, then, before it answers, for another.
   await page.getByTestId('promote-email').fill(first.email)
   await page.keyboard.press('Enter')
-  await askedFor
+  await late.asked
   await page.getByTestId('promote-email').fill(second.email)
   await page.keyboard.press('Enter')
   const verify = dlg.getByTestId('promote-verify')
   await verify.filter({ hasText: second.email }).waitFor()
-  release()
-  await lateAnswer
-  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))))
+  await late.release()
   const shown = await verify.textContent()
   assert.ok(shown.includes(second.email) && !shown.includes(first.email), `the dialog stays on ${second.email}: ${shown}`)
-  await page.unroute(`**/bridge/call/${find}`)
   app.assertNoPageErrors()
 })

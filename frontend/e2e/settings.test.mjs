@@ -32,13 +32,20 @@ test('settings: About shows the version and the database the Go side opened', as
 
 // Settings → Portal: the sign-up settings reach the portal, a wrong address is refused at
 // its field, and the change is in the portal's audit log with what it was before.
-test('settings: the portal decides who its messages come from, how long links and sign-ins last, what a first sign-in does and who is told', async (t) => {
+// openPortalSettings opens the app on Settings → Portal, its form loaded.
+async function openPortalSettings(t) {
   const app = await openApp(t)
+  if (!app) return null
+  await app.nav('Settings')
+  await app.page.locator('.n-tabs-tab').filter({ hasText: 'Portal' }).click()
+  await app.page.getByTestId('portal-settings').locator('form').waitFor()
+  return app
+}
+
+test('settings: the portal decides who its messages come from, how long links and sign-ins last, what a first sign-in does and who is told', async (t) => {
+  const app = await openPortalSettings(t)
   if (!app) return
   const { page, harness } = app
-  await app.nav('Settings')
-  await page.locator('.n-tabs-tab').filter({ hasText: 'Portal' }).click()
-  await page.getByTestId('portal-settings').locator('form').waitFor()
   assert.equal(await page.getByTestId('portal-signup-approval').locator('input').isChecked(), true)
 
   // An address that is not one is refused at the approvers' field; nothing is saved.
@@ -98,12 +105,9 @@ test('settings: the portal decides who its messages come from, how long links an
 
 
 test('settings: portal settings typed and not saved are not lost on the way to another tab or screen', async (t) => {
-  const app = await openApp(t)
+  const app = await openPortalSettings(t)
   if (!app) return
   const { page, harness } = app
-  await app.nav('Settings')
-  await page.locator('.n-tabs-tab').filter({ hasText: 'Portal' }).click()
-  await page.getByTestId('portal-settings').locator('form').waitFor()
   const name = page.getByTestId('portal-sender-name').locator('input')
   await name.fill('Eastgate Registrations')
   await page.getByTestId('portal-sender-address').locator('input').fill('registrations@eastgate.example.org')

@@ -234,18 +234,7 @@ test('users: the drawer changes roles and makes an organisation administrator', 
   // A reload of Jordan's drawer is slow, and answers only after Chloe's drawer has
   // opened: the drawer must stay on Chloe, or the next click would act on Jordan. (A sync
   // event reloads the open drawer; a CI failure of this test fits a late answer winning.)
-  const getUser = await app.harness.bound('GetUser')
-  let release
-  const held = new Promise((resolve) => (release = resolve))
-  let delivered
-  const lateAnswer = new Promise((resolve) => (delivered = resolve))
-  await page.route(`**/bridge/call/${getUser}`, async (route) => {
-    if (!route.request().postData()?.includes(after.id)) return route.continue()
-    const response = await route.fetch()
-    await held
-    await route.fulfill({ response })
-    delivered()
-  })
+  const late = await app.holdAnswer('GetUser', after.id)
   await page.keyboard.press('Escape')
   await drawer.waitFor({ state: 'detached' })
   await page.getByTestId('users-search').fill('jordan.reyes')
@@ -259,11 +248,8 @@ test('users: the drawer changes roles and makes an organisation administrator', 
   await page.getByTestId('users-search').fill('chloe.jensen')
   await page.getByTestId('cell-name').filter({ hasText: 'Chloe Jensen' }).click()
   await drawer.getByTestId('drawer-title').filter({ hasText: 'Chloe Jensen' }).waitFor()
-  release()
-  await lateAnswer
-  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))))
+  await late.release()
   assert.equal(await drawer.getByTestId('drawer-title').textContent(), 'Chloe Jensen', 'the late answer about Jordan is not shown')
-  await page.unroute(`**/bridge/call/${getUser}`)
   await drawer.getByTestId('drawer-org-admin').click()
   await app.toast('Chloe Jensen is now an organisation administrator')
   await app.synced()

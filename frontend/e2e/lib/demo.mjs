@@ -65,6 +65,33 @@ export async function openDemo(t, { demo = true, extraArgs = [], path = '/users'
     },
     // call runs a bound method straight from Node, as the page would.
     call: async (method, ...args) => harness.call(await harness.bound(method), ...args),
+    // holdAnswer makes a late answer happen every time: the page's calls of method whose
+    // arguments contain match are answered only once release() is called. asked settles
+    // when such a call is made; release() returns once its answer has been drawn.
+    async holdAnswer(method, match) {
+      const pattern = `**/bridge/call/${await harness.bound(method)}`
+      let release, asked, delivered
+      const held = new Promise((resolve) => (release = resolve))
+      const askedFor = new Promise((resolve) => (asked = resolve))
+      const answered = new Promise((resolve) => (delivered = resolve))
+      await page.route(pattern, async (route) => {
+        if (!route.request().postData()?.includes(match)) return route.continue()
+        asked()
+        const response = await route.fetch()
+        await held
+        await route.fulfill({ response })
+        delivered()
+      })
+      return {
+        asked: askedFor,
+        async release() {
+          release()
+          await answered
+          await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))))
+          await page.unroute(pattern)
+        },
+      }
+    },
     // user finds one account by (a unique part of) its e-mail through SearchUsers.
     async user(email) {
       const page = await harness.call('app.UsersService.SearchUsers', query({ query: email }))
