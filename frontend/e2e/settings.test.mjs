@@ -140,5 +140,21 @@ test('settings: portal settings typed and not saved are not lost on the way to a
   await page.locator('.n-tabs-tab').filter({ hasText: 'About' }).click()
   await page.getByTestId('about').waitFor()
   assert.equal(await page.getByTestId('unsaved-text').count(), 0)
+
+  // The server address typed on Server and sign-in, and the local administrator's name,
+  // are asked about too.
+  await page.locator('.n-tabs-tab').filter({ hasText: 'Server and sign-in' }).click()
+  await page.getByTestId('signin-server-url').fill('https://portal.example.org')
+  await page.locator('.n-tabs-tab').filter({ hasText: 'About' }).click()
+  await page.getByTestId('unsaved-text').filter({ hasText: 'the server and sign-in settings' }).waitFor()
+  await page.getByTestId('unsaved-discard').click()
+  await page.getByTestId('about').waitFor()
+  assert.equal((await harness.call('app.SettingsService.SignInSettings')).serverUrl, '', 'Discard saved no server')
+  await page.locator('.n-tabs-tab').filter({ hasText: 'Server and sign-in' }).click()
+  await page.getByTestId('local-admin-name').fill('Ann Reed')
+  await page.locator('.n-tabs-tab').filter({ hasText: 'About' }).click()
+  await page.getByTestId('unsaved-text').filter({ hasText: 'your name on the local portal' }).waitFor()
+  await page.getByTestId('unsaved-stay').click()
+  assert.equal(await page.getByTestId('local-admin-name').inputValue(), 'Ann Reed')
   app.assertNoPageErrors()
 })
