@@ -459,6 +459,13 @@ func (xr *xlsxReader) fail(row int, col int, msg string, err error) error {
 }
 
 func (xr *xlsxReader) run() error {
+	// The fast read hands a row out only once the next one (or the end) has been read too:
+	// excelize takes what stands between a row's end and the next row's start as part of
+	// the row, so a stray cell there makes it refuse the row, and the fast read, which
+	// would step aside only on reaching it, must not have handed the row out already
+	// (found by FuzzFastReadMatchesExcelize).
+	var held Row
+	holding := false
 	for {
 		m, ok, err := xr.guard.next()
 		var cells []string
@@ -468,17 +475,26 @@ func (xr *xlsxReader) run() error {
 				cells, fine = xr.fastCells(m)
 			}
 			if !fine {
-				// From here excelize reads, and the guard walks beside it as before.
+				// From here excelize reads, and the guard walks beside it as before; the
+				// row held back is read again by excelize, with what follows it.
 				fastFallbacks.Add(1)
+				holding = false
 				xr.closeGuard()
 				if err := xr.openGuard(false); err != nil {
 					return xr.fail(m.num, 0, "the sheet cannot be read: "+err.Error(), err)
 				}
 				continue
 			}
+			if holding {
+				if err := xr.deliver(held.Number, held.Cells); err != nil {
+					return err
+				}
+			}
 			if !ok {
 				return nil
 			}
+			held, holding = Row{Number: m.num, Cells: cells}, true
+			continue
 		} else {
 			if err != nil || !ok {
 				return err
@@ -494,18 +510,23 @@ func (xr *xlsxReader) run() error {
 				return err
 			}
 		}
-		xr.delivered = m.num
-		if len(cells) == 0 {
-			continue // only empty shared strings
-		}
-		xr.prog.row()
-		if xr.prog.n%4096 == 0 && xr.ctx.Err() != nil {
-			return xr.ctx.Err()
-		}
-		if err := xr.fn(Row{Number: m.num, Cells: cells}); err != nil {
+		if err := xr.deliver(m.num, cells); err != nil {
 			return err
 		}
 	}
+}
+
+// deliver hands a row out, unless it held only empty shared strings.
+func (xr *xlsxReader) deliver(num int, cells []string) error {
+	xr.delivered = num
+	if len(cells) == 0 {
+		return nil
+	}
+	xr.prog.row()
+	if xr.prog.n%4096 == 0 && xr.ctx.Err() != nil {
+		return xr.ctx.Err()
+	}
+	return xr.fn(Row{Number: num, Cells: cells})
 }
 
 // values moves excelize's Rows to the guard's row and returns excelize's raw values.
