@@ -53,23 +53,10 @@ func benchmarkUpsertAccounts(b *testing.B, batched bool) {
 	var cpu, build, buildCPU time.Duration
 	for b.Loop() {
 		b.StopTimer()
-		db, err := Open(ctx, filepath.Join(b.TempDir(), fmt.Sprintf("upsert-%d.db", time.Now().UnixNano())), WithBulkIdle(0))
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := db.Apply(ctx, func(tx *Tx) error {
-			for _, o := range orgs {
-				if err := tx.UpsertOrganization(o); err != nil {
-					return err
-				}
-			}
-			return nil
-		}); err != nil {
-			b.Fatal(err)
-		}
+		db := openWithOrgs(b, "upsert", orgs)
 		b.StartTimer()
 		c0 := processCPU()
-		err = db.Apply(ctx, func(tx *Tx) error {
+		err := db.Apply(ctx, func(tx *Tx) error {
 			if batched {
 				for i := 0; i < len(accounts); i += 5000 {
 					if err := tx.UpsertAccounts(accounts[i:min(i+5000, len(accounts))]); err != nil {
@@ -389,16 +376,8 @@ func BenchmarkFirstPageDuringIndexBuild(b *testing.B) {
 	ctx := context.Background()
 	for b.Loop() {
 		b.StopTimer()
-		db, err := Open(ctx, filepath.Join(b.TempDir(), fmt.Sprintf("page-%d.db", time.Now().UnixNano())), WithBulkIdle(0))
-		if err != nil {
-			b.Fatal(err)
-		}
+		db := openWithOrgs(b, "page", orgs)
 		if err := db.Apply(ctx, func(tx *Tx) error {
-			for _, o := range orgs {
-				if err := tx.UpsertOrganization(o); err != nil {
-					return err
-				}
-			}
 			for i := 0; i < len(accounts); i += 5000 {
 				if err := tx.UpsertAccounts(accounts[i:min(i+5000, len(accounts))]); err != nil {
 					return err
@@ -423,4 +402,25 @@ func BenchmarkFirstPageDuringIndexBuild(b *testing.B) {
 		db.Close()
 		b.StartTimer()
 	}
+}
+
+// openWithOrgs opens a new cache, bulk builds run only when asked, holding orgs.
+func openWithOrgs(b *testing.B, name string, orgs []portal.Organization) *DB {
+	b.Helper()
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(b.TempDir(), fmt.Sprintf("%s-%d.db", name, time.Now().UnixNano())), WithBulkIdle(0))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := db.Apply(ctx, func(tx *Tx) error {
+		for _, o := range orgs {
+			if err := tx.UpsertOrganization(o); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		b.Fatal(err)
+	}
+	return db
 }
