@@ -67,8 +67,8 @@ func actorInfo(act portal.Actor, embedded bool) ActorInfo {
 	switch {
 	case embedded:
 		info.Kind, info.Label = ActorLocal, "Local administrator"
-		if act.ID != "system" && act.Name != "" {
-			info.Label = act.Name + " (local administrator)"
+		if name := act.PersonName(); name != "" {
+			info.Label = name + " (local administrator)"
 		}
 	case act.SystemAdmin:
 		info.Kind, info.Label = ActorSystem, "System administrator"
