@@ -7,9 +7,11 @@
 // Every record is made the way the portal makes it, through the server's service layer
 // (sign-in with SSO, complete registration, promote, invite, accept, approve, deny ...), so
 // the audit log and the change feed carry the data to desktop clients like any other
-// change. Only the times are then moved back (sign-ups, invitations, last logins spread
-// over 90 days) with plain store writes, which the change feed carries too, so that the
-// screens and reports have a history to show.
+// change. Each step is done at its own time in the past (Service.At): the organisations
+// were set up most of a year ago, clients joined over the months since and last signed in
+// over the last 90 days, sign-ups and invitations came days ago. So the record, its
+// history in the audit log and the login report tell the same story: a person the drawer
+// says signed up in March has a "signed up" entry in March, not on the day of the load.
 //
 // Load is idempotent: every step first looks whether its record is already there, so a
 // second call adds nothing and a call after an interrupted one finishes the job.
@@ -55,6 +57,35 @@ type loader struct {
 	anchor time.Time
 }
 
+// orgAge is how long before the load the demo's organisations were set up: before the
+// first of its people joined.
+const orgAge = 330 * day
+
+// at is the portal acting at time t.
+func (l *loader) at(t time.Time) *service.Service { return l.svc.At(portal.NewFixedClock(t)) }
+
+// The demo's past, from each record's number and the anchor.
+func (l *loader) setUp() time.Time { return l.anchor.Add(-orgAge) }
+func (l *loader) joined(p person) time.Time {
+	return l.anchor.Add(-time.Duration(100+(p.n*13)%200) * day)
+}
+func (l *loader) signedUp(s signUp) time.Time { return l.anchor.Add(-time.Duration(s.daysAgo) * day) }
+func (l *loader) sent(v invitee) time.Time    { return l.anchor.Add(-time.Duration(v.daysAgo) * day) }
+
+// accepted is when an accepted invitee took up the invitation (and first signed in).
+func (l *loader) accepted(v invitee) time.Time {
+	return l.sent(v).Add(time.Duration(3+v.n) * time.Hour)
+}
+
+// lastLogin spreads the clients' last sign-ins over the last 90 days; those who left
+// signed in last two or three months ago.
+func (l *loader) lastLogin(p person) time.Time {
+	if p.inactive {
+		return l.anchor.Add(-time.Duration(60+p.n%30) * day)
+	}
+	return l.anchor.Add(-time.Duration((p.n*37)%90)*day - time.Duration((p.n*5)%24)*time.Hour)
+}
+
 // Loaded reports whether the portal holds the demo data.
 func Loaded(ctx context.Context, st store.Store) (bool, error) {
 	_, ok, err := markerOrg(ctx, st)
@@ -87,7 +118,12 @@ func Load(ctx context.Context, svc *service.Service, st store.Store) (Summary, e
 	}
 	l := &loader{svc: svc, st: st, anchor: svc.Clock().Now()}
 	if already {
-		l.anchor = marker.CreatedAt
+		// The marker was set up orgAge before the first load; a portal whose demo was
+		// loaded before its steps had times of their own has it at the load itself.
+		l.anchor = marker.CreatedAt.Add(orgAge)
+		if l.anchor.After(svc.Clock().Now()) {
+			l.anchor = marker.CreatedAt
+		}
 	}
 	sys := portal.SystemActor()
 	l.cmd = func() *service.Cmd { return &service.Cmd{Actor: sys} }
@@ -101,9 +137,10 @@ func Load(ctx context.Context, svc *service.Service, st store.Store) (Summary, e
 		{"contacts", l.contacts},
 		{"clients", l.clients},
 		{"staff", l.staff},
+		{"last sign-ins", l.signIns},
 		{"invitations", l.invitations},
 		{"sign-ups", l.signUps},
-		{"history", l.history},
+		{"expired invitations", l.expire},
 	}
 	for _, s := range steps {
 		if err := s.fn(ctx); err != nil {
@@ -140,7 +177,7 @@ func (l *loader) organisations(ctx context.Context) error {
 		} else if !notFound(err) {
 			return err
 		}
-		if _, err := l.svc.CreateOrganization(ctx, l.cmd(), o.organization()); err != nil {
+		if _, err := l.at(l.setUp()).CreateOrganization(ctx, l.cmd(), o.organization()); err != nil {
 			return fmt.Errorf("%s: %w", o.name, err)
 		}
 	}
@@ -158,7 +195,7 @@ func (l *loader) roles(ctx context.Context) error {
 				return err
 			}
 			role := portal.Role{Name: rs.name, Scope: portal.ScopeOrganization, OrganizationID: o.id(), Permissions: []portal.Permission{}}
-			if _, err := l.svc.PutRole(ctx, l.cmd(), id, role); err != nil {
+			if _, err := l.at(l.setUp().Add(time.Hour)).PutRole(ctx, l.cmd(), id, role); err != nil {
 				return fmt.Errorf("%s of %s: %w", rs.name, o.name, err)
 			}
 		}
@@ -174,7 +211,7 @@ func (l *loader) ensureContact(ctx context.Context, c portal.Contact) error {
 	} else if !notFound(err) {
 		return err
 	}
-	if _, err := l.svc.CreateContact(ctx, l.cmd(), c); err != nil {
+	if _, err := l.at(l.setUp().Add(2*time.Hour)).CreateContact(ctx, l.cmd(), c); err != nil {
 		return fmt.Errorf("contact %s: %w", c.Email, err)
 	}
 	return nil
@@ -220,8 +257,17 @@ func (l *loader) account(ctx context.Context, source, subject string) (portal.Ac
 	return a, err == nil, err
 }
 
-// signUpMode switches how first SSO sign-ins are treated.
-func (l *loader) signUpMode(ctx context.Context, mode portal.SignUpMode) error {
+// accountOf returns the account person p signed up with; it must be there.
+func (l *loader) accountOf(ctx context.Context, p person) (portal.Account, error) {
+	a, ok, err := l.account(ctx, domainOf(p.email), p.subject())
+	if err == nil && !ok {
+		err = fmt.Errorf("%s has no account", p.email)
+	}
+	return a, err
+}
+
+// signUpMode switches how first SSO sign-ins are treated, at time t.
+func (l *loader) signUpMode(ctx context.Context, t time.Time, mode portal.SignUpMode) error {
 	set, err := l.svc.GetSettings(ctx, portal.SystemActor())
 	if err != nil {
 		return err
@@ -233,7 +279,7 @@ func (l *loader) signUpMode(ctx context.Context, mode portal.SignUpMode) error {
 	if set.ApproverEmails == nil {
 		set.ApproverEmails = []string{}
 	}
-	_, err = l.svc.UpdateSettings(ctx, l.cmd(), set)
+	_, err = l.at(t).UpdateSettings(ctx, l.cmd(), set)
 	return err
 }
 
@@ -252,7 +298,8 @@ func domainOf(email string) string {
 
 // clients signs every person up the PantrySoft way: their first SSO sign-in makes them
 // an active client who still owes the registration form, which all but the ghosts then
-// complete. The portal is left requiring approval for new sign-ins.
+// complete half an hour later. The portal is left requiring approval for new sign-ins,
+// from the day after the last of them joined.
 func (l *loader) clients(ctx context.Context) (err error) {
 	var missing []person
 	for _, p := range people() {
@@ -264,17 +311,18 @@ func (l *loader) clients(ctx context.Context) (err error) {
 			missing = append(missing, p)
 		}
 	}
+	approvalFrom := l.anchor.Add(-99 * day) // the latest joined 100 days ago
 	if len(missing) > 0 {
-		if err := l.signUpMode(ctx, portal.SignUpClient); err != nil {
+		if err := l.signUpMode(ctx, l.setUp().Add(day), portal.SignUpClient); err != nil {
 			return err
 		}
 		defer func() {
-			if merr := l.signUpMode(ctx, portal.SignUpApproval); merr != nil && err == nil {
+			if merr := l.signUpMode(ctx, approvalFrom, portal.SignUpApproval); merr != nil && err == nil {
 				err = merr
 			}
 		}()
 		for _, p := range missing {
-			res, err := l.svc.SignInSSO(ctx, identity(p), true)
+			res, err := l.at(l.joined(p)).SignInSSO(ctx, identity(p), true)
 			if err != nil {
 				return fmt.Errorf("sign-up of %s: %w", p.email, err)
 			}
@@ -282,7 +330,7 @@ func (l *loader) clients(ctx context.Context) (err error) {
 				return fmt.Errorf("sign-up of %s was refused: %w", p.email, res.Refusal)
 			}
 		}
-	} else if err := l.signUpMode(ctx, portal.SignUpApproval); err != nil {
+	} else if err := l.signUpMode(ctx, approvalFrom, portal.SignUpApproval); err != nil {
 		return err
 	}
 	for _, p := range people() {
@@ -291,7 +339,7 @@ func (l *loader) clients(ctx context.Context) (err error) {
 			return err
 		}
 		if !p.ghost && !a.RegistrationComplete {
-			if _, err := l.svc.CompleteOwnRegistration(ctx, a.ID, ""); err != nil {
+			if _, err := l.at(l.joined(p).Add(30*time.Minute)).CompleteOwnRegistration(ctx, a.ID, ""); err != nil {
 				return fmt.Errorf("registration of %s: %w", p.email, err)
 			}
 		}
@@ -299,33 +347,53 @@ func (l *loader) clients(ctx context.Context) (err error) {
 	return nil
 }
 
-// staff promotes the staff to users with roles, makes the organisation administrators and
-// deactivates the clients who left.
+// staff promotes the staff to users with roles two days after they joined, and makes the
+// organisation administrators the day after.
 func (l *loader) staff(ctx context.Context) error {
 	for _, p := range people() {
-		a, ok, err := l.account(ctx, domainOf(p.email), p.subject())
+		a, err := l.accountOf(ctx, p)
 		if err != nil {
 			return err
-		}
-		if !ok {
-			return fmt.Errorf("%s has no account", p.email)
 		}
 		if p.staff != nil && a.Kind == portal.KindClient {
 			extra := append([]string(nil), p.staff.additional...)
 			for _, k := range p.staff.orgRoles {
 				extra = append(extra, p.org.roleID(k))
 			}
-			if a, err = l.svc.Promote(ctx, l.cmd(), a.ID, api.PromoteRequest{CoreRole: p.staff.core, AdditionalRoles: extra, DeleteClientRecord: p.deleteCard}); err != nil {
+			if a, err = l.at(l.joined(p).Add(2*day)).Promote(ctx, l.cmd(), a.ID, api.PromoteRequest{CoreRole: p.staff.core, AdditionalRoles: extra, DeleteClientRecord: p.deleteCard}); err != nil {
 				return fmt.Errorf("promote %s: %w", p.email, err)
 			}
 		}
 		if p.orgAdmin && !a.OrgAdmin {
-			if a, err = l.svc.SetOrgAdmin(ctx, l.cmd(), a.ID, true); err != nil {
+			if _, err = l.at(l.joined(p).Add(3*day)).SetOrgAdmin(ctx, l.cmd(), a.ID, true); err != nil {
 				return fmt.Errorf("make %s an organisation administrator: %w", p.email, err)
 			}
 		}
+	}
+	return nil
+}
+
+// signIns signs every person in with SSO once more, at their last login, which the login
+// report then counts; the clients who left are deactivated the day after theirs.
+func (l *loader) signIns(ctx context.Context) error {
+	for _, p := range people() {
+		a, err := l.accountOf(ctx, p)
+		if err != nil {
+			return err
+		}
+		login := l.lastLogin(p)
+		if a.Status == portal.StatusActive && (a.LastLoginAt == nil || !a.LastLoginAt.Equal(login)) {
+			res, err := l.at(login).SignInSSO(ctx, identity(p), true)
+			if err != nil {
+				return fmt.Errorf("sign-in of %s: %w", p.email, err)
+			}
+			if res.Refusal != nil {
+				return fmt.Errorf("sign-in of %s was refused: %w", p.email, res.Refusal)
+			}
+			a = res.Account
+		}
 		if p.inactive && a.Status == portal.StatusActive {
-			if _, err = l.svc.Deactivate(ctx, l.cmd(), a.ID); err != nil {
+			if _, err = l.at(login.Add(day)).Deactivate(ctx, l.cmd(), a.ID); err != nil {
 				return fmt.Errorf("deactivate %s: %w", p.email, err)
 			}
 		}
@@ -378,7 +446,7 @@ func (l *loader) invitations(ctx context.Context) error {
 		accept := v.state == portal.InvitationAccepted
 		var token string
 		if !ok {
-			res, err := l.svc.Invite(ctx, l.cmd(), api.CreateInvitationRequest{ContactID: v.contactID(), Send: !accept})
+			res, err := l.at(l.sent(v)).Invite(ctx, l.cmd(), api.CreateInvitationRequest{ContactID: v.contactID(), Send: !accept})
 			if err != nil {
 				return fmt.Errorf("invite %s: %w", v.email, err)
 			}
@@ -390,7 +458,7 @@ func (l *loader) invitations(ctx context.Context) error {
 			}
 		}
 		if v.orgAdmin && a.Status == portal.StatusActive && !a.OrgAdmin {
-			if _, err := l.svc.SetOrgAdmin(ctx, l.cmd(), a.ID, true); err != nil {
+			if _, err := l.at(l.accepted(v).Add(day)).SetOrgAdmin(ctx, l.cmd(), a.ID, true); err != nil {
 				return fmt.Errorf("make %s an organisation administrator: %w", v.email, err)
 			}
 		}
@@ -398,7 +466,8 @@ func (l *loader) invitations(ctx context.Context) error {
 	return nil
 }
 
-// accept accepts the invitation of invitee v with the demo password.
+// accept accepts the invitation of invitee v with the demo password, a few hours after it
+// was sent.
 func (l *loader) accept(ctx context.Context, v invitee, a portal.Account, token string) (portal.Account, error) {
 	if token == "" {
 		// An earlier load stopped between invitation and acceptance: the link was never
@@ -407,13 +476,13 @@ func (l *loader) accept(ctx context.Context, v invitee, a portal.Account, token 
 		if err != nil {
 			return a, fmt.Errorf("invitation of %s: %w", v.email, err)
 		}
-		res, err := l.svc.Resend(ctx, l.cmd(), inv.ID, api.ResendInvitationRequest{})
+		res, err := l.at(l.sent(v).Add(time.Hour)).Resend(ctx, l.cmd(), inv.ID, api.ResendInvitationRequest{})
 		if err != nil {
 			return a, fmt.Errorf("renew the invitation of %s: %w", v.email, err)
 		}
 		token = res.Token
 	}
-	res, err := l.svc.AcceptWithPassword(ctx, token, demoPassword, "")
+	res, err := l.at(l.accepted(v)).AcceptWithPassword(ctx, token, demoPassword, "")
 	if err != nil {
 		return a, fmt.Errorf("accept the invitation of %s: %w", v.email, err)
 	}
@@ -421,10 +490,10 @@ func (l *loader) accept(ctx context.Context, v invitee, a portal.Account, token 
 }
 
 // signUps signs people in with SSO while the portal requires approval: they wait as
-// pending; some ask for access (the approvers with user setup are e-mailed); one is denied
-// and lies in the recycle bin.
+// pending; some ask for access twenty minutes later (the approvers with user setup are
+// e-mailed); one is denied the next day and lies in the recycle bin.
 func (l *loader) signUps(ctx context.Context) error {
-	if err := l.signUpMode(ctx, portal.SignUpApproval); err != nil {
+	if err := l.signUpMode(ctx, l.anchor.Add(-99*day), portal.SignUpApproval); err != nil {
 		return err
 	}
 	for _, s := range signUps() {
@@ -433,7 +502,7 @@ func (l *loader) signUps(ctx context.Context) error {
 			return err
 		}
 		if !ok {
-			res, err := l.svc.SignInSSO(ctx, portal.SSOIdentity{Email: s.email, Name: s.name, Subject: s.subject(), Source: s.source}, true)
+			res, err := l.at(l.signedUp(s)).SignInSSO(ctx, portal.SSOIdentity{Email: s.email, Name: s.name, Subject: s.subject(), Source: s.source}, true)
 			if err != nil {
 				return fmt.Errorf("sign-in of %s: %w", s.email, err)
 			}
@@ -443,12 +512,12 @@ func (l *loader) signUps(ctx context.Context) error {
 			continue
 		}
 		if s.requested && a.AccessRequestedAt == nil {
-			if a, err = l.svc.RequestAccess(ctx, a.ID, ""); err != nil {
+			if a, err = l.at(l.signedUp(s).Add(20*time.Minute)).RequestAccess(ctx, a.ID, ""); err != nil {
 				return fmt.Errorf("access request of %s: %w", s.email, err)
 			}
 		}
 		if s.deny != "" {
-			if _, err := l.svc.Deny(ctx, l.cmd(), a.ID, s.deny); err != nil {
+			if _, err := l.at(l.signedUp(s).Add(day)).Deny(ctx, l.cmd(), a.ID, s.deny); err != nil {
 				return fmt.Errorf("deny %s: %w", s.email, err)
 			}
 		}
@@ -458,106 +527,11 @@ func (l *loader) signUps(ctx context.Context) error {
 
 const day = 24 * time.Hour
 
-// history moves the times back so the demo has a past: clients joined over the last
-// months and last logged in over the last 90 days, sign-ups and invitations happened
-// days ago, and two invitations ran out. Times derive from each person's number and the
-// anchor, so a second load writes nothing.
-func (l *loader) history(ctx context.Context) error {
-	err := l.st.Update(ctx, func(tx store.Tx) error {
-		for _, p := range people() {
-			a, err := tx.AccountBySubject(ctx, domainOf(p.email), p.subject())
-			if err != nil {
-				return fmt.Errorf("%s: %w", p.email, err)
-			}
-			created := l.anchor.Add(-time.Duration(100+(p.n*13)%200) * day)
-			login := l.anchor.Add(-time.Duration((p.n*37)%90)*day - time.Duration((p.n*5)%24)*time.Hour)
-			if p.inactive {
-				login = l.anchor.Add(-time.Duration(60+p.n%30) * day)
-			}
-			if err := setTimes(ctx, tx, a, created, &login, nil); err != nil {
-				return err
-			}
-		}
-		for _, s := range signUps() {
-			a, err := tx.AccountBySubject(ctx, s.source, s.subject())
-			if err != nil {
-				return fmt.Errorf("%s: %w", s.email, err)
-			}
-			created := l.anchor.Add(-time.Duration(s.daysAgo) * day)
-			var requested *time.Time
-			if s.requested {
-				t := created.Add(20 * time.Minute)
-				requested = &t
-			}
-			if err := setTimes(ctx, tx, a, created, a.LastLoginAt, requested); err != nil {
-				return err
-			}
-		}
-		for _, v := range invitees() {
-			a, err := tx.AccountByContact(ctx, v.contactID())
-			if err != nil {
-				return fmt.Errorf("%s: %w", v.email, err)
-			}
-			sent := l.anchor.Add(-time.Duration(v.daysAgo) * day)
-			var login *time.Time
-			if v.state == portal.InvitationAccepted {
-				t := sent.Add(time.Duration(3+v.n) * time.Hour)
-				login = &t
-			}
-			if err := setTimes(ctx, tx, a, sent, login, nil); err != nil {
-				return err
-			}
-			invs, err := tx.Invitations(ctx, store.InvitationFilter{AccountID: a.ID, Limit: 100})
-			if err != nil {
-				return err
-			}
-			for _, inv := range invs {
-				if inv.Status != portal.InvitationPending && inv.Status != portal.InvitationAccepted {
-					continue
-				}
-				want := inv
-				want.CreatedAt, want.ExpiresAt = sent, sent.Add(portal.DefaultInvitationTTL)
-				if inv.Status == portal.InvitationAccepted {
-					t := sent.Add(3 * time.Hour)
-					want.AcceptedAt = &t
-				}
-				if inv.CreatedAt.Equal(want.CreatedAt) && inv.ExpiresAt.Equal(want.ExpiresAt) {
-					continue
-				}
-				if err := tx.PutInvitation(ctx, &want, ""); err != nil {
-					return fmt.Errorf("invitation of %s: %w", v.email, err)
-				}
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	// The invitations now past their expiry are written down as expired, as the server's
-	// housekeeping would, so the feed and the audit log say so.
-	_, err = l.svc.ExpireInvitations(ctx)
+// expire writes down the invitations now past their expiry as expired, as the server's
+// housekeeping would, so the feed and the audit log say so.
+func (l *loader) expire(ctx context.Context) error {
+	_, err := l.svc.ExpireInvitations(ctx)
 	return err
-}
-
-// setTimes stores the account with the given times unless it has them already.
-func setTimes(ctx context.Context, tx store.Tx, a portal.Account, created time.Time, login, requested *time.Time) error {
-	same := func(x, y *time.Time) bool { return (x == nil) == (y == nil) && (x == nil || x.Equal(*y)) }
-	if requested == nil {
-		requested = a.AccessRequestedAt
-	}
-	if a.CreatedAt.Equal(created) && same(a.LastLoginAt, login) && same(a.AccessRequestedAt, requested) {
-		return nil
-	}
-	a.CreatedAt, a.LastLoginAt, a.AccessRequestedAt = created, login, requested
-	if a.DecidedAt != nil && a.DecidedAt.Before(created) {
-		t := created.Add(2 * day)
-		a.DecidedAt = &t
-	}
-	if err := tx.PutAccount(ctx, &a); err != nil {
-		return fmt.Errorf("times of %s: %w", a.Email, err)
-	}
-	return nil
 }
 
 // IsDemo reports whether id is one of the demo's organisations or contacts, which must

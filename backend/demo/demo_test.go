@@ -22,18 +22,31 @@ func newPortal(t *testing.T) *server.Server {
 	return servertest.New(t, server.Config{Embedded: true, Clock: portal.NewFixedClock(t0)})
 }
 
-func allAccounts(t *testing.T, st store.Store) []portal.Account {
+// read returns what fn reads from the store.
+func read[T any](t *testing.T, st store.Store, fn func(ctx context.Context, r store.Reader) (T, error)) T {
 	t.Helper()
-	var out []portal.Account
+	var out T
 	err := st.View(context.Background(), func(r store.Reader) error {
 		var err error
-		out, err = r.Accounts(context.Background(), store.AccountFilter{Limit: 10000})
+		out, err = fn(context.Background(), r)
 		return err
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return out
+}
+
+func allAccounts(t *testing.T, st store.Store) []portal.Account {
+	return read(t, st, func(ctx context.Context, r store.Reader) ([]portal.Account, error) {
+		return r.Accounts(ctx, store.AccountFilter{Limit: 10000})
+	})
+}
+
+func allInvitations(t *testing.T, st store.Store) []portal.Invitation {
+	return read(t, st, func(ctx context.Context, r store.Reader) ([]portal.Invitation, error) {
+		return r.Invitations(ctx, store.InvitationFilter{Limit: 1000})
+	})
 }
 
 func feedHead(t *testing.T, st store.Store) int64 {
@@ -75,10 +88,7 @@ func TestLoad(t *testing.T) {
 	if len(accs) != sum.Accounts {
 		t.Errorf("%d accounts stored, summary says %d", len(accs), sum.Accounts)
 	}
-	var roles []portal.Role
-	if err := st.View(ctx, func(r store.Reader) error { var err error; roles, err = r.Roles(ctx); return err }); err != nil {
-		t.Fatal(err)
-	}
+	roles := read(t, st, func(ctx context.Context, r store.Reader) ([]portal.Role, error) { return r.Roles(ctx) })
 	catalog := portal.NewRoles(roles...)
 	count := map[string]int{}
 	now := srv.Service().Clock().Now()
@@ -126,14 +136,7 @@ func TestLoad(t *testing.T) {
 		t.Errorf("%d active clients, want about 60", count["client"])
 	}
 
-	var invs []portal.Invitation
-	if err := st.View(ctx, func(r store.Reader) error {
-		var err error
-		invs, err = r.Invitations(ctx, store.InvitationFilter{Limit: 1000})
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
+	invs := allInvitations(t, st)
 	byStatus := map[portal.InvitationStatus]int{}
 	for _, inv := range invs {
 		byStatus[inv.StatusAt(now)]++
@@ -165,6 +168,73 @@ func TestLoad(t *testing.T) {
 	}
 }
 
+// The records and the audit log tell one story: a person's first entry in the log is at
+// the time their account says they signed up or were invited, their last sign-in in the
+// log is their last login, nothing happens before the organisations were set up or after
+// the load, and the login report has sign-ins to count over the last 90 days.
+func TestLoadHistoryAgreesWithTheRecords(t *testing.T) {
+	ctx := context.Background()
+	srv := newPortal(t)
+	st := srv.Store()
+	if _, err := Load(ctx, srv.Service(), st); err != nil {
+		t.Fatal(err)
+	}
+	events := read(t, st, func(ctx context.Context, r store.Reader) ([]portal.AuditEvent, error) {
+		return r.AuditEvents(ctx, store.AuditFilter{Limit: 100000})
+	})
+	invs := allInvitations(t, st)
+	// An invitation's entries belong to the invited person's history, as in the drawer.
+	invited := map[string]string{}
+	for _, inv := range invs {
+		invited[inv.ID] = inv.AccountID
+	}
+	byAccount := map[string][]portal.AuditEvent{} // oldest first
+	signIns := 0
+	for i := len(events) - 1; i >= 0; i-- {
+		ev := events[i]
+		if ev.At.Before(t0.Add(-orgAge)) || ev.At.After(t0) {
+			t.Errorf("%s on %s %s at %v: outside the demo's past (%v to %v)", ev.Action, ev.EntityType, ev.EntityID, ev.At, t0.Add(-orgAge), t0)
+		}
+		switch ev.EntityType {
+		case "account":
+			byAccount[ev.EntityID] = append(byAccount[ev.EntityID], ev)
+		case "invitation":
+			byAccount[invited[ev.EntityID]] = append(byAccount[invited[ev.EntityID]], ev)
+		}
+		if ev.Action == portal.ActionSignIn && t0.Sub(ev.At) <= 90*day {
+			signIns++
+		}
+	}
+	for _, a := range allAccounts(t, st) {
+		evs := byAccount[a.ID]
+		if len(evs) == 0 {
+			t.Errorf("%s: no history", a.Email)
+			continue
+		}
+		if first := evs[0]; !first.At.Equal(a.CreatedAt) {
+			t.Errorf("%s: created %v, but the history starts with %s at %v", a.Email, a.CreatedAt, first.Action, first.At)
+		}
+		for i := 1; i < len(evs); i++ {
+			if evs[i].At.Before(evs[i-1].At) {
+				t.Errorf("%s: %s at %v is logged after %s at %v", a.Email, evs[i].Action, evs[i].At, evs[i-1].Action, evs[i-1].At)
+			}
+		}
+		var lastSignIn *time.Time
+		for _, ev := range evs {
+			if ev.Action == portal.ActionSignIn || ev.Action == portal.ActionSignUp || ev.Action == portal.ActionAccept {
+				at := ev.At
+				lastSignIn = &at
+			}
+		}
+		if a.LastLoginAt != nil && (lastSignIn == nil || !lastSignIn.Equal(*a.LastLoginAt)) {
+			t.Errorf("%s: last login %v, last sign-in in the history %v", a.Email, a.LastLoginAt, lastSignIn)
+		}
+	}
+	if signIns < 50 {
+		t.Errorf("%d sign-ins in the last 90 days in the audit log; the login report needs the clients' own", signIns)
+	}
+}
+
 // A load that stopped half-way is finished by the next one.
 func TestLoadFinishesAnInterruptedLoad(t *testing.T) {
 	ctx := context.Background()
@@ -179,11 +249,11 @@ func TestLoadFinishesAnInterruptedLoad(t *testing.T) {
 		}
 	}
 	// Half the clients signed up, in client mode, when the load stopped.
-	if err := l.signUpMode(ctx, portal.SignUpClient); err != nil {
+	if err := l.signUpMode(ctx, l.setUp().Add(day), portal.SignUpClient); err != nil {
 		t.Fatal(err)
 	}
 	for _, p := range people()[:30] {
-		if _, err := srv.Service().SignInSSO(ctx, identity(p), true); err != nil {
+		if _, err := l.at(l.joined(p)).SignInSSO(ctx, identity(p), true); err != nil {
 			t.Fatal(err)
 		}
 	}

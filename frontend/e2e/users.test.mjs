@@ -79,6 +79,28 @@ test('users: / searches as you type, Enter opens the drawer with the full record
   app.assertNoPageErrors()
 })
 
+
+// The demo's people have a past, and their record and their history tell it alike: the
+// day the drawer says someone signed up is the day of the first entry in their history,
+// and their last sign-in there is their last login.
+test('users: a demo person signed up on the day their history begins', async (t) => {
+  const app = await openDemo(t)
+  if (!app) return
+  const { page } = app
+  await page.getByTestId('users-search').fill('grace chowdhury')
+  await page.getByTestId('users-count').filter({ hasText: '1 person' }).waitFor()
+  await page.getByTestId('cell-name').first().click()
+  const drawer = page.getByTestId('user-drawer')
+  const entries = drawer.getByTestId('drawer-history').locator('.n-collapse-item__header')
+  await entries.last().waitFor()
+  const signedUp = (await drawer.locator('.n-descriptions-table-row').filter({ hasText: 'Signed up' }).locator('.n-descriptions-table-content').innerText()).trim()
+  const texts = (await entries.allInnerTexts()).map((x) => x.replace(/\s+/g, ' ').trim())
+  assert.match(texts.at(-1), /^Signed up by Grace Chowdhury · /)
+  assert.equal(texts.at(-1).split(' · ')[1], signedUp, `the drawer says signed up ${signedUp}; the history begins ${texts.at(-1)}`)
+  assert.notEqual(new Date(signedUp).toDateString(), new Date().toDateString(), 'a demo client joined months ago, not today')
+  assert.match(texts[0], /^Signed in by Grace Chowdhury · /, 'the newest entry is the last sign-in')
+  app.assertNoPageErrors()
+})
 test('users: deactivate asks first, then reactivate, both reach the server', async (t) => {
   const app = await openDemo(t)
   if (!app) return

@@ -75,8 +75,9 @@ type Service struct {
 	seal      *seal.Box
 	wake      chan struct{}
 	// publicURL is the settings' public address, kept here so that a link is made without
-	// reading the settings again; "" when unset (links use baseURL).
-	publicURL atomic.Pointer[string]
+	// reading the settings again; "" when unset (links use baseURL). A pointer, so that a
+	// Service At another time shares it.
+	publicURL *atomic.Pointer[string]
 }
 
 // New returns a Service and makes sure the database holds the built-in roles, the
@@ -89,7 +90,7 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 		store: cfg.Store, clock: cfg.Clock, baseURL: strings.TrimRight(cfg.BaseURL, "/"),
 		sender: cfg.Sender, from: cfg.From, log: cfg.Logger,
 		apiTTL: cfg.APISessionTTL, webCap: cfg.WebSessionTTL, linkTTL: cfg.ApprovalLinkTTL, trust: cfg.Trust, local: cfg.Local,
-		wake: make(chan struct{}, 1), mailLease: cfg.MailLease,
+		wake: make(chan struct{}, 1), mailLease: cfg.MailLease, publicURL: new(atomic.Pointer[string]),
 	}
 	if s.mailLease <= 0 {
 		s.mailLease = 10 * time.Minute
@@ -133,6 +134,16 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 
 // Clock is the service's clock.
 func (s *Service) Clock() portal.Clock { return s.clock }
+
+// At returns the same service (the same store, mail and settings) reading the time from
+// c instead: what it does then is recorded as done at c's time, in the records and in the
+// audit log alike. The demo data uses it to give its people a past that the screens tell
+// the same way everywhere; it is not reachable from any request.
+func (s *Service) At(c portal.Clock) *Service {
+	cp := *s
+	cp.clock = c
+	return &cp
+}
 
 // BaseURL is the public address of the server's pages.
 func (s *Service) BaseURL() string { return s.baseURL }
