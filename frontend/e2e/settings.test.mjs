@@ -158,3 +158,43 @@ test('settings: portal settings typed and not saved are not lost on the way to a
   assert.equal(await page.getByTestId('local-admin-name').inputValue(), 'Ann Reed')
   app.assertNoPageErrors()
 })
+
+test('settings: a directory connection begun and not made is asked about; its Save connects and stays to show the token', async (t) => {
+  const app = await openApp(t)
+  if (!app) return
+  const { page, harness } = app
+  await app.nav('Settings')
+  await page.locator('.n-tabs-tab').filter({ hasText: 'Directories' }).click()
+  await page.getByTestId('directories-table').waitFor()
+  const name = page.getByTestId('directory-name').locator('input')
+
+  // Nothing typed: no question.
+  await page.locator('.n-tabs-tab').filter({ hasText: 'About' }).click()
+  await page.getByTestId('about').waitFor()
+  assert.equal(await page.getByTestId('unsaved-text').count(), 0)
+
+  // A name typed, then another tab: asked; Stay keeps it.
+  await page.locator('.n-tabs-tab').filter({ hasText: 'Directories' }).click()
+  await name.fill('Okta')
+  await page.locator('.n-tabs-tab').filter({ hasText: 'About' }).click()
+  await page.getByTestId('unsaved-text').filter({ hasText: 'the directory connection' }).waitFor()
+  await page.getByTestId('unsaved-stay').click()
+  assert.equal(await name.inputValue(), 'Okta')
+
+  // Another screen, then Save: the directory is connected and the screen stays, with the
+  // token shown this once.
+  await page.getByTestId('nav').getByText('Audit', { exact: true }).click()
+  await page.getByTestId('unsaved-save').click()
+  const made = page.getByTestId('directory-made')
+  await made.waitFor()
+  assert.match(await made.getByTestId('directory-token').locator('input').inputValue(), /^\S{32,}$/)
+  assert.equal(await page.getByTestId('view-title').filter({ hasText: 'Audit' }).count(), 0, 'the screen changed under the token')
+  await made.getByTestId('directory-made-done').click()
+  await page.getByTestId('directories-table').locator('tr').filter({ hasText: 'Okta' }).waitFor()
+  assert.deepEqual((await harness.call('app.SettingsService.DirectoryTokens')).map((d) => d.name), ['Okta'])
+
+  // Connected: the form is clean, and leaving asks nothing.
+  await app.nav('Audit')
+  assert.equal(await page.getByTestId('unsaved-text').count(), 0)
+  app.assertNoPageErrors()
+})
