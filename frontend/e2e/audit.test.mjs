@@ -90,3 +90,29 @@ test('audit: the actor filter offers everyone in the log, not only those on the 
   )
   app.assertNoPageErrors()
 })
+
+// At 1024 pixels the log fits beside the menu: what changed is left to the opened entry,
+// which shows it in full, instead of a table that scrolls sideways.
+test('audit: at 1024 pixels the log does not scroll sideways, and an entry still opens to what changed', async (t) => {
+  const app = await openDemo(t, { path: '/audit', viewport: { width: 1024, height: 700 } })
+  if (!app) return
+  const { page } = app
+  const table = page.getByTestId('audit-table')
+  const row = page.getByTestId('audit-row').first()
+  await row.waitFor()
+  const heads = (await table.locator('th').allInnerTexts()).map((x) => x.trim()).filter(Boolean)
+  assert.deepEqual(heads, ['When', 'Who', 'Did', 'To'])
+  const sideways = await table.evaluate((el) => {
+    const box = el.querySelector('.n-data-table-base-table-body, .n-scrollbar-container')
+    return box ? box.scrollWidth - box.clientWidth : -1
+  })
+  assert.ok(sideways === 0, `the log scrolls ${sideways} px sideways`)
+  await row.focus()
+  await page.keyboard.press('Enter')
+  await page.getByTestId('audit-diff').waitFor()
+
+  // Wider, the summary of what changed is back as a column.
+  await page.setViewportSize({ width: 1280, height: 800 })
+  await table.locator('th').filter({ hasText: 'Changed' }).waitFor()
+  app.assertNoPageErrors()
+})
