@@ -165,6 +165,13 @@ test('invitations: form a batch, preview the e-mail, send it to the sink with pr
   // Follow-up lists the invitations just sent.
   await page.locator('.n-tabs-tab').filter({ hasText: 'Follow-up' }).click()
   await page.getByTestId('followup').getByText(pv.items[0].recipient.email).first().waitFor()
+  // Once synced, each row says its invitation is pending, and until when, without leaving the tab.
+  await page.getByTestId('sync-now').click()
+  await page.getByTestId('followup-status').filter({ hasText: 'Pending' }).first().waitFor()
+  assert.equal(await page.getByTestId('followup-status').filter({ hasText: 'Pending' }).count(), b.counts.total)
+  await page.getByTestId('followup-count').filter({ hasText: b.counts.total === 1 ? '1 invitation' : `${b.counts.total} invitations` }).waitFor()
+  await page.mouse.move(5, 5)
+  await themedShots(page, 'invitations-followup')
 
   // Templates: the live preview fills the placeholders for a real contact.
   await page.locator('.n-tabs-tab').filter({ hasText: 'Templates' }).click()
