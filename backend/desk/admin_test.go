@@ -420,6 +420,12 @@ func TestApprovals(t *testing.T) {
 	if err != nil || len(bin) != 2 || bin[0].ID != queue[1].ID || bin[0].DenyReason != "Not one of our volunteers." {
 		t.Fatalf("recycle bin = %+v, %v", bin, err)
 	}
+	// Who denied, in the audit log's words: Gatehouse itself, not its ID.
+	for _, u := range bin {
+		if u.DecidedBy == portal.SystemActor().ID && u.DecidedByName != "Gatehouse" {
+			t.Errorf("%s was denied by %q", u.Name, u.DecidedByName)
+		}
+	}
 	a.syncNow()
 	if acc := a.serverAccount(queue[1].ID); acc.Status != portal.StatusDenied || acc.DenyReason == "" {
 		t.Fatalf("denied on the server: %+v", acc)

@@ -46,11 +46,15 @@ func (a *Desk) byStatus(s portal.Status) ([]UserRow, error) {
 }
 
 // decidedByName puts who decided into words: "approver:ann@example.org" was an approver's
-// e-mailed link; an account ID is that administrator, by name (or address) from the local
-// copy; anything else is shown as it is.
+// e-mailed link; Gatehouse itself (the local portal's administrator before they give a name)
+// by its name, as the audit log says it; an account ID is that administrator, by name (or
+// address) from the local copy; anything else is shown as it is.
 func decidedByName(ctx context.Context, db *cache.DB, by string, seen map[string]string) string {
 	if email, ok := strings.CutPrefix(by, "approver:"); ok {
 		return email
+	}
+	if sys := portal.SystemActor(); by == sys.ID {
+		return sys.Name
 	}
 	if n, ok := seen[by]; ok {
 		return n
