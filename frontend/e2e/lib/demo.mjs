@@ -172,6 +172,11 @@ export function query(over = {}) {
 export async function shot(page, name) {
   mkdirSync(demoShotsDir, { recursive: true })
   const file = join(demoShotsDir, `${slug(name)}.png`)
+  // A drawer still sliding in is not what the person sees: wait (briefly) for the animations
+  // that end; a spinner's never does.
+  await page
+    .waitForFunction(() => document.getAnimations().every((a) => a.effect?.getComputedTiming().endTime === Infinity), null, { timeout: 3000 })
+    .catch(() => {})
   await page.screenshot({ path: file })
   return file
 }

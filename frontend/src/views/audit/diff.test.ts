@@ -56,8 +56,14 @@ describe('diffRecords', () => {
 
   it('shows timestamps in the given locale and leaves other strings alone', () => {
     const [c] = diffRecords({}, { lastLoginAt: '2025-03-04T05:06:07Z' }, 'en-GB')
-    expect(c.after).toBe(new Date('2025-03-04T05:06:07Z').toLocaleString('en-GB'))
+    expect(c.after).toBe(new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short' }).format(new Date('2025-03-04T05:06:07Z')))
+    expect(c.after).toMatch(/^4 Mar 2025, \d{2}:\d{2}$/)
     expect(formatValue('2025-03-04 not a time')).toBe('2025-03-04 not a time')
+  })
+
+  it('names who decided in words: Gatehouse itself, or the approver whose link was used', () => {
+    const [a, b] = diffRecords({ decidedBy: 'system' }, { decidedBy: 'approver:ann@example.org' })
+    expect([a.before, a.after, b]).toEqual(['Gatehouse', 'ann@example.org', undefined])
   })
 })
 

@@ -56,6 +56,9 @@ export function fieldLabel(key: string): string {
 const fieldWords: Record<string, (v: string) => string> = {
   status: (v) => ({ pending: 'Pending approval', active: 'Active', invited: 'Invited', deactivated: 'Deactivated', denied: 'Denied', accepted: 'Accepted', expired: 'Expired', revoked: 'Revoked' })[v] ?? v,
   kind: (v) => ({ client: 'Client', staff: 'Staff user' })[v] ?? v,
+  // Who decided on an account, as the audit log names them: Gatehouse itself acts as
+  // "system"; an approver's e-mailed link as "approver:" and their address.
+  decidedBy: (v) => (v === 'system' ? 'Gatehouse' : v.startsWith('approver:') ? v.slice('approver:'.length) : v),
 }
 
 // formatField shows the value of field key (its last path segment).
@@ -67,14 +70,15 @@ export function formatField(key: string, v: unknown, locale?: string): string {
 
 const isoTime = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/
 
-// formatValue shows one JSON value as text. Times are shown in the reader's locale.
+// formatValue shows one JSON value as text. Times are shown in the reader's locale, the way
+// every screen shows them ("Dec 7, 2026, 11:45 PM").
 export function formatValue(v: unknown, locale?: string): string {
   if (v === undefined || v === null || v === '') return '—'
   if (typeof v === 'boolean') return v ? 'Yes' : 'No'
   if (typeof v === 'string') {
     if (isoTime.test(v)) {
       const d = new Date(v)
-      if (!Number.isNaN(d.getTime())) return d.toLocaleString(locale)
+      if (!Number.isNaN(d.getTime())) return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' }).format(d)
     }
     return v
   }
