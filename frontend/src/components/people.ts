@@ -103,12 +103,17 @@ export function roleNames(ids: string[], name: (id: string) => string | undefine
   return ids.filter(Boolean).map((id) => name(id) ?? id)
 }
 
+// breakParts cuts an address or domain where a line may break: after the "@" and before
+// each dot, as one reads it. A template puts a <wbr> between the parts.
+export function breakParts(text: string): string[] {
+  return text.split(/(?=\.)|(?<=@)/)
+}
+
 // breakable lays out an address or domain for a narrow column: it may break after the
 // "@" and before each dot, as one reads it, and not in the middle of a word.
 export function breakable(text: string): (string | VNode)[] {
   const out: (string | VNode)[] = []
-  const parts = text.split(/(?=\.)|(?<=@)/)
-  parts.forEach((p, i) => {
+  breakParts(text).forEach((p, i) => {
     if (i > 0) out.push(h('wbr'))
     out.push(p)
   })
