@@ -81,8 +81,8 @@ test('users: / searches as you type, Enter opens the drawer with the full record
 
 
 // The demo's people have a past, and their record and their history tell it alike: the
-// day the drawer says someone signed up is the day of the first entry in their history,
-// and their last sign-in there is their last login.
+// moment the drawer says the account was created is the first entry in their history (here
+// their sign-up), and their last sign-in there is their last login.
 test('users: a demo person signed up on the day their history begins', async (t) => {
   const app = await openDemo(t)
   if (!app) return
@@ -93,7 +93,7 @@ test('users: a demo person signed up on the day their history begins', async (t)
   const drawer = page.getByTestId('user-drawer')
   const entries = drawer.getByTestId('drawer-history').locator('.n-collapse-item__header')
   await entries.last().waitFor()
-  const signedUp = (await drawer.locator('.n-descriptions-table-row').filter({ hasText: 'Signed up' }).locator('.n-descriptions-table-content').innerText()).trim()
+  const signedUp = (await drawer.locator('.n-descriptions-table-row').filter({ hasText: 'Account created' }).locator('.n-descriptions-table-content').innerText()).trim()
   const texts = (await entries.allInnerTexts()).map((x) => x.replace(/\s+/g, ' ').trim())
   assert.match(texts.at(-1), /^Signed up by Grace Chowdhury · /)
   assert.equal(texts.at(-1).split(' · ')[1], signedUp, `the drawer says signed up ${signedUp}; the history begins ${texts.at(-1)}`)
