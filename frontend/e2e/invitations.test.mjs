@@ -173,6 +173,22 @@ test('invitations: form a batch, preview the e-mail, send it to the sink with pr
   await page.mouse.move(5, 5)
   await themedShots(page, 'invitations-followup')
 
+  // A search answered late does not replace the list for what has since been typed.
+  const listed = (await app.call('InvitationsList', { search: '', status: '', notActivated: false, limit: 10 })).items
+  assert.ok(listed.length >= 2, `two invitations to search between: ${listed.length}`)
+  const [one, two] = listed
+  const late = await app.holdAnswer('InvitationsList', one.email)
+  const search = page.getByTestId('followup-search').locator('input')
+  await search.fill(one.email)
+  await late.asked
+  await search.fill(two.email)
+  const followup = page.getByTestId('followup')
+  await followup.getByText(two.email).first().waitFor()
+  await page.getByTestId('followup-count').filter({ hasText: /^1 invitation$/ }).waitFor()
+  await late.release()
+  assert.equal(await followup.getByText(one.email).count(), 0, `the list for ${one.email} came back over the one for ${two.email}`)
+  await search.fill('')
+
   // Templates: the live preview fills the placeholders for a real contact.
   await page.locator('.n-tabs-tab').filter({ hasText: 'Templates' }).click()
   // Type only once the template has loaded: its loading would otherwise overwrite the text.
