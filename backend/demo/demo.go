@@ -72,6 +72,10 @@ func (l *loader) joined(p person) time.Time {
 func (l *loader) signedUp(s signUp) time.Time { return l.anchor.Add(-time.Duration(s.daysAgo) * day) }
 func (l *loader) sent(v invitee) time.Time    { return l.anchor.Add(-time.Duration(v.daysAgo) * day) }
 
+// approvalFrom is when the portal began to ask for approval of new sign-ins: the day after
+// the last of the clients joined (joined is at most 100 days back).
+func (l *loader) approvalFrom() time.Time { return l.anchor.Add(-99 * day) }
+
 // accepted is when an accepted invitee took up the invitation (and first signed in).
 func (l *loader) accepted(v invitee) time.Time {
 	return l.sent(v).Add(time.Duration(3+v.n) * time.Hour)
@@ -311,13 +315,12 @@ func (l *loader) clients(ctx context.Context) (err error) {
 			missing = append(missing, p)
 		}
 	}
-	approvalFrom := l.anchor.Add(-99 * day) // the latest joined 100 days ago
 	if len(missing) > 0 {
 		if err := l.signUpMode(ctx, l.setUp().Add(day), portal.SignUpClient); err != nil {
 			return err
 		}
 		defer func() {
-			if merr := l.signUpMode(ctx, approvalFrom, portal.SignUpApproval); merr != nil && err == nil {
+			if merr := l.signUpMode(ctx, l.approvalFrom(), portal.SignUpApproval); merr != nil && err == nil {
 				err = merr
 			}
 		}()
@@ -330,7 +333,7 @@ func (l *loader) clients(ctx context.Context) (err error) {
 				return fmt.Errorf("sign-up of %s was refused: %w", p.email, res.Refusal)
 			}
 		}
-	} else if err := l.signUpMode(ctx, approvalFrom, portal.SignUpApproval); err != nil {
+	} else if err := l.signUpMode(ctx, l.approvalFrom(), portal.SignUpApproval); err != nil {
 		return err
 	}
 	for _, p := range people() {
@@ -493,7 +496,7 @@ func (l *loader) accept(ctx context.Context, v invitee, a portal.Account, token 
 // pending; some ask for access twenty minutes later (the approvers with user setup are
 // e-mailed); one is denied the next day and lies in the recycle bin.
 func (l *loader) signUps(ctx context.Context) error {
-	if err := l.signUpMode(ctx, l.anchor.Add(-99*day), portal.SignUpApproval); err != nil {
+	if err := l.signUpMode(ctx, l.approvalFrom(), portal.SignUpApproval); err != nil {
 		return err
 	}
 	for _, s := range signUps() {
