@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { breakable } from './people'
+import { breakable, invitationStatus } from './people'
 
 describe('breakable', () => {
   it('lets an address break after the @ and before each dot, and nowhere else', () => {
@@ -9,5 +9,12 @@ describe('breakable', () => {
   })
   it('leaves a word without dots whole', () => {
     expect(breakable('—')).toEqual(['—'])
+  })
+})
+
+describe('invitationStatus', () => {
+  it('names each status in words, and none that the local copy has not synced', () => {
+    expect(['pending', 'accepted', 'expired', 'revoked'].map((s) => invitationStatus(s)?.label)).toEqual(['Pending', 'Accepted', 'Expired', 'Revoked'])
+    expect(invitationStatus('')).toBeUndefined()
   })
 })

@@ -21,6 +21,21 @@ export function statusType(s: string): TagType {
   return statusWords[s]?.[1] ?? 'default'
 }
 
+// An invitation's status (pending, accepted, expired, revoked, as of now) in words.
+const invitationWords: Record<string, [string, TagType]> = {
+  pending: ['Pending', 'info'],
+  accepted: ['Accepted', 'success'],
+  expired: ['Expired', 'warning'],
+  revoked: ['Revoked', 'default'],
+}
+
+// invitationStatus is the status's words and colour, or undefined for one not known (an
+// invitation the local copy has not synced yet).
+export function invitationStatus(s: string): { label: string; type: TagType } | undefined {
+  const w = invitationWords[s]
+  return w && { label: w[0], type: w[1] }
+}
+
 export function kindLabel(k: string): string {
   return k === 'staff' ? 'Staff user' : k === 'client' ? 'Client' : k
 }
